@@ -1,0 +1,168 @@
+"""The ledger's service layer: load a household, decide, save — and the reads.
+
+One ``HouseholdLedger`` per process, built at the composition root with the library's
+settings for the configured database (``Database.eventsourcing_env``).
+"""
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from threading import Lock
+from typing import Any, cast
+from uuid import UUID, uuid5
+
+import orjson
+from eventsourcing.application import Application
+from eventsourcing.persistence import IntegrityError, JSONTranscoder
+from eventsourcing.utils import Environment, EnvType
+
+from ledger.domain.callers import Caller
+from ledger.domain.commands import Envelope
+from ledger.domain.errors import IdempotencyKeyReused, UnknownHousehold, VersionConflict
+from ledger.domain.events import HouseholdEvent
+from ledger.domain.household import Household, as_of, replay
+from ledger.domain.rules import Recording, decide
+from ledger.domain.serialization import receipt
+from ledger.persistence.tables import IdempotencyRecord, SideTables
+from ledger.persistence.transcoding import register_ledger_transcodings
+
+HOUSEHOLD_NAMESPACE = UUID("6f1f2a52-3c1e-5b0e-9d49-530925000000")
+
+
+def originator_id(household_id: str) -> UUID:
+    """The stream id of a household: a UUID derived from its id, stable forever."""
+    return uuid5(HOUSEHOLD_NAMESPACE, household_id)
+
+
+@dataclass(frozen=True)
+class Appended:
+    """The answer to an append; ``replayed`` when an idempotent retry got the original."""
+
+    response: dict[str, Any]
+    replayed: bool = False
+
+
+@dataclass(frozen=True)
+class Idempotency:
+    key: str
+    request_digest: str
+
+
+class HouseholdLedger(Application[UUID]):
+    name = "ledger"
+    max_attempts = 50  # appends without expected_version retry a conflict this often
+
+    def __init__(self, env: EnvType | None = None,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        super().__init__(env)
+        self.clock = clock
+        self.tables: SideTables = cast(Any, self.recorder).tables
+        # Appends to one household are serialised in-process; other processes are
+        # caught by the (household, version) uniqueness and retried.
+        self._stripes = [Lock() for _ in range(64)]
+
+    def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
+        # Settings come from the composition root only, never from os.environ here.
+        return Environment(name, dict(env or {}))
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        register_ledger_transcodings(transcoder)
+
+    # Writing
+
+    def append(
+        self,
+        household_id: str,
+        commands: Sequence[Envelope],
+        caller: Caller,
+        *,
+        expected_version: int | None = None,
+        idempotency: Idempotency | None = None,
+    ) -> Appended:
+        """Appends all of ``commands`` or none; safe to retry with the same idempotency key."""
+        for attempt in range(self.max_attempts):
+            if idempotency and (earlier := self._earlier_answer(idempotency)):
+                return earlier
+            with self._stripes[hash(household_id) % len(self._stripes)]:
+                household = self._load(household_id)
+                events = decide(
+                    household, commands, Recording(self.clock(), caller.recorded_by()),
+                    expected_version=expected_version, originator_id=originator_id(household_id),
+                )
+                response = receipt(household_id, household.version, events)
+                try:
+                    self.save(*events, idempotency=self._record_of(idempotency, household_id,
+                                                                   response))
+                except IntegrityError:
+                    if idempotency and (earlier := self._earlier_answer(idempotency)):
+                        return earlier
+                    if expected_version is not None:
+                        raise VersionConflict(
+                            f"household '{household_id}' moved past version "
+                            f"{expected_version} while this append was being decided"
+                        ) from None
+                else:
+                    return Appended(response)
+            time.sleep(min(0.002 * 2**attempt, 0.05))
+        raise VersionConflict(f"gave up after {self.max_attempts} concurrent conflicts "
+                              f"on household '{household_id}'; retry")
+
+    def _earlier_answer(self, idempotency: Idempotency) -> Appended | None:
+        stored = self.tables.find_idempotency(idempotency.key)
+        if stored is None:
+            return None
+        if stored.request_digest != idempotency.request_digest:
+            raise IdempotencyKeyReused(
+                f"Idempotency-Key {idempotency.key!r} was used for a different request "
+                f"(household '{stored.household_id}')"
+            )
+        return Appended(orjson.loads(stored.response), replayed=True)
+
+    def _record_of(self, idempotency: Idempotency | None, household_id: str,
+                   response: dict[str, Any]) -> IdempotencyRecord | None:
+        if idempotency is None:
+            return None
+        return IdempotencyRecord(
+            key=idempotency.key, request_digest=idempotency.request_digest,
+            household_id=household_id, response=orjson.dumps(response).decode(),
+            created_at=self.clock(),
+        )
+
+    # Reading
+
+    def _stream(self, household_id: str, **selection: Any) -> list[HouseholdEvent]:
+        return cast(list[HouseholdEvent],
+                    list(self.events.get(originator_id(household_id), **selection)))
+
+    def _load(self, household_id: str) -> Household:
+        return replay(household_id, self._stream(household_id))
+
+    def household(self, household_id: str, moment: datetime | None = None) -> Household:
+        """Current state, or as it stood at recorded time ``moment``."""
+        events = self._stream(household_id)
+        state = replay(household_id, events) if moment is None else as_of(household_id, events,
+                                                                           moment)
+        if not state.registered:
+            when = "" if moment is None else f" as of {moment.isoformat()}"
+            raise UnknownHousehold(f"household '{household_id}' is not registered{when}")
+        return state
+
+    def history(self, household_id: str, *, after_version: int = 0,
+                limit: int = 100) -> list[HouseholdEvent]:
+        """Events oldest first, after ``after_version``; unknown households raise."""
+        events = self._stream(household_id, gt=after_version, limit=limit)
+        if not events and (after_version == 0 or not self._stream(household_id, limit=1)):
+            raise UnknownHousehold(f"household '{household_id}' is not registered")
+        return events
+
+    def feed(self, *, after: int = 0, limit: int = 100) -> list[tuple[int, HouseholdEvent]]:
+        """Every household's events in commit order after position ``after``."""
+        notifications = self.recorder.select_notifications(
+            start=after, limit=limit, inclusive_of_start=False)
+        return [(n.id, cast(HouseholdEvent, self.mapper.to_domain_event(n)))
+                for n in notifications]
+
+    def ping(self) -> None:
+        self.tables.ping()

@@ -1,0 +1,55 @@
+"""The ledger's error hierarchy. Each error names the contract's stable ``code``;
+``api`` renders them as RFC 9457 problems in one place."""
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+
+@dataclass
+class LedgerError(Exception):
+    """Base of every expected failure; never a 500."""
+
+    detail: str
+    fields: list[dict[str, Any]] = field(default_factory=list)
+    code: ClassVar[str] = "LEDGER_ERROR"
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.detail}"
+
+
+class ValidationFailed(LedgerError):
+    code = "VALIDATION_FAILED"
+
+
+class RuleViolation(LedgerError):
+    """The event contradicts the household's state (unknown member, measure, objection…)."""
+
+    code = "RULE_VIOLATION"
+
+
+class UnknownHousehold(LedgerError):
+    code = "UNKNOWN_HOUSEHOLD"
+
+
+class AlreadyRegistered(LedgerError):
+    code = "ALREADY_REGISTERED"
+
+
+class VersionConflict(LedgerError):
+    code = "VERSION_CONFLICT"
+
+
+class InvalidTransition(LedgerError):
+    code = "INVALID_TRANSITION"
+
+
+class IdempotencyKeyReused(LedgerError):
+    code = "IDEMPOTENCY_KEY_REUSED"
+
+
+class Unauthenticated(LedgerError):
+    code = "UNAUTHENTICATED"
+
+
+class Forbidden(LedgerError):
+    code = "FORBIDDEN"

@@ -1,0 +1,76 @@
+"""Field types shared by the event payloads: strict where JSON is ambiguous.
+
+FastAPI hands pydantic already-decoded JSON, so lax mode would accept ``"5"`` for an
+int, ``1`` for a bool and a Unix time for a date. An audit ledger records what was
+meant, so those shapes are refused here.
+"""
+
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StringConstraints,
+)
+
+PAYLOAD_CONFIG = ConfigDict(extra="forbid", use_enum_values=True, frozen=True)
+
+
+def _number_only(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        raise ValueError("must be a JSON number")
+    return value
+
+
+def _iso_date_string(value: Any) -> Any:
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or len(value) != 10:
+        raise ValueError("must be a date string YYYY-MM-DD")
+    return value
+
+
+def _datetime_string(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str):
+        raise ValueError("must be an RFC 3339 date-time string with an offset")
+    return value
+
+
+def _plain_offset(value: datetime) -> datetime:
+    # pydantic's own TzInfo would not survive storage as the same type.
+    offset = value.utcoffset()
+    assert offset is not None  # AwareDatetime guarantees it
+    return value.replace(tzinfo=timezone(offset))
+
+
+Yuan = Annotated[
+    Decimal, BeforeValidator(_number_only), Field(max_digits=15, decimal_places=2)
+]
+NonNegativeYuan = Annotated[
+    Decimal, BeforeValidator(_number_only), Field(ge=0, max_digits=15, decimal_places=2)
+]
+IsoDate = Annotated[date, BeforeValidator(_iso_date_string)]
+Rfc3339 = Annotated[
+    AwareDatetime, BeforeValidator(_datetime_string), AfterValidator(_plain_offset)
+]
+Coordinate = Annotated[float, BeforeValidator(_number_only)]
+Count = Annotated[StrictInt, Field(ge=0, le=1_000_000)]
+Flag = StrictBool
+
+Identifier = Annotated[str, StringConstraints(min_length=1, max_length=64, strip_whitespace=False)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=4000)]
+DivisionCode = Annotated[str, StringConstraints(pattern=r"^\d{12}$")]
+Sha256Hex = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+MediaType = Annotated[
+    str, StringConstraints(pattern=r"^[\w.+-]+/[\w.+-]+$", max_length=127)
+]

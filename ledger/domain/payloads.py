@@ -1,0 +1,420 @@
+"""The ``data`` of each event type (CONTRACT §1), and the MEMBER, actor and material shapes.
+
+These are validation schemas for what callers send. Events keep the validated values as
+plain data (``str``, ``int``, ``bool``, ``Decimal``, ``date``, lists and dicts), so the
+stored format does not depend on pydantic.
+"""
+
+from decimal import Decimal
+from typing import Self
+
+from pydantic import BaseModel, Field, StrictInt, model_validator
+
+from ledger.domain.fields import (
+    PAYLOAD_CONFIG,
+    Coordinate,
+    Count,
+    DivisionCode,
+    Flag,
+    Identifier,
+    IsoDate,
+    MediaType,
+    Name,
+    NonNegativeYuan,
+    Sha256Hex,
+    Text,
+    Yuan,
+)
+from ledger.domain.idnumber import has_valid_check_digit
+from ledger.domain.status import MARKINGS_WITH_TYPE
+from ledger.domain.vocabulary import (
+    ActorRole,
+    ApplicationChannel,
+    AppraisalResult,
+    Category,
+    CommitteeDecision,
+    CountyDecision,
+    DataIssueSource,
+    Department,
+    EffectivenessResult,
+    Exclusion,
+    Guarantee,
+    Health,
+    Labor,
+    Marking,
+    MaterialKind,
+    Measure,
+    MemberAddedReason,
+    MemberRemovedReason,
+    MonitoringType,
+    NoticeChannel,
+    ObjectionOutcome,
+    Purpose,
+    Relation,
+    RiskType,
+    ScreeningDecision,
+    Sex,
+    TownshipDecision,
+    WarningCode,
+)
+
+
+class Payload(BaseModel):
+    model_config = PAYLOAD_CONFIG
+
+
+class Actor(Payload):
+    """Who did it and answers for it (谁采集谁负责)."""
+
+    id: Identifier
+    name: Name
+    role: ActorRole
+    org: Name  # a 12-digit division code or a department name
+
+
+class Material(Payload):
+    """A trace material (痕迹资料) proven by its SHA-256."""
+
+    sha256: Sha256Hex
+    kind: MaterialKind
+    name: Name
+    media_type: MediaType
+    size: Count
+
+
+DisabilityGrade = StrictInt
+
+
+class Member(Payload):
+    member_id: Identifier
+    name: Name
+    id_number: str | None
+    id_missing_reason: Text | None = None
+    relation: Relation
+    sex: Sex
+    birth_date: IsoDate
+    labor: Labor
+    health: Health
+    disability_grade: DisabilityGrade | None = Field(default=None, ge=1, le=4)
+    in_school: Flag | None = None
+
+    @model_validator(mode="after")
+    def _id_number_or_reason(self) -> Self:
+        if self.id_number is None:
+            if not self.id_missing_reason:
+                raise ValueError("id_number is null, so id_missing_reason is required")
+        elif not has_valid_check_digit(self.id_number):
+            raise ValueError("id_number is not an 18-character GB 11643 number "
+                             "with a valid check digit")
+        return self
+
+
+class HouseholdRegisteredData(Payload):
+    village_code: DivisionCode
+    group: Name
+    category: Category
+    filed_card: Flag
+    members: list[Member] = Field(min_length=1, max_length=50)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        heads = [m for m in self.members if m.relation == Relation.HEAD]
+        if len(heads) != 1:
+            raise ValueError(f"exactly one member must have relation 'head', found {len(heads)}")
+        if self.filed_card != (self.category == Category.POVERTY_ALLEVIATED):
+            raise ValueError("filed_card must be true exactly when category is "
+                             "'poverty_alleviated'")
+        ids = [m.member_id for m in self.members]
+        if len(set(ids)) != len(ids):
+            raise ValueError("member_id values must be unique")
+        numbers = [m.id_number for m in self.members if m.id_number]
+        if len(set(numbers)) != len(numbers):
+            raise ValueError("an id_number appears twice among the members")
+        return self
+
+
+class MemberAddedData(Payload):
+    member: Member
+    reason: MemberAddedReason
+
+
+class MemberRemovedData(Payload):
+    member_id: Identifier
+    reason: MemberRemovedReason
+
+
+class MemberUpdatedData(Payload):
+    member_id: Identifier
+    labor: Labor | None = None
+    health: Health | None = None
+    disability_grade: DisabilityGrade | None = Field(default=None, ge=1, le=4)
+    in_school: Flag | None = None
+
+    @model_validator(mode="after")
+    def _changes_something(self) -> Self:
+        if not self.model_fields_set - {"member_id"}:
+            raise ValueError("give at least one of labor, health, disability_grade, in_school")
+        return self
+
+
+class LocationRecordedData(Payload):
+    lat: Coordinate = Field(ge=-90, le=90)
+    lon: Coordinate = Field(ge=-180, le=180)
+    accuracy_m: Coordinate | None = Field(default=None, ge=0)
+
+
+class AssistanceAppliedData(Payload):
+    channel: ApplicationChannel
+    summary: Text
+
+
+class WarningReceivedData(Payload):
+    department: Department
+    code: WarningCode
+    summary: Text
+    amount: NonNegativeYuan | None = None
+
+
+class ScreeningAnalyzedData(Payload):
+    decision: ScreeningDecision
+    basis: Text
+
+
+class Period(Payload):
+    start: IsoDate
+    end: IsoDate
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.end < self.start:
+            raise ValueError("period end is before its start")
+        return self
+
+
+class Income(Payload):
+    wage: NonNegativeYuan
+    operating: NonNegativeYuan
+    property: NonNegativeYuan
+    transfer: NonNegativeYuan
+    operating_cost: NonNegativeYuan
+
+
+class RigidExpenditure(Payload):
+    medical: NonNegativeYuan
+    education: NonNegativeYuan
+    other: NonNegativeYuan
+
+
+class Guarantees(Payload):
+    """两不愁三保障及饮水安全."""
+
+    food_clothing: Guarantee
+    education: Guarantee
+    medical: Guarantee
+    housing: Guarantee
+    drinking_water: Guarantee
+
+
+class FieldSurveyConductedData(Payload):
+    purpose: Purpose
+    period: Period
+    income: Income
+    household_size: StrictInt = Field(ge=1, le=100)
+    per_capita_net_income: Yuan
+    rigid_expenditure: RigidExpenditure
+    guarantees: Guarantees
+    whole_household_lacks_labor: Flag
+    stable_income_from_work: Flag | None = None
+    risk_types: list[RiskType] = Field(max_length=20)
+    system_ref: Identifier | None = None
+
+    @model_validator(mode="after")
+    def _per_capita_adds_up(self) -> Self:
+        i = self.income
+        net = i.wage + i.operating + i.property + i.transfer - i.operating_cost
+        expected = net / Decimal(self.household_size)
+        if abs(expected - self.per_capita_net_income) > 1:
+            raise ValueError(
+                f"per_capita_net_income {self.per_capita_net_income} differs by more than "
+                f"1 yuan from (wage + operating + property + transfer - operating_cost) / "
+                f"household_size = {expected:.2f}"
+            )
+        return self
+
+
+class MemberRef(Payload):
+    member_id: Identifier
+
+
+class ApplicationSignedData(MemberRef):
+    """纳入监测申请."""
+
+
+class AuthorizationSignedData(MemberRef):
+    """授权承诺书 (consent to asset queries)."""
+
+
+class Attendees(Payload):
+    party_members: Count
+    household_heads: Count
+    total: Count
+
+
+class Votes(Payload):
+    for_: Count = Field(alias="for")
+    against: Count
+    abstain: Count
+
+
+class DemocraticAppraisalHeldData(Payload):
+    purpose: Purpose
+    attendees: Attendees
+    votes: Votes | None = None
+    result: AppraisalResult
+
+    @model_validator(mode="after")
+    def _votes_fit_the_room(self) -> Self:
+        if self.votes:
+            cast = self.votes.for_ + self.votes.against + self.votes.abstain
+            if cast > self.attendees.total:
+                raise ValueError(f"{cast} votes cast by {self.attendees.total} attendees")
+        return self
+
+
+class VillageCommitteeDecidedData(Payload):
+    purpose: Purpose
+    decision: CommitteeDecision
+    measures: list[Measure] | None = Field(default=None, max_length=20)
+
+
+class PublicNoticePostedData(Payload):
+    purpose: Purpose
+    channels: list[NoticeChannel] = Field(max_length=3)
+    start_date: IsoDate
+    end_date: IsoDate
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.end_date < self.start_date:
+            raise ValueError("end_date is before start_date")
+        return self
+
+
+class ObjectionRaisedData(Payload):
+    purpose: Purpose
+    summary: Text
+
+
+class ObjectionResolvedData(Payload):
+    objection_id: Identifier
+    outcome: ObjectionOutcome
+    summary: Text
+    feedback_given: Flag | None = None
+
+
+class TownshipReviewedData(Payload):
+    purpose: Purpose
+    decision: TownshipDecision
+    spot_checked: Flag
+
+
+class Finding(Payload):
+    exclusion: Exclusion
+    member_id: Identifier | None = None
+    since: IsoDate | None = None
+
+
+class DepartmentVerifiedData(Payload):
+    purpose: Purpose
+    department: Department
+    consistent: Flag
+    findings: list[Finding] = Field(max_length=50)
+    items_checked: list[Identifier] | None = Field(default=None, max_length=50)
+    summary: Text
+
+
+class CountyConfirmedData(Payload):
+    purpose: Purpose
+    decision: CountyDecision
+    monitoring_type: MonitoringType | None = None
+    risk_types: list[RiskType] = Field(default_factory=list, max_length=20)
+    responsible_department: Department | None = None
+    special_inclusion: Text | None = None
+
+    @model_validator(mode="after")
+    def _type_when_identifying(self) -> Self:
+        if (self.purpose == Purpose.IDENTIFICATION and self.decision == CountyDecision.CONFIRMED
+                and self.monitoring_type is None):
+            raise ValueError("a confirmed identification names its monitoring_type")
+        return self
+
+
+class AssistancePlannedData(Payload):
+    measure_id: Identifier
+    category: Measure
+    summary: Text
+    start_date: IsoDate | None = None
+
+
+class AssistanceDeliveredData(Payload):
+    measure_id: Identifier
+    delivered_on: IsoDate
+    amount: NonNegativeYuan | None = None
+    summary: Text
+
+
+class AssistanceEndedData(Payload):
+    measure_id: Identifier
+    reason: Text
+
+
+class EffectivenessAppraisedData(Payload):
+    """帮扶成效评议."""
+
+    result: EffectivenessResult
+    summary: Text
+
+
+class InformedConsentGivenData(Payload):
+    """知情同意 to the risk elimination."""
+
+    purpose: Purpose
+    member_id: Identifier
+
+
+class SystemMarkedData(Payload):
+    marking: Marking
+    monitoring_type: MonitoringType | None = None
+    system_ref: Identifier | None = None
+
+    @model_validator(mode="after")
+    def _type_goes_with_marking(self) -> Self:
+        needs_type = Marking(self.marking) in MARKINGS_WITH_TYPE
+        if needs_type and self.monitoring_type is None:
+            raise ValueError(f"marking '{self.marking}' needs a monitoring_type")
+        if not needs_type and self.monitoring_type is not None:
+            raise ValueError(f"marking '{self.marking}' takes no monitoring_type")
+        return self
+
+
+class DataIssueRaisedData(Payload):
+    issue_id: Identifier
+    source: DataIssueSource
+    code: Identifier
+    summary: Text
+    member_id: Identifier | None = None
+
+
+class DataIssueResolvedData(Payload):
+    issue_id: Identifier
+    summary: Text
+
+
+class MaterialAttachedData(Payload):
+    target_event_id: Identifier
+    note: Text
+
+
+class EntryVoidedData(Payload):
+    target_event_id: Identifier
+    reason: Text

@@ -1,0 +1,72 @@
+"""``LEDGER_DATABASE_URL`` → which database, and the library's settings for it."""
+
+from dataclasses import dataclass
+from typing import Literal
+from urllib.parse import unquote, urlsplit
+
+EVENTS_TABLE = "ledger_events"
+
+
+@dataclass(frozen=True)
+class Database:
+    """A parsed database URL: ``sqlite:///path`` or ``postgresql://user:pw@host:port/db``."""
+
+    kind: Literal["sqlite", "postgres"]
+    path: str = ""  # SQLite file
+    host: str = ""
+    port: int = 5432
+    user: str = ""
+    password: str = ""
+    name: str = ""
+
+    @classmethod
+    def from_url(cls, url: str) -> "Database":
+        parts = urlsplit(url)
+        if parts.scheme == "sqlite":
+            path = unquote(parts.path)
+            if parts.netloc or not path.startswith("/") or len(path) < 2:
+                raise ValueError(f"expected sqlite:///relative/path or sqlite:////absolute/path, "
+                                 f"got {url!r}")
+            return cls(kind="sqlite", path=path[1:])
+        if parts.scheme in ("postgresql", "postgres"):
+            name = unquote(parts.path.lstrip("/"))
+            if not name:
+                raise ValueError("a PostgreSQL URL names its database: postgresql://host/db")
+            return cls(
+                kind="postgres", host=parts.hostname or "127.0.0.1", port=parts.port or 5432,
+                user=unquote(parts.username or "postgres"),
+                password=unquote(parts.password or ""), name=name,
+            )
+        raise ValueError(f"unsupported database URL scheme {parts.scheme!r}: "
+                         "use sqlite:///path or postgresql://…")
+
+    def with_name(self, name: str) -> "Database":
+        """The same PostgreSQL server, another database (tests create their own)."""
+        return Database(kind=self.kind, host=self.host, port=self.port, user=self.user,
+                        password=self.password, name=name)
+
+    def eventsourcing_env(self, *, pool_size: int = 10, lock_timeout_s: int = 5) -> dict[str, str]:
+        """The library's environment: our recorders, and migrations own the tables."""
+        if self.kind == "sqlite":
+            return {
+                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "APPLICATION_RECORDER_TOPIC": "ledger.persistence.sqlite:LedgerSQLiteRecorder",
+                "SQLITE_DBNAME": self.path,
+                "SQLITE_LOCK_TIMEOUT": "30",
+                "CREATE_TABLE": "n",
+            }
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "APPLICATION_RECORDER_TOPIC": "ledger.persistence.postgres:LedgerPostgresRecorder",
+            "POSTGRES_DBNAME": self.name,
+            "POSTGRES_HOST": self.host,
+            "POSTGRES_PORT": str(self.port),
+            "POSTGRES_USER": self.user,
+            "POSTGRES_PASSWORD": self.password,
+            "POSTGRES_POOL_SIZE": str(pool_size),
+            "POSTGRES_MAX_OVERFLOW": str(pool_size),
+            "POSTGRES_LOCK_TIMEOUT": str(lock_timeout_s),
+            "POSTGRES_PRE_PING": "y",
+            "POSTGRES_CONNECT_TIMEOUT": "5",
+            "CREATE_TABLE": "n",
+        }

@@ -1,0 +1,67 @@
+"""Production: the library's PostgreSQL recorder (table lock: insert order = commit order),
+writing the idempotency key of an append in the append's own transaction, plus the
+PostgreSQL side of migrations."""
+
+from collections.abc import Sequence
+from typing import Any
+
+import psycopg
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from eventsourcing.persistence import StoredEvent
+from psycopg.rows import DictRow
+
+from ledger.persistence.database import EVENTS_TABLE, Database
+from ledger.persistence.tables import INSERT_IDEMPOTENCY, IdempotencyRecord, SideTables
+
+_MIGRATION_LOCK = 7_230_925  # pg_advisory_lock key: one migrator at a time
+
+
+class LedgerPostgresRecorder(PostgresApplicationRecorder):
+    def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = EVENTS_TABLE):
+        super().__init__(datastore, events_table_name=events_table_name)
+        self.tables = SideTables(datastore.transaction, "%s", encode_datetime=lambda d: d)
+        self._insert_idempotency = self.tables.sql(INSERT_IDEMPOTENCY)
+
+    def _insert_events(
+        self,
+        curs: psycopg.Cursor[DictRow],
+        stored_events: Sequence[StoredEvent],
+        *,
+        idempotency: IdempotencyRecord | None = None,
+        **kwargs: Any,
+    ) -> None:
+        # Runs in the append's transaction before the events table is locked; a second
+        # request with the same key waits on this row and then fails as a conflict.
+        super()._insert_events(curs, stored_events, **kwargs)
+        if idempotency is not None:
+            curs.execute(self._insert_idempotency, self.tables.idempotency_params(idempotency))
+
+
+def connect(database: Database, **kwargs: Any) -> psycopg.Connection[Any]:
+    return psycopg.connect(host=database.host, port=database.port, user=database.user,
+                           password=database.password, dbname=database.name,
+                           connect_timeout=5, **kwargs)
+
+
+def apply_migrations(database: Database, migrations: Sequence[tuple[str, str]]) -> list[str]:
+    """Applies the ``(version, sql)`` pairs not yet applied, each in one transaction,
+    holding an advisory lock so concurrent starts apply each one once."""
+    applied = []
+    with connect(database, autocommit=True) as connection:
+        connection.execute("SELECT pg_advisory_lock(%s)", (_MIGRATION_LOCK,))
+        try:
+            connection.execute("CREATE TABLE IF NOT EXISTS schema_migrations "
+                               "(version text PRIMARY KEY, applied_at timestamptz NOT NULL)")
+            for version, sql in migrations:
+                with connection.transaction():
+                    done = connection.execute(
+                        "SELECT 1 FROM schema_migrations WHERE version = %s", (version,)
+                    ).fetchone()
+                    if not done:
+                        connection.execute(sql.encode())  # a script: no parameters
+                        connection.execute(
+                            "INSERT INTO schema_migrations VALUES (%s, now())", (version,))
+                        applied.append(version)
+        finally:
+            connection.execute("SELECT pg_advisory_unlock(%s)", (_MIGRATION_LOCK,))
+    return applied

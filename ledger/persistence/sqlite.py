@@ -1,0 +1,79 @@
+"""The embedded default: the library's SQLite recorder, writing the idempotency key of an
+append in the append's own transaction, plus the SQLite side of migrations."""
+
+import sqlite3
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
+
+from ledger.persistence.database import EVENTS_TABLE
+from ledger.persistence.tables import INSERT_IDEMPOTENCY, IdempotencyRecord, SideTables
+
+
+class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
+    def __init__(self, datastore: SQLiteDatastore, events_table_name: str = EVENTS_TABLE):
+        super().__init__(datastore, events_table_name)
+        self.tables = SideTables(datastore.transaction)
+
+    def _insert_events(
+        self,
+        c: SQLiteCursor,
+        stored_events: Sequence[StoredEvent],
+        *,
+        idempotency: IdempotencyRecord | None = None,
+        **kwargs: Any,
+    ) -> Sequence[int] | None:
+        notification_ids = super()._insert_events(c, stored_events, **kwargs)
+        if idempotency is not None:
+            c.execute(INSERT_IDEMPOTENCY, self.tables.idempotency_params(idempotency))
+        return notification_ids
+
+
+def apply_migrations(path: str, migrations: Sequence[tuple[str, str]]) -> list[str]:
+    """Applies the ``(version, sql)`` pairs not yet applied, each in its own transaction
+    under SQLite's write lock, so concurrent starts apply each one once."""
+    if Path(path).parent != Path():
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    applied = []
+    connection = sqlite3.connect(path, isolation_level=None, timeout=30)
+    try:
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("CREATE TABLE IF NOT EXISTS schema_migrations "
+                           "(version TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+        for version, sql in migrations:
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                done = connection.execute(
+                    "SELECT 1 FROM schema_migrations WHERE version = ?", (version,)
+                ).fetchone()
+                if not done:
+                    for statement in _statements(sql):
+                        connection.execute(statement)
+                    connection.execute("INSERT INTO schema_migrations VALUES (?, ?)",
+                                       (version, datetime.now(UTC).isoformat()))
+                    applied.append(version)
+                connection.execute("COMMIT")
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+    finally:
+        connection.close()
+    return applied
+
+
+def _statements(script: str) -> list[str]:
+    """Splits a script into complete statements (trigger bodies keep their semicolons)."""
+    statements, pending = [], ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            if pending.strip():
+                statements.append(pending.strip())
+            pending = ""
+    if pending.strip() and not pending.strip().startswith("--"):
+        statements.append(pending.strip())
+    return statements

@@ -1,0 +1,127 @@
+"""Our own small tables beside the event store: bearer tokens and idempotency keys.
+
+Written once for both databases: SQL uses ``?`` placeholders, which the PostgreSQL
+adapter rewrites to ``%s``. The idempotency row of an append is inserted by the
+recorder inside the append's own transaction (see ``sqlite.py``/``postgres.py``), so an
+acknowledged append and its key are durable together or not at all.
+"""
+
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import astuple, dataclass
+from datetime import datetime
+from typing import Any
+
+Transaction = Callable[..., AbstractContextManager[Any]]
+
+INSERT_IDEMPOTENCY = (
+    "INSERT INTO idempotency_keys (idempotency_key, request_digest, household_id, response, "
+    "created_at) VALUES (?, ?, ?, ?, ?)"
+)
+
+
+@dataclass(frozen=True)
+class IdempotencyRecord:
+    """An append's key, the digest of its request and the response it got."""
+
+    key: str
+    request_digest: str
+    household_id: str
+    response: str  # the JSON body answered, replayed verbatim on a retry
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class TokenRecord:
+    token_id: str
+    secret_sha256: str
+    name: str
+    role: str
+    division: str
+    department: str | None
+    created_at: datetime
+    expires_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+
+def _as_datetime(value: Any) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(value)
+
+
+class SideTables:
+    """Reads and writes the tables; ``transaction(commit=…)`` yields a DB-API cursor."""
+
+    def __init__(self, transaction: Transaction, placeholder: str = "?",
+                 encode_datetime: Callable[[datetime], Any] = lambda d: d.isoformat()) -> None:
+        self._transaction = transaction
+        self._placeholder = placeholder
+        self.encode_datetime = encode_datetime
+
+    def sql(self, statement: str) -> str:
+        return statement.replace("?", self._placeholder)
+
+    def _rows(self, statement: str, params: tuple[Any, ...] = ()) -> Iterator[Any]:
+        with self._transaction(commit=False) as cursor:
+            cursor.execute(self.sql(statement), params)
+            yield from cursor.fetchall()
+
+    def _write(self, statement: str, params: tuple[Any, ...]) -> None:
+        with self._transaction(commit=True) as cursor:
+            cursor.execute(self.sql(statement), params)
+
+    def ping(self) -> None:
+        list(self._rows("SELECT 1 AS one"))
+
+    def idempotency_params(self, record: IdempotencyRecord) -> tuple[Any, ...]:
+        return (*astuple(record)[:4], self.encode_datetime(record.created_at))
+
+    def find_idempotency(self, key: str) -> IdempotencyRecord | None:
+        for row in self._rows(
+            "SELECT idempotency_key, request_digest, household_id, response, created_at "
+            "FROM idempotency_keys WHERE idempotency_key = ?", (key,),
+        ):
+            return IdempotencyRecord(
+                key=row["idempotency_key"], request_digest=row["request_digest"],
+                household_id=row["household_id"], response=row["response"],
+                created_at=_as_datetime(row["created_at"]),  # type: ignore[arg-type]  # NOT NULL
+            )
+        return None
+
+    def add_token(self, token: TokenRecord) -> None:
+        values = [self.encode_datetime(v) if isinstance(v, datetime) else v
+                  for v in astuple(token)]
+        self._write(
+            "INSERT INTO api_tokens (token_id, secret_sha256, name, role, division, department, "
+            "created_at, expires_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            tuple(values),
+        )
+
+    def find_token(self, token_id: str) -> TokenRecord | None:
+        for token in self._tokens("WHERE token_id = ?", (token_id,)):
+            return token
+        return None
+
+    def list_tokens(self) -> list[TokenRecord]:
+        return list(self._tokens("ORDER BY created_at", ()))
+
+    def revoke_token(self, token_id: str, when: datetime) -> bool:
+        if self.find_token(token_id) is None:
+            return False
+        self._write("UPDATE api_tokens SET revoked_at = ? WHERE token_id = ? AND revoked_at IS NULL",
+                    (self.encode_datetime(when), token_id))
+        return True
+
+    def _tokens(self, where: str, params: tuple[Any, ...]) -> Iterator[TokenRecord]:
+        for row in self._rows(
+            "SELECT token_id, secret_sha256, name, role, division, department, created_at, "
+            f"expires_at, revoked_at FROM api_tokens {where}", params,
+        ):
+            yield TokenRecord(
+                token_id=row["token_id"], secret_sha256=row["secret_sha256"], name=row["name"],
+                role=row["role"], division=row["division"], department=row["department"],
+                created_at=_as_datetime(row["created_at"]),  # type: ignore[arg-type]  # NOT NULL
+                expires_at=_as_datetime(row["expires_at"]),
+                revoked_at=_as_datetime(row["revoked_at"]),
+            )
