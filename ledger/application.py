@@ -17,9 +17,15 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
 from eventsourcing.utils import Environment, EnvType
 
+from ledger.domain.access import check_append, in_scope
 from ledger.domain.callers import Caller
 from ledger.domain.commands import Envelope
-from ledger.domain.errors import IdempotencyKeyReused, UnknownHousehold, VersionConflict
+from ledger.domain.errors import (
+    Forbidden,
+    IdempotencyKeyReused,
+    UnknownHousehold,
+    VersionConflict,
+)
 from ledger.domain.events import HouseholdEvent
 from ledger.domain.household import Household, as_of, replay
 from ledger.domain.rules import Recording, decide
@@ -82,11 +88,13 @@ class HouseholdLedger(Application[UUID]):
         idempotency: Idempotency | None = None,
     ) -> Appended:
         """Appends all of ``commands`` or none; safe to retry with the same idempotency key."""
+        check_append(caller, commands)
         for attempt in range(self.max_attempts):
             if idempotency and (earlier := self._earlier_answer(idempotency)):
                 return earlier
             with self._stripes[hash(household_id) % len(self._stripes)]:
                 household = self._load(household_id)
+                self._check_scope(caller, household, commands)
                 events = decide(
                     household, commands, Recording(self.clock(), caller.recorded_by()),
                     expected_version=expected_version, originator_id=originator_id(household_id),
@@ -108,6 +116,17 @@ class HouseholdLedger(Application[UUID]):
             time.sleep(min(0.002 * 2**attempt, 0.05))
         raise VersionConflict(f"gave up after {self.max_attempts} concurrent conflicts "
                               f"on household '{household_id}'; retry")
+
+    @staticmethod
+    def _check_scope(caller: Caller, household: Household, commands: Sequence[Envelope]) -> None:
+        if household.registered:
+            if not in_scope(caller, household.village_code):
+                raise UnknownHousehold(f"household '{household.household_id}' is not registered")
+            return
+        village = getattr(commands[0].data, "village_code", None)
+        if village is not None and not in_scope(caller, village):
+            raise Forbidden(f"village {village} is outside this token's division "
+                            f"'{caller.division}'")
 
     def _earlier_answer(self, idempotency: Idempotency) -> Appended | None:
         stored = self.tables.find_idempotency(idempotency.key)
@@ -139,23 +158,24 @@ class HouseholdLedger(Application[UUID]):
     def _load(self, household_id: str) -> Household:
         return replay(household_id, self._stream(household_id))
 
-    def household(self, household_id: str, moment: datetime | None = None) -> Household:
+    def household(self, household_id: str, caller: Caller,
+                  moment: datetime | None = None) -> Household:
         """Current state, or as it stood at recorded time ``moment``."""
         events = self._stream(household_id)
         state = replay(household_id, events) if moment is None else as_of(household_id, events,
                                                                            moment)
-        if not state.registered:
+        if not state.registered or not in_scope(caller, state.village_code):
             when = "" if moment is None else f" as of {moment.isoformat()}"
             raise UnknownHousehold(f"household '{household_id}' is not registered{when}")
         return state
 
-    def history(self, household_id: str, *, after_version: int = 0,
+    def history(self, household_id: str, caller: Caller, *, after_version: int = 0,
                 limit: int = 100) -> list[HouseholdEvent]:
         """Events oldest first, after ``after_version``; unknown households raise."""
-        events = self._stream(household_id, gt=after_version, limit=limit)
-        if not events and (after_version == 0 or not self._stream(household_id, limit=1)):
+        first = self._stream(household_id, limit=1)
+        if not first or not in_scope(caller, first[0].data["village_code"]):
             raise UnknownHousehold(f"household '{household_id}' is not registered")
-        return events
+        return self._stream(household_id, gt=after_version, limit=limit)
 
     def feed(self, *, after: int = 0, limit: int = 100) -> list[tuple[int, HouseholdEvent]]:
         """Every household's events in commit order after position ``after``."""

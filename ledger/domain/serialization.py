@@ -6,6 +6,7 @@ from typing import Any
 from uuid import UUID
 
 from ledger.domain.events import HouseholdEvent
+from ledger.domain.household import Household
 
 
 def json_value(value: Any) -> Any:
@@ -59,3 +60,29 @@ def receipt(household_id: str, version: int, events: list[HouseholdEvent]) -> di
             for e in events
         ],
     }
+
+
+def state_document(household: Household) -> dict[str, Any]:
+    """The current state as served (CONTRACT §5)."""
+    members = list(household.members.values())
+    return json_value({
+        "household_id": household.household_id,
+        "version": household.version,
+        "village_code": household.village_code,
+        "group": household.group,
+        "category": household.category,
+        "filed_card": household.filed_card,
+        "status": str(household.status),
+        "monitoring_type": household.monitoring_type,
+        "members": [_without(m, "present") for m in members if m["present"]],
+        "former_members": [_without(m, "present") for m in members if not m["present"]],
+        "location": household.location,
+        "latest_survey": household.latest_survey,
+        "open_objections": [_without(o, "open") for o in household.open_objections()],
+        "measures": list(household.measures.values()),
+        "open_data_issues": [_without(i, "open") for i in household.open_data_issues()],
+    })
+
+
+def _without(item: dict[str, Any], key: str) -> dict[str, Any]:
+    return {k: v for k, v in item.items() if k != key}

@@ -1,0 +1,47 @@
+"""The composition root: settings → database → ledger → FastAPI app."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api import errors
+from api.limits import BodySizeLimit
+from api.observability import RequestLog, configure_logging
+from api.responses import JSONBody
+from api.routes import feed, health, households
+from api.settings import Settings
+from ledger.application import HouseholdLedger
+from ledger.persistence.database import Database
+from ledger.persistence.migrate import migrate
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    database = Database.from_url(settings.database_url)
+    configure_logging()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.auto_migrate:
+            migrate(database)
+        ledger = HouseholdLedger(database.eventsourcing_env(
+            pool_size=settings.pool_size, lock_timeout_s=settings.lock_timeout_s))
+        app.state.ledger = ledger
+        try:
+            yield
+        finally:
+            ledger.close()
+
+    app = FastAPI(
+        title="Poverty-monitoring audit ledger (防止返贫动态监测)",
+        version="1",
+        lifespan=lifespan,
+        default_response_class=JSONBody,
+    )
+    errors.install(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestLog)
+    for module in (households, feed, health):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,100 @@
+"""The ``ledger`` console script."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+
+import click
+
+from api.settings import Settings
+from ledger.application import HouseholdLedger
+from ledger.domain.errors import LedgerError
+from ledger.domain.vocabulary import CallerRole, Department
+from ledger.persistence.database import Database
+from ledger.persistence.migrate import migrate
+from ledger.tokens import create_token
+
+
+@contextmanager
+def _ledger(settings: Settings) -> Iterator[HouseholdLedger]:
+    database = Database.from_url(settings.database_url)
+    migrate(database)
+    ledger = HouseholdLedger(database.eventsourcing_env(pool_size=2))
+    try:
+        yield ledger
+    finally:
+        ledger.close()
+
+
+@click.group()
+def main() -> None:
+    """Event-sourced audit ledger for the dynamic monitoring to prevent return to poverty."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+def serve(host: str, port: int) -> None:
+    """Run the HTTP service (embedded SQLite ./ledger.db unless LEDGER_DATABASE_URL is set)."""
+    import uvicorn
+
+    from api.app import create_app
+
+    settings = Settings()
+    click.echo(f"ledger: serving http://{host}:{port} on {settings.database_url}", err=True)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+
+
+@main.command("migrate")
+def migrate_command() -> None:
+    """Bring the database schema up to date (idempotent)."""
+    settings = Settings()
+    applied = migrate(Database.from_url(settings.database_url))
+    click.echo(f"applied: {', '.join(applied)}" if applied else "already up to date")
+
+
+@main.group()
+def token() -> None:
+    """Bearer tokens: create, list, revoke."""
+
+
+@token.command("create")
+@click.option("--role", required=True, type=click.Choice([r.value for r in CallerRole]))
+@click.option("--division", required=True, help="Division code prefix, e.g. 530925")
+@click.option("--department", type=click.Choice([d.value for d in Department]),
+              help="For role 'department': which one")
+@click.option("--name", help="Who holds the token (shown as recorded_by.name)")
+@click.option("--expires-in-days", type=click.IntRange(min=1), help="Expire after N days")
+def token_create(role: str, division: str, department: str | None, name: str | None,
+                 expires_in_days: int | None) -> None:
+    """Create a token; it is printed once, alone on the last line, and only its hash is kept."""
+    expires_at = (datetime.now(UTC) + timedelta(days=expires_in_days)
+                  if expires_in_days else None)
+    with _ledger(Settings()) as ledger:
+        try:
+            value = create_token(ledger.tables, role=role, division=division,
+                                 department=department, name=name, expires_at=expires_at)
+        except LedgerError as error:
+            raise click.UsageError(error.detail) from None
+    click.echo(f"token for {role} in division '{division}' (shown once, store it now):", err=True)
+    click.echo(value)
+
+
+@token.command("list")
+def token_list() -> None:
+    """List tokens (never their secrets)."""
+    with _ledger(Settings()) as ledger:
+        for t in ledger.tables.list_tokens():
+            state = "revoked" if t.revoked_at else "active"
+            click.echo(f"{t.token_id}\t{t.role}\t{t.division or '*'}\t{t.department or '-'}\t"
+                       f"{t.name}\t{state}\t{t.expires_at.isoformat() if t.expires_at else '-'}")
+
+
+@token.command("revoke")
+@click.argument("token_id")
+def token_revoke(token_id: str) -> None:
+    """Revoke a token by its id (the hex part after ``ldg_``)."""
+    with _ledger(Settings()) as ledger:
+        if not ledger.tables.revoke_token(token_id, datetime.now(UTC)):
+            raise click.ClickException(f"no token {token_id}")
+    click.echo(f"revoked {token_id}")

@@ -1,0 +1,33 @@
+"""Shared dependencies as ``Annotated`` aliases."""
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from ledger.application import HouseholdLedger
+from ledger.domain.callers import Caller
+from ledger.domain.errors import Unauthenticated
+from ledger.tokens import authenticate
+
+_bearer = HTTPBearer(auto_error=False, description="A token from `ledger token create`")
+
+
+def get_ledger(request: Request) -> HouseholdLedger:
+    ledger: HouseholdLedger = request.app.state.ledger
+    return ledger
+
+
+LedgerDep = Annotated[HouseholdLedger, Depends(get_ledger)]
+
+
+def get_caller(
+    ledger: LedgerDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Caller:
+    if credentials is None:
+        raise Unauthenticated("a bearer token is required (Authorization: Bearer ldg_…)")
+    return authenticate(ledger.tables, credentials.credentials)
+
+
+CallerDep = Annotated[Caller, Depends(get_caller)]

@@ -1,0 +1,28 @@
+"""List shapes of CONTRACT §5: ``{"items": [...], "next": CURSOR or null}``."""
+
+from typing import Annotated, Any
+
+from fastapi import Query
+
+from ledger.domain.errors import ValidationFailed
+
+Limit = Annotated[int, Query(ge=1, le=1000, description="Items per page")]
+CursorParam = Annotated[
+    str | None,
+    Query(max_length=40, description="The `next` of the previous page (opaque)"),
+]
+
+
+def position(cursor: str | None, fallback: int = 0) -> int:
+    """Cursors are opaque to callers; today they are the last position served."""
+    if cursor is None:
+        return fallback
+    if not cursor.isdigit():
+        raise ValidationFailed("cursor is not one this service issued",
+                               [{"field": "cursor", "message": "unknown cursor"}])
+    return int(cursor)
+
+
+def page(items: list[Any], limit: int, last_position: int | None) -> dict[str, Any]:
+    full = len(items) == limit and last_position is not None
+    return {"items": items, "next": str(last_position) if full else None}

@@ -1,0 +1,27 @@
+"""Every event of every household, in commit order, for downstream consumers."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api.deps import CallerDep, LedgerDep
+from api.paging import CursorParam, Limit, page, position
+from api.responses import JSONBody
+from ledger.domain.serialization import event_document
+
+router = APIRouter(prefix="/v1", tags=["feed"])
+
+
+@router.get("/feed")
+def feed(
+    ledger: LedgerDep,
+    caller: CallerDep,
+    after: Annotated[int, Query(ge=0, description="A `position` already processed")] = 0,
+    cursor: CursorParam = None,
+    limit: Limit = 100,
+) -> JSONBody:
+    """Events after a position, in the order they were committed. Positions only grow and
+    no event ever appears behind one already served; they may skip numbers."""
+    entries = ledger.feed(after=position(cursor, after), limit=limit)
+    items = [{"position": pos, **event_document(event)} for pos, event in entries]
+    return JSONBody(page(items, limit, entries[-1][0] if entries else None))

@@ -1,0 +1,76 @@
+"""Household streams: append events, read the history and the state."""
+
+import hashlib
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Path, Query
+from pydantic import AwareDatetime
+
+from api.deps import CallerDep, LedgerDep
+from api.paging import CursorParam, Limit, page, position
+from api.responses import JSONBody
+from ledger.application import Idempotency
+from ledger.domain.commands import AppendBatch
+from ledger.domain.integrity import canonical_json
+from ledger.domain.serialization import event_document, state_document
+
+router = APIRouter(prefix="/v1/households", tags=["households"])
+
+HouseholdId = Annotated[
+    str,
+    Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$",
+         description="The household's id in the upstream system (1–64 characters)"),
+]
+
+
+@router.post("/{household_id}/events", status_code=201)
+def append_events(
+    household_id: HouseholdId,
+    batch: AppendBatch,
+    ledger: LedgerDep,
+    caller: CallerDep,
+    idempotency_key: Annotated[str | None, Header(min_length=1, max_length=200)] = None,
+) -> JSONBody:
+    """Append 1–500 events atomically (all or none). With `Idempotency-Key`, a retry of
+    the same request returns the original answer; without `expected_version`, concurrent
+    appends to one household are serialised and none is lost."""
+    idempotency = None
+    if idempotency_key is not None:
+        request = {"household_id": household_id,
+                   "body": batch.model_dump(mode="json", by_alias=True, exclude_unset=True)}
+        digest = hashlib.sha256(canonical_json(request)).hexdigest()
+        idempotency = Idempotency(idempotency_key, digest)
+    appended = ledger.append(household_id, batch.events, caller,
+                             expected_version=batch.expected_version, idempotency=idempotency)
+    headers = {"Location": f"/v1/households/{household_id}"}
+    if appended.replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return JSONBody(appended.response, status_code=201, headers=headers)
+
+
+@router.get("/{household_id}/events")
+def list_events(
+    household_id: HouseholdId,
+    ledger: LedgerDep,
+    caller: CallerDep,
+    after_version: Annotated[int, Query(ge=0)] = 0,
+    cursor: CursorParam = None,
+    limit: Limit = 100,
+) -> JSONBody:
+    """The household's history, oldest first."""
+    after = position(cursor, after_version)
+    events = ledger.history(household_id, caller, after_version=after, limit=limit)
+    last = events[-1].version if events else None
+    return JSONBody(page([event_document(e) for e in events], limit, last))
+
+
+@router.get("/{household_id}")
+def get_household(
+    household_id: HouseholdId,
+    ledger: LedgerDep,
+    caller: CallerDep,
+    as_of: Annotated[AwareDatetime | None, Query(
+        description="Replay the state as it stood at this recorded time (RFC 3339)")] = None,
+) -> JSONBody:
+    """Current state, or as of a recorded time."""
+    return JSONBody(state_document(ledger.household(household_id, caller, as_of)))
