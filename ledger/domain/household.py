@@ -65,8 +65,8 @@ def replay(household_id: str, events: Iterable[HouseholdEvent]) -> Household:
 
 
 def advance(state: Household, event: HouseholdEvent) -> None:
-    """Moves ``state`` on by one event: the chain and bookkeeping always, the content
-    unless the event is voided."""
+    """Moves ``state`` on by one event. An event is only ever voided after it was applied,
+    so voiding rebuilds the content from the events still counting."""
     state.history.append(event)
     state.version = event.version
     state.last_hash = event.hash
@@ -75,7 +75,7 @@ def advance(state: Household, event: HouseholdEvent) -> None:
     if event.TYPE == "EntryVoided":
         state.voided.add(event.data["target_event_id"])
         _recount(state)
-    elif str(event.id) not in state.voided:
+    else:
         _APPLY.get(event.TYPE, _ignore)(state, event)
 
 
