@@ -387,7 +387,10 @@ def section(runs: list[BackendRun], args: argparse.Namespace, command: str) -> s
         f"Latency is per request as the client sees it (p50/p95, nearest rank). The batch row "
         f"posts {args.batches} batches of {args.batch_size} `LocationRecorded` events, each to "
         f"a freshly registered household, one after another; its events/s is events over the "
-        f"summed request time, and with {args.batches} samples its p95 is the slowest batch.",
+        f"summed request time, and with {args.batches} samples its p95 is the slowest batch. "
+        f"This is a single run without repeats: on the 2-CPU machine where it was first "
+        f"taken, repeating it moved individual rows by up to about 40 %, so read only large "
+        f"ratios (for example SQLite against PostgreSQL, or 1 against 8 clients).",
         "",
         "### Results",
         "",

@@ -22,19 +22,23 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         self.tables = SideTables(datastore.transaction, "%s", encode_datetime=lambda d: d)
         self._insert_idempotency = self.tables.sql(INSERT_IDEMPOTENCY)
 
-    def _insert_events(
+    def _fetch_ids_after_insert_events(
         self,
         curs: psycopg.Cursor[DictRow],
         stored_events: Sequence[StoredEvent],
         *,
         idempotency: IdempotencyRecord | None = None,
         **kwargs: Any,
-    ) -> None:
-        # Runs in the append's transaction before the events table is locked; a second
-        # request with the same key waits on this row and then fails as a conflict.
-        super()._insert_events(curs, stored_events, **kwargs)
+    ) -> Sequence[int] | None:
+        # The append's transaction, after the events went in under the table lock. The
+        # library pipelines statements; a nested pipeline syncs on exit, so a duplicate
+        # key raises here as an integrity conflict (not later as "pipeline aborted").
+        notification_ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
         if idempotency is not None:
-            curs.execute(self._insert_idempotency, self.tables.idempotency_params(idempotency))
+            with curs.connection.pipeline():
+                curs.execute(self._insert_idempotency,
+                             self.tables.idempotency_params(idempotency))
+        return notification_ids
 
 
 def connect(database: Database, **kwargs: Any) -> psycopg.Connection[Any]:
