@@ -79,8 +79,9 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(HTTPException)
     def http_error(request: Request, error: HTTPException) -> ProblemBody:
         code = _HTTP_CODES.get(error.status_code, "HTTP_ERROR")
+        headers = dict(error.headers) if error.headers else None
         return problem(error.status_code, code, str(error.detail), instance=request.url.path,
-                       headers=error.headers)
+                       headers=headers)
 
     @app.exception_handler(OperationalError)
     @app.exception_handler(InterfaceError)

@@ -7,10 +7,10 @@ is their union, discriminated on ``type`` so an error names the type it was judg
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictInt
 
 from ledger.domain import payloads as p
-from ledger.domain.fields import PAYLOAD_CONFIG, Rfc3339, StrictInt
+from ledger.domain.fields import PAYLOAD_CONFIG, Rfc3339
 
 MAX_BATCH = 500
 """At most this many events in one append (all or none)."""

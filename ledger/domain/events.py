@@ -7,6 +7,7 @@ on read (the library's upcasting). The ``data`` keeps the validated payload as p
 values (``str``, ``int``, ``bool``, ``Decimal``, ``date``, lists, dicts).
 """
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
 from uuid import UUID
@@ -15,6 +16,7 @@ from eventsourcing.domain import DomainEvent
 from eventsourcing.utils import register_topic
 
 
+@dataclass(frozen=True)  # also done by the library's metaclass; this tells type checkers
 class HouseholdEvent(DomainEvent):
     """The envelope every event keeps. ``timestamp`` is the server's ``recorded_at``;
     ``originator_version`` is the event's ``version`` in its household."""

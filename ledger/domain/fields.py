@@ -48,7 +48,8 @@ def _datetime_string(value: Any) -> Any:
 def _plain_offset(value: datetime) -> datetime:
     # pydantic's own TzInfo would not survive storage as the same type.
     offset = value.utcoffset()
-    assert offset is not None  # AwareDatetime guarantees it
+    if offset is None:  # AwareDatetime runs first, so never; kept for type checkers
+        raise ValueError("must have a UTC offset")
     return value.replace(tzinfo=timezone(offset))
 
 

@@ -7,9 +7,9 @@ nothing: voiding one rebuilds the state from the non-voided events.
 """
 
 from collections.abc import Iterable
-from itertools import takewhile
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import takewhile
 from typing import Any
 
 from ledger.domain.events import HouseholdEvent

@@ -65,7 +65,7 @@ def receipt(household_id: str, version: int, events: list[HouseholdEvent]) -> di
 def state_document(household: Household) -> dict[str, Any]:
     """The current state as served (CONTRACT §5)."""
     members = list(household.members.values())
-    return json_value({
+    document: dict[str, Any] = json_value({
         "household_id": household.household_id,
         "version": household.version,
         "village_code": household.village_code,
@@ -82,6 +82,7 @@ def state_document(household: Household) -> dict[str, Any]:
         "measures": list(household.measures.values()),
         "open_data_issues": [_without(i, "open") for i in household.open_data_issues()],
     })
+    return document
 
 
 def _without(item: dict[str, Any], key: str) -> dict[str, Any]:

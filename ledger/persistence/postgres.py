@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from typing import Any
 
 import psycopg
-from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from psycopg.rows import DictRow
 
 from ledger.persistence.database import EVENTS_TABLE, Database

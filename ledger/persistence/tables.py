@@ -19,6 +19,11 @@ INSERT_IDEMPOTENCY = (
     "created_at) VALUES (?, ?, ?, ?, ?)"
 )
 
+_SELECT_TOKENS = (
+    "SELECT token_id, secret_sha256, name, role, division, department, created_at, "
+    "expires_at, revoked_at FROM api_tokens"
+)
+
 
 @dataclass(frozen=True)
 class IdempotencyRecord:
@@ -99,25 +104,24 @@ class SideTables:
         )
 
     def find_token(self, token_id: str) -> TokenRecord | None:
-        for token in self._tokens("WHERE token_id = ?", (token_id,)):
+        for token in self._tokens(_SELECT_TOKENS + " WHERE token_id = ?", (token_id,)):
             return token
         return None
 
     def list_tokens(self) -> list[TokenRecord]:
-        return list(self._tokens("ORDER BY created_at", ()))
+        return list(self._tokens(_SELECT_TOKENS + " ORDER BY created_at", ()))
 
     def revoke_token(self, token_id: str, when: datetime) -> bool:
         if self.find_token(token_id) is None:
             return False
-        self._write("UPDATE api_tokens SET revoked_at = ? WHERE token_id = ? AND revoked_at IS NULL",
-                    (self.encode_datetime(when), token_id))
+        self._write(
+            "UPDATE api_tokens SET revoked_at = ? WHERE token_id = ? AND revoked_at IS NULL",
+            (self.encode_datetime(when), token_id),
+        )
         return True
 
-    def _tokens(self, where: str, params: tuple[Any, ...]) -> Iterator[TokenRecord]:
-        for row in self._rows(
-            "SELECT token_id, secret_sha256, name, role, division, department, created_at, "
-            f"expires_at, revoked_at FROM api_tokens {where}", params,
-        ):
+    def _tokens(self, query: str, params: tuple[Any, ...]) -> Iterator[TokenRecord]:
+        for row in self._rows(query, params):
             yield TokenRecord(
                 token_id=row["token_id"], secret_sha256=row["secret_sha256"], name=row["name"],
                 role=row["role"], division=row["division"], department=row["department"],

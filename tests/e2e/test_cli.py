@@ -1,0 +1,97 @@
+"""The ``ledger`` console script as an operator runs it: migrate, token create, serve."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from ledger.persistence.database import Database
+from tests import factories as f
+from tests.conftest import _url
+
+LEDGER = str(Path(sys.executable).with_name("ledger"))
+
+
+def run(database: Database, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "LEDGER_DATABASE_URL": _url(database)}
+    return subprocess.run([LEDGER, *args], env=env, capture_output=True, text=True, timeout=60,
+                          check=False)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def served(empty_database: Database) -> Iterator[str]:
+    port = free_port()
+    env = {**os.environ, "LEDGER_DATABASE_URL": _url(empty_database)}
+    server = subprocess.Popen([LEDGER, "serve", "--port", str(port)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/readyz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("ledger serve did not become ready within 30 s")
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_migrate_is_idempotent(empty_database: Database) -> None:
+    first, second = run(empty_database, "migrate"), run(empty_database, "migrate")
+    assert first.returncode == second.returncode == 0, first.stderr
+    assert "applied: 0001_core" in first.stdout
+    assert "already up to date" in second.stdout
+
+
+def test_token_create_prints_the_token_alone_on_the_last_line(empty_database: Database) -> None:
+    created = run(empty_database, "token", "create", "--role", "department", "--division",
+                  "530925", "--department", "civil_affairs", "--name", "民政局")
+    assert created.returncode == 0, created.stderr
+    token = created.stdout.strip().splitlines()[-1]
+    assert token.startswith("ldg_")
+    assert " " not in token
+    listed = run(empty_database, "token", "list")
+    assert "civil_affairs" in listed.stdout
+    assert token.split("_")[2] not in listed.stdout
+    refused = run(empty_database, "token", "create", "--role", "department", "--division", "53")
+    assert refused.returncode != 0
+    assert "department" in refused.stderr
+
+
+def test_serve_answers_an_append_and_a_read(served: str, empty_database: Database) -> None:
+    token = run(empty_database, "token", "create", "--role", "recorder",
+                "--division", "53").stdout.strip().splitlines()[-1]
+    headers = {"Authorization": f"Bearer {token}"}
+    appended = httpx.post(f"{served}/v1/households/hh-cli/events", headers=headers,
+                          json={"events": [f.registered(), f.survey()]})
+    assert appended.status_code == 201, appended.text
+    state = httpx.get(f"{served}/v1/households/hh-cli", headers=headers).json()
+    assert state["version"] == 2
+    assert state["latest_survey"]["per_capita_net_income"] == 6000
+    assert appended.headers["x-request-id"]
+
+
+def test_a_revoked_token_is_refused(served: str, empty_database: Database) -> None:
+    token = run(empty_database, "token", "create", "--role", "auditor",
+                "--division", "53").stdout.strip().splitlines()[-1]
+    headers = {"Authorization": f"Bearer {token}"}
+    assert httpx.get(f"{served}/v1/feed", headers=headers).status_code == 200
+    assert run(empty_database, "token", "revoke", token.split("_")[1]).returncode == 0
+    assert httpx.get(f"{served}/v1/feed", headers=headers).status_code == 401
