@@ -1,0 +1,26 @@
+# The two commands of the README: `make serve` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+.PHONY: install serve test lint
+install: $(STAMP)
+
+serve: $(STAMP)  ## install, then run the service on the embedded SQLite file ./ledger.db
+	$(BIN)/ledger serve --host $${HOST:-127.0.0.1} --port $${PORT:-8000}
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
+
+test: $(STAMP) lint  ## install, start PostgreSQL if it is down, lint, run every test
+	scripts/ensure-postgres
+	$(BIN)/pytest
