@@ -22,7 +22,9 @@ def append(client: TestClient, auth: dict[str, str]) -> Append:
         sent = {**auth, **(headers or {})}
         if key:
             sent["Idempotency-Key"] = key
-        return client.post(f"/v1/households/{household_id}/events", json=body, headers=sent)
+        response: httpx.Response = client.post(f"/v1/households/{household_id}/events",
+                                               json=body, headers=sent)
+        return response
 
     return post
 

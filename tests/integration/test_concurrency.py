@@ -1,8 +1,9 @@
 """Many writers at once: nothing lost, nothing doubled, versions 1..N, feed in commit order."""
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any
 
 import pytest
@@ -32,7 +33,7 @@ def two_ledgers(database: Database) -> Iterator[tuple[HouseholdLedger, Household
     second.close()
 
 
-def run_all(jobs: list[Callable[[], Any]], threads: int = 16) -> list[Any]:
+def run_all(jobs: Sequence[Callable[[], Any]], threads: int = 16) -> list[Any]:
     with ThreadPoolExecutor(max_workers=threads) as pool:
         return [future.result() for future in [pool.submit(job) for job in jobs]]
 
@@ -41,9 +42,8 @@ def test_many_writers_on_one_household_lose_nothing_and_double_nothing(
         two_ledgers: tuple[HouseholdLedger, HouseholdLedger], recorder_caller: Caller) -> None:
     first, second = two_ledgers
     first.append("hh-busy", commands(f.registered()), recorder_caller)
-    jobs = [(lambda ledger=ledger: ledger.append("hh-busy", LOCATION, recorder_caller))
-            for ledger in [first, second] * 40]
-    answers = run_all(jobs)
+    answers = run_all([partial(ledger.append, "hh-busy", LOCATION, recorder_caller)
+                       for ledger in [first, second] * 40])
     versions = sorted(a.response["events"][0]["version"] for a in answers)
     assert versions == list(range(2, 82))
     history = first.history("hh-busy", recorder_caller, limit=1000)
@@ -55,9 +55,9 @@ def test_writers_on_many_households_interleave_without_loss(
         two_ledgers: tuple[HouseholdLedger, HouseholdLedger], recorder_caller: Caller) -> None:
     first, second = two_ledgers
     households = [f"hh-{n}" for n in range(10)]
-    run_all([lambda h=h: first.append(h, commands(f.registered()), recorder_caller)
+    run_all([partial(first.append, h, commands(f.registered()), recorder_caller)
              for h in households])
-    run_all([(lambda h=h, ledger=ledger: ledger.append(h, LOCATION, recorder_caller))
+    run_all([partial(ledger.append, h, LOCATION, recorder_caller)
              for h in households for ledger in (first, second) for _ in range(3)])
     for household in households:
         assert [e.version for e in first.history(household, recorder_caller)] == list(range(1, 8))
@@ -76,7 +76,7 @@ def test_a_stale_expected_version_is_a_clean_conflict_under_contention(
             return "conflict"
         return "appended"
 
-    outcomes = run_all([lambda ledger=ledger: guarded(ledger) for ledger in [first, second] * 10])
+    outcomes = run_all([partial(guarded, ledger) for ledger in [first, second] * 10])
     assert outcomes.count("appended") == 1
     assert outcomes.count("conflict") == 19
 
@@ -86,9 +86,8 @@ def test_concurrent_retries_with_one_key_append_once(
     first, second = two_ledgers
     first.append("hh-retry", commands(f.registered()), recorder_caller)
     key = Idempotency("same-request", "digest-1")
-    answers = run_all([(lambda ledger=ledger: ledger.append("hh-retry", LOCATION, recorder_caller,
-                                                            idempotency=key))
-                       for ledger in [first, second] * 10])
+    answers = run_all([partial(ledger.append, "hh-retry", LOCATION, recorder_caller,
+                               idempotency=key) for ledger in [first, second] * 10])
     assert len({str(a.response) for a in answers}) == 1
     assert sum(not a.replayed for a in answers) == 1
     assert first.household("hh-retry", recorder_caller).version == 2
@@ -100,7 +99,7 @@ def test_a_feed_reader_never_passes_an_event_that_commits_later(
     commit order (the library's table lock on PostgreSQL, the write lock on SQLite)."""
     first, second = two_ledgers
     households = [f"hh-{n}" for n in range(8)]
-    run_all([lambda h=h: first.append(h, commands(f.registered()), recorder_caller)
+    run_all([partial(first.append, h, commands(f.registered()), recorder_caller)
              for h in households])
     done = threading.Event()
     seen: list[int] = []
@@ -117,7 +116,7 @@ def test_a_feed_reader_never_passes_an_event_that_commits_later(
 
     reader = threading.Thread(target=tail)
     reader.start()
-    run_all([(lambda h=h, ledger=ledger: ledger.append(h, LOCATION, recorder_caller))
+    run_all([partial(ledger.append, h, LOCATION, recorder_caller)
              for h in households for ledger in (first, second) for _ in range(5)])
     done.set()
     reader.join(timeout=60)

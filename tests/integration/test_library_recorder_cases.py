@@ -71,22 +71,22 @@ def _skip_timing(case: Any) -> Any:
 
 
 @_skip_timing
-class TestSQLiteApplicationRecorder(SQLiteCase, library_cases.ApplicationRecorderTestCase):  # type: ignore[misc]
+class TestSQLiteApplicationRecorder(SQLiteCase, library_cases.ApplicationRecorderTestCase):
     pass
 
 
 @_skip_timing
-class TestPostgresApplicationRecorder(PostgresCase,  # type: ignore[misc]
+class TestPostgresApplicationRecorder(PostgresCase,
                                       library_cases.ApplicationRecorderTestCase):
     pass
 
 
-class TestSQLiteNonInterleaving(SQLiteCase,  # type: ignore[misc]
+class TestSQLiteNonInterleaving(SQLiteCase,
                                 library_cases.NonInterleavingNotificationIDsBaseCase):
     pass
 
 
-class TestPostgresNonInterleaving(PostgresCase,  # type: ignore[misc]
+class TestPostgresNonInterleaving(PostgresCase,
                                   library_cases.NonInterleavingNotificationIDsBaseCase):
     pass
 

@@ -20,7 +20,7 @@ TABLE = {  # marking: (allowed from, to); None keeps the status
     "risk_mark_rolled_back": ({"monitored", "risk_eliminated"}, "not_monitored"),
     "type_adjusted": ({"monitored", "risk_eliminated"}, None),
 }
-PATH_TO = {
+PATH_TO: dict[str, list[tuple[str, str | None]]] = {
     "not_monitored": [],
     "monitored": [("enrolled", "marginal")],
     "risk_eliminated": [("enrolled", "marginal"), ("risk_eliminated", None)],
