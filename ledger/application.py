@@ -50,6 +50,13 @@ class Appended:
 
 
 @dataclass(frozen=True)
+class FeedPage:
+    events: list[tuple[int, HouseholdEvent]]  # (position, event), in commit order
+    scanned_to: int
+    more: bool
+
+
+@dataclass(frozen=True)
 class Idempotency:
     key: str
     request_digest: str
@@ -177,12 +184,28 @@ class HouseholdLedger(Application[UUID]):
             raise UnknownHousehold(f"household '{household_id}' is not registered")
         return self._stream(household_id, gt=after_version, limit=limit)
 
-    def feed(self, *, after: int = 0, limit: int = 100) -> list[tuple[int, HouseholdEvent]]:
-        """Every household's events in commit order after position ``after``."""
+    def feed(self, caller: Caller, *, after: int = 0, limit: int = 100) -> FeedPage:
+        """The events of the caller's division in commit order, scanning ``limit``
+        positions after ``after``; ``scanned_to`` is where the next page starts."""
         notifications = self.recorder.select_notifications(
             start=after, limit=limit, inclusive_of_start=False)
-        return [(n.id, cast(HouseholdEvent, self.mapper.to_domain_event(n)))
-                for n in notifications]
+        events = [(n.id, cast(HouseholdEvent, self.mapper.to_domain_event(n)))
+                  for n in notifications]
+        if caller.division:
+            villages = self._villages({event.household_id for _, event in events})
+            events = [(pos, e) for pos, e in events
+                      if in_scope(caller, villages.get(e.household_id))]
+        scanned_to = notifications[-1].id if notifications else after
+        return FeedPage(events, scanned_to, more=len(notifications) == limit)
+
+    def _villages(self, household_ids: set[str]) -> dict[str, str]:
+        """Village code of each household, from its registration (version 1)."""
+        villages = {}
+        for household_id in household_ids:
+            first = self._stream(household_id, lte=1)
+            if first:
+                villages[household_id] = first[0].data["village_code"]
+        return villages
 
     def ping(self) -> None:
         self.tables.ping()

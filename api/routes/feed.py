@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.deps import CallerDep, LedgerDep
-from api.paging import CursorParam, Limit, page, position
+from api.paging import CursorParam, Limit, position
 from api.responses import JSONBody
 from ledger.domain.serialization import event_document
 
@@ -20,8 +20,10 @@ def feed(
     cursor: CursorParam = None,
     limit: Limit = 100,
 ) -> JSONBody:
-    """Events after a position, in the order they were committed. Positions only grow and
-    no event ever appears behind one already served; they may skip numbers."""
-    entries = ledger.feed(after=position(cursor, after), limit=limit)
-    items = [{"position": pos, **event_document(event)} for pos, event in entries]
-    return JSONBody(page(items, limit, entries[-1][0] if entries else None))
+    """Events of the token's division after a position, in the order they were committed.
+    Positions only grow and no event ever appears behind one already served; they may
+    skip numbers. A page looks at `limit` positions, so it may hold fewer items."""
+    feed_page = ledger.feed(caller, after=position(cursor, after), limit=limit)
+    items = [{"position": pos, **event_document(event)} for pos, event in feed_page.events]
+    return JSONBody({"items": items,
+                     "next": str(feed_page.scanned_to) if feed_page.more else None})

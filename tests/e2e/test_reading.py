@@ -110,3 +110,27 @@ def test_the_feed_serves_every_event_once_in_commit_order(append: Append, client
     assert [i["position"] for i in after["items"]] == positions[6:]
     assert problem_code(client.get("/v1/feed", params={"cursor": "abc"}, headers=auth)) == \
         "VALIDATION_FAILED"
+
+
+def test_the_feed_shows_a_token_only_its_divisions_households(
+        append: Append, client: TestClient, make_token: Any) -> None:
+    other_village = "530102001001"  # Kunming, outside Shuangjiang
+    append("hh-sj", f.registered(), f.survey())
+    elsewhere = {"Authorization": f"Bearer {make_token(division='53')}"}
+    kunming = client.post("/v1/households/hh-km/events", headers=elsewhere,
+                          json={"events": [f.registered(village_code=other_village)]})
+    assert kunming.status_code == 201
+
+    def households(division: str, limit: int) -> list[str]:
+        headers = {"Authorization": f"Bearer {make_token(role='auditor', division=division)}"}
+        seen, cursor = [], None
+        while True:
+            params: dict[str, Any] = {"limit": limit, **({"cursor": cursor} if cursor else {})}
+            page = client.get("/v1/feed", params=params, headers=headers).json()
+            seen += [item["household_id"] for item in page["items"]]
+            if (cursor := page["next"]) is None:
+                return seen
+
+    assert households("530925", 1) == ["hh-sj", "hh-sj"]
+    assert households("5301", 2) == ["hh-km"]
+    assert households("", 100) == ["hh-sj", "hh-sj", "hh-km"]

@@ -61,7 +61,7 @@ def test_writers_on_many_households_interleave_without_loss(
              for h in households for ledger in (first, second) for _ in range(3)])
     for household in households:
         assert [e.version for e in first.history(household, recorder_caller)] == list(range(1, 8))
-    assert len(second.feed(limit=1000)) == 70
+    assert len(second.feed(recorder_caller, limit=1000).events) == 70
 
 
 def test_a_stale_expected_version_is_a_clean_conflict_under_contention(
@@ -108,7 +108,7 @@ def test_a_feed_reader_never_passes_an_event_that_commits_later(
         position = 0
         while True:
             finished = done.is_set()
-            for pos, _event in second.feed(after=position, limit=50):
+            for pos, _event in second.feed(recorder_caller, after=position, limit=50).events:
                 seen.append(pos)
                 position = pos
             if finished:
@@ -120,6 +120,6 @@ def test_a_feed_reader_never_passes_an_event_that_commits_later(
              for h in households for ledger in (first, second) for _ in range(5)])
     done.set()
     reader.join(timeout=60)
-    everything = [pos for pos, _ in first.feed(limit=1000)]
+    everything = [pos for pos, _ in first.feed(recorder_caller, limit=1000).events]
     assert seen == everything
     assert len(everything) == 8 + 80
