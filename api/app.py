@@ -9,11 +9,14 @@ from api import errors
 from api.limits import BodySizeLimit
 from api.observability import RequestLog, configure_logging
 from api.responses import JSONBody
-from api.routes import feed, health, households
+from api.routes import evaluation, feed, health, households
 from api.settings import Settings
+from ledger import config
 from ledger.application import HouseholdLedger
 from ledger.persistence.database import Database
 from ledger.persistence.migrate import migrate
+from projections import open_views
+from projections.runner import ProjectionRunner
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -27,10 +30,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             migrate(database)
         ledger = HouseholdLedger(database.eventsourcing_env(
             pool_size=settings.pool_size, lock_timeout_s=settings.lock_timeout_s))
-        app.state.ledger = ledger
+        configuration = config.load(settings.rules_file)
+        runner = ProjectionRunner(ledger, open_views(ledger), configuration)
+        if settings.projections == "embedded":
+            ledger.on_append.append(runner.wake.set)
+            runner.start()
+        app.state.ledger, app.state.projections = ledger, runner
+        app.state.configuration, app.state.settings = configuration, settings
         try:
             yield
         finally:
+            runner.stop()
             ledger.close()
 
     app = FastAPI(
@@ -42,6 +52,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestLog)
-    for module in (households, feed, health):
+    for module in (households, evaluation, feed, health):
         app.include_router(module.router)
     return app

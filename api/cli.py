@@ -13,6 +13,7 @@ from ledger.domain.vocabulary import CallerRole, Department
 from ledger.persistence.database import Database
 from ledger.persistence.migrate import migrate
 from ledger.tokens import create_token
+from projections.runner import ProjectionRunner
 
 
 @contextmanager
@@ -51,6 +52,50 @@ def migrate_command() -> None:
     settings = Settings()
     applied = migrate(Database.from_url(settings.database_url))
     click.echo(f"applied: {', '.join(applied)}" if applied else "already up to date")
+
+
+@main.group()
+def projections() -> None:
+    """Read models: rebuild from zero, or keep them current in their own process."""
+
+
+@contextmanager
+def _runner(settings: Settings) -> Iterator[ProjectionRunner]:
+    from ledger import config
+    from projections import open_views
+
+    with _ledger(settings) as ledger:
+        yield ProjectionRunner(ledger, open_views(ledger), config.load(settings.rules_file))
+
+
+@projections.command("rebuild")
+def projections_rebuild() -> None:
+    """Forget the read models and recompute them from the first event, with progress."""
+    with _runner(Settings()) as runner:
+        total = runner.ledger.tables.count_events() or 1
+        with click.progressbar(length=total, label="rebuilding projections") as bar:
+            runner.rebuild(progress=bar.update)
+        click.echo(f"rebuilt up to log position {runner.position()}")
+
+
+@projections.command("run")
+@click.option("--poll-interval", default=0.5, show_default=True, type=float)
+def projections_run(poll_interval: float) -> None:
+    """Keep the read models current until stopped (resumes where it stopped)."""
+    import signal
+    import threading
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with _runner(Settings()) as runner:
+        click.echo(f"projections: following the log from position {runner.position()}", err=True)
+        try:
+            while not stop.is_set():
+                runner.catch_up()
+                stop.wait(poll_interval)
+        except KeyboardInterrupt:
+            pass
+        click.echo(f"projections: stopped at position {runner.position()}", err=True)
 
 
 @main.group()

@@ -9,6 +9,7 @@ from ledger.application import HouseholdLedger
 from ledger.domain.callers import Caller
 from ledger.domain.errors import Unauthenticated
 from ledger.tokens import authenticate
+from projections.runner import ProjectionRunner, ProjectionsUnavailable
 
 _bearer = HTTPBearer(auto_error=False, description="A token from `ledger token create`")
 
@@ -31,3 +32,20 @@ def get_caller(
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]
+
+
+def get_projections(request: Request, ledger: LedgerDep) -> ProjectionRunner:
+    """The read models, caught up with every append that has returned (read-your-writes)."""
+    runner: ProjectionRunner = request.app.state.projections
+    if runner.failed:
+        raise ProjectionsUnavailable(f"the projections stopped at position "
+                                     f"{runner.state.failed_at}: {runner.state.error}")
+    try:
+        runner.wait_for(ledger.recorder.max_notification_id(), timeout=request.app.state.settings
+                        .projection_wait_s)
+    except TimeoutError:
+        raise ProjectionsUnavailable("the projections are still catching up; retry") from None
+    return runner
+
+
+ProjectionsDep = Annotated[ProjectionRunner, Depends(get_projections)]

@@ -11,8 +11,10 @@ from starlette.exceptions import HTTPException
 from api.responses import ProblemBody, problem
 from ledger.domain import errors as e
 from ledger.domain.commands import EVENT_TYPES
+from projections.runner import ProjectionsUnavailable
 
 STATUS: dict[type[e.LedgerError], int] = {
+    ProjectionsUnavailable: 503,
     e.ValidationFailed: 422,
     e.RuleViolation: 409,
     e.UnknownHousehold: 404,
@@ -59,7 +61,8 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(e.LedgerError)
     def ledger_error(request: Request, error: e.LedgerError) -> ProblemBody:
         status = STATUS.get(type(error), 409)
-        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        headers = ({"WWW-Authenticate": "Bearer"} if status == 401
+                   else {"Retry-After": "1"} if status == 503 else None)
         return problem(status, error.code, error.detail, instance=request.url.path,
                        errors=error.fields or None, headers=headers)
 

@@ -9,7 +9,7 @@ from ledger.domain.errors import ValidationFailed
 Limit = Annotated[int, Query(ge=1, le=1000, description="Items per page")]
 CursorParam = Annotated[
     str | None,
-    Query(max_length=40, description="The `next` of the previous page (opaque)"),
+    Query(max_length=80, description="The `next` of the previous page (opaque)"),
 ]
 
 

@@ -1,5 +1,7 @@
 """Typed settings, read once at the composition root (``LEDGER_*`` environment variables)."""
 
+from typing import Literal
+
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -16,3 +18,10 @@ class Settings(BaseSettings):
     """PostgreSQL connections kept open (as many again may overflow)."""
     lock_timeout_s: int = 5
     """How long a PostgreSQL append waits for the events table lock before failing."""
+    projections: Literal["embedded", "external"] = "embedded"
+    """``embedded``: ``ledger serve`` keeps the read models current itself; ``external``:
+    a separate ``ledger projections run`` process does (PostgreSQL)."""
+    projection_wait_s: float = 5.0
+    """How long a list or report waits for the read models to cover earlier appends."""
+    rules_file: str | None = None
+    """A rules configuration to use instead of the packaged ``ledger/config/rules.toml``."""

@@ -74,6 +74,12 @@ class HouseholdLedger(Application[UUID]):
         # Appends to one household are serialised in-process; other processes are
         # caught by the (household, version) uniqueness and retried.
         self._stripes = [Lock() for _ in range(64)]
+        self.on_append: list[Callable[[], None]] = []  # e.g. wake the projection runner
+
+    def _notify(self, recordings: list[Any]) -> None:
+        super()._notify(recordings)
+        for listener in self.on_append:
+            listener()
 
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
         # Settings come from the composition root only, never from os.environ here.
@@ -158,17 +164,18 @@ class HouseholdLedger(Application[UUID]):
 
     # Reading
 
-    def _stream(self, household_id: str, **selection: Any) -> list[HouseholdEvent]:
+    def stream(self, household_id: str, **selection: Any) -> list[HouseholdEvent]:
+        """The household's events, oldest first (``gt``, ``lte``, ``limit`` select)."""
         return cast(list[HouseholdEvent],
                     list(self.events.get(originator_id(household_id), **selection)))
 
     def _load(self, household_id: str) -> Household:
-        return replay(household_id, self._stream(household_id))
+        return replay(household_id, self.stream(household_id))
 
     def household(self, household_id: str, caller: Caller,
                   moment: datetime | None = None) -> Household:
         """Current state, or as it stood at recorded time ``moment``."""
-        events = self._stream(household_id)
+        events = self.stream(household_id)
         state = replay(household_id, events) if moment is None else as_of(household_id, events,
                                                                            moment)
         if not state.registered or not in_scope(caller, state.village_code):
@@ -179,10 +186,10 @@ class HouseholdLedger(Application[UUID]):
     def history(self, household_id: str, caller: Caller, *, after_version: int = 0,
                 limit: int = 100) -> list[HouseholdEvent]:
         """Events oldest first, after ``after_version``; unknown households raise."""
-        first = self._stream(household_id, limit=1)
+        first = self.stream(household_id, limit=1)
         if not first or not in_scope(caller, first[0].data["village_code"]):
             raise UnknownHousehold(f"household '{household_id}' is not registered")
-        return self._stream(household_id, gt=after_version, limit=limit)
+        return self.stream(household_id, gt=after_version, limit=limit)
 
     def feed(self, caller: Caller, *, after: int = 0, limit: int = 100) -> FeedPage:
         """The events of the caller's division in commit order, scanning ``limit``
@@ -202,7 +209,7 @@ class HouseholdLedger(Application[UUID]):
         """Village code of each household, from its registration (version 1)."""
         villages = {}
         for household_id in household_ids:
-            first = self._stream(household_id, lte=1)
+            first = self.stream(household_id, lte=1)
             if first:
                 villages[household_id] = first[0].data["village_code"]
         return villages

@@ -16,7 +16,7 @@ from ledger.domain.vocabulary import CallerRole, Department
 from ledger.persistence.tables import SideTables, TokenRecord
 
 _TOKEN = re.compile(r"^ldg_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$")
-_DIVISION = re.compile(r"^\d{0,12}$")
+_DIVISION = re.compile(r"^[0-9]{0,12}$")
 
 
 def _digest(secret: str) -> str:

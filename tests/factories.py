@@ -111,3 +111,26 @@ def one_of_each_after_registration() -> list[dict[str, Any]]:
         event("MemberRemoved", {"member_id": "m3", "reason": "moved_out"}),
         marked("risk_eliminated"),
     ]
+
+
+def county_household(n: int) -> list[dict[str, Any]]:
+    """Household ``n`` of a small synthetic county: procedures complete and incomplete,
+    eliminations, look-back cases, in rotation."""
+    village = f"5309251012{n % 10:02d}"
+    below_floor = survey(income={"wage": 5000, "operating": 1000, "property": 0, "transfer": 0,
+                                 "operating_cost": 0}, household_size=2,
+                         per_capita_net_income=3000)
+    warning = event("WarningReceived", {"department": "health", "code": "serious_illness",
+                                        "summary": "大病"}, occurred_at="2021-06-01T10:00:00+08:00")
+    kind = n % 4
+    if kind == 0:  # a full identification, enrolled
+        steps = one_of_each_after_registration()
+        return [registered(village_code=village), *steps[: steps.index(
+            marked("enrolled", "marginal")) + 1]]
+    if kind == 1:  # enrolled straight after a survey: most steps missing
+        return [registered(village_code=village), survey(), marked("enrolled", "marginal")]
+    if kind == 2:  # never enrolled, income below the floor, a warning never followed up
+        return [registered(village_code=village), warning, below_floor]
+    return [registered(village_code=village, category="poverty_alleviated", filed_card=True),
+            survey(), marked("enrolled", "unstable_alleviated"), below_floor,
+            marked("risk_eliminated")]

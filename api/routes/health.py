@@ -1,6 +1,6 @@
 """Liveness and readiness for orchestrators."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from api.deps import LedgerDep
 from api.responses import JSONBody, problem
@@ -15,10 +15,16 @@ def healthz() -> JSONBody:
 
 
 @router.get("/readyz", response_model=None)
-def readyz(ledger: LedgerDep) -> JSONBody:
-    """The database answers: the service can take requests."""
+def readyz(ledger: LedgerDep, request: Request) -> JSONBody:
+    """The database answers and the read models are not stopped: requests can be served."""
     try:
         ledger.ping()
+        head = ledger.recorder.max_notification_id() or 0
     except Exception as error:  # any failure to reach the database means not ready
         return problem(503, "NOT_READY", f"the database does not answer ({type(error).__name__})")
-    return JSONBody({"status": "ready"})
+    runner = request.app.state.projections
+    if runner.failed:
+        return problem(503, "NOT_READY", f"the projections stopped at position "
+                       f"{runner.state.failed_at}: {runner.state.error}")
+    return JSONBody({"status": "ready", "log_position": head,
+                     "projection_position": runner.state.position})

@@ -5,6 +5,7 @@ int, ``1`` for a bool and a Unix time for a date. An audit ledger records what w
 meant, so those shapes are refused here.
 """
 
+import re
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Annotated, Any
@@ -37,11 +38,19 @@ def _iso_date_string(value: Any) -> Any:
     return value
 
 
+_RFC3339 = re.compile(
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?"
+    r"([Zz]|[+-][0-9]{2}:[0-9]{2})$"
+)
+
+
 def _datetime_string(value: Any) -> Any:
     if isinstance(value, datetime):
         return value
-    if not isinstance(value, str):
-        raise ValueError("must be an RFC 3339 date-time string with an offset")
+    if not isinstance(value, str) or not _RFC3339.match(value):
+        # Python keeps microseconds: a finer fraction would be silently cut, so refuse it.
+        raise ValueError("must be an RFC 3339 date-time with seconds and an offset, "
+                         "e.g. 2021-10-22T09:30:00+08:00 (at most 6 fractional digits)")
     return value
 
 
@@ -63,14 +72,15 @@ IsoDate = Annotated[date, BeforeValidator(_iso_date_string)]
 Rfc3339 = Annotated[
     AwareDatetime, BeforeValidator(_datetime_string), AfterValidator(_plain_offset)
 ]
-Coordinate = Annotated[float, BeforeValidator(_number_only)]
+Coordinate = Annotated[float, BeforeValidator(_number_only), Field(allow_inf_nan=False)]
 Count = Annotated[StrictInt, Field(ge=0, le=1_000_000)]
+ByteSize = Annotated[StrictInt, Field(ge=0, le=2**40)]
 Flag = StrictBool
 
 Identifier = Annotated[str, StringConstraints(min_length=1, max_length=64, strip_whitespace=False)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=4000)]
-DivisionCode = Annotated[str, StringConstraints(pattern=r"^\d{12}$")]
+DivisionCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{12}$")]
 Sha256Hex = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 MediaType = Annotated[
     str, StringConstraints(pattern=r"^[\w.+-]+/[\w.+-]+$", max_length=127)

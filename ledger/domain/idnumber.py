@@ -10,7 +10,7 @@ import re
 
 from stdnum.cn import ric
 
-_SHAPE = re.compile(r"^\d{17}[\dX]$")
+_SHAPE = re.compile(r"^[0-9]{17}[0-9X]$")
 
 
 def has_valid_check_digit(number: str) -> bool:
@@ -20,6 +20,6 @@ def has_valid_check_digit(number: str) -> bool:
 
 def with_check_digit(first_17_digits: str) -> str:
     """Completes 17 digits with their check digit (for generators and tests)."""
-    if not re.fullmatch(r"\d{17}", first_17_digits):
+    if not re.fullmatch(r"[0-9]{17}", first_17_digits):
         raise ValueError("expected exactly 17 digits")
     return first_17_digits + ric.calc_check_digit(first_17_digits + "0")

@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field, StrictInt, model_validator
 
 from ledger.domain.fields import (
     PAYLOAD_CONFIG,
+    ByteSize,
     Coordinate,
     Count,
     DivisionCode,
@@ -79,7 +80,7 @@ class Material(Payload):
     kind: MaterialKind
     name: Name
     media_type: MediaType
-    size: Count
+    size: ByteSize
 
 
 DisabilityGrade = StrictInt
@@ -152,8 +153,14 @@ class MemberUpdatedData(Payload):
 
     @model_validator(mode="after")
     def _changes_something(self) -> Self:
-        if not self.model_fields_set - {"member_id"}:
+        changed = self.model_fields_set - {"member_id"}
+        if not changed:
             raise ValueError("give at least one of labor, health, disability_grade, in_school")
+        # Every member has a labour and a health status; a grade or schooling may be cleared.
+        nulls = sorted(name for name in changed & {"labor", "health"}
+                       if getattr(self, name) is None)
+        if nulls:
+            raise ValueError(f"{', '.join(nulls)} cannot be null: a change names its new value")
         return self
 
 

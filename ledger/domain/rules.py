@@ -95,6 +95,9 @@ def _record(household: Household, command: Envelope, recorded_at: datetime,
 
 def check(household: Household, command: Envelope) -> None:
     """Raises the contract's error if ``command`` contradicts ``household``."""
+    if command.remedies is not None:
+        _require(household.event_types.get(str(command.remedies)) == "SystemMarked",
+                 "remedies", f"{command.remedies} is not a SystemMarked event of this household")
     if command.type == "HouseholdRegistered":
         if household.registered:
             raise AlreadyRegistered(
@@ -107,9 +110,6 @@ def check(household: Household, command: Envelope) -> None:
             f"household '{household.household_id}' is not registered; "
             "its first event must be HouseholdRegistered"
         )
-    if command.remedies is not None:
-        _require(household.event_types.get(str(command.remedies)) == "SystemMarked",
-                 "remedies", f"{command.remedies} is not a SystemMarked event of this household")
     data = command.data.model_dump(by_alias=True)
     _CHECKS.get(command.type, _no_rule)(household, data)
 

@@ -79,6 +79,9 @@ class SideTables:
     def ping(self) -> None:
         list(self._rows("SELECT 1 AS one"))
 
+    def count_events(self) -> int:
+        return int(next(self._rows("SELECT COUNT(*) AS n FROM ledger_events"))["n"])
+
     def idempotency_params(self, record: IdempotencyRecord) -> tuple[Any, ...]:
         return (*astuple(record)[:4], self.encode_datetime(record.created_at))
 

@@ -188,4 +188,6 @@ def test_unknown_routes_are_problems_too(client: TestClient) -> None:
 
 def test_health_and_readiness_answer(client: TestClient) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
-    assert client.get("/readyz").json() == {"status": "ready"}
+    ready = client.get("/readyz").json()
+    assert ready["status"] == "ready"
+    assert ready["projection_position"] == ready["log_position"] == 0

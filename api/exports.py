@@ -1,0 +1,51 @@
+"""County staff work in Excel (到户到人问题清单): lists as CSV or XLSX, Chinese headers."""
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from openpyxl import Workbook
+from starlette.responses import Response
+
+GAP_COLUMNS = (("household_id", "户编号"), ("village_code", "行政村代码"), ("status", "监测状态"),
+               ("episode", "标注事件"), ("code", "问题代码"), ("step", "程序步骤"),
+               ("severity", "性质"))
+LOOKBACK_COLUMNS = (("household_id", "户编号"), ("village_code", "行政村代码"),
+                    ("status", "监测状态"), ("code", "回头看类别"), ("action", "建议处理"),
+                    ("detail", "依据"))
+
+MEDIA_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def flatten(items: Iterable[dict[str, Any]], nested: str) -> list[dict[str, Any]]:
+    """One row per gap or candidate, carrying its household's columns."""
+    return [{**{k: v for k, v in item.items() if k != nested}, **entry}
+            for item in items for entry in item[nested]]
+
+
+def table(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]], fmt: str,
+          filename: str) -> Response:
+    header = [label for _, label in columns]
+    values = [[row.get(key) for key, _ in columns] for row in rows]
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(header)
+        writer.writerows(values)
+        # A byte-order mark so Excel opens UTF-8 Chinese text correctly.
+        body = ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    else:
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet(filename)
+        sheet.append(header)
+        for row in values:
+            sheet.append(row)
+        stream = io.BytesIO()
+        workbook.save(stream)
+        body = stream.getvalue()
+    return Response(body, media_type=MEDIA_TYPES[fmt], headers={
+        "Content-Disposition": f'attachment; filename="{filename}.{fmt}"'})

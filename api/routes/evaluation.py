@@ -1,0 +1,90 @@
+"""Evaluators' and auditors' questions: completeness, look-back candidates, summaries."""
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from starlette.responses import Response
+
+from api.deps import CallerDep, LedgerDep, ProjectionsDep
+from api.exports import GAP_COLUMNS, LOOKBACK_COLUMNS, flatten, table
+from api.paging import CursorParam, Limit
+from api.responses import JSONBody
+from api.routes.households import HouseholdId
+from ledger.domain.callers import Caller
+from ledger.domain.completeness import assess
+from ledger.domain.errors import Forbidden
+from projections.queries import completeness_page, lookback_page, summary
+from projections.views import Filters
+
+router = APIRouter(prefix="/v1", tags=["evaluation"])
+
+Division = Annotated[str | None, Query(pattern=r"^[0-9]{0,12}$",
+                                      description="Division code prefix (default: the token's)")]
+Format = Annotated[Literal["json", "csv", "xlsx"], Query(description="csv/xlsx: the whole list")]
+EXPORT_LIMIT = 1000
+
+
+def _division(caller: Caller, division: str | None) -> str:
+    chosen = caller.division if division is None else division
+    if not chosen.startswith(caller.division):
+        raise Forbidden(f"division '{chosen}' is outside this token's division "
+                        f"'{caller.division}'")
+    return chosen
+
+
+@router.get("/households/{household_id}/completeness")
+def household_completeness(household_id: HouseholdId, ledger: LedgerDep, caller: CallerDep,
+                           request: Request) -> JSONBody:
+    """Episodes of the procedure with their steps (event ids) and gaps (CONTRACT §3)."""
+    household = ledger.household(household_id, caller)
+    config = request.app.state.configuration.for_division(household.village_code)
+    return JSONBody(assess(household_id, ledger.stream(household_id), config).to_document())
+
+
+@router.get("/completeness", response_model=None)
+def completeness(projections: ProjectionsDep, caller: CallerDep, division: Division = None,
+                 code: Annotated[str | None, Query(max_length=64)] = None,
+                 status: Annotated[str | None, Query(max_length=32)] = None,
+                 cursor: CursorParam = None, limit: Limit = 100,
+                 format: Format = "json") -> Response:
+    """Households with gaps in the procedure, by division, gap code and status."""
+    filters = Filters(_division(caller, division), code, status, cursor, limit)
+    if format == "json":
+        return JSONBody(completeness_page(projections.views, filters))
+    items = _all(lambda f: completeness_page(projections.views, f), filters)
+    return table(flatten(items, "gaps"), GAP_COLUMNS, format, "completeness")
+
+
+@router.get("/lookback", response_model=None)
+def lookback(projections: ProjectionsDep, caller: CallerDep, division: Division = None,
+             code: Annotated[str | None, Query(max_length=64)] = None,
+             reference_date: Annotated[date | None, Query(
+                 description="Judge time windows at this date (default today)")] = None,
+             cursor: CursorParam = None, limit: Limit = 100,
+             format: Format = "json") -> Response:
+    """Look-back (回头看) candidates: households to check, with the action each suggests."""
+    filters = Filters(_division(caller, division), code, None, cursor, limit)
+    day = reference_date or date.today()
+    if format == "json":
+        return JSONBody(lookback_page(projections.views, filters, day))
+    items = _all(lambda f: lookback_page(projections.views, f, day), filters)
+    return table(flatten(items, "candidates"), LOOKBACK_COLUMNS, format, "lookback")
+
+
+@router.get("/reports/summary")
+def report_summary(projections: ProjectionsDep, caller: CallerDep,
+                   division: Division = None) -> JSONBody:
+    """Counts by status × monitoring type, completeness rate per step, gap counts."""
+    return JSONBody(summary(projections.views, _division(caller, division)))
+
+
+def _all(fetch: Any, filters: Filters) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    page = Filters(filters.division, filters.code, filters.status, None, EXPORT_LIMIT)
+    while True:
+        result = fetch(page)
+        items += result["items"]
+        if result["next"] is None:
+            return items
+        page = Filters(page.division, page.code, page.status, result["next"], EXPORT_LIMIT)

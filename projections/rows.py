@@ -1,0 +1,61 @@
+"""What the read models hold for one household, computed from its events alone.
+
+A household's rows are always recomputed whole from its stream, so applying them is an
+idempotent replace and a rebuild from zero gives exactly what live updating gave.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ledger.domain.completeness import Completeness, assess
+from ledger.domain.configuration import RulesConfiguration
+from ledger.domain.events import HouseholdEvent
+from ledger.domain.household import replay
+from ledger.domain.lookback import candidate_windows
+
+
+@dataclass(frozen=True)
+class HouseholdRows:
+    household_id: str
+    household: dict[str, Any]
+    episodes: list[dict[str, Any]] = field(default_factory=list)
+    gaps: list[dict[str, Any]] = field(default_factory=list)
+    lookback: list[dict[str, Any]] = field(default_factory=list)
+
+
+def rows_for(household_id: str, events: Sequence[HouseholdEvent],
+             configuration: RulesConfiguration) -> HouseholdRows | None:
+    """The household's rows, or None while it is not registered."""
+    state = replay(household_id, events)
+    if not state.registered or state.village_code is None:
+        return None
+    config = configuration.for_division(state.village_code)
+    completeness: Completeness = assess(household_id, events, config)
+    survey = state.latest_survey
+    keys = {"household_id": household_id, "village_code": state.village_code,
+            "status": str(state.status)}
+    return HouseholdRows(
+        household_id=household_id,
+        household={
+            **keys,
+            "monitoring_type": state.monitoring_type,
+            "category": state.category,
+            "filed_card": bool(state.filed_card),
+            "latest_income": None if survey is None else survey["per_capita_net_income"],
+            "latest_survey_year": None if survey is None else survey["period"]["end"].year,
+            "version": state.version,
+            "config_version": config.version,
+            "violations": sum(g.severity == "violation" for e in completeness.episodes
+                              for g in e.gaps),
+        },
+        episodes=[{"household_id": household_id, "village_code": state.village_code,
+                   "marking_event_id": e.marking_event_id, "kind": e.kind}
+                  for e in completeness.episodes],
+        gaps=[{**keys, "episode": e.marking_event_id, "kind": e.kind, "code": g.code,
+               "step": g.step, "severity": g.severity}
+              for e in completeness.episodes for g in e.gaps],
+        lookback=[{**keys, "code": w.code, "action": w.action, "detail": w.detail,
+                   "active_from": w.active_from, "active_until": w.active_until}
+                  for w in candidate_windows(household_id, events, config)],
+    )

@@ -1,0 +1,124 @@
+"""Keeps the read models current: reads the log after the recorded position, recomputes
+the households it touches, and commits their rows with the new position in one
+transaction (exactly once).
+
+A pull loop rather than the library's ``ProjectionRunner``, because the SQLite recorder
+cannot subscribe; it polls, and wakes at once when this process appends. Several
+runners may run at once (``ledger serve`` and ``ledger projections run``): a batch whose
+position another runner recorded first fails its tracking insert and is dropped.
+A failure in the rules stops the runner at that position and says so; nothing is skipped.
+"""
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import structlog
+from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError
+
+from ledger.application import HouseholdLedger
+from ledger.domain.configuration import RulesConfiguration
+from ledger.domain.errors import LedgerError
+from projections.rows import rows_for
+from projections.views import APPLICATION, ViewTables
+
+log = structlog.get_logger("ledger.projections")
+
+
+class ProjectionsUnavailable(LedgerError):
+    """The read models cannot answer now (still catching up, or stopped on an error)."""
+
+    code = "PROJECTIONS_UNAVAILABLE"
+
+
+@dataclass
+class RunnerState:
+    position: int = 0
+    failed_at: int | None = None
+    error: str | None = None
+
+
+class ProjectionRunner:
+    def __init__(self, ledger: HouseholdLedger, views: ViewTables,
+                 configuration: RulesConfiguration, *, batch_size: int = 500) -> None:
+        self.ledger = ledger
+        self.views = views
+        self.configuration = configuration
+        self.batch_size = batch_size
+        self.state = RunnerState()
+        self.wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def position(self) -> int:
+        return self.views.max_tracking_id(APPLICATION) or 0  # type: ignore[attr-defined]
+
+    def run_once(self) -> int:
+        """Processes one batch; returns how many log entries it covered (0: caught up)."""
+        after = self.position()
+        notifications = self.ledger.recorder.select_notifications(
+            start=after, limit=self.batch_size, inclusive_of_start=False)
+        if not notifications:
+            return 0
+        household_ids = list(dict.fromkeys(
+            self.ledger.mapper.to_domain_event(n).household_id  # type: ignore[attr-defined]
+            for n in notifications))
+        batch = [(h, rows_for(h, self.ledger.stream(h), self.configuration))
+                 for h in household_ids]
+        try:
+            self.views.commit(batch, notifications[-1].id)
+        except IntegrityError:
+            return len(notifications)  # another runner recorded this position first
+        self.state.position = notifications[-1].id
+        return len(notifications)
+
+    def catch_up(self, progress: Callable[[int], None] | None = None) -> None:
+        while covered := self.run_once():
+            if progress:
+                progress(covered)
+
+    def rebuild(self, progress: Callable[[int], None] | None = None) -> None:
+        """Forgets the read models and recomputes them from the first event."""
+        self.views.reset()
+        self.catch_up(progress)
+
+    # Running in the background
+
+    def start(self, poll_interval: float = 0.5) -> None:
+        self.state.position = self.position()
+        self._thread = threading.Thread(target=self._loop, args=(poll_interval,),
+                                        name="projection-runner", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10) -> None:
+        self._stop.set()
+        self.wake.set()
+        if self._thread:
+            self._thread.join(timeout)
+
+    def _loop(self, poll_interval: float) -> None:
+        while not self._stop.is_set():
+            try:
+                self.catch_up()
+            except (OperationalError, InterfaceError) as error:
+                # The database is away (restart, failover): try again, never skip.
+                if not self._stop.is_set():
+                    log.warning("projection_database_unavailable", error=str(error))
+            except Exception as error:  # a rule failed: stop at this position, loudly
+                if self._stop.is_set():
+                    return
+                self.state.failed_at = self.state.position
+                self.state.error = f"{type(error).__name__}: {error}"
+                log.exception("projection_failed", position=self.state.failed_at)
+                return
+            self.wake.wait(poll_interval)
+            self.wake.clear()
+
+    @property
+    def failed(self) -> bool:
+        return self.state.error is not None
+
+    def wait_for(self, position: int | None, timeout: float = 5.0) -> None:
+        """Read-your-writes: returns once the read models cover ``position``."""
+        self.wake.set()
+        self.views.wait(APPLICATION, position, timeout=timeout)  # type: ignore[attr-defined]

@@ -1,0 +1,152 @@
+"""The read models as tables: writing a batch with its tracking position in one
+transaction (exactly once), and the evaluators' queries over them (plain SQL).
+
+Written once for both databases; ``sqlite.py`` and ``postgres.py`` bind it to the
+library's tracking recorders, which give the tracking table and its exactly-once upsert
+(a position at or below the recorded one raises ``IntegrityError``).
+"""
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from eventsourcing.persistence import Tracking
+
+from projections.rows import HouseholdRows
+
+APPLICATION = "ledger"  # the tracked upstream: the ledger's event log
+
+_TABLES = {
+    "household_view": ("household_id", "village_code", "status", "monitoring_type", "category",
+                       "filed_card", "latest_income", "latest_survey_year", "version",
+                       "config_version", "violations"),
+    "episode_view": ("household_id", "village_code", "marking_event_id", "kind"),
+    "gap_view": ("household_id", "village_code", "status", "episode", "kind", "code", "step",
+                 "severity"),
+    "lookback_view": ("household_id", "village_code", "status", "code", "action", "detail",
+                      "active_from", "active_until"),
+}
+
+
+@dataclass(frozen=True)
+class Filters:
+    """An evaluator's selection: a division code prefix, and optionally a code/status."""
+
+    division: str = ""
+    code: str | None = None
+    status: str | None = None
+    after: str | None = None  # household_id cursor
+    limit: int = 100
+
+
+def division_range(prefix: str) -> tuple[str, str]:
+    """Village codes starting with ``prefix`` as a range an ordinary index can use."""
+    return prefix.ljust(12, "0"), prefix.ljust(12, "9")
+
+
+class ViewTables:
+    """Mixed into a library tracking recorder; needs ``_transaction`` and ``_sql``."""
+
+    _transaction: Callable[..., AbstractContextManager[Any]]
+    _insert_tracking: Callable[..., None]
+
+    def _sql(self, statement: str) -> str:
+        return statement
+
+    def _value(self, value: Any) -> Any:
+        return value
+
+    # Writing
+
+    def commit(self, batch: Sequence[tuple[str, HouseholdRows | None]], position: int) -> None:
+        """Replaces the rows of each household of the batch and records ``position``, in one
+        transaction; raises ``IntegrityError`` if the position was already recorded."""
+        with self._transaction(commit=True) as cursor:
+            ids = [(household_id,) for household_id, _ in batch]
+            for table in _TABLES:
+                cursor.executemany(self._sql(f"DELETE FROM {table} WHERE household_id = ?"),
+                                   ids)
+            for _, rows in batch:
+                if rows is not None:
+                    self._insert(cursor, "household_view", [rows.household])
+                    self._insert(cursor, "episode_view", rows.episodes)
+                    self._insert(cursor, "gap_view", rows.gaps)
+                    self._insert(cursor, "lookback_view", rows.lookback)
+            self._insert_tracking(cursor, Tracking(APPLICATION, position))
+
+    def _insert(self, cursor: Any, table: str, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            columns = _TABLES[table]
+            statement = (f"INSERT INTO {table} ({', '.join(columns)}) "
+                         f"VALUES ({', '.join('?' for _ in columns)})")
+            cursor.executemany(self._sql(statement),
+                               [tuple(self._value(row[c]) for c in columns) for row in rows])
+
+    def reset(self) -> None:
+        """Forgets every view row and the position (the start of a rebuild)."""
+        with self._transaction(commit=True) as cursor:
+            for table in _TABLES:
+                cursor.execute(self._sql(f"DELETE FROM {table}"))
+            cursor.execute(self._sql(self.DELETE_TRACKING), (APPLICATION,))
+
+    DELETE_TRACKING = "DELETE FROM tracking WHERE application_name = ?"
+
+    # Reading
+
+    def _rows(self, statement: str, params: Sequence[Any] = ()) -> list[Any]:
+        with self._transaction(commit=False) as cursor:
+            cursor.execute(self._sql(statement), tuple(params))
+            return list(cursor.fetchall())
+
+    def _selection(self, filters: Filters, table: str) -> tuple[str, list[Any]]:
+        low, high = division_range(filters.division)
+        where, params = [f"{table}.village_code BETWEEN ? AND ?"], [low, high]
+        if filters.status:
+            where.append(f"{table}.status = ?")
+            params.append(filters.status)
+        if filters.after:
+            where.append(f"{table}.household_id > ?")
+            params.append(filters.after)
+        return " AND ".join(where), params
+
+    def households_with(self, table: str, filters: Filters,
+                        reference_date: date | None = None) -> list[str]:
+        """One page of household ids having rows in ``gap_view`` or ``lookback_view``."""
+        where, params = self._selection(filters, table)
+        if filters.code:
+            where += f" AND {table}.code = ?"
+            params.append(filters.code)
+        if reference_date is not None:
+            where += (f" AND ({table}.active_from IS NULL OR {table}.active_from <= ?)"
+                      f" AND ({table}.active_until IS NULL OR ? < {table}.active_until)")
+            params += [self._value(reference_date)] * 2
+        rows = self._rows(f"SELECT DISTINCT household_id FROM {table} WHERE {where} "
+                          f"ORDER BY household_id LIMIT ?", [*params, filters.limit])
+        return [row["household_id"] for row in rows]
+
+    def rows_of(self, table: str, household_ids: Sequence[str]) -> Iterator[Any]:
+        if household_ids:
+            marks = ", ".join("?" for _ in household_ids)
+            yield from self._rows(f"SELECT * FROM {table} WHERE household_id IN ({marks})",
+                                  household_ids)
+
+    def status_by_type(self, division: str) -> list[Any]:
+        return self._rows(
+            "SELECT status, monitoring_type, COUNT(*) AS households FROM household_view "
+            "WHERE village_code BETWEEN ? AND ? GROUP BY status, monitoring_type "
+            "ORDER BY status, monitoring_type", division_range(division))
+
+    def episodes_by_kind(self, division: str) -> list[Any]:
+        return self._rows(
+            "SELECT kind, COUNT(*) AS episodes FROM episode_view "
+            "WHERE village_code BETWEEN ? AND ? GROUP BY kind ORDER BY kind",
+            division_range(division))
+
+    def gap_counts(self, division: str) -> list[Any]:
+        return self._rows(
+            "SELECT kind, code, step, severity, COUNT(*) AS gaps, "
+            "COUNT(DISTINCT household_id) AS households FROM gap_view "
+            "WHERE village_code BETWEEN ? AND ? GROUP BY kind, code, step, severity "
+            "ORDER BY kind, code, step", division_range(division))

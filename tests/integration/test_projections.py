@@ -1,0 +1,118 @@
+"""The read models: exactly once, rebuild equals live, resume after a crash."""
+
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from eventsourcing.persistence import IntegrityError
+
+from ledger.application import HouseholdLedger
+from ledger.config import load_default
+from ledger.domain.callers import Caller
+from ledger.domain.commands import AppendBatch
+from projections import open_views
+from projections.runner import ProjectionRunner
+from projections.views import APPLICATION, ViewTables
+from tests import factories as f
+
+TABLES = ("household_view", "episode_view", "gap_view", "lookback_view")
+
+
+def snapshot(views: ViewTables) -> dict[str, list[tuple[Any, ...]]]:
+    return {table: sorted(tuple(str(v) for v in dict(row).values())
+                          for row in views._rows(f"SELECT * FROM {table}"))
+            for table in TABLES}
+
+
+@pytest.fixture
+def runner(ledger: HouseholdLedger) -> Iterator[ProjectionRunner]:
+    return ProjectionRunner(ledger, open_views(ledger), load_default(), batch_size=7)
+
+
+def populate(ledger: HouseholdLedger, caller: Caller, households: int = 12) -> None:
+    for n in range(households):
+        events = f.county_household(n)
+        for start in range(0, len(events), 5):  # several appends per household
+            batch = AppendBatch.model_validate({"events": events[start:start + 5]})
+            ledger.append(f"hh-{n:03d}", batch.events, caller)
+
+
+def test_a_rebuild_from_zero_equals_live_updating(ledger: HouseholdLedger,
+                                                  runner: ProjectionRunner,
+                                                  recorder_caller: Caller) -> None:
+    for n in range(12):
+        populate_one = f.county_household(n)
+        for start in range(0, len(populate_one), 5):
+            batch = AppendBatch.model_validate({"events": populate_one[start:start + 5]})
+            ledger.append(f"hh-{n:03d}", batch.events, recorder_caller)
+            runner.catch_up()  # live: the views follow every append
+    live = snapshot(runner.views)
+    assert live["gap_view"]
+    assert live["lookback_view"]
+    assert len(live["household_view"]) == 12
+    runner.rebuild()
+    assert snapshot(runner.views) == live
+
+
+def test_a_position_is_recorded_once(ledger: HouseholdLedger, runner: ProjectionRunner,
+                                     recorder_caller: Caller) -> None:
+    populate(ledger, recorder_caller, households=2)
+    runner.catch_up()
+    position = runner.position()
+    with pytest.raises(IntegrityError):
+        runner.views.commit([], position)
+    assert runner.position() == position
+
+
+def test_a_stopped_runner_resumes_where_it_stopped(ledger: HouseholdLedger,
+                                                   runner: ProjectionRunner,
+                                                   recorder_caller: Caller) -> None:
+    populate(ledger, recorder_caller, households=6)
+    runner.run_once()
+    runner.run_once()
+    stopped_at = runner.position()
+    assert 0 < stopped_at < (ledger.recorder.max_notification_id() or 0)
+    successor = ProjectionRunner(ledger, open_views(ledger), load_default())
+    assert successor.position() == stopped_at
+    successor.catch_up()
+    resumed = snapshot(successor.views)
+    successor.rebuild()
+    assert snapshot(successor.views) == resumed
+
+
+def test_two_runners_at_once_give_the_same_views_as_one(ledger: HouseholdLedger,
+                                                        runner: ProjectionRunner,
+                                                        recorder_caller: Caller) -> None:
+    populate(ledger, recorder_caller, households=8)
+    other = ProjectionRunner(ledger, open_views(ledger), load_default(), batch_size=5)
+    threads = [threading.Thread(target=r.catch_up) for r in (runner, other)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert runner.position() == ledger.recorder.max_notification_id()
+    together = snapshot(runner.views)
+    runner.rebuild()
+    assert snapshot(runner.views) == together
+
+
+def test_a_failing_rule_stops_the_runner_at_its_position(
+        ledger: HouseholdLedger, recorder_caller: Caller,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    populate(ledger, recorder_caller, households=1)
+    runner = ProjectionRunner(ledger, open_views(ledger), load_default())
+
+    def broken(*_: Any) -> None:
+        raise RuntimeError("a rule failed")
+
+    monkeypatch.setattr("projections.runner.rows_for", broken)
+    runner.start(poll_interval=0.05)
+    deadline = time.monotonic() + 10
+    while not runner.failed and time.monotonic() < deadline:
+        time.sleep(0.05)
+    runner.stop(timeout=5)
+    assert runner.failed
+    assert runner.state.failed_at == 0
+    assert runner.views.max_tracking_id(APPLICATION) is None  # type: ignore[attr-defined]
