@@ -4,6 +4,7 @@ from collections import defaultdict
 from datetime import date
 from typing import Any
 
+from ledger.domain.episodes import REQUIRED_STEPS
 from projections.views import Filters, ViewTables
 
 MISSING = "MISSING_"
@@ -67,8 +68,9 @@ def summary(views: ViewTables, division: str) -> dict[str, Any]:
                            "households": row["households"]})
         if row["step"] and row["code"] == MISSING + row["step"].upper():
             missing[(row["kind"], row["step"])] += row["gaps"]
-    rates = {kind: {step: round(1 - count / episodes[kind], 4)
-                    for (k, step), count in sorted(missing.items()) if k == kind}
+    # Every required step of each kind that happened, with its rate (1.0: never missing).
+    rates = {kind: {step: round(1 - missing[(kind, step)] / episodes[kind], 4)
+                    for step in REQUIRED_STEPS.get(kind, ())}
              for kind in sorted(episodes)}
     return {
         "division": division,

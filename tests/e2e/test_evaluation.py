@@ -109,6 +109,8 @@ def test_the_summary_counts_statuses_episodes_and_gaps(
     assert summary["episodes"]["identification"] == 6
     rates = summary["completeness_rate"]["identification"]
     assert 0 <= rates["screening"] < 1
+    assert rates["field_survey"] == 1.0  # every identification here had its survey
+    assert set(rates) >= {"notice", "township_review", "county_confirmation"}
     assert any(g["code"] == "INCOME_BELOW_FLOOR" and g["households"] == 2
                for g in summary["gap_counts"])
 
