@@ -95,3 +95,52 @@ def test_a_revoked_token_is_refused(served: str, empty_database: Database) -> No
     assert httpx.get(f"{served}/v1/feed", headers=headers).status_code == 200
     assert run(empty_database, "token", "revoke", token.split("_")[1]).returncode == 0
     assert httpx.get(f"{served}/v1/feed", headers=headers).status_code == 401
+
+
+def test_projections_rebuild_reports_its_position(empty_database: Database) -> None:
+    token = run(empty_database, "token", "create", "--role", "recorder",
+                "--division", "53").stdout.strip().splitlines()[-1]
+    assert token
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from api.settings import Settings
+
+    with TestClient(create_app(Settings(database_url=_url(empty_database)))) as client:
+        client.post("/v1/households/hh-r/events", headers={"Authorization": f"Bearer {token}"},
+                    json={"events": f.county_household(1)})
+    rebuilt = run(empty_database, "projections", "rebuild")
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert "rebuilt up to log position" in rebuilt.stdout
+
+
+def test_an_external_projection_process_keeps_the_lists_current(empty_database: Database) -> None:
+    env = {**os.environ, "LEDGER_DATABASE_URL": _url(empty_database),
+           "LEDGER_PROJECTIONS": "external", "LEDGER_PROJECTION_WAIT_S": "20"}
+    port = free_port()
+    server = subprocess.Popen([LEDGER, "serve", "--port", str(port)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    follower = None
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                if httpx.get(f"{base}/readyz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        token = run(empty_database, "token", "create", "--role", "recorder",
+                    "--division", "53").stdout.strip().splitlines()[-1]
+        headers = {"Authorization": f"Bearer {token}"}
+        assert httpx.post(f"{base}/v1/households/hh-x/events", headers=headers,
+                          json={"events": f.county_household(1)}).status_code == 201
+        follower = subprocess.Popen([LEDGER, "projections", "run", "--poll-interval", "0.1"],
+                                    env=env, stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.DEVNULL)
+        listed = httpx.get(f"{base}/v1/completeness", headers=headers, timeout=30).json()
+        assert [i["household_id"] for i in listed["items"]] == ["hh-x"]
+    finally:
+        for process in (follower, server):
+            if process is not None:
+                process.terminate()
+                process.wait(timeout=10)
