@@ -6,6 +6,7 @@ transaction; these cases check that nothing the library promises was lost doing 
 
 import os
 import tempfile
+import threading
 import uuid
 from typing import Any
 
@@ -22,14 +23,24 @@ from ledger.persistence.sqlite import LedgerSQLiteRecorder
 from tests.conftest import POSTGRES_URL, _postgres_unreachable
 
 
+def join_threads_started_since(before: set[threading.Thread]) -> None:
+    """The library's concurrency case stops its reader threads without joining them;
+    closing the datastore under a reader still inside SQLite crashes the interpreter."""
+    for thread in set(threading.enumerate()) - before:
+        if not thread.daemon:  # connection pools keep daemon workers until they close
+            thread.join(timeout=30)
+
+
 class SQLiteCase:
     def setUp(self) -> None:
+        self.threads_before = set(threading.enumerate())
         self.folder = tempfile.TemporaryDirectory()
         path = os.path.join(self.folder.name, "ledger.db")
         migrate(Database.from_url(f"sqlite:///{path}"))
         self.datastore = SQLiteDatastore(path)
 
     def tearDown(self) -> None:
+        join_threads_started_since(self.threads_before)
         self.datastore.close()
         self.folder.cleanup()
 
@@ -41,6 +52,7 @@ class PostgresCase:
     EXPECT_CONTIGUOUS_NOTIFICATION_IDS = False  # a refused insert burns sequence values
 
     def setUp(self) -> None:
+        self.threads_before = set(threading.enumerate())
         reason = _postgres_unreachable()
         if reason:
             if os.environ.get("CI") == "true":
@@ -55,6 +67,7 @@ class PostgresCase:
                                            server.password, pool_size=4, max_overflow=4)
 
     def tearDown(self) -> None:
+        join_threads_started_since(self.threads_before)
         self.datastore.close()
         with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
