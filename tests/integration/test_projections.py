@@ -2,7 +2,6 @@
 
 import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -27,7 +26,7 @@ def snapshot(views: ViewTables) -> dict[str, list[tuple[Any, ...]]]:
 
 
 @pytest.fixture
-def runner(ledger: HouseholdLedger) -> Iterator[ProjectionRunner]:
+def runner(ledger: HouseholdLedger) -> ProjectionRunner:
     return ProjectionRunner(ledger, open_views(ledger), load_default(), batch_size=7)
 
 
