@@ -1,10 +1,13 @@
 """The read models in PostgreSQL."""
 
+from typing import Any
+
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 
 from projections.views import ViewTables
 
 TRACKING_TABLE = "projection_tracking"
+_VIEWS_LOCK = 7_230_926
 
 
 class PostgresViews(ViewTables, PostgresTrackingRecorder):
@@ -16,3 +19,8 @@ class PostgresViews(ViewTables, PostgresTrackingRecorder):
 
     def _sql(self, statement: str) -> str:
         return statement.replace("?", "%s")
+
+    def _serialise(self, cursor: Any) -> None:
+        # Two runners replacing overlapping households' rows would otherwise lock rows in
+        # different orders and deadlock; the loser then fails its tracking insert as usual.
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", (_VIEWS_LOCK,))

@@ -58,12 +58,16 @@ class ViewTables:
     def _value(self, value: Any) -> Any:
         return value
 
+    def _serialise(self, cursor: Any) -> None:
+        """Makes concurrent commits of the views take turns (SQLite's write lock does)."""
+
     # Writing
 
     def commit(self, batch: Sequence[tuple[str, HouseholdRows | None]], position: int) -> None:
         """Replaces the rows of each household of the batch and records ``position``, in one
         transaction; raises ``IntegrityError`` if the position was already recorded."""
         with self._transaction(commit=True) as cursor:
+            self._serialise(cursor)
             ids = [(household_id,) for household_id, _ in batch]
             for table in _TABLES:
                 cursor.executemany(self._sql(f"DELETE FROM {table} WHERE household_id = ?"),

@@ -81,12 +81,13 @@ def test_a_stopped_runner_resumes_where_it_stopped(ledger: HouseholdLedger,
     assert snapshot(successor.views) == resumed
 
 
-def test_two_runners_at_once_give_the_same_views_as_one(ledger: HouseholdLedger,
-                                                        runner: ProjectionRunner,
-                                                        recorder_caller: Caller) -> None:
-    populate(ledger, recorder_caller, households=8)
-    other = ProjectionRunner(ledger, open_views(ledger), load_default(), batch_size=5)
-    threads = [threading.Thread(target=r.catch_up) for r in (runner, other)]
+def test_runners_at_once_give_the_same_views_as_one(ledger: HouseholdLedger,
+                                                    runner: ProjectionRunner,
+                                                    recorder_caller: Caller) -> None:
+    populate(ledger, recorder_caller, households=16)
+    others = [ProjectionRunner(ledger, open_views(ledger), load_default(), batch_size=size)
+              for size in (3, 5, 11)]
+    threads = [threading.Thread(target=r.catch_up) for r in (runner, *others)]
     for thread in threads:
         thread.start()
     for thread in threads:
