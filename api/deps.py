@@ -7,6 +7,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from ledger.application import HouseholdLedger
 from ledger.domain.callers import Caller
+from ledger.domain.configuration import RulesConfiguration
 from ledger.domain.errors import Unauthenticated
 from ledger.tokens import authenticate
 from projections.runner import ProjectionRunner, ProjectionsUnavailable
@@ -49,3 +50,11 @@ def get_projections(request: Request, ledger: LedgerDep) -> ProjectionRunner:
 
 
 ProjectionsDep = Annotated[ProjectionRunner, Depends(get_projections)]
+
+
+def get_configuration(request: Request) -> RulesConfiguration:
+    configuration: RulesConfiguration = request.app.state.configuration
+    return configuration
+
+
+ConfigurationDep = Annotated[RulesConfiguration, Depends(get_configuration)]

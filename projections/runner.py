@@ -51,7 +51,7 @@ class ProjectionRunner:
         self._thread: threading.Thread | None = None
 
     def position(self) -> int:
-        return self.views.max_tracking_id(APPLICATION) or 0  # type: ignore[attr-defined]
+        return self.views.max_tracking_id(APPLICATION) or 0
 
     def run_once(self) -> int:
         """Processes one batch; returns how many log entries it covered (0: caught up)."""
@@ -121,4 +121,4 @@ class ProjectionRunner:
     def wait_for(self, position: int | None, timeout: float = 5.0) -> None:
         """Read-your-writes: returns once the read models cover ``position``."""
         self.wake.set()
-        self.views.wait(APPLICATION, position, timeout=timeout)  # type: ignore[attr-defined]
+        self.views.wait(APPLICATION, position, timeout=timeout)

@@ -49,8 +49,11 @@ def division_range(prefix: str) -> tuple[str, str]:
 class ViewTables:
     """Mixed into a library tracking recorder; needs ``_transaction`` and ``_sql``."""
 
+    # Provided by the library's tracking recorder this is mixed into.
     _transaction: Callable[..., AbstractContextManager[Any]]
     _insert_tracking: Callable[..., None]
+    max_tracking_id: Callable[[str], int | None]
+    wait: Callable[..., None]
 
     def _sql(self, statement: str) -> str:
         return statement

@@ -3,10 +3,10 @@
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from starlette.responses import Response
 
-from api.deps import CallerDep, LedgerDep, ProjectionsDep
+from api.deps import CallerDep, ConfigurationDep, LedgerDep, ProjectionsDep
 from api.exports import GAP_COLUMNS, LOOKBACK_COLUMNS, flatten, table
 from api.paging import CursorParam, Limit
 from api.responses import JSONBody
@@ -35,10 +35,10 @@ def _division(caller: Caller, division: str | None) -> str:
 
 @router.get("/households/{household_id}/completeness")
 def household_completeness(household_id: HouseholdId, ledger: LedgerDep, caller: CallerDep,
-                           request: Request) -> JSONBody:
+                           configuration: ConfigurationDep) -> JSONBody:
     """Episodes of the procedure with their steps (event ids) and gaps (CONTRACT §3)."""
     household = ledger.household(household_id, caller)
-    config = request.app.state.configuration.for_division(household.village_code)
+    config = configuration.for_division(household.village_code or "")
     return JSONBody(assess(household_id, ledger.stream(household_id), config).to_document())
 
 

@@ -115,4 +115,4 @@ def test_a_failing_rule_stops_the_runner_at_its_position(
     runner.stop(timeout=5)
     assert runner.failed
     assert runner.state.failed_at == 0
-    assert runner.views.max_tracking_id(APPLICATION) is None  # type: ignore[attr-defined]
+    assert runner.views.max_tracking_id(APPLICATION) is None
