@@ -57,5 +57,6 @@ def rows_for(household_id: str, events: Sequence[HouseholdEvent],
               for e in completeness.episodes for g in e.gaps],
         lookback=[{**keys, "code": w.code, "action": w.action, "detail": w.detail,
                    "active_from": w.active_from, "active_until": w.active_until}
-                  for w in candidate_windows(household_id, events, config)],
+                  for w in candidate_windows(household_id, events, config,
+                                             completeness=completeness)],
     )

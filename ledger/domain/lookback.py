@@ -14,7 +14,7 @@ from functools import cached_property
 from typing import Any
 
 from ledger.domain.calendar import WorkingDayCalendar
-from ledger.domain.completeness import assess
+from ledger.domain.completeness import Completeness, assess
 from ledger.domain.configuration import RulesConfig
 from ledger.domain.episodes import (
     TRIGGERS,
@@ -65,6 +65,7 @@ class _Facts:
     config: RulesConfig
     reference: date
     calendar: WorkingDayCalendar | None
+    completeness: Completeness | None = None  # when the caller has already assessed it
 
     @property
     def status(self) -> str:
@@ -262,7 +263,7 @@ def _year_before(reference: date) -> date:
 
 
 def _missing_procedure(f: _Facts) -> Iterator[str]:
-    report = assess(f.household_id, f.events, f.config, f.calendar)
+    report = f.completeness or assess(f.household_id, f.events, f.config, f.calendar)
     for episode in report.episodes:
         missing = [f"{g.code} ({g.step})" for g in episode.gaps
                    if g.code.startswith("MISSING_")]
@@ -304,7 +305,8 @@ _DATED = frozenset({"LB_TRIGGER_UNVERIFIED", "LB_NO_ANNUAL_EFFECTIVENESS"})
 
 
 def candidate_windows(household_id: str, events: Iterable[HouseholdEvent], config: RulesConfig,
-                      calendar: WorkingDayCalendar | None = None) -> list[CandidateWindow]:
+                      calendar: WorkingDayCalendar | None = None,
+                      completeness: Completeness | None = None) -> list[CandidateWindow]:
     """Every candidate with the reference dates at which it holds, so read models can
     answer ``candidates(…, reference_date)`` for any date without recomputing.
 
@@ -313,7 +315,7 @@ def candidate_windows(household_id: str, events: Iterable[HouseholdEvent], confi
     """
     ordered = sorted(events, key=lambda e: e.version)
     facts = _Facts(household_id, ordered, replay(household_id, ordered),
-                   HouseholdRecord.of(ordered), config, date.max, calendar)
+                   HouseholdRecord.of(ordered), config, date.max, calendar, completeness)
     windows: list[CandidateWindow] = []
     for code, action, rule in _RULES:
         if code not in _DATED:
