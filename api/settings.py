@@ -25,3 +25,12 @@ class Settings(BaseSettings):
     """How long a list or report waits for the read models to cover earlier appends."""
     rules_file: str | None = None
     """A rules configuration to use instead of the packaged ``ledger/config/rules.toml``."""
+    signing_key: str = "./ledger-signing-key.pem"
+    """The Ed25519 key that signs checkpoints (PEM, PKCS #8); generated, readable by its
+    owner only, on first start if the file does not exist."""
+    checkpoint_interval_s: float = 1.0
+    """How often, at most, a new signed checkpoint covers recent appends."""
+    materials_dir: str = "./materials"
+    """Where uploaded trace materials are stored, content-addressed by SHA-256."""
+    max_material_bytes: int = 20 * 1024 * 1024
+    """Larger material uploads are refused with 413 ``PAYLOAD_TOO_LARGE``."""
