@@ -9,12 +9,14 @@ from api import errors
 from api.limits import BodySizeLimit
 from api.observability import RequestLog, configure_logging
 from api.responses import JSONBody
-from api.routes import evaluation, feed, health, households
+from api.routes import evaluation, feed, health, households, integrity
 from api.settings import Settings
 from ledger import config
 from ledger.application import HouseholdLedger
 from ledger.persistence.database import Database
 from ledger.persistence.migrate import migrate
+from ledger.transparency.log import TransparencyLog
+from ledger.transparency.signing import load_or_create_key
 from projections import open_views
 from projections.runner import ProjectionRunner
 
@@ -35,11 +37,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.projections == "embedded":
             ledger.on_append.append(runner.wake.set)
             runner.start()
+        transparency = TransparencyLog(ledger, load_or_create_key(settings.signing_key))
+        transparency.start(settings.checkpoint_interval_s)
         app.state.ledger, app.state.projections = ledger, runner
+        app.state.transparency = transparency
         app.state.configuration, app.state.settings = configuration, settings
         try:
             yield
         finally:
+            transparency.stop()
             runner.stop()
             ledger.close()
 
@@ -52,6 +58,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestLog)
-    for module in (households, evaluation, feed, health):
+    for module in (households, evaluation, feed, integrity, health):
         app.include_router(module.router)
     return app

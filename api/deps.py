@@ -10,6 +10,7 @@ from ledger.domain.callers import Caller
 from ledger.domain.configuration import RulesConfiguration
 from ledger.domain.errors import Unauthenticated
 from ledger.tokens import authenticate
+from ledger.transparency.log import TransparencyLog
 from projections.runner import ProjectionRunner, ProjectionsUnavailable
 
 _bearer = HTTPBearer(auto_error=False, description="A token from `ledger token create`")
@@ -58,3 +59,11 @@ def get_configuration(request: Request) -> RulesConfiguration:
 
 
 ConfigurationDep = Annotated[RulesConfiguration, Depends(get_configuration)]
+
+
+def get_transparency(request: Request) -> TransparencyLog:
+    transparency: TransparencyLog = request.app.state.transparency
+    return transparency
+
+
+TransparencyDep = Annotated[TransparencyLog, Depends(get_transparency)]

@@ -18,12 +18,15 @@ STATUS: dict[type[e.LedgerError], int] = {
     e.ValidationFailed: 422,
     e.RuleViolation: 409,
     e.UnknownHousehold: 404,
+    e.UnknownEvent: 404,
     e.AlreadyRegistered: 409,
     e.VersionConflict: 409,
     e.InvalidTransition: 409,
     e.IdempotencyKeyReused: 409,
     e.Unauthenticated: 401,
     e.Forbidden: 403,
+    e.PayloadTooLarge: 413,
+    e.UnknownMaterial: 404,
 }
 
 _HTTP_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 413: "PAYLOAD_TOO_LARGE",

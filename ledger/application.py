@@ -206,13 +206,13 @@ class HouseholdLedger(Application[UUID]):
         return FeedPage(events, scanned_to, more=len(notifications) == limit)
 
     def _villages(self, household_ids: set[str]) -> dict[str, str]:
-        """Village code of each household, from its registration (version 1)."""
-        villages = {}
-        for household_id in household_ids:
-            first = self.stream(household_id, lte=1)
-            if first:
-                villages[household_id] = first[0].data["village_code"]
-        return villages
+        return {household_id: village for household_id in household_ids
+                if (village := self.village_of(household_id)) is not None}
+
+    def village_of(self, household_id: str) -> str | None:
+        """The household's village code, from its registration (version 1)."""
+        first = self.stream(household_id, lte=1)
+        return first[0].data["village_code"] if first else None
 
     def ping(self) -> None:
         self.tables.ping()

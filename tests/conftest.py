@@ -34,6 +34,13 @@ def _postgres_unreachable() -> str | None:
         return f"PostgreSQL at {POSTGRES_URL} is unreachable: {error}"
 
 
+@pytest.fixture(autouse=True)
+def _files_in_tmp(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The signing key and materials of every app a test starts stay in its tmp dir."""
+    monkeypatch.setenv("LEDGER_SIGNING_KEY", str(tmp_path / "signing-key.pem"))
+    monkeypatch.setenv("LEDGER_MATERIALS_DIR", str(tmp_path / "materials"))
+
+
 @pytest.fixture(scope="session")
 def postgres_server() -> Database:
     reason = _postgres_unreachable()

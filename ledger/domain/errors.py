@@ -53,3 +53,20 @@ class Unauthenticated(LedgerError):
 
 class Forbidden(LedgerError):
     code = "FORBIDDEN"
+
+
+class UnknownEvent(LedgerError):
+    """No such event (or its household is outside the caller's division)."""
+
+    code = "UNKNOWN_EVENT"
+
+
+class PayloadTooLarge(LedgerError):
+    code = "PAYLOAD_TOO_LARGE"
+
+
+class UnknownMaterial(LedgerError):
+    """No stored material with that SHA-256 that this caller may read (existence is not
+    revealed)."""
+
+    code = "UNKNOWN_MATERIAL"

@@ -11,6 +11,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastor
 from psycopg.rows import DictRow
 
 from ledger.persistence.database import EVENTS_TABLE, Database
+from ledger.persistence.log_tables import LogTables
 from ledger.persistence.tables import INSERT_IDEMPOTENCY, IdempotencyRecord, SideTables
 
 _MIGRATION_LOCK = 7_230_925  # pg_advisory_lock key: one migrator at a time
@@ -20,6 +21,7 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
     def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = EVENTS_TABLE):
         super().__init__(datastore, events_table_name=events_table_name)
         self.tables = SideTables(datastore.transaction, "%s", encode_datetime=lambda d: d)
+        self.log_tables = LogTables(datastore.transaction, "%s")
         self._insert_idempotency = self.tables.sql(INSERT_IDEMPOTENCY)
 
     def _fetch_ids_after_insert_events(

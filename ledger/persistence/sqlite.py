@@ -11,6 +11,7 @@ from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
 
 from ledger.persistence.database import EVENTS_TABLE
+from ledger.persistence.log_tables import LogTables
 from ledger.persistence.tables import INSERT_IDEMPOTENCY, IdempotencyRecord, SideTables
 
 
@@ -18,6 +19,7 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
     def __init__(self, datastore: SQLiteDatastore, events_table_name: str = EVENTS_TABLE):
         super().__init__(datastore, events_table_name)
         self.tables = SideTables(datastore.transaction)
+        self.log_tables = LogTables(datastore.transaction)
 
     def _insert_events(
         self,

@@ -1,4 +1,5 @@
-"""Our own small tables beside the event store: bearer tokens and idempotency keys.
+"""Our own small tables beside the event store: bearer tokens, idempotency keys and the
+uploads of trace materials.
 
 Written once for both databases: SQL uses ``?`` placeholders, which the PostgreSQL
 adapter rewrites to ``%s``. The idempotency row of an append is inserted by the
@@ -37,6 +38,19 @@ class IdempotencyRecord:
 
 
 @dataclass(frozen=True)
+class MaterialRecord:
+    """The first upload of a trace material (痕迹资料): its file's name and type as sent."""
+
+    sha256: str
+    size: int
+    media_type: str
+    file_name: str
+    uploaded_at: datetime
+    uploaded_by: str  # the uploading token's id
+    uploader_division: str
+
+
+@dataclass(frozen=True)
 class TokenRecord:
     token_id: str
     secret_sha256: str
@@ -55,8 +69,8 @@ def _as_datetime(value: Any) -> datetime | None:
     return datetime.fromisoformat(value)
 
 
-class SideTables:
-    """Reads and writes the tables; ``transaction(commit=…)`` yields a DB-API cursor."""
+class SQLTables:
+    """Plain SQL over the library's datastore; ``transaction(commit=…)`` yields a cursor."""
 
     def __init__(self, transaction: Transaction, placeholder: str = "?",
                  encode_datetime: Callable[[datetime], Any] = lambda d: d.isoformat()) -> None:
@@ -75,6 +89,10 @@ class SideTables:
     def _write(self, statement: str, params: tuple[Any, ...]) -> None:
         with self._transaction(commit=True) as cursor:
             cursor.execute(self.sql(statement), params)
+
+
+class SideTables(SQLTables):
+    """Bearer tokens and idempotency keys."""
 
     def ping(self) -> None:
         list(self._rows("SELECT 1 AS one"))
@@ -132,3 +150,28 @@ class SideTables:
                 expires_at=_as_datetime(row["expires_at"]),
                 revoked_at=_as_datetime(row["revoked_at"]),
             )
+
+    def add_material(self, material: MaterialRecord) -> bool:
+        """Records an upload unless these bytes were uploaded before (the first upload
+        wins); True when recorded now."""
+        values = [self.encode_datetime(v) if isinstance(v, datetime) else v
+                  for v in astuple(material)]
+        with self._transaction(commit=True) as cursor:
+            cursor.execute(self.sql(
+                "INSERT INTO materials (sha256, size, media_type, file_name, uploaded_at, "
+                "uploaded_by, uploader_division) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (sha256) DO NOTHING"), tuple(values))
+            return bool(cursor.rowcount == 1)
+
+    def find_material(self, sha256: str) -> MaterialRecord | None:
+        for row in self._rows(
+            "SELECT sha256, size, media_type, file_name, uploaded_at, uploaded_by, "
+            "uploader_division FROM materials WHERE sha256 = ?", (sha256,),
+        ):
+            return MaterialRecord(
+                sha256=row["sha256"], size=int(row["size"]), media_type=row["media_type"],
+                file_name=row["file_name"],
+                uploaded_at=_as_datetime(row["uploaded_at"]),  # type: ignore[arg-type]  # NOT NULL
+                uploaded_by=row["uploaded_by"], uploader_division=row["uploader_division"],
+            )
+        return None

@@ -1,0 +1,63 @@
+"""Tamper evidence (CONTRACT §4): signed checkpoints, the public key, inclusion and
+consistency proofs."""
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Query
+
+from api.deps import CallerDep, LedgerDep, TransparencyDep
+from api.responses import JSONBody
+from ledger.domain.access import in_scope
+from ledger.domain.errors import UnknownEvent
+
+router = APIRouter(prefix="/v1", tags=["integrity"])
+
+
+@router.get("/checkpoints/latest")
+def latest_checkpoint(
+    transparency: TransparencyDep,
+    caller: CallerDep,
+    fresh: Annotated[bool, Query(description="Cover every append that has returned, "
+                                             "signing a new checkpoint if needed")] = False,
+) -> JSONBody:
+    """The latest signed tree head: `{"tree_size", "root_hash", "timestamp", "signature"}`;
+    the signature is Ed25519 over the RFC 8785 JSON of the other three fields."""
+    return JSONBody(transparency.checkpoint(fresh=fresh).document())
+
+
+@router.get("/checkpoints/public-key")
+def public_key(transparency: TransparencyDep) -> JSONBody:
+    """The Ed25519 key that signs checkpoints (base64 of its 32 raw bytes). Public: a
+    third party needs it, and nothing else, to verify an archive."""
+    return JSONBody({"public_key": transparency.public_key})
+
+
+@router.get("/proofs/inclusion")
+def inclusion_proof(
+    transparency: TransparencyDep,
+    ledger: LedgerDep,
+    caller: CallerDep,
+    event_id: UUID,
+    tree_size: Annotated[int | None, Query(
+        ge=1, description="Default: the latest checkpoint (fresh if it lacks the event)")] = None,
+) -> JSONBody:
+    """RFC 6962 audit path of an event's leaf (its hash as 32 bytes) in a tree."""
+    leaf = transparency.leaf(str(event_id))
+    if not in_scope(caller, ledger.village_of(leaf.household_id)):
+        raise UnknownEvent(f"no event {event_id}")
+    return JSONBody(transparency.inclusion(leaf, tree_size).document())
+
+
+@router.get("/proofs/consistency")
+def consistency_proof(
+    transparency: TransparencyDep,
+    caller: CallerDep,
+    first: Annotated[int, Query(ge=1)],
+    second: Annotated[int | None, Query(ge=1, description="Default: the latest checkpoint")] = None,
+) -> JSONBody:
+    """RFC 6962 proof that the tree of `second` leaves extends the tree of `first`."""
+    if second is None:
+        second = transparency.checkpoint().tree_size
+    return JSONBody({"first": first, "second": second,
+                     "path": transparency.consistency(first, second)})

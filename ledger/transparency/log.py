@@ -1,0 +1,206 @@
+"""The transparency log: sequences every event, in commit order, as a leaf of the Merkle
+tree, signs checkpoints of the tree, and answers inclusion and consistency proofs.
+
+Sequencing reads the event log after the last leaf's notification id; the library's
+table lock makes notification order commit order, so a leaf index is a contiguous,
+final position. Several sequencers may run (each ``ledger serve``): the leaf and node
+primary keys let one win a position, the others re-read and go on.
+"""
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any, cast
+
+import structlog
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError
+
+from ledger.application import HouseholdLedger
+from ledger.domain import merkle
+from ledger.domain.errors import UnknownEvent, ValidationFailed
+from ledger.domain.events import HouseholdEvent
+from ledger.persistence.log_tables import Leaf, LogTables, StoredCheckpoint
+from ledger.transparency import signing
+
+log = structlog.get_logger("ledger.transparency")
+
+
+@dataclass(frozen=True)
+class InclusionProof:
+    leaf: Leaf
+    tree_size: int
+    path: list[str]  # hex, leaf to root
+
+    def document(self) -> dict[str, Any]:
+        return {"leaf_index": self.leaf.leaf_index, "tree_size": self.tree_size,
+                "path": self.path}
+
+
+def _out_of_range(name: str, detail: str) -> ValidationFailed:
+    return ValidationFailed(detail, [{"field": name, "message": detail}])
+
+
+class TransparencyLog:
+    def __init__(self, ledger: HouseholdLedger, key: Ed25519PrivateKey, *,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+                 batch_size: int = 2000) -> None:
+        self.ledger = ledger
+        self.tables: LogTables = cast(Any, ledger.recorder).log_tables
+        self.key = key
+        self.public_key = signing.public_key_text(key)
+        self.clock = clock
+        self.batch_size = batch_size
+        self._frontier = merkle.Frontier()
+        self._lock = threading.RLock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # Sequencing
+
+    def sequence_once(self) -> int:
+        """Adds the next batch of events as leaves; returns how many (0: caught up)."""
+        with self._lock:
+            size, position = self.tables.size()
+            if self._frontier.size != size:
+                self._frontier = merkle.Frontier.load(size, self._node_lookup(
+                    merkle.range_nodes(0, size) if size else []))
+            notifications = self.ledger.recorder.select_notifications(
+                start=position, limit=self.batch_size, inclusive_of_start=False)
+            if not notifications:
+                return 0
+            frontier = merkle.Frontier(size, list(self._frontier.edge))
+            leaves, nodes = [], []
+            for notification in notifications:
+                event = cast(HouseholdEvent, self.ledger.mapper.to_domain_event(notification))
+                leaves.append(Leaf(frontier.size, notification.id, str(event.id),
+                                   event.household_id))
+                nodes += frontier.append(merkle.leaf_hash(bytes.fromhex(event.hash)))
+            try:
+                self.tables.extend(leaves, nodes)
+            except IntegrityError:
+                return len(leaves)  # another sequencer took these positions: re-read
+            self._frontier = frontier
+            return len(leaves)
+
+    def catch_up(self) -> int:
+        total = 0
+        while added := self.sequence_once():
+            total += added
+        return total
+
+    # Checkpoints
+
+    def checkpoint(self, *, fresh: bool = False) -> StoredCheckpoint:
+        """The latest signed checkpoint; ``fresh``: one covering every event committed
+        before this call (sequencing and signing now if needed)."""
+        with self._lock:
+            latest = self.tables.latest_checkpoint()
+            if latest is not None and not fresh:
+                return latest
+            self.catch_up()
+            if latest is not None and latest.tree_size >= self._frontier.size:
+                return latest
+            return self._sign(self._frontier.size, self._frontier.root())
+
+    def covering(self, leaf_index: int) -> StoredCheckpoint:
+        """The latest checkpoint if it covers ``leaf_index``, else a fresh one."""
+        latest = self.checkpoint()
+        return latest if latest.tree_size > leaf_index else self.checkpoint(fresh=True)
+
+    def _sign(self, tree_size: int, root: bytes) -> StoredCheckpoint:
+        unsigned = StoredCheckpoint(tree_size, root.hex(), self.clock().isoformat(),
+                                    signature="", public_key=self.public_key)
+        signature = signing.sign(self.key, signing.signed_content(unsigned.document()))
+        checkpoint = replace(unsigned, signature=signature)
+        if self.tables.add_checkpoint(checkpoint):
+            return checkpoint
+        stored = self.tables.checkpoint(tree_size)  # another signer was first
+        return stored or checkpoint
+
+    # Proofs
+
+    def leaf(self, event_id: str) -> Leaf:
+        leaf = self.tables.leaf_of_event(event_id)
+        if leaf is None and self.catch_up():
+            leaf = self.tables.leaf_of_event(event_id)
+        if leaf is None:
+            raise UnknownEvent(f"no event {event_id}")
+        return leaf
+
+    def inclusion(self, leaf: Leaf, tree_size: int | None = None) -> InclusionProof:
+        """The audit path of ``leaf`` in the tree of ``tree_size`` leaves (default: the
+        latest checkpoint, taken fresh if it does not cover the leaf yet)."""
+        if tree_size is None:
+            tree_size = self.covering(leaf.leaf_index).tree_size
+        self._check_size("tree_size", tree_size)
+        if leaf.leaf_index >= tree_size:
+            raise _out_of_range("tree_size", f"event {leaf.event_id} is leaf {leaf.leaf_index}, "
+                                f"not in a tree of {tree_size} leaves")
+        return self.inclusions([leaf], tree_size)[0]
+
+    def inclusions(self, leaves: Sequence[Leaf], tree_size: int) -> list[InclusionProof]:
+        """Audit paths of many leaves in one tree, reading their nodes in one pass."""
+        ranges = [merkle.inclusion_ranges(leaf.leaf_index, tree_size) for leaf in leaves]
+        lookup = self._node_lookup(merkle.nodes_of(r for path in ranges for r in path))
+        return [InclusionProof(leaf, tree_size, [h.hex() for h in merkle.hashes_of(path, lookup)])
+                for leaf, path in zip(leaves, ranges, strict=True)]
+
+    def consistency(self, first: int, second: int) -> list[str]:
+        if first < 1:
+            raise _out_of_range("first", "first must be at least 1")
+        if first > second:
+            raise _out_of_range("first", f"first ({first}) is larger than second ({second})")
+        self._check_size("second", second)
+        ranges = merkle.consistency_ranges(first, second)
+        lookup = self._node_lookup(merkle.nodes_of(ranges))
+        return [h.hex() for h in merkle.hashes_of(ranges, lookup)]
+
+    def root(self, tree_size: int) -> bytes:
+        self._check_size("tree_size", tree_size)
+        if tree_size == 0:
+            return merkle.EMPTY_ROOT
+        nodes = merkle.range_nodes(0, tree_size)
+        return merkle.root(tree_size, self._node_lookup(nodes))
+
+    def _check_size(self, name: str, tree_size: int) -> None:
+        size, _ = self.tables.size()
+        if not 0 <= tree_size <= size:
+            raise _out_of_range(name, f"{name} {tree_size} is beyond the log's "
+                                f"{size} sequenced events")
+
+    def _node_lookup(self, wanted: Any) -> merkle.Lookup:
+        found = self.tables.nodes(wanted)
+
+        def lookup(node: merkle.Node) -> bytes:
+            try:
+                return found[node]
+            except KeyError:
+                raise RuntimeError(f"the Merkle log lacks node {node}: run `ledger audit`") \
+                    from None
+        return lookup
+
+    # Running in the background: a checkpoint soon after every append
+
+    def start(self, interval: float = 1.0) -> None:
+        self._thread = threading.Thread(target=self._loop, args=(interval,),
+                                        name="checkpointer", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10) -> None:
+        self._stop.set()
+        if self._thread:
+            self._thread.join(timeout)
+
+    def _loop(self, interval: float) -> None:
+        # Polls rather than waits for this process's appends: other processes append too.
+        while not self._stop.is_set():
+            try:
+                self.checkpoint(fresh=True)
+            except (OperationalError, InterfaceError) as error:
+                if not self._stop.is_set():
+                    log.warning("checkpoint_database_unavailable", error=str(error))
+            except Exception:
+                log.exception("checkpoint_failed")
+            self._stop.wait(interval)
