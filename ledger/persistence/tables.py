@@ -160,8 +160,8 @@ class SideTables(SQLTables):
             cursor.execute(self.sql(
                 "INSERT INTO materials (sha256, size, media_type, file_name, uploaded_at, "
                 "uploaded_by, uploader_division) VALUES (?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT (sha256) DO NOTHING"), tuple(values))
-            return bool(cursor.rowcount == 1)
+                "ON CONFLICT (sha256) DO NOTHING RETURNING sha256"), tuple(values))
+            return bool(cursor.fetchall())  # SQLite's cursor here has no rowcount
 
     def find_material(self, sha256: str) -> MaterialRecord | None:
         for row in self._rows(

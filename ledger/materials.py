@@ -1,0 +1,188 @@
+"""Trace materials (痕迹资料): uploaded files kept by their SHA-256, and who may read them.
+
+Files live at ``<directory>/<first two hex>/<sha256>``. An upload is written to a
+temporary file in the store's directory while it is hashed, made durable, then renamed
+into place in one step, so a reader never sees a partial file and a failed upload leaves
+nothing behind. The same bytes stored twice are one file.
+"""
+
+import contextlib
+import hashlib
+import itertools
+import os
+import re
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import BinaryIO, Protocol, runtime_checkable
+
+from ledger.domain.callers import Caller
+from ledger.domain.errors import Forbidden, PayloadTooLarge, UnknownMaterial, ValidationFailed
+from ledger.domain.vocabulary import CallerRole
+from ledger.persistence.tables import MaterialRecord, SideTables
+
+CHUNK_BYTES = 1024 * 1024
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_MEDIA_TYPE = re.compile(r"^[\w.+-]+/[\w.+-]+$")  # as the envelope's `media_type`
+_MAX_NAME = 100  # the envelope's `name` holds at most 100 characters
+_MAY_UPLOAD = frozenset({CallerRole.ADMIN, CallerRole.RECORDER, CallerRole.INTAKE,
+                         CallerRole.DEPARTMENT})  # those who may append
+
+
+@runtime_checkable
+class Readable(Protocol):
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+def check_sha256(value: str) -> str:
+    """``value`` if it is 64 lowercase hex digits, else ``ValidationFailed``."""
+    if not _SHA256.match(value):
+        raise ValidationFailed("sha256 must be 64 lowercase hexadecimal digits",
+                               [{"field": "sha256", "message": "64 lowercase hex digits"}])
+    return value
+
+
+@dataclass(frozen=True)
+class StoredMaterial:
+    sha256: str
+    size: int
+    created: bool  # False: the same bytes were already stored
+
+
+class MaterialStore:
+    """Content-addressed files in ``directory`` (created on first write, owner-only)."""
+
+    def __init__(self, directory: str | os.PathLike[str], *, max_bytes: int | None = None
+                 ) -> None:
+        self.directory = Path(directory)
+        self.max_bytes = max_bytes
+
+    def put(self, source: Iterable[bytes] | Readable) -> StoredMaterial:
+        """Stores the bytes of ``source`` (chunks, or a binary file read in chunks);
+        ``PayloadTooLarge`` as soon as they pass ``max_bytes``."""
+        _make_dir(self.directory)
+        digest, size = hashlib.sha256(), 0
+        fd, temp = tempfile.mkstemp(dir=self.directory, prefix=".upload-", suffix=".part")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                for chunk in _chunks(source):
+                    size += len(chunk)
+                    if self.max_bytes is not None and size > self.max_bytes:
+                        raise PayloadTooLarge(f"the material is over the limit of "
+                                              f"{self.max_bytes} bytes")
+                    digest.update(chunk)
+                    out.write(chunk)
+                out.flush()
+                os.fsync(out.fileno())
+            sha256 = digest.hexdigest()
+            final = self._file(sha256)
+            if final.is_file() and final.stat().st_size == size:
+                return StoredMaterial(sha256, size, created=False)
+            _make_dir(final.parent)
+            os.replace(temp, final)
+            _fsync_dir(final.parent)
+            return StoredMaterial(sha256, size, created=True)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temp)  # gone already when it was renamed into place
+
+    def path(self, sha256: str) -> Path | None:
+        """The stored file, or None; ``ValidationFailed`` for a malformed ``sha256``."""
+        file = self._file(check_sha256(sha256))
+        return file if file.is_file() else None
+
+    def has(self, sha256: str) -> bool:
+        return self.path(sha256) is not None
+
+    def open(self, sha256: str) -> BinaryIO:
+        file = self.path(sha256)
+        if file is None:
+            raise UnknownMaterial(f"no material {sha256} is stored")
+        return file.open("rb")
+
+    def _file(self, sha256: str) -> Path:
+        return self.directory / sha256[:2] / sha256
+
+
+def _chunks(source: Iterable[bytes] | Readable) -> Iterator[bytes]:
+    if isinstance(source, Readable):  # a file iterates by lines: read it in chunks instead
+        return iter(lambda: source.read(CHUNK_BYTES), b"")
+    return iter(source)
+
+
+def _make_dir(directory: Path) -> None:
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+
+
+def _fsync_dir(directory: Path) -> None:
+    """Makes the rename durable: the directory entry itself is flushed."""
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+# Uploading and reading, by caller
+
+
+@dataclass(frozen=True)
+class Upload:
+    material: MaterialRecord  # as first uploaded: the first upload's name and type win
+    created: bool  # the first upload of these bytes
+
+
+def upload(store: MaterialStore, tables: SideTables, caller: Caller, source: Readable, *,
+           file_name: str | None, media_type: str | None, now: datetime) -> Upload:
+    """Stores a file and records its first upload; only callers who may append upload."""
+    if caller.role not in _MAY_UPLOAD:
+        raise Forbidden(f"a {caller.role} token may not upload materials")
+    name = _name(file_name)
+    chunks = _chunks(source)
+    first = next(chunks, b"")
+    if not first:
+        raise ValidationFailed("the file is empty", [{"field": "file", "message": "is empty"}])
+    stored = store.put(itertools.chain([first], chunks))
+    record = MaterialRecord(
+        sha256=stored.sha256, size=stored.size, media_type=_media_type(media_type),
+        file_name=name, uploaded_at=now, uploaded_by=caller.token_id,
+        uploader_division=caller.division)
+    if tables.add_material(record):
+        return Upload(record, created=True)
+    return Upload(tables.find_material(stored.sha256) or record, created=False)
+
+
+def readable(store: MaterialStore, tables: SideTables, caller: Caller, sha256: str,
+             cited_in: Callable[[str, str], bool]) -> tuple[MaterialRecord, Path]:
+    """The material and its file if ``caller`` may read it: an admin, the token that
+    uploaded it, or a caller whose division holds a household whose events cite it
+    (``cited_in(sha256, division)``). Otherwise ``UnknownMaterial``, as if it did not
+    exist."""
+    check_sha256(sha256)
+    record = tables.find_material(sha256)
+    allowed = record is not None and (
+        caller.role == CallerRole.ADMIN or record.uploaded_by == caller.token_id
+        or cited_in(sha256, caller.division))
+    file = store.path(sha256) if allowed else None
+    if record is None or file is None:
+        raise UnknownMaterial(f"no material {sha256} is stored that this token may read")
+    return record, file
+
+
+def _name(file_name: str | None) -> str:
+    # Browsers may send a client-side path; keep the last part, without control characters.
+    name = re.split(r"[/\\]", file_name or "")[-1]
+    name = "".join(c for c in name if c.isprintable()).strip() or "material"
+    if len(name) > _MAX_NAME:
+        raise ValidationFailed(f"the file name is longer than {_MAX_NAME} characters",
+                               [{"field": "file", "message": f"name over {_MAX_NAME} "
+                                                            f"characters"}])
+    return name
+
+
+def _media_type(declared: str | None) -> str:
+    essence = (declared or "").split(";")[0].strip().lower()
+    return essence if _MEDIA_TYPE.match(essence) and len(essence) <= 127 \
+        else "application/octet-stream"
