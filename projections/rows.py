@@ -22,6 +22,7 @@ class HouseholdRows:
     episodes: list[dict[str, Any]] = field(default_factory=list)
     gaps: list[dict[str, Any]] = field(default_factory=list)
     lookback: list[dict[str, Any]] = field(default_factory=list)
+    materials: list[dict[str, Any]] = field(default_factory=list)
 
 
 def rows_for(household_id: str, events: Sequence[HouseholdEvent],
@@ -59,4 +60,14 @@ def rows_for(household_id: str, events: Sequence[HouseholdEvent],
                    "active_from": w.active_from, "active_until": w.active_until}
                   for w in candidate_windows(household_id, events, config,
                                              completeness=completeness)],
+        materials=_materials(household_id, state.village_code, events),
     )
+
+
+def _materials(household_id: str, village_code: str,
+               events: Sequence[HouseholdEvent]) -> list[dict[str, Any]]:
+    """Each file an event cites in its envelope, once per event. A voided event still
+    counts: it stays in the history, which shows its materials to the same readers."""
+    cited = dict.fromkeys((str(m["sha256"]), str(e.id)) for e in events for m in e.materials)
+    return [{"sha256": sha256, "household_id": household_id, "village_code": village_code,
+             "event_id": event_id} for sha256, event_id in cited]

@@ -27,6 +27,7 @@ _TABLES = {
                  "severity"),
     "lookback_view": ("household_id", "village_code", "status", "code", "action", "detail",
                       "active_from", "active_until"),
+    "material_view": ("sha256", "household_id", "village_code", "event_id"),
 }
 
 
@@ -81,6 +82,7 @@ class ViewTables:
                     self._insert(cursor, "episode_view", rows.episodes)
                     self._insert(cursor, "gap_view", rows.gaps)
                     self._insert(cursor, "lookback_view", rows.lookback)
+                    self._insert(cursor, "material_view", rows.materials)
             self._insert_tracking(cursor, Tracking(APPLICATION, position))
 
     def _insert(self, cursor: Any, table: str, rows: list[dict[str, Any]]) -> None:
@@ -157,3 +159,10 @@ class ViewTables:
             "COUNT(DISTINCT household_id) AS households FROM gap_view "
             "WHERE village_code BETWEEN ? AND ? GROUP BY kind, code, step, severity "
             "ORDER BY kind, code, step", division_range(division))
+
+    def material_in_division(self, sha256: str, division: str) -> bool:
+        """Whether an event of a household in ``division`` cites the file ``sha256``."""
+        low, high = division_range(division)
+        return bool(self._rows(
+            "SELECT 1 AS cited FROM material_view WHERE sha256 = ? "
+            "AND village_code BETWEEN ? AND ? LIMIT 1", (sha256, low, high)))
