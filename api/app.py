@@ -9,10 +9,11 @@ from api import errors
 from api.limits import BodySizeLimit
 from api.observability import RequestLog, configure_logging
 from api.responses import JSONBody
-from api.routes import evaluation, feed, health, households, integrity
+from api.routes import evaluation, feed, health, households, integrity, materials
 from api.settings import Settings
 from ledger import config
 from ledger.application import HouseholdLedger
+from ledger.materials import MaterialStore
 from ledger.persistence.database import Database
 from ledger.persistence.migrate import migrate
 from ledger.transparency.log import TransparencyLog
@@ -41,6 +42,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         transparency.start(settings.checkpoint_interval_s)
         app.state.ledger, app.state.projections = ledger, runner
         app.state.transparency = transparency
+        app.state.materials = MaterialStore(settings.materials_dir,
+                                            max_bytes=settings.max_material_bytes)
         app.state.configuration, app.state.settings = configuration, settings
         try:
             yield
@@ -56,8 +59,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         default_response_class=JSONBody,
     )
     errors.install(app)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    # An upload streams to disk under its own limit; every other body keeps the general one.
+    upload_limit = settings.max_material_bytes + materials.MULTIPART_OVERHEAD
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes,
+                       streamed={materials.router.prefix: upload_limit})
     app.add_middleware(RequestLog)
-    for module in (households, evaluation, feed, integrity, health):
+    for module in (households, evaluation, feed, integrity, materials, health):
         app.include_router(module.router)
     return app

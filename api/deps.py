@@ -9,6 +9,7 @@ from ledger.application import HouseholdLedger
 from ledger.domain.callers import Caller
 from ledger.domain.configuration import RulesConfiguration
 from ledger.domain.errors import Unauthenticated
+from ledger.materials import MaterialStore
 from ledger.tokens import authenticate
 from ledger.transparency.log import TransparencyLog
 from projections.runner import ProjectionRunner, ProjectionsUnavailable
@@ -67,3 +68,11 @@ def get_transparency(request: Request) -> TransparencyLog:
 
 
 TransparencyDep = Annotated[TransparencyLog, Depends(get_transparency)]
+
+
+def get_materials(request: Request) -> MaterialStore:
+    materials: MaterialStore = request.app.state.materials
+    return materials
+
+
+MaterialsDep = Annotated[MaterialStore, Depends(get_materials)]

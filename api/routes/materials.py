@@ -1,0 +1,66 @@
+"""Trace materials (痕迹资料): upload a file, download it by its SHA-256."""
+
+from datetime import UTC, datetime
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, File, Path, UploadFile
+from starlette.responses import FileResponse
+
+from api.deps import CallerDep, LedgerDep, MaterialsDep, ProjectionsDep
+from api.responses import JSONBody
+from ledger import materials
+from ledger.persistence.tables import MaterialRecord
+
+router = APIRouter(prefix="/v1/materials", tags=["materials"])
+
+MULTIPART_OVERHEAD = 64 * 1024
+"""Room for the multipart framing around the file, above the file's own limit."""
+
+Sha256 = Annotated[str, Path(pattern=r"^[0-9a-f]{64}$",
+                             description="The file's SHA-256, 64 lowercase hex digits")]
+
+
+def _document(record: MaterialRecord) -> dict[str, object]:
+    return {"sha256": record.sha256, "size": record.size, "media_type": record.media_type,
+            "name": record.file_name}
+
+
+@router.post("", status_code=201, responses={200: {"description": "Already stored"}})
+def upload_material(
+    file: Annotated[UploadFile, File(description="The material, one file")],
+    ledger: LedgerDep,
+    caller: CallerDep,
+    store: MaterialsDep,
+) -> JSONBody:
+    """Store a trace material; cite its `sha256` in an event's `materials`. The same
+    bytes uploaded again answer 200 with the first upload's name and type."""
+    uploaded = materials.upload(store, ledger.tables, caller, file.file,
+                                file_name=file.filename, media_type=file.content_type,
+                                now=datetime.now(UTC))
+    return JSONBody(_document(uploaded.material), status_code=201 if uploaded.created else 200,
+                    headers={"Location": f"{router.prefix}/{uploaded.material.sha256}"})
+
+
+@router.get("/{sha256}", response_class=FileResponse,
+            responses={200: {"content": {"application/octet-stream": {}}}})
+def download_material(sha256: Sha256, ledger: LedgerDep, caller: CallerDep,
+                      store: MaterialsDep, projections: ProjectionsDep) -> FileResponse:
+    """The file, for an admin, the token that uploaded it, or a caller whose division
+    holds a household whose events cite it; anyone else gets 404."""
+    record, path = materials.readable(store, ledger.tables, caller, sha256,
+                                      projections.views.material_in_division)
+    return FileResponse(path, media_type=record.media_type, headers={
+        "Content-Disposition": _disposition(record.file_name),
+        "ETag": f'"{record.sha256}"',
+        "X-Content-Type-Options": "nosniff",
+        # Never rendered as a page of this origin, whatever type it was uploaded with.
+        "Content-Security-Policy": "default-src 'none'; sandbox",
+    })
+
+
+def _disposition(name: str) -> str:
+    """``attachment`` with an ASCII fallback and the real name per RFC 6266/5987."""
+    fallback = "".join(c if c.isascii() and c.isprintable() and c not in '"\\' else "_"
+                       for c in name)
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
