@@ -1,0 +1,223 @@
+"""Chinese labels: every code the domain can produce has one, so a new event type, enum
+member, step, gap code or look-back code without a label fails here."""
+
+import ast
+import inspect
+import typing
+from collections.abc import Iterator
+from enum import StrEnum
+from pathlib import Path
+
+import pytest
+from pydantic import BaseModel
+
+from ledger.domain import completeness, lookback, payloads, vocabulary
+from ledger.domain.episodes import EPISODE_KINDS, KIND_OF_MARKING, REQUIRED_STEPS, STEPS
+from ledger.domain.events import EVENT_CLASSES
+from ledger.domain.labels import (
+    GAP_SEVERITY,
+    Vocabulary,
+    field_label,
+    label,
+    labels,
+    value_vocabulary,
+)
+
+ENUM_VOCABULARY: dict[type[StrEnum], Vocabulary] = {
+    vocabulary.ActorRole: "actor_role",
+    vocabulary.MaterialKind: "material_kind",
+    vocabulary.Purpose: "purpose",
+    vocabulary.MonitoringType: "monitoring_type",
+    vocabulary.Department: "department",
+    vocabulary.RiskType: "risk_type",
+    vocabulary.Exclusion: "exclusion",
+    vocabulary.Measure: "measure",
+    vocabulary.Category: "category",
+    vocabulary.Relation: "relation",
+    vocabulary.Sex: "sex",
+    vocabulary.Labor: "labor",
+    vocabulary.Health: "health",
+    vocabulary.MemberAddedReason: "member_added_reason",
+    vocabulary.MemberRemovedReason: "member_removed_reason",
+    vocabulary.ApplicationChannel: "application_channel",
+    vocabulary.WarningCode: "warning_code",
+    vocabulary.ScreeningDecision: "screening_decision",
+    vocabulary.Guarantee: "guarantee",
+    vocabulary.AppraisalResult: "appraisal_result",
+    vocabulary.CommitteeDecision: "committee_decision",
+    vocabulary.NoticeChannel: "notice_channel",
+    vocabulary.ObjectionOutcome: "objection_outcome",
+    vocabulary.TownshipDecision: "township_decision",
+    vocabulary.CountyDecision: "county_decision",
+    vocabulary.EffectivenessResult: "effectiveness_result",
+    vocabulary.Marking: "marking",
+    vocabulary.Status: "status",
+    vocabulary.DataIssueSource: "data_issue_source",
+    vocabulary.CallerRole: "caller_role",
+}
+
+
+def _is_chinese(text: str) -> bool:
+    return any("\u4e00" <= char <= "\u9fff" for char in text)
+
+
+def _labelled(vocabulary_name: Vocabulary, value: str) -> bool:
+    return value in labels(vocabulary_name) and _is_chinese(label(vocabulary_name, value))
+
+
+# Enumerations and event types
+
+
+def test_every_enumeration_of_the_vocabulary_has_a_label_vocabulary() -> None:
+    enums = {cls for _, cls in inspect.getmembers(vocabulary, inspect.isclass)
+             if issubclass(cls, StrEnum) and cls.__module__ == vocabulary.__name__}
+    assert enums == set(ENUM_VOCABULARY)
+
+
+@pytest.mark.parametrize("enum", list(ENUM_VOCABULARY), ids=lambda e: e.__name__)
+def test_every_member_of_an_enumeration_has_a_chinese_label(enum: type[StrEnum]) -> None:
+    name = ENUM_VOCABULARY[enum]
+    assert [m.value for m in enum if not _labelled(name, m.value)] == []
+    assert set(labels(name)) == {m.value for m in enum}, "a label for a value that is gone"
+
+
+def test_every_event_type_has_a_chinese_label() -> None:
+    assert set(labels("event_type")) == set(EVENT_CLASSES)
+    assert [t for t in EVENT_CLASSES if not _labelled("event_type", t)] == []
+
+
+def test_the_labels_of_the_seeds_are_used_for_the_procedure() -> None:
+    assert label("event_type", "FieldSurveyConducted") == "入户核查（实地调查）"
+    assert label("event_type", "DemocraticAppraisalHeld") == "民主评议"
+    assert label("marking", "risk_mark_rolled_back") == "风险标注回退"
+    assert label("monitoring_type", "marginal") == "边缘易致贫户"
+
+
+def test_an_unknown_value_falls_back_to_itself() -> None:
+    assert label("gap_code", "SOMETHING_NEW") == "SOMETHING_NEW"
+    assert label("status", None) == ""
+
+
+# Episodes and steps
+
+
+def test_every_episode_kind_and_step_has_a_chinese_label() -> None:
+    kinds = set(EPISODE_KINDS) | set(KIND_OF_MARKING.values())
+    assert [k for k in kinds if not _labelled("episode_kind", k)] == []
+    steps = {step for listed in STEPS.values() for step in listed}
+    assert [s for s in steps if not _labelled("step", s)] == []
+
+
+# Gap codes, read from the rules' source so that a new code needs a label
+
+
+def _gap_calls() -> Iterator[ast.Call]:
+    tree = ast.parse(Path(inspect.getfile(completeness)).read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+                and node.func.id == "Gap":
+            yield node
+
+
+def _gaps_in_the_rules() -> dict[str, set[str]]:
+    """Every gap code ``completeness`` can produce, with the severities it is given."""
+    severities = {"VIOLATION": completeness.VIOLATION, "INFO": completeness.INFO}
+    found: dict[str, set[str]] = {}
+    for call in _gap_calls():
+        code, _, severity = call.args[:3]
+        assert isinstance(severity, ast.Name), ast.unparse(call)
+        if isinstance(code, ast.Constant):
+            codes = {str(code.value)}
+        else:  # f"MISSING_{step.upper()}" over the required steps
+            assert ast.unparse(code) == "f'MISSING_{step.upper()}'", ast.unparse(code)
+            codes = {f"MISSING_{s.upper()}" for steps in REQUIRED_STEPS.values() for s in steps}
+        for one in codes:
+            found.setdefault(one, set()).add(severities[severity.id])
+    return found
+
+
+def _steps_named_by_gaps() -> set[str]:
+    return {str(call.args[1].value) for call in _gap_calls()
+            if isinstance(call.args[1], ast.Constant)}
+
+
+def test_every_gap_code_of_the_rules_has_a_chinese_label_and_its_severity() -> None:
+    found = _gaps_in_the_rules()
+    assert {"MISSING_SCREENING", "OUT_OF_ORDER", "REMEDIED_LATE"} <= set(found)
+    assert [c for c in found if not _labelled("gap_code", c)] == []
+    assert {c: s for c, s in found.items() if s != {GAP_SEVERITY.get(c)}} == {}
+    assert set(labels("gap_code")) == set(found), "a label for a code the rules never give"
+    assert set(GAP_SEVERITY) == set(found)
+
+
+def test_every_step_a_gap_names_has_a_chinese_label() -> None:
+    assert [s for s in _steps_named_by_gaps() if not _labelled("step", s)] == []
+
+
+def test_every_severity_has_a_chinese_label() -> None:
+    assert _labelled("severity", completeness.VIOLATION)
+    assert _labelled("severity", completeness.INFO)
+
+
+# Look-back codes and the actions they suggest
+
+
+def test_every_lookback_code_and_action_has_a_chinese_label() -> None:
+    codes = {code for code, _, _ in lookback._RULES}
+    actions = {action for _, action, _ in lookback._RULES}
+    assert [c for c in codes if not _labelled("lookback_code", c)] == []
+    assert set(labels("lookback_code")) == codes
+    assert [a for a in actions if not _labelled("lookback_action", a)] == []
+
+
+# Data fields: a label for every field, and the right vocabulary for its values
+
+
+def _enum_and_model(annotation: object) -> tuple[type[StrEnum] | None, type[BaseModel] | None]:
+    if isinstance(annotation, type):
+        if issubclass(annotation, StrEnum):
+            return annotation, None
+        if issubclass(annotation, BaseModel):
+            return None, annotation
+    enum: type[StrEnum] | None = None
+    model: type[BaseModel] | None = None
+    for argument in typing.get_args(annotation):
+        inner_enum, inner_model = _enum_and_model(argument)
+        enum, model = enum or inner_enum, model or inner_model
+    return enum, model
+
+
+def _fields(model: type[BaseModel], prefix: str = "",
+            ) -> Iterator[tuple[str, type[StrEnum] | None]]:
+    for name, info in model.model_fields.items():
+        path = f"{prefix}{info.alias or name}"
+        enum, nested = _enum_and_model(info.annotation)
+        yield path, enum
+        if nested is not None:
+            yield from _fields(nested, f"{path}.")
+
+
+def _payload_fields() -> Iterator[tuple[str, str, type[StrEnum] | None]]:
+    for event_type in EVENT_CLASSES:
+        model = getattr(payloads, f"{event_type}Data")
+        for path, enum in _fields(model):
+            yield event_type, path, enum
+
+
+def test_every_data_field_of_every_event_type_has_a_chinese_label() -> None:
+    unlabelled = [(t, path) for t, path, _ in _payload_fields()
+                  if not _is_chinese(field_label(path)) and field_label(path) != "SHA-256"]
+    assert unlabelled == []
+
+
+def test_the_envelope_fields_have_chinese_labels() -> None:
+    for model in (payloads.Actor, payloads.Material, payloads.Member):
+        paths = [path for path, _ in _fields(model)]
+        assert [p for p in paths if p != "sha256" and not _is_chinese(field_label(p))] == []
+
+
+def test_every_enumerated_data_field_names_the_vocabulary_of_its_values() -> None:
+    wrong = [(t, path, value_vocabulary(t, path))
+             for t, path, enum in _payload_fields()
+             if value_vocabulary(t, path) != (ENUM_VOCABULARY[enum] if enum else None)]
+    assert wrong == []
