@@ -8,6 +8,7 @@ import click
 
 from api.settings import Settings
 from ledger.application import HouseholdLedger
+from ledger.domain.callers import Caller
 from ledger.domain.errors import LedgerError
 from ledger.domain.vocabulary import CallerRole, Department
 from ledger.persistence.database import Database
@@ -143,3 +144,80 @@ def token_revoke(token_id: str) -> None:
         if not ledger.tables.revoke_token(token_id, datetime.now(UTC)):
             raise click.ClickException(f"no token {token_id}")
     click.echo(f"revoked {token_id}")
+
+
+def _cli_caller() -> Caller:
+    """The operator at the console: the whole ledger, as an administrator."""
+    return Caller(token_id="cli", name="ledger CLI", role=CallerRole.ADMIN,  # noqa: S106 — an id
+                  division="")
+
+
+@main.group()
+def archive() -> None:
+    """Trace archives (痕迹资料) of households."""
+
+
+@archive.command("export")
+@click.argument("household_id")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="The zip file to write")
+def archive_export(household_id: str, output: str) -> None:
+    """Write a household's trace archive, as the API serves it."""
+    from ledger import config
+    from ledger.materials import MaterialStore
+    from ledger.transparency.archive import ArchiveSources, write_archive
+    from ledger.transparency.log import TransparencyLog
+    from ledger.transparency.signing import load_or_create_key
+
+    settings = Settings()
+    with _ledger(settings) as ledger:
+        sources = ArchiveSources(
+            ledger, TransparencyLog(ledger, load_or_create_key(settings.signing_key)),
+            MaterialStore(settings.materials_dir), config.load(settings.rules_file))
+        try:
+            manifest = write_archive(sources, household_id, _cli_caller(), output)
+        except LedgerError as error:
+            raise click.ClickException(error.detail) from None
+    click.echo(f"wrote {output}: household {household_id}, {manifest['version']} events, "
+               f"checkpoint of {manifest['tree_size']} events")
+
+
+@main.command()
+@click.argument("archive_file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--public-key", "public_key_file", type=click.Path(exists=True, dir_okay=False),
+              help="The ledger's public key, obtained separately (JSON from "
+                   "/v1/checkpoints/public-key, or its base64)")
+def verify(archive_file: str, public_key_file: str | None) -> None:
+    """Verify a trace archive offline: hashes, chain, proofs, signatures, materials."""
+    from ledger.transparency.verify import ArchiveInvalid, read_public_key, verify_archive
+
+    try:
+        key = read_public_key(public_key_file) if public_key_file else None
+        verified = verify_archive(archive_file, key)
+    except ArchiveInvalid as error:
+        click.echo(f"FAILED: {archive_file}: {error}", err=True)
+        raise SystemExit(1) from None
+    click.echo(verified.summary())
+    if public_key_file is None:
+        click.echo("note: checked against the key inside the archive; pass --public-key with "
+                   "the ledger's key obtained separately to rule out a forged archive", err=True)
+
+
+@main.command()
+def audit() -> None:
+    """Re-read every stored event; recompute hashes, chains and the tree; compare with the
+    signed checkpoints. Exit 0 only if all hold; otherwise name what differs."""
+    from ledger.transparency.audit import audit as run_audit
+
+    with _ledger(Settings()) as ledger:
+        total = ledger.tables.count_events()
+        with click.progressbar(length=total, label="auditing") as bar:
+            report = run_audit(ledger, ledger.recorder.log_tables,  # type: ignore[attr-defined]
+                               progress=bar.update)
+    for finding in report.findings[:50]:
+        click.echo(f"- {finding}")
+    if len(report.findings) > 50:
+        click.echo(f"- … and {len(report.findings) - 50} more")
+    click.echo(report.summary())
+    if not report.holds:
+        raise SystemExit(1)

@@ -1,15 +1,21 @@
 """Tamper evidence (CONTRACT §4): signed checkpoints, the public key, inclusion and
 consistency proofs."""
 
+import os
+import tempfile
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
+from starlette.background import BackgroundTask
+from starlette.responses import FileResponse
 
-from api.deps import CallerDep, LedgerDep, TransparencyDep
+from api.deps import CallerDep, ConfigurationDep, LedgerDep, TransparencyDep
 from api.responses import JSONBody
+from api.routes.households import HouseholdId
 from ledger.domain.access import in_scope
 from ledger.domain.errors import UnknownEvent
+from ledger.transparency.archive import ArchiveSources, write_archive
 
 router = APIRouter(prefix="/v1", tags=["integrity"])
 
@@ -61,3 +67,25 @@ def consistency_proof(
         second = transparency.checkpoint().tree_size
     return JSONBody({"first": first, "second": second,
                      "path": transparency.consistency(first, second)})
+
+
+@router.get("/households/{household_id}/archive", response_class=FileResponse,
+            responses={200: {"content": {"application/zip": {}},
+                             "description": "The trace archive (zip)"}})
+def household_archive(household_id: HouseholdId, request: Request, ledger: LedgerDep,
+                      caller: CallerDep, transparency: TransparencyDep,
+                      configuration: ConfigurationDep) -> FileResponse:
+    """The household's trace archive (痕迹资料): its events as served, the chain, the
+    latest checkpoint and public key, an inclusion proof of every event, the materials
+    index and files, a readable report; `ledger verify` checks it offline."""
+    sources = ArchiveSources(ledger, transparency, request.app.state.materials, configuration)
+    fd, path = tempfile.mkstemp(prefix="ledger-archive-", suffix=".zip")
+    try:
+        with os.fdopen(fd, "wb") as file:
+            write_archive(sources, household_id, caller, file)
+    except BaseException:
+        os.unlink(path)
+        raise
+    return FileResponse(path, media_type="application/zip",
+                        filename=f"{household_id}-trace-archive.zip",
+                        background=BackgroundTask(os.unlink, path))

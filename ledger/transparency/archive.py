@@ -1,0 +1,152 @@
+"""The trace archive (痕迹资料) of one household: a zip a third party can verify offline
+with ``ledger verify`` and nothing else.
+
+Layout (format ``ledger-trace-archive/1``)::
+
+    manifest.json     household, version, head hash, tree size, each file's SHA-256,
+                      signed with the checkpoint key (so a dropped last event shows)
+    events.jsonl      the events exactly as served (and hashed), oldest first
+    chain.json        version, id, prev_hash, hash of each event
+    checkpoint.json   the signed checkpoint every proof refers to
+    public-key.json   the key that signed it
+    proofs.json       an RFC 6962 inclusion proof of every event in that checkpoint's tree
+    materials.json    every material the events cite, and whether its file is included
+    materials/<sha>   the files the store holds (content-addressed: the name is the proof)
+    report.html       the readable report (Chinese labels)
+    README.txt        how to verify
+"""
+
+import hashlib
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+import orjson
+
+from ledger.application import HouseholdLedger
+from ledger.domain.callers import Caller
+from ledger.domain.completeness import assess
+from ledger.domain.configuration import RulesConfiguration
+from ledger.domain.integrity import canonical_json
+from ledger.domain.serialization import event_document, state_document
+from ledger.materials import MaterialStore
+from ledger.transparency import signing
+from ledger.transparency.log import TransparencyLog
+from ledger.transparency.report import render_report
+
+FORMAT = "ledger-trace-archive/1"
+SIGNED_FILES = ("events.jsonl", "chain.json", "checkpoint.json", "public-key.json",
+                "proofs.json", "materials.json", "report.html", "README.txt")
+
+README = """\
+防止返贫动态监测 痕迹资料档案 / Trace-material archive
+=====================================================
+
+本档案可离线核验，无需信任服务器 / Verify it offline, without trusting the server:
+
+    ledger verify {file} [--public-key 公钥文件]
+
+核验内容 / What is checked:
+  1. 每条记录的哈希 (RFC 8785 规范化 JSON 的 SHA-256) 与内容一致，且逐条相连成链；
+     every event's hash matches its content, and each names the previous one (a chain).
+  2. 每条记录都包含在已签名的 Merkle 树 (RFC 6962) 中；
+     every event is included in the signed RFC 6962 Merkle tree (proofs.json).
+  3. 检查点与清单的 Ed25519 签名有效；
+     the Ed25519 signatures of the checkpoint and of manifest.json hold.
+  4. 材料文件的 SHA-256 与其文件名一致，清单中各文件未被改动。
+     each material file hashes to its name; no file differs from the manifest.
+
+请使用从主管部门另行取得的公钥 (--public-key)，以免档案连同公钥一起被替换。
+Obtain the public key separately (--public-key) so that a forged archive cannot bring
+its own key.
+"""
+
+
+@dataclass(frozen=True)
+class ArchiveSources:
+    """What an archive is made from: the ledger, its log, the materials, the rules."""
+
+    ledger: HouseholdLedger
+    transparency: TransparencyLog
+    materials: MaterialStore
+    configuration: RulesConfiguration
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+
+
+def write_archive(sources: ArchiveSources, household_id: str, caller: Caller,
+                  target: str | Path | IO[bytes]) -> dict[str, Any]:
+    """Writes the household's archive to ``target``; returns its manifest. Raises
+    ``UnknownHousehold`` outside the caller's division."""
+    ledger, transparency = sources.ledger, sources.transparency
+    household = ledger.household(household_id, caller)
+    events = ledger.stream(household_id)
+    served = [event_document(event) for event in events]
+    leaves = transparency.tables.leaves_of_household(household_id)
+    if len(leaves) < len(events):
+        transparency.catch_up()
+        leaves = transparency.tables.leaves_of_household(household_id)
+    checkpoint = transparency.covering(leaves[-1].leaf_index)
+    by_event = {leaf.event_id: leaf for leaf in leaves}
+    proofs = transparency.inclusions([by_event[doc["id"]] for doc in served],
+                                     checkpoint.tree_size)
+    config = sources.configuration.for_division(household.village_code or "")
+    materials = _materials_index(served, sources.materials)
+    generated_at = sources.clock().isoformat()
+
+    files: dict[str, bytes] = {
+        "events.jsonl": b"".join(orjson.dumps(doc) + b"\n" for doc in served),
+        "chain.json": _json([{"version": d["version"], "event_id": d["id"],
+                              "prev_hash": d["prev_hash"], "hash": d["hash"]} for d in served]),
+        "checkpoint.json": _json(checkpoint.document()),
+        "public-key.json": _json({"public_key": transparency.public_key}),
+        "proofs.json": _json([{"event_id": p.leaf.event_id, "version": doc["version"],
+                               **p.document()} for p, doc in zip(proofs, served, strict=True)]),
+        "materials.json": _json(materials),
+        "report.html": render_report(
+            household=state_document(household), events=served,
+            completeness=assess(household_id, events, config).to_document(),
+            checkpoint=checkpoint.document(), materials=materials,
+            generated_at=generated_at).encode(),
+        "README.txt": README.format(file=f"{household_id}.zip").encode(),
+    }
+    manifest: dict[str, Any] = {
+        "format": FORMAT,
+        "household_id": household_id,
+        "version": household.version,
+        "head_hash": served[-1]["hash"],
+        "tree_size": checkpoint.tree_size,
+        "generated_at": generated_at,
+        "public_key": transparency.public_key,
+        "files": {name: hashlib.sha256(content).hexdigest() for name, content in files.items()},
+    }
+    manifest["signature"] = signing.sign(transparency.key, manifest_content(manifest))
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("manifest.json", _json(manifest))
+        for name, content in files.items():
+            archive.writestr(name, content)
+        for material in materials:
+            path = sources.materials.path(material["sha256"]) if material["included"] else None
+            if path is not None and f"materials/{material['sha256']}" not in archive.namelist():
+                archive.write(path, f"materials/{material['sha256']}")
+    return manifest
+
+
+def manifest_content(manifest: dict[str, Any]) -> bytes:
+    """What the manifest's signature covers: every field but the signature."""
+    return canonical_json({k: v for k, v in manifest.items() if k != "signature"})
+
+
+def _materials_index(served: list[dict[str, Any]], store: MaterialStore) -> list[dict[str, Any]]:
+    index = []
+    for doc in served:
+        for material in doc["materials"]:
+            index.append({**material, "event_id": doc["id"], "version": doc["version"],
+                          "included": store.has(material["sha256"])})
+    return index
+
+
+def _json(value: Any) -> bytes:
+    return orjson.dumps(value, option=orjson.OPT_INDENT_2)

@@ -1,0 +1,207 @@
+"""``ledger verify``: checks a trace archive offline, from the archive alone (and,
+better, a public key obtained separately). Stops at the first thing that does not hold
+and says what it is."""
+
+import base64
+import binascii
+import hashlib
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from ledger.domain import merkle
+from ledger.domain.integrity import ZERO_HASH, event_hash
+from ledger.transparency import signing
+from ledger.transparency.archive import FORMAT, SIGNED_FILES, manifest_content
+
+
+class ArchiveInvalid(Exception):
+    """The archive does not verify; the message names the first mismatch."""
+
+
+@dataclass(frozen=True)
+class Verified:
+    household_id: str
+    events: int
+    tree_size: int
+    root_hash: str
+    signed_at: str
+    public_key: str
+    materials: int
+
+    def summary(self) -> str:
+        return (f"OK: household {self.household_id}: {self.events} events, hash chain intact, "
+                f"each included in the signed tree of {self.tree_size} events "
+                f"(root {self.root_hash}, signed {self.signed_at}); "
+                f"{self.materials} material files match their SHA-256; "
+                f"public key {self.public_key}")
+
+
+def read_public_key(path: str | Path) -> str:
+    """A public key file: the JSON served at /v1/checkpoints/public-key, or its base64."""
+    text = Path(path).read_text(encoding="utf-8").strip()
+    if text.startswith("{"):
+        try:
+            text = str(orjson.loads(text)["public_key"])
+        except (orjson.JSONDecodeError, KeyError, TypeError):
+            raise ArchiveInvalid(f"{path}: expected {{\"public_key\": \"…\"}}") from None
+    try:
+        if len(base64.b64decode(text, validate=True)) != 32:
+            raise ValueError
+    except (binascii.Error, ValueError):
+        raise ArchiveInvalid(f"{path}: not a base64 Ed25519 public key (32 bytes)") from None
+    return text
+
+
+def verify_archive(path: str | Path, public_key: str | None = None) -> Verified:
+    try:
+        archive = zipfile.ZipFile(path)
+    except (OSError, zipfile.BadZipFile) as error:
+        raise ArchiveInvalid(f"{path} is not a readable zip archive: {error}") from None
+    with archive:
+        try:
+            return _Check(archive, public_key).run()
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as error:
+            raise ArchiveInvalid(f"the archive is malformed: {type(error).__name__}: "
+                                 f"{error}") from None
+
+
+class _Check:
+    def __init__(self, archive: zipfile.ZipFile, public_key: str | None) -> None:
+        self.archive = archive
+        self.names = set(archive.namelist())
+        self.given_key = public_key
+
+    def read(self, name: str) -> bytes:
+        if name not in self.names:
+            raise ArchiveInvalid(f"the archive has no {name}")
+        return self.archive.read(name)
+
+    def json(self, name: str) -> Any:
+        try:
+            return orjson.loads(self.read(name))
+        except orjson.JSONDecodeError as error:
+            raise ArchiveInvalid(f"{name} is not valid JSON: {error}") from None
+
+    def run(self) -> Verified:
+        manifest = self._manifest()
+        key = manifest["public_key"]
+        checkpoint = self._checkpoint(key)
+        events = self._events(manifest)
+        root = bytes.fromhex(checkpoint["root_hash"])
+        self._proofs(events, checkpoint["tree_size"], root)
+        materials = self._materials(events)
+        self._files(manifest)
+        return Verified(manifest["household_id"], len(events), checkpoint["tree_size"],
+                        checkpoint["root_hash"], checkpoint["timestamp"], key, materials)
+
+    def _manifest(self) -> dict[str, Any]:
+        manifest = self.json("manifest.json")
+        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+            raise ArchiveInvalid(f"manifest.json is not a {FORMAT} manifest")
+        archive_key = self.json("public-key.json").get("public_key")
+        if manifest.get("public_key") != archive_key:
+            raise ArchiveInvalid("public-key.json differs from the key named in manifest.json")
+        if self.given_key is not None and self.given_key != archive_key:
+            raise ArchiveInvalid(f"the archive was signed with key {archive_key}, not with the "
+                                 f"given public key {self.given_key}")
+        if not signing.verify(archive_key, manifest_content(manifest),
+                              str(manifest.get("signature", ""))):
+            raise ArchiveInvalid("the signature of manifest.json does not hold: the manifest "
+                                 "was altered or not signed by this key")
+        return manifest
+
+    def _checkpoint(self, key: str) -> dict[str, Any]:
+        checkpoint = self.json("checkpoint.json")
+        if not signing.verify_checkpoint(key, checkpoint):
+            raise ArchiveInvalid("the checkpoint's signature does not hold: checkpoint.json "
+                                 "was altered or not signed by this key")
+        return dict(checkpoint)
+
+    def _events(self, manifest: dict[str, Any]) -> list[dict[str, Any]]:
+        lines = self.read("events.jsonl").splitlines()
+        events, previous = [], ZERO_HASH
+        for number, line in enumerate(lines, start=1):
+            try:
+                event = orjson.loads(line)
+                recomputed = event_hash(event)
+            except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as error:
+                raise ArchiveInvalid(f"events.jsonl line {number} is not a served event: "
+                                     f"{error}") from None
+            where = f"events.jsonl line {number} (version {event['version']}, id {event['id']})"
+            if event["household_id"] != manifest["household_id"]:
+                raise ArchiveInvalid(f"{where} belongs to household {event['household_id']}, "
+                                     f"not {manifest['household_id']}")
+            if event["version"] != number:
+                raise ArchiveInvalid(f"{where}: expected version {number} — events are "
+                                     "missing or out of order")
+            if recomputed != event["hash"]:
+                raise ArchiveInvalid(f"{where}: its content does not match its hash "
+                                     f"{event['hash']} — the event was altered")
+            if event["prev_hash"] != previous:
+                raise ArchiveInvalid(f"{where}: prev_hash does not match the hash of version "
+                                     f"{number - 1} — the chain is broken")
+            events.append(event)
+            previous = event["hash"]
+        if len(events) != manifest["version"] or previous != manifest["head_hash"]:
+            raise ArchiveInvalid(
+                f"the archive holds {len(events)} events ending in {previous}, but was issued "
+                f"with {manifest['version']} ending in {manifest['head_hash']} — events were "
+                "removed")
+        return events
+
+    def _proofs(self, events: list[dict[str, Any]], tree_size: int, root: bytes) -> None:
+        proofs = {proof.get("event_id"): proof for proof in self.json("proofs.json")}
+        last_index = -1
+        for event in events:
+            where = f"event version {event['version']} (id {event['id']})"
+            proof = proofs.get(event["id"])
+            if proof is None:
+                raise ArchiveInvalid(f"{where} has no inclusion proof in proofs.json")
+            if proof["tree_size"] != tree_size:
+                raise ArchiveInvalid(f"{where}: its proof is for a tree of {proof['tree_size']} "
+                                     f"events, the checkpoint's has {tree_size}")
+            try:
+                path = [bytes.fromhex(h) for h in proof["path"]]
+            except (TypeError, ValueError):
+                raise ArchiveInvalid(f"{where}: its proof path is not hex") from None
+            leaf = merkle.leaf_hash(bytes.fromhex(event["hash"]))
+            if not merkle.verify_inclusion(proof["leaf_index"], tree_size, leaf, path, root):
+                raise ArchiveInvalid(f"{where} is not in the signed tree: its inclusion proof "
+                                     "fails against the checkpoint's root")
+            if proof["leaf_index"] <= last_index:
+                raise ArchiveInvalid(f"{where} was logged before the version preceding it — "
+                                     "events are out of order")
+            last_index = proof["leaf_index"]
+
+    def _materials(self, events: list[dict[str, Any]]) -> int:
+        cited = {m["sha256"] for event in events for m in event["materials"]}
+        index = self.json("materials.json")
+        if {entry.get("sha256") for entry in index} != cited:
+            raise ArchiveInvalid("materials.json does not list exactly the materials the "
+                                 "events cite")
+        files = {name.removeprefix("materials/") for name in self.names
+                 if name.startswith("materials/") and name != "materials/"}
+        for sha256 in sorted(files):
+            if sha256 not in cited:
+                raise ArchiveInvalid(f"materials/{sha256} is not cited by any event")
+            if hashlib.sha256(self.archive.read(f"materials/{sha256}")).hexdigest() != sha256:
+                raise ArchiveInvalid(f"materials/{sha256}: the file does not match its SHA-256 "
+                                     "— the material was altered")
+        for entry in index:
+            if entry.get("included") and entry["sha256"] not in files:
+                raise ArchiveInvalid(f"material {entry['sha256']} is listed as included but "
+                                     "its file is missing")
+        return len(files)
+
+    def _files(self, manifest: dict[str, Any]) -> None:
+        digests = manifest.get("files", {})
+        for name in SIGNED_FILES:
+            if name not in digests:
+                raise ArchiveInvalid(f"manifest.json does not cover {name}")
+            if hashlib.sha256(self.read(name)).hexdigest() != digests[name]:
+                raise ArchiveInvalid(f"{name} was changed after the archive was issued "
+                                     "(its SHA-256 differs from the signed manifest)")
