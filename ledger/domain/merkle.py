@@ -112,8 +112,8 @@ def hashes_of(ranges: Sequence[Range], lookup: Lookup) -> list[bytes]:
 def verify_inclusion(leaf_index: int, tree_size: int, leaf: bytes, path: Sequence[bytes],
                      root_hash: bytes) -> bool:
     """RFC 9162 §2.1.3.2: does ``path`` prove leaf hash ``leaf`` at ``leaf_index``?"""
-    if not 0 <= leaf_index < tree_size:
-        return False
+    if not 0 <= leaf_index < tree_size or len(leaf) != len(EMPTY_ROOT):
+        return False  # a leaf hash is a SHA-256 digest: b"" is no root of a 1-leaf tree
     fn, sn, r = leaf_index, tree_size - 1, leaf
     for p in path:
         if sn == 0:
