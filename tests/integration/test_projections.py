@@ -16,7 +16,7 @@ from projections.runner import ProjectionRunner
 from projections.views import APPLICATION, ViewTables
 from tests import factories as f
 
-TABLES = ("household_view", "episode_view", "gap_view", "lookback_view")
+TABLES = ("household_view", "episode_view", "gap_view", "lookback_view", "material_view")
 
 
 def snapshot(views: ViewTables) -> dict[str, list[tuple[Any, ...]]]:

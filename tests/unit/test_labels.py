@@ -12,8 +12,8 @@ import pytest
 from pydantic import BaseModel
 
 from ledger.domain import completeness, lookback, payloads, vocabulary
+from ledger.domain.commands import EVENT_TYPES as CONTRACT_EVENT_TYPES
 from ledger.domain.episodes import EPISODE_KINDS, KIND_OF_MARKING, REQUIRED_STEPS, STEPS
-from ledger.domain.events import EVENT_CLASSES
 from ledger.domain.labels import (
     GAP_SEVERITY,
     Vocabulary,
@@ -82,8 +82,8 @@ def test_every_member_of_an_enumeration_has_a_chinese_label(enum: type[StrEnum])
 
 
 def test_every_event_type_has_a_chinese_label() -> None:
-    assert set(labels("event_type")) == set(EVENT_CLASSES)
-    assert [t for t in EVENT_CLASSES if not _labelled("event_type", t)] == []
+    assert set(labels("event_type")) == set(CONTRACT_EVENT_TYPES)
+    assert [t for t in CONTRACT_EVENT_TYPES if not _labelled("event_type", t)] == []
 
 
 def test_the_labels_of_the_seeds_are_used_for_the_procedure() -> None:
@@ -198,7 +198,7 @@ def _fields(model: type[BaseModel], prefix: str = "",
 
 
 def _payload_fields() -> Iterator[tuple[str, str, type[StrEnum] | None]]:
-    for event_type in EVENT_CLASSES:
+    for event_type in CONTRACT_EVENT_TYPES:
         model = getattr(payloads, f"{event_type}Data")
         for path, enum in _fields(model):
             yield event_type, path, enum
