@@ -53,6 +53,8 @@ def range_nodes(start: int, end: int) -> list[Node]:
 
 def range_hash(start: int, end: int, lookup: Lookup) -> bytes:
     """MTH(D[start:end]) from stored node hashes."""
+    if end <= start:
+        raise ValueError(f"empty leaf range [{start}, {end})")
     if (node := _perfect(start, end)) is not None:
         return lookup(node)
     k = _split(end - start)
@@ -60,6 +62,8 @@ def range_hash(start: int, end: int, lookup: Lookup) -> bytes:
 
 
 def root(size: int, lookup: Lookup) -> bytes:
+    if size < 0:
+        raise ValueError(f"no tree of size {size}")
     return EMPTY_ROOT if size == 0 else range_hash(0, size, lookup)
 
 
