@@ -17,7 +17,6 @@ from ledger.materials import MaterialStore
 from ledger.persistence.database import Database
 from ledger.persistence.migrate import migrate
 from ledger.transparency.log import TransparencyLog
-from ledger.transparency.signing import load_or_create_key
 from projections import open_views
 from projections.runner import ProjectionRunner
 
@@ -38,7 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.projections == "embedded":
             ledger.on_append.append(runner.wake.set)
             runner.start()
-        transparency = TransparencyLog(ledger, load_or_create_key(settings.signing_key))
+        transparency = TransparencyLog.open(ledger, settings.signing_key)
         transparency.start(settings.checkpoint_interval_s)
         app.state.ledger, app.state.projections = ledger, runner
         app.state.transparency = transparency

@@ -167,17 +167,19 @@ def archive_export(household_id: str, output: str) -> None:
     from ledger.materials import MaterialStore
     from ledger.transparency.archive import ArchiveSources, write_archive
     from ledger.transparency.log import TransparencyLog
-    from ledger.transparency.signing import load_or_create_key
+    from ledger.transparency.signing import KeyFileError
 
     settings = Settings()
     with _ledger(settings) as ledger:
-        sources = ArchiveSources(
-            ledger, TransparencyLog(ledger, load_or_create_key(settings.signing_key)),
-            MaterialStore(settings.materials_dir), config.load(settings.rules_file))
         try:
+            sources = ArchiveSources(
+                ledger, TransparencyLog.open(ledger, settings.signing_key),
+                MaterialStore(settings.materials_dir), config.load(settings.rules_file))
             manifest = write_archive(sources, household_id, _cli_caller(), output)
         except LedgerError as error:
             raise click.ClickException(error.detail) from None
+        except KeyFileError as error:
+            raise click.ClickException(str(error)) from None
     click.echo(f"wrote {output}: household {household_id}, {manifest['version']} events, "
                f"checkpoint of {manifest['tree_size']} events")
 

@@ -57,6 +57,20 @@ class TransparencyLog:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
+    @classmethod
+    def open(cls, ledger: HouseholdLedger, key_path: str, **options: Any) -> "TransparencyLog":
+        """The log signing with the key at ``key_path``, generated only for a ledger that
+        has no checkpoint yet (a process started elsewhere must not invent a second key)."""
+        tables: LogTables = cast(Any, ledger.recorder).log_tables
+        first_start = tables.latest_checkpoint() is None
+        key = signing.load_or_create_key(key_path, may_create=first_start)
+        transparency = cls(ledger, key, **options)
+        latest = tables.latest_checkpoint()
+        if latest is not None and latest.public_key != transparency.public_key:
+            log.warning("signing_key_changed", previous=latest.public_key,
+                        current=transparency.public_key)
+        return transparency
+
     # Sequencing
 
     def sequence_once(self) -> int:

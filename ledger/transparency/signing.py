@@ -24,10 +24,15 @@ class KeyFileError(Exception):
     """The signing key file cannot be used (unreadable, not a key, or readable by others)."""
 
 
-def load_or_create_key(path: str | Path) -> Ed25519PrivateKey:
+def load_or_create_key(path: str | Path, *, may_create: bool = True) -> Ed25519PrivateKey:
     """The key at ``path`` (PEM, PKCS #8); a new one, readable by its owner only, if the
-    file does not exist. A key file that others may read is refused."""
+    file does not exist and ``may_create``. A key file that others may read is refused."""
     path = Path(path)
+    if not may_create and not path.exists():
+        raise KeyFileError(f"signing key {path} does not exist, and this ledger already has "
+                           "checkpoints signed by its key: point LEDGER_SIGNING_KEY at that "
+                           "key file (a new key would sign checkpoints nobody can check "
+                           "against the published one)")
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:

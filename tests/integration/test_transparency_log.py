@@ -128,3 +128,13 @@ def test_checkpoint_signatures_verify_only_with_their_key() -> None:
     assert not signing.verify_checkpoint(other, signed)
     assert not signing.verify_checkpoint("not base64!", signed)
     assert not signing.verify_checkpoint(signing.public_key_text(key), {"tree_size": 3})
+
+
+def test_a_ledger_with_checkpoints_never_gets_a_second_key_by_accident(
+        ledger: HouseholdLedger, tmp_path: Path) -> None:
+    first = TransparencyLog.open(ledger, str(tmp_path / "key.pem"))  # first start: generated
+    first.checkpoint(fresh=True)
+    with pytest.raises(signing.KeyFileError, match="already has checkpoints"):
+        TransparencyLog.open(ledger, str(tmp_path / "elsewhere" / "key.pem"))
+    again = TransparencyLog.open(ledger, str(tmp_path / "key.pem"))
+    assert again.public_key == first.public_key
