@@ -130,7 +130,9 @@ def write_archive(sources: ArchiveSources, household_id: str, caller: Caller,
         for material in materials:
             path = sources.materials.path(material["sha256"]) if material["included"] else None
             if path is not None and f"materials/{material['sha256']}" not in archive.namelist():
-                archive.write(path, f"materials/{material['sha256']}")
+                # Scans and photos are compressed already: stored as they are.
+                archive.write(path, f"materials/{material['sha256']}",
+                              compress_type=zipfile.ZIP_STORED)
     return manifest
 
 
