@@ -6,6 +6,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from ledger.application import HouseholdLedger
+from ledger.domain.access import check_read
 from ledger.domain.callers import Caller
 from ledger.domain.configuration import RulesConfiguration
 from ledger.domain.errors import Unauthenticated
@@ -35,6 +36,15 @@ def get_caller(
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]
+
+
+def get_reader(caller: CallerDep) -> Caller:
+    check_read(caller)
+    return caller
+
+
+ReaderDep = Annotated[Caller, Depends(get_reader)]
+"""A caller allowed to read households' data (not intake or department tokens)."""
 
 
 def get_projections(request: Request, ledger: LedgerDep) -> ProjectionRunner:

@@ -18,6 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO, Protocol, runtime_checkable
 
+from ledger.domain.access import READING_ROLES
 from ledger.domain.callers import Caller
 from ledger.domain.errors import Forbidden, PayloadTooLarge, UnknownMaterial, ValidationFailed
 from ledger.domain.vocabulary import CallerRole
@@ -156,15 +157,15 @@ def upload(store: MaterialStore, tables: SideTables, caller: Caller, source: Rea
 
 def readable(store: MaterialStore, tables: SideTables, caller: Caller, sha256: str,
              cited_in: Callable[[str, str], bool]) -> tuple[MaterialRecord, Path]:
-    """The material and its file if ``caller`` may read it: an admin, the token that
-    uploaded it, or a caller whose division holds a household whose events cite it
-    (``cited_in(sha256, division)``). Otherwise ``UnknownMaterial``, as if it did not
-    exist."""
+    """The material and its file if ``caller`` may read it: the token that uploaded it,
+    or a reading role whose division holds a household whose events cite it
+    (``cited_in(sha256, division)``) — admins included, since every token is bound to
+    its division. Otherwise ``UnknownMaterial``, as if it did not exist."""
     check_sha256(sha256)
     record = tables.find_material(sha256)
     allowed = record is not None and (
-        caller.role == CallerRole.ADMIN or record.uploaded_by == caller.token_id
-        or cited_in(sha256, caller.division))
+        record.uploaded_by == caller.token_id
+        or (caller.role in READING_ROLES and cited_in(sha256, caller.division)))
     file = store.path(sha256) if allowed else None
     if record is None or file is None:
         raise UnknownMaterial(f"no material {sha256} is stored that this token may read")

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from starlette.responses import Response
 
-from api.deps import CallerDep, ConfigurationDep, LedgerDep, ProjectionsDep
+from api.deps import ConfigurationDep, LedgerDep, ProjectionsDep, ReaderDep
 from api.exports import GAP_COLUMNS, LOOKBACK_COLUMNS, flatten, table
 from api.paging import CursorParam, Limit
 from api.responses import JSONBody
@@ -34,7 +34,7 @@ def _division(caller: Caller, division: str | None) -> str:
 
 
 @router.get("/households/{household_id}/completeness")
-def household_completeness(household_id: HouseholdId, ledger: LedgerDep, caller: CallerDep,
+def household_completeness(household_id: HouseholdId, ledger: LedgerDep, caller: ReaderDep,
                            configuration: ConfigurationDep) -> JSONBody:
     """Episodes of the procedure with their steps (event ids) and gaps (CONTRACT §3)."""
     household = ledger.household(household_id, caller)
@@ -43,7 +43,7 @@ def household_completeness(household_id: HouseholdId, ledger: LedgerDep, caller:
 
 
 @router.get("/completeness", response_model=None)
-def completeness(projections: ProjectionsDep, caller: CallerDep, division: Division = None,
+def completeness(projections: ProjectionsDep, caller: ReaderDep, division: Division = None,
                  code: Annotated[str | None, Query(max_length=64)] = None,
                  status: Annotated[str | None, Query(max_length=32)] = None,
                  cursor: CursorParam = None, limit: Limit = 100,
@@ -57,7 +57,7 @@ def completeness(projections: ProjectionsDep, caller: CallerDep, division: Divis
 
 
 @router.get("/lookback", response_model=None)
-def lookback(projections: ProjectionsDep, caller: CallerDep, division: Division = None,
+def lookback(projections: ProjectionsDep, caller: ReaderDep, division: Division = None,
              code: Annotated[str | None, Query(max_length=64)] = None,
              reference_date: Annotated[date | None, Query(
                  description="Judge time windows at this date (default today)")] = None,
@@ -73,7 +73,7 @@ def lookback(projections: ProjectionsDep, caller: CallerDep, division: Division 
 
 
 @router.get("/reports/summary")
-def report_summary(projections: ProjectionsDep, caller: CallerDep,
+def report_summary(projections: ProjectionsDep, caller: ReaderDep,
                    division: Division = None) -> JSONBody:
     """Counts by status × monitoring type, completeness rate per step, gap counts."""
     return JSONBody(summary(projections.views, _division(caller, division)))

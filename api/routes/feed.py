@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.deps import CallerDep, LedgerDep
+from api.deps import LedgerDep, ReaderDep
 from api.paging import CursorParam, Limit, position
 from api.responses import JSONBody
 from ledger.domain.serialization import event_document
@@ -15,7 +15,7 @@ router = APIRouter(prefix="/v1", tags=["feed"])
 @router.get("/feed")
 def feed(
     ledger: LedgerDep,
-    caller: CallerDep,
+    caller: ReaderDep,
     after: Annotated[int, Query(ge=0, description="A `position` already processed")] = 0,
     cursor: CursorParam = None,
     limit: Limit = 100,

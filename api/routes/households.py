@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Path, Query
 from pydantic import AwareDatetime
 
-from api.deps import CallerDep, LedgerDep
+from api.deps import CallerDep, LedgerDep, ReaderDep
 from api.paging import CursorParam, Limit, page, position
 from api.responses import JSONBody
 from ledger.application import Idempotency
@@ -52,7 +52,7 @@ def append_events(
 def list_events(
     household_id: HouseholdId,
     ledger: LedgerDep,
-    caller: CallerDep,
+    caller: ReaderDep,
     after_version: Annotated[int, Query(ge=0)] = 0,
     cursor: CursorParam = None,
     limit: Limit = 100,
@@ -68,7 +68,7 @@ def list_events(
 def get_household(
     household_id: HouseholdId,
     ledger: LedgerDep,
-    caller: CallerDep,
+    caller: ReaderDep,
     as_of: Annotated[AwareDatetime | None, Query(
         description="Replay the state as it stood at this recorded time (RFC 3339)")] = None,
 ) -> JSONBody:

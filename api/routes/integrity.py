@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.background import BackgroundTask
 from starlette.responses import FileResponse
 
-from api.deps import CallerDep, ConfigurationDep, LedgerDep, TransparencyDep
+from api.deps import CallerDep, ConfigurationDep, LedgerDep, ReaderDep, TransparencyDep
 from api.responses import JSONBody
 from api.routes.households import HouseholdId
 from ledger.domain.access import in_scope
@@ -73,7 +73,7 @@ def consistency_proof(
             responses={200: {"content": {"application/zip": {}},
                              "description": "The trace archive (zip)"}})
 def household_archive(household_id: HouseholdId, request: Request, ledger: LedgerDep,
-                      caller: CallerDep, transparency: TransparencyDep,
+                      caller: ReaderDep, transparency: TransparencyDep,
                       configuration: ConfigurationDep) -> FileResponse:
     """The household's trace archive (痕迹资料): its events as served, the chain, the
     latest checkpoint and public key, an inclusion proof of every event, the materials

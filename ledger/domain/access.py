@@ -35,6 +35,18 @@ def check_append(caller: Caller, commands: Sequence[Envelope]) -> None:
                                 f"record its own department's facts, not {department}'s")
 
 
+READING_ROLES = frozenset({CallerRole.ADMIN, CallerRole.RECORDER, CallerRole.AUDITOR,
+                           CallerRole.EVALUATOR})
+
+
+def check_read(caller: Caller) -> None:
+    """Households' data is read by admins, recorders (field apps need it), auditors and
+    evaluators; intake platforms and department feeds only deliver facts."""
+    if caller.role not in READING_ROLES:
+        raise Forbidden(f"a {caller.role} token may not read households' data; it may only "
+                        "append its own kinds of fact")
+
+
 def in_scope(caller: Caller, village_code: str | None) -> bool:
     """A household is visible when its village code starts with the token's division."""
     return village_code is not None and village_code.startswith(caller.division)

@@ -180,6 +180,9 @@ class TransparencyLog:
 
     def _check_size(self, name: str, tree_size: int) -> None:
         size, _ = self.tables.size()
+        if tree_size > size:  # perhaps appended a moment ago: sequence what has committed
+            self.catch_up()
+            size, _ = self.tables.size()
         if not 0 <= tree_size <= size:
             raise _out_of_range(name, f"{name} {tree_size} is beyond the log's "
                                 f"{size} sequenced events")

@@ -129,11 +129,13 @@ def test_the_uploader_reads_its_material_before_any_event_cites_it_but_no_one_el
         assert problem_code(response) == "UNKNOWN_MATERIAL"
 
 
-def test_an_admin_reads_any_material(client: TestClient, auth: dict[str, str],
-                                     make_token: Callable[..., str]) -> None:
-    sha256 = upload(client, auth).json()["sha256"]
-    admin = bearer(make_token(role="admin", division="5301"))
-    assert client.get(f"/v1/materials/{sha256}", headers=admin).content == CONTENT
+def test_an_admin_is_bound_to_its_division_too(client: TestClient, auth: dict[str, str],
+                                               make_token: Callable[..., str]) -> None:
+    sha256 = upload(client, auth).json()["sha256"]  # cited by no household yet
+    for division in ("5301", ""):
+        admin = bearer(make_token(role="admin", division=division))
+        response = client.get(f"/v1/materials/{sha256}", headers=admin)
+        assert (response.status_code, response.json()["code"]) == (404, "UNKNOWN_MATERIAL")
 
 
 def test_a_reader_in_scope_may_download_once_an_event_in_their_division_cites_it(
