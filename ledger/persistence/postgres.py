@@ -9,6 +9,7 @@ import psycopg
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from psycopg.rows import DictRow
+from psycopg.sql import SQL, Identifier
 
 from ledger.persistence.database import EVENTS_TABLE, Database
 from ledger.persistence.log_tables import LogTables
@@ -23,6 +24,12 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         self.tables = SideTables(datastore.transaction, "%s", encode_datetime=lambda d: d)
         self.log_tables = LogTables(datastore.transaction, "%s")
         self._insert_idempotency = self.tables.sql(INSERT_IDEMPOTENCY)
+        # The library's LOCK TABLE … IN EXCLUSIVE MODE needs UPDATE, DELETE or TRUNCATE on
+        # the events, which the service's role must not have (migration 0006): the same
+        # lock, in the same transaction, through a function running with the owner's rights.
+        set_lock_timeout, _lock_table = self.lock_table_statements
+        self.lock_table_statements = [set_lock_timeout, SQL("SELECT {0}.ledger_lock_events()")
+                                      .format(Identifier(datastore.schema))]
 
     def _fetch_ids_after_insert_events(
         self,
