@@ -19,6 +19,7 @@ from pydantic import (
     StrictBool,
     StrictInt,
     StringConstraints,
+    WithJsonSchema,
 )
 
 PAYLOAD_CONFIG = ConfigDict(extra="forbid", use_enum_values=True, frozen=True)
@@ -62,11 +63,16 @@ def _plain_offset(value: datetime) -> datetime:
     return value.replace(tzinfo=timezone(offset))
 
 
+# Documented as what is accepted: a JSON number (pydantic would also offer a string).
+_YUAN_SCHEMA = {"type": "number", "maximum": 9_999_999_999_999.99,
+                "description": "Yuan, at most 2 decimal places and 15 digits"}
 Yuan = Annotated[
-    Decimal, BeforeValidator(_number_only), Field(max_digits=15, decimal_places=2)
+    Decimal, BeforeValidator(_number_only), Field(max_digits=15, decimal_places=2),
+    WithJsonSchema({**_YUAN_SCHEMA, "minimum": -9_999_999_999_999.99}),
 ]
 NonNegativeYuan = Annotated[
-    Decimal, BeforeValidator(_number_only), Field(ge=0, max_digits=15, decimal_places=2)
+    Decimal, BeforeValidator(_number_only), Field(ge=0, max_digits=15, decimal_places=2),
+    WithJsonSchema({**_YUAN_SCHEMA, "minimum": 0}),
 ]
 IsoDate = Annotated[date, BeforeValidator(_iso_date_string)]
 Rfc3339 = Annotated[
@@ -80,6 +86,8 @@ Flag = StrictBool
 Identifier = Annotated[str, StringConstraints(min_length=1, max_length=64, strip_whitespace=False)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=4000)]
+IdNumber = Annotated[str, StringConstraints(max_length=18)]
+"""A GB 11643 number; its shape and check digit are judged with the whole member."""
 DivisionCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{12}$")]
 Sha256Hex = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 MediaType = Annotated[

@@ -18,6 +18,7 @@ from ledger.domain.fields import (
     DivisionCode,
     Flag,
     Identifier,
+    IdNumber,
     IsoDate,
     MediaType,
     Name,
@@ -89,7 +90,7 @@ DisabilityGrade = StrictInt
 class Member(Payload):
     member_id: Identifier
     name: Name
-    id_number: str | None
+    id_number: IdNumber | None
     id_missing_reason: Text | None = None
     relation: Relation
     sex: Sex
