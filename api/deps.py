@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from api.ratelimit import limiter_for
 from ledger.application import HouseholdLedger
 from ledger.domain.access import check_read
 from ledger.domain.callers import Caller
@@ -27,12 +28,15 @@ LedgerDep = Annotated[HouseholdLedger, Depends(get_ledger)]
 
 
 def get_caller(
+    request: Request,
     ledger: LedgerDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Caller:
     if credentials is None:
         raise Unauthenticated("a bearer token is required (Authorization: Bearer ldg_…)")
-    return authenticate(ledger.tables, credentials.credentials)
+    caller = authenticate(ledger.tables, credentials.credentials)
+    limiter_for(request.app).check(caller.token_id)  # counted once authenticated (429)
+    return caller
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]

@@ -27,6 +27,7 @@ STATUS: dict[type[e.LedgerError], int] = {
     e.Forbidden: 403,
     e.PayloadTooLarge: 413,
     e.UnknownMaterial: 404,
+    e.RateLimited: 429,
 }
 
 _HTTP_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 413: "PAYLOAD_TOO_LARGE",
@@ -65,7 +66,9 @@ def install(app: FastAPI) -> None:
     def ledger_error(request: Request, error: e.LedgerError) -> ProblemBody:
         status = STATUS.get(type(error), 409)
         headers = ({"WWW-Authenticate": "Bearer"} if status == 401
-                   else {"Retry-After": "1"} if status == 503 else None)
+                   else {"Retry-After": "1"} if status == 503
+                   else {"Retry-After": str(error.retry_after_s)}
+                   if isinstance(error, e.RateLimited) else None)
         return problem(status, error.code, error.detail, instance=request.url.path,
                        errors=error.fields or None, headers=headers)
 

@@ -2,6 +2,7 @@
 
 from typing import Literal
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -34,3 +35,8 @@ class Settings(BaseSettings):
     """Where uploaded trace materials are stored, content-addressed by SHA-256."""
     max_material_bytes: int = 20 * 1024 * 1024
     """Larger material uploads are refused with 413 ``PAYLOAD_TOO_LARGE``."""
+    rate_limit_per_s: float = Field(default=50.0, ge=0)
+    """Requests a token may make per second on average, per process (``0``: no limit)."""
+    rate_limit_burst: int = Field(default=200, ge=0)
+    """Requests a token may make at once before the rate applies (``0``: no limit); more
+    are refused with 429 ``RATE_LIMITED`` and ``Retry-After``."""

@@ -70,3 +70,11 @@ class UnknownMaterial(LedgerError):
     revealed)."""
 
     code = "UNKNOWN_MATERIAL"
+
+
+@dataclass
+class RateLimited(LedgerError):
+    """Too many requests with one token; ``retry_after_s`` whole seconds until one passes."""
+
+    retry_after_s: int = 1
+    code: ClassVar[str] = "RATE_LIMITED"
