@@ -8,6 +8,7 @@ primary keys let one win a position, the others re-read and go on.
 """
 
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -213,6 +214,7 @@ class TransparencyLog:
     def _loop(self, interval: float) -> None:
         # Polls rather than waits for this process's appends: other processes append too.
         while not self._stop.is_set():
+            started = time.monotonic()
             try:
                 self.checkpoint(fresh=True)
             except (OperationalError, InterfaceError) as error:
@@ -220,4 +222,5 @@ class TransparencyLog:
                     log.warning("checkpoint_database_unavailable", error=str(error))
             except Exception:
                 log.exception("checkpoint_failed")
-            self._stop.wait(interval)
+            # Every interval from the last start, so the work does not stretch the period.
+            self._stop.wait(max(0.0, interval - (time.monotonic() - started)))
