@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ledger.domain.events import EVENT_CLASSES
+from ledger.domain.commands import EVENT_TYPES
 from ledger.domain.household import replay
 from ledger.domain.labels import GAP_SEVERITY, label
 from ledger.domain.serialization import event_document, state_document
@@ -183,8 +183,8 @@ def text_of(page: str) -> str:
 
 
 def test_the_recorded_household_goes_through_all_29_event_types(served: Json) -> None:
-    assert {e["type"] for e in served["events"]} == set(EVENT_CLASSES)
-    assert len(EVENT_CLASSES) == 29
+    assert {e["type"] for e in served["events"]} == set(EVENT_TYPES)
+    assert len(EVENT_TYPES) == 29
 
 
 def test_the_page_is_titled_and_describes_the_household_in_chinese(page: str,
