@@ -11,6 +11,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
+from ledger.persistence.access_log import AccessLog
 from ledger.persistence.database import EVENTS_TABLE, Database
 from ledger.persistence.log_tables import LogTables
 from ledger.persistence.tables import INSERT_IDEMPOTENCY, IdempotencyRecord, SideTables
@@ -23,6 +24,7 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         super().__init__(datastore, events_table_name=events_table_name)
         self.tables = SideTables(datastore.transaction, "%s", encode_datetime=lambda d: d)
         self.log_tables = LogTables(datastore.transaction, "%s")
+        self.access_log = AccessLog(datastore.transaction, "%s", encode_datetime=lambda d: d)
         self._insert_idempotency = self.tables.sql(INSERT_IDEMPOTENCY)
         # The library's LOCK TABLE … IN EXCLUSIVE MODE needs UPDATE, DELETE or TRUNCATE on
         # the events, which the service's role must not have (migration 0006): the same

@@ -10,6 +10,7 @@ from typing import Any
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
 
+from ledger.persistence.access_log import AccessLog
 from ledger.persistence.database import EVENTS_TABLE
 from ledger.persistence.log_tables import LogTables
 from ledger.persistence.tables import INSERT_IDEMPOTENCY, IdempotencyRecord, SideTables
@@ -20,6 +21,8 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
         super().__init__(datastore, events_table_name)
         self.tables = SideTables(datastore.transaction)
         self.log_tables = LogTables(datastore.transaction)
+        self.access_log = AccessLog(datastore.transaction, encode_datetime=lambda d: d.isoformat(
+            timespec="microseconds"))
 
     def _insert_events(
         self,
