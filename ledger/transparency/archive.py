@@ -4,8 +4,12 @@ with ``ledger verify`` and nothing else.
 Layout (format ``ledger-trace-archive/1``)::
 
     manifest.json     household, version, head hash, tree size, each file's SHA-256,
-                      signed with the checkpoint key (so a dropped last event shows)
-    events.jsonl      the events exactly as served (and hashed), oldest first
+                      signed with the checkpoint key (so a dropped last event shows);
+                      ``"masked": true`` when made for an evaluator
+    events.jsonl      the events exactly as served (and hashed), oldest first; for an
+                      evaluator with names and ID numbers masked (each ``"masked": true``:
+                      its hash still chains and is proven, its content is vouched for by
+                      the signed manifest alone)
     chain.json        version, id, prev_hash, hash of each event
     checkpoint.json   the signed checkpoint every proof refers to
     public-key.json   the key that signed it
@@ -31,6 +35,7 @@ from ledger.domain.callers import Caller
 from ledger.domain.completeness import assess
 from ledger.domain.configuration import RulesConfiguration
 from ledger.domain.integrity import canonical_json
+from ledger.domain.masking import mask_event, mask_state, sees_personal_data
 from ledger.domain.serialization import event_document, state_document
 from ledger.materials import MaterialStore
 from ledger.transparency import signing
@@ -63,6 +68,14 @@ README = """\
 Obtain the public key separately (--public-key) so that a forged archive cannot bring
 its own key.
 """
+MASKED_README = """
+本档案供评估使用，姓名与身份证号已脱敏 ("masked": true)：脱敏记录的哈希链、Merkle 证明与签名
+照常核验，但其内容无法重新计算哈希，由已签名的 manifest.json 担保。材料文件为原件。
+This copy was made for an evaluator: names and ID numbers are masked ("masked": true).
+The chain, proofs and signatures of masked events verify as usual, but their content
+cannot be re-hashed; the signed manifest.json vouches for it. Material files are the
+originals.
+"""
 
 
 @dataclass(frozen=True)
@@ -79,11 +92,16 @@ class ArchiveSources:
 def write_archive(sources: ArchiveSources, household_id: str, caller: Caller,
                   target: str | Path | IO[bytes]) -> dict[str, Any]:
     """Writes the household's archive to ``target``; returns its manifest. Raises
-    ``UnknownHousehold`` outside the caller's division."""
+    ``UnknownHousehold`` outside the caller's division. For an evaluator, names and ID
+    numbers are masked in every file but the material files themselves (the evidence)."""
     ledger, transparency = sources.ledger, sources.transparency
+    masked = not sees_personal_data(caller)
     household = ledger.household(household_id, caller)
     events = ledger.stream(household_id)
     served = [event_document(event) for event in events]
+    if masked:
+        served = [mask_event(document) for document in served]
+    state = state_document(household)
     leaves = transparency.tables.leaves_of_household(household_id)
     if len(leaves) < len(events):
         transparency.catch_up()
@@ -106,11 +124,12 @@ def write_archive(sources: ArchiveSources, household_id: str, caller: Caller,
                                **p.document()} for p, doc in zip(proofs, served, strict=True)]),
         "materials.json": _json(materials),
         "report.html": render_report(
-            household=state_document(household), events=served,
+            household=mask_state(state) if masked else state, events=served,
             completeness=assess(household_id, events, config).to_document(),
             checkpoint=checkpoint.document(), materials=materials,
             generated_at=generated_at).encode(),
-        "README.txt": README.format(file=f"{household_id}.zip").encode(),
+        "README.txt": (README.format(file=f"{household_id}.zip")
+                       + (MASKED_README if masked else "")).encode(),
     }
     manifest: dict[str, Any] = {
         "format": FORMAT,
@@ -122,6 +141,8 @@ def write_archive(sources: ArchiveSources, household_id: str, caller: Caller,
         "public_key": transparency.public_key,
         "files": {name: hashlib.sha256(content).hexdigest() for name, content in files.items()},
     }
+    if masked:
+        manifest["masked"] = True
     manifest["signature"] = signing.sign(transparency.key, manifest_content(manifest))
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("manifest.json", _json(manifest))

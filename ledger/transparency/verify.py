@@ -31,10 +31,14 @@ class Verified:
     signed_at: str
     public_key: str
     materials: int
+    masked: int = 0  # events with names and ID numbers masked, for an evaluator
 
     def summary(self) -> str:
-        return (f"OK: household {self.household_id}: {self.events} events, hash chain intact, "
-                f"each included in the signed tree of {self.tree_size} events "
+        masked = "" if not self.masked else (
+            f" ({self.masked} masked for an evaluator, so not re-hashed: their content is "
+            "vouched for by the signed manifest)")
+        return (f"OK: household {self.household_id}: {self.events} events{masked}, hash chain "
+                f"intact, each included in the signed tree of {self.tree_size} events "
                 f"(root {self.root_hash}, signed {self.signed_at}); "
                 f"{self.materials} material files match their SHA-256; "
                 f"public key {self.public_key}")
@@ -96,7 +100,8 @@ class _Check:
         materials = self._materials(events)
         self._files(manifest)
         return Verified(manifest["household_id"], len(events), checkpoint["tree_size"],
-                        checkpoint["root_hash"], checkpoint["timestamp"], key, materials)
+                        checkpoint["root_hash"], checkpoint["timestamp"], key, materials,
+                        masked=sum(event.get("masked") is True for event in events))
 
     def _manifest(self) -> dict[str, Any]:
         manifest = self.json("manifest.json")
@@ -123,15 +128,24 @@ class _Check:
 
     def _events(self, manifest: dict[str, Any]) -> list[dict[str, Any]]:
         lines = self.read("events.jsonl").splitlines()
+        # Masked events (an evaluator's archive) cannot be re-hashed: allowed only when the
+        # signed manifest says so, whose digest of events.jsonl then vouches for them.
+        masked_archive = manifest.get("masked") is True
         events, previous = [], ZERO_HASH
         for number, line in enumerate(lines, start=1):
             try:
                 event = orjson.loads(line)
-                recomputed = event_hash(event)
-            except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as error:
+                masked = event.get("masked") is True
+                recomputed = event["hash"] if masked else event_hash(event)
+            except (orjson.JSONDecodeError, KeyError, TypeError, ValueError,
+                    AttributeError) as error:
                 raise ArchiveInvalid(f"events.jsonl line {number} is not a served event: "
                                      f"{error}") from None
             where = f"events.jsonl line {number} (version {event['version']}, id {event['id']})"
+            if masked and not masked_archive:
+                raise ArchiveInvalid(f"{where} is marked masked, but the signed manifest does "
+                                     "not say the archive is masked — its content must match "
+                                     "its hash")
             if event["household_id"] != manifest["household_id"]:
                 raise ArchiveInvalid(f"{where} belongs to household {event['household_id']}, "
                                      f"not {manifest['household_id']}")
