@@ -9,7 +9,7 @@ from api import errors
 from api.limits import BodySizeLimit
 from api.observability import RequestLog, configure_logging
 from api.responses import JSONBody
-from api.routes import evaluation, feed, health, households, integrity, materials
+from api.routes import access_log, evaluation, feed, health, households, integrity, materials
 from api.settings import Settings
 from ledger import config
 from ledger.application import HouseholdLedger
@@ -63,6 +63,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes,
                        streamed={materials.router.prefix: upload_limit})
     app.add_middleware(RequestLog)
-    for module in (households, evaluation, feed, integrity, materials, health):
+    for module in (households, evaluation, feed, integrity, materials, access_log, health):
         app.include_router(module.router)
     return app

@@ -176,12 +176,23 @@ def archive_export(household_id: str, output: str) -> None:
                 ledger, TransparencyLog.open(ledger, settings.signing_key),
                 MaterialStore(settings.materials_dir), config.load(settings.rules_file))
             manifest = write_archive(sources, household_id, _cli_caller(), output)
+            _log_access(ledger, household_id, "ledger archive export")
         except LedgerError as error:
             raise click.ClickException(error.detail) from None
         except KeyFileError as error:
             raise click.ClickException(str(error)) from None
     click.echo(f"wrote {output}: household {household_id}, {manifest['version']} events, "
                f"checkpoint of {manifest['tree_size']} events")
+
+
+def _log_access(ledger: HouseholdLedger, household_id: str, command: str) -> None:
+    """The CLI runs locally and is not logged, except what hands personal data out."""
+    from ledger.persistence.access_log import Access
+
+    caller = _cli_caller()
+    access = Access(ledger.clock(), caller.token_id, str(caller.role), household_id,
+                    ledger.village_of(household_id) or "", command)
+    ledger.recorder.access_log.record([access])  # type: ignore[attr-defined]
 
 
 @main.command()

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query
 
 from api.deps import LedgerDep, ReaderDep
 from api.paging import CursorParam, Limit, position
+from api.personal_data import DisclosureDep
 from api.responses import JSONBody
 from ledger.domain.serialization import event_document
 
@@ -16,14 +17,18 @@ router = APIRouter(prefix="/v1", tags=["feed"])
 def feed(
     ledger: LedgerDep,
     caller: ReaderDep,
+    disclosure: DisclosureDep,
     after: Annotated[int, Query(ge=0, description="A `position` already processed")] = 0,
     cursor: CursorParam = None,
     limit: Limit = 100,
 ) -> JSONBody:
     """Events of the token's division after a position, in the order they were committed.
     Positions only grow and no event ever appears behind one already served; they may
-    skip numbers. A page looks at `limit` positions, so it may hold fewer items."""
+    skip numbers. A page looks at `limit` positions, so it may hold fewer items. Names and
+    ID numbers are masked for evaluators."""
     feed_page = ledger.feed(caller, after=position(cursor, after), limit=limit)
-    items = [{"position": pos, **event_document(event)} for pos, event in feed_page.events]
+    disclosure.record(event.household_id for _, event in feed_page.events)
+    items = [{"position": pos, **disclosure.event(event_document(event))}
+             for pos, event in feed_page.events]
     return JSONBody({"items": items,
                      "next": str(feed_page.scanned_to) if feed_page.more else None})

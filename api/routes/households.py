@@ -8,6 +8,7 @@ from pydantic import AwareDatetime
 
 from api.deps import CallerDep, LedgerDep, ReaderDep
 from api.paging import CursorParam, Limit, page, position
+from api.personal_data import DisclosureDep
 from api.responses import JSONBody
 from ledger.application import Idempotency
 from ledger.domain.commands import AppendBatch
@@ -53,15 +54,18 @@ def list_events(
     household_id: HouseholdId,
     ledger: LedgerDep,
     caller: ReaderDep,
+    disclosure: DisclosureDep,
     after_version: Annotated[int, Query(ge=0)] = 0,
     cursor: CursorParam = None,
     limit: Limit = 100,
 ) -> JSONBody:
-    """The household's history, oldest first."""
+    """The household's history, oldest first (names and ID numbers masked for
+    evaluators)."""
     after = position(cursor, after_version)
     events = ledger.history(household_id, caller, after_version=after, limit=limit)
     last = events[-1].version if events else None
-    return JSONBody(page([event_document(e) for e in events], limit, last))
+    disclosure.record([household_id] if events else [])
+    return JSONBody(page([disclosure.event(event_document(e)) for e in events], limit, last))
 
 
 @router.get("/{household_id}")
@@ -69,8 +73,12 @@ def get_household(
     household_id: HouseholdId,
     ledger: LedgerDep,
     caller: ReaderDep,
+    disclosure: DisclosureDep,
     as_of: Annotated[AwareDatetime | None, Query(
         description="Replay the state as it stood at this recorded time (RFC 3339)")] = None,
 ) -> JSONBody:
-    """Current state, or as of a recorded time."""
-    return JSONBody(state_document(ledger.household(household_id, caller, as_of)))
+    """Current state, or as of a recorded time (names and ID numbers masked for
+    evaluators)."""
+    state = state_document(ledger.household(household_id, caller, as_of))
+    disclosure.record([household_id])
+    return JSONBody(disclosure.state(state))

@@ -11,6 +11,7 @@ from starlette.background import BackgroundTask
 from starlette.responses import FileResponse
 
 from api.deps import CallerDep, ConfigurationDep, LedgerDep, ReaderDep, TransparencyDep
+from api.personal_data import DisclosureDep
 from api.responses import JSONBody
 from api.routes.households import HouseholdId
 from ledger.domain.access import in_scope
@@ -74,15 +75,17 @@ def consistency_proof(
                              "description": "The trace archive (zip)"}})
 def household_archive(household_id: HouseholdId, request: Request, ledger: LedgerDep,
                       caller: ReaderDep, transparency: TransparencyDep,
-                      configuration: ConfigurationDep) -> FileResponse:
+                      configuration: ConfigurationDep, disclosure: DisclosureDep) -> FileResponse:
     """The household's trace archive (痕迹资料): its events as served, the chain, the
     latest checkpoint and public key, an inclusion proof of every event, the materials
-    index and files, a readable report; `ledger verify` checks it offline."""
+    index and files, a readable report; `ledger verify` checks it offline. For an
+    evaluator, names and ID numbers are masked (the manifest says `"masked": true`)."""
     sources = ArchiveSources(ledger, transparency, request.app.state.materials, configuration)
     fd, path = tempfile.mkstemp(prefix="ledger-archive-", suffix=".zip")
     try:
         with os.fdopen(fd, "wb") as file:
             write_archive(sources, household_id, caller, file)
+        disclosure.record([household_id])
     except BaseException:
         os.unlink(path)
         raise

@@ -1,0 +1,58 @@
+"""Personal data in responses (CONTRACT §5): names and ID numbers masked for evaluators;
+every response that carries them unmasked recorded in the access log, one row per
+household, before it is sent (a read that cannot be logged is not served)."""
+
+from collections.abc import Iterable
+from typing import Annotated, Any, cast
+
+from fastapi import Depends, Request
+
+from api.deps import LedgerDep, ReaderDep
+from ledger.application import HouseholdLedger
+from ledger.domain.callers import Caller
+from ledger.domain.masking import mask_event, mask_state, sees_personal_data
+from ledger.persistence.access_log import Access, AccessLog
+
+
+def access_log(ledger: HouseholdLedger) -> AccessLog:
+    """The access log of the ledger's database (both recorders have one)."""
+    log: AccessLog = cast(Any, ledger.recorder).access_log
+    return log
+
+
+class Disclosure:
+    """What the caller of this request sees of people, and the record that it saw them."""
+
+    def __init__(self, ledger: HouseholdLedger, caller: Caller, endpoint: str) -> None:
+        self.ledger, self.caller, self.endpoint = ledger, caller, endpoint
+        self.masked = not sees_personal_data(caller)
+
+    def event(self, document: dict[str, Any]) -> dict[str, Any]:
+        return mask_event(document) if self.masked else document
+
+    def state(self, document: dict[str, Any]) -> dict[str, Any]:
+        return mask_state(document) if self.masked else document
+
+    def record(self, household_ids: Iterable[str]) -> None:
+        """Logs that this response carries these households' personal data (evaluators'
+        masked reads are not logged: they carry none)."""
+        if self.masked:
+            return
+        at = self.ledger.clock()
+        accesses = [Access(at, self.caller.token_id, str(self.caller.role), household_id,
+                           self.ledger.village_of(household_id) or "", self.endpoint)
+                    for household_id in dict.fromkeys(household_ids)]
+        access_log(self.ledger).record(accesses)
+
+
+def endpoint(request: Request) -> str:
+    """The method and route template: ``GET /v1/households/{household_id}``."""
+    route = request.scope.get("route")
+    return f"{request.method} {getattr(route, 'path', request.url.path)}"
+
+
+def get_disclosure(request: Request, ledger: LedgerDep, caller: ReaderDep) -> Disclosure:
+    return Disclosure(ledger, caller, endpoint(request))
+
+
+DisclosureDep = Annotated[Disclosure, Depends(get_disclosure)]

@@ -1,0 +1,43 @@
+"""Who read which household's personal data (CONTRACT §5), for admins."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import AwareDatetime
+
+from api.deps import CallerDep, LedgerDep
+from api.paging import CursorParam, Limit, page, position
+from api.personal_data import access_log
+from api.responses import JSONBody
+from ledger.domain.callers import Caller
+from ledger.domain.errors import Forbidden
+from ledger.domain.vocabulary import CallerRole
+
+router = APIRouter(prefix="/v1", tags=["access"])
+
+
+def get_admin(caller: CallerDep) -> Caller:
+    if caller.role != CallerRole.ADMIN:
+        raise Forbidden(f"only admins read the access log, not a {caller.role} token")
+    return caller
+
+
+@router.get("/access-log")
+def read_access_log(
+    ledger: LedgerDep,
+    admin: Annotated[Caller, Depends(get_admin)],
+    household_id: Annotated[str | None, Query(max_length=64)] = None,
+    token_id: Annotated[str | None, Query(max_length=64)] = None,
+    since: Annotated[AwareDatetime | None, Query(
+        description="Reads at or after this time (RFC 3339)")] = None,
+    cursor: CursorParam = None,
+    limit: Limit = 100,
+) -> JSONBody:
+    """Reads of personal data (unmasked names and ID numbers), oldest first: one item per
+    household a response carried, `{"id", "at", "token_id", "role", "household_id",
+    "village_code", "endpoint"}`, for the households of the admin's division."""
+    entries = access_log(ledger).entries(
+        division=admin.division, household_id=household_id, token_id=token_id, since=since,
+        after_id=position(cursor), limit=limit)
+    return JSONBody(page([e.document() for e in entries], limit,
+                         entries[-1].id if entries else None))
