@@ -1,5 +1,6 @@
 """The read models in PostgreSQL."""
 
+from inspect import unwrap
 from typing import Any
 
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
@@ -12,6 +13,11 @@ _VIEWS_LOCK = 7_230_926
 
 class PostgresViews(ViewTables, PostgresTrackingRecorder):
     DELETE_TRACKING = f"DELETE FROM {TRACKING_TABLE} WHERE application_name = ?"
+    # One attempt, not the library's ten (each waiting up to POSTGRES_CONNECT_TIMEOUT for
+    # a connection while PostgreSQL is down): a list waiting for the read models answers
+    # 503 in seconds, and the runner retries on its own loop.
+    max_tracking_id = unwrap(PostgresTrackingRecorder.max_tracking_id)
+    has_tracking_id = unwrap(PostgresTrackingRecorder.has_tracking_id)
 
     def __init__(self, datastore: PostgresDatastore) -> None:
         super().__init__(datastore, tracking_table_name=TRACKING_TABLE)

@@ -3,6 +3,7 @@ writing the idempotency key of an append in the append's own transaction, plus t
 PostgreSQL side of migrations."""
 
 from collections.abc import Sequence
+from inspect import unwrap
 from typing import Any
 
 import psycopg
@@ -17,11 +18,22 @@ from ledger.persistence.log_tables import LogTables
 from ledger.persistence.tables import INSERT_IDEMPOTENCY, IdempotencyRecord, SideTables
 
 _MIGRATION_LOCK = 7_230_925  # pg_advisory_lock key: one migrator at a time
+RECONNECT_TIMEOUT_S = 5.0
 
 
 class LedgerPostgresRecorder(PostgresApplicationRecorder):
+    # One attempt, not the library's ten: while PostgreSQL is down each attempt waits
+    # POSTGRES_CONNECT_TIMEOUT for a pool connection, so a list's read-your-writes check
+    # hung ~50 s instead of answering 503 (tests/e2e/test_postgres_restart.py).
+    max_notification_id = unwrap(PostgresApplicationRecorder.max_notification_id)
+
     def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = EVENTS_TABLE):
         super().__init__(datastore, events_table_name=events_table_name)
+        # psycopg_pool retries a lost connection with exponential backoff (1, 2, 4, … s) for
+        # up to 5 minutes: after an outage of a minute and a half, the service still
+        # answered 503 half a minute after PostgreSQL was back. Giving up after a few
+        # seconds lets the next request that waits for a connection start a fresh attempt.
+        datastore.pool.reconnect_timeout = RECONNECT_TIMEOUT_S
         self.tables = SideTables(datastore.transaction, "%s", encode_datetime=lambda d: d)
         self.log_tables = LogTables(datastore.transaction, "%s")
         self.access_log = AccessLog(datastore.transaction, "%s", encode_datetime=lambda d: d)
