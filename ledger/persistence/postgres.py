@@ -26,6 +26,13 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
     # POSTGRES_CONNECT_TIMEOUT for a pool connection, so a list's read-your-writes check
     # hung ~50 s instead of answering 503 (tests/e2e/test_postgres_restart.py).
     max_notification_id = unwrap(PostgresApplicationRecorder.max_notification_id)
+    select_events = unwrap(PostgresApplicationRecorder.select_events)
+    select_notifications = unwrap(PostgresApplicationRecorder.select_notifications)
+    # Above all for writes: a retried insert whose first commit succeeded but whose answer
+    # was lost would fail on its versions and be decided again — a second copy of the
+    # batch. One attempt; the client gets 503 and retries with its Idempotency-Key. A lock
+    # timeout likewise fails after POSTGRES_LOCK_TIMEOUT, not ten times that.
+    insert_events = unwrap(PostgresApplicationRecorder.insert_events)
 
     def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = EVENTS_TABLE):
         super().__init__(datastore, events_table_name=events_table_name)
