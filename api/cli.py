@@ -41,10 +41,15 @@ def serve(host: str, port: int) -> None:
     import uvicorn
 
     from api.app import create_app
+    from api.redaction import redact_text
 
     settings = Settings()
-    click.echo(f"ledger: serving http://{host}:{port} on {settings.database_url}", err=True)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    click.echo(f"ledger: serving http://{host}:{port} on {redact_text(settings.database_url)}",
+               err=True)
+    # log_config=None: uvicorn's loggers propagate to the handler configure_logging() set up,
+    # which redacts personal data and secrets (its own configuration would bypass it).
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning",
+                log_config=None)
 
 
 @main.command("migrate")
