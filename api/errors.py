@@ -30,8 +30,10 @@ STATUS: dict[type[e.LedgerError], int] = {
     e.RateLimited: 429,
 }
 
-_HTTP_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 413: "PAYLOAD_TOO_LARGE",
-               415: "UNSUPPORTED_MEDIA_TYPE"}
+# Starlette's own 400 is a body it cannot parse (e.g. broken multipart): the contract's
+# VALIDATION_FAILED, as for a body that is not JSON.
+_HTTP_CODES = {400: "VALIDATION_FAILED", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED",
+               413: "PAYLOAD_TOO_LARGE", 415: "UNSUPPORTED_MEDIA_TYPE"}
 
 log = structlog.get_logger("ledger.api")
 
@@ -61,7 +63,79 @@ def _message(error: dict[str, Any]) -> str:
     return str(error.get("msg", "invalid")).removeprefix("Value error, ")
 
 
+_PROBLEM_SCHEMA = {
+    "type": "object", "required": ["type", "title", "status", "code", "detail"],
+    "description": "An RFC 9457 problem with the contract's stable `code`",
+    "properties": {**{name: {"type": "string"} for name in ("type", "title", "code", "detail",
+                                                            "instance")},
+                   "status": {"type": "integer"},
+                   "errors": {"type": "array", "items": {"type": "object", "properties": {
+                       "field": {"type": "string"}, "message": {"type": "string"}}}}},
+}
+_MEANING = {
+    400: "The body cannot be parsed as its content type (`VALIDATION_FAILED`)",
+    401: "No valid bearer token (`UNAUTHENTICATED`)",
+    403: "The token's role, department or division does not allow it (`FORBIDDEN`)",
+    404: "Not found, or outside the token's division (`UNKNOWN_…`)",
+    409: "The request contradicts the stored state (`RULE_VIOLATION`, `VERSION_CONFLICT`, …)",
+    413: "The body is over the limit (`PAYLOAD_TOO_LARGE`)",
+    422: "The request is invalid; `errors` names the fields (`VALIDATION_FAILED`)",
+    429: "Too many requests with this token (`RATE_LIMITED`)",
+    503: "The database or the read models are not available; retry",
+}
+_HEADERS = {401: {"WWW-Authenticate": {"schema": {"type": "string"}, "required": True}},
+            429: {"Retry-After": {"schema": {"type": "integer", "minimum": 1},
+                                  "required": True, "description": "Whole seconds"}}}
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for problems a route answers beyond the common ones."""
+    return {status: {"description": _MEANING[status], **({"headers": _HEADERS[status]}
+                                                         if status in _HEADERS else {}),
+                     "content": {"application/problem+json": {
+                         "schema": {"$ref": "#/components/schemas/Problem"}}}}
+            for status in statuses}
+
+
+def _common_problems(operation: dict[str, Any]) -> set[int]:
+    parameters, body = operation.get("parameters", []), operation.get("requestBody")
+    statuses = {401, 403, 429, 503} if operation.get("security") else set()
+    if any(parameter["in"] == "path" for parameter in parameters):
+        statuses.add(404)
+    if parameters or body:
+        statuses.add(422)
+    if body:
+        statuses |= {400, 413}
+    return statuses
+
+
+def _document_problems(app: FastAPI) -> None:
+    """Every operation's OpenAPI lists the problems any such operation may answer: a
+    token's 401/403/429/503, a path's 404, a parameter's or body's 422, a body's 400/413."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        document = generate()  # kept by FastAPI as app.openapi_schema, amended here once
+        schemas = document.setdefault("components", {}).setdefault("schemas", {})
+        schemas.pop("HTTPValidationError", None)  # a 422 is a problem, not FastAPI's shape
+        schemas.pop("ValidationError", None)
+        schemas["Problem"] = _PROBLEM_SCHEMA
+        for operations in document["paths"].values():
+            for operation in operations.values():
+                responses = operation["responses"]
+                for status, response in problem_responses(*_common_problems(operation)).items():
+                    if status == 422 or str(status) not in responses:
+                        responses[str(status)] = response
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def install(app: FastAPI) -> None:
+    _document_problems(app)
+
     @app.exception_handler(e.LedgerError)
     def ledger_error(request: Request, error: e.LedgerError) -> ProblemBody:
         status = STATUS.get(type(error), 409)

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query
 from starlette.responses import Response
 
 from api.deps import ConfigurationDep, LedgerDep, ProjectionsDep, ReaderDep
-from api.exports import GAP_COLUMNS, LOOKBACK_COLUMNS, flatten, table
+from api.exports import GAP_COLUMNS, LOOKBACK_COLUMNS, MEDIA_TYPES, flatten, table
 from api.paging import CursorParam, Limit
 from api.responses import JSONBody
 from api.routes.households import HouseholdId
@@ -23,6 +23,11 @@ Division = Annotated[str | None, Query(pattern=r"^[0-9]{0,12}$",
                                       description="Division code prefix (default: the token's)")]
 Format = Annotated[Literal["json", "csv", "xlsx"], Query(description="csv/xlsx: the whole list")]
 EXPORT_LIMIT = 1000
+TABLES: dict[int | str, dict[str, Any]] = {200: {
+    "description": "A page (json), or the whole list (csv, xlsx)",
+    "content": {"application/json": {},
+                **{media_type.split(";")[0]: {} for media_type in MEDIA_TYPES.values()}},
+}}
 
 
 def _division(caller: Caller, division: str | None) -> str:
@@ -42,7 +47,7 @@ def household_completeness(household_id: HouseholdId, ledger: LedgerDep, caller:
     return JSONBody(assess(household_id, ledger.stream(household_id), config).to_document())
 
 
-@router.get("/completeness", response_model=None)
+@router.get("/completeness", response_model=None, responses=TABLES)
 def completeness(projections: ProjectionsDep, caller: ReaderDep, division: Division = None,
                  code: Annotated[str | None, Query(max_length=64)] = None,
                  status: Annotated[str | None, Query(max_length=32)] = None,
@@ -56,7 +61,7 @@ def completeness(projections: ProjectionsDep, caller: ReaderDep, division: Divis
     return table(flatten(items, "gaps"), GAP_COLUMNS, format, "completeness")
 
 
-@router.get("/lookback", response_model=None)
+@router.get("/lookback", response_model=None, responses=TABLES)
 def lookback(projections: ProjectionsDep, caller: ReaderDep, division: Division = None,
              code: Annotated[str | None, Query(max_length=64)] = None,
              reference_date: Annotated[date | None, Query(

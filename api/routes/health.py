@@ -3,6 +3,7 @@
 from fastapi import APIRouter, Request
 
 from api.deps import LedgerDep
+from api.errors import problem_responses
 from api.responses import JSONBody, problem
 
 router = APIRouter(tags=["operations"])
@@ -14,7 +15,7 @@ def healthz() -> JSONBody:
     return JSONBody({"status": "ok"})
 
 
-@router.get("/readyz", response_model=None)
+@router.get("/readyz", response_model=None, responses=problem_responses(503))
 def readyz(ledger: LedgerDep, request: Request) -> JSONBody:
     """The database answers and the read models are not stopped: requests can be served."""
     try:

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Header, Path, Query
 from pydantic import AwareDatetime
 
 from api.deps import CallerDep, LedgerDep, ReaderDep
+from api.errors import problem_responses
 from api.paging import CursorParam, Limit, page, position
 from api.personal_data import DisclosureDep
 from api.responses import JSONBody
@@ -24,7 +25,7 @@ HouseholdId = Annotated[
 ]
 
 
-@router.post("/{household_id}/events", status_code=201)
+@router.post("/{household_id}/events", status_code=201, responses=problem_responses(409))
 def append_events(
     household_id: HouseholdId,
     batch: AppendBatch,

@@ -11,6 +11,7 @@ from starlette.background import BackgroundTask
 from starlette.responses import FileResponse
 
 from api.deps import CallerDep, ConfigurationDep, LedgerDep, ReaderDep, TransparencyDep
+from api.errors import problem_responses
 from api.personal_data import DisclosureDep
 from api.responses import JSONBody
 from api.routes.households import HouseholdId
@@ -40,7 +41,7 @@ def public_key(transparency: TransparencyDep) -> JSONBody:
     return JSONBody({"public_key": transparency.public_key})
 
 
-@router.get("/proofs/inclusion")
+@router.get("/proofs/inclusion", responses=problem_responses(404))
 def inclusion_proof(
     transparency: TransparencyDep,
     ledger: LedgerDep,

@@ -43,7 +43,8 @@ def upload_material(
 
 
 @router.get("/{sha256}", response_class=FileResponse,
-            responses={200: {"content": {"application/octet-stream": {}}}})
+            responses={200: {"description": "The file, as the media type it was uploaded "
+                                             "with", "content": {"*/*": {}}}})
 def download_material(sha256: Sha256, ledger: LedgerDep, caller: CallerDep,
                       store: MaterialsDep, projections: ProjectionsDep) -> FileResponse:
     """The file, for an admin, the token that uploaded it, or a caller whose division
