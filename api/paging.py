@@ -6,6 +6,8 @@ from fastapi import Query
 
 from ledger.domain.errors import ValidationFailed
 
+MAX_POSITION = 2**63 - 1
+"""The largest version or log position either database can store or compare with."""
 Limit = Annotated[int, Query(ge=1, le=1000, description="Items per page")]
 CursorParam = Annotated[
     str | None,
@@ -17,7 +19,8 @@ def position(cursor: str | None, fallback: int = 0) -> int:
     """Cursors are opaque to callers; today they are the last position served."""
     if cursor is None:
         return fallback
-    if not cursor.isdigit():
+    # ASCII digits only: str.isdigit() also takes "²" and "١", which int() refuses or reads.
+    if not (cursor.isascii() and cursor.isdigit()) or int(cursor) > MAX_POSITION:
         raise ValidationFailed("cursor is not one this service issued",
                                [{"field": "cursor", "message": "unknown cursor"}])
     return int(cursor)

@@ -14,6 +14,7 @@ from api.routes.households import HouseholdId
 from ledger.domain.callers import Caller
 from ledger.domain.completeness import assess
 from ledger.domain.errors import Forbidden
+from ledger.domain.fields import IsoDate
 from projections.queries import completeness_page, lookback_page, summary
 from projections.views import Filters
 
@@ -28,6 +29,8 @@ TABLES: dict[int | str, dict[str, Any]] = {200: {
     "content": {"application/json": {},
                 **{media_type.split(";")[0]: {} for media_type in MEDIA_TYPES.values()}},
 }}
+# Filters are codes: letters, digits and underscores (no control characters for the SQL).
+CodeFilter = Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_]{1,64}$")]
 
 
 def _division(caller: Caller, division: str | None) -> str:
@@ -49,8 +52,8 @@ def household_completeness(household_id: HouseholdId, ledger: LedgerDep, caller:
 
 @router.get("/completeness", response_model=None, responses=TABLES)
 def completeness(projections: ProjectionsDep, caller: ReaderDep, division: Division = None,
-                 code: Annotated[str | None, Query(max_length=64)] = None,
-                 status: Annotated[str | None, Query(max_length=32)] = None,
+                 code: CodeFilter = None,
+                 status: Annotated[str | None, Query(pattern=r"^[a-z_]{1,32}$")] = None,
                  cursor: CursorParam = None, limit: Limit = 100,
                  format: Format = "json") -> Response:
     """Households with gaps in the procedure, by division, gap code and status."""
@@ -63,8 +66,8 @@ def completeness(projections: ProjectionsDep, caller: ReaderDep, division: Divis
 
 @router.get("/lookback", response_model=None, responses=TABLES)
 def lookback(projections: ProjectionsDep, caller: ReaderDep, division: Division = None,
-             code: Annotated[str | None, Query(max_length=64)] = None,
-             reference_date: Annotated[date | None, Query(
+             code: CodeFilter = None,
+             reference_date: Annotated[IsoDate | None, Query(  # not a Unix time
                  description="Judge time windows at this date (default today)")] = None,
              cursor: CursorParam = None, limit: Limit = 100,
              format: Format = "json") -> Response:

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.deps import LedgerDep, ReaderDep
-from api.paging import CursorParam, Limit, position
+from api.paging import MAX_POSITION, CursorParam, Limit, position
 from api.personal_data import DisclosureDep
 from api.responses import JSONBody
 from ledger.domain.serialization import event_document
@@ -18,7 +18,8 @@ def feed(
     ledger: LedgerDep,
     caller: ReaderDep,
     disclosure: DisclosureDep,
-    after: Annotated[int, Query(ge=0, description="A `position` already processed")] = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_POSITION,
+                                description="A `position` already processed")] = 0,
     cursor: CursorParam = None,
     limit: Limit = 100,
 ) -> JSONBody:

@@ -4,15 +4,15 @@ import hashlib
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query
-from pydantic import AwareDatetime
 
 from api.deps import CallerDep, LedgerDep, ReaderDep
 from api.errors import problem_responses
-from api.paging import CursorParam, Limit, page, position
+from api.paging import MAX_POSITION, CursorParam, Limit, page, position
 from api.personal_data import DisclosureDep
 from api.responses import JSONBody
 from ledger.application import Idempotency
 from ledger.domain.commands import AppendBatch
+from ledger.domain.fields import Rfc3339
 from ledger.domain.integrity import canonical_json
 from ledger.domain.serialization import event_document, state_document
 
@@ -56,7 +56,7 @@ def list_events(
     ledger: LedgerDep,
     caller: ReaderDep,
     disclosure: DisclosureDep,
-    after_version: Annotated[int, Query(ge=0)] = 0,
+    after_version: Annotated[int, Query(ge=0, le=MAX_POSITION)] = 0,
     cursor: CursorParam = None,
     limit: Limit = 100,
 ) -> JSONBody:
@@ -75,7 +75,7 @@ def get_household(
     ledger: LedgerDep,
     caller: ReaderDep,
     disclosure: DisclosureDep,
-    as_of: Annotated[AwareDatetime | None, Query(
+    as_of: Annotated[Rfc3339 | None, Query(  # a bare number is not read as a Unix time
         description="Replay the state as it stood at this recorded time (RFC 3339)")] = None,
 ) -> JSONBody:
     """Current state, or as of a recorded time (names and ID numbers masked for

@@ -14,6 +14,9 @@ from ledger.domain.fields import PAYLOAD_CONFIG, Rfc3339
 
 MAX_BATCH = 500
 """At most this many events in one append (all or none)."""
+MAX_VERSION = 2**53 - 1
+"""The largest version a caller may name: every JSON library reads it exactly, and an
+idempotent request is hashed as RFC 8785 JSON, which allows no larger integer."""
 
 
 class Envelope(BaseModel):
@@ -217,4 +220,4 @@ class AppendBatch(BaseModel):
     model_config = PAYLOAD_CONFIG
 
     events: list[NewEvent] = Field(min_length=1, max_length=MAX_BATCH)
-    expected_version: StrictInt | None = Field(default=None, ge=0)
+    expected_version: StrictInt | None = Field(default=None, ge=0, le=MAX_VERSION)

@@ -3,10 +3,61 @@ plain cases on both databases."""
 
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from tests import factories as f
 from tests.e2e.conftest import problem_code
+
+BEYOND_ANY_DATABASE = str(2**63)  # SQLite refused to bind it: a 500
+
+
+def refused(response: httpx.Response, field: str) -> None:
+    assert response.status_code == 422, response.text
+    assert problem_code(response) == "VALIDATION_FAILED"
+    assert field in {error["field"] for error in response.json()["errors"]}, response.text
+
+
+@pytest.mark.parametrize(("path", "field"), [
+    (f"/v1/feed?after={BEYOND_ANY_DATABASE}", "after"),
+    (f"/v1/households/hh-1/events?after_version={BEYOND_ANY_DATABASE}", "after_version"),
+    (f"/v1/feed?cursor={BEYOND_ANY_DATABASE}", "cursor"),
+    (f"/v1/households/hh-1/events?cursor={BEYOND_ANY_DATABASE}", "cursor"),
+    ("/v1/feed?cursor=²", "cursor"),  # a digit to str.isdigit(), not to int()
+    ("/v1/feed?cursor=١٢", "cursor"),  # Arabic-Indic digits, which int() would read as 12
+])
+def test_a_position_no_database_holds_is_a_422_not_a_500(
+        client: TestClient, auth: dict[str, str], registered: str, path: str,
+        field: str) -> None:
+    refused(client.get(path, headers=auth), field)
+
+
+@pytest.mark.parametrize(("path", "field"), [
+    ("/v1/households/hh-1?as_of=0", "as_of"),
+    ("/v1/households/hh-1?as_of=1700000000", "as_of"),
+    ("/v1/lookback?reference_date=0", "reference_date"),
+    ("/v1/lookback?reference_date=86400", "reference_date"),
+])
+def test_a_number_is_not_read_as_a_unix_time(client: TestClient, auth: dict[str, str],
+                                            registered: str, path: str, field: str) -> None:
+    refused(client.get(path, headers=auth), field)
+
+
+@pytest.mark.parametrize(("query", "field"), [
+    ({"code": "MISSING\x00"}, "code"), ({"status": "monitored\x00"}, "status"),
+    ({"code": "x" * 65}, "code"),
+])
+def test_a_filter_with_a_control_character_is_a_422(client: TestClient, auth: dict[str, str],
+                                                    query: dict[str, str], field: str) -> None:
+    # PostgreSQL refuses NUL in text: the filter reached the SQL and failed with a 500.
+    refused(client.get("/v1/completeness", params=query, headers=auth), field)
+
+
+def test_filters_that_are_codes_still_work(client: TestClient, auth: dict[str, str]) -> None:
+    response = client.get("/v1/completeness", headers=auth,
+                          params={"code": "MISSING_SCREENING", "status": "not_monitored"})
+    assert response.status_code == 200, response.text
 
 
 def test_a_broken_multipart_body_is_a_400_validation_problem(
@@ -17,6 +68,14 @@ def test_a_broken_multipart_body_is_a_400_validation_problem(
                                     f"multipart/form-data; boundary={boundary}"})
     assert response.status_code == 400
     assert problem_code(response) == "VALIDATION_FAILED"
+
+
+def test_an_expected_version_beyond_exact_json_is_a_422_even_with_an_idempotency_key(
+        client: TestClient, auth: dict[str, str]) -> None:
+    # The key's request hash is RFC 8785 JSON, which cannot hold 2**53: it was a 500.
+    response = client.post("/v1/households/hh-1/events", headers={**auth, "Idempotency-Key": "k"},
+                           json={"events": [f.registered()], "expected_version": 2**53})
+    refused(response, "expected_version")
 
 
 # The OpenAPI document says what the service answers.
