@@ -3,7 +3,6 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import AwareDatetime
 
 from api.deps import CallerDep, LedgerDep
 from api.paging import CursorParam, Limit, page, position
@@ -11,6 +10,7 @@ from api.personal_data import access_log
 from api.responses import JSONBody
 from ledger.domain.callers import Caller
 from ledger.domain.errors import Forbidden
+from ledger.domain.fields import Rfc3339
 from ledger.domain.vocabulary import CallerRole
 
 router = APIRouter(prefix="/v1", tags=["access"])
@@ -26,9 +26,10 @@ def get_admin(caller: CallerDep) -> Caller:
 def read_access_log(
     ledger: LedgerDep,
     admin: Annotated[Caller, Depends(get_admin)],
-    household_id: Annotated[str | None, Query(max_length=64)] = None,
-    token_id: Annotated[str | None, Query(max_length=64)] = None,
-    since: Annotated[AwareDatetime | None, Query(
+    # Ids, not free text: PostgreSQL refuses a NUL in text, and a filter is bound as text.
+    household_id: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9._:-]{1,64}$")] = None,
+    token_id: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9._:-]{1,64}$")] = None,
+    since: Annotated[Rfc3339 | None, Query(  # a bare number is not read as a Unix time
         description="Reads at or after this time (RFC 3339)")] = None,
     cursor: CursorParam = None,
     limit: Limit = 100,

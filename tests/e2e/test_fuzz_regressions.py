@@ -1,6 +1,7 @@
 """What fuzzing the OpenAPI document found (tests/e2e/test_fuzz_openapi.py), kept as
 plain cases on both databases."""
 
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -125,3 +126,14 @@ def test_documented_content_types_include_exports_and_material_files(
             operations[label]["responses"]["200"]["content"]), label
     assert list(operations["GET /v1/materials/{sha256}"]["responses"]["200"]["content"]) == [
         "*/*"]
+
+
+@pytest.mark.parametrize(("query", "field"), [
+    ({"household_id": "hh-1\x00"}, "household_id"), ({"token_id": "t\x00"}, "token_id"),
+    ({"since": "0.5"}, "since"),
+])
+def test_the_access_log_filters_refuse_control_characters_and_unix_times(
+        client: TestClient, make_token: Callable[..., str], query: dict[str, str],
+        field: str) -> None:
+    admin = {"Authorization": f"Bearer {make_token(role='admin')}"}
+    refused(client.get("/v1/access-log", params=query, headers=admin), field)
