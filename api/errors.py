@@ -175,6 +175,6 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     def unexpected(request: Request, error: Exception) -> ProblemBody:
-        log.exception("unexpected_error", path=request.url.path)
+        log.error("unexpected_error", path=request.url.path, exc_info=error)
         return problem(500, "INTERNAL_ERROR", "an unexpected error occurred; it has been logged",
                        instance=request.url.path)

@@ -10,6 +10,7 @@ from starlette.responses import FileResponse
 from api.deps import CallerDep, LedgerDep, MaterialsDep, ProjectionsDep
 from api.responses import JSONBody
 from ledger import materials
+from ledger.domain.masking import mask_name, sees_personal_data
 from ledger.persistence.tables import MaterialRecord
 
 router = APIRouter(prefix="/v1/materials", tags=["materials"])
@@ -47,12 +48,17 @@ def upload_material(
                                              "with", "content": {"*/*": {}}}})
 def download_material(sha256: Sha256, ledger: LedgerDep, caller: CallerDep,
                       store: MaterialsDep, projections: ProjectionsDep) -> FileResponse:
-    """The file, for an admin, the token that uploaded it, or a caller whose division
-    holds a household whose events cite it; anyone else gets 404."""
+    """The file, for the token that uploaded it or a reading role whose division holds
+    a household whose events cite it; anyone else gets 404. Evaluators get the file with
+    its name masked (file names often carry a person's name)."""
     record, path = materials.readable(store, ledger.tables, caller, sha256,
                                       projections.views.material_in_division)
+    name = record.file_name
+    if not sees_personal_data(caller):
+        stem, dot, extension = name.rpartition(".")
+        name = f"{mask_name(stem)}.{extension}" if dot else (mask_name(name) or "")
     return FileResponse(path, media_type=record.media_type, headers={
-        "Content-Disposition": _disposition(record.file_name),
+        "Content-Disposition": _disposition(name),
         "ETag": f'"{record.sha256}"',
         "X-Content-Type-Options": "nosniff",
         # Never rendered as a page of this origin, whatever type it was uploaded with.

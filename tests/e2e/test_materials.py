@@ -4,7 +4,7 @@ import hashlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import httpx
 import pytest
@@ -258,3 +258,21 @@ def test_an_upload_may_exceed_the_general_body_limit_which_other_paths_keep(
     events = client.post("/v1/households/hh-1/events", content=b'{"events": []}' + big,
                          headers={**auth, "Content-Type": "application/json"})
     assert_too_large(events)
+
+
+def test_an_evaluator_gets_the_file_under_a_masked_name(
+        client: TestClient, auth: dict[str, str], make_token: Callable[..., str],
+        append: Append, registered: str) -> None:
+    response = client.post("/v1/materials", headers=auth,
+                           files={"file": ("张三身份证.jpg", CONTENT, "image/jpeg")})
+    sha256 = response.json()["sha256"]
+    survey = f.survey()
+    survey["materials"] = [{**f.MATERIAL, "sha256": sha256, "size": len(CONTENT)}]
+    assert append(registered, survey).status_code == 201
+    evaluator = bearer(make_token(role="evaluator", division="530925"))
+    download = client.get(f"/v1/materials/{sha256}", headers=evaluator)
+    assert download.status_code == 200
+    assert download.content == CONTENT
+    disposition = unquote(download.headers["content-disposition"])
+    assert "张****.jpg" in disposition
+    assert "三" not in disposition
