@@ -2,7 +2,7 @@
 writing the idempotency key of an append in the append's own transaction, plus the
 PostgreSQL side of migrations."""
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from inspect import unwrap
 from typing import Any
 
@@ -12,6 +12,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
+from ledger.domain.merkle import Node
 from ledger.persistence.access_log import AccessLog
 from ledger.persistence.database import EVENTS_TABLE, Database
 from ledger.persistence.log_tables import LogTables
@@ -42,7 +43,7 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         # seconds lets the next request that waits for a connection start a fresh attempt.
         datastore.pool.reconnect_timeout = RECONNECT_TIMEOUT_S
         self.tables = SideTables(datastore.transaction, "%s", encode_datetime=lambda d: d)
-        self.log_tables = LogTables(datastore.transaction, "%s")
+        self.log_tables = PostgresLogTables(datastore.transaction, "%s")
         self.access_log = AccessLog(datastore.transaction, "%s", encode_datetime=lambda d: d)
         self._insert_idempotency = self.tables.sql(INSERT_IDEMPOTENCY)
         # The library's LOCK TABLE … IN EXCLUSIVE MODE needs UPDATE, DELETE or TRUNCATE on
@@ -99,3 +100,15 @@ def apply_migrations(database: Database, migrations: Sequence[tuple[str, str]]) 
         finally:
             connection.execute("SELECT pg_advisory_unlock(%s)", (_MIGRATION_LOCK,))
     return applied
+
+
+class PostgresLogTables(LogTables):
+    def nodes(self, wanted: Iterable[Node]) -> dict[Node, bytes]:
+        # One statement joining the wanted pairs: 2.5–4× faster than OR-ed pairs for an
+        # archive's hundreds of proofs (bench/transparency.py, docs/performance.md).
+        pairs = sorted(set(wanted))
+        rows = self._rows(
+            "SELECT level, idx, hash FROM unnest(?::smallint[], ?::bigint[]) AS w(level, idx) "
+            "JOIN merkle_nodes USING (level, idx)",
+            ([level for level, _ in pairs], [index for _, index in pairs]))
+        return {(int(row["level"]), int(row["idx"])): bytes(row["hash"]) for row in rows}
