@@ -1,0 +1,179 @@
+"""Fuzzing the OpenAPI document with schemathesis (issue 5): every operation, called with
+generated valid and invalid input by a recorder and by an evaluator, never answers 5xx,
+answers every error as RFC 9457 problem+json with the contract's members, and answers
+with the status codes and content types it documents.
+
+SQLite only, on purpose: the fuzzer probes how the HTTP layer parses, validates and
+answers, which hardly depends on the backend, and on PostgreSQL each call costs network
+round trips, so the file would no longer fit its budget (well under two minutes). What a
+longer run on PostgreSQL found (a NUL in a text filter) is kept in
+tests/e2e/test_fuzz_regressions.py, which runs on both databases.
+"""
+
+import io
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from schemathesis import Case, CheckContext, Response
+from schemathesis.python.asgi import shutdown_lifespans
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    negative_data_rejection,
+    response_headers_conformance,
+    status_code_conformance,
+)
+
+from api.app import create_app
+from api.settings import Settings
+from ledger import materials
+from ledger.application import HouseholdLedger
+from ledger.domain.commands import AppendBatch
+from ledger.persistence.database import Database
+from ledger.persistence.migrate import migrate
+from ledger.tokens import authenticate, create_token
+from tests import factories as f
+
+SCAN = b"\xff\xd8\xff\xe0" + "大文乡花名册".encode() * 100
+SEEDED_HOUSEHOLDS = ("hh-1", "hh-2")
+
+
+class Seeded:
+    """What the fuzzed app holds before the first call: two registered households (one
+    enrolled), an uploaded material cited by one of them, and a token per role."""
+
+    def __init__(self, directory: Path) -> None:
+        self.settings = Settings(
+            database_url=f"sqlite:///{directory}/ledger.db",
+            signing_key=str(directory / "signing-key.pem"),
+            materials_dir=str(directory / "materials"),
+            rate_limit_per_s=0,  # one token makes every call; the limit has its own tests
+        )
+        database = Database.from_url(self.settings.database_url)
+        migrate(database)
+        ledger = HouseholdLedger(database.eventsourcing_env(pool_size=1))
+        try:
+            self.tokens = {role: create_token(ledger.tables, role=role, division="53")
+                           for role in ("recorder", "evaluator")}
+            recorder = authenticate(ledger.tables, self.tokens["recorder"])
+            store = materials.MaterialStore(self.settings.materials_dir)
+            self.sha256 = materials.upload(store, ledger.tables, recorder, io.BytesIO(SCAN),
+                                           file_name="花名册.jpg", media_type="image/jpeg",
+                                           now=datetime.now(UTC)).material.sha256
+            cited = {"sha256": self.sha256, "kind": "roster", "name": "花名册.jpg",
+                     "media_type": "image/jpeg", "size": len(SCAN)}
+            histories = {"hh-1": [{**f.registered(), "materials": [cited]}, f.survey(),
+                                  f.marked("enrolled", "marginal")],
+                         "hh-2": f.county_household(2)}
+            self.event_ids = []
+            for household_id, events in histories.items():
+                batch = AppendBatch.model_validate({"events": events})
+                receipt = ledger.append(household_id, batch.events, recorder).response
+                self.event_ids += [event["id"] for event in receipt["events"]]
+        finally:
+            ledger.close()
+
+
+CONFIG = schemathesis.Config.from_dict({
+    # The service ignores query parameters it does not know, as HTTP services do.
+    "generation": {"allow-extra-parameters": False},
+    # An append's body is a union of 29 event types: the coverage phase's variants of it
+    # run to 6000 calls (a minute and more). Its bounds are tested in
+    # tests/unit/test_limits.py; here the fuzzing phase sends valid and invalid bodies.
+    "operations": [{"include-path": "/v1/households/{household_id}/events",
+                    "include-method": "POST", "phases": {"coverage": {"enabled": False}}}],
+})
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> Seeded:
+    return Seeded(tmp_path_factory.mktemp("fuzz"))
+
+
+@pytest.fixture(scope="module")
+def fuzz_schema(seeded: Seeded) -> Iterator[Any]:
+    """The app's own OpenAPI document, loaded from the ASGI app (which schemathesis starts
+    once and keeps running for the module's tests)."""
+    schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(seeded.settings),
+                                            config=CONFIG)
+
+    @schema.hook
+    def flatmap_case(context: Any, case: Case[Any]) -> Any:
+        # Random ids would almost never name a stored household, material or event. Only
+        # valid cases are pointed at them: an invalid one must stay invalid.
+        if case.meta is None or not case.meta.generation.mode.is_positive:
+            return st.just(case)
+        if "household_id" in case.path_parameters:
+            return st.sampled_from([None, *SEEDED_HOUSEHOLDS]).map(
+                lambda seeded_id: with_(case, "path_parameters", household_id=seeded_id))
+        if "sha256" in case.path_parameters:
+            return st.sampled_from([None, seeded.sha256]).map(
+                lambda sha256: with_(case, "path_parameters", sha256=sha256))
+        if case.path == "/v1/proofs/inclusion":
+            return st.sampled_from([None, *seeded.event_ids]).map(
+                lambda event_id: with_(case, "query", event_id=event_id))
+        return st.just(case)
+
+    yield schema
+    shutdown_lifespans()  # the app's threads and database connections end with the module
+
+
+def with_(case: Case[Any], container: str, **values: str | None) -> Case[Any]:
+    """``case`` with these values in a container (``None`` keeps the generated one)."""
+    chosen = {name: value for name, value in values.items() if value is not None}
+    if chosen:
+        setattr(case, container, {**(getattr(case, container) or {}), **chosen})
+    return case
+
+
+def problem_documents(ctx: CheckContext, response: Response, case: Case[Any]) -> bool | None:
+    """Every error is RFC 9457 problem+json with the contract's members (CONTRACT §5)."""
+    if response.status_code < 400:
+        return None
+    content_type = response.headers.get("content-type", [""])[0]
+    assert content_type.startswith("application/problem+json"), (
+        f"{response.status_code} answered as {content_type!r}: {response.text[:200]}")
+    body = response.json()
+    missing = {"type", "title", "status", "code"} - set(body)
+    assert not missing, f"problem document lacks {sorted(missing)}: {body}"
+    assert body["status"] == response.status_code, body
+    return None
+
+
+CHECKS = [schemathesis.checks.not_a_server_error, status_code_conformance,
+          content_type_conformance, response_headers_conformance, negative_data_rejection,
+          problem_documents]
+# A multipart file is bytes on the wire whatever JSON type the fuzzer meant it to be, so
+# an "invalid" file (a boolean, null) arrives as a valid upload of the bytes "true".
+UPLOAD_CHECKS = [check for check in CHECKS if check is not negative_data_rejection]
+
+# Derandomized: CI sends the same cases every run; a failure prints how to reproduce it.
+FUZZ = settings(max_examples=25, deadline=None, derandomize=True, database=None,
+                print_blob=True, suppress_health_check=[
+                    HealthCheck.too_slow, HealthCheck.data_too_large,
+                    HealthCheck.filter_too_much])
+
+schema = schemathesis.pytest.from_fixture("fuzz_schema")
+
+
+def call_as(case: Case[Any], token: str) -> None:
+    multipart = (case.media_type or "").startswith("multipart/")
+    case.call_and_validate(headers={"Authorization": f"Bearer {token}"},
+                           checks=UPLOAD_CHECKS if multipart else CHECKS)
+
+
+@schema.parametrize()
+@FUZZ
+def test_a_recorder_in_yunnan_never_gets_a_server_error(case: Case[Any], seeded: Seeded) -> None:
+    call_as(case, seeded.tokens["recorder"])
+
+
+@schema.parametrize()
+@FUZZ
+def test_an_evaluator_in_yunnan_never_gets_a_server_error(case: Case[Any], seeded: Seeded) -> None:
+    call_as(case, seeded.tokens["evaluator"])
