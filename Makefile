@@ -23,4 +23,4 @@ lint: $(STAMP)
 
 test: $(STAMP) lint  ## install, start PostgreSQL if it is down, lint, run every test
 	scripts/ensure-postgres
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto  # each test has its own database, files and port
