@@ -175,13 +175,19 @@ class HouseholdLedger(Application[UUID]):
     def household(self, household_id: str, caller: Caller,
                   moment: datetime | None = None) -> Household:
         """Current state, or as it stood at recorded time ``moment``."""
+        return self.household_and_events(household_id, caller, moment)[0]
+
+    def household_and_events(self, household_id: str, caller: Caller,
+                             moment: datetime | None = None,
+                             ) -> tuple[Household, list[HouseholdEvent]]:
+        """The state and the whole stream it was replayed from, read once."""
         events = self.stream(household_id)
         state = replay(household_id, events) if moment is None else as_of(household_id, events,
                                                                            moment)
         if not state.registered or not in_scope(caller, state.village_code):
             when = "" if moment is None else f" as of {moment.isoformat()}"
             raise UnknownHousehold(f"household '{household_id}' is not registered{when}")
-        return state
+        return state, events
 
     def history(self, household_id: str, caller: Caller, *, after_version: int = 0,
                 limit: int = 100) -> list[HouseholdEvent]:

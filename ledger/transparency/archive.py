@@ -96,8 +96,7 @@ def write_archive(sources: ArchiveSources, household_id: str, caller: Caller,
     numbers are masked in every file but the material files themselves (the evidence)."""
     ledger, transparency = sources.ledger, sources.transparency
     masked = not sees_personal_data(caller)
-    household = ledger.household(household_id, caller)
-    events = ledger.stream(household_id)
+    household, events = ledger.household_and_events(household_id, caller)
     served = [event_document(event) for event in events]
     if masked:
         served = [mask_event(document) for document in served]
