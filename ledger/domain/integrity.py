@@ -7,6 +7,7 @@ fields, one of which is the previous event's hash, so the stream is a chain.
 import hashlib
 from typing import Any
 
+import orjson
 import rfc8785
 
 ZERO_HASH = "0" * 64
@@ -18,9 +19,37 @@ HASHED_FIELDS = (
 )
 
 
+_SAFE_INTEGER = 2**53 - 1
+
+
 def canonical_json(value: Any) -> bytes:
-    """RFC 8785 canonical form of a JSON value (keys sorted, ES number form, UTF-8)."""
+    """RFC 8785 canonical form of a JSON value (keys sorted, ES number form, UTF-8).
+
+    orjson writes the same bytes as RFC 8785 for documents of strings, safe integers,
+    booleans, nulls, lists and objects with ASCII keys — which is what events are — ten
+    times faster than the pure-Python ``rfc8785``; anything else (floats, non-ASCII keys
+    that UTF-16 would order differently, integers beyond 2⁵³) takes ``rfc8785`` itself.
+    """
+    if _orjson_is_canonical(value):
+        try:
+            return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+        except orjson.JSONEncodeError:  # e.g. a lone surrogate: let rfc8785 decide
+            pass
     return rfc8785.dumps(value)
+
+
+def _orjson_is_canonical(value: Any) -> bool:
+    kind = type(value)
+    if kind is str or kind is bool or value is None:
+        return True
+    if kind is int:
+        return -_SAFE_INTEGER <= value <= _SAFE_INTEGER
+    if kind is dict:
+        return all(type(key) is str and key.isascii() and _orjson_is_canonical(item)
+                   for key, item in value.items())
+    if kind is list:
+        return all(_orjson_is_canonical(item) for item in value)
+    return False
 
 
 def event_hash(served: dict[str, Any]) -> str:
