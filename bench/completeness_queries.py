@@ -1,7 +1,7 @@
 """The evaluators' list and report endpoints over a county of N households, side by side on
 SQLite and PostgreSQL.
 
-For each backend: a fresh database, migrated; a synthetic county (``bench/county.py``) of
+For each backend: a fresh database, migrated; a synthetic county (``ledger.demo``) of
 N households appended in-process through ``HouseholdLedger.append`` (one append per
 household carrying its whole history); the projections run from zero
 (``ProjectionRunner.catch_up``) and then rebuilt (``ProjectionRunner.rebuild``), both
@@ -51,7 +51,6 @@ import httpx
 import psycopg
 from starlette.responses import Response
 
-from bench.county import ARCHETYPES, MONITORED, household
 from bench.http_appends import (
     DATABASES,
     PG_ADMIN_URL,
@@ -63,6 +62,7 @@ from bench.http_appends import (
 )
 from ledger import config
 from ledger.application import HouseholdLedger
+from ledger.demo import ARCHETYPES, MONITORED, household
 from ledger.domain.callers import Caller
 from ledger.domain.commands import AppendBatch
 from ledger.domain.vocabulary import CallerRole
@@ -506,7 +506,7 @@ def _plans_text(run: BackendRun, query: Query) -> list[str]:
 
 def section(runs: list[BackendRun], args: argparse.Namespace, command: str,
             findings: str, fingerprints: tuple[str, str]) -> str:
-    shares = ", ".join(f"{name} {share:.1%}" for name, share in ARCHETYPES)
+    shares = ", ".join(f"{name} {share:.2%}" for name, share in ARCHETYPES)
     monitored = sum(n for r in runs[:1] for k, n in r.archetypes.items() if k in MONITORED)
     missing = [(r, q) for r in runs for q in r.queries if not q.meets_target]
     return "\n".join([
@@ -528,11 +528,11 @@ def section(runs: list[BackendRun], args: argparse.Namespace, command: str,
         "",
         f"Each backend gets a fresh database (SQLite: a temp file; PostgreSQL: `CREATE "
         f"DATABASE bench_<random>`, dropped `WITH (FORCE)` afterwards), migrated. The county "
-        f"(`bench/county.py`) has {args.households:,} households over 8 townships × 10 "
+        f"(`ledger/demo`) has {args.households:,} households over 6 townships × 12 "
         f"villages of 530925, ids `hh-000000`… unrelated to the village; archetypes by share: "
         f"{shares} — {monitored:,} households "
         f"({monitored / max(args.households, 1):.1%}) end monitored or risk-eliminated. "
-        f"Registered-only households have 2 events, monitored ones 15–28. Each household is "
+        f"Registered-only households have 2–3 events, monitored ones 14–25. Each household is "
         f"one `HouseholdLedger.append` (in-process, one thread) of its whole history after "
         f"`AppendBatch.model_validate`; 'generation (append)' is the wall time and, in "
         f"brackets, the time inside validate + append, over which events/s is counted. The "
