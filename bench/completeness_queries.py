@@ -30,20 +30,15 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import hashlib
 import io
 import json
-import os
-import platform
 import pstats
-import re
-import sqlite3
 import sys
 import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -51,14 +46,26 @@ import httpx
 import psycopg
 from starlette.responses import Response
 
-from bench.http_appends import (
+from bench.common import (
     DATABASES,
+    DOC,
     PG_ADMIN_URL,
-    _cli,
-    _client,
-    _git_commit,
-    _server,
-    _server_notes,
+    RESULTS,
+    ROOT,
+    backends_option,
+    client,
+    create_token,
+    errors_text,
+    fingerprints_since,
+    header,
+    log,
+    percentile,
+    product_fingerprint,
+    progress,
+    serve,
+    server_notes,
+    service_env,
+    write_section,
 )
 from ledger import config
 from ledger.application import HouseholdLedger
@@ -73,18 +80,13 @@ from projections.queries import completeness_page, lookback_page, summary
 from projections.runner import ProjectionRunner
 from projections.views import Filters, ViewTables
 
-ROOT = Path(__file__).resolve().parent.parent
-DOC = ROOT / "docs" / "performance.md"
-RESULTS = ROOT / "bench" / "results"
 HEADING = "## Evaluator queries at 100k households (issue 3)"
-TITLE = "# Performance"
 TARGET_MS = 100.0
 COUNTY = "530925"
 TOWNSHIP = "530925101"
 DEEP_PAGES = 50
 WARMUP_REQUESTS = 10
 SQL_REPEATS = 30
-PROGRESS_EVERY_S = 30.0
 
 
 # Results ---------------------------------------------------------------------------------
@@ -106,11 +108,7 @@ class Query:
 
     def percentile_ms(self, p: float, samples: list[float] | None = None) -> float:
         """Nearest-rank percentile in milliseconds."""
-        ordered = sorted(self.latencies_s if samples is None else samples)
-        if not ordered:
-            return float("nan")
-        rank = max(1, -(-len(ordered) * p // 100))
-        return ordered[int(rank) - 1] * 1000
+        return percentile(self.latencies_s if samples is None else samples, p) * 1000
 
     @property
     def max_ms(self) -> float:
@@ -143,15 +141,12 @@ class BackendRun:
     archetypes: dict[str, int] = field(default_factory=dict)
 
 
-def _log(message: str) -> None:
-    print(f"[{datetime.now():%H:%M:%S}] {message}", file=sys.stderr, flush=True)
-
-
 # Generation and projections --------------------------------------------------------------
 
 def generate(ledger: HouseholdLedger, run: BackendRun, households: int) -> None:
     caller = Caller("bench-generator", "bench", CallerRole.RECORDER, COUNTY)
-    started = last_report = time.perf_counter()
+    started = time.perf_counter()
+    generated = progress(f"[{run.backend}] generation", households, "households")
     for n in range(households):
         household_id, kind, events = household(n)
         before = time.perf_counter()
@@ -160,41 +155,25 @@ def generate(ledger: HouseholdLedger, run: BackendRun, households: int) -> None:
         run.append_s += time.perf_counter() - before
         run.events += len(events)
         run.archetypes[kind] = run.archetypes.get(kind, 0) + 1
-        if time.perf_counter() - last_report >= PROGRESS_EVERY_S:
-            last_report = time.perf_counter()
-            _log(f"[{run.backend}] generated {n + 1:,}/{households:,} households, "
-                 f"{run.events / (last_report - started):,.0f} events/s")
+        generated(1)
     run.generation_s = time.perf_counter() - started
     run.households = households
-
-
-def _progress(backend: str, what: str, total: int) -> Callable[[int], None]:
-    state = {"done": 0, "started": time.perf_counter(), "last": time.perf_counter()}
-
-    def report(covered: int) -> None:
-        state["done"] += covered
-        now = time.perf_counter()
-        if now - state["last"] >= PROGRESS_EVERY_S:
-            state["last"] = now
-            _log(f"[{backend}] {what}: {state['done']:,}/{total:,} events, "
-                 f"{state['done'] / (now - state['started']):,.0f} events/s")
-    return report
 
 
 def project(ledger: HouseholdLedger, run: BackendRun) -> None:
     runner = ProjectionRunner(ledger, open_views(ledger), config.load_default())
     before = time.perf_counter()
-    runner.catch_up(_progress(run.backend, "catch-up", run.events))
+    runner.catch_up(progress(f"[{run.backend}] catch-up", run.events))
     run.catch_up_s = time.perf_counter() - before
     counts = _view_counts(runner.views)
-    _log(f"[{run.backend}] catch-up {run.catch_up_s:,.1f} s; rows {counts}")
+    log(f"[{run.backend}] catch-up {run.catch_up_s:,.1f} s; rows {counts}")
     before = time.perf_counter()
-    runner.rebuild(_progress(run.backend, "rebuild", run.events))
+    runner.rebuild(progress(f"[{run.backend}] rebuild", run.events))
     run.rebuild_s = time.perf_counter() - before
     run.view_rows = _view_counts(runner.views)
     if run.view_rows != counts:
         raise RuntimeError(f"rebuild gave other rows than catch-up: {run.view_rows} != {counts}")
-    _log(f"[{run.backend}] rebuild {run.rebuild_s:,.1f} s")
+    log(f"[{run.backend}] rebuild {run.rebuild_s:,.1f} s")
 
 
 def _view_counts(views: ViewTables) -> dict[str, int]:
@@ -232,12 +211,12 @@ def queries(reference_day: date) -> list[Query]:
     ]
 
 
-def _deep_cursor(client: httpx.Client, query: Query) -> None:
+def _deep_cursor(session: httpx.Client, query: Query) -> None:
     """Follows ``next`` up to DEEP_PAGES pages in; the query then asks for the page after."""
     cursor, pages = None, 0
     while pages < DEEP_PAGES:
         params = {"division": COUNTY, **({"cursor": cursor} if cursor else {})}
-        response = client.get("/v1/completeness", params=params)
+        response = session.get("/v1/completeness", params=params)
         response.raise_for_status()
         following = response.json()["next"]
         if following is None:
@@ -252,13 +231,13 @@ def _deep_cursor(client: httpx.Client, query: Query) -> None:
     query.run_in_process = lambda v: completeness_page(v, Filters(COUNTY, after=cursor))
 
 
-def measure(client: httpx.Client, query: Query, requests: int) -> None:
+def measure(session: httpx.Client, query: Query, requests: int) -> None:
     for _ in range(WARMUP_REQUESTS):
-        client.get(query.path, params=query.params)
+        session.get(query.path, params=query.params)
     for _ in range(requests):
         before = time.perf_counter()
         try:
-            response = client.get(query.path, params=query.params)
+            response = session.get(query.path, params=query.params)
         except httpx.HTTPError as error:
             outcome = type(error).__name__
         else:
@@ -376,15 +355,15 @@ def profile_requests(url: str, token: str, query: Query, requests: int) -> str:
 # One backend -----------------------------------------------------------------------------
 
 def run_backend(backend: str, args: argparse.Namespace) -> BackendRun:
-    with DATABASES[backend]() as (url, detail), tempfile.TemporaryDirectory() as logs:
+    with DATABASES[backend]() as (url, detail), tempfile.TemporaryDirectory() as tmp:
         run = BackendRun(backend, detail)
         database = Database.from_url(url)
         migrate(database)
         ledger = HouseholdLedger(database.eventsourcing_env())
         try:
-            _log(f"[{backend}] generating {args.households:,} households …")
+            log(f"[{backend}] generating {args.households:,} households …")
             generate(ledger, run, args.households)
-            _log(f"[{backend}] {run.events:,} events in {run.generation_s:,.1f} s")
+            log(f"[{backend}] {run.events:,} events in {run.generation_s:,.1f} s")
             project(ledger, run)
         finally:
             ledger.close()
@@ -394,21 +373,20 @@ def run_backend(backend: str, args: argparse.Namespace) -> BackendRun:
             with psycopg.connect(url, autocommit=True) as connection:
                 connection.execute("VACUUM (ANALYZE)")
         run.database_bytes = _database_bytes(url)
-        env = {**os.environ, "LEDGER_DATABASE_URL": url}
-        token = _cli(env, "token", "create", "--role", "evaluator", "--division", COUNTY,
-                     "--name", "bench-evaluator").strip().splitlines()[-1]
-        log_path = Path(logs) / "server.log"
+        env = service_env(url, Path(tmp))
+        token = create_token(env, "evaluator", COUNTY, "bench-evaluator")
+        log_path = Path(tmp) / "server.log"
         run.queries = queries(date.today())
-        with _server(env, log_path) as base_url, _client(base_url, token) as client:
+        with serve(env, log_path) as base_url, client(base_url, token) as session:
             for query in run.queries:
                 if query.name.endswith("deep page"):
-                    _deep_cursor(client, query)
-                _log(f"[{backend}] {query.name}: {WARMUP_REQUESTS} warm-up, "
-                     f"{args.requests} measured …")
-                measure(client, query, args.requests)
-                _log(f"[{backend}]   p50 {query.percentile_ms(50):.1f} ms, "
-                     f"p95 {query.percentile_ms(95):.1f} ms")
-        run.server_notes = _server_notes(log_path)
+                    _deep_cursor(session, query)
+                log(f"[{backend}] {query.name}: {WARMUP_REQUESTS} warm-up, "
+                    f"{args.requests} measured …")
+                measure(session, query, args.requests)
+                log(f"[{backend}]   p50 {query.percentile_ms(50):.1f} ms, "
+                    f"p95 {query.percentile_ms(95):.1f} ms")
+        run.server_notes = server_notes(log_path)
         ledger = HouseholdLedger(database.eventsourcing_env())
         try:
             views = open_views(ledger)
@@ -419,7 +397,7 @@ def run_backend(backend: str, args: argparse.Namespace) -> BackendRun:
         if args.profile:
             for query in run.queries:
                 if args.profile == "all" or not query.meets_target:
-                    _log(f"[{backend}] profiling {query.name} …")
+                    log(f"[{backend}] profiling {query.name} …")
                     query.profile = profile_requests(url, token, query,
                                                      min(args.requests, 100))
         return run
@@ -456,42 +434,13 @@ def latency_table(runs: list[BackendRun]) -> str:
             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |"]
     for r in runs:
         for q in r.queries:
-            errors = ", ".join(f"{k}×{v}" for k, v in sorted(q.errors.items())) or "0"
             rows.append(
                 f"| {r.backend} | {q.name} | {q.items if q.items is not None else '–'} "
                 f"| {q.body_bytes / 1024:,.0f} KiB | {_ms(q.percentile_ms(50))} "
                 f"| {_ms(q.percentile_ms(95))} | {_ms(q.max_ms)} "
-                f"| {_ms(q.percentile_ms(50, q.in_process_s))} | {errors} "
+                f"| {_ms(q.percentile_ms(50, q.in_process_s))} | {errors_text(q.errors)} "
                 f"| {'yes' if q.meets_target else '**no**'} |")
     return "\n".join(rows)
-
-
-PRODUCT_SOURCES = ("ledger/**/*.py", "ledger/**/*.toml", "projections/**/*.py", "api/**/*.py",
-                   "migrations/**/*.sql")
-
-
-def product_fingerprint() -> str:
-    """A digest of the product's sources: the run is only meaningful if it is the same at
-    the end as at the start (the server and the CLI import them when they start)."""
-    digest = hashlib.sha256()
-    for path in sorted({p for pattern in PRODUCT_SOURCES for p in ROOT.glob(pattern)}):
-        digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()[:12]
-
-
-def _machine() -> str:
-    nproc = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return (f"{platform.system()} {platform.machine()}, nproc {nproc}; Python "
-            f"{platform.python_version()}; SQLite {sqlite3.sqlite_version}")
-
-
-def _postgres_version() -> str:
-    try:
-        with psycopg.connect(PG_ADMIN_URL, connect_timeout=5) as admin:
-            row = admin.execute("SHOW server_version").fetchone()
-    except psycopg.Error:
-        return "unavailable"
-    return str(row[0]) if row else "?"
 
 
 def _plans_text(run: BackendRun, query: Query) -> list[str]:
@@ -504,28 +453,11 @@ def _plans_text(run: BackendRun, query: Query) -> list[str]:
     return [*lines[:-1], "```", ""]
 
 
-def section(runs: list[BackendRun], args: argparse.Namespace, command: str,
-            findings: str, fingerprints: tuple[str, str]) -> str:
+def method(args: argparse.Namespace, runs: list[BackendRun]) -> str:
+    """How the county is built and the queries measured, for a report."""
     shares = ", ".join(f"{name} {share:.2%}" for name, share in ARCHETYPES)
     monitored = sum(n for r in runs[:1] for k, n in r.archetypes.items() if k in MONITORED)
-    missing = [(r, q) for r in runs for q in r.queries if not q.meets_target]
-    return "\n".join([
-        HEADING,
-        "",
-        f"Target: **GET /v1/completeness at 100k households: p95 ≤ {TARGET_MS:.0f} ms**.",
-        "",
-        f"- Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
-        f"- Machine: {_machine()}; PostgreSQL {_postgres_version()} on 127.0.0.1",
-        f"- Databases: {'; '.join(f'{r.backend} = {r.detail}' for r in runs)}",
-        f"- Commit: {_git_commit()}; product sources (ledger/, projections/, api/, "
-        f"migrations/) sha256 {fingerprints[0]}"
-        + ("" if fingerprints[0] == fingerprints[1] else
-           f" at the start and **{fingerprints[1]} at the end: the sources changed during the "
-           f"run, so its figures mix two versions**"),
-        f"- Command: `{command}`",
-        "",
-        "### Method",
-        "",
+    return (
         f"Each backend gets a fresh database (SQLite: a temp file; PostgreSQL: `CREATE "
         f"DATABASE bench_<random>`, dropped `WITH (FORCE)` afterwards), migrated. The county "
         f"(`ledger/demo`) has {args.households:,} households over 6 townships × 12 "
@@ -540,7 +472,8 @@ def section(runs: list[BackendRun], args: argparse.Namespace, command: str,
         f"of 500 log entries), and a full `ProjectionRunner.rebuild()` follows (it must give "
         f"the same row counts). On PostgreSQL a `VACUUM (ANALYZE)` follows (what autovacuum "
         f"would soon do; SQLite gets no `ANALYZE`, as the product runs none). Then `ledger "
-        f"serve` (one uvicorn process, embedded projection runner) on a free 127.0.0.1 port, "
+        f"serve` (one uvicorn process, embedded projection runner, "
+        f"`LEDGER_RATE_LIMIT_PER_S=0`) on a free 127.0.0.1 port, "
         f"an evaluator token for division 530925 from "
         f"`ledger token create`, and for each query {WARMUP_REQUESTS} warm-up requests and "
         f"{args.requests} measured ones, sequential, on one `httpx.Client` (keep-alive); "
@@ -551,7 +484,22 @@ def section(runs: list[BackendRun], args: argparse.Namespace, command: str,
         f"tables ({SQL_REPEATS} times, no HTTP, no auth, no read-your-writes wait): the "
         f"database and page-shaping share of the latency. The look-back query judges windows "
         f"at today's date (the endpoint's default). Client and server share the machine's "
-        f"CPUs. One run, no repeats: read large ratios, not small differences.",
+        f"CPUs. One run, no repeats: read large ratios, not small differences.")
+
+
+def section(runs: list[BackendRun], args: argparse.Namespace, command: str,
+            findings: str, fingerprints: tuple[str, str]) -> str:
+    missing = [(r, q) for r in runs for q in r.queries if not q.meets_target]
+    return "\n".join([
+        HEADING,
+        "",
+        f"Target: **GET /v1/completeness at 100k households: p95 ≤ {TARGET_MS:.0f} ms**.",
+        "",
+        *header([(r.backend, r.detail) for r in runs], command, fingerprints),
+        "",
+        "### Method",
+        "",
+        method(args, runs),
         "",
         "### Generation and projections",
         "",
@@ -570,17 +518,6 @@ def section(runs: list[BackendRun], args: argparse.Namespace, command: str,
            f"are in `{RESULTS.relative_to(ROOT)}/`).", "",
            *[line for r, q in missing for line in _plans_text(r, q)]] if missing else []),
     ])
-
-
-def write_section(path: Path, text: str) -> None:
-    """Replace this section (up to the next ``## `` heading) or append it; keep the rest."""
-    current = path.read_text() if path.exists() else f"{TITLE}\n"
-    pattern = re.compile(rf"^{re.escape(HEADING)}\n.*?(?=^## |\Z)", re.M | re.S)
-    if pattern.search(current):
-        updated = pattern.sub(lambda _: text.rstrip("\n") + "\n\n", current, count=1)
-    else:
-        updated = current.rstrip("\n") + "\n\n" + text
-    path.write_text(updated.rstrip("\n") + "\n")
 
 
 def save_details(runs: list[BackendRun], args: argparse.Namespace) -> Path:
@@ -611,7 +548,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--households", type=int, default=100_000,
                         help="households in the synthetic county (default 100000)")
-    parser.add_argument("--backends", default="sqlite,postgres",
+    parser.add_argument("--backends", type=backends_option, default="sqlite,postgres",
                         help="comma-separated: sqlite, postgres (default both)")
     parser.add_argument("--requests", type=int, default=300,
                         help="measured requests per query (default 300)")
@@ -622,9 +559,6 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--no-write", action="store_true",
                         help=f"print only; do not update {DOC.relative_to(ROOT)}")
     args = parser.parse_args(argv)
-    args.backends = [b.strip() for b in args.backends.split(",") if b.strip()]
-    if set(args.backends) - set(DATABASES) or not args.backends:
-        parser.error(f"--backends: choose from {', '.join(DATABASES)}")
     if args.households < 1 or args.requests < 1:
         parser.error("--households and --requests must be positive")
     return args
@@ -633,24 +567,21 @@ def parse(argv: list[str]) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = parse(argv)
-    command = " ".join([".venv/bin/python -m bench.completeness_queries", *argv])
+    command = " ".join(["PYTHONPATH=. .venv/bin/python -m bench.completeness_queries", *argv])
     started = time.perf_counter()
     before = product_fingerprint()
     runs = [run_backend(backend, args) for backend in args.backends]
-    fingerprints = (before, product_fingerprint())
-    if fingerprints[0] != fingerprints[1]:
-        _log(f"WARNING: the product sources changed during the run ({fingerprints[0]} → "
-             f"{fingerprints[1]}); the figures mix two versions")
+    fingerprints = fingerprints_since(before)
     print(load_table(runs))
     print()
     print(latency_table(runs))
     stem = save_details(runs, args)
-    _log(f"plans and raw figures in {stem.relative_to(ROOT)}.*; "
-         f"total {time.perf_counter() - started:,.0f} s")
+    log(f"plans and raw figures in {stem.relative_to(ROOT)}.*; "
+        f"total {time.perf_counter() - started:,.0f} s")
     if not args.no_write:
         findings = args.findings.read_text() if args.findings else ""
-        write_section(DOC, section(runs, args, command, findings, fingerprints))
-        _log(f"written to {DOC.relative_to(ROOT)}")
+        write_section(HEADING, section(runs, args, command, findings, fingerprints))
+        log(f"written to {DOC.relative_to(ROOT)}")
     return 0
 
 

@@ -33,14 +33,9 @@ from typing import Any
 
 import psycopg
 
-from bench.completeness_queries import (
-    RESULTS,
-    ROOT,
-    BackendRun,
-    _log,
-    generate,
-)
-from bench.http_appends import DATABASES
+from bench.common import DATABASES, RESULTS, ROOT
+from bench.common import log as _log
+from bench.completeness_queries import BackendRun, generate
 from ledger import config
 from ledger.application import HouseholdLedger
 from ledger.persistence.database import Database

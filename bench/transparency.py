@@ -1,9 +1,9 @@
 """The transparency log (issue 4), side by side on SQLite and PostgreSQL, in one run:
 
 1. **Checkpoint delay under load.** A fresh database, ``ledger migrate`` and one ``ledger
-   token create`` per client thread (the rate limit is per token) through the real CLI,
-   ``ledger serve`` (default checkpoint interval, its own signing key and materials
-   directory in a temp dir) on a free loopback port; 8 client threads append single events
+   token create`` per client thread through the real CLI, ``ledger serve`` (default
+   checkpoint interval, no rate limit, its own signing key and materials directory in a
+   temp dir) on a free loopback port; 8 client threads append single events
    over HTTP (a new household's registration every ``REGISTER_EVERY``-th request, otherwise
    a follow-up to one of the thread's households) for ``--seconds``. For every 201 the
    wall-clock time it returned and the event id of the receipt are kept; afterwards each
@@ -62,7 +62,7 @@ import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import Any, cast
@@ -71,20 +71,32 @@ import httpx
 import psycopg
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from bench.completeness_queries import _machine, _postgres_version, product_fingerprint
-from bench.http_appends import (
+from bench.common import (
     CLI_TIMEOUT_S,
     DATABASES,
+    DOC,
     LEDGER,
     REQUEST_TIMEOUT_S,
-    _cli,
-    _client,
-    _free_port,
-    _git_commit,
-    _server,
-    _server_notes,
-    _wait_ready,
+    RESULTS,
+    ROOT,
+    Step,
+    backends_option,
+    cli,
+    client,
+    create_token,
+    errors_text,
+    fingerprints_since,
+    header,
+    percentile,
+    product_fingerprint,
+    progress,
+    repeat_for,
+    serve,
+    server_notes,
+    service_env,
+    write_section,
 )
+from bench.common import log as _log
 from ledger import config
 from ledger.application import HouseholdLedger
 from ledger.domain import merkle
@@ -99,11 +111,7 @@ from ledger.transparency.log import TransparencyLog
 from ledger.transparency.signing import load_or_create_key
 from tests import factories as f
 
-ROOT = Path(__file__).resolve().parent.parent
-DOC = ROOT / "docs" / "performance.md"
-RESULTS = ROOT / "bench" / "results"
 HEADING = "## Issue 4: transparency log"
-TITLE = "# Performance"
 DELAY_TARGET_S = 2.0
 CLIENTS = 8
 REGISTER_EVERY = 5  # one request in five registers a new household
@@ -113,21 +121,7 @@ MATERIALS = 10
 MATERIAL_BYTES = 256 * 1024
 BATCH_INCLUSIONS = 200
 COVER_TIMEOUT_S = 60.0
-PROGRESS_EVERY_S = 30.0
 SEED = 4
-
-
-def _log(message: str) -> None:
-    print(f"[{datetime.now():%H:%M:%S}] {message}", file=sys.stderr, flush=True)
-
-
-def percentile(samples: list[float], p: float) -> float:
-    """Nearest rank."""
-    if not samples:
-        return float("nan")
-    ordered = sorted(samples)
-    rank = max(1, -(-len(ordered) * p // 100))
-    return ordered[int(rank) - 1]
 
 
 # Results ---------------------------------------------------------------------------------
@@ -233,13 +227,8 @@ def _archive_event(n: int, materials: list[dict[str, Any]]) -> dict[str, Any]:
 
 # Infrastructure --------------------------------------------------------------------------
 
-def _post(client: httpx.Client, household_id: str, body: bytes) -> httpx.Response:
-    """One append, retried after ``Retry-After`` if the token's rate limit refuses it."""
-    while True:
-        response = client.post(f"/v1/households/{household_id}/events", content=body)
-        if response.status_code != 429:
-            break
-        time.sleep(float(response.headers.get("Retry-After", "1")))
+def _post(session: httpx.Client, household_id: str, body: bytes) -> httpx.Response:
+    response = session.post(f"/v1/households/{household_id}/events", content=body)
     if response.status_code != 201:
         raise RuntimeError(f"appending to {household_id}: {response.status_code} "
                            f"{response.text[:300]}")
@@ -275,75 +264,54 @@ def _timestamp(text: str) -> float:
 def load(base_url: str, tokens: list[str], run: DelayRun, seconds: float) -> int:
     """``CLIENTS`` threads, each with its own token, append single events until the
     deadline; returns how many appends were acknowledged in all (the tree must reach
-    that size)."""
+    that size), those returning after the deadline included."""
     lock = threading.Lock()
-    go = threading.Event()
-    window: dict[str, float] = {}
-    acknowledged = [0]
 
-    def worker(k: int) -> None:
+    @contextlib.contextmanager
+    def appender(k: int) -> Iterator[Step]:
         appends: list[tuple[float, str]] = []
-        latencies: list[float] = []
-        errors: Counter[str] = Counter()
         households: list[str] = []
         n = 0
-        with _client(base_url, tokens[k % len(tokens)]) as client:
-            go.wait(timeout=60)
-            end = window["end"]
-            while True:
-                before = time.perf_counter()
-                if before >= end:
-                    break
-                if n % REGISTER_EVERY == 0:
+        with client(base_url, tokens[k % len(tokens)]) as session:
+            def append() -> str | None:
+                nonlocal n
+                registering = n % REGISTER_EVERY == 0
+                if registering:
                     household_id, body = f"load-{k}-{n:06d}", _body(f.registered())
                 else:
                     household_id = households[n % len(households)]
                     body = _body(_follow_up(n))
                 try:
-                    response = client.post(f"/v1/households/{household_id}/events",
-                                           content=body)
+                    response = session.post(f"/v1/households/{household_id}/events",
+                                            content=body)
                     returned = time.time()
-                    outcome = str(response.status_code)
                 except httpx.HTTPError as error:
-                    outcome = type(error).__name__
-                after = time.perf_counter()
-                if outcome == "201":
-                    appends.append((returned, response.json()["events"][0]["id"]))
-                    latencies.append(after - before)
-                    if n % REGISTER_EVERY == 0:
-                        households.append(household_id)
+                    outcome: str | None = type(error).__name__
                 else:
-                    errors[outcome] += 1
-                    if n % REGISTER_EVERY == 0 and not households:
-                        continue  # no household to follow up yet: register again
-                n += 1
+                    outcome = None if response.status_code == 201 else str(response.status_code)
+                if outcome is None:
+                    appends.append((returned, response.json()["events"][0]["id"]))
+                    if registering:
+                        households.append(household_id)
+                if outcome is None or households:  # else register again: none to follow up
+                    n += 1
+                return outcome
+            yield append
         with lock:
             run.appends.extend(appends)
-            run.latencies_s.extend(latencies)
-            run.errors.update(errors)
-            acknowledged[0] += len(appends)
 
-    threads = [threading.Thread(target=worker, args=(k,), daemon=True) for k in range(CLIENTS)]
-    for t in threads:
-        t.start()
-    started = time.perf_counter()
-    window["end"] = started + seconds
-    go.set()
-    for t in threads:
-        t.join(timeout=seconds + REQUEST_TIMEOUT_S + 60)
-        if t.is_alive():
-            run.errors["client thread did not stop"] += 1
-    run.seconds = seconds
-    return acknowledged[0]
+    timed = repeat_for(CLIENTS, seconds, 0.0, appender)
+    run.latencies_s, run.errors, run.seconds = timed.latencies_s, timed.errors, seconds
+    return len(run.appends)
 
 
-def wait_covered(client: httpx.Client, size: int) -> int:
+def wait_covered(session: httpx.Client, size: int) -> int:
     """Waits (without asking for a fresh one) until a signed checkpoint covers ``size``
     leaves; returns the latest tree size seen."""
     deadline = time.monotonic() + COVER_TIMEOUT_S
     tree_size = 0
     while time.monotonic() < deadline:
-        response = client.get("/v1/checkpoints/latest")
+        response = session.get("/v1/checkpoints/latest")
         if response.status_code == 200:
             tree_size = int(response.json()["tree_size"])
             if tree_size >= size:
@@ -376,12 +344,12 @@ def delays(url: str, run: DelayRun, window: tuple[float, float]) -> None:
 
 # 2. The archive of a household of 200 events -------------------------------------------
 
-def _upload_materials(client: httpx.Client, rng: random.Random) -> list[dict[str, Any]]:
+def _upload_materials(session: httpx.Client, rng: random.Random) -> list[dict[str, Any]]:
     """Uploads ``MATERIALS`` files of random bytes (multipart: the JSON client's
     Content-Type would win over the form's, so a client without it)."""
     cited = []
-    with httpx.Client(base_url=client.base_url, timeout=REQUEST_TIMEOUT_S,
-                      headers={"Authorization": client.headers["Authorization"]}) as uploader:
+    with httpx.Client(base_url=session.base_url, timeout=REQUEST_TIMEOUT_S,
+                      headers={"Authorization": session.headers["Authorization"]}) as uploader:
         for k in range(MATERIALS):
             name = f"公示照片-{k:02d}.jpg"
             response = uploader.post("/v1/materials", files={
@@ -394,18 +362,18 @@ def _upload_materials(client: httpx.Client, rng: random.Random) -> list[dict[str
     return cited
 
 
-def build_archive_household(client: httpx.Client, household_id: str,
+def build_archive_household(session: httpx.Client, household_id: str,
                             run: ArchiveRun, rng: random.Random) -> None:
-    materials = _upload_materials(client, rng)
+    materials = _upload_materials(session, rng)
     others = [f"{household_id}-other-{k:02d}" for k in range(ARCHIVE_OTHERS)]
-    _post(client, household_id, _body(f.registered()))
+    _post(session, household_id, _body(f.registered()))
     for other in others:
-        _post(client, other, _body(f.registered()))
+        _post(session, other, _body(f.registered()))
     for n in range(1, ARCHIVE_EVENTS):
         event = _archive_event(n, materials)
         run.materials_cited += len(event.get("materials", []))
-        _post(client, household_id, _body(event))
-        _post(client, others[n % len(others)], _body(_follow_up(n)))
+        _post(session, household_id, _body(event))
+        _post(session, others[n % len(others)], _body(_follow_up(n)))
     run.household_events = ARCHIVE_EVENTS
     run.material_files = MATERIALS
 
@@ -418,16 +386,16 @@ def _verify(path: Path, public_key: Path) -> str:
     return f"**exit {done.returncode}**: {(done.stderr or done.stdout).strip()[:300]}"
 
 
-def measure_archive(client: httpx.Client, env: dict[str, str], household_id: str,
+def measure_archive(session: httpx.Client, env: dict[str, str], household_id: str,
                     run: ArchiveRun, requests: int, work: Path) -> None:
     public_key = work / "public-key.json"
-    public_key.write_text(client.get("/v1/checkpoints/public-key").text)
-    client.get(f"/v1/households/{household_id}/archive")  # warm-up
+    public_key.write_text(session.get("/v1/checkpoints/public-key").text)
+    session.get(f"/v1/households/{household_id}/archive")  # warm-up
     first: bytes | None = None
     for _ in range(requests):
         before = time.perf_counter()
         try:
-            response = client.get(f"/v1/households/{household_id}/archive")
+            response = session.get(f"/v1/households/{household_id}/archive")
             outcome = str(response.status_code)
         except httpx.HTTPError as error:
             outcome = type(error).__name__
@@ -445,7 +413,7 @@ def measure_archive(client: httpx.Client, env: dict[str, str], household_id: str
     run.http_verify = _verify(served, public_key)
     exported = work / "exported.zip"
     before = time.perf_counter()
-    _cli(env, "archive", "export", household_id, "-o", str(exported))
+    cli(env, "archive", "export", household_id, "-o", str(exported))
     run.cli_s = time.perf_counter() - before
     run.cli_verify = _verify(exported, public_key)
     with zipfile_manifest(served) as manifest:
@@ -510,63 +478,46 @@ uvicorn.run(create_app(Settings()), host="127.0.0.1", port=int(sys.argv[1]),
 """
 
 
-@contextlib.contextmanager
-def _what_if_server(env: dict[str, str], log_path: Path) -> Iterator[str]:
-    """``ledger serve`` as the CLI starts it, but with ``TransparencyLog.catch_up``
-    replaced in that process (``WHAT_IF_SERVE``); the product's code is untouched."""
-    port = _free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen([sys.executable, "-c", WHAT_IF_SERVE, str(port)],
-                                   env={**env, "PYTHONPATH": str(ROOT)}, cwd=ROOT,
-                                   stdout=log, stderr=subprocess.STDOUT)
-        try:
-            _wait_ready(process, base_url)
-            yield base_url
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=15)
-
-
 def _tokens(env: dict[str, str]) -> list[str]:
-    """A recorder token per client thread: the per-token rate limit (``LEDGER_RATE_LIMIT_*``,
-    default 50/s) then applies per device, as in the field, not to the whole load."""
-    return [_cli(env, "token", "create", "--role", "recorder", "--division", "53",
-                 "--name", f"bench-{k}").strip().splitlines()[-1] for k in range(CLIENTS)]
+    """A recorder token per client thread, as each device in the field has its own."""
+    return [create_token(env, "recorder", name=f"bench-{k}") for k in range(CLIENTS)]
 
 
-def _environment(url: str, work: Path) -> dict[str, str]:
-    env = {**os.environ, "LEDGER_DATABASE_URL": url,
-           "LEDGER_SIGNING_KEY": str(work / "signing-key.pem"),
-           "LEDGER_MATERIALS_DIR": str(work / "materials")}
-    env.pop("LEDGER_CHECKPOINT_INTERVAL_S", None)  # the default, 1 s
-    return env
+def measure_delay(url: str, base_url: str, tokens: list[str], run: BackendRun,
+                  delay: DelayRun, seconds: float, label: str) -> int:
+    """The load, then the wait until a checkpoint covers it, then each append's delay;
+    returns the tree size of the latest checkpoint."""
+    run.note_load(f"before the {label}")
+    started = time.time()
+    total = load(base_url, tokens, delay, seconds)
+    ended = time.time()
+    run.note_load(f"end of the {label}")
+    with client(base_url, tokens[0]) as session:
+        covered = wait_covered(session, total)
+    _log(f"[{run.backend}] {total} appends acknowledged; latest checkpoint covers "
+        f"{covered} leaves")
+    delays(url, delay, (started, ended))
+    return covered
 
 
-def what_if_phase(backend: str, args: argparse.Namespace, run: BackendRun) -> None:
-    """The delay measurement again, on a fresh database, with ``WHAT_IF_SERVE``."""
-    with DATABASES[backend]() as (url, _), tempfile.TemporaryDirectory() as tmp:
+def delay_phase(backend: str, seconds: float, run: BackendRun, *, what_if: bool) -> None:
+    """The checkpoint delay under load on a fresh database and server: ``ledger serve``,
+    or with ``what_if`` the same app with ``WHAT_IF_SERVE``'s ``catch_up``."""
+    with DATABASES[backend]() as (url, detail), tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        env = _environment(url, work)
-        _cli(env, "migrate")
+        env = service_env(url, work)
+        cli(env, "migrate")
         tokens = _tokens(env)
         log_path = work / "server.log"
-        with _what_if_server(env, log_path) as base_url, \
-                _client(base_url, tokens[0]) as client:
-            _log(f"[{backend}] what-if (bounded catch_up): {CLIENTS} clients appending for "
-                 f"{args.seconds:g} s …")
-            run.note_load("before the what-if load")
-            started = time.time()
-            total = load(base_url, tokens, run.what_if, args.seconds)
-            ended = time.time()
-            run.note_load("end of the what-if load")
-            wait_covered(client, total)
-        delays(url, run.what_if, (started, ended))
-        run.server_notes += [f"what-if server: {n}" for n in _server_notes(log_path)]
+        command = [sys.executable, "-c", WHAT_IF_SERVE] if what_if else None
+        label = "what-if load" if what_if else "load"
+        with serve(env, log_path, command) as base_url:
+            _log(f"[{backend}] {label}: {CLIENTS} clients appending for {seconds:g} s …")
+            measure_delay(url, base_url, tokens, run, run.what_if if what_if else run.delay,
+                          seconds, label)
+        run.detail = run.detail or detail
+        run.server_notes += [f"{'what-if server: ' if what_if else ''}{n}"
+                             for n in server_notes(log_path)]
 
 
 def run_server_phases(backend: str, args: argparse.Namespace, run: BackendRun) -> None:
@@ -574,30 +525,22 @@ def run_server_phases(backend: str, args: argparse.Namespace, run: BackendRun) -
     with DATABASES[backend]() as (url, detail), tempfile.TemporaryDirectory() as tmp:
         run.detail = detail
         work = Path(tmp)
-        env = _environment(url, work)
-        _cli(env, "migrate")
+        env = service_env(url, work)
+        cli(env, "migrate")
         tokens = _tokens(env)
         log_path = work / "server.log"
         household_id = "archive-0001"
-        with _server(env, log_path) as base_url, _client(base_url, tokens[0]) as client:
+        with serve(env, log_path) as base_url, client(base_url, tokens[0]) as session:
             _log(f"[{backend}] {CLIENTS} clients appending for {args.seconds:g} s …")
-            run.note_load("before the load")
-            started = time.time()
-            total = load(base_url, tokens, run.delay, args.seconds)
-            ended = time.time()
-            run.note_load("end of the load")
-            covered = wait_covered(client, total)
-            _log(f"[{backend}] {total} appends acknowledged; latest checkpoint covers "
-                 f"{covered} leaves")
+            measure_delay(url, base_url, tokens, run, run.delay, args.seconds, "load")
             _log(f"[{backend}] building a household of {ARCHIVE_EVENTS} events …")
-            build_archive_household(client, household_id, run.archive, rng)
+            build_archive_household(session, household_id, run.archive, rng)
             _log(f"[{backend}] archive: {args.archive_requests} GETs, CLI export, verify …")
-            measure_archive(client, env, household_id, run.archive, args.archive_requests,
+            measure_archive(session, env, household_id, run.archive, args.archive_requests,
                             work)
-        delays(url, run.delay, (started, ended))
         if args.profile:
             run.profile = profile_archive(url, env, household_id)
-        run.server_notes += _server_notes(log_path)
+        run.server_notes += server_notes(log_path)
 
 
 # 3. Proofs at a million leaves ---------------------------------------------------------
@@ -608,7 +551,8 @@ def fill(tables: LogTables, run: ProofRun, leaves: int, batch: int, backend: str
     (32 bytes each, in order) and the root the frontier computed."""
     frontier = merkle.Frontier()
     hashes = bytearray()
-    started = last = time.perf_counter()
+    started = time.perf_counter()
+    filled = progress(f"[{backend}] fill", leaves, "leaves")
     for start in range(0, leaves, batch):
         batch_leaves, nodes = [], []
         for index in range(start, min(start + batch, leaves)):
@@ -621,11 +565,7 @@ def fill(tables: LogTables, run: ProofRun, leaves: int, batch: int, backend: str
         tables.extend(batch_leaves, nodes)
         run.extend_s += time.perf_counter() - before
         run.nodes += len(nodes)
-        if time.perf_counter() - last >= PROGRESS_EVERY_S:
-            last = time.perf_counter()
-            done = start + len(batch_leaves)
-            _log(f"[{backend}] filled {done:,}/{leaves:,} leaves, "
-                 f"{done / (last - started):,.0f} leaves/s")
+        filled(len(batch_leaves))
     run.fill_s = time.perf_counter() - started
     run.leaves = leaves
     return hashes, frontier.root()
@@ -763,7 +703,7 @@ def run_backend(backend: str, args: argparse.Namespace) -> BackendRun:
     run = BackendRun(backend, "")
     run_server_phases(backend, args, run)
     if args.what_if:
-        what_if_phase(backend, args, run)
+        delay_phase(backend, args.seconds, run, what_if=True)
     proofs(backend, args, run)
     return run
 
@@ -778,10 +718,6 @@ def _s(samples: list[float], p: float) -> str:
     return f"{percentile(samples, p):,.2f}" if samples else "–"
 
 
-def _errors(errors: Counter[str]) -> str:
-    return ", ".join(f"{k}×{v}" for k, v in sorted(errors.items())) or "0"
-
-
 def delay_table(runs: list[BackendRun]) -> str:
     rows = ["| backend | clients | s | appends ok | errors | appends/s | append p50 ms "
             "| checkpoints signed | gap between checkpoints p50 / max s "
@@ -794,7 +730,7 @@ def delay_table(runs: list[BackendRun]) -> str:
         ok = bool(d.delays_s) and not d.uncovered and percentile(d.delays_s, 95) <= DELAY_TARGET_S
         rows.append(
             f"| {backend} | {CLIENTS} | {d.seconds:g} | {len(d.appends):,} | "
-            f"{_errors(d.errors)} | {d.rate:,.0f} | {_ms(d.latencies_s, 50)} | "
+            f"{errors_text(d.errors)} | {d.rate:,.0f} | {_ms(d.latencies_s, 50)} | "
             f"{d.checkpoints_in_window} | {_s(d.checkpoint_gaps_s, 50)} / "
             f"{_s(d.checkpoint_gaps_s, 100)} | {_s(d.delays_s, 50)} | {_s(d.delays_s, 95)} | "
             f"{_s(d.delays_s, 100)} | {min(d.delays_s, default=float('nan')):,.2f} | "
@@ -852,10 +788,33 @@ def archive_table(runs: list[BackendRun]) -> str:
         rows.append(f"| {r.backend} | {a.household_events} | {a.tree_size:,} | "
                     f"{a.materials_cited} ({a.material_files}) | "
                     f"{a.archive_bytes / 2**20:,.2f} MiB | {len(a.latencies_s)} | "
-                    f"{_errors(a.errors)} | {_ms(a.latencies_s, 50)} | {_ms(a.latencies_s, 95)} | "
+                    f"{errors_text(a.errors)} | {_ms(a.latencies_s, 50)} | "
+                    f"{_ms(a.latencies_s, 95)} | "
                     f"{_ms(a.latencies_s, 100)} | {a.cli_s:,.2f} | "
                     f"{a.http_verify} / {a.cli_verify} |")
     return "\n".join(rows)
+
+
+def delay_method(seconds: float) -> str:
+    """How the checkpoint delay is measured, for a report."""
+    return (
+        f"{CLIENTS} client threads (`httpx.Client` each, keep-alive, each with its own "
+        f"recorder token as devices in the field; the server runs with "
+        f"`LEDGER_RATE_LIMIT_PER_S=0`, so no token is limited) append one event per request "
+        f"for {seconds:g} s: every {REGISTER_EVERY}th "
+        f"request registers a new household of the thread's own, the others add a "
+        f"`MemberUpdated` or `LocationRecorded` to one of its households. For every 201 "
+        f"the client keeps the wall-clock time it returned (`time.time()`) and the event id "
+        f"of the receipt. When the load stops it waits (plain `GET /v1/checkpoints/latest`, "
+        f"never `fresh`) until a checkpoint covers every acknowledged append, then reads "
+        f"`merkle_leaves` and `checkpoints` (through `LogTables`): delay = timestamp of the "
+        f"first checkpoint with `tree_size` > the event's leaf index − the time its 201 "
+        f"returned. Server and client read the same clock. A negative delay means the "
+        f"checkpoint was signed after the commit but before the response reached the "
+        f"client. 'Gap between checkpoints' is between successive checkpoints signed during "
+        f"the load: the background signer starts a `checkpoint(fresh=True)` once per "
+        f"interval, counted from the last start, so a gap above the interval is one that "
+        f"took longer than the interval.")
 
 
 def section(runs: list[BackendRun], args: argparse.Namespace, command: str, findings: str,
@@ -867,15 +826,7 @@ def section(runs: list[BackendRun], args: argparse.Namespace, command: str, find
         f"Target: **a signed checkpoint covers an acknowledged append within "
         f"{DELAY_TARGET_S:g} s** (p95, under load).",
         "",
-        f"- Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
-        f"- Machine: {_machine()}; PostgreSQL {_postgres_version()} on 127.0.0.1",
-        f"- Databases: {'; '.join(f'{r.backend} = {r.detail}' for r in runs)}",
-        f"- Commit: {_git_commit()}; product sources (ledger/, projections/, api/, "
-        f"migrations/) sha256 {fingerprints[0]}"
-        + ("" if fingerprints[0] == fingerprints[1] else
-           f" at the start and **{fingerprints[1]} at the end: the sources changed during the "
-           f"run, so its figures mix two versions**"),
-        f"- Command: `{command}`",
+        *header([(r.backend, r.detail) for r in runs], command, fingerprints),
         "- Load average (1 min, `os.getloadavg`) during the run: "
         + "; ".join(f"{r.backend}: " + ", ".join(f"{when} {value:.1f}"
                                                   for when, value in r.load_average)
@@ -892,23 +843,7 @@ def section(runs: list[BackendRun], args: argparse.Namespace, command: str, find
         "`LEDGER_MATERIALS_DIR` in a temp dir, on a free 127.0.0.1 port. Client and server "
         "share the machine's CPUs.",
         "",
-        f"- **Checkpoint delay.** {CLIENTS} client threads (`httpx.Client` each, keep-alive, "
-        f"each with its own recorder token, so the per-token rate limit — default 50/s — "
-        f"applies per device as in the field) append one event per request for "
-        f"{args.seconds:g} s: every {REGISTER_EVERY}th "
-        f"request registers a new household of the thread's own, the others add a "
-        f"`MemberUpdated` or `LocationRecorded` to one of its households. For every 201 "
-        f"the client keeps the wall-clock time it returned (`time.time()`) and the event id "
-        f"of the receipt. When the load stops it waits (plain `GET /v1/checkpoints/latest`, "
-        f"never `fresh`) until a checkpoint covers every acknowledged append, then reads "
-        f"`merkle_leaves` and `checkpoints` (through `LogTables`): delay = timestamp of the "
-        f"first checkpoint with `tree_size` > the event's leaf index − the time its 201 "
-        f"returned. Server and client read the same clock. A negative delay means the "
-        f"checkpoint was signed after the commit but before the response reached the "
-        f"client. 'Gap between checkpoints' is between successive checkpoints signed during "
-        f"the load: the background signer starts a `checkpoint(fresh=True)` once per "
-        f"interval, counted from the last start, so a gap above the interval is one that "
-        f"took longer than the interval."
+        f"- **Checkpoint delay.** {delay_method(args.seconds)}"
         + (" The 'what-if' rows repeat this on another fresh database with a server "
            "process (`bench/transparency.py: WHAT_IF_SERVE`, the app as `ledger serve` "
            "builds it) in which `TransparencyLog.catch_up` stops after the first batch "
@@ -981,17 +916,6 @@ def existing_findings(path: Path) -> str:
     return found.group(1).strip() if found else ""
 
 
-def write_section(path: Path, text: str) -> None:
-    """Replace this section (up to the next ``## `` heading) or append it; keep the rest."""
-    current = path.read_text() if path.exists() else f"{TITLE}\n"
-    pattern = re.compile(rf"^{re.escape(HEADING)}\n.*?(?=^## |\Z)", re.M | re.S)
-    if pattern.search(current):
-        updated = pattern.sub(lambda _: text.rstrip("\n") + "\n\n", current, count=1)
-    else:
-        updated = current.rstrip("\n") + "\n\n" + text
-    path.write_text(updated.rstrip("\n") + "\n")
-
-
 def save_details(runs: list[BackendRun], args: argparse.Namespace) -> Path:
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / "transparency.json"
@@ -1018,7 +942,7 @@ def save_details(runs: list[BackendRun], args: argparse.Namespace) -> Path:
 def parse(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.transparency", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--backends", default="sqlite,postgres",
+    parser.add_argument("--backends", type=backends_option, default="sqlite,postgres",
                         help="comma-separated: sqlite, postgres (default both)")
     parser.add_argument("--seconds", type=float, default=30.0,
                         help="duration of the appends under load (default 30)")
@@ -1043,9 +967,6 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--no-write", action="store_true",
                         help=f"print only; do not update {DOC.relative_to(ROOT)}")
     args = parser.parse_args(argv)
-    args.backends = [b.strip() for b in args.backends.split(",") if b.strip()]
-    if set(args.backends) - set(DATABASES) or not args.backends:
-        parser.error(f"--backends: choose from {', '.join(DATABASES)}")
     if args.seconds <= 0 or args.leaves < 2 or args.batch < 1:
         parser.error("--seconds must be positive, --leaves at least 2, --batch positive")
     if min(args.proofs, args.consistency, args.archive_requests) < 1:
@@ -1060,10 +981,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     before = product_fingerprint()
     runs = [run_backend(backend, args) for backend in args.backends]
-    fingerprints = (before, product_fingerprint())
-    if fingerprints[0] != fingerprints[1]:
-        _log(f"WARNING: the product sources changed during the run ({fingerprints[0]} → "
-             f"{fingerprints[1]}); the figures mix two versions")
+    fingerprints = fingerprints_since(before)
     for text in (delay_table(runs), archive_table(runs), fill_table(runs), proof_table(runs)):
         print(text, end="\n\n")
     for r in runs:
@@ -1073,7 +991,7 @@ def main(argv: list[str] | None = None) -> int:
     _log(f"raw figures in {path.relative_to(ROOT)}; total {time.perf_counter() - started:,.0f} s")
     if not args.no_write:
         findings = args.findings.read_text() if args.findings else existing_findings(DOC)
-        write_section(DOC, section(runs, args, command, findings, fingerprints))
+        write_section(HEADING, section(runs, args, command, findings, fingerprints))
         _log(f"written to {DOC.relative_to(ROOT)}")
     return 0
 
