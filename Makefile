@@ -10,7 +10,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-.PHONY: install serve test lint
+.PHONY: install serve test lint bench
 install: $(STAMP)
 
 serve: $(STAMP)  ## install, then run the service on the embedded SQLite file ./ledger.db
@@ -24,3 +24,7 @@ lint: $(STAMP)
 test: $(STAMP) lint  ## install, start PostgreSQL if it is down, lint, run every test
 	scripts/ensure-postgres
 	$(BIN)/pytest -n auto  # each test has its own database, files and port
+
+bench: $(STAMP)  ## install, start PostgreSQL if it is down, run every benchmark (long: BENCH_ARGS=--quick for a smoke test)
+	scripts/ensure-postgres
+	PYTHONPATH=. $(BIN)/python -m bench $(BENCH_ARGS)
