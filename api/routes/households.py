@@ -1,6 +1,5 @@
 """Household streams: append events, read the history and the state."""
 
-import hashlib
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query
@@ -11,16 +10,15 @@ from api.paging import MAX_POSITION, CursorParam, Limit, page, position
 from api.personal_data import DisclosureDep
 from api.responses import JSONBody
 from ledger.application import Idempotency
-from ledger.domain.commands import AppendBatch
+from ledger.domain.commands import HOUSEHOLD_ID_PATTERN, AppendBatch, request_digest
 from ledger.domain.fields import Rfc3339
-from ledger.domain.integrity import canonical_json
 from ledger.domain.serialization import event_document, state_document
 
 router = APIRouter(prefix="/v1/households", tags=["households"])
 
 HouseholdId = Annotated[
     str,
-    Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$",
+    Path(pattern=HOUSEHOLD_ID_PATTERN,
          description="The household's id in the upstream system (1–64 characters)"),
 ]
 
@@ -38,10 +36,7 @@ def append_events(
     appends to one household are serialised and none is lost."""
     idempotency = None
     if idempotency_key is not None:
-        request = {"household_id": household_id,
-                   "body": batch.model_dump(mode="json", by_alias=True, exclude_unset=True)}
-        digest = hashlib.sha256(canonical_json(request)).hexdigest()
-        idempotency = Idempotency(idempotency_key, digest)
+        idempotency = Idempotency(idempotency_key, request_digest(household_id, batch))
     appended = ledger.append(household_id, batch.events, caller,
                              expected_version=batch.expected_version, idempotency=idempotency)
     headers = {"Location": f"/v1/households/{household_id}"}

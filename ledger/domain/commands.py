@@ -4,6 +4,7 @@ Each ``<Type>In`` is the envelope of CONTRACT §1 with its type's ``data``; ``Ne
 is their union, discriminated on ``type`` so an error names the type it was judged as.
 """
 
+import hashlib
 from typing import Annotated, Literal
 from uuid import UUID
 
@@ -11,7 +12,10 @@ from pydantic import BaseModel, Field, StrictInt
 
 from ledger.domain import payloads as p
 from ledger.domain.fields import PAYLOAD_CONFIG, Rfc3339
+from ledger.domain.integrity import canonical_json
 
+HOUSEHOLD_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
+"""A household's id in the upstream system (1–64 characters)."""
 MAX_BATCH = 500
 """At most this many events in one append (all or none)."""
 MAX_VERSION = 2**53 - 1
@@ -221,3 +225,11 @@ class AppendBatch(BaseModel):
 
     events: list[NewEvent] = Field(min_length=1, max_length=MAX_BATCH)
     expected_version: StrictInt | None = Field(default=None, ge=0, le=MAX_VERSION)
+
+
+def request_digest(household_id: str, batch: AppendBatch) -> str:
+    """SHA-256 (hex) of an append request's canonical JSON: what an idempotency key is
+    bound to, so that a retry is told apart from another request under the same key."""
+    request = {"household_id": household_id,
+               "body": batch.model_dump(mode="json", by_alias=True, exclude_unset=True)}
+    return hashlib.sha256(canonical_json(request)).hexdigest()

@@ -1,0 +1,67 @@
+"""``ledger demo``: a synthetic county loaded into the configured database, described as the
+database holds it, loaded once however often it runs; or written as an import file."""
+
+import re
+from collections import Counter
+from pathlib import Path
+
+import orjson
+from click.testing import CliRunner, Result
+
+from api.cli import _cli_caller, main
+from ledger import demo
+from ledger.application import HouseholdLedger
+from ledger.persistence.database import Database
+from tests.conftest import _url
+
+HOUSEHOLDS = 80
+
+
+def run(database: Database, *args: str) -> Result:
+    return CliRunner().invoke(main, ["demo", *args], env={"LEDGER_DATABASE_URL": _url(database)})
+
+
+def printed_statuses(output: str) -> dict[str, int]:
+    return {status: int(count.replace(",", "")) for status, count in re.findall(
+        r"^  (not_monitored|monitored|risk_eliminated) +([\d,]+)", output, re.MULTILINE)}
+
+
+def test_demo_loads_a_county_and_prints_what_the_database_holds(database: Database) -> None:
+    loaded = run(database, "--households", str(HOUSEHOLDS))
+    assert loaded.exit_code == 0, loaded.stderr
+    held = re.search(r"the ledger holds ([\d,]+) events", loaded.stdout)
+    assert held is not None, loaded.stdout
+    ledger = HouseholdLedger(database.eventsourcing_env(pool_size=2))
+    try:
+        assert ledger.tables.count_events() == int(held[1].replace(",", ""))
+        statuses = Counter(str(ledger.household(demo.household_id(n), _cli_caller()).status)
+                           for n in range(HOUSEHOLDS))
+        printed = printed_statuses(loaded.stdout)
+        assert printed.keys() == {"not_monitored", "monitored", "risk_eliminated"}
+        assert +Counter(printed) == statuses
+        assert f"imported {HOUSEHOLDS}, already imported 0, failed 0" in loaded.stdout
+        assert "ledger token create --role auditor --division 530925" in loaded.stdout
+        assert "/v1/completeness?division=530925" in loaded.stdout
+
+        again = run(database, "--households", str(HOUSEHOLDS))
+        assert again.exit_code == 0, again.stderr
+        assert f"imported 0, already imported {HOUSEHOLDS}, failed 0" in again.stdout
+        assert ledger.tables.count_events() == int(held[1].replace(",", ""))
+    finally:
+        ledger.close()
+
+
+def test_demo_writes_the_county_as_an_import_file_when_asked(database: Database,
+                                                              tmp_path: Path) -> None:
+    path = tmp_path / "county.ndjson"
+    written = run(database, "--households", "25", "--ndjson", str(path))
+    assert written.exit_code == 0, written.stderr
+    lines = path.read_bytes().splitlines()
+    assert [orjson.loads(line) for line in lines] == [
+        {"household_id": household_id, "events": events}
+        for household_id, _, events in map(demo.household, range(25))]
+    imported = CliRunner().invoke(main, ["import", str(path)],
+                                  env={"LEDGER_DATABASE_URL": _url(database)})
+    assert imported.exit_code == 0, imported.stderr
+    loaded = run(database, "--households", "30")
+    assert "imported 5, already imported 25, failed 0" in loaded.stdout
