@@ -8,13 +8,9 @@ catch up and its checkpoints resume — without a restart of the service.
 """
 
 import os
-import shutil
-import subprocess
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -25,7 +21,8 @@ from api.settings import Settings
 from ledger.persistence.database import Database
 from tests import factories as f
 from tests.conftest import _url
-from tests.e2e.servers import free_port, recorder_token, served_in_thread
+from tests.e2e.clusters import PrivateCluster, require_postgres_bin
+from tests.e2e.servers import recorder_token, served_in_thread
 
 OUTAGE_BOUND_S = 12.0  # POSTGRES_CONNECT_TIMEOUT (5 s) for a pool connection, and margin
 RECOVERY_BOUND_S = 10.0
@@ -35,69 +32,9 @@ RECOVERY_BOUND_S = 10.0
 OUTAGE_S = float(os.environ.get("LEDGER_TEST_OUTAGE_S", "0"))
 
 
-def postgres_bin() -> Path | None:
-    candidates = [Path("/usr/lib/postgresql/15/bin")]
-    if shutil.which("pg_config"):
-        found = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True,
-                               check=False).stdout.strip()
-        candidates.insert(0, Path(found))
-    return next((c for c in candidates if (c / "initdb").exists()), None)
-
-
-class PrivateCluster:
-    """A PostgreSQL cluster in a temporary directory, on its own port and socket; run as
-    the ``postgres`` OS user when the tests run as root (initdb refuses root)."""
-
-    def __init__(self, bin_dir: Path) -> None:
-        self.bin = bin_dir
-        self.dir = Path(tempfile.mkdtemp(prefix="ledger-pg-"))
-        self.data = self.dir / "data"
-        self.port = free_port()
-        self.as_user: list[str] = []
-        if os.geteuid() == 0:
-            self.as_user = ["runuser", "-u", "postgres", "--"]
-            shutil.chown(self.dir, "postgres", "postgres")
-
-    def _run(self, *args: str) -> None:
-        subprocess.run([*self.as_user, *args], check=True, capture_output=True, timeout=60)
-
-    def init(self) -> None:
-        self._run(str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres", "-A",
-                  "trust", "--no-sync", "-E", "UTF8", "--locale", "C")
-        settings = (f"port = {self.port}\nlisten_addresses = '127.0.0.1'\n"
-                    f"unix_socket_directories = '{self.dir}'\nfsync = off\n"
-                    "max_connections = 40\nshared_buffers = 16MB\n")
-        with (self.data / "postgresql.conf").open("a") as conf:
-            conf.write(settings)
-
-    def start(self) -> None:
-        self._run(str(self.bin / "pg_ctl"), "start", "-D", str(self.data), "-w", "-t", "30",
-                  "-l", str(self.dir / "server.log"))
-
-    def stop(self, mode: str = "fast") -> None:
-        self._run(str(self.bin / "pg_ctl"), "stop", "-D", str(self.data), "-m", mode, "-w",
-                  "-t", "30")
-
-    def url(self, database: str = "postgres") -> str:
-        return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
-
-    def remove(self) -> None:
-        if (self.data / "postmaster.pid").exists():
-            subprocess.run([*self.as_user, str(self.bin / "pg_ctl"), "stop", "-D",
-                            str(self.data), "-m", "immediate"], capture_output=True,
-                           check=False, timeout=60)
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-
 @pytest.fixture
 def cluster() -> Iterator[PrivateCluster]:
-    bin_dir = postgres_bin()
-    if bin_dir is None:
-        reason = "no PostgreSQL server binaries (initdb, pg_ctl) to run a private cluster"
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(f"SKIPPING POSTGRESQL RESTART TEST — {reason}")
-    server = PrivateCluster(bin_dir)
+    server = PrivateCluster(require_postgres_bin("POSTGRESQL RESTART TEST"))
     try:
         server.init()
         server.start()
