@@ -5,7 +5,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import errors
+from api import errors, replica
 from api.limits import BodySizeLimit
 from api.observability import RequestLog, configure_logging
 from api.responses import JSONBody
@@ -24,6 +24,7 @@ from projections.runner import ProjectionRunner
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     database = Database.from_url(settings.database_url)
+    standby_database = replica.read_database(settings)  # refused here, before serving
     configure_logging()
 
     @asynccontextmanager
@@ -41,12 +42,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         transparency.start(settings.checkpoint_interval_s)
         app.state.ledger, app.state.projections = ledger, runner
         app.state.transparency = transparency
+        # Where reads go: the standby when one is configured and caught up (api/replica.py).
+        app.state.primary = replica.ReadSource("primary", ledger, runner, transparency)
+        app.state.standby = (None if standby_database is None else
+                             replica.Standby(standby_database, app.state.primary, settings))
         app.state.materials = MaterialStore(settings.materials_dir,
                                             max_bytes=settings.max_material_bytes)
         app.state.configuration, app.state.settings = configuration, settings
         try:
             yield
         finally:
+            if app.state.standby is not None:
+                app.state.standby.close()
             transparency.stop()
             runner.stop()
             ledger.close()
@@ -58,6 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         default_response_class=JSONBody,
     )
     errors.install(app)
+    replica.install(app)
     # An upload streams to disk under its own limit; every other body keeps the general one.
     upload_limit = settings.max_material_bytes + materials.MULTIPART_OVERHEAD
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes,

@@ -6,6 +6,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.ratelimit import limiter_for
+from api.replica import ReadSource, read_source
 from ledger.application import HouseholdLedger
 from ledger.domain.access import check_read
 from ledger.domain.callers import Caller
@@ -19,12 +20,25 @@ from projections.runner import ProjectionRunner, ProjectionsUnavailable
 _bearer = HTTPBearer(auto_error=False, description="A token from `ledger token create`")
 
 
-def get_ledger(request: Request) -> HouseholdLedger:
+SourceDep = Annotated[ReadSource, Depends(read_source)]
+"""Where this request reads: a GET on the standby, if one is configured and caught up."""
+
+
+def get_ledger(source: SourceDep) -> HouseholdLedger:
+    return source.ledger
+
+
+LedgerDep = Annotated[HouseholdLedger, Depends(get_ledger)]
+"""The ledger this request reads (and, unless it is a GET, writes) on."""
+
+
+def get_primary_ledger(request: Request) -> HouseholdLedger:
     ledger: HouseholdLedger = request.app.state.ledger
     return ledger
 
 
-LedgerDep = Annotated[HouseholdLedger, Depends(get_ledger)]
+PrimaryLedgerDep = Annotated[HouseholdLedger, Depends(get_primary_ledger)]
+"""The ledger on the primary database, for a write made while reading (the access log)."""
 
 
 def get_caller(
@@ -51,18 +65,19 @@ ReaderDep = Annotated[Caller, Depends(get_reader)]
 """A caller allowed to read households' data (not intake or department tokens)."""
 
 
-def get_projections(request: Request, ledger: LedgerDep) -> ProjectionRunner:
+def get_projections(request: Request, source: SourceDep) -> ProjectionRunner:
     """The read models, caught up with every append that has returned (read-your-writes)."""
-    runner: ProjectionRunner = request.app.state.projections
+    runner: ProjectionRunner = request.app.state.projections  # the one that runs
     if runner.failed:
         raise ProjectionsUnavailable(f"the projections stopped at position "
                                      f"{runner.state.failed_at}: {runner.state.error}")
+    runner.wake.set()  # the standby's copy of the views never runs: it follows this one
     try:
-        runner.wait_for(ledger.recorder.max_notification_id(), timeout=request.app.state.settings
-                        .projection_wait_s)
+        source.projections.wait_for(source.ledger.recorder.max_notification_id(),
+                                    timeout=request.app.state.settings.projection_wait_s)
     except TimeoutError:
         raise ProjectionsUnavailable("the projections are still catching up; retry") from None
-    return runner
+    return source.projections
 
 
 ProjectionsDep = Annotated[ProjectionRunner, Depends(get_projections)]
@@ -76,9 +91,8 @@ def get_configuration(request: Request) -> RulesConfiguration:
 ConfigurationDep = Annotated[RulesConfiguration, Depends(get_configuration)]
 
 
-def get_transparency(request: Request) -> TransparencyLog:
-    transparency: TransparencyLog = request.app.state.transparency
-    return transparency
+def get_transparency(source: SourceDep) -> TransparencyLog:
+    return source.transparency
 
 
 TransparencyDep = Annotated[TransparencyLog, Depends(get_transparency)]

@@ -7,7 +7,7 @@ from typing import Annotated, Any, cast
 
 from fastapi import Depends, Request
 
-from api.deps import LedgerDep, ReaderDep
+from api.deps import LedgerDep, PrimaryLedgerDep, ReaderDep
 from ledger.application import HouseholdLedger
 from ledger.domain.callers import Caller
 from ledger.domain.masking import mask_event, mask_state, sees_personal_data
@@ -23,8 +23,9 @@ def access_log(ledger: HouseholdLedger) -> AccessLog:
 class Disclosure:
     """What the caller of this request sees of people, and the record that it saw them."""
 
-    def __init__(self, ledger: HouseholdLedger, caller: Caller, endpoint: str) -> None:
-        self.ledger, self.caller, self.endpoint = ledger, caller, endpoint
+    def __init__(self, ledger: HouseholdLedger, caller: Caller, endpoint: str,
+                 log: AccessLog) -> None:
+        self.ledger, self.caller, self.endpoint, self.log = ledger, caller, endpoint, log
         self.masked = not sees_personal_data(caller)
 
     def event(self, document: dict[str, Any]) -> dict[str, Any]:
@@ -42,7 +43,7 @@ class Disclosure:
         accesses = [Access(at, self.caller.token_id, str(self.caller.role), household_id,
                            self.ledger.village_of(household_id) or "", self.endpoint)
                     for household_id in dict.fromkeys(household_ids)]
-        access_log(self.ledger).record(accesses)
+        self.log.record(accesses)
 
 
 def endpoint(request: Request) -> str:
@@ -51,8 +52,10 @@ def endpoint(request: Request) -> str:
     return f"{request.method} {getattr(route, 'path', request.url.path)}"
 
 
-def get_disclosure(request: Request, ledger: LedgerDep, caller: ReaderDep) -> Disclosure:
-    return Disclosure(ledger, caller, endpoint(request))
+def get_disclosure(request: Request, ledger: LedgerDep, caller: ReaderDep,
+                   primary: PrimaryLedgerDep) -> Disclosure:
+    # Read where the request reads (perhaps a standby); logged where writes go.
+    return Disclosure(ledger, caller, endpoint(request), access_log(primary))
 
 
 DisclosureDep = Annotated[Disclosure, Depends(get_disclosure)]

@@ -11,6 +11,10 @@ class Settings(BaseSettings):
 
     database_url: str = "sqlite:///./ledger.db"
     """``sqlite:///path`` (the embedded default) or ``postgresql://user:pw@host:port/db``."""
+    read_database_url: str | None = None
+    """A PostgreSQL hot standby of the primary (``postgresql://…``) to serve GETs from once
+    it has replayed every write acknowledged before the request; unset: the primary serves
+    every read. Refused with an SQLite ``database_url``."""
     max_body_bytes: int = 10 * 1024 * 1024
     """Requests with a larger body are refused with 413 ``PAYLOAD_TOO_LARGE``."""
     auto_migrate: bool = True

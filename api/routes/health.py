@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter, Request
 
-from api.deps import LedgerDep
+from api.deps import PrimaryLedgerDep
 from api.errors import problem_responses
 from api.responses import JSONBody, problem
 
@@ -16,8 +16,10 @@ def healthz() -> JSONBody:
 
 
 @router.get("/readyz", response_model=None, responses=problem_responses(503))
-def readyz(ledger: LedgerDep, request: Request) -> JSONBody:
-    """The database answers and the read models are not stopped: requests can be served."""
+def readyz(ledger: PrimaryLedgerDep, request: Request) -> JSONBody:
+    """The database answers and the read models are not stopped: requests can be served.
+    With a read replica, `replica` says whether reads go there (if not, the primary
+    serves them: not a reason to be unready)."""
     try:
         ledger.ping()
         head = ledger.recorder.max_notification_id() or 0
@@ -27,5 +29,8 @@ def readyz(ledger: LedgerDep, request: Request) -> JSONBody:
     if runner.failed:
         return problem(503, "NOT_READY", f"the projections stopped at position "
                        f"{runner.state.failed_at}: {runner.state.error}")
-    return JSONBody({"status": "ready", "log_position": head,
-                     "projection_position": runner.state.position})
+    ready: dict[str, object] = {"status": "ready", "log_position": head,
+                                "projection_position": runner.state.position}
+    if request.app.state.standby is not None:
+        ready["replica"] = request.app.state.standby.status()
+    return JSONBody(ready)
