@@ -19,6 +19,7 @@ import argparse
 import json
 import sys
 import time
+import traceback
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -52,8 +53,8 @@ SIZES: tuple[tuple[str, Any, Any, str], ...] = (
     ("replay_sizes", "10,200,2000", "10,200", "events per replayed household"),
     ("replay_requests", 200, 10, "measured reads of each replayed household"),
     ("page_limit", 1000, 1000, "`limit` of the history pages (the API's maximum: 1000)"),
-    ("projection_households", 250_000, 500, "households of the projections' county "
-                                            "(250,000: about 1M events)"),
+    ("projection_events", 1_000_000, 2_000, "events of the projections' county (as many "
+                                           "households as hold about that many)"),
     ("completeness_households", 100_000, 500, "households of the completeness county"),
     ("completeness_requests", 300, 20, "measured requests per completeness query"),
     ("checkpoint_seconds", 30.0, 3.0, "seconds of load while measuring checkpoint delay"),
@@ -113,7 +114,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
             setattr(args, name, quick if args.quick else full)
     args.replay_sizes = [int(s) for s in str(args.replay_sizes).split(",") if s.strip()]
     if min(args.seconds, args.rows, args.batches, args.import_households,
-           args.replay_requests, args.projection_households, args.completeness_households,
+           args.replay_requests, args.projection_events, args.completeness_households,
            args.completeness_requests, args.checkpoint_seconds, *args.replay_sizes) <= 0:
         parser.error("sizes must be positive")
     if args.http_households < 8:
@@ -135,17 +136,29 @@ def _sections_option(text: str) -> list[str]:
 
 def run(args: argparse.Namespace) -> list[dict[str, Any]]:
     """Every chosen section on every chosen backend, each timed with the load average at
-    its start and end."""
-    runs = []
+    its start and end. A section that fails is reported as failed and the run goes on
+    (an hour's other figures are worth keeping); the raw figures are saved after each."""
+    runs: list[dict[str, Any]] = []
     for backend in args.backends:
         for name in args.only:
             log(f"[{backend}] {name} …")
             started, load_start = time.perf_counter(), load_average()
-            outcome = sections.SECTIONS[name](backend, args)
+            try:
+                outcome = sections.SECTIONS[name](backend, args)
+            except Exception as error:
+                log(f"[{backend}] {name} FAILED:\n{traceback.format_exc()}")
+                outcome = sections.Outcome([Result(backend, name, "failed", None,
+                                                   note=f"{type(error).__name__}: {error}")])
             runs.append({"backend": backend, "section": name, "outcome": outcome,
                          "seconds": time.perf_counter() - started,
                          "load_start": load_start, "load_end": load_average()})
+            save_raw(args.results, args, runs)
     return runs
+
+
+def failed(runs: list[dict[str, Any]]) -> list[str]:
+    return [f"{r['backend']} {r['section']}" for r in runs
+            if any(result.measure == "failed" for result in r["outcome"].results)]
 
 
 # Report ----------------------------------------------------------------------------------
@@ -195,8 +208,9 @@ def method(args: argparse.Namespace, runs: list[dict[str, Any]]) -> list[str]:
         "replay": "**Household replay** (`bench/replay.py`): "
                   + replay.method(args.replay_sizes, args.replay_requests, args.page_limit),
         "projections": f"**Projections** (`bench/projections.py`, when present): a county "
-                       f"of {args.projection_households:,} households stored, then the "
-                       f"read models caught up from position 0 and rebuilt, both timed.",
+                       f"of about {args.projection_events:,} events (households of "
+                       f"`ledger.demo`, as many as hold that many on average) stored, then "
+                       f"the read models caught up from position 0 and rebuilt, both timed.",
         "completeness": "**Completeness** (`bench/completeness_queries.py`, without plans "
                         "or profiles): "
                         + completeness_queries.method(sections.completeness_args(args), counties),
@@ -252,13 +266,12 @@ def section_text(args: argparse.Namespace, command: str, runs: list[dict[str, An
     ])
 
 
-def save_raw(path: Path, args: argparse.Namespace, runs: list[dict[str, Any]],
-             results: list[Result]) -> None:
+def save_raw(path: Path, args: argparse.Namespace, runs: list[dict[str, Any]]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "args": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
-        "results": [vars(r) for r in results],
+        "results": [vars(result) for r in runs for result in r["outcome"].results],
         "sections": [{"backend": r["backend"], "section": r["section"],
                       "seconds": r["seconds"], "load_start": r["load_start"],
                       "load_end": r["load_end"], "detail": r["outcome"].detail,
@@ -277,11 +290,13 @@ def main(argv: list[str] | None = None) -> int:
     table = render(evaluate(results, {b: targets(b) for b in args.backends}))
     text = section_text(args, command, runs, table, fingerprints)
     print(text)
-    save_raw(args.results, args, runs, results)
     log(f"raw figures in {args.results}")
     if not (args.quick or args.no_write):
         write_section(HEADING, text)
         log(f"written to {DOC.relative_to(ROOT)}")
+    if failures := failed(runs):
+        log(f"FAILED: {', '.join(failures)}")
+        return 1
     return 0
 
 

@@ -71,7 +71,7 @@ def number(value: float) -> str:
     """Three significant figures or so, thousands separated."""
     if math.isnan(value):
         return "–"
-    if value.is_integer():
+    if float(value).is_integer():  # counts arrive as int, which has no is_integer()
         return f"{value:,.0f}"
     if abs(value) >= 100:
         return f"{value:,.0f}"

@@ -92,3 +92,14 @@ def test_writing_a_section_appends_it_to_a_document_without_it(tmp_path: Path) -
     write_section("## Issue 6", "## Issue 6\nnew\n", path)
 
     assert path.read_text() == "# Performance\n\nPreamble.\n\n## Issue 4\nkept\n\n## Issue 6\nnew\n"
+
+
+def test_counts_render_as_whole_numbers_and_rates_with_separators() -> None:
+    rows = evaluate([Result("sqlite", "re-run", "events appended", 0, "import.rerun"),
+                     Result("sqlite", "raw", "rows/s", 123456.7, "raw.copy"),
+                     Result("sqlite", "replay", "p50 ms", 4.321, "replay")],
+                    {"sqlite": [Target("import.rerun", "= 0", 0, at_most=True)]})
+
+    assert rows[0].met is True
+    assert [line.split(" | ")[3] for line in render(rows).splitlines()[2:]] == [
+        "0", "123,457", "4.32"]
