@@ -57,6 +57,8 @@ SIZES: tuple[tuple[str, Any, Any, str], ...] = (
                                            "households as hold about that many)"),
     ("completeness_households", 100_000, 500, "households of the completeness county"),
     ("completeness_requests", 300, 20, "measured requests per completeness query"),
+    ("replica_households", 2_000, 200, "households of the county read through a hot standby"),
+    ("replica_requests", 300, 20, "measured requests to each server in the replica section"),
     ("checkpoint_seconds", 30.0, 3.0, "seconds of load while measuring checkpoint delay"),
 )
 
@@ -115,7 +117,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
     args.replay_sizes = [int(s) for s in str(args.replay_sizes).split(",") if s.strip()]
     if min(args.seconds, args.rows, args.batches, args.import_households,
            args.replay_requests, args.projection_events, args.completeness_households,
-           args.completeness_requests, args.checkpoint_seconds, *args.replay_sizes) <= 0:
+           args.completeness_requests, args.replica_households, args.replica_requests,
+           args.checkpoint_seconds, *args.replay_sizes) <= 0:
         parser.error("sizes must be positive")
     if args.http_households < 8:
         parser.error("--http-households: at least one per client, 8")
@@ -214,6 +217,16 @@ def method(args: argparse.Namespace, runs: list[dict[str, Any]]) -> list[str]:
         "completeness": "**Completeness** (`bench/completeness_queries.py`, without plans "
                         "or profiles): "
                         + completeness_queries.method(sections.completeness_args(args), counties),
+        "replica": f"**Read scale** (`bench/replica.py`, PostgreSQL only): a private "
+                   f"primary and a streaming hot standby of it (`fsync = off`: this measures "
+                   f"reads), a county of {args.replica_households:,} households appended "
+                   f"and projected, then two `ledger serve` on the primary, one alone and "
+                   f"one with `LEDGER_READ_DATABASE_URL` naming the standby; "
+                   f"{args.replica_requests} requests of `GET /v1/completeness` to each, "
+                   f"alternating; 'answered from' (the `Ledger-Read-From` header) in "
+                   f"brackets. The sync row is what a standby read does first (the "
+                   f"primary's flushed WAL position, then the standby's replay of it), "
+                   f"in-process.",
         "checkpoint": "**Checkpoint delay** (`bench/transparency.py`, its first "
                       "measurement alone): a fresh database and server; "
                       + transparency.delay_method(args.checkpoint_seconds),

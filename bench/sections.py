@@ -13,7 +13,14 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from bench import bare_library, completeness_queries, http_appends, replay, transparency
+from bench import (
+    bare_library,
+    completeness_queries,
+    http_appends,
+    replay,
+    replica,
+    transparency,
+)
 from bench import ledger_import as importing
 from bench import physical_limit as physical
 from bench.common import DATABASES, Timed, percentile
@@ -242,7 +249,33 @@ def completeness(backend: str, o: argparse.Namespace) -> Outcome:
                    run.detail, run.server_notes)
 
 
-# 8. Checkpoint delay ---------------------------------------------------------------------
+# 8. Reads from a hot standby --------------------------------------------------------------
+
+def standby_reads(backend: str, o: argparse.Namespace) -> Outcome:
+    if backend != "postgres":
+        return Outcome([Result(backend, "completeness read from a hot standby", "p50 ms",
+                               None, note="PostgreSQL only")])
+    measured = replica.run(o.replica_households, o.replica_requests)
+    results = []
+    for latency in [*measured.latencies, measured.sync]:
+        errors = sum(latency.errors.values())
+        answered = ", ".join(f"{name} {n}" for name, n in latency.read_from.items())
+        workload = (f"read scale, {measured.households:,} households: "
+                    + ("" if latency is measured.sync else f"GET {replica.QUERY}, ")
+                    + latency.server)
+        results += [Result(backend, workload, "p50 ms", latency.p50_ms, note=answered),
+                    Result(backend, workload, "p95 ms", latency.p95_ms,
+                           note=f"{errors} errors" if errors else "")]
+    return Outcome(results, {"households": measured.households, "events": measured.events,
+                             "latencies": [{**asdict(latency),
+                                            "read_from": dict(latency.read_from),
+                                            "errors": dict(latency.errors)}
+                                           for latency in [*measured.latencies,
+                                                           measured.sync]]},
+                   "PostgreSQL: a private primary and its streaming hot standby")
+
+
+# 9. Checkpoint delay ---------------------------------------------------------------------
 
 def checkpoint_delay(backend: str, o: argparse.Namespace) -> Outcome:
     run = transparency.BackendRun(backend, "")
@@ -269,5 +302,6 @@ SECTIONS: dict[str, Callable[[str, argparse.Namespace], Outcome]] = {
     "replay": household_replay,
     "projections": projection_rates,
     "completeness": completeness,
+    "replica": standby_reads,
     "checkpoint": checkpoint_delay,
 }
