@@ -229,14 +229,14 @@ def completeness_args(o: argparse.Namespace) -> argparse.Namespace:
 def completeness(backend: str, o: argparse.Namespace) -> Outcome:
     run = completeness_queries.run_backend(backend, completeness_args(o))
     results = []
-    for k, query in enumerate(run.queries):
+    for query in run.queries:
         errors = sum(query.errors.values())
         note = f"{errors} errors" if errors else ""
         workload = f"{query.name}, {run.households:,} households"
         judged = query.path == "/v1/completeness"
         results += [Result(backend, workload, "p50 ms", query.percentile_ms(50)),
                     Result(backend, workload, "p95 ms", query.percentile_ms(95),
-                           f"completeness.{k}.p95" if judged else "", note)]
+                           "completeness.p95" if judged else "", note)]
     results.append(Result(backend, f"projections catch-up while setting up "
                           f"({run.events:,} events)", "events/s",
                           run.events / run.catch_up_s if run.catch_up_s else None))
