@@ -8,7 +8,6 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from threading import Lock
 from typing import Any, cast
 from uuid import UUID, uuid5
 
@@ -23,6 +22,7 @@ from ledger.domain.commands import Envelope
 from ledger.domain.errors import (
     Forbidden,
     IdempotencyKeyReused,
+    LedgerError,
     UnknownHousehold,
     VersionConflict,
 )
@@ -30,6 +30,7 @@ from ledger.domain.events import HouseholdEvent
 from ledger.domain.household import Household, as_of, replay
 from ledger.domain.rules import Recording, decide
 from ledger.domain.serialization import receipt
+from ledger.group_commit import GroupCommit, KeyedLocks
 from ledger.persistence.tables import IdempotencyRecord, SideTables
 from ledger.persistence.transcoding import register_ledger_transcodings
 
@@ -62,6 +63,25 @@ class Idempotency:
     request_digest: str
 
 
+@dataclass(frozen=True)
+class AppendRequest:
+    """One household's append, as ``HouseholdLedger.append`` takes it."""
+
+    household_id: str
+    commands: Sequence[Envelope]
+    caller: Caller
+    expected_version: int | None = None
+    idempotency: Idempotency | None = None
+
+
+@dataclass(frozen=True)
+class _Decided:
+    """An append's events and idempotency row, ready to be written."""
+
+    events: list[HouseholdEvent]
+    idempotency: IdempotencyRecord | None
+
+
 class HouseholdLedger(Application[UUID]):
     name = "ledger"
     max_attempts = 50  # appends without expected_version retry a conflict this often
@@ -73,7 +93,9 @@ class HouseholdLedger(Application[UUID]):
         self.tables: SideTables = cast(Any, self.recorder).tables
         # Appends to one household are serialised in-process; other processes are
         # caught by the (household, version) uniqueness and retried.
-        self._stripes = [Lock() for _ in range(64)]
+        self._households = KeyedLocks()
+        # Appends to different households share transactions (ledger/group_commit.py).
+        self._group_commit = GroupCommit(self._write, conflict=IntegrityError)
         self.on_append: list[Callable[[], None]] = []  # e.g. wake the projection runner
 
     def _notify(self, recordings: list[Any]) -> None:
@@ -105,7 +127,7 @@ class HouseholdLedger(Application[UUID]):
         for attempt in range(self.max_attempts):
             if idempotency and (earlier := self._earlier_answer(idempotency)):
                 return earlier
-            with self._stripes[hash(household_id) % len(self._stripes)]:
+            with self._households.hold(household_id):
                 household = self._load(household_id)
                 self._check_scope(caller, household, commands)
                 events = decide(
@@ -114,8 +136,8 @@ class HouseholdLedger(Application[UUID]):
                 )
                 response = receipt(household_id, household.version, events)
                 try:
-                    self.save(*events, idempotency=self._record_of(idempotency, household_id,
-                                                                   response))
+                    self._group_commit.commit(_Decided(
+                        events, self._record_of(idempotency, household_id, response)))
                 except IntegrityError:
                     if idempotency and (earlier := self._earlier_answer(idempotency)):
                         return earlier
@@ -129,6 +151,63 @@ class HouseholdLedger(Application[UUID]):
             time.sleep(min(0.002 * 2**attempt, 0.05))
         raise VersionConflict(f"gave up after {self.max_attempts} concurrent conflicts "
                               f"on household '{household_id}'; retry")
+
+    def append_many(self, requests: Sequence[AppendRequest]) -> list[Appended | LedgerError]:
+        """Appends each request all or none, most of them in one transaction (bulk import);
+        the answers are in order: an ``Appended``, or the error that refused the request."""
+        answers: list[Appended | LedgerError | None] = [None] * len(requests)
+        group: list[tuple[int, dict[str, Any], _Decided]] = []
+        grouped: set[str] = set()
+        for index, request in enumerate(requests):
+            if request.household_id in grouped:  # it must see the earlier one: write that
+                self._write_many(requests, group, answers)
+                grouped.clear()
+            try:
+                check_append(request.caller, request.commands)
+                if request.idempotency and (earlier := self._earlier_answer(
+                        request.idempotency)):
+                    answers[index] = earlier
+                    continue
+                household = self._load(request.household_id)
+                self._check_scope(request.caller, household, request.commands)
+                events = decide(household, request.commands,
+                                Recording(self.clock(), request.caller.recorded_by()),
+                                expected_version=request.expected_version,
+                                originator_id=originator_id(request.household_id))
+            except LedgerError as error:
+                answers[index] = error
+                continue
+            response = receipt(request.household_id, household.version, events)
+            group.append((index, response, _Decided(
+                events, self._record_of(request.idempotency, request.household_id, response))))
+            grouped.add(request.household_id)
+        self._write_many(requests, group, answers)
+        return cast(list[Appended | LedgerError], answers)
+
+    def _write_many(self, requests: Sequence[AppendRequest],
+                    group: list[tuple[int, dict[str, Any], _Decided]],
+                    answers: list[Appended | LedgerError | None]) -> None:
+        try:
+            self._write([decided for _, _, decided in group])
+        except IntegrityError:  # another writer came first: decide these again, one by one
+            for index, _, _ in group:
+                request = requests[index]
+                try:
+                    answers[index] = self.append(
+                        request.household_id, request.commands, request.caller,
+                        expected_version=request.expected_version,
+                        idempotency=request.idempotency)
+                except LedgerError as error:
+                    answers[index] = error
+        else:
+            for index, response, _ in group:
+                answers[index] = Appended(response)
+        group.clear()
+
+    def _write(self, appends: Sequence[_Decided]) -> None:
+        """Stores the appends in one transaction, all or none."""
+        self.save(*(event for append in appends for event in append.events),
+                  idempotency=[a.idempotency for a in appends if a.idempotency is not None])
 
     @staticmethod
     def _check_scope(caller: Caller, household: Household, commands: Sequence[Envelope]) -> None:

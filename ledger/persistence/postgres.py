@@ -58,17 +58,17 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         curs: psycopg.Cursor[DictRow],
         stored_events: Sequence[StoredEvent],
         *,
-        idempotency: IdempotencyRecord | None = None,
+        idempotency: Sequence[IdempotencyRecord] = (),
         **kwargs: Any,
     ) -> Sequence[int] | None:
-        # The append's transaction, after the events went in under the table lock. The
+        # The appends' transaction, after the events went in under the table lock. The
         # library pipelines statements; a nested pipeline syncs on exit, so a duplicate
         # key raises here as an integrity conflict (not later as "pipeline aborted").
         notification_ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
-        if idempotency is not None:
+        if idempotency:
             with curs.connection.pipeline():
-                curs.execute(self._insert_idempotency,
-                             self.tables.idempotency_params(idempotency))
+                curs.executemany(self._insert_idempotency,
+                                 [self.tables.idempotency_params(r) for r in idempotency])
         return notification_ids
 
 

@@ -29,12 +29,12 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
         c: SQLiteCursor,
         stored_events: Sequence[StoredEvent],
         *,
-        idempotency: IdempotencyRecord | None = None,
+        idempotency: Sequence[IdempotencyRecord] = (),
         **kwargs: Any,
     ) -> Sequence[int] | None:
         notification_ids = super()._insert_events(c, stored_events, **kwargs)
-        if idempotency is not None:
-            c.execute(INSERT_IDEMPOTENCY, self.tables.idempotency_params(idempotency))
+        if idempotency:
+            c.executemany(INSERT_IDEMPOTENCY, map(self.tables.idempotency_params, idempotency))
         return notification_ids
 
 

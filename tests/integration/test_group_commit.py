@@ -1,0 +1,188 @@
+"""Group commit on real databases: concurrent appends to different households share one
+transaction, each still answered with its own versions and hashes, all or nothing per
+request, in commit order; and ``append_many`` (bulk import) in one transaction."""
+
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from functools import partial
+from typing import Any
+
+from ledger.application import AppendRequest, HouseholdLedger, Idempotency
+from ledger.domain.callers import Caller
+from ledger.domain.errors import Forbidden, IdempotencyKeyReused, LedgerError, VersionConflict
+from ledger.domain.integrity import event_hash
+from ledger.domain.serialization import event_document
+from ledger.persistence.database import Database
+from ledger.persistence.postgres import connect
+from tests import factories as f
+from tests.integration.test_concurrency import LOCATION, commands
+
+
+@contextmanager
+def events_table_locked(database: Database) -> Iterator[None]:
+    """Holds the lock every append's transaction needs, as a long transaction would."""
+    if database.kind == "sqlite":
+        connection = sqlite3.connect(database.path, isolation_level=None)
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        finally:
+            connection.execute("ROLLBACK")
+            connection.close()
+        return
+    with connect(database) as pg:
+        pg.execute("LOCK TABLE ledger_events IN EXCLUSIVE MODE")
+        yield
+        pg.rollback()
+
+
+def _waiting_writers(ledger: HouseholdLedger) -> int:
+    return len(ledger._group_commit._queue)
+
+
+def _appends_during_a_held_lock(database: Database, ledger: HouseholdLedger,
+                                jobs: list[Callable[[], Any]]) -> list[Future[Any]]:
+    """Starts one append (the leader, which then waits for the lock) and ``jobs`` while the
+    events table is locked; releases the lock once every job waits its turn."""
+    pool = ThreadPoolExecutor(len(jobs) + 1)
+    with events_table_locked(database):
+        leader = pool.submit(ledger.append, "hh-leader", LOCATION, _caller())
+        while ledger._group_commit.groups_written == 0:
+            threading.Event().wait(0.005)
+        futures = [pool.submit(job) for job in jobs]
+        while _waiting_writers(ledger) < len(jobs):
+            threading.Event().wait(0.005)
+    pool.shutdown(wait=True)
+    return [leader, *futures]
+
+
+def _caller() -> Caller:
+    return Caller(token_id="t-test", name="测试录入员", role="recorder",  # type: ignore[arg-type]
+                  division="53")
+
+
+def _register(ledger: HouseholdLedger, *households: str) -> None:
+    for household in households:
+        ledger.append(household, commands(f.registered()), _caller())
+
+
+def test_concurrent_appends_share_one_transaction_and_each_gets_its_own_answer(
+        database: Database, ledger: HouseholdLedger) -> None:
+    households = [f"hh-{n}" for n in range(12)]
+    _register(ledger, "hh-leader", *households)
+    before = ledger._group_commit.groups_written
+    ledger._group_commit.groups_written = 0
+    futures = _appends_during_a_held_lock(database, ledger, [
+        partial(ledger.append, h, commands(*LOCATION_EVENTS), _caller()) for h in households])
+    answers = [future.result().response for future in futures]
+    assert ledger._group_commit.groups_written == 2, "the leader alone, then all the others"
+    assert before > 0
+    for household, answer in zip(households, answers[1:], strict=True):
+        stored = [event_document(e) for e in ledger.stream(household)]
+        assert [e["version"] for e in answer["events"]] == [2, 3]
+        assert [e["hash"] for e in answer["events"]] == [e["hash"] for e in stored[1:]]
+        assert all(event_hash(e) == e["hash"] for e in stored)
+        assert stored[1]["prev_hash"] == stored[0]["hash"]
+    # Commit order: each household's events are contiguous and in version order in the log.
+    feed = [(e.household_id, e.version) for _, e in
+            ledger.feed(_caller(), limit=1000).events][len(households) + 1:]
+    assert feed[0] == ("hh-leader", 2)
+    assert sorted(feed[1:]) == sorted((h, v) for h in households for v in (2, 3))
+    for household in households:
+        at = feed.index((household, 2))
+        assert feed[at + 1] == (household, 3)
+
+
+LOCATION_EVENTS = [f.event("LocationRecorded", {"lat": 23.5, "lon": 99.8}),
+                   f.event("LocationRecorded", {"lat": 23.6, "lon": 99.9})]
+
+
+def test_a_request_that_fails_inside_a_group_fails_alone_and_leaves_nothing(
+        database: Database, ledger: HouseholdLedger) -> None:
+    _register(ledger, "hh-leader", "hh-a", "hh-b", "hh-c")
+
+    def outcome(household: str, key: Idempotency | None) -> str:
+        try:
+            ledger.append(household, LOCATION, _caller(), idempotency=key)
+        except IdempotencyKeyReused:
+            return "key reused"
+        return "appended"
+
+    reused = "one-key"
+    futures = _appends_during_a_held_lock(database, ledger, [
+        partial(outcome, "hh-a", Idempotency(reused, "digest-a")),
+        partial(outcome, "hh-b", Idempotency(reused, "digest-b")),
+        partial(outcome, "hh-c", None)])
+    outcomes = [future.result() for future in futures[1:]]
+    assert sorted(outcomes) == ["appended", "appended", "key reused"]
+    loser = ["hh-a", "hh-b"][outcomes.index("key reused")]
+    assert ledger.household(loser, _caller()).version == 1, "nothing of the refused request"
+    assert ledger.household("hh-c", _caller()).version == 2
+
+
+def test_append_many_answers_each_request_in_order(ledger: HouseholdLedger) -> None:
+    caller = _caller()
+    _register(ledger, "hh-old")
+    requests = [
+        AppendRequest("hh-1", commands(f.registered()), caller),
+        AppendRequest("hh-2", commands(f.registered(), *LOCATION_EVENTS), caller,
+                      idempotency=Idempotency("import:2", "d2")),
+        AppendRequest("hh-1", LOCATION, caller),  # sees hh-1's registration above
+        AppendRequest("hh-3", LOCATION, caller),  # not registered: refused
+        AppendRequest("hh-old", LOCATION, caller, expected_version=7),  # stale
+        AppendRequest("hh-4", commands(f.registered(), f.registered()), caller),  # twice
+    ]
+    answers = ledger.append_many(requests)
+    assert [type(a).__name__ for a in answers] == [
+        "Appended", "Appended", "Appended", "UnknownHousehold", "VersionConflict",
+        "AlreadyRegistered"]
+    assert isinstance(answers[4], VersionConflict)
+    assert [ledger.household(h, caller).version for h in ("hh-1", "hh-2", "hh-old")] == [2, 3, 1]
+    assert ledger.stream("hh-4") == []
+    again = ledger.append_many(requests[1:2])
+    assert not isinstance(again[0], LedgerError)
+    assert again[0].replayed
+    assert again[0].response == answers[1].response  # type: ignore[union-attr]
+
+
+def test_append_many_yields_to_a_concurrent_writer_without_losing_either(
+        database: Database, ledger: HouseholdLedger) -> None:
+    other = HouseholdLedger(database.eventsourcing_env(pool_size=2))
+    try:
+        caller = _caller()
+        _register(ledger, *(f"hh-{n}" for n in range(5)))
+        # The other process appends to hh-2 after append_many decided it: the group's
+        # insert conflicts, and each request is decided again on its own.
+        real_load = ledger._load
+        raced = threading.Event()
+
+        def load_then_race(household_id: str) -> Any:
+            state = real_load(household_id)
+            if household_id == "hh-2" and not raced.is_set():
+                raced.set()
+                other.append("hh-2", LOCATION, caller)
+            return state
+
+        ledger._load = load_then_race  # type: ignore[method-assign]
+        answers = ledger.append_many([AppendRequest(f"hh-{n}", LOCATION, caller)
+                                      for n in range(5)])
+        ledger._load = real_load  # type: ignore[method-assign]
+        assert not any(isinstance(a, LedgerError) for a in answers)
+        assert [ledger.household(f"hh-{n}", caller).version for n in range(5)] == \
+            [2, 2, 3, 2, 2]
+    finally:
+        other.close()
+
+
+def test_append_many_keeps_each_request_in_its_callers_scope(ledger: HouseholdLedger) -> None:
+    caller = _caller()  # division 53
+    answers = ledger.append_many([
+        AppendRequest("hh-x", commands(f.registered(village_code="610000000000")), caller),
+        AppendRequest("hh-y", commands(f.registered()), caller),
+    ])
+    assert isinstance(answers[0], Forbidden)
+    assert ledger.stream("hh-x") == []
+    assert ledger.household("hh-y", caller).version == 1
