@@ -11,7 +11,8 @@ the method, machine and commit, and the raw figures into ``bench/results/``.
     PYTHONPATH=. .venv/bin/python -m bench --quick         # tiny sizes: a smoke test
     PYTHONPATH=. .venv/bin/python -m bench --only limits,library --backends postgres
 
-``--quick`` never writes the document (its figures mean nothing); ``--no-write`` neither.
+Only a full-size run of every section on both backends is written into the document;
+``--quick``, ``--only``, ``--backends`` and ``--no-write`` runs print and save raw figures.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from typing import Any
 
 from bench import bare_library, completeness_queries, http_appends, replay, sections, transparency
 from bench.common import (
+    DATABASES,
     DOC,
     RESULTS,
     ROOT,
@@ -96,7 +98,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true",
-                        help="tiny sizes (a couple of minutes): a smoke test, never written "
+                        help="tiny sizes (about a minute): a smoke test, never written "
                              "into the document")
     parser.add_argument("--only", type=_sections_option, default=list(sections.SECTIONS),
                         help=f"comma-separated sections (default all): "
@@ -305,7 +307,11 @@ def main(argv: list[str] | None = None) -> int:
     text = section_text(args, command, runs, table, fingerprints)
     print(text)
     log(f"raw figures in {args.results}")
-    if not (args.quick or args.no_write):
+    partial = args.only != list(sections.SECTIONS) or args.backends != list(DATABASES)
+    if args.quick or partial:
+        log(f"not written to {DOC.relative_to(ROOT)}: only a full run of every section on "
+            f"every backend is 'one run'")
+    elif not args.no_write:
         write_section(HEADING, text)
         log(f"written to {DOC.relative_to(ROOT)}")
     if failures := failed(runs):
