@@ -4,9 +4,12 @@ PostgreSQL side of migrations."""
 
 from collections.abc import Iterable, Sequence
 from inspect import unwrap
+from time import monotonic
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import psycopg
+import psycopg_pool
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from psycopg.rows import DictRow
@@ -20,6 +23,27 @@ from ledger.persistence.tables import INSERT_IDEMPOTENCY, IdempotencyRecord, Sid
 
 _MIGRATION_LOCK = 7_230_925  # pg_advisory_lock key: one migrator at a time
 RECONNECT_TIMEOUT_S = 5.0
+PING_AFTER_IDLE_S = 1.0
+
+
+class _PingWhenIdle:
+    """The pool's pre-ping, for connections idle a while only.
+
+    psycopg_pool's check runs before every checkout; an append checks out three times
+    (token, stream, insert) and the projection runner four, so a round trip each was 10 %
+    of an append and 20 % of the runner (py-spy, docs/performance.md). A connection used
+    within the last second was alive then; if the server restarted since, that one use
+    fails (503, retried by the client) and the pool replaces the connection.
+    """
+
+    def __init__(self) -> None:
+        self._checked: WeakKeyDictionary[psycopg.Connection[Any], float] = WeakKeyDictionary()
+
+    def __call__(self, connection: psycopg.Connection[Any]) -> None:
+        now = monotonic()
+        if now - self._checked.get(connection, -PING_AFTER_IDLE_S) >= PING_AFTER_IDLE_S:
+            psycopg_pool.ConnectionPool.check_connection(connection)
+        self._checked[connection] = now
 
 
 class LedgerPostgresRecorder(PostgresApplicationRecorder):
@@ -42,6 +66,8 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         # answered 503 half a minute after PostgreSQL was back. Giving up after a few
         # seconds lets the next request that waits for a connection start a fresh attempt.
         datastore.pool.reconnect_timeout = RECONNECT_TIMEOUT_S
+        if datastore.pre_ping:
+            datastore.pool._check = _PingWhenIdle()  # no public setter once built
         self.tables = SideTables(datastore.transaction, "%s", encode_datetime=lambda d: d)
         self.log_tables = PostgresLogTables(datastore.transaction, "%s")
         self.access_log = AccessLog(datastore.transaction, "%s", encode_datetime=lambda d: d)
