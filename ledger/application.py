@@ -33,6 +33,7 @@ from ledger.domain.serialization import receipt
 from ledger.group_commit import GroupCommit, KeyedLocks
 from ledger.persistence.tables import IdempotencyRecord, SideTables
 from ledger.persistence.transcoding import register_ledger_transcodings
+from ledger.recent_states import RecentStates
 
 HOUSEHOLD_NAMESPACE = UUID("6f1f2a52-3c1e-5b0e-9d49-530925000000")
 
@@ -94,6 +95,7 @@ class HouseholdLedger(Application[UUID]):
         # Appends to one household are serialised in-process; other processes are
         # caught by the (household, version) uniqueness and retried.
         self._households = KeyedLocks()
+        self._recent = RecentStates()
         # Appends to different households share transactions (ledger/group_commit.py).
         self._group_commit = GroupCommit(self._write, conflict=IntegrityError)
         self.on_append: list[Callable[[], None]] = []  # e.g. wake the projection runner
@@ -128,12 +130,8 @@ class HouseholdLedger(Application[UUID]):
             if idempotency and (earlier := self._earlier_answer(idempotency)):
                 return earlier
             with self._households.hold(household_id):
-                household = self._load(household_id)
-                self._check_scope(caller, household, commands)
-                events = decide(
-                    household, commands, Recording(self.clock(), caller.recorded_by()),
-                    expected_version=expected_version, originator_id=originator_id(household_id),
-                )
+                household, events = self._decide(household_id, commands, caller,
+                                                 expected_version)
                 response = receipt(household_id, household.version, events)
                 try:
                     self._group_commit.commit(_Decided(
@@ -147,6 +145,7 @@ class HouseholdLedger(Application[UUID]):
                             f"{expected_version} while this append was being decided"
                         ) from None
                 else:
+                    self._recent.keep(household)
                     return Appended(response)
             time.sleep(min(0.002 * 2**attempt, 0.05))
         raise VersionConflict(f"gave up after {self.max_attempts} concurrent conflicts "
@@ -250,6 +249,35 @@ class HouseholdLedger(Application[UUID]):
 
     def _load(self, household_id: str) -> Household:
         return replay(household_id, self.stream(household_id))
+
+    def _decide(self, household_id: str, commands: Sequence[Envelope], caller: Caller,
+                expected_version: int | None) -> tuple[Household, list[HouseholdEvent]]:
+        """The new events, decided on the state this process kept after its last append
+        to the household — without reading — or on a replay of the stream.
+
+        A kept state is stale only if another process appended since; then the insert
+        of the new events fails on their versions (unique per household) and the append
+        is decided again on the stream: the kept state never lets a wrong append in. A
+        refusal on a kept state is likewise checked against the stream.
+        """
+        recording = Recording(self.clock(), caller.recorded_by())
+        kept = self._recent.take(household_id)
+        if kept is not None:
+            try:
+                return kept, self._decide_on(kept, commands, caller, recording,
+                                             expected_version)
+            except LedgerError:
+                pass
+        household = self._load(household_id)
+        return household, self._decide_on(household, commands, caller, recording,
+                                           expected_version)
+
+    def _decide_on(self, household: Household, commands: Sequence[Envelope], caller: Caller,
+                   recording: Recording, expected_version: int | None,
+                   ) -> list[HouseholdEvent]:
+        self._check_scope(caller, household, commands)
+        return decide(household, commands, recording, expected_version=expected_version,
+                      originator_id=originator_id(household.household_id))
 
     def household(self, household_id: str, caller: Caller,
                   moment: datetime | None = None) -> Household:

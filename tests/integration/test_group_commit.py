@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import partial
+from itertools import pairwise
 from typing import Any
 
 from ledger.application import AppendRequest, HouseholdLedger, Idempotency
@@ -186,3 +187,48 @@ def test_append_many_keeps_each_request_in_its_callers_scope(ledger: HouseholdLe
     assert isinstance(answers[0], Forbidden)
     assert ledger.stream("hh-x") == []
     assert ledger.household("hh-y", caller).version == 1
+
+
+def test_a_state_kept_by_one_process_never_lets_a_stale_append_in(
+        database: Database, ledger: HouseholdLedger) -> None:
+    """Process A keeps hh-k's state after appending; process B appends twice; A's next
+    appends are judged on what B stored (versions, chain, expected_version, rules)."""
+    other = HouseholdLedger(database.eventsourcing_env(pool_size=2))
+    try:
+        caller = _caller()
+        ledger.append("hh-k", commands(f.registered()), caller)
+        ledger.append("hh-k", LOCATION, caller)  # A now keeps version 2
+        other.append("hh-k", LOCATION, caller)
+        other.append("hh-k", LOCATION, caller)  # the stream is at 4
+        answer = ledger.append("hh-k", LOCATION, caller)
+        assert [e["version"] for e in answer.response["events"]] == [5]
+        assert ledger.append("hh-k", LOCATION, caller, expected_version=5).response[
+            "events"][0]["version"] == 6
+        other.append("hh-k", LOCATION, caller)  # 7, unseen by A
+        try:
+            ledger.append("hh-k", LOCATION, caller, expected_version=6)
+        except VersionConflict:
+            pass
+        else:
+            raise AssertionError("a stale expected_version was accepted")
+        stored = [event_document(e) for e in ledger.stream("hh-k")]
+        assert [e["version"] for e in stored] == list(range(1, 8))
+        assert all(later["prev_hash"] == earlier["hash"]
+                   for earlier, later in pairwise(stored))
+        assert all(event_hash(e) == e["hash"] for e in stored)
+    finally:
+        other.close()
+
+
+def test_a_refusal_on_a_kept_state_is_checked_against_the_stream(
+        database: Database, ledger: HouseholdLedger) -> None:
+    other = HouseholdLedger(database.eventsourcing_env(pool_size=2))
+    try:
+        caller = _caller()
+        ledger.append("hh-r", commands(f.registered()), caller)  # A keeps version 1
+        other.append("hh-r", LOCATION, caller)
+        # Judged on A's kept state, expected_version=2 would be a conflict; it is not.
+        answer = ledger.append("hh-r", LOCATION, caller, expected_version=2)
+        assert answer.response["events"][0]["version"] == 3
+    finally:
+        other.close()
