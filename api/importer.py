@@ -6,9 +6,9 @@ appended all or nothing under an idempotency key derived from its content (``imp
 and the digest an ``Idempotency-Key`` binds): a second run, or one resumed after a crash
 or Ctrl-C, appends nothing twice and counts those lines as already imported. A line that
 is not JSON, fails validation or is refused by the rules is reported with its number and
-the problem's code; the other lines go on. Lines are appended in chunks, each chunk's
-appends sharing transactions, so the write lock is taken per chunk rather than per
-household.
+the problem's code; the other lines go on. Lines are appended in chunks that share a
+transaction (``HouseholdLedger.append_many``), so the write lock is taken per chunk
+rather than per household.
 """
 
 import re
@@ -21,7 +21,7 @@ import orjson
 from pydantic import ValidationError
 
 from api.errors import field_path
-from ledger.application import Appended, HouseholdLedger, Idempotency
+from ledger.application import Appended, AppendRequest, HouseholdLedger, Idempotency
 from ledger.domain.callers import Caller
 from ledger.domain.commands import HOUSEHOLD_ID_PATTERN, AppendBatch, request_digest
 from ledger.domain.errors import LedgerError
@@ -106,15 +106,9 @@ def parse(number: int, raw: bytes) -> Line | Failure:
 def append_chunk(ledger: HouseholdLedger, caller: Caller,
                  lines: Sequence[Line]) -> list[Appended | LedgerError]:
     """Each line's answer, in order: appended (or replayed), or the error refusing it."""
-    answers: list[Appended | LedgerError] = []
-    for line in lines:
-        try:
-            answers.append(ledger.append(line.household_id, line.batch.events, caller,
-                                         expected_version=line.batch.expected_version,
-                                         idempotency=line.idempotency))
-        except LedgerError as error:
-            answers.append(error)
-    return answers
+    return ledger.append_many([
+        AppendRequest(line.household_id, line.batch.events, caller,
+                      line.batch.expected_version, line.idempotency) for line in lines])
 
 
 def import_lines(ledger: HouseholdLedger, caller: Caller, lines: Iterable[tuple[int, bytes]],
