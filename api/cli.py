@@ -304,7 +304,7 @@ def import_command(file: Path, operator: str) -> None:
 
 
 @main.command()
-@click.option("--households", default=2000, show_default=True, type=click.IntRange(min=1),
+@click.option("--households", default=5000, show_default=True, type=click.IntRange(min=1),
               help="How many households: the first N of one fixed synthetic county")
 @click.option("--ndjson", "ndjson_file", type=click.File("wb"),
               help="Write the county to this NDJSON file, for `ledger import`, instead of "
