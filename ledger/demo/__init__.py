@@ -32,7 +32,7 @@ look-back rule has households to find. Identifications happen in the rounds of 2
 **Archetypes** (``ARCHETYPES``, share of the county):
 
 * ``registered`` (97.45 %) — registered in spring 2021, surveyed in the 2021 round above
-  the floor, never monitored: no episode, no gap; 2 % have a birth, 2 % a death
+  the floor, never monitored: no episode, no gap; 2 % have a birth, up to 2 % a death
   (人口自然变更) before the survey;
 * ``should_enroll`` (0.1 %) — the same, but the survey is below the floor
   (LB_SHOULD_ENROLL, 应纳未纳);

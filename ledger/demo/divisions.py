@@ -61,25 +61,30 @@ def _numeral(k: int) -> str:
     return f"{'' if k < 20 else digits[k // 10]}十{'' if k % 10 == 0 else digits[k % 10]}"
 
 
-def _place(rng: Random, suffix: str) -> str:
-    return "".join(rng.sample(_SYLLABLES, 2)) + suffix
+def _place(rng: Random, suffix: str, taken: set[str]) -> str:
+    """A two-syllable place name not yet given in the county."""
+    while (name := "".join(rng.sample(_SYLLABLES, 2)) + suffix) in taken:
+        pass
+    taken.add(name)
+    return name
 
 
 @lru_cache(maxsize=4)
 def villages(county: County = SHUANGJIANG) -> tuple[Village, ...]:
     """The county's villages, the same for every seed."""
     rng = Random(f"ledger.demo divisions {county.code}")
-    found = []
+    found: list[Village] = []
+    names: set[str] = set()
     for t, number in enumerate([*range(100, 100 + TOWNS), *range(200, 200 + TOWNSHIPS)]):
         township_code = f"{county.code}{number:03d}000"
-        township_name = _place(rng, "镇" if t < TOWNS else "乡")
+        township_name = _place(rng, "镇" if t < TOWNS else "乡", names)
         for v in range(201, 201 + VILLAGES_EACH):
             code = f"{township_code[:9]}{v:03d}"
             cadres = tuple({"id": f"{role[0]}-{code}-{i}", "name": person_name(rng, "M"),
                             "role": role, "org": code}
                            for i, role in enumerate(("village_cadre", "work_team",
                                                      "info_officer")))
-            found.append(Village(code, _place(rng, "村"), township_code, township_name,
+            found.append(Village(code, _place(rng, "村", names), township_code, township_name,
                                  rng.randint(6, 14), round(rng.uniform(*_BOX[0]), 5),
                                  round(rng.uniform(*_BOX[1]), 5), cadres))
     return tuple(found)

@@ -1,7 +1,6 @@
 """Each archetype's history: which procedures a household went through, and what is
 missing or wrong in them (the archetypes are documented in ``ledger.demo``)."""
 
-from collections.abc import Callable
 from datetime import date, timedelta
 from random import Random
 
@@ -202,10 +201,6 @@ def _not_monitored(h: History, p: Profile) -> None:
              year=2021, per_capita=per_capita)
 
 
-_WRITE: dict[bool, Callable[[History, Profile], None]] = {True: _monitored,
-                                                          False: _not_monitored}
-
-
 def household(n: int, seed: int = 0, county: County = SHUANGJIANG,
               ) -> tuple[str, str, list[Event]]:
     """(household id, archetype, events) of household ``n``, from ``(seed, n)`` alone."""
@@ -223,5 +218,5 @@ def household(n: int, seed: int = 0, county: County = SHUANGJIANG,
         if monitored:  # a monitored household needs someone able to work its way out
             people[0]["labor"] = "full"
     history = History(household_id(n), rng, county, village, people)
-    _WRITE[monitored](history, p)
+    (_monitored if monitored else _not_monitored)(history, p)
     return household_id(n), p.archetype, history.events
