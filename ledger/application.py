@@ -95,7 +95,8 @@ class HouseholdLedger(Application[UUID]):
         # Appends to one household are serialised in-process; other processes are
         # caught by the (household, version) uniqueness and retried.
         self._households = KeyedLocks()
-        self._recent = RecentStates()
+        self._recent = RecentStates()  # taken and advanced by appends
+        self._read_states = RecentStates()  # shared by reads, never changed
         # Appends to different households share transactions (ledger/group_commit.py).
         self._group_commit = GroupCommit(self._write, conflict=IntegrityError)
         self.on_append: list[Callable[[], None]] = []  # e.g. wake the projection runner
@@ -288,9 +289,12 @@ class HouseholdLedger(Application[UUID]):
                              moment: datetime | None = None,
                              ) -> tuple[Household, list[HouseholdEvent]]:
         """The state and the whole stream it was replayed from, read once."""
-        events = self.stream(household_id)
-        state = replay(household_id, events) if moment is None else as_of(household_id, events,
-                                                                           moment)
+        if moment is None:
+            state = self._current(household_id)
+            events = state.history
+        else:
+            events = self.stream(household_id)
+            state = as_of(household_id, events, moment)
         if not state.registered or not in_scope(caller, state.village_code):
             when = "" if moment is None else f" as of {moment.isoformat()}"
             raise UnknownHousehold(f"household '{household_id}' is not registered{when}")
@@ -299,10 +303,23 @@ class HouseholdLedger(Application[UUID]):
     def history(self, household_id: str, caller: Caller, *, after_version: int = 0,
                 limit: int = 100) -> list[HouseholdEvent]:
         """Events oldest first, after ``after_version``; unknown households raise."""
-        first = self.stream(household_id, limit=1)
-        if not first or not in_scope(caller, first[0].data["village_code"]):
-            raise UnknownHousehold(f"household '{household_id}' is not registered")
-        return self.stream(household_id, gt=after_version, limit=limit)
+        events = self.household_and_events(household_id, caller)[1]
+        return events[after_version:after_version + limit]  # versions are 1, 2, …
+
+    def _current(self, household_id: str) -> Household:
+        """The state now: the one a read kept, if nothing was stored since, else a replay
+        that decodes only the events the kept one lacks. Readers never change a state."""
+        kept = self._read_states.get(household_id)
+        if kept is None:
+            state = replay(household_id, self.stream(household_id))
+        else:
+            newer = self.stream(household_id, gt=kept.version)
+            if not newer:
+                return kept
+            state = replay(household_id, [*kept.history, *newer])
+        if state.registered:
+            self._read_states.keep(state)
+        return state
 
     def feed(self, caller: Caller, *, after: int = 0, limit: int = 100) -> FeedPage:
         """The events of the caller's division in commit order, scanning ``limit``
