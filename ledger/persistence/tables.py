@@ -7,7 +7,7 @@ recorder inside the append's own transaction (see ``sqlite.py``/``postgres.py``)
 acknowledged append and its key are durable together or not at all.
 """
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import astuple, dataclass
 from datetime import datetime
@@ -104,16 +104,20 @@ class SideTables(SQLTables):
         return (*astuple(record)[:4], self.encode_datetime(record.created_at))
 
     def find_idempotency(self, key: str) -> IdempotencyRecord | None:
-        for row in self._rows(
-            "SELECT idempotency_key, request_digest, household_id, response, created_at "
-            "FROM idempotency_keys WHERE idempotency_key = ?", (key,),
-        ):
-            return IdempotencyRecord(
-                key=row["idempotency_key"], request_digest=row["request_digest"],
-                household_id=row["household_id"], response=row["response"],
-                created_at=_as_datetime(row["created_at"]),  # type: ignore[arg-type]  # NOT NULL
-            )
-        return None
+        return self.find_idempotencies([key]).get(key)
+
+    def find_idempotencies(self, keys: Sequence[str]) -> dict[str, IdempotencyRecord]:
+        """The stored records of those of ``keys`` that were used (one query)."""
+        if not keys:
+            return {}
+        statement = ("SELECT idempotency_key, request_digest, household_id, response, "  # noqa: S608  # placeholders only; keys are bound
+                     "created_at FROM idempotency_keys WHERE idempotency_key IN "
+                     f"({', '.join('?' for _ in keys)})")
+        return {row["idempotency_key"]: IdempotencyRecord(
+            key=row["idempotency_key"], request_digest=row["request_digest"],
+            household_id=row["household_id"], response=row["response"],
+            created_at=_as_datetime(row["created_at"]),  # type: ignore[arg-type]  # NOT NULL
+        ) for row in self._rows(statement, tuple(keys))}
 
     def add_token(self, token: TokenRecord) -> None:
         values = [self.encode_datetime(v) if isinstance(v, datetime) else v
