@@ -155,22 +155,19 @@ def test_append_many_yields_to_a_concurrent_writer_without_losing_either(
     try:
         caller = _caller()
         _register(ledger, *(f"hh-{n}" for n in range(5)))
-        # The other process appends to hh-2 after append_many decided it: the group's
-        # insert conflicts, and each request is decided again on its own.
-        real_load = ledger._load
-        raced = threading.Event()
+        # The other process appends to hh-2 after append_many read the streams: the
+        # group's insert conflicts, and each request is decided again on its own.
+        real_streams = ledger._streams
 
-        def load_then_race(household_id: str) -> Any:
-            state = real_load(household_id)
-            if household_id == "hh-2" and not raced.is_set():
-                raced.set()
-                other.append("hh-2", LOCATION, caller)
-            return state
+        def streams_then_race(household_ids: set[str]) -> Any:
+            streams = real_streams(household_ids)
+            other.append("hh-2", LOCATION, caller)
+            return streams
 
-        ledger._load = load_then_race  # type: ignore[method-assign]
+        ledger._streams = streams_then_race  # type: ignore[method-assign]
         answers = ledger.append_many([AppendRequest(f"hh-{n}", LOCATION, caller)
                                       for n in range(5)])
-        ledger._load = real_load  # type: ignore[method-assign]
+        ledger._streams = real_streams  # type: ignore[method-assign]
         assert not any(isinstance(a, LedgerError) for a in answers)
         assert [ledger.household(f"hh-{n}", caller).version for n in range(5)] == \
             [2, 2, 3, 2, 2]
