@@ -58,6 +58,7 @@ from bench.common import (
 from tests import factories as f
 
 HEADING = "## First measurement: single-event appends over HTTP (issue 2)"
+FLOOR = "HTTP floor: GET /healthz"
 
 
 # Events ----------------------------------------------------------------------------------
@@ -140,6 +141,26 @@ def timed_appends(base_url: str, token: str, phase: Phase, household_ids: list[s
     phase.latencies_s, phase.errors = timed.latencies_s, timed.errors
 
 
+def timed_floor(base_url: str, token: str, phase: Phase, warmup_s: float) -> None:
+    """``phase.clients`` threads ask ``GET /healthz`` (no database, no auth) until the
+    deadline: what this HTTP stack (httpx client, uvicorn, FastAPI, our middleware) does
+    on this machine with nothing behind it — the ceiling of any endpoint."""
+
+    @contextlib.contextmanager
+    def asker(_k: int) -> Iterator[Step]:
+        with client(base_url, token) as session:
+            def ask() -> str | None:
+                try:
+                    response = session.get("/healthz")
+                except httpx.HTTPError as error:
+                    return type(error).__name__
+                return None if response.status_code == 200 else str(response.status_code)
+            yield ask
+
+    timed = repeat_for(phase.clients, phase.seconds, warmup_s, asker)
+    phase.latencies_s, phase.errors = timed.latencies_s, timed.errors
+
+
 def batches(session: httpx.Client, phase: Phase, household_ids: list[str], size: int) -> None:
     body = _batch_body(size)
     total = 0.0
@@ -181,6 +202,11 @@ def run_backend(backend: str, args: argparse.Namespace) -> BackendRun:
                     f"{args.seconds:g} s measured …")
                 timed_appends(base_url, token, phase, ids, args.warmup)
                 run.phases.append(phase)
+            for clients in args.clients:
+                floor = Phase(clients, args.seconds, backend=backend, name=FLOOR)
+                log(f"[{backend}] HTTP floor, {clients} client(s) …")
+                timed_floor(base_url, token, floor, args.warmup)
+                run.phases.append(floor)
             ids = [f"bench-batch-{i:05d}" for i in range(args.batches)]
             register(session, ids)
             batch = Phase(1, 0.0, backend=backend, name=f"{args.batch_size}-event batches",
@@ -222,13 +248,16 @@ def method(args: argparse.Namespace) -> str:
         f"then every thread appends one `LocationRecorded` event per request, cycling "
         f"through its own slice of the households (concurrent clients never touch the same "
         f"household), for {args.warmup:g} s of warm-up and {args.seconds:g} s measured; "
-        f"every append loads its household's whole stream (no snapshots), and these stay "
-        f"short (tens of events). Only 201 responses completed inside the measured window "
+        f"the service decides each append on the state it kept after the household's "
+        f"previous append (ledger/recent_states.py), and concurrent appends share "
+        f"transactions (group commit). Only 201 responses completed inside the measured window "
         f"count; anything else is listed under errors. Latency is per request as the client "
         f"sees it (p50/p95, nearest rank). The batch row posts {args.batches} batches of "
         f"{args.batch_size} `LocationRecorded` events, each to a freshly registered "
         f"household, one after another; its events/s is events over the summed request "
-        f"time, and with {args.batches} samples its p95 is the slowest batch.")
+        f"time, and with {args.batches} samples its p95 is the slowest batch. The floor "
+        f"rows ask `GET /healthz` (no database, no token) with the same clients for the "
+        f"same time: what the HTTP stack alone does here, the ceiling of any endpoint.")
 
 
 def section(runs: list[BackendRun], args: argparse.Namespace, command: str,

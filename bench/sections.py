@@ -124,7 +124,11 @@ def http(backend: str, o: argparse.Namespace) -> Outcome:
     run = http_appends.run_backend(backend, http_args(o))
     results = []
     for phase in run.phases:
-        if phase.events_per_request == 1:
+        if phase.name == http_appends.FLOOR:
+            workload = (f"{phase.name} (no database, no auth), {phase.clients} "
+                        f"client{'s' if phase.clients > 1 else ''}")
+            key = f"http.floor.{phase.clients}"
+        elif phase.events_per_request == 1:
             workload = (f"HTTP: single-event appends, {phase.clients} "
                         f"client{'s' if phase.clients > 1 else ''}")
             key = f"http.single.{phase.clients}"
@@ -133,7 +137,8 @@ def http(backend: str, o: argparse.Namespace) -> Outcome:
             key = "http.batch"
         errors = sum(phase.errors.values())
         note = f"{errors} errors" if errors else ""
-        results += [Result(backend, workload, "events/s", phase.rate, key, note),
+        unit = "requests/s" if phase.name == http_appends.FLOOR else "events/s"
+        results += [Result(backend, workload, unit, phase.rate, key, note),
                     Result(backend, workload, "p50 ms", phase.percentile_ms(50)),
                     Result(backend, workload, "p95 ms", phase.percentile_ms(95))]
     return Outcome(results, {"phases": [
