@@ -28,6 +28,7 @@ class HouseholdRows:
 def rows_for(household_id: str, events: Sequence[HouseholdEvent],
              configuration: RulesConfiguration) -> HouseholdRows | None:
     """The household's rows, or None while it is not registered."""
+    events = sorted(events, key=lambda e: e.version)
     state = replay(household_id, events)
     if not state.registered or state.village_code is None:
         return None
@@ -59,7 +60,7 @@ def rows_for(household_id: str, events: Sequence[HouseholdEvent],
         lookback=[{**keys, "code": w.code, "action": w.action, "detail": w.detail,
                    "active_from": w.active_from, "active_until": w.active_until}
                   for w in candidate_windows(household_id, events, config,
-                                             completeness=completeness)],
+                                             completeness=completeness, state=state)],
         materials=_materials(household_id, state.village_code, events),
     )
 

@@ -12,7 +12,7 @@ matching prefix that sets a value wins, then shorter ones (the city, the provinc
 
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from types import MappingProxyType
@@ -89,6 +89,12 @@ class RulesConfiguration:
         self.version = version
         self._defaults = defaults
         self._divisions = divisions
+        # Resolving is a merge and a parse of every value (~180 µs), and the projections
+        # ask once per household. Both caches are filled on first use and never change:
+        # one configuration per chain of matching overrides, then one copy of it per
+        # division code asked for (a village each, sharing the chain's values).
+        self._by_prefixes: dict[tuple[str, ...], RulesConfig] = {}
+        self._by_code: dict[str, RulesConfig] = {}
 
     @classmethod
     def from_toml(cls, text: str) -> "RulesConfiguration":
@@ -125,7 +131,16 @@ class RulesConfiguration:
     def for_division(self, division: str | None) -> RulesConfig:
         """The configuration in force for a village (or any division) code."""
         code = division or ""
-        prefixes = self.prefixes(code)
+        config = self._by_code.get(code)
+        if config is None:
+            prefixes = tuple(self.prefixes(code))
+            chain = self._by_prefixes.get(prefixes)
+            if chain is None:
+                chain = self._by_prefixes[prefixes] = self._resolve(prefixes, code)
+            config = self._by_code[code] = replace(chain, division=code)
+        return config
+
+    def _resolve(self, prefixes: tuple[str, ...], code: str) -> RulesConfig:
         merged = self._defaults
         for prefix in prefixes:
             merged = _merge(merged, self._divisions[prefix], f"divisions.{prefix}")

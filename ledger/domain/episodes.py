@@ -103,8 +103,8 @@ class HouseholdRecord:
     def of(cls, events: Iterable[HouseholdEvent]) -> "HouseholdRecord":
         ordered = sorted(events, key=lambda e: e.version)
         voided = {str(e.data.get("target_event_id")) for e in ordered if e.TYPE == "EntryVoided"}
-        counting = tuple(e for e in ordered
-                         if e.TYPE != "EntryVoided" and str(e.id) not in voided)
+        counting = tuple(e for e in ordered if e.TYPE != "EntryVoided"
+                         and not (voided and str(e.id) in voided))
         attached: dict[str, list[HouseholdEvent]] = {}
         resolutions: dict[str, list[HouseholdEvent]] = {}
         for event in counting:

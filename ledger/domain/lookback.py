@@ -223,34 +223,61 @@ def _should_enroll(f: _Facts) -> Iterator[str]:
                "it: to check by 1+X (000 §一(一) 体外循环等应纳未纳现象; 003 §三(二)).")
 
 
-def _trigger_unverified(f: _Facts) -> Iterator[str]:
+# The two rules that look at the reference date are judged in two parts: what the
+# household's events alone decide, once; then, cheaply, the reasons at each reference date.
+# Most households give no reason at any date, which the first part already knows (None).
+
+ReasonsAt = Callable[[date], list[str]]
+"""A dated rule's reasons for one household at a reference date."""
+DatedRule = Callable[[_Facts], ReasonsAt | None]
+
+
+def _trigger_unverified(f: _Facts) -> ReasonsAt | None:
     days = f.config.trigger_followup_days
     checks = [day(e) for e in f.record.of_type("ScreeningAnalyzed", "FieldSurveyConducted")]
+    unverified: list[tuple[date, str]] = []  # (deadline, reason once it has passed)
     for trigger in f.record.of_type(*TRIGGERS):
         deadline = day(trigger) + timedelta(days=days.value)
-        if deadline >= f.reference or any(day(trigger) <= on <= deadline for on in checks):
+        if any(day(trigger) <= on <= deadline for on in checks):
             continue
-        yield (f"{trigger.TYPE} {trigger.id} ({day(trigger)}) had no ScreeningAnalyzed or "
-               f"FieldSurveyConducted by {deadline}, {days.value} days after it "
-               f"({days.source}).")
+        unverified.append((deadline, (
+            f"{trigger.TYPE} {trigger.id} ({day(trigger)}) had no ScreeningAnalyzed or "
+            f"FieldSurveyConducted by {deadline}, {days.value} days after it "
+            f"({days.source}).")))
+    if not unverified:
+        return None
+    return lambda reference: [reason for deadline, reason in unverified if deadline < reference]
 
 
-def _annual_effectiveness(f: _Facts) -> Iterator[str]:
+def _annual_effectiveness(f: _Facts) -> ReasonsAt | None:
     entry = f.last_marking("enrolled", "risk_remarked")
     if f.status != "monitored" or entry is None:
-        return
-    since = _year_before(f.reference)
-    if day(entry) >= since:
-        return
-    appraised = [e for e in f.record.of_type("EffectivenessAppraised") if day(e) <= f.reference]
-    latest = max(appraised, key=day) if appraised else None
-    if latest is not None and day(latest) >= since:
-        return
-    # Said without the reference date, so the detail stays the same across a whole window.
-    last = f"the last was {latest.id} ({day(latest)})" if latest else "there was none since"
-    yield (f"Monitored since the '{entry.data.get('marking')}' marking {entry.id} "
-           f"({day(entry)}), with no EffectivenessAppraised in the 12 months before the "
-           f"reference date: {last} (002 §五(一) 每年至少组织开展一次监测对象帮扶成效评议).")
+        return None
+    entered = day(entry)
+    appraisals = f.record.of_type("EffectivenessAppraised")
+
+    def reasons_at(reference: date) -> list[str]:
+        since = _year_before(reference)
+        if entered >= since:
+            return []
+        appraised = [e for e in appraisals if day(e) <= reference]
+        latest = max(appraised, key=day) if appraised else None
+        if latest is not None and day(latest) >= since:
+            return []
+        # Said without the reference date, so the detail stays the same across a window.
+        last = f"the last was {latest.id} ({day(latest)})" if latest else "there was none since"
+        return [f"Monitored since the '{entry.data.get('marking')}' marking {entry.id} "
+                f"({entered}), with no EffectivenessAppraised in the 12 months before the "
+                f"reference date: {last} (002 §五(一) 每年至少组织开展一次监测对象帮扶成效评议)."]
+    return reasons_at
+
+
+def _at_reference(rule: DatedRule) -> Callable[[_Facts], list[str]]:
+    """A dated rule judged at the facts' own reference date."""
+    def judged(f: _Facts) -> list[str]:
+        reasons_at = rule(f)
+        return reasons_at(f.reference) if reasons_at else []
+    return judged
 
 
 def _year_before(reference: date) -> date:
@@ -283,8 +310,8 @@ _RULES: tuple[tuple[str, str, Callable[[_Facts], Iterable[str]]], ...] = (
     ("LB_MEMBER_CHANGE", "MemberRemoved or a correction", _member_change),
     ("LB_TYPE_MISMATCH", "type_adjusted", _type_mismatch),
     ("LB_SHOULD_ENROLL", "enrolled after the procedure", _should_enroll),
-    ("LB_TRIGGER_UNVERIFIED", "screen and survey", _trigger_unverified),
-    ("LB_NO_ANNUAL_EFFECTIVENESS", "appraise", _annual_effectiveness),
+    ("LB_TRIGGER_UNVERIFIED", "screen and survey", _at_reference(_trigger_unverified)),
+    ("LB_NO_ANNUAL_EFFECTIVENESS", "appraise", _at_reference(_annual_effectiveness)),
     ("LB_MISSING_PROCEDURE", "complete the procedure", _missing_procedure),
 )
 
@@ -301,31 +328,42 @@ class CandidateWindow:
     active_until: date | None = None
 
 
-_DATED = frozenset({"LB_TRIGGER_UNVERIFIED", "LB_NO_ANNUAL_EFFECTIVENESS"})
+_DATED: dict[str, DatedRule] = {"LB_TRIGGER_UNVERIFIED": _trigger_unverified,
+                                 "LB_NO_ANNUAL_EFFECTIVENESS": _annual_effectiveness}
 
 
 def candidate_windows(household_id: str, events: Iterable[HouseholdEvent], config: RulesConfig,
                       calendar: WorkingDayCalendar | None = None,
-                      completeness: Completeness | None = None) -> list[CandidateWindow]:
+                      completeness: Completeness | None = None,
+                      state: Household | None = None) -> list[CandidateWindow]:
     """Every candidate with the reference dates at which it holds, so read models can
     answer ``candidates(…, reference_date)`` for any date without recomputing.
+    ``completeness`` and ``state`` are the household's, when the caller already has them.
 
     Only two rules look at the reference date; their answer can change only on the dates
     where a window of theirs opens or closes, so judging them on each such date is exact.
     """
     ordered = sorted(events, key=lambda e: e.version)
-    facts = _Facts(household_id, ordered, replay(household_id, ordered),
+    facts = _Facts(household_id, ordered,
+                   replay(household_id, ordered) if state is None else state,
                    HouseholdRecord.of(ordered), config, date.max, calendar, completeness)
     windows: list[CandidateWindow] = []
+    turning_points: list[date] | None = None
     for code, action, rule in _RULES:
-        if code not in _DATED:
+        dated = _DATED.get(code)
+        if dated is None:
             reasons = list(rule(facts))
             if reasons:
                 windows.append(CandidateWindow(code, action, " ".join(reasons)))
             continue
+        reasons_at = dated(facts)
+        if reasons_at is None:
+            continue
+        if turning_points is None:
+            turning_points = _turning_points(ordered, config)
         current: CandidateWindow | None = None
-        for moment in _turning_points(ordered, config):
-            detail = " ".join(rule(replace(facts, reference=moment)))
+        for moment in turning_points:
+            detail = " ".join(reasons_at(moment))
             if current and current.detail == detail:
                 continue
             if current:

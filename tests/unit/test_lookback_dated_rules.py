@@ -1,0 +1,130 @@
+"""The two look-back rules that look at the reference date are judged once per household
+and then cheaply per date; that gives exactly what judging them afresh at every date gave.
+The former rules are kept here, verbatim, as the oracle."""
+
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from datetime import date, timedelta
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ledger.config import load_default
+from ledger.domain.episodes import TRIGGERS, HouseholdRecord, day
+from ledger.domain.events import HouseholdEvent
+from ledger.domain.household import Household, replay
+from ledger.domain.lookback import (
+    _RULES,
+    CandidateWindow,
+    _Facts,
+    _turning_points,
+    _year_before,
+    candidate_windows,
+    candidates,
+)
+from tests.unit.test_lookback_windows import STREAMS
+from tests.unit.test_rules_never_crash import HOUSEHOLD_ID, histories
+
+CONFIGURATION = load_default()
+
+
+def trigger_unverified(f: _Facts) -> Iterator[str]:
+    days = f.config.trigger_followup_days
+    checks = [day(e) for e in f.record.of_type("ScreeningAnalyzed", "FieldSurveyConducted")]
+    for trigger in f.record.of_type(*TRIGGERS):
+        deadline = day(trigger) + timedelta(days=days.value)
+        if deadline >= f.reference or any(day(trigger) <= on <= deadline for on in checks):
+            continue
+        yield (f"{trigger.TYPE} {trigger.id} ({day(trigger)}) had no ScreeningAnalyzed or "
+               f"FieldSurveyConducted by {deadline}, {days.value} days after it "
+               f"({days.source}).")
+
+
+def annual_effectiveness(f: _Facts) -> Iterator[str]:
+    entry = f.last_marking("enrolled", "risk_remarked")
+    if f.status != "monitored" or entry is None:
+        return
+    since = _year_before(f.reference)
+    if day(entry) >= since:
+        return
+    appraised = [e for e in f.record.of_type("EffectivenessAppraised") if day(e) <= f.reference]
+    latest = max(appraised, key=day) if appraised else None
+    if latest is not None and day(latest) >= since:
+        return
+    last = f"the last was {latest.id} ({day(latest)})" if latest else "there was none since"
+    yield (f"Monitored since the '{entry.data.get('marking')}' marking {entry.id} "
+           f"({day(entry)}), with no EffectivenessAppraised in the 12 months before the "
+           f"reference date: {last} (002 §五(一) 每年至少组织开展一次监测对象帮扶成效评议).")
+
+
+FORMER: dict[str, Callable[[_Facts], Iterator[str]]] = {
+    "LB_TRIGGER_UNVERIFIED": trigger_unverified,
+    "LB_NO_ANNUAL_EFFECTIVENESS": annual_effectiveness}
+
+
+def facts(household_id: str, events: list[HouseholdEvent], reference: date) -> _Facts:
+    ordered = sorted(events, key=lambda e: e.version)
+    config = CONFIGURATION.for_division(replay(household_id, ordered).village_code)
+    return _Facts(household_id, ordered, replay(household_id, ordered),
+                  HouseholdRecord.of(ordered), config, reference, None)
+
+
+def former_windows(household_id: str, events: list[HouseholdEvent]) -> list[CandidateWindow]:
+    """``candidate_windows`` as it was: every rule judged afresh at every turning point."""
+    judged = facts(household_id, events, date.max)
+    windows: list[CandidateWindow] = []
+    for code, action, rule in _RULES:
+        if code not in FORMER:
+            reasons = list(rule(judged))
+            if reasons:
+                windows.append(CandidateWindow(code, action, " ".join(reasons)))
+            continue
+        current: CandidateWindow | None = None
+        for moment in _turning_points(judged.events, judged.config):
+            detail = " ".join(FORMER[code](replace(judged, reference=moment)))
+            if current and current.detail == detail:
+                continue
+            if current:
+                windows.append(replace(current, active_until=moment))
+            current = CandidateWindow(code, action, detail, moment) if detail else None
+        if current:
+            windows.append(current)
+    return windows
+
+
+SETTINGS: dict[str, Any] = {
+    "deadline": None, "database": None,
+    "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large]}
+
+
+@settings(max_examples=150, **SETTINGS)
+@given(history=histories())
+def test_windows_equal_those_of_rules_judged_afresh_at_every_turning_point(
+        history: tuple[Household, list[HouseholdEvent]]) -> None:
+    household, events = history
+    config = CONFIGURATION.for_division(household.village_code)
+    assert candidate_windows(HOUSEHOLD_ID, events, config) == \
+        former_windows(HOUSEHOLD_ID, events)
+
+
+def test_the_sample_streams_give_the_windows_of_the_former_rules() -> None:
+    for stream in STREAMS:
+        config = CONFIGURATION.for_division(replay(stream.household_id,
+                                                   stream.events).village_code)
+        windows = candidate_windows(stream.household_id, stream.events, config)
+        assert windows == former_windows(stream.household_id, stream.events)
+    assert any(w.code in FORMER for s in STREAMS
+               for w in former_windows(s.household_id, s.events))
+
+
+@settings(max_examples=150, **SETTINGS)
+@given(history=histories(), reference=st.dates(date(2015, 1, 1), date(2031, 12, 31)))
+def test_candidates_at_any_date_give_the_reasons_of_the_former_rules(
+        history: tuple[Household, list[HouseholdEvent]], reference: date) -> None:
+    household, events = history
+    config = CONFIGURATION.for_division(household.village_code)
+    found = {c.code: c.detail for c in candidates(HOUSEHOLD_ID, events, config, reference)}
+    at = facts(HOUSEHOLD_ID, events, reference)
+    for code, rule in FORMER.items():
+        assert found.get(code, "") == " ".join(rule(at))
