@@ -2,6 +2,7 @@
 completeness gaps, look-back candidates, summary counts."""
 
 from ledger.application import HouseholdLedger
+from projections.streams import StoredStreams
 from projections.views import ViewTables
 
 
@@ -15,3 +16,15 @@ def open_views(ledger: HouseholdLedger) -> ViewTables:
     from projections.postgres import PostgresViews
 
     return PostgresViews(datastore)
+
+
+def open_streams(ledger: HouseholdLedger) -> StoredStreams:
+    """Whole streams from the ledger's events table, through its connection pool."""
+    datastore = ledger.recorder.datastore  # type: ignore[attr-defined]
+    if type(datastore).__name__ == "SQLiteDatastore":
+        from projections.sqlite import SQLiteStreams
+
+        return SQLiteStreams(datastore.transaction)
+    from projections.postgres import PostgresStreams
+
+    return PostgresStreams(datastore.transaction)

@@ -1,11 +1,15 @@
 """The read models in PostgreSQL."""
 
+from collections.abc import Sequence
 from inspect import unwrap
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
+from psycopg.rows import tuple_row
 
-from projections.views import ViewTables
+from projections.streams import StoredStreams
+from projections.views import TABLES, ViewTables
 
 TRACKING_TABLE = "projection_tracking"
 _VIEWS_LOCK = 7_230_926
@@ -26,7 +30,31 @@ class PostgresViews(ViewTables, PostgresTrackingRecorder):
     def _sql(self, statement: str) -> str:
         return statement.replace("?", "%s")
 
+    def _delete(self, cursor: Any, household_ids: Sequence[str]) -> None:
+        for table in TABLES:
+            cursor.execute(f"DELETE FROM {table} WHERE household_id = ANY(%s)",
+                           (list(household_ids),))
+
+    def _insert(self, cursor: Any, table: str, rows: list[dict[str, Any]]) -> None:
+        with cursor.copy(f"COPY {table} ({', '.join(TABLES[table])}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(self._values(table, row))
+
     def _serialise(self, cursor: Any) -> None:
         # Two runners replacing overlapping households' rows would otherwise lock rows in
         # different orders and deadlock; the loser then fails its tracking insert as usual.
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", (_VIEWS_LOCK,))
+
+
+class PostgresStreams(StoredStreams):
+    _mark = "%s"
+    _position = "notification_id"
+
+    def _any_of(self, originator_ids: Sequence[UUID | str]) -> tuple[str, Sequence[Any]]:
+        return "originator_id = ANY(%s)", [list(originator_ids)]
+
+    def _rows(self, statement: str, params: Sequence[Any]) -> list[Sequence[Any]]:
+        with self._transaction(commit=False) as cursor:
+            cursor.row_factory = tuple_row  # the pool gives dicts, slower to build
+            cursor.execute(statement, params)
+            return list(cursor.fetchall())

@@ -12,14 +12,22 @@ A failure in the rules stops the runner at that position and says so; nothing is
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 import structlog
-from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError
+from eventsourcing.persistence import (
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    StoredEvent,
+)
 
 from ledger.application import HouseholdLedger
 from ledger.domain.configuration import RulesConfiguration
 from ledger.domain.errors import LedgerError
-from projections.rows import rows_for
+from ledger.domain.events import HouseholdEvent
+from projections import open_streams
+from projections.rows import HouseholdRows, rows_for
 from projections.views import APPLICATION, ViewTables
 
 log = structlog.get_logger("ledger.projections")
@@ -40,11 +48,12 @@ class RunnerState:
 
 class ProjectionRunner:
     def __init__(self, ledger: HouseholdLedger, views: ViewTables,
-                 configuration: RulesConfiguration, *, batch_size: int = 500) -> None:
+                 configuration: RulesConfiguration, *, batch_size: int = 2000) -> None:
         self.ledger = ledger
         self.views = views
         self.configuration = configuration
         self.batch_size = batch_size
+        self.streams = open_streams(ledger)
         self.state = RunnerState()
         self.wake = threading.Event()
         self._stop = threading.Event()
@@ -55,22 +64,22 @@ class ProjectionRunner:
 
     def run_once(self) -> int:
         """Processes one batch; returns how many log entries it covered (0: caught up)."""
-        after = self.position()
-        notifications = self.ledger.recorder.select_notifications(
-            start=after, limit=self.batch_size, inclusive_of_start=False)
-        if not notifications:
+        page = self.streams.touched(self.position(), self.batch_size)
+        if not page.entries:
             return 0
-        household_ids = list(dict.fromkeys(
-            self.ledger.mapper.to_domain_event(n).household_id  # type: ignore[attr-defined]
-            for n in notifications))
-        batch = [(h, rows_for(h, self.ledger.stream(h), self.configuration))
-                 for h in household_ids]
+        batch = [self._rows(stream) for stream in self.streams.of(page.originator_ids).values()]
         try:
-            self.views.commit(batch, notifications[-1].id)
+            self.views.commit(batch, page.last)
         except IntegrityError:
-            return len(notifications)  # another runner recorded this position first
-        self.state.position = notifications[-1].id
-        return len(notifications)
+            return page.entries  # another runner recorded this position first
+        self.state.position = page.last
+        return page.entries
+
+    def _rows(self, stored: list[StoredEvent]) -> tuple[str, HouseholdRows | None]:
+        """A household's id and rows from its whole stream, each event decoded once."""
+        events = [cast(HouseholdEvent, self.ledger.mapper.to_domain_event(s)) for s in stored]
+        household_id = events[0].household_id
+        return household_id, rows_for(household_id, events, self.configuration)
 
     def catch_up(self, progress: Callable[[int], None] | None = None) -> None:
         while covered := self.run_once():

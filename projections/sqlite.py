@@ -2,9 +2,11 @@
 
 from datetime import date
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 
+from projections.streams import StoredStreams
 from projections.views import ViewTables
 
 
@@ -20,3 +22,15 @@ class SQLiteViews(ViewTables, SQLiteTrackingRecorder):
         if isinstance(value, bool):
             return int(value)
         return value if isinstance(value, int | float | str | None) else str(value)
+
+    def _values(self, table: str, row: dict[str, Any]) -> tuple[Any, ...]:
+        return tuple(map(self._value, super()._values(table, row)))
+
+
+class SQLiteStreams(StoredStreams):
+    # The library's SQLite recorder stores a UUID originator id as its hex text.
+    def _stored_id(self, originator_id: UUID | str) -> Any:
+        return originator_id.hex if isinstance(originator_id, UUID) else originator_id
+
+    def _originator_id(self, stored: Any) -> UUID | str:
+        return UUID(stored)

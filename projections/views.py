@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date
+from operator import itemgetter
 from typing import Any
 
 from eventsourcing.persistence import Tracking
@@ -18,7 +19,7 @@ from projections.rows import HouseholdRows
 
 APPLICATION = "ledger"  # the tracked upstream: the ledger's event log
 
-_TABLES = {
+TABLES = {
     "household_view": ("household_id", "village_code", "status", "monitoring_type", "category",
                        "filed_card", "latest_income", "latest_survey_year", "version",
                        "config_version", "violations"),
@@ -29,6 +30,7 @@ _TABLES = {
                       "active_from", "active_until"),
     "material_view": ("sha256", "household_id", "village_code", "event_id"),
 }
+_COLUMNS_OF = {table: itemgetter(*columns) for table, columns in TABLES.items()}
 
 
 @dataclass(frozen=True)
@@ -72,31 +74,43 @@ class ViewTables:
         transaction; raises ``IntegrityError`` if the position was already recorded."""
         with self._transaction(commit=True) as cursor:
             self._serialise(cursor)
-            ids = [(household_id,) for household_id, _ in batch]
-            for table in _TABLES:
-                cursor.executemany(self._sql(f"DELETE FROM {table} WHERE household_id = ?"),
-                                   ids)
-            for _, rows in batch:
-                if rows is not None:
-                    self._insert(cursor, "household_view", [rows.household])
-                    self._insert(cursor, "episode_view", rows.episodes)
-                    self._insert(cursor, "gap_view", rows.gaps)
-                    self._insert(cursor, "lookback_view", rows.lookback)
-                    self._insert(cursor, "material_view", rows.materials)
+            self._delete(cursor, [household_id for household_id, _ in batch])
+            self._insert_all(cursor, [rows for _, rows in batch if rows is not None])
             self._insert_tracking(cursor, Tracking(APPLICATION, position))
 
+    def _insert_all(self, cursor: Any, households: Sequence[HouseholdRows]) -> None:
+        """Inserts the households' rows, one statement (or COPY) per table."""
+        by_table: dict[str, list[dict[str, Any]]] = {table: [] for table in TABLES}
+        for rows in households:
+            by_table["household_view"].append(rows.household)
+            by_table["episode_view"] += rows.episodes
+            by_table["gap_view"] += rows.gaps
+            by_table["lookback_view"] += rows.lookback
+            by_table["material_view"] += rows.materials
+        for table, table_rows in by_table.items():
+            if table_rows:
+                self._insert(cursor, table, table_rows)
+
+    def _delete(self, cursor: Any, household_ids: Sequence[str]) -> None:
+        ids = [(household_id,) for household_id in household_ids]
+        for table in TABLES:
+            cursor.executemany(self._sql(f"DELETE FROM {table} WHERE household_id = ?"), ids)
+
     def _insert(self, cursor: Any, table: str, rows: list[dict[str, Any]]) -> None:
-        if rows:
-            columns = _TABLES[table]
-            statement = (f"INSERT INTO {table} ({', '.join(columns)}) "
-                         f"VALUES ({', '.join('?' for _ in columns)})")
-            cursor.executemany(self._sql(statement),
-                               [tuple(self._value(row[c]) for c in columns) for row in rows])
+        columns = TABLES[table]
+        statement = (f"INSERT INTO {table} ({', '.join(columns)}) "
+                     f"VALUES ({', '.join('?' for _ in columns)})")
+        cursor.executemany(self._sql(statement), [self._values(table, row) for row in rows])
+
+    def _values(self, table: str, row: dict[str, Any]) -> tuple[Any, ...]:
+        """The row's values in the order of ``TABLES[table]``."""
+        values: tuple[Any, ...] = _COLUMNS_OF[table](row)
+        return values
 
     def reset(self) -> None:
         """Forgets every view row and the position (the start of a rebuild)."""
         with self._transaction(commit=True) as cursor:
-            for table in _TABLES:
+            for table in TABLES:
                 cursor.execute(self._sql(f"DELETE FROM {table}"))
             cursor.execute(self._sql(self.DELETE_TRACKING), (APPLICATION,))
 

@@ -1,0 +1,109 @@
+"""The ledger's events table as the projections read it: which streams the next entries
+of the log touch, then those streams whole in one query (not one per household); or every
+stream in the order of the primary key, for a rebuild.
+
+Stored events come back exactly as the library's recorders return them, for the ledger's
+own mapper to decode; ``sqlite.py`` and ``postgres.py`` say how the databases differ.
+"""
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import StoredEvent
+
+from ledger.persistence.database import EVENTS_TABLE
+
+_COLUMNS = "originator_id, originator_version, topic, state"
+_ORDER = "ORDER BY originator_id, originator_version"
+
+
+@dataclass(frozen=True)
+class LogPage:
+    """Entries of the log after a position: how many, the last one's position, and the
+    streams they touch (each once, in the order first touched)."""
+
+    entries: int
+    last: int
+    originator_ids: list[UUID | str]
+
+
+class StoredStreams:
+    """Reads the events table through the datastore's ``transaction``."""
+
+    _mark = "?"  # the driver's placeholder
+    _position = "rowid"  # the library's SQLite notification id
+
+    def __init__(self, transaction: Callable[..., AbstractContextManager[Any]]) -> None:
+        self._transaction = transaction
+
+    def touched(self, after: int, limit: int) -> LogPage:
+        """The next ``limit`` entries of the log after position ``after``, without their
+        events' state (the streams are read whole next)."""
+        rows = self._rows(f"SELECT {self._position}, originator_id FROM {EVENTS_TABLE} "  # noqa: S608  # constants; values are bound
+                          f"WHERE {self._position} > {self._mark} ORDER BY {self._position} "
+                          f"LIMIT {self._mark}", (after, limit))
+        touched = dict.fromkeys(self._originator_id(row[1]) for row in rows)
+        return LogPage(len(rows), rows[-1][0] if rows else after, list(touched))
+
+    def of(self, originator_ids: Sequence[UUID | str]) -> dict[UUID | str, list[StoredEvent]]:
+        """The whole stream of each of ``originator_ids``, oldest first."""
+        streams: dict[UUID | str, list[StoredEvent]] = {}
+        if originator_ids:
+            where, params = self._any_of(originator_ids)
+            for row in self._rows(f"SELECT {_COLUMNS} FROM {EVENTS_TABLE} WHERE {where} "  # noqa: S608  # constants; ids are bound
+                                  f"{_ORDER}", params):
+                event = self._stored_event(row)
+                streams.setdefault(event.originator_id, []).append(event)
+        return streams
+
+    def in_stream_order(self, page_size: int) -> Iterator[list[StoredEvent]]:
+        """Every stream whole, in the order of the primary key (originator, version), read
+        in pages of ``page_size`` events. A stream read across two pages is still a prefix
+        of its history (events are only ever appended), extended by the second page."""
+        stream: list[StoredEvent] = []
+        after: tuple[Any, int] | None = None
+        while True:
+            if after is None:
+                rows = self._rows(f"SELECT {_COLUMNS} FROM {EVENTS_TABLE} {_ORDER} "  # noqa: S608  # constants
+                                  f"LIMIT {page_size:d}", ())
+            else:
+                rows = self._rows(f"SELECT {_COLUMNS} FROM {EVENTS_TABLE} "  # noqa: S608  # constants; the key is bound
+                                  f"WHERE (originator_id, originator_version) > "
+                                  f"({self._mark}, {self._mark}) {_ORDER} LIMIT {page_size:d}",
+                                  after)
+            for row in rows:
+                event = self._stored_event(row)
+                if stream and event.originator_id != stream[0].originator_id:
+                    yield stream
+                    stream = []
+                stream.append(event)
+            if len(rows) < page_size:
+                if stream:
+                    yield stream
+                return
+            after = (rows[-1][0], rows[-1][1])
+
+    def _stored_event(self, row: Sequence[Any]) -> StoredEvent:
+        return StoredEvent(originator_id=self._originator_id(row[0]), originator_version=row[1],
+                           topic=row[2], state=bytes(row[3]))
+
+    # What differs between the databases
+
+    def _any_of(self, originator_ids: Sequence[UUID | str]) -> tuple[str, Sequence[Any]]:
+        return (f"originator_id IN ({', '.join(self._mark for _ in originator_ids)})",
+                [self._stored_id(i) for i in originator_ids])
+
+    def _stored_id(self, originator_id: UUID | str) -> Any:
+        return originator_id
+
+    def _originator_id(self, stored: Any) -> UUID | str:
+        return stored  # type: ignore[no-any-return]
+
+    def _rows(self, statement: str, params: Sequence[Any]) -> list[Sequence[Any]]:
+        """The rows of a query, each indexable by column position."""
+        with self._transaction(commit=False) as cursor:
+            cursor.execute(statement, params)
+            return list(cursor.fetchall())

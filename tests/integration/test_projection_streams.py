@@ -1,0 +1,60 @@
+"""The projections read whole streams straight from the events table: many households in
+one query, or all of them in the order of the primary key, page by page. Either way each
+stream is exactly what the library's recorder returns for it."""
+
+from uuid import UUID
+
+import pytest
+
+from ledger.application import HouseholdLedger, originator_id
+from ledger.domain.callers import Caller
+from ledger.domain.commands import AppendBatch
+from projections import open_streams
+from tests import factories as f
+
+HOUSEHOLDS = [f"hh-{n:03d}" for n in range(9)]
+
+
+@pytest.fixture
+def stored(ledger: HouseholdLedger, recorder_caller: Caller) -> HouseholdLedger:
+    for n, household_id in enumerate(HOUSEHOLDS):
+        events = f.county_household(n)
+        for start in range(0, len(events), 2):  # interleave the households in the log
+            batch = AppendBatch.model_validate({"events": events[start:start + 2]})
+            ledger.append(household_id, batch.events, recorder_caller)
+    return ledger
+
+
+def by_recorder(ledger: HouseholdLedger, stream: UUID) -> list[object]:
+    return list(ledger.recorder.select_events(stream))
+
+
+def test_the_streams_of_a_batch_are_read_whole_in_one_query(stored: HouseholdLedger) -> None:
+    wanted = [originator_id(h) for h in HOUSEHOLDS[2:7]] + [UUID(int=1)]  # one has no events
+    streams = open_streams(stored).of(wanted)
+    assert set(streams) == set(wanted[:-1])
+    for stream, events in streams.items():
+        assert events == by_recorder(stored, stream)  # type: ignore[arg-type]
+    assert open_streams(stored).of([]) == {}
+
+
+@pytest.mark.parametrize("page_size", [1, 3, 7, 1000])
+def test_every_stream_is_read_whole_in_primary_key_order(stored: HouseholdLedger,
+                                                          page_size: int) -> None:
+    streams = list(open_streams(stored).in_stream_order(page_size))
+    ids = [stream[0].originator_id for stream in streams]
+    assert ids == sorted(ids, key=lambda i: i.hex)  # type: ignore[union-attr]
+    assert set(ids) == {originator_id(h) for h in HOUSEHOLDS}
+    for stream in streams:
+        assert stream == by_recorder(stored, stream[0].originator_id)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("after", "limit"), [(0, 1), (0, 5), (3, 4), (0, 1000), (10_000, 5)])
+def test_a_page_of_the_log_names_the_streams_it_touches_once_each(
+        stored: HouseholdLedger, after: int, limit: int) -> None:
+    notifications = stored.recorder.select_notifications(start=after, limit=limit,
+                                                         inclusive_of_start=False)
+    page = open_streams(stored).touched(after, limit)
+    assert page.entries == len(notifications)
+    assert page.last == (notifications[-1].id if notifications else after)
+    assert page.originator_ids == list(dict.fromkeys(n.originator_id for n in notifications))
