@@ -133,12 +133,14 @@ def measure_catch_up(ledger: HouseholdLedger, configuration: RulesConfiguration,
 
 
 def measure_rebuild(ledger: HouseholdLedger, configuration: RulesConfiguration,
-                    progress: Callable[[int], None] | None = None) -> Measurement:
-    """``ledger projections rebuild``: forget the read models and recompute them."""
+                    progress: Callable[[int], None] | None = None, *,
+                    workers: int = 0) -> Measurement:
+    """``ledger projections rebuild``: forget the read models and recompute them, the
+    rows computed in ``workers`` processes."""
     runner = ProjectionRunner(ledger, open_views(ledger), configuration)
     events = _event_count(ledger)
     started = time.perf_counter()
-    runner.rebuild(progress)
+    runner.rebuild(progress, workers=workers)
     return Measurement(events, time.perf_counter() - started)
 
 

@@ -17,6 +17,9 @@ _VIEWS_LOCK = 7_230_926
 
 class PostgresViews(ViewTables, PostgresTrackingRecorder):
     DELETE_TRACKING = f"DELETE FROM {TRACKING_TABLE} WHERE application_name = ?"
+    INSERT_TRACKING_IF_ABSENT = (
+        f"INSERT INTO {TRACKING_TABLE} (application_name, notification_id) VALUES (?, ?) "
+        "ON CONFLICT (application_name) DO NOTHING RETURNING notification_id")
     # One attempt, not the library's ten (each waiting up to POSTGRES_CONNECT_TIMEOUT for
     # a connection while PostgreSQL is down): a list waiting for the read models answers
     # 503 in seconds, and the runner retries on its own loop.
@@ -29,6 +32,11 @@ class PostgresViews(ViewTables, PostgresTrackingRecorder):
 
     def _sql(self, statement: str) -> str:
         return statement.replace("?", "%s")
+
+    def _versions(self, cursor: Any, household_ids: Sequence[str]) -> dict[str, int]:
+        cursor.execute("SELECT household_id, version FROM household_view "
+                       "WHERE household_id = ANY(%s)", (list(household_ids),))
+        return {row["household_id"]: row["version"] for row in cursor.fetchall()}
 
     def _delete(self, cursor: Any, household_ids: Sequence[str]) -> None:
         for table in TABLES:

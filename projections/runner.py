@@ -10,7 +10,7 @@ A failure in the rules stops the runner at that position and says so; nothing is
 """
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import cast
 
@@ -27,6 +27,7 @@ from ledger.domain.configuration import RulesConfiguration
 from ledger.domain.errors import LedgerError
 from ledger.domain.events import HouseholdEvent
 from projections import open_streams
+from projections.pool import RowsPool
 from projections.rows import HouseholdRows, rows_for
 from projections.views import APPLICATION, ViewTables
 
@@ -44,6 +45,10 @@ class RunnerState:
     position: int = 0
     failed_at: int | None = None
     error: str | None = None
+
+
+REBUILD_PAGE = 5_000  # events read per query by a rebuild
+REBUILD_BATCH = 5_000  # events whose households' rows a rebuild computes and writes at once
 
 
 class ProjectionRunner:
@@ -86,10 +91,41 @@ class ProjectionRunner:
             if progress:
                 progress(covered)
 
-    def rebuild(self, progress: Callable[[int], None] | None = None) -> None:
-        """Forgets the read models and recomputes them from the first event."""
+    def rebuild(self, progress: Callable[[int], None] | None = None, *,
+                workers: int = 0) -> None:
+        """Forgets the read models and recomputes them from every stored event.
+
+        Each stream is read once, in the order of the events table's primary key (one
+        scan, not a query per household touched), and the rows of many households are
+        written at once. Then the end of the log as it was at the start is recorded, and
+        the runner catches up from there as ever. A runner working meanwhile (that of
+        ``ledger serve``) does no harm: rows of a later version of a stream are never
+        replaced by older ones, and if it recorded a position first, it goes on from its
+        own. With ``workers``, rows are computed in that many spawned processes (for the
+        command line: never in a serving process); with none, in this one.
+        """
+        end = self.ledger.recorder.max_notification_id()
         self.views.reset()
+        if end:
+            batches = _batches(self.streams.in_stream_order(REBUILD_PAGE), REBUILD_BATCH)
+            if workers:
+                with RowsPool(self.ledger.mapper, self.configuration, workers) as pool:
+                    self._replace(pool.rows(batches), progress)
+            else:
+                self._replace(map(self._rows_of, batches), progress)
+            self.views.record(end)
         self.catch_up(progress)
+
+    def _rows_of(self, batch: list[list[StoredEvent]]) -> tuple[int, list[HouseholdRows]]:
+        found = [rows for _, rows in map(self._rows, batch) if rows is not None]
+        return sum(map(len, batch)), found
+
+    def _replace(self, computed: Iterable[tuple[int, list[HouseholdRows]]],
+                 progress: Callable[[int], None] | None) -> None:
+        for events, rows in computed:
+            self.views.replace(rows)
+            if progress:
+                progress(events)
 
     # Running in the background
 
@@ -131,3 +167,18 @@ class ProjectionRunner:
         """Read-your-writes: returns once the read models cover ``position``."""
         self.wake.set()
         self.views.wait(APPLICATION, position, timeout=timeout)
+
+
+def _batches(streams: Iterable[list[StoredEvent]],
+             events: int) -> Iterator[list[list[StoredEvent]]]:
+    """Whole streams, grouped into batches of about ``events`` events."""
+    batch: list[list[StoredEvent]] = []
+    size = 0
+    for stream in streams:
+        batch.append(stream)
+        size += len(stream)
+        if size >= events:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch

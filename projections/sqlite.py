@@ -7,7 +7,14 @@ from uuid import UUID
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 
 from projections.streams import StoredStreams
-from projections.views import ViewTables
+from projections.views import TABLES, ViewTables
+
+# The columns holding values SQLite cannot bind as they are: dates (as ISO text, which
+# compares correctly as strings) and Decimals (as their exact text). The others hold text,
+# integers, booleans (bound as 0 and 1) or NULL; anything else fails loudly when bound.
+_AS_TEXT = frozenset({"latest_income", "active_from", "active_until"})
+_CONVERTED = {table: [i for i, column in enumerate(columns) if column in _AS_TEXT]
+              for table, columns in TABLES.items()}
 
 
 class SQLiteViews(ViewTables, SQLiteTrackingRecorder):
@@ -16,7 +23,6 @@ class SQLiteViews(ViewTables, SQLiteTrackingRecorder):
         self._transaction = datastore.transaction
 
     def _value(self, value: Any) -> Any:
-        # Dates as ISO text compare correctly as strings; Decimals keep their exact text.
         if isinstance(value, date):
             return value.isoformat()
         if isinstance(value, bool):
@@ -24,7 +30,13 @@ class SQLiteViews(ViewTables, SQLiteTrackingRecorder):
         return value if isinstance(value, int | float | str | None) else str(value)
 
     def _values(self, table: str, row: dict[str, Any]) -> tuple[Any, ...]:
-        return tuple(map(self._value, super()._values(table, row)))
+        values = super()._values(table, row)
+        if not _CONVERTED[table]:
+            return values
+        converted = list(values)
+        for index in _CONVERTED[table]:
+            converted[index] = self._value(converted[index])
+        return tuple(converted)
 
 
 class SQLiteStreams(StoredStreams):

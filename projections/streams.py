@@ -53,9 +53,9 @@ class StoredStreams:
         streams: dict[UUID | str, list[StoredEvent]] = {}
         if originator_ids:
             where, params = self._any_of(originator_ids)
-            for row in self._rows(f"SELECT {_COLUMNS} FROM {EVENTS_TABLE} WHERE {where} "  # noqa: S608  # constants; ids are bound
-                                  f"{_ORDER}", params):
-                event = self._stored_event(row)
+            for event in self._stored_events(self._rows(
+                    f"SELECT {_COLUMNS} FROM {EVENTS_TABLE} WHERE {where} {_ORDER}",  # noqa: S608  # constants; ids are bound
+                    params)):
                 streams.setdefault(event.originator_id, []).append(event)
         return streams
 
@@ -74,8 +74,7 @@ class StoredStreams:
                                   f"WHERE (originator_id, originator_version) > "
                                   f"({self._mark}, {self._mark}) {_ORDER} LIMIT {page_size:d}",
                                   after)
-            for row in rows:
-                event = self._stored_event(row)
+            for event in self._stored_events(rows):
                 if stream and event.originator_id != stream[0].originator_id:
                     yield stream
                     stream = []
@@ -86,9 +85,16 @@ class StoredStreams:
                 return
             after = (rows[-1][0], rows[-1][1])
 
-    def _stored_event(self, row: Sequence[Any]) -> StoredEvent:
-        return StoredEvent(originator_id=self._originator_id(row[0]), originator_version=row[1],
-                           topic=row[2], state=bytes(row[3]))
+    def _stored_events(self, rows: list[Sequence[Any]]) -> Iterator[StoredEvent]:
+        """Rows as stored events; a stream's rows are adjacent (the order of the primary
+        key), so its id is converted once."""
+        stored_id: Any = None
+        originator_id: UUID | str = ""
+        for row in rows:
+            if row[0] != stored_id:
+                stored_id, originator_id = row[0], self._originator_id(row[0])
+            yield StoredEvent(originator_id=originator_id, originator_version=row[1],
+                              topic=row[2], state=bytes(row[3]))
 
     # What differs between the databases
 

@@ -78,6 +78,36 @@ class ViewTables:
             self._insert_all(cursor, [rows for _, rows in batch if rows is not None])
             self._insert_tracking(cursor, Tracking(APPLICATION, position))
 
+    def replace(self, households: Sequence[HouseholdRows]) -> None:
+        """Writes the households' rows, recording no position (a rebuild's batch), except
+        where rows from the same or a later version of a stream are there already: a runner
+        may have written them meanwhile, and a later version is never older news."""
+        with self._transaction(commit=True) as cursor:
+            self._serialise(cursor)
+            present = self._versions(cursor, [rows.household_id for rows in households])
+            newer = [rows for rows in households
+                     if present.get(rows.household_id, 0) < rows.household["version"]]
+            self._delete(cursor, [rows.household_id for rows in newer
+                                  if rows.household_id in present])
+            self._insert_all(cursor, newer)
+
+    def record(self, position: int) -> bool:
+        """Records ``position`` unless one is recorded already (by a runner, which then goes
+        on from its own); True if recorded."""
+        with self._transaction(commit=True) as cursor:
+            cursor.execute(self._sql(self.INSERT_TRACKING_IF_ABSENT), (APPLICATION, position))
+            return bool(cursor.fetchall())
+
+    def _versions(self, cursor: Any, household_ids: Sequence[str]) -> dict[str, int]:
+        """The stream version each household's rows were computed from, where it has rows
+        (every row of a household is written with its household_view row)."""
+        if not household_ids:
+            return {}
+        marks = ", ".join("?" for _ in household_ids)
+        cursor.execute(self._sql(f"SELECT household_id, version FROM household_view "
+                                 f"WHERE household_id IN ({marks})"), tuple(household_ids))
+        return {row["household_id"]: row["version"] for row in cursor.fetchall()}
+
     def _insert_all(self, cursor: Any, households: Sequence[HouseholdRows]) -> None:
         """Inserts the households' rows, one statement (or COPY) per table."""
         by_table: dict[str, list[dict[str, Any]]] = {table: [] for table in TABLES}
@@ -115,6 +145,9 @@ class ViewTables:
             cursor.execute(self._sql(self.DELETE_TRACKING), (APPLICATION,))
 
     DELETE_TRACKING = "DELETE FROM tracking WHERE application_name = ?"
+    INSERT_TRACKING_IF_ABSENT = (
+        "INSERT INTO tracking (application_name, notification_id) VALUES (?, ?) "
+        "ON CONFLICT (application_name) DO NOTHING RETURNING notification_id")
 
     # Reading
 

@@ -96,6 +96,10 @@ class RulesConfiguration:
         self._by_prefixes: dict[tuple[str, ...], RulesConfig] = {}
         self._by_code: dict[str, RulesConfig] = {}
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled as parsed (for a rebuild's worker processes), without the caches.
+        return (RulesConfiguration, (self.version, self._defaults, self._divisions))
+
     @classmethod
     def from_toml(cls, text: str) -> "RulesConfiguration":
         """Parses and checks the whole file: every division's configuration is built once,

@@ -1,0 +1,91 @@
+"""Households' rows computed in worker processes, for a rebuild from the command line
+(``ledger projections rebuild``), where decoding and the rules are most of the work.
+
+Workers are spawned, never forked: the parent holds database connections and their pool's
+threads, which a forked child would inherit mid-use. So this is not for a serving process
+either way. A worker gets stored events (bytes) and gives back rows; it decodes with a
+mapper made like the ledger's (the same transcoder class and transcodings).
+"""
+
+import multiprocessing
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, cast
+
+from eventsourcing.persistence import Mapper, StoredEvent, Transcoder, Transcoding
+
+from ledger.domain.configuration import RulesConfiguration
+from ledger.domain.events import HouseholdEvent
+from projections.rows import HouseholdRows, rows_for
+
+Streams = list[list[StoredEvent]]
+
+
+class RowsPool:
+    """``workers`` processes computing the rows of batches of whole streams."""
+
+    def __init__(self, mapper: Mapper[Any], configuration: RulesConfiguration,
+                 workers: int) -> None:
+        transcoder = mapper.transcoder
+        transcodings = list(getattr(transcoder, "names", {}).values())
+        self.workers = workers
+        self._executor = ProcessPoolExecutor(
+            workers, mp_context=multiprocessing.get_context("spawn"), initializer=_start,
+            initargs=(type(transcoder), transcodings, mapper.compressor, mapper.cipher,
+                      configuration))
+
+    def rows(self, batches: Iterable[Streams]) -> Iterator[tuple[int, list[HouseholdRows]]]:
+        """(events, rows of the registered households) of each batch, in order; at most
+        two batches per worker are in flight, so memory stays bounded."""
+        pending: deque[tuple[int, Future[list[HouseholdRows]]]] = deque()
+        for batch in batches:
+            pending.append((sum(map(len, batch)), self._executor.submit(_rows_of, batch)))
+            if len(pending) >= 2 * self.workers:
+                events, computed = pending.popleft()
+                yield events, computed.result()
+        while pending:
+            events, computed = pending.popleft()
+            yield events, computed.result()
+
+    def __enter__(self) -> "RowsPool":
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        self._executor.shutdown(cancel_futures=True)
+
+
+@dataclass(frozen=True)
+class _Worker:
+    mapper: Mapper[Any]
+    configuration: RulesConfiguration
+
+    def rows_of(self, batch: Streams) -> list[HouseholdRows]:
+        found = []
+        for stored in batch:
+            events = [cast(HouseholdEvent, self.mapper.to_domain_event(s)) for s in stored]
+            rows = rows_for(events[0].household_id, events, self.configuration)
+            if rows is not None:
+                found.append(rows)
+        return found
+
+
+_worker: _Worker | None = None  # the one of this worker process
+
+
+def _start(transcoder_class: type[Transcoder], transcodings: list[Transcoding],
+           compressor: Any, cipher: Any, configuration: RulesConfiguration) -> None:
+    global _worker
+    transcoder = transcoder_class()
+    for transcoding in transcodings:
+        transcoder.register(transcoding)  # type: ignore[attr-defined]
+    _worker = _Worker(Mapper(transcoder, compressor=compressor, cipher=cipher), configuration)
+
+
+def _rows_of(batch: Streams) -> list[HouseholdRows]:
+    if _worker is None:
+        raise RuntimeError("a RowsPool worker computes rows only once started")
+    return _worker.rows_of(batch)
