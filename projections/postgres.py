@@ -64,5 +64,6 @@ class PostgresStreams(StoredStreams):
     def _rows(self, statement: str, params: Sequence[Any]) -> list[Sequence[Any]]:
         with self._transaction(commit=False) as cursor:
             cursor.row_factory = tuple_row  # the pool gives dicts, slower to build
-            cursor.execute(statement, params)
+            # Binary results: states come as their bytes, not as hex text twice their size.
+            cursor.execute(statement, params, binary=True)
             return list(cursor.fetchall())

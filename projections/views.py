@@ -99,8 +99,9 @@ class ViewTables:
             return bool(cursor.fetchall())
 
     def _versions(self, cursor: Any, household_ids: Sequence[str]) -> dict[str, int]:
-        """The stream version each household's rows were computed from, where it has rows
-        (every row of a household is written with its household_view row)."""
+        """The stream version each household's rows were computed from, for those that have
+        rows: a household has rows in any view only with its household_view row (every
+        write replaces all of a household's rows at once)."""
         if not household_ids:
             return {}
         marks = ", ".join("?" for _ in household_ids)
