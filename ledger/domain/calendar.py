@@ -59,5 +59,6 @@ def _year_known(year: int) -> bool:
     return True
 
 
+@lru_cache(maxsize=8192)  # the package scans its whole holiday table on every call (~8 µs)
 def _is_working_day(day: date) -> bool:
     return bool(chinese_calendar.is_workday(day))
