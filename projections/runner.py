@@ -53,7 +53,7 @@ REBUILD_BATCH = 5_000  # events whose households' rows a rebuild computes and wr
 
 class ProjectionRunner:
     def __init__(self, ledger: HouseholdLedger, views: ViewTables,
-                 configuration: RulesConfiguration, *, batch_size: int = 2000) -> None:
+                 configuration: RulesConfiguration, *, batch_size: int = 10_000) -> None:
         self.ledger = ledger
         self.views = views
         self.configuration = configuration
