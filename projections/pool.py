@@ -3,8 +3,9 @@
 
 Workers are spawned, never forked: the parent holds database connections and their pool's
 threads, which a forked child would inherit mid-use. So this is not for a serving process
-either way. A worker gets stored events (bytes) and gives back rows; it decodes with a
-mapper made like the ledger's (the same transcoder class and transcodings).
+either way. A worker gets pages of stored events as read (plain rows, cheap to pickle)
+and gives back rows; it decodes with a mapper made like the ledger's (the same transcoder
+class and transcodings).
 """
 
 import multiprocessing
@@ -15,13 +16,12 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, cast
 
-from eventsourcing.persistence import Mapper, StoredEvent, Transcoder, Transcoding
+from eventsourcing.persistence import Mapper, Transcoder, Transcoding
 
 from ledger.domain.configuration import RulesConfiguration
 from ledger.domain.events import HouseholdEvent
 from projections.rows import HouseholdRows, rows_for
-
-Streams = list[list[StoredEvent]]
+from projections.streams import Row, streams_of
 
 
 class RowsPool:
@@ -37,12 +37,12 @@ class RowsPool:
             initargs=(type(transcoder), transcodings, mapper.compressor, mapper.cipher,
                       configuration))
 
-    def rows(self, batches: Iterable[Streams]) -> Iterator[tuple[int, list[HouseholdRows]]]:
-        """(events, rows of the registered households) of each batch, in order; at most
-        two batches per worker are in flight, so memory stays bounded."""
+    def rows(self, pages: Iterable[list[Row]]) -> Iterator[tuple[int, list[HouseholdRows]]]:
+        """(events, rows of the registered households) of each page of whole streams, in
+        order; at most two pages per worker are in flight, so memory stays bounded."""
         pending: deque[tuple[int, Future[list[HouseholdRows]]]] = deque()
-        for batch in batches:
-            pending.append((sum(map(len, batch)), self._executor.submit(_rows_of, batch)))
+        for page in pages:
+            pending.append((len(page), self._executor.submit(_rows_of, page)))
             if len(pending) >= 2 * self.workers:
                 events, computed = pending.popleft()
                 yield events, computed.result()
@@ -63,9 +63,9 @@ class _Worker:
     mapper: Mapper[Any]
     configuration: RulesConfiguration
 
-    def rows_of(self, batch: Streams) -> list[HouseholdRows]:
+    def rows_of(self, page: list[Row]) -> list[HouseholdRows]:
         found = []
-        for stored in batch:
+        for stored in streams_of(page):
             events = [cast(HouseholdEvent, self.mapper.to_domain_event(s)) for s in stored]
             rows = rows_for(events[0].household_id, events, self.configuration)
             if rows is not None:
@@ -85,7 +85,7 @@ def _start(transcoder_class: type[Transcoder], transcodings: list[Transcoding],
     _worker = _Worker(Mapper(transcoder, compressor=compressor, cipher=cipher), configuration)
 
 
-def _rows_of(batch: Streams) -> list[HouseholdRows]:
+def _rows_of(page: list[Row]) -> list[HouseholdRows]:
     if _worker is None:
         raise RuntimeError("a RowsPool worker computes rows only once started")
-    return _worker.rows_of(batch)
+    return _worker.rows_of(page)

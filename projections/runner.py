@@ -10,7 +10,7 @@ A failure in the rules stops the runner at that position and says so; nothing is
 """
 
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import cast
 
@@ -29,6 +29,7 @@ from ledger.domain.events import HouseholdEvent
 from projections import open_streams
 from projections.pool import RowsPool
 from projections.rows import HouseholdRows, rows_for
+from projections.streams import Row, streams_of
 from projections.views import APPLICATION, ViewTables
 
 log = structlog.get_logger("ledger.projections")
@@ -47,8 +48,7 @@ class RunnerState:
     error: str | None = None
 
 
-REBUILD_PAGE = 5_000  # events read per query by a rebuild
-REBUILD_BATCH = 5_000  # events whose households' rows a rebuild computes and writes at once
+REBUILD_PAGE = 5_000  # about as many events a rebuild reads, computes and writes at once
 
 
 class ProjectionRunner:
@@ -107,18 +107,18 @@ class ProjectionRunner:
         end = self.ledger.recorder.max_notification_id()
         self.views.reset()
         if end:
-            batches = _batches(self.streams.in_stream_order(REBUILD_PAGE), REBUILD_BATCH)
+            pages = self.streams.pages_in_stream_order(REBUILD_PAGE)
             if workers:
                 with RowsPool(self.ledger.mapper, self.configuration, workers) as pool:
-                    self._replace(pool.rows(batches), progress)
+                    self._replace(pool.rows(pages), progress)
             else:
-                self._replace(map(self._rows_of, batches), progress)
+                self._replace(map(self._rows_of, pages), progress)
             self.views.record(end)
         self.catch_up(progress)
 
-    def _rows_of(self, batch: list[list[StoredEvent]]) -> tuple[int, list[HouseholdRows]]:
-        found = [rows for _, rows in map(self._rows, batch) if rows is not None]
-        return sum(map(len, batch)), found
+    def _rows_of(self, page: list[Row]) -> tuple[int, list[HouseholdRows]]:
+        found = [rows for _, rows in map(self._rows, streams_of(page)) if rows is not None]
+        return len(page), found
 
     def _replace(self, computed: Iterable[tuple[int, list[HouseholdRows]]],
                  progress: Callable[[int], None] | None) -> None:
@@ -168,17 +168,3 @@ class ProjectionRunner:
         self.wake.set()
         self.views.wait(APPLICATION, position, timeout=timeout)
 
-
-def _batches(streams: Iterable[list[StoredEvent]],
-             events: int) -> Iterator[list[list[StoredEvent]]]:
-    """Whole streams, grouped into batches of about ``events`` events."""
-    batch: list[list[StoredEvent]] = []
-    size = 0
-    for stream in streams:
-        batch.append(stream)
-        size += len(stream)
-        if size >= events:
-            yield batch
-            batch, size = [], 0
-    if batch:
-        yield batch

@@ -1,12 +1,13 @@
 """The read models in the embedded SQLite file."""
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 
-from projections.streams import StoredStreams
+from projections.streams import Row, StoredStreams
 from projections.views import TABLES, ViewTables
 
 # The columns holding values SQLite cannot bind as they are: dates (as ISO text, which
@@ -40,6 +41,13 @@ class SQLiteViews(ViewTables, SQLiteTrackingRecorder):
 
 
 class SQLiteStreams(StoredStreams):
+    def _rows(self, statement: str, params: Sequence[Any]) -> list[Row]:
+        with self._transaction(commit=False) as cursor:
+            # Tuples, not the library's sqlite3.Row: a rebuild's workers get them pickled.
+            cursor.sqlite_cursor.row_factory = None
+            cursor.execute(statement, params)
+            return list(cursor.fetchall())
+
     # The library's SQLite recorder stores a UUID originator id as its hex text.
     def _stored_id(self, originator_id: UUID | str) -> Any:
         return originator_id.hex if isinstance(originator_id, UUID) else originator_id

@@ -20,6 +20,23 @@ _COLUMNS = "originator_id, originator_version, topic, state"
 _ORDER = "ORDER BY originator_id, originator_version"
 
 
+Row = Sequence[Any]
+"""A stored event as read: (originator id as stored, version, topic, state)."""
+
+
+def streams_of(page: Sequence[Row]) -> list[list[StoredEvent]]:
+    """The whole streams of a page read in stream order, as stored events. Ids stay as
+    the database stores them (hex text on SQLite): the mapper converts them on decoding,
+    once per event, wherever the decoding happens."""
+    streams: list[list[StoredEvent]] = []
+    for originator_id, version, topic, state in page:
+        if not streams or streams[-1][0].originator_id != originator_id:
+            streams.append([])
+        streams[-1].append(StoredEvent(originator_id=originator_id, originator_version=version,
+                                       topic=topic, state=bytes(state)))
+    return streams
+
+
 @dataclass(frozen=True)
 class LogPage:
     """Entries of the log after a position: how many, the last one's position, and the
@@ -59,11 +76,12 @@ class StoredStreams:
                 streams.setdefault(event.originator_id, []).append(event)
         return streams
 
-    def in_stream_order(self, page_size: int) -> Iterator[list[StoredEvent]]:
-        """Every stream whole, in the order of the primary key (originator, version), read
-        in pages of ``page_size`` events. A stream read across two pages is still a prefix
-        of its history (events are only ever appended), extended by the second page."""
-        stream: list[StoredEvent] = []
+    def pages_in_stream_order(self, page_size: int) -> Iterator[list[Row]]:
+        """Every stored event in the order of the primary key (originator, version), in
+        pages of about ``page_size`` events that hold whole streams: a stream that goes on
+        past the end of one query's rows is held back for the next page. Streams read
+        across two queries are still prefixes of their history (events are only appended)."""
+        held: list[Row] = []
         after: tuple[Any, int] | None = None
         while True:
             if after is None:
@@ -74,18 +92,20 @@ class StoredStreams:
                                   f"WHERE (originator_id, originator_version) > "
                                   f"({self._mark}, {self._mark}) {_ORDER} LIMIT {page_size:d}",
                                   after)
-            for event in self._stored_events(rows):
-                if stream and event.originator_id != stream[0].originator_id:
-                    yield stream
-                    stream = []
-                stream.append(event)
+            read = [*held, *rows]
             if len(rows) < page_size:
-                if stream:
-                    yield stream
+                if read:
+                    yield read
                 return
+            cut = len(read)  # where the last stream read starts: it may go on
+            while cut and read[cut - 1][0] == read[-1][0]:
+                cut -= 1
+            if cut:
+                yield read[:cut]
+            held = read[cut:]
             after = (rows[-1][0], rows[-1][1])
 
-    def _stored_events(self, rows: list[Sequence[Any]]) -> Iterator[StoredEvent]:
+    def _stored_events(self, rows: Sequence[Row]) -> Iterator[StoredEvent]:
         """Rows as stored events; a stream's rows are adjacent (the order of the primary
         key), so its id is converted once."""
         stored_id: Any = None
@@ -108,7 +128,7 @@ class StoredStreams:
     def _originator_id(self, stored: Any) -> UUID | str:
         return stored  # type: ignore[no-any-return]
 
-    def _rows(self, statement: str, params: Sequence[Any]) -> list[Sequence[Any]]:
+    def _rows(self, statement: str, params: Sequence[Any]) -> list[Row]:
         """The rows of a query, each indexable by column position."""
         with self._transaction(commit=False) as cursor:
             cursor.execute(statement, params)

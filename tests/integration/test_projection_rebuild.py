@@ -13,6 +13,7 @@ from ledger.application import HouseholdLedger
 from ledger.config import load_default
 from ledger.domain.callers import Caller
 from ledger.domain.commands import AppendBatch
+from ledger.domain.configuration import ConfigurationError, RulesConfiguration
 from projections import open_views
 from projections.rows import HouseholdRows
 from projections.runner import ProjectionRunner
@@ -42,9 +43,8 @@ def county(ledger: HouseholdLedger, recorder_caller: Caller) -> HouseholdLedger:
 
 @pytest.fixture
 def small_pages(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Pages and batches of a few events, so that streams span pages and batches."""
+    """Pages of a few events, so that streams go on past the rows of one query."""
     monkeypatch.setattr("projections.runner.REBUILD_PAGE", 4)
-    monkeypatch.setattr("projections.runner.REBUILD_BATCH", 9)
 
 
 def caught_up(ledger: HouseholdLedger) -> dict[str, list[tuple[Any, ...]]]:
@@ -151,4 +151,17 @@ def test_a_failing_rule_stops_the_rebuild(county: HouseholdLedger,
     runner = ProjectionRunner(county, open_views(county), load_default())
     with pytest.raises(RuntimeError, match="a rule failed"):
         runner.rebuild()
+    assert runner.views.max_tracking_id(APPLICATION) is None
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_rules_failing_in_worker_processes_stop_the_rebuild(county: HouseholdLedger,
+                                                           workers: int) -> None:
+    # Resolving a county's division fails on the unknown setting: in the workers when
+    # there are workers, where no monkeypatch reaches.
+    broken = RulesConfiguration("broken", {"trigger_followup_days": {"value": 30, "source": "-"}},
+                                {"53": {"unknown": {"value": 1, "source": "-"}}})
+    runner = ProjectionRunner(county, open_views(county), broken)
+    with pytest.raises(ConfigurationError, match="unknown settings"):
+        runner.rebuild(workers=workers)
     assert runner.views.max_tracking_id(APPLICATION) is None

@@ -2,6 +2,7 @@
 one query, or all of them in the order of the primary key, page by page. Either way each
 stream is exactly what the library's recorder returns for it."""
 
+from dataclasses import replace
 from uuid import UUID
 
 import pytest
@@ -10,6 +11,7 @@ from ledger.application import HouseholdLedger, originator_id
 from ledger.domain.callers import Caller
 from ledger.domain.commands import AppendBatch
 from projections import open_streams
+from projections.streams import streams_of
 from tests import factories as f
 
 HOUSEHOLDS = [f"hh-{n:03d}" for n in range(9)]
@@ -39,14 +41,17 @@ def test_the_streams_of_a_batch_are_read_whole_in_one_query(stored: HouseholdLed
 
 
 @pytest.mark.parametrize("page_size", [1, 3, 7, 1000])
-def test_every_stream_is_read_whole_in_primary_key_order(stored: HouseholdLedger,
-                                                          page_size: int) -> None:
-    streams = list(open_streams(stored).in_stream_order(page_size))
-    ids = [stream[0].originator_id for stream in streams]
-    assert ids == sorted(ids, key=lambda i: i.hex)  # type: ignore[union-attr]
-    assert set(ids) == {originator_id(h) for h in HOUSEHOLDS}
-    for stream in streams:
-        assert stream == by_recorder(stored, stream[0].originator_id)  # type: ignore[arg-type]
+def test_pages_in_primary_key_order_hold_every_stream_whole(stored: HouseholdLedger,
+                                                              page_size: int) -> None:
+    pages = list(open_streams(stored).pages_in_stream_order(page_size))
+    streams = [stream for page in pages for stream in streams_of(page)]
+    ids = [UUID(str(stream[0].originator_id)) for stream in streams]
+    assert ids == sorted(ids, key=lambda i: i.hex)
+    assert set(ids) == {originator_id(h) for h in HOUSEHOLDS}  # each once: never split
+    for stream_id, stream in zip(ids, streams, strict=True):
+        assert [replace(e, originator_id=stream_id) for e in stream] == \
+            by_recorder(stored, stream_id)
+    assert all(pages)
 
 
 @pytest.mark.parametrize(("after", "limit"), [(0, 1), (0, 5), (3, 4), (0, 1000), (10_000, 5)])
