@@ -11,7 +11,7 @@ rebuilt (``ProjectionRunner.rebuild``), both timed; the rows of every view after
 rebuild must equal those after the catch-up (a digest per table).
 
     PYTHONPATH=. .venv/bin/python -m bench.projections [--households N]
-                                                       [--backends sqlite,postgres]
+        [--backends sqlite,postgres] [--rebuild-workers N]
 
 The full-size check of issue 6 is ``--households 375000`` (about 1M events). The
 functions ``fill``, ``measure_catch_up``, ``measure_rebuild`` and ``run`` are what
@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import hashlib
+import json
 import secrets
 import shutil
 import sys
@@ -63,10 +64,38 @@ REBUILD_TARGET_S_PER_MILLION = 60.0
 class Measurement:
     events: int
     seconds: float
+    reference_ms: float = 0.0  # the CPU reference around the measurement (cpu_reference_ms)
 
     @property
     def events_per_s(self) -> float:
         return self.events / self.seconds if self.seconds else float("inf")
+
+
+_REFERENCE_DOCUMENT = {"a": [1, 2.5, "x" * 20, {"b": None, "c": [True, False] * 5}] * 20,
+                       "d": {str(i): i for i in range(50)}}
+
+
+def cpu_reference_ms() -> float:
+    """A fixed pure-Python workload (2,000 JSON round trips of one document), best of 5.
+
+    The VMs this runs on lend their CPUs: the same code ran 1.7x slower from one minute
+    to the next on an idle machine. Timed next to each measurement, it says how fast the
+    machine was then (74 ms at its fastest on the 2-CPU development VM)."""
+    best = float("inf")
+    for _ in range(5):
+        started = time.perf_counter()
+        for _ in range(2_000):
+            json.loads(json.dumps(_REFERENCE_DOCUMENT))
+        best = min(best, time.perf_counter() - started)
+    return best * 1000
+
+
+def _timed(events: int, work: Callable[[], object]) -> Measurement:
+    before = cpu_reference_ms()
+    started = time.perf_counter()
+    work()
+    seconds = time.perf_counter() - started
+    return Measurement(events, seconds, (before + cpu_reference_ms()) / 2)
 
 
 @dataclass(frozen=True)
@@ -126,10 +155,7 @@ def measure_catch_up(ledger: HouseholdLedger, configuration: RulesConfiguration,
     """The read models forgotten, then caught up from position 0 by the runner."""
     runner = ProjectionRunner(ledger, open_views(ledger), configuration)
     runner.views.reset()
-    events = _event_count(ledger)
-    started = time.perf_counter()
-    runner.catch_up(progress)
-    return Measurement(events, time.perf_counter() - started)
+    return _timed(_event_count(ledger), lambda: runner.catch_up(progress))
 
 
 def measure_rebuild(ledger: HouseholdLedger, configuration: RulesConfiguration,
@@ -138,10 +164,7 @@ def measure_rebuild(ledger: HouseholdLedger, configuration: RulesConfiguration,
     """``ledger projections rebuild``: forget the read models and recompute them, the
     rows computed in ``workers`` processes."""
     runner = ProjectionRunner(ledger, open_views(ledger), configuration)
-    events = _event_count(ledger)
-    started = time.perf_counter()
-    runner.rebuild(progress, workers=workers)
-    return Measurement(events, time.perf_counter() - started)
+    return _timed(_event_count(ledger), lambda: runner.rebuild(progress, workers=workers))
 
 
 def _event_count(ledger: HouseholdLedger) -> int:
@@ -189,8 +212,9 @@ def postgres_database() -> Iterator[Database]:
 DATABASES = {"sqlite": sqlite_database, "postgres": postgres_database}
 
 
-def run(backend: str, households: int) -> BackendResult:
-    """Fill a fresh database of ``backend``, then time catch-up and rebuild."""
+def run(backend: str, households: int, *, rebuild_workers: int = 0) -> BackendResult:
+    """Fill a fresh database of ``backend``, then time catch-up and rebuild (its rows
+    computed in ``rebuild_workers`` processes, as ``rebuild(workers=…)`` does)."""
     configuration = config.load_default()
     with DATABASES[backend]() as database:
         migrate(database)
@@ -208,7 +232,8 @@ def run(backend: str, households: int) -> BackendResult:
             _log(f"[{backend}] catch-up {catch_up.seconds:,.2f} s, "
                  f"{catch_up.events_per_s:,.0f} events/s")
             rebuild = measure_rebuild(ledger, configuration,
-                                      _progress(backend, "rebuild", events))
+                                      _progress(backend, "rebuild", events),
+                                      workers=rebuild_workers)
             rebuilt = view_digests(views)
             _log(f"[{backend}] rebuild {rebuild.seconds:,.2f} s, "
                  f"{rebuild.events_per_s:,.0f} events/s")
@@ -225,13 +250,15 @@ def run(backend: str, households: int) -> BackendResult:
 
 def table(results: list[BackendResult]) -> str:
     lines = ["| backend | households | events | catch-up s | catch-up events/s | rebuild s "
-             "| rebuild events/s | rebuild s per 1M events |",
-             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+             "| rebuild events/s | rebuild s per 1M events | CPU reference ms (catch-up, "
+             "rebuild) |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for r in results:
         lines.append(f"| {r.backend} | {r.households:,} | {r.events:,} "
                      f"| {r.catch_up.seconds:,.2f} | {r.catch_up.events_per_s:,.0f} "
                      f"| {r.rebuild.seconds:,.2f} | {r.rebuild.events_per_s:,.0f} "
-                     f"| {r.rebuild_s_per_million:,.1f} |")
+                     f"| {r.rebuild_s_per_million:,.1f} "
+                     f"| {r.catch_up.reference_ms:.0f}, {r.rebuild.reference_ms:.0f} |")
     return "\n".join(lines)
 
 
@@ -257,12 +284,15 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--households", type=int, default=5_000)
     parser.add_argument("--backends", default="sqlite,postgres")
+    parser.add_argument("--rebuild-workers", type=int, default=0,
+                        help="processes computing the rebuild's rows (0: in process)")
     args = parser.parse_args(argv)
     backends = args.backends.split(",")
     unknown = set(backends) - set(DATABASES)
     if unknown:
         parser.error(f"--backends: choose from {', '.join(DATABASES)}")
-    results = [run(backend, args.households) for backend in backends]
+    results = [run(backend, args.households, rebuild_workers=args.rebuild_workers)
+               for backend in backends]
     print(table(results))
 
 
