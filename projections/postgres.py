@@ -48,7 +48,7 @@ class PostgresViews(ViewTables, PostgresTrackingRecorder):
             for row in rows:
                 copy.write_row(self._values(table, row))
 
-    def _serialise(self, cursor: Any) -> None:
+    def _begin_writing(self, cursor: Any) -> None:
         # Two runners replacing overlapping households' rows would otherwise lock rows in
         # different orders and deadlock; the loser then fails its tracking insert as usual.
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", (_VIEWS_LOCK,))

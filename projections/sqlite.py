@@ -18,10 +18,20 @@ _CONVERTED = {table: [i for i, column in enumerate(columns) if column in _AS_TEX
               for table, columns in TABLES.items()}
 
 
+# A batch's households land at random places in most view indexes; with SQLite's default
+# 2 MB page cache nearly every insert re-reads its page. Catch-up at 100k households:
+# 12.8k -> 15.4k events/s with 64 MB. It is per connection (the pool keeps five and
+# rotates them) and fills only as a large database's pages are touched.
+_WRITE_CACHE_KIB = 65_536
+
+
 class SQLiteViews(ViewTables, SQLiteTrackingRecorder):
     def __init__(self, datastore: SQLiteDatastore) -> None:
         super().__init__(datastore)
         self._transaction = datastore.transaction
+
+    def _begin_writing(self, cursor: Any) -> None:
+        cursor.execute(f"PRAGMA cache_size = -{_WRITE_CACHE_KIB:d}")
 
     def _value(self, value: Any) -> Any:
         if isinstance(value, date):

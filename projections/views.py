@@ -64,8 +64,9 @@ class ViewTables:
     def _value(self, value: Any) -> Any:
         return value
 
-    def _serialise(self, cursor: Any) -> None:
-        """Makes concurrent commits of the views take turns (SQLite's write lock does)."""
+    def _begin_writing(self, cursor: Any) -> None:
+        """First in every write of the views: concurrent writes must take turns (SQLite's
+        write lock makes them)."""
 
     # Writing
 
@@ -73,7 +74,7 @@ class ViewTables:
         """Replaces the rows of each household of the batch and records ``position``, in one
         transaction; raises ``IntegrityError`` if the position was already recorded."""
         with self._transaction(commit=True) as cursor:
-            self._serialise(cursor)
+            self._begin_writing(cursor)
             self._delete(cursor, [household_id for household_id, _ in batch])
             self._insert_all(cursor, [rows for _, rows in batch if rows is not None])
             self._insert_tracking(cursor, Tracking(APPLICATION, position))
@@ -83,7 +84,7 @@ class ViewTables:
         where rows from the same or a later version of a stream are there already: a runner
         may have written them meanwhile, and a later version is never older news."""
         with self._transaction(commit=True) as cursor:
-            self._serialise(cursor)
+            self._begin_writing(cursor)
             present = self._versions(cursor, [rows.household_id for rows in households])
             newer = [rows for rows in households
                      if present.get(rows.household_id, 0) < rows.household["version"]]
