@@ -36,6 +36,9 @@ from ledger.persistence.transcoding import register_ledger_transcodings
 from ledger.recent_states import RecentStates
 
 HOUSEHOLD_NAMESPACE = UUID("6f1f2a52-3c1e-5b0e-9d49-530925000000")
+# Grouped appends stop here: one insert of ~4,000 events (~5 MB) hung in psycopg 3.3's
+# pipeline sync (seen while benchmarking the projections); 2,000 went through.
+MAX_EVENTS_PER_TRANSACTION = 2_000
 
 
 def originator_id(household_id: str) -> UUID:
@@ -98,7 +101,9 @@ class HouseholdLedger(Application[UUID]):
         self._recent = RecentStates()  # taken and advanced by appends
         self._read_states = RecentStates()  # shared by reads, never changed
         # Appends to different households share transactions (ledger/group_commit.py).
-        self._group_commit = GroupCommit(self._write, conflict=IntegrityError)
+        self._group_commit = GroupCommit(self._write, conflict=IntegrityError,
+                                         weight=lambda d: len(d.events),
+                                         max_weight=MAX_EVENTS_PER_TRANSACTION)
         self.on_append: list[Callable[[], None]] = []  # e.g. wake the projection runner
 
     def _notify(self, recordings: list[Any]) -> None:
@@ -162,10 +167,13 @@ class HouseholdLedger(Application[UUID]):
         used = self.tables.find_idempotencies(
             [r.idempotency.key for r in requests if r.idempotency is not None])
         streams = self._streams({r.household_id for r in requests})
+        grouped_events = 0
         for index, request in enumerate(requests):
-            if request.household_id in grouped:  # it must see the earlier one: write that
+            if (request.household_id in grouped  # it must see the earlier part: write that
+                    or grouped_events + len(request.commands) > MAX_EVENTS_PER_TRANSACTION):
                 self._write_many(requests, group, answers)
                 grouped.clear()
+                grouped_events = 0
             try:
                 check_append(request.caller, request.commands)
                 if request.idempotency and (stored := used.get(request.idempotency.key)):
@@ -186,6 +194,7 @@ class HouseholdLedger(Application[UUID]):
             group.append((index, response, _Decided(
                 events, self._record_of(request.idempotency, request.household_id, response))))
             grouped.add(request.household_id)
+            grouped_events += len(events)
         self._write_many(requests, group, answers)
         return cast(list[Appended | LedgerError], answers)
 

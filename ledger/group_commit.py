@@ -28,12 +28,17 @@ class _Pending(Generic[T]):
 
 class GroupCommit(Generic[T]):
     def __init__(self, write: Callable[[Sequence[T]], None], *,
-                 conflict: type[BaseException], max_items: int = 256) -> None:
+                 conflict: type[BaseException], max_items: int = 256,
+                 weight: Callable[[T], int] = lambda _: 1,
+                 max_weight: int | None = None) -> None:
         """``write`` stores its items in one transaction, all or none; it raises
-        ``conflict`` when an item clashes with what is stored (then each is retried)."""
+        ``conflict`` when an item clashes with what is stored (then each is retried).
+        A group holds at most ``max_items`` items and, beyond its first, ``max_weight``."""
         self._write = write
         self._conflict = conflict
         self._max_items = max_items
+        self._weight = weight
+        self._max_weight = max_weight
         self._queue: list[_Pending[T]] = []
         self._writing = False
         self._changed = threading.Condition()
@@ -51,8 +56,7 @@ class GroupCommit(Generic[T]):
                     self._changed.wait()
                 if pending.done:
                     break
-                group = self._queue[:self._max_items]
-                del self._queue[:self._max_items]
+                group = self._next_group()
                 self._writing = True
             try:
                 self._write_group(group)
@@ -64,6 +68,17 @@ class GroupCommit(Generic[T]):
                     self._changed.notify_all()
         if pending.error is not None:
             raise pending.error
+
+    def _next_group(self) -> list[_Pending[T]]:
+        taken, weight = 0, 0
+        for pending in self._queue[:self._max_items]:
+            weight += self._weight(pending.item)
+            if taken and self._max_weight is not None and weight > self._max_weight:
+                break
+            taken += 1
+        group = self._queue[:taken]
+        del self._queue[:taken]
+        return group
 
     def _write_group(self, group: list[_Pending[T]]) -> None:
         self.groups_written += 1

@@ -229,3 +229,14 @@ def test_a_refusal_on_a_kept_state_is_checked_against_the_stream(
         assert answer.response["events"][0]["version"] == 3
     finally:
         other.close()
+
+
+def test_append_many_splits_what_one_transaction_should_not_carry(
+        ledger: HouseholdLedger) -> None:
+    caller = _caller()
+    location = LOCATION_EVENTS[0]
+    requests = [AppendRequest(f"hh-big-{n}", commands(f.registered(), *[location] * 499),
+                              caller) for n in range(5)]  # 2,500 events, over 2,000
+    answers = ledger.append_many(requests)
+    assert not any(isinstance(a, LedgerError) for a in answers)
+    assert [ledger.household(f"hh-big-{n}", caller).version for n in range(5)] == [500] * 5

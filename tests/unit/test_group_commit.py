@@ -44,9 +44,12 @@ def _commit(group: GroupCommit[str], item: str) -> str:
     return "ok"
 
 
-def _queued_behind_first(store: Store, items: list[str], max_items: int = 256) -> list[str]:
-    """Commits "first" alone, then ``items`` concurrently while "first" is being written."""
-    group = GroupCommit(store.write, conflict=Conflict, max_items=max_items)
+def _queued_behind_first(store: Store, items: list[str], max_items: int = 256,
+                         max_weight: int | None = None) -> list[str]:
+    """Commits "first" alone, then ``items`` concurrently while "first" is being written;
+    an item weighs its length."""
+    group = GroupCommit(store.write, conflict=Conflict, max_items=max_items,
+                        weight=len, max_weight=max_weight)
     with ThreadPoolExecutor(len(items) + 1) as pool:
         leader = pool.submit(_commit, group, "first")
         assert store.first_write_started.wait(5)
@@ -98,3 +101,12 @@ def test_groups_hold_at_most_max_items_and_every_writer_is_answered(max_items: i
     assert outcomes == ["ok"] * 8
     assert all(len(call) <= max_items for call in store.calls)
     assert sorted(store.committed) == sorted(["first", *(f"w{n}" for n in range(7))])
+
+
+def test_groups_weigh_at_most_max_weight_beyond_their_first_item() -> None:
+    store = Store()
+    items = ["aaaa", "bb", "cc", "dddddd", "e"]
+    outcomes = _queued_behind_first(store, items, max_weight=5)
+    assert outcomes == ["ok"] * 6
+    assert all(sum(map(len, call)) <= 5 or len(call) == 1 for call in store.calls)
+    assert sorted(store.committed) == sorted(["first", *items])
