@@ -138,7 +138,7 @@ def stop_midway(database: Database, stored: HouseholdLedger, path: Path,
 def test_an_import_stopped_midway_resumes_without_appending_anything_twice(
         database: Database, stored: HouseholdLedger, tmp_path: Path,
         how: signal.Signals) -> None:
-    documents = county(1500)
+    documents = county(4000)  # long enough that the signal lands before the end
     total = sum(len(d["events"]) for d in documents)
     path = tmp_path / "county.ndjson"
     path.write_bytes(ndjson(*documents))
