@@ -21,8 +21,9 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 
-test: $(STAMP) lint  ## install, start PostgreSQL if it is down, lint, run every test
+test: $(STAMP) lint  ## install, start PostgreSQL if it is down, install Chromium if missing, lint, run every test
 	scripts/ensure-postgres
+	scripts/ensure-chromium
 	$(BIN)/pytest -n auto  # each test has its own database, files and port
 
 bench: $(STAMP)  ## install, start PostgreSQL if it is down, run every benchmark (long: BENCH_ARGS=--quick for a smoke test)

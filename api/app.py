@@ -5,7 +5,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import errors, replica
+from api import errors, replica, web
 from api.limits import BodySizeLimit
 from api.observability import RequestLog, configure_logging
 from api.responses import JSONBody
@@ -73,4 +73,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestLog)
     for module in (households, evaluation, feed, integrity, materials, access_log, health):
         app.include_router(module.router)
+    app.include_router(web.router)
     return app
