@@ -48,7 +48,13 @@ def get_caller(
 ) -> Caller:
     if credentials is None:
         raise Unauthenticated("a bearer token is required (Authorization: Bearer ldg_…)")
-    caller = authenticate(ledger.tables, credentials.credentials)
+    return authenticated(request, ledger, credentials.credentials)
+
+
+def authenticated(request: Request, ledger: HouseholdLedger, token: str) -> Caller:
+    """The caller a token names, counted against its rate (the API's bearer header and the
+    web pages' sign-in cookie both come here)."""
+    caller = authenticate(ledger.tables, token)
     limiter_for(request.app).check(caller.token_id)  # counted once authenticated (429)
     return caller
 
