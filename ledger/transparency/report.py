@@ -66,24 +66,45 @@ def render_report(*, household: dict[str, Any], events: list[dict[str, Any]],
                   completeness: dict[str, Any], checkpoint: dict[str, Any],
                   materials: list[dict[str, Any]], generated_at: str) -> str:
     """The report page (UTF-8 HTML text) of one household's trace archive."""
-    rows = _Rows(events, materials)
-    template = _environment().get_template("report.html")
+    template = environment().get_template("report.html")
     return template.render(
-        title=TITLE, generated_at=generated_at, household=_household(household),
-        members=[_member(m) for m in _dicts(household.get("members"))],
-        former_members=[_member(m) for m in _dicts(household.get("former_members"))],
-        markings=rows.markings(), events=rows.rows,
-        episodes=[rows.episode(e) for e in _dicts(completeness.get("episodes"))],
-        materials=[rows.material(m) for m in materials],
+        title=TITLE, generated_at=generated_at,
+        **household_sections(household=household, events=events, completeness=completeness,
+                             materials=materials),
         checkpoint={key: _text(checkpoint.get(key))
                     for key in ("tree_size", "root_hash", "timestamp", "signature")},
     )
 
 
+def household_sections(*, household: dict[str, Any], events: list[dict[str, Any]],
+                       completeness: dict[str, Any], materials: list[dict[str, Any]],
+                       ) -> dict[str, Any]:
+    """What ``templates/_sections.html`` shows of a household (the report's sections one to
+    six; the web page shows the same)."""
+    rows = _Rows(events, materials)
+    return {
+        "household": _household(household),
+        "members": [_member(m) for m in _dicts(household.get("members"))],
+        "former_members": [_member(m) for m in _dicts(household.get("former_members"))],
+        "markings": rows.markings(), "events": rows.rows,
+        "episodes": [rows.episode(e) for e in _dicts(completeness.get("episodes"))],
+        "materials": [rows.material(m) for m in materials],
+    }
+
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+def environment(*extra_folders: Path) -> jinja2.Environment:
+    """Jinja2 with autoescaping (names, summaries and details are user input), finding
+    templates in ``extra_folders`` first, then the report's own."""
+    return _environment(extra_folders)
+
+
 @cache
-def _environment() -> jinja2.Environment:
+def _environment(extra_folders: tuple[Path, ...]) -> jinja2.Environment:
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+        loader=jinja2.FileSystemLoader([*extra_folders, TEMPLATES]),
         autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True,
         lstrip_blocks=True, keep_trailing_newline=True)
 
