@@ -11,9 +11,8 @@ from api.exports import GAP_COLUMNS, LOOKBACK_COLUMNS, MEDIA_TYPES, flatten, tab
 from api.paging import CursorParam, Limit
 from api.responses import JSONBody
 from api.routes.households import HouseholdId
-from ledger.domain.callers import Caller
+from ledger.domain.access import chosen_division
 from ledger.domain.completeness import assess
-from ledger.domain.errors import Forbidden
 from ledger.domain.fields import IsoDate
 from projections.queries import completeness_page, lookback_page, summary
 from projections.views import Filters
@@ -33,12 +32,6 @@ TABLES: dict[int | str, dict[str, Any]] = {200: {
 CodeFilter = Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_]{1,64}$")]
 
 
-def _division(caller: Caller, division: str | None) -> str:
-    chosen = caller.division if division is None else division
-    if not chosen.startswith(caller.division):
-        raise Forbidden(f"division '{chosen}' is outside this token's division "
-                        f"'{caller.division}'")
-    return chosen
 
 
 @router.get("/households/{household_id}/completeness")
@@ -57,7 +50,7 @@ def completeness(projections: ProjectionsDep, caller: ReaderDep, division: Divis
                  cursor: CursorParam = None, limit: Limit = 100,
                  format: Format = "json") -> Response:
     """Households with gaps in the procedure, by division, gap code and status."""
-    filters = Filters(_division(caller, division), code, status, cursor, limit)
+    filters = Filters(chosen_division(caller, division), code, status, cursor, limit)
     if format == "json":
         return JSONBody(completeness_page(projections.views, filters))
     items = _all(lambda f: completeness_page(projections.views, f), filters)
@@ -72,7 +65,7 @@ def lookback(projections: ProjectionsDep, caller: ReaderDep, division: Division 
              cursor: CursorParam = None, limit: Limit = 100,
              format: Format = "json") -> Response:
     """Look-back (回头看) candidates: households to check, with the action each suggests."""
-    filters = Filters(_division(caller, division), code, None, cursor, limit)
+    filters = Filters(chosen_division(caller, division), code, None, cursor, limit)
     day = reference_date or date.today()
     if format == "json":
         return JSONBody(lookback_page(projections.views, filters, day))
@@ -84,7 +77,7 @@ def lookback(projections: ProjectionsDep, caller: ReaderDep, division: Division 
 def report_summary(projections: ProjectionsDep, caller: ReaderDep,
                    division: Division = None) -> JSONBody:
     """Counts by status × monitoring type, completeness rate per step, gap counts."""
-    return JSONBody(summary(projections.views, _division(caller, division)))
+    return JSONBody(summary(projections.views, chosen_division(caller, division)))
 
 
 def _all(fetch: Any, filters: Filters) -> list[dict[str, Any]]:

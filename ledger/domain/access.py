@@ -50,3 +50,12 @@ def check_read(caller: Caller) -> None:
 def in_scope(caller: Caller, village_code: str | None) -> bool:
     """A household is visible when its village code starts with the token's division."""
     return village_code is not None and village_code.startswith(caller.division)
+
+
+def chosen_division(caller: Caller, division: str | None) -> str:
+    """The division a question is about: the token's own unless a part of it is named."""
+    chosen = caller.division if division is None else division
+    if not chosen.startswith(caller.division):
+        raise Forbidden(f"division '{chosen}' is outside this token's division "
+                        f"'{caller.division}'")
+    return chosen
