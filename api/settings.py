@@ -1,20 +1,36 @@
-"""Typed settings, read once at the composition root (``LEDGER_*`` environment variables)."""
+"""Typed settings, read once at the composition root (``LEDGER_*`` environment variables).
 
-from typing import Literal
+Each field's docstring is its documentation: the README's configuration table is generated
+from them (``python -m api.settings README.md`` rewrites it; a test fails when they differ).
+"""
 
-from pydantic import Field
+import re
+import sys
+from pathlib import Path
+from types import NoneType, UnionType
+from typing import Literal, Union, get_args, get_origin
+
+from annotated_types import Ge
+from pydantic import Field, field_validator
+from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+LogFormat = Literal["auto", "json", "console"]
+LogLevel = Literal["debug", "info", "warning", "error"]
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="LEDGER_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="LEDGER_", extra="ignore",
+                                      use_attribute_docstrings=True)
 
     database_url: str = "sqlite:///./ledger.db"
-    """``sqlite:///path`` (the embedded default) or ``postgresql://user:pw@host:port/db``."""
+    """``sqlite:///relative/path``, ``sqlite:////absolute/path`` (an embedded file) or
+    ``postgresql://user:password@host:port/db``."""
     read_database_url: str | None = None
-    """A PostgreSQL hot standby of the primary (``postgresql://…``) to serve GETs from once
-    it has replayed every write acknowledged before the request; unset: the primary serves
-    every read. Refused with an SQLite ``database_url``."""
+    """A PostgreSQL hot standby of the primary (``postgresql://…``): GETs read there once it
+    has replayed every write acknowledged before them, else on the primary
+    ([read replica](docs/decisions.md#read-replica)); unset: the primary serves every read.
+    Refused with an SQLite ``LEDGER_DATABASE_URL``."""
     max_body_bytes: int = 10 * 1024 * 1024
     """Requests with a larger body are refused with 413 ``PAYLOAD_TOO_LARGE``."""
     auto_migrate: bool = True
@@ -22,19 +38,22 @@ class Settings(BaseSettings):
     pool_size: int = 10
     """PostgreSQL connections kept open (as many again may overflow)."""
     lock_timeout_s: int = 5
-    """How long a PostgreSQL append waits for the events table lock before failing."""
+    """How long, in seconds, a PostgreSQL append waits for the events table lock before
+    failing."""
     projections: Literal["embedded", "external"] = "embedded"
     """``embedded``: ``ledger serve`` keeps the read models current itself; ``external``:
     a separate ``ledger projections run`` process does (PostgreSQL)."""
     projection_wait_s: float = 5.0
-    """How long a list or report waits for the read models to cover earlier appends."""
+    """How long, in seconds, a list or report waits for the read models to cover earlier
+    appends (then 503 ``PROJECTIONS_UNAVAILABLE``)."""
     rules_file: str | None = None
     """A rules configuration to use instead of the packaged ``ledger/config/rules.toml``."""
     signing_key: str = "./ledger-signing-key.pem"
     """The Ed25519 key that signs checkpoints (PEM, PKCS #8); generated, readable by its
-    owner only, on first start if the file does not exist."""
+    owner only (mode 0600), on first start if the file does not exist; a key file others
+    can read is refused."""
     checkpoint_interval_s: float = 1.0
-    """How often, at most, a new signed checkpoint covers recent appends."""
+    """How often, in seconds, at most, a new signed checkpoint covers recent appends."""
     materials_dir: str = "./materials"
     """Where uploaded trace materials are stored, content-addressed by SHA-256."""
     max_material_bytes: int = 20 * 1024 * 1024
@@ -44,3 +63,73 @@ class Settings(BaseSettings):
     rate_limit_burst: int = Field(default=200, ge=0)
     """Requests a token may make at once before the rate applies (``0``: no limit); more
     are refused with 429 ``RATE_LIMITED`` and ``Retry-After``."""
+    log_format: LogFormat = "auto"
+    """``json``: one JSON object a line (for a log collector); ``console``: readable lines;
+    ``auto``: console when standard error is a terminal, else JSON."""
+    log_level: LogLevel = "info"
+    """The least severe log lines written (the standard library's loggers, such as
+    uvicorn's and the drivers', write warnings and errors only)."""
+
+    @field_validator("log_format", "log_level", mode="before")
+    @classmethod
+    def _lower_case(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value  # LEDGER_LOG_LEVEL=INFO
+
+
+# The README's configuration table
+
+BEGIN, END = "<!-- settings:begin -->", "<!-- settings:end -->"
+_KINDS = {str: "text", int: "integer", float: "number", bool: "boolean"}
+
+
+def settings_table() -> str:
+    """The configuration table in Markdown: variable, type, default and meaning of each
+    setting, from the fields' docstrings."""
+    rows = ["| variable | type | default | meaning |", "| --- | --- | --- | --- |"]
+    for name, field in Settings.model_fields.items():
+        rows.append(f"| `LEDGER_{name.upper()}` | {_kind(field)} | {_default(field)} | "
+                    f"{_markdown(field.description or '')} |")
+    return "\n".join(rows) + "\n"
+
+
+def with_settings_table(document: str) -> str:
+    """``document`` with the text between the settings markers replaced by the table."""
+    head, found, rest = document.partition(BEGIN)
+    _, ended, tail = rest.partition(END)
+    if not (found and ended):
+        raise ValueError(f"the document lacks {BEGIN} … {END}")
+    return f"{head}{BEGIN}\n{settings_table()}{END}{tail}"
+
+
+def _kind(field: FieldInfo) -> str:
+    annotation = field.annotation
+    if get_origin(annotation) in (Union, UnionType):
+        annotation, = (a for a in get_args(annotation) if a is not NoneType)
+    if get_origin(annotation) is Literal:
+        *others, last = (f"`{value}`" for value in get_args(annotation))
+        return f"{', '.join(others)} or {last}"
+    bounds = [f" ≥ {m.ge}" for m in field.metadata if isinstance(m, Ge)]
+    kind = _KINDS.get(annotation) if isinstance(annotation, type) else None
+    return (kind or str(annotation)) + "".join(bounds)
+
+
+def _default(field: FieldInfo) -> str:
+    if field.default is None:
+        return "unset"
+    if isinstance(field.default, bool):
+        return f"`{str(field.default).lower()}`"
+    return f"`{field.default}`"
+
+
+def _markdown(docstring: str) -> str:
+    text = " ".join(docstring.split()).replace("``", "`")
+    return re.sub(r"(?<!\\)\|", r"\|", text)  # a pipe would end the table's cell
+
+
+if __name__ == "__main__":  # python -m api.settings [README.md]: print or rewrite the table
+    if len(sys.argv) > 1:
+        readme = Path(sys.argv[1])
+        readme.write_text(with_settings_table(readme.read_text(encoding="utf-8")),
+                          encoding="utf-8")
+    else:
+        print(settings_table(), end="")
