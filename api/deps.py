@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from api.observability import bind_caller
 from api.ratelimit import limiter_for
 from api.replica import ReadSource, read_source
 from ledger.application import HouseholdLedger
@@ -55,6 +56,7 @@ def authenticated(request: Request, ledger: HouseholdLedger, token: str) -> Call
     """The caller a token names, counted against its rate (the API's bearer header and the
     web pages' sign-in cookie both come here)."""
     caller = authenticate(ledger.tables, token)
+    bind_caller(caller)  # on the request's log lines, a refusal for its rate (429) included
     limiter_for(request.app).check(caller.token_id)  # counted once authenticated (429)
     return caller
 
