@@ -7,6 +7,7 @@ from fastapi import FastAPI
 
 from api import errors, replica, web
 from api.limits import BodySizeLimit
+from api.metrics import Metrics, RequestMetrics
 from api.observability import RequestLog, configure_logging
 from api.responses import JSONBody
 from api.routes import access_log, evaluation, feed, health, households, integrity, materials
@@ -64,12 +65,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         default_response_class=JSONBody,
     )
+    app.state.metrics = Metrics(app.state)  # the app's own registry, read at GET /metrics
     errors.install(app)
     replica.install(app)
     # An upload streams to disk under its own limit; every other body keeps the general one.
     upload_limit = settings.max_material_bytes + materials.MULTIPART_OVERHEAD
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes,
                        streamed={materials.router.prefix: upload_limit})
+    app.add_middleware(RequestMetrics, metrics=app.state.metrics)
     app.add_middleware(RequestLog)
     for module in (households, evaluation, feed, integrity, materials, access_log, health):
         app.include_router(module.router)

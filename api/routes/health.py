@@ -1,6 +1,7 @@
-"""Liveness and readiness for orchestrators."""
+"""Liveness and readiness for orchestrators; metrics for Prometheus."""
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
+from prometheus_client.exposition import choose_encoder
 
 from api.deps import PrimaryLedgerDep
 from api.errors import problem_responses
@@ -34,3 +35,12 @@ def readyz(ledger: PrimaryLedgerDep, request: Request) -> JSONBody:
     if request.app.state.standby is not None:
         ready["replica"] = request.app.state.standby.status()
     return JSONBody(ready)
+
+
+@router.get("/metrics", include_in_schema=False)
+def metrics(request: Request) -> Response:
+    """Prometheus metrics (README.md, "Metrics"): the text format, or OpenMetrics when
+    asked. Unauthenticated, as Prometheus scrapes: keep it from the internet at the proxy.
+    The database away does not fail it (``ledger_database_up 0``)."""
+    encoder, content_type = choose_encoder(request.headers.get("accept", ""))
+    return Response(encoder(request.app.state.metrics.registry), media_type=content_type)

@@ -1,0 +1,148 @@
+"""Prometheus metrics, served at ``GET /metrics`` from the app's own registry (tests start
+many apps in one process: the global default registry would count them together).
+
+Requests are counted and timed by method, route template and status — never the raw path,
+so the label values stay few whatever paths callers try. The ledger's positions (the log's
+head, the read models', the newest signed checkpoint) are read from the database when
+scraped; while the database is away a scrape still answers, with ``ledger_database_up 0``.
+README.md, "Metrics", lists them.
+"""
+
+import time
+from collections.abc import Iterator
+from datetime import datetime
+
+import orjson
+import structlog
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+from starlette.datastructures import State
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.observability import route_of
+
+APPEND_ROUTE = "/v1/households/{household_id}/events"
+UNMATCHED = "unmatched"
+"""The route label of every request no route matched (unknown paths share it)."""
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+OUTCOMES = ("appended", "replayed", "conflict", "refused", "failed")
+
+log = structlog.get_logger("ledger.metrics")
+
+
+class Metrics:
+    """One app's registry: its requests, its appends, and the ledger's positions."""
+
+    def __init__(self, state: State) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "ledger_http_requests", "HTTP requests answered, by method, route template and "
+            "status.", ["method", "route", "status"], registry=self.registry)
+        self.duration = Histogram(
+            "ledger_http_request_duration_seconds", "Time to answer an HTTP request, by "
+            "method and route template.", ["method", "route"], registry=self.registry)
+        self.appends = Counter(
+            "ledger_append_requests", "Append requests by outcome: appended, replayed (an "
+            "idempotent retry), conflict (409), refused (other 4xx), failed (5xx).",
+            ["outcome"], registry=self.registry)
+        self.events = Counter("ledger_events_appended", "Events appended through this "
+                              "process's API.", registry=self.registry)
+        for outcome in OUTCOMES:
+            self.appends.labels(outcome)
+        self.registry.register(LedgerCollector(state))
+
+    def observe(self, scope: Scope, status: int, seconds: float, replayed: bool,
+                receipt: bytes) -> None:
+        route = route_of(scope) or UNMATCHED
+        method = scope["method"] if scope["method"] in METHODS else "other"
+        self.requests.labels(method, route, str(status)).inc()
+        self.duration.labels(method, route).observe(seconds)
+        if (method, route) == ("POST", APPEND_ROUTE):
+            outcome = _outcome(status, replayed)
+            self.appends.labels(outcome).inc()
+            if outcome == "appended":
+                self.events.inc(len(orjson.loads(receipt)["events"]))
+
+
+def _outcome(status: int, replayed: bool) -> str:
+    if status == 201:
+        return "replayed" if replayed else "appended"
+    if status == 409:
+        return "conflict"
+    return "refused" if 400 <= status < 500 else "failed"
+
+
+class RequestMetrics:
+    """Counts and times every request; reads the receipt of an append for its events."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started, status, replayed, receipt = time.perf_counter(), 500, False, bytearray()
+
+        async def observe(message: Message) -> None:
+            nonlocal status, replayed
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                replayed = (b"idempotent-replayed", b"true") in message.get("headers", [])
+            elif status == 201 and route_of(scope) == APPEND_ROUTE:
+                receipt.extend(message.get("body", b""))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, observe)
+        finally:
+            self.metrics.observe(scope, status, time.perf_counter() - started, replayed,
+                                 bytes(receipt))
+
+
+class LedgerCollector(Collector):
+    """The ledger's positions, read from the primary database at each scrape."""
+
+    def __init__(self, state: State) -> None:
+        self.state = state  # the app's: the ledger is there once the app has started
+
+    def collect(self) -> Iterator[Metric]:
+        runner = getattr(self.state, "projections", None)
+        if runner is not None:
+            yield _gauge("ledger_projections_failed", "1 if the read models stopped on an "
+                         "error (/readyz says where), else 0.", int(runner.failed))
+        try:
+            head = self.state.ledger.recorder.max_notification_id() or 0
+            projected = runner.position() if runner is not None else 0
+            tables = self.state.transparency.tables
+            leaves, _ = tables.size()
+            checkpoint = tables.latest_checkpoint()
+        except Exception as error:  # the database away, in any driver's words: say so
+            log.warning("metrics_database_unavailable", error=type(error).__name__)
+            yield _gauge("ledger_database_up", "1 if the primary database answered this "
+                         "scrape, else 0.", 0)
+            return
+        yield _gauge("ledger_database_up", "1 if the primary database answered this scrape, "
+                     "else 0.", 1)
+        yield _gauge("ledger_log_head_position", "Log position (notification id) of the "
+                     "newest stored event.", head)
+        yield _gauge("ledger_projection_position", "Log position the read models cover.",
+                     projected)
+        yield _gauge("ledger_projection_lag_events", "Log positions between the log's head "
+                     "and the read models' position (0: caught up).", max(0, head - projected))
+        yield _gauge("ledger_transparency_log_leaves", "Events sequenced into the Merkle "
+                     "log.", leaves)
+        if checkpoint is not None:
+            signed = datetime.fromisoformat(checkpoint.timestamp).timestamp()
+            yield _gauge("ledger_checkpoint_tree_size", "Events covered by the newest "
+                         "signed checkpoint.", checkpoint.tree_size)
+            yield _gauge("ledger_checkpoint_timestamp_seconds", "Unix time the newest "
+                         "checkpoint was signed.", signed)
+            yield _gauge("ledger_checkpoint_age_seconds", "Seconds since the newest "
+                         "checkpoint was signed.", max(0.0, time.time() - signed))
+
+
+def _gauge(name: str, documentation: str, value: float) -> GaugeMetricFamily:
+    return GaugeMetricFamily(name, documentation, value=value)
