@@ -112,13 +112,12 @@ def test_auto_renders_readable_lines_on_a_terminal_and_json_elsewhere(
     assert isinstance(renderer_for(log_format, Stream(terminal)), renderer)
 
 
-@pytest.mark.parametrize("log_format", ["json", "console"])
-def test_the_served_process_writes_the_configured_format(log_format: str,
-                                                         tmp_path: Path) -> None:
+def served_once(tmp_path: Path, **env: str) -> tuple[str, str]:
+    """``ledger serve`` with ``env``, asked one read with an upstream request id; its
+    output and the token used."""
     database = Database.from_url(f"sqlite:///{tmp_path}/ledger.db")
     token = recorder_token(database)
-    server = LedgerProcess(f"sqlite:///{tmp_path}/ledger.db", tmp_path / "serve.log",
-                           LEDGER_LOG_FORMAT=log_format)
+    server = LedgerProcess(f"sqlite:///{tmp_path}/ledger.db", tmp_path / "serve.log", **env)
     server.start()
     try:
         response = httpx.get(f"{server.base}/v1/households/hh-1",
@@ -127,7 +126,13 @@ def test_the_served_process_writes_the_configured_format(log_format: str,
         assert response.status_code == 404
     finally:
         server.stop()
-    output = server.output()
+    return server.output(), token
+
+
+@pytest.mark.parametrize("log_format", ["json", "console"])
+def test_the_served_process_writes_the_configured_format(log_format: str,
+                                                         tmp_path: Path) -> None:
+    output, token = served_once(tmp_path, LEDGER_LOG_FORMAT=log_format)
     assert token not in output
     [line] = [line for line in output.splitlines() if "upstream-1" in line]
     if log_format == "json":
@@ -139,3 +144,9 @@ def test_the_served_process_writes_the_configured_format(log_format: str,
         assert "request" in line
         assert "status=404" in line
         assert "\x1b[" not in line  # no colours in a file
+
+
+def test_a_warning_level_leaves_the_request_lines_out(tmp_path: Path) -> None:
+    output, _ = served_once(tmp_path, LEDGER_LOG_FORMAT="json", LEDGER_LOG_LEVEL="warning")
+    assert "ledger: serving" in output  # the process's output was captured
+    assert "upstream-1" not in output
