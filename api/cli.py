@@ -1,12 +1,13 @@
 """The ``ledger`` console script."""
 
 import getpass
+import re
 import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Literal
 
@@ -288,19 +289,74 @@ def _import_with_progress(ledger: HouseholdLedger, caller: Caller,
 @click.option("--operator", default=_operator, show_default="your login name",
               help="Who enters these records and answers for them (谁录入谁负责): the "
                    "recorded_by name of every event")
-def import_command(file: Path, operator: str) -> None:
-    """Bulk-append an NDJSON file: one line per household append, {"household_id": …,
-    "events": [...], "expected_version": N?}. Safe to re-run: lines already imported are
-    not imported twice. Exit 1 if any line failed."""
+@click.option("--division", default="", metavar="PREFIX",
+              help="Refuse households whose village code does not start with PREFIX, as the "
+                   "API refuses them to a token of that division (default: any)")
+@click.option("--utc-offset", "utc_offset", default="+08:00", show_default=True,
+              metavar="±HH:MM", callback=lambda _c, _p, v: _offset(v),
+              help="xlsx only: the offset of dates and times written without one")
+def import_command(file: Path, operator: str, division: str, utc_offset: timezone) -> None:
+    """Bulk-append an NDJSON file — one line per household append, {"household_id": …,
+    "events": [...], "expected_version": N?} — or an .xlsx roster in the template of
+    `ledger template` (docs/roster-template.md). Safe to re-run: what was imported is not
+    imported twice. Exit 1 if any line or household failed."""
     from api.importer import numbered_lines
+    from api.roster import is_workbook
 
-    caller = replace(_cli_caller(), name=f"{operator} (ledger import)")
+    caller = replace(_cli_caller(), name=f"{operator} (ledger import)", division=division)
+    if is_workbook(file):
+        _import_roster(file, caller, utc_offset)
+        return
     with _ledger(Settings()) as ledger, file.open("rb") as stream:
         bar = click.progressbar(length=file.stat().st_size, label=f"importing {file.name}",
                                 file=sys.stderr)
         summary = _import_with_progress(ledger, caller, numbered_lines(stream), bar, "bytes")
     if summary.failures:
         raise SystemExit(1)
+
+
+def _offset(text: str) -> timezone:
+    match = re.fullmatch(r"([+-])([0-9]{2}):([0-9]{2})", text)
+    if not match or int(match[2]) > 23 or int(match[3]) > 59:
+        raise click.BadParameter(f"{text!r} is not an offset like +08:00")
+    minutes = int(match[2]) * 60 + int(match[3])
+    return timezone(timedelta(minutes=-minutes if match[1] == "-" else minutes))
+
+
+def _import_roster(file: Path, caller: Caller, offset: timezone) -> None:
+    """An .xlsx roster: every household appended whole or refused whole (api.roster)."""
+    from api.importer import Summary
+    from api.roster import RosterUnreadable, import_roster, read_rows, roster_items
+
+    try:
+        items = roster_items(read_rows(file), offset)
+    except RosterUnreadable as error:
+        click.echo(f"{file.name}: nothing imported: {error}", err=True)
+        raise SystemExit(1) from None
+    summary = Summary()
+    with _ledger(Settings()) as ledger, click.progressbar(
+            length=len(items), label=f"importing {file.name}", file=sys.stderr) as bar:
+        import_roster(ledger, caller, items, summary, progress=lambda n, _: bar.update(n))
+    for failure in sorted(summary.failures, key=lambda f: f.line):
+        click.echo(str(failure), err=True)
+    click.echo(summary.text())
+    if summary.failures:
+        raise SystemExit(1)
+
+
+@main.command()
+@click.option("-o", "--output", default="roster-template.xlsx", show_default=True,
+              type=click.Path(dir_okay=False, path_type=Path), help="The .xlsx file to write")
+def template(output: Path) -> None:
+    """Write the blank roster template (农户名册模板) for `ledger import`: households,
+    members and surveys, with a 说明 sheet and an example household."""
+    from api.roster_template import write_template
+
+    if output.exists():
+        raise click.ClickException(f"{output} exists; name another file with -o")
+    write_template(output)
+    click.echo(f"wrote {output}: fill 农户, 家庭成员 and 收入调查 (see its 说明 sheet), then "
+               f"`ledger import {output}`")
 
 
 @main.command()

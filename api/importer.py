@@ -9,6 +9,9 @@ is not JSON, fails validation or is refused by the rules is reported with its nu
 the problem's code; the other lines go on. Lines are appended in chunks that share a
 transaction (``HouseholdLedger.append_many``), so the write lock is taken per chunk
 rather than per household.
+
+``import_items`` does the same for appends read from elsewhere (the xlsx roster,
+``api.roster``): each item is a keyed ``Line`` or the failures refusing it whole.
 """
 
 import re
@@ -33,14 +36,16 @@ _HOUSEHOLD_ID = re.compile(HOUSEHOLD_ID_PATTERN)
 
 @dataclass(frozen=True)
 class Failure:
-    """A line that was not imported, and why (the contract's error code)."""
+    """A line that was not imported, and why (the contract's error code); ``where`` names
+    the place when it is not a line (``家庭成员!row 7 (id_number 身份证号码)``)."""
 
     line: int
     code: str
     detail: str
+    where: str = ""
 
     def __str__(self) -> str:
-        return f"line {self.line}: {self.code}: {self.detail}"
+        return f"{self.where or f'line {self.line}'}: {self.code}: {self.detail}"
 
 
 @dataclass(frozen=True)
@@ -51,16 +56,25 @@ class Line:
     household_id: str
     batch: AppendBatch
     idempotency: Idempotency
+    where: str = ""  # as in Failure
+
+
+def keyed(number: int, household_id: str, batch: AppendBatch, where: str = "") -> Line:
+    """An append under the key its content fixes: ``import:`` and its request digest."""
+    digest = request_digest(household_id, batch)
+    return Line(number, household_id, batch, Idempotency(f"import:{digest}", digest), where)
 
 
 @dataclass
 class Summary:
-    lines: int = 0
+    lines: int = 0  # or households: see ``unit``
     imported: int = 0
     already_imported: int = 0
+    failed: int = 0
     events: int = 0  # appended by this run
-    failures: list[Failure] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)  # may be several for one failed
     started: float = field(default_factory=time.perf_counter)
+    unit: str = "lines"
 
     @property
     def seconds(self) -> float:
@@ -68,8 +82,10 @@ class Summary:
 
     def text(self) -> str:
         rate = self.events / self.seconds if self.seconds > 0 else 0.0
-        return (f"lines {self.lines:,}: imported {self.imported:,}, already imported "
-                f"{self.already_imported:,}, failed {len(self.failures):,}; {self.events:,} "
+        problems = (f" ({len(self.failures):,} problems)"
+                    if len(self.failures) > self.failed else "")
+        return (f"{self.unit} {self.lines:,}: imported {self.imported:,}, already imported "
+                f"{self.already_imported:,}, failed {self.failed:,}{problems}; {self.events:,} "
                 f"events in {self.seconds:,.1f} s ({rate:,.0f} events/s)")
 
 
@@ -99,8 +115,7 @@ def parse(number: int, raw: bytes) -> Line | Failure:
         problems = [f"{field_path(e['loc'])}: {str(e['msg']).removeprefix('Value error, ')}"
                     for e in error.errors()]
         return Failure(number, "VALIDATION_FAILED", "; ".join(problems))
-    digest = request_digest(household_id, batch)
-    return Line(number, household_id, batch, Idempotency(f"import:{digest}", digest))
+    return keyed(number, household_id, batch)
 
 
 def append_chunk(ledger: HouseholdLedger, caller: Caller,
@@ -116,13 +131,28 @@ def import_lines(ledger: HouseholdLedger, caller: Caller, lines: Iterable[tuple[
                  chunk_lines: int = CHUNK_LINES) -> None:
     """Appends every valid line, ``chunk_lines`` at a time, counting into ``summary``;
     ``progress(lines, bytes)`` follows each chunk."""
+    import_items(ledger, caller, ((parse(number, raw), len(raw)) for number, raw in lines),
+                 summary, progress=progress, chunk_lines=chunk_lines)
+
+
+Item = Line | Failure | Sequence[Failure]
+"""One append: ready, or refused whole by one failure or several."""
+
+
+def import_items(ledger: HouseholdLedger, caller: Caller, items: Iterable[tuple[Item, int]],
+                 summary: Summary, *, progress: Callable[[int, int], None] | None = None,
+                 chunk_lines: int = CHUNK_LINES) -> None:
+    """Appends every ready item with its size, ``chunk_lines`` at a time, counting into
+    ``summary``; ``progress(items, size)`` follows each chunk."""
     chunk: list[Line] = []
-    read = [0, 0]  # lines and bytes since the last progress report
+    read = [0, 0]  # items and size since the last progress report
 
     def flush() -> None:
         for line, answer in zip(chunk, append_chunk(ledger, caller, chunk), strict=True):
             if isinstance(answer, LedgerError):
-                summary.failures.append(Failure(line.number, answer.code, answer.detail))
+                summary.failed += 1
+                summary.failures.append(Failure(line.number, answer.code, answer.detail,
+                                                line.where))
             elif answer.replayed:
                 summary.already_imported += 1
             else:
@@ -133,14 +163,14 @@ def import_lines(ledger: HouseholdLedger, caller: Caller, lines: Iterable[tuple[
             progress(*read)
         read[:] = [0, 0]
 
-    for number, raw in lines:
+    for item, size in items:
         summary.lines += 1
-        read[0], read[1] = read[0] + 1, read[1] + len(raw)
-        parsed = parse(number, raw)
-        if isinstance(parsed, Failure):
-            summary.failures.append(parsed)
+        read[0], read[1] = read[0] + 1, read[1] + size
+        if isinstance(item, Line):
+            chunk.append(item)
         else:
-            chunk.append(parsed)
+            summary.failed += 1
+            summary.failures.extend([item] if isinstance(item, Failure) else item)
         if len(chunk) >= chunk_lines:
             flush()
     flush()
