@@ -305,15 +305,18 @@ class HouseholdLedger(Application[UUID]):
         return self.household_and_events(household_id, caller, moment)[0]
 
     def household_and_events(self, household_id: str, caller: Caller,
-                             moment: datetime | None = None,
+                             moment: datetime | None = None, *, reread: bool = False,
                              ) -> tuple[Household, list[HouseholdEvent]]:
-        """The state and the whole stream it was replayed from, read once."""
-        if moment is None:
+        """The state and the whole stream it was replayed from, read once. ``reread``:
+        every event read from the database, none from a state kept in memory (what a
+        verification of the stored rows needs)."""
+        if moment is None and not reread:
             state = self._current(household_id)
             events = state.history
         else:
             events = self.stream(household_id)
-            state = as_of(household_id, events, moment)
+            state = (replay(household_id, events) if moment is None
+                     else as_of(household_id, events, moment))
         if not state.registered or not in_scope(caller, state.village_code):
             when = "" if moment is None else f" as of {moment.isoformat()}"
             raise UnknownHousehold(f"household '{household_id}' is not registered{when}")

@@ -1,6 +1,10 @@
 """The auditors' and evaluators' web pages: server-rendered, Chinese labels, signed in
 with a token, under the same role and division rules as the API."""
 
-from api.web.pages import router
+from fastapi import APIRouter
 
-__all__ = ["router"]
+from api.web import pages
+
+router = APIRouter()
+router.include_router(pages.root)
+router.include_router(pages.router)

@@ -1,5 +1,253 @@
-"""Routes of the web pages."""
+"""The pages: sign-in, a division (county, township, village) and a household.
 
-from fastapi import APIRouter
+Server-rendered with Jinja2 (autoescaped), no scripts: they print, they work on the
+county office's old browsers, and every number on them comes from the same queries as
+the API's. Each page reads through the API's dependencies (read replica, read models
+caught up with earlier appends) and under its rules: the division of the token, names and
+ID numbers masked for evaluators, every unmasked read in the access log.
+"""
 
-router = APIRouter(include_in_schema=False)
+from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path as FilePath
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Form, Path, Query, Request
+from pydantic import BaseModel, Field, field_validator
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from api.deps import (
+    ConfigurationDep,
+    LedgerDep,
+    PrimaryLedgerDep,
+    ProjectionsDep,
+    TransparencyDep,
+    authenticated,
+)
+from api.personal_data import Disclosure, access_log, endpoint
+from api.routes import evaluation
+from api.routes.evaluation import CodeFilter
+from api.routes.households import HouseholdId
+from api.web import views
+from api.web.session import (
+    PREFIX,
+    PageCaller,
+    forget_token,
+    keep_token,
+    page_route,
+    safe_next,
+)
+from ledger.domain.access import check_read, chosen_division
+from ledger.domain.callers import Caller
+from ledger.domain.completeness import assess
+from ledger.domain.errors import Forbidden, Unauthenticated
+from ledger.domain.household import as_of as replay_as_of
+from ledger.domain.labels import label
+from ledger.domain.serialization import event_document, state_document
+from ledger.transparency.archive import ArchiveSources, materials_index
+from ledger.transparency.report import environment, household_sections
+from ledger.transparency.verify import ArchiveInvalid, verify_stored
+from projections.queries import completeness_page, lookback_page, summary
+from projections.runner import ProjectionRunner
+from projections.views import Filters
+
+CHINA = timezone(timedelta(hours=8))
+PAGE_SIZE = 50
+DivisionPath = Annotated[str, Path(pattern=r"^[0-9]{1,12}$",
+                                   description="Division code prefix: 53, 530925, …")]
+
+
+class ListFilters(BaseModel):
+    """The division page's filters of its two lists, and where each list's page starts."""
+
+    gap_code: str | None = Field(None, pattern=r"^[A-Za-z0-9_]{1,64}$")
+    status: str | None = Field(None, pattern=r"^[a-z_]{1,32}$")
+    gaps_after: str | None = Field(None, max_length=64)
+    lookback_code: str | None = Field(None, pattern=r"^[A-Za-z0-9_]{1,64}$")
+    reference_date: date | None = None
+    lookback_after: str | None = Field(None, max_length=64)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: Any) -> Any:
+        return None if value == "" else value  # a form's empty select or date field
+
+_templates = environment(FilePath(__file__).parent / "templates")
+_templates.globals["label"] = label
+
+
+def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    page = _templates.get_template(name).render(request=request, prefix=PREFIX, **context)
+    return HTMLResponse(page, status_code=status_code, headers={
+        # The pages carry personal data: not kept by shared caches or the browser's history.
+        "Cache-Control": "no-store",
+        "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
+                                   "img-src 'self' data:; form-action 'self'; "
+                                   "frame-ancestors 'none'",
+        "Referrer-Policy": "same-origin",
+        "X-Content-Type-Options": "nosniff"})
+
+
+def error_page(request: Request, status: int, code: str, detail: str) -> Response:
+    return render(request, "error.html", status, status=status, code=code, detail=detail,
+                  caller=None)
+
+
+router = APIRouter(prefix=PREFIX, include_in_schema=False, route_class=page_route(error_page))
+root = APIRouter(include_in_schema=False)
+
+
+@root.get("/")
+def index() -> RedirectResponse:
+    return RedirectResponse(f"{PREFIX}/", status_code=303)
+
+
+@router.get("/")
+def home(caller: PageCaller) -> RedirectResponse:
+    return RedirectResponse(division_url(caller.division), status_code=303)
+
+
+# Signing in
+
+
+@router.get("/sign-in")
+def sign_in_form(request: Request, next: Annotated[str | None, Query(max_length=2000)] = None,
+                 reason: Annotated[str | None, Query(max_length=20)] = None) -> Response:
+    message = "登录已失效，请重新输入令牌。" if reason == "expired" else None
+    return render(request, "sign_in.html", next=safe_next(next), message=message, caller=None)
+
+
+@router.post("/sign-in")
+def sign_in(request: Request, ledger: LedgerDep,
+            token: Annotated[str, Form(max_length=200)],
+            next: Annotated[str | None, Form(max_length=2000)] = None) -> Response:
+    try:
+        caller = authenticated(request, ledger, token.strip())
+        check_read(caller)
+    except (Unauthenticated, Forbidden) as error:
+        message = ("令牌无效、已过期或已撤销。" if isinstance(error, Unauthenticated)
+                   else "此令牌的角色不能查看农户数据（仅限管理员、录入员、审计员、评估员）。")
+        return render(request, "sign_in.html", 401 if isinstance(error, Unauthenticated)
+                      else 403, next=safe_next(next), message=message, caller=None)
+    response = RedirectResponse(safe_next(next) or division_url(caller.division),
+                                status_code=303)
+    keep_token(response, request, token.strip())
+    return response
+
+
+@router.post("/sign-out")
+def sign_out() -> Response:
+    response = RedirectResponse(f"{PREFIX}/sign-in", status_code=303)
+    forget_token(response)
+    return response
+
+
+# A division
+
+
+def division_url(division: str) -> str:
+    return f"{PREFIX}/divisions/{division}" if division else f"{PREFIX}/divisions"
+
+
+@router.get("/divisions")
+def own_division_page(request: Request, caller: PageCaller, projections: ProjectionsDep,
+                      filters: Annotated[ListFilters, Query()],
+                      code: Annotated[str | None, Query(pattern=r"^[0-9]{0,12}$")] = None,
+                      ) -> Response:
+    """The token's whole division, or (``?code=``, from the page's form) the one named."""
+    if code:
+        return RedirectResponse(division_url(code), status_code=303)
+    return _division_page(request, caller, projections, caller.division, filters)
+
+
+@router.get("/divisions/{division}")
+def division_page(request: Request, caller: PageCaller, projections: ProjectionsDep,
+                  division: DivisionPath, filters: Annotated[ListFilters, Query()]) -> Response:
+    """Counts by status and type, the completeness chart, the gap and look-back lists."""
+    return _division_page(request, caller, projections, division, filters)
+
+
+def _division_page(request: Request, caller: Caller, projections: ProjectionRunner,
+                   division: str, filters: ListFilters) -> Response:
+    chosen = chosen_division(caller, division)
+    day = filters.reference_date or date.today()
+    report = summary(projections.views, chosen)
+    gaps = completeness_page(projections.views, Filters(
+        chosen, filters.gap_code, filters.status, filters.gaps_after, PAGE_SIZE))
+    candidates = lookback_page(projections.views, Filters(
+        chosen, filters.lookback_code, None, filters.lookback_after, PAGE_SIZE), day)
+    return render(
+        request, "division.html", caller=caller, division=chosen, summary=report,
+        statuses=views.status_table(report), charts=views.charts(report),
+        gaps=views.gap_rows(gaps["items"]), gaps_next=gaps["next"],
+        candidates=views.lookback_rows(candidates["items"]),
+        candidates_next=candidates["next"], filters=filters, reference_date=day,
+        gap_codes=views.choices("gap_code"), status_choices=views.choices("status"),
+        lookback_codes=views.choices("lookback_code"))
+
+
+@router.get("/divisions/{division}/{list_name}.{fmt}")
+def division_export(
+    caller: PageCaller, projections: ProjectionsDep,
+    division: DivisionPath,
+    list_name: Literal["completeness", "lookback"], fmt: Literal["xlsx", "csv"],
+    code: CodeFilter = None,
+    status: Annotated[str | None, Query(pattern=r"^[a-z_]{1,32}$")] = None,
+    reference_date: Annotated[date | None, Query()] = None,
+) -> Response:
+    """The whole list as the API exports it (``GET /v1/completeness?format=xlsx``)."""
+    if list_name == "completeness":
+        return evaluation.completeness(projections, caller, division, code, status, format=fmt)
+    return evaluation.lookback(projections, caller, division, code, reference_date, format=fmt)
+
+
+# A household
+
+
+AsOf = Annotated[str | None, Query(
+    pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}(:[0-9]{2})?)?$",
+    description="China time: a day (its end) or a minute or second, as a date picker sends")]
+
+
+def as_of_moment(as_of: str | None) -> datetime | None:
+    """The recorded time a page's picker means: the end of the day, minute or second."""
+    if not as_of:
+        return None
+    if "T" not in as_of:
+        return datetime.combine(date.fromisoformat(as_of), time.max, CHINA)
+    moment = datetime.fromisoformat(as_of).replace(tzinfo=CHINA)
+    last = timedelta(seconds=1 if as_of.count(":") == 2 else 60)
+    return moment + last - timedelta(microseconds=1)
+
+
+@router.get("/households/{household_id}")
+def household_page(
+    request: Request, household_id: HouseholdId, caller: PageCaller, ledger: LedgerDep,
+    primary: PrimaryLedgerDep, transparency: TransparencyDep,
+    configuration: ConfigurationDep, as_of: AsOf = None,
+) -> Response:
+    """Members, status history, the timeline with actors and materials, episodes with
+    their steps and gaps, a verification badge; as of a recorded time if asked."""
+    moment = as_of_moment(as_of)
+    household, events = ledger.household_and_events(household_id, caller)  # 404 if unseen
+    if moment is not None:
+        events = [event for event in events if event.recorded_at <= moment]
+        household = replay_as_of(household_id, events, moment)
+    disclosure = Disclosure(ledger, caller, endpoint(request), access_log(primary))
+    served = [disclosure.event(event_document(event)) for event in events]
+    config = configuration.for_division(household.village_code or "")
+    sources = ArchiveSources(ledger, transparency, request.app.state.materials, configuration)
+    sections = household_sections(
+        household=disclosure.state({**state_document(household), "household_id": household_id}),
+        events=served, completeness=assess(household_id, events, config).to_document(),
+        materials=materials_index(served, request.app.state.materials))
+    try:
+        verification: Any = verify_stored(sources, household_id)
+    except ArchiveInvalid as failure:
+        verification = failure
+    disclosure.record([household_id])
+    gaps = sum(len(episode["gaps"]) for episode in sections["episodes"])
+    return render(request, "household.html", caller=caller, as_of=as_of,
+                  registered=household.registered, masked=disclosure.masked,
+                  verification=verification, verified=not isinstance(verification,
+                                                                      ArchiveInvalid),
+                  gap_count=gaps, division_url=division_url(caller.division), **sections)

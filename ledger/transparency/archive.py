@@ -90,13 +90,14 @@ class ArchiveSources:
 
 
 def write_archive(sources: ArchiveSources, household_id: str, caller: Caller,
-                  target: str | Path | IO[bytes]) -> dict[str, Any]:
+                  target: str | Path | IO[bytes], *, reread: bool = False) -> dict[str, Any]:
     """Writes the household's archive to ``target``; returns its manifest. Raises
     ``UnknownHousehold`` outside the caller's division. For an evaluator, names and ID
-    numbers are masked in every file but the material files themselves (the evidence)."""
+    numbers are masked in every file but the material files themselves (the evidence).
+    ``reread``: from the stored rows, not from a state the ledger keeps in memory."""
     ledger, transparency = sources.ledger, sources.transparency
     masked = not sees_personal_data(caller)
-    household, events = ledger.household_and_events(household_id, caller)
+    household, events = ledger.household_and_events(household_id, caller, reread=reread)
     served = [event_document(event) for event in events]
     if masked:
         served = [mask_event(document) for document in served]
@@ -110,7 +111,7 @@ def write_archive(sources: ArchiveSources, household_id: str, caller: Caller,
     proofs = transparency.inclusions([by_event[doc["id"]] for doc in served],
                                      checkpoint.tree_size)
     config = sources.configuration.for_division(household.village_code or "")
-    materials = _materials_index(served, sources.materials)
+    materials = materials_index(served, sources.materials)
     generated_at = sources.clock().isoformat()
 
     files: dict[str, bytes] = {
@@ -161,7 +162,7 @@ def manifest_content(manifest: dict[str, Any]) -> bytes:
     return canonical_json({k: v for k, v in manifest.items() if k != "signature"})
 
 
-def _materials_index(served: list[dict[str, Any]], store: MaterialStore) -> list[dict[str, Any]]:
+def materials_index(served: list[dict[str, Any]], store: MaterialStore) -> list[dict[str, Any]]:
     index = []
     for doc in served:
         for material in doc["materials"]:

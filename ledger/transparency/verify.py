@@ -5,17 +5,28 @@ and says what it is."""
 import base64
 import binascii
 import hashlib
+import io
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import orjson
 
 from ledger.domain import merkle
+from ledger.domain.callers import Caller
 from ledger.domain.integrity import ZERO_HASH, event_hash
+from ledger.domain.vocabulary import CallerRole
 from ledger.transparency import signing
-from ledger.transparency.archive import FORMAT, SIGNED_FILES, manifest_content
+from ledger.transparency.archive import (
+    FORMAT,
+    SIGNED_FILES,
+    ArchiveSources,
+    manifest_content,
+    write_archive,
+)
+
+_LEDGER_ITSELF = Caller("ledger", "ledger", CallerRole.AUDITOR, division="")
 
 
 class ArchiveInvalid(Exception):
@@ -60,7 +71,17 @@ def read_public_key(path: str | Path) -> str:
     return text
 
 
-def verify_archive(path: str | Path, public_key: str | None = None) -> Verified:
+def verify_stored(sources: ArchiveSources, household_id: str) -> Verified:
+    """What ``ledger verify`` would say of the household's archive taken now, unmasked,
+    against this ledger's key: every stored event re-hashed, chained and proven in a signed
+    checkpoint. Raises ``ArchiveInvalid`` naming the first thing that does not hold."""
+    archive = io.BytesIO()
+    write_archive(sources, household_id, _LEDGER_ITSELF, archive, reread=True)
+    archive.seek(0)
+    return verify_archive(archive, sources.transparency.public_key)
+
+
+def verify_archive(path: str | Path | IO[bytes], public_key: str | None = None) -> Verified:
     try:
         archive = zipfile.ZipFile(path)
     except (OSError, zipfile.BadZipFile) as error:

@@ -6,6 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests import factories as f
+from tests.e2e.browser import browser, page  # noqa: F401 (the browser tests' fixtures)
 
 Append = Callable[..., httpx.Response]
 

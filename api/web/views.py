@@ -1,0 +1,78 @@
+"""What the division page shows, shaped from the evaluators' queries: Chinese labels,
+the completeness chart's bars, the list rows."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from ledger.domain.labels import label, labels
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One bar of the completeness chart: a required step and the share of episodes that
+    have it."""
+
+    step: str
+    label: str
+    rate: float
+
+    @property
+    def percent(self) -> str:
+        return f"{self.rate * 100:.1f}%"
+
+    @property
+    def low(self) -> bool:
+        return self.rate < 0.95
+
+
+@dataclass(frozen=True)
+class Chart:
+    kind: str
+    label: str
+    episodes: int
+    bars: list[Bar]
+
+
+def status_table(summary: dict[str, Any]) -> dict[str, Any]:
+    """Households by status (rows) × monitoring type (columns), with totals."""
+    by_status: dict[str, dict[str, int]] = summary["status_by_type"]
+    types = [t for t in (*labels("monitoring_type"), "none")
+             if any(t in row for row in by_status.values())]
+    cells = {status: [row.get(t, 0) for t in types]
+             for status in labels("status") if (row := by_status.get(status))}
+    return {
+        "columns": [label("monitoring_type", t) if t != "none" else "未分类型" for t in types],
+        "rows": [{"status": status, "label": label("status", status), "cells": counts,
+                  "total": sum(counts)} for status, counts in cells.items()],
+        "totals": [sum(counts[i] for counts in cells.values()) for i in range(len(types))],
+        "total": summary["households"],
+    }
+
+
+def charts(summary: dict[str, Any]) -> list[Chart]:
+    """Completeness rate per required step, one chart per kind of procedure that happened."""
+    return [Chart(kind, label("episode_kind", kind), summary["episodes"][kind],
+                  [Bar(step, label("step", step), rate) for step, rate in steps.items()])
+            for kind, steps in summary["completeness_rate"].items() if steps]
+
+
+def gap_rows(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{**item, "status_label": label("status", item["status"]),
+             "gaps": [{**gap, "label": label("gap_code", gap["code"]),
+                       "step_label": label("step", gap["step"]) if gap["step"] else "—",
+                       "severity_label": label("severity", gap["severity"])}
+                      for gap in item["gaps"]]}
+            for item in items]
+
+
+def lookback_rows(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{**item, "status_label": label("status", item["status"]),
+             "candidates": [{**c, "label": label("lookback_code", c["code"]),
+                             "action_label": label("lookback_action", c["action"])}
+                            for c in item["candidates"]]}
+            for item in items]
+
+
+def choices(vocabulary: Any) -> list[tuple[str, str]]:
+    """A filter's options: code and Chinese label."""
+    return list(labels(vocabulary).items())
