@@ -403,11 +403,18 @@ def demo(households: int, ndjson_file: BinaryIO | None) -> None:
             runner.catch_up(progress=projected.update)
     if summary.failures:
         raise SystemExit(1)
-    _describe_demo(households, archetypes, len(villages), first_of, total)
+    with _ledger(Settings()) as ledger:
+        token = create_token(ledger.tables, role="auditor", division=county.SHUANGJIANG.code,
+                             name="demo auditor (ledger demo)",
+                             expires_at=datetime.now(UTC) + timedelta(days=DEMO_TOKEN_DAYS))
+    _describe_demo(households, archetypes, len(villages), first_of, total, token)
+
+
+DEMO_TOKEN_DAYS = 30
 
 
 def _describe_demo(households: int, archetypes: Counter[str], villages: int,
-                   first_of: dict[str, str], events: int) -> None:
+                   first_of: dict[str, str], events: int, token: str) -> None:
     from ledger import demo as county
 
     click.echo(f"\nSynthetic county {county.SHUANGJIANG.code} ({county.SHUANGJIANG.name}): "
@@ -417,16 +424,18 @@ def _describe_demo(households: int, archetypes: Counter[str], villages: int,
         kinds = [(k, n) for k, n in archetypes.most_common() if county.STATUS[k] == status]
         click.echo(f"  {status:<16}{sum(n for _, n in kinds):>8,}   "
                    + ", ".join(f"{k} {n:,}" for k, n in kinds))
-    base = "http://127.0.0.1:8000/v1"
+    site = "http://127.0.0.1:8000"
     division = county.SHUANGJIANG.code
-    click.echo("\nLook around: run `ledger serve`, then in another terminal\n"
-               f"  TOKEN=$(ledger token create --role auditor --division {division} "
-               "| tail -n 1)\n"
-               '  curl -H "Authorization: Bearer $TOKEN" URL\n'
-               "with URL one of")
+    click.echo(f"\nLook around: start the service (`make serve`, or `ledger serve`) and open\n"
+               f"  {site}/ui/divisions/{division}        the county page\n"
+               f"signed in with this auditor token (valid {DEMO_TOKEN_DAYS} days, shown once):\n"
+               f"  {token}\n"
+               "Households worth a look (timeline, procedure, gaps):")
     for archetype, household_id in first_of.items():
-        click.echo(f"  {base}/households/{household_id}/completeness\n"
+        click.echo(f"  {site}/ui/households/{household_id}\n"
                    f"      {archetype}: {county.ABOUT[archetype]}")
-    for path in ("completeness", "lookback", "reports/summary"):
-        click.echo(f"  {base}/{path}?division={division}")
-    click.echo("(a household's state is /households/ID, its history /households/ID/events)")
+    click.echo("The same over the API:\n"
+               f'  curl -H "Authorization: Bearer {token}" \\\n'
+               f"       '{site}/v1/completeness?division={division}'\n"
+               f"  (also /v1/lookback, /v1/reports/summary, /v1/households/ID/completeness; "
+               f"lists as &format=xlsx; all of it at {site}/docs)")

@@ -12,6 +12,7 @@ from api.cli import _cli_caller, main
 from ledger import demo
 from ledger.application import HouseholdLedger
 from ledger.persistence.database import Database
+from ledger.tokens import authenticate
 from tests.conftest import _url
 
 HOUSEHOLDS = 80
@@ -40,8 +41,13 @@ def test_demo_loads_a_county_and_prints_what_the_database_holds(database: Databa
         assert printed.keys() == {"not_monitored", "monitored", "risk_eliminated"}
         assert +Counter(printed) == statuses
         assert f"imported {HOUSEHOLDS}, already imported 0, failed 0" in loaded.stdout
-        assert "ledger token create --role auditor --division 530925" in loaded.stdout
-        assert "/v1/completeness?division=530925" in loaded.stdout
+        assert "http://127.0.0.1:8000/ui/divisions/530925 " in loaded.stdout
+        [token] = re.findall(r"^  (ldg_\S+)$", loaded.stdout, re.MULTILINE)
+        caller = authenticate(ledger.tables, token)
+        assert (caller.role, caller.division) == ("auditor", "530925")
+        shown = re.findall(r"/ui/households/(\S+)", loaded.stdout)
+        assert shown
+        assert all(ledger.household(h, caller).registered for h in shown)
 
         again = run(database, "--households", str(HOUSEHOLDS))
         assert again.exit_code == 0, again.stderr
