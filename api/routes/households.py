@@ -1,9 +1,10 @@
 """Household streams: append events, read the history and the state."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Path, Query
+from fastapi import APIRouter, Body, Header, Path, Query
 
+from api import openapi_examples as examples
 from api.deps import CallerDep, LedgerDep, ReaderDep
 from api.errors import problem_responses
 from api.paging import MAX_POSITION, CursorParam, Limit, page, position
@@ -19,14 +20,38 @@ router = APIRouter(prefix="/v1/households", tags=["households"])
 HouseholdId = Annotated[
     str,
     Path(pattern=HOUSEHOLD_ID_PATTERN,
-         description="The household's id in the upstream system (1–64 characters)"),
+         description="The household's id in the upstream system (1–64 characters)",
+         openapi_examples={"story": {"summary": "李国华户 · the examples' household",
+                                     "value": examples.HOUSEHOLD_ID}}),
 ]
+_APPENDED_EVENT = {"type": "object", "required": ["id", "version", "type", "hash", "recorded_at"],
+                   "properties": {"id": {"type": "string", "format": "uuid"},
+                                  "version": {"type": "integer", "minimum": 1},
+                                  "type": {"type": "string"}, "hash": {"type": "string"},
+                                  "recorded_at": {"type": "string", "format": "date-time"}}}
+_APPENDED: dict[int | str, dict[str, Any]] = {201: {
+    "description": "Appended: the household's new version and each event's id and hash",
+    "content": {"application/json": {
+        "schema": {"type": "object", "required": ["household_id", "version", "events"],
+                   "properties": {"household_id": {"type": "string"},
+                                  "version": {"type": "integer", "minimum": 1},
+                                  "events": {"type": "array", "items": _APPENDED_EVENT}}},
+        "example": examples.appended_example()}}}}
+_STATE: dict[int | str, dict[str, Any]] = {200: {
+    "description": "The household's state (CONTRACT §5)",
+    "content": {"application/json": {
+        "schema": {"type": "object", "required": [
+            "household_id", "version", "village_code", "category", "filed_card", "status",
+            "monitoring_type", "members", "latest_survey", "open_objections", "measures",
+            "open_data_issues"]},
+        "example": examples.state_example()}}}}
 
 
-@router.post("/{household_id}/events", status_code=201, responses=problem_responses(409))
+@router.post("/{household_id}/events", status_code=201,
+             responses={**_APPENDED, **problem_responses(409)})
 def append_events(
     household_id: HouseholdId,
-    batch: AppendBatch,
+    batch: Annotated[AppendBatch, Body(openapi_examples=examples.append_examples())],
     ledger: LedgerDep,
     caller: CallerDep,
     idempotency_key: Annotated[str | None, Header(min_length=1, max_length=200)] = None,
@@ -64,7 +89,7 @@ def list_events(
     return JSONBody(page([disclosure.event(event_document(e)) for e in events], limit, last))
 
 
-@router.get("/{household_id}")
+@router.get("/{household_id}", responses=_STATE)
 def get_household(
     household_id: HouseholdId,
     ledger: LedgerDep,
