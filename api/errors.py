@@ -1,13 +1,20 @@
 """The one place where failures become RFC 9457 problems with the contract's codes."""
 
+import re
+from collections.abc import Callable, Iterator
 from typing import Any
 
+import orjson
 import structlog
 from eventsourcing.persistence import InterfaceError, OperationalError
 from fastapi import FastAPI, Request
+from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute, iter_route_contexts
 from starlette.exceptions import HTTPException
 
+from api import openapi_examples as examples
+from api.deps import get_projections
 from api.responses import ProblemBody, problem
 from ledger.domain import errors as e
 from ledger.domain.commands import EVENT_TYPES
@@ -109,9 +116,49 @@ def _common_problems(operation: dict[str, Any]) -> set[int]:
     return statuses
 
 
+# A 404 names what was not found: the operation's parameter tells which.
+_UNKNOWN = {"household_id": e.UnknownHousehold.code, "sha256": e.UnknownMaterial.code,
+            "event_id": e.UnknownEvent.code}
+
+
+def _calls(dependant: Dependant) -> Iterator[Callable[..., Any] | None]:
+    for dependency in dependant.dependencies:
+        yield dependency.call
+        yield from _calls(dependency)
+
+
+def _codes(status: int, operation: dict[str, Any], route: APIRoute | None) -> list[str]:
+    """The contract's codes a problem of ``status`` from this operation may carry."""
+    codes = [error.code for error, answered in STATUS.items() if answered == status]
+    parameters = {parameter["name"] for parameter in operation.get("parameters", [])}
+    if status in (400, 422):
+        return ["VALIDATION_FAILED"]
+    if status == 404:
+        return [code for name, code in _UNKNOWN.items() if name in parameters] or codes
+    if status == 503:
+        if not operation.get("security"):
+            return ["NOT_READY"]  # the readiness probe's own answer (api/routes/health.py)
+        reads_views = route is not None and get_projections in _calls(route.dependant)
+        return ["SERVICE_UNAVAILABLE", *(codes if reads_views else [])]
+    return codes
+
+
+def _example(status: int, code: str, path: str, operation: dict[str, Any]) -> dict[str, Any]:
+    """A problem of ``code`` as the server renders it (through ``problem``) at ``path``."""
+    summary, detail = examples.PROBLEMS[(status, code)]
+    errors = examples.problem_errors(status, code, operation)
+    if status == 422:
+        detail += "; ".join(f"{f['field']}: {f['message']}" for f in errors)
+    instance = None if code == "NOT_READY" else re.sub(  # /readyz answers without one
+        r"{(\w+)}", lambda name: examples.PATH_VALUES[name[1]], path)
+    body = problem(status, code, detail, instance=instance, errors=errors or None).body
+    return {"summary": f"{code} · {summary}", "value": orjson.loads(body)}
+
+
 def _document_problems(app: FastAPI) -> None:
     """Every operation's OpenAPI lists the problems any such operation may answer: a
-    token's 401/403/429/503, a path's 404, a parameter's or body's 422, a body's 400/413."""
+    token's 401/403/429/503, a path's 404, a parameter's or body's 422, a body's 400/413;
+    each problem with an example per code it may carry."""
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -122,12 +169,22 @@ def _document_problems(app: FastAPI) -> None:
         schemas.pop("HTTPValidationError", None)  # a 422 is a problem, not FastAPI's shape
         schemas.pop("ValidationError", None)
         schemas["Problem"] = _PROBLEM_SCHEMA
-        for operations in document["paths"].values():
-            for operation in operations.values():
+        routes = {(context.path_format, method): context.original_route
+                  for context in iter_route_contexts(app.routes)
+                  if isinstance(context.original_route, APIRoute)
+                  for method in context.original_route.methods or ()}
+        for path, operations in document["paths"].items():
+            for method, operation in operations.items():
                 responses = operation["responses"]
                 for status, response in problem_responses(*_common_problems(operation)).items():
                     if status == 422 or str(status) not in responses:
                         responses[str(status)] = response
+                route = routes.get((path, method.upper()))
+                for status, response in responses.items():
+                    if "application/problem+json" in response.get("content", {}):
+                        response["content"]["application/problem+json"]["examples"] = {
+                            code: _example(int(status), code, path, operation)
+                            for code in _codes(int(status), operation, route)}
         return document
 
     app.openapi = openapi  # type: ignore[method-assign]
