@@ -1,0 +1,168 @@
+"""The web pages' rules over HTTP, without a browser: signing in and out, where a page sends
+a visitor without a valid token, errors as pages (never problem+json, never a 500), the
+response headers of pages that carry personal data, escaping, and exports equal to the
+API's."""
+
+import io
+from collections.abc import Callable
+from datetime import UTC, datetime
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from fastapi.testclient import TestClient
+from hypothesis import given
+from hypothesis import strategies as st
+from openpyxl import load_workbook
+
+from api.web.session import COOKIE, safe_next
+from tests import factories as f
+from tests.e2e.conftest import Append
+
+HOUSEHOLD = "/ui/households/hh-1"
+
+
+def signed_in(client: TestClient, token: str) -> TestClient:
+    response = client.post("/ui/sign-in", data={"token": token}, follow_redirects=False)
+    assert response.status_code == 303, response.text
+    return client
+
+
+def test_a_page_without_a_token_sends_the_browser_to_sign_in_and_back(
+        client: TestClient, make_token: Callable[..., str], registered: str) -> None:
+    response = client.get(f"{HOUSEHOLD}?as_of=2030-01-01", follow_redirects=False)
+    assert response.status_code == 303
+    location = urlsplit(response.headers["location"])
+    assert location.path == "/ui/sign-in"
+    back = parse_qs(location.query)["next"][0]
+    assert back == f"{HOUSEHOLD}?as_of=2030-01-01"
+
+    signed = client.post("/ui/sign-in", data={"token": make_token("auditor"), "next": back},
+                         follow_redirects=False)
+    assert signed.headers["location"] == back
+    cookie = signed.headers["set-cookie"]
+    assert cookie.startswith(f"{COOKIE}=ldg_")
+    assert all(part in cookie for part in ("HttpOnly", "Path=/ui", "SameSite=strict"))
+    assert client.get(back).status_code == 200
+
+
+def test_signing_out_forgets_the_token(client: TestClient, make_token: Callable[..., str],
+                                       registered: str) -> None:
+    signed_in(client, make_token("auditor"))
+    assert client.get(HOUSEHOLD).status_code == 200
+    out = client.post("/ui/sign-out", follow_redirects=False)
+    assert out.headers["location"] == "/ui/sign-in"
+    assert client.get(HOUSEHOLD, follow_redirects=False).status_code == 303
+
+
+def test_a_revoked_token_signs_the_page_out(client: TestClient, make_token: Callable[..., str],
+                                            registered: str) -> None:
+    token = make_token("auditor")
+    signed_in(client, token)
+    tables = client.app.state.ledger.tables  # type: ignore[attr-defined]
+    assert tables.revoke_token(token.split("_")[1], datetime.now(UTC))
+    response = client.get(HOUSEHOLD, follow_redirects=False)
+    assert response.status_code == 303
+    assert "reason=expired" in response.headers["location"]
+    assert "登录已失效" in client.get(response.headers["location"]).text
+
+
+@pytest.mark.parametrize("target", [
+    "https://evil.example/ui/", "//evil.example/ui/", "/v1/households/hh-1", "ui/divisions",
+    "/ui\\..\\", None, ""])
+def test_signing_in_never_redirects_off_the_pages(client: TestClient,
+                                                  make_token: Callable[..., str],
+                                                  target: str | None) -> None:
+    data = {"token": make_token("auditor", "530925")}
+    if target is not None:
+        data["next"] = target
+    response = client.post("/ui/sign-in", data=data, follow_redirects=False)
+    assert response.headers["location"] == "/ui/divisions/530925"
+
+
+@given(st.text(max_size=40))
+def test_safe_next_keeps_only_pages_of_this_service(target: str) -> None:
+    kept = safe_next(target)
+    assert kept is None or (kept == target and kept.startswith("/ui/"))
+
+
+@pytest.mark.parametrize(("role", "status", "message"), [
+    ("intake", 403, "不能查看农户数据"), ("department", 403, "不能查看农户数据")])
+def test_tokens_that_only_deliver_facts_cannot_sign_in(
+        client: TestClient, make_token: Callable[..., str], role: str, status: int,
+        message: str) -> None:
+    extra = {"department": "medical_insurance"} if role == "department" else {}
+    response = client.post("/ui/sign-in", data={"token": make_token(role, **extra)})
+    assert response.status_code == status
+    assert message in response.text
+    assert COOKIE not in response.headers.get("set-cookie", "")
+
+
+@pytest.mark.parametrize(("path", "status", "code"), [
+    ("/ui/households/hh-404", 404, "UNKNOWN_HOUSEHOLD"),
+    ("/ui/households/hh-1?as_of=yesterday", 422, "VALIDATION_FAILED"),
+    ("/ui/divisions/54", 403, "FORBIDDEN"),
+    ("/ui/divisions/530925?reference_date=2024-02-30", 422, "VALIDATION_FAILED"),
+    ("/ui/divisions/530925/completeness.pdf", 422, "VALIDATION_FAILED"),
+])
+def test_errors_are_pages_with_the_api_status_and_code(
+        client: TestClient, make_token: Callable[..., str], registered: str, path: str,
+        status: int, code: str) -> None:
+    signed_in(client, make_token("auditor", "53"))
+    response = client.get(path)
+    assert response.status_code == status
+    assert response.headers["content-type"].startswith("text/html")
+    assert code in response.text
+
+
+def test_pages_are_not_cached_framed_or_scripted(client: TestClient,
+                                                 make_token: Callable[..., str],
+                                                 registered: str) -> None:
+    signed_in(client, make_token("auditor"))
+    response = client.get(HOUSEHOLD)
+    assert response.headers["cache-control"] == "no-store"
+    policy = response.headers["content-security-policy"]
+    assert "default-src 'none'" in policy
+    assert "frame-ancestors 'none'" in policy
+    assert "<script" not in response.text
+
+
+def test_what_upstream_apps_wrote_is_escaped(client: TestClient, make_token: Callable[..., str],
+                                             append: Append) -> None:
+    hostile = "<script>alert(1)</script>"
+    created = append("hh-1", f.registered(members=[f.member("m1", name=hostile)]))
+    assert created.status_code == 201, created.text
+    signed_in(client, make_token("auditor"))
+    page = client.get(HOUSEHOLD).text
+    assert hostile not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_the_division_form_goes_to_the_division_named(client: TestClient,
+                                                      make_token: Callable[..., str]) -> None:
+    signed_in(client, make_token("auditor", "530925"))
+    response = client.get("/ui/divisions?code=530925101", follow_redirects=False)
+    assert response.headers["location"] == "/ui/divisions/530925101"
+    assert client.get("/ui/divisions").status_code == 200
+    assert client.get("/ui/", follow_redirects=False).headers["location"] == (
+        "/ui/divisions/530925")
+
+
+@pytest.mark.parametrize("list_name", ["completeness", "lookback"])
+def test_a_page_export_is_the_api_export(client: TestClient, make_token: Callable[..., str],
+                                         append: Append, list_name: str) -> None:
+    for n in range(3):
+        response = append(f"hh-{n}", f.registered(), f.survey(),
+                          f.marked("enrolled", "marginal"))
+        assert response.status_code == 201, response.text
+    token = make_token("auditor", "530925")
+    query = "reference_date=2024-06-30" if list_name == "lookback" else ""
+    api = client.get(f"/v1/{list_name}?division=530925&format=xlsx&{query}",
+                     headers={"Authorization": f"Bearer {token}"})
+    signed_in(client, token)
+    page = client.get(f"/ui/divisions/530925/{list_name}.xlsx?{query}")
+    assert page.status_code == 200
+    assert page.headers["content-disposition"] == api.headers["content-disposition"]
+    rows = [list(load_workbook(io.BytesIO(r.content), read_only=True).active.iter_rows(  # type: ignore[union-attr]
+        values_only=True)) for r in (api, page)]
+    assert rows[0] == rows[1]
+    assert len(rows[1]) > 1
