@@ -206,3 +206,13 @@ def test_a_blank_per_capita_income_is_the_contracts_formula_to_the_fen() -> None
     assert isinstance(accepted, Accepted)
     survey = accepted.batch.events[1].data.model_dump()
     assert survey["per_capita_net_income"] == Decimal("3666.67")
+
+
+def test_the_documented_template_names_every_column_of_every_sheet() -> None:
+    from pathlib import Path
+
+    doc = (Path(__file__).parents[2] / "docs" / "roster-template.md").read_text()
+    for sheet in SHEETS:
+        section = doc[doc.index(f"### {sheet.name}"):]
+        for column in sheet.columns:
+            assert f"| {column.title} | `{column.field}` |" in section, column
