@@ -4,13 +4,14 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import fastapi.routing
 import orjson
 import structlog
 from eventsourcing.persistence import InterfaceError, OperationalError
 from fastapi import FastAPI, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
-from fastapi.routing import APIRoute, iter_route_contexts
+from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 
 from api import openapi_examples as examples
@@ -143,6 +144,17 @@ def _codes(status: int, operation: dict[str, Any], route: APIRoute | None) -> li
     return codes
 
 
+def _routes(app: FastAPI) -> dict[tuple[str, str], APIRoute]:
+    """Each operation's route, by path and method. Recent FastAPI versions keep included
+    routers as such (``iter_route_contexts`` flattens them); older ones list the routes."""
+    contexts = getattr(fastapi.routing, "iter_route_contexts", None)
+    found = ([(route.path_format, route) for route in app.routes if isinstance(route, APIRoute)]
+             if contexts is None else
+             [(context.path_format, context.original_route) for context in contexts(app.routes)])
+    return {(path, method): route for path, route in found if isinstance(route, APIRoute)
+            for method in route.methods or ()}
+
+
 def _example(status: int, code: str, path: str, operation: dict[str, Any]) -> dict[str, Any]:
     """A problem of ``code`` as the server renders it (through ``problem``) at ``path``."""
     summary, detail = examples.PROBLEMS[(status, code)]
@@ -169,10 +181,7 @@ def _document_problems(app: FastAPI) -> None:
         schemas.pop("HTTPValidationError", None)  # a 422 is a problem, not FastAPI's shape
         schemas.pop("ValidationError", None)
         schemas["Problem"] = _PROBLEM_SCHEMA
-        routes = {(context.path_format, method): context.original_route
-                  for context in iter_route_contexts(app.routes)
-                  if isinstance(context.original_route, APIRoute)
-                  for method in context.original_route.methods or ()}
+        routes = _routes(app)
         for path, operations in document["paths"].items():
             for method, operation in operations.items():
                 responses = operation["responses"]
