@@ -3,10 +3,13 @@
 from typing import Any
 
 import orjson
-from starlette.responses import Response
+from starlette.responses import JSONResponse
 
 
-class JSONBody(Response):
+class JSONBody(JSONResponse):
+    """JSON through orjson (a JSONResponse, so the OpenAPI document says the answer is a
+    JSON value rather than a string)."""
+
     media_type = "application/json"
 
     def render(self, content: Any) -> bytes:
