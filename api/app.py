@@ -36,8 +36,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             pool_size=settings.pool_size, lock_timeout_s=settings.lock_timeout_s))
         configuration = config.load(settings.rules_file)
         runner = ProjectionRunner(ledger, open_views(ledger), configuration)
+        ledger.on_append.append(app.state.metrics.events.inc)
         if settings.projections == "embedded":
-            ledger.on_append.append(runner.wake.set)
+            ledger.on_append.append(lambda _: runner.wake.set())
             runner.start()
         transparency = TransparencyLog.open(ledger, settings.signing_key)
         transparency.start(settings.checkpoint_interval_s)

@@ -104,12 +104,13 @@ class HouseholdLedger(Application[UUID]):
         self._group_commit = GroupCommit(self._write, conflict=IntegrityError,
                                          weight=lambda d: len(d.events),
                                          max_weight=MAX_EVENTS_PER_TRANSACTION)
-        self.on_append: list[Callable[[], None]] = []  # e.g. wake the projection runner
+        # Told how many events each write stored: wake the projection runner, count them.
+        self.on_append: list[Callable[[int], object]] = []
 
     def _notify(self, recordings: list[Any]) -> None:
         super()._notify(recordings)
         for listener in self.on_append:
-            listener()
+            listener(len(recordings))
 
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
         # Settings come from the composition root only, never from os.environ here.
