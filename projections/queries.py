@@ -80,3 +80,19 @@ def summary(views: ViewTables, division: str) -> dict[str, Any]:
         "completeness_rate": rates,
         "gap_counts": gap_counts,
     }
+
+
+# Division codes: province 2 digits, city 4, county 6, township 9, village 12 (GB/T 2260
+# and the statistical division codes).
+_NEXT_LEVEL = {0: 2, 1: 2, 2: 4, 3: 4, 4: 6, 5: 6, 6: 9, 7: 9, 8: 9, 9: 12, 10: 12, 11: 12}
+
+
+def parts(views: ViewTables, division: str) -> list[dict[str, Any]]:
+    """The divisions one level below ``division`` (a county's townships, a township's
+    villages) with their households, those monitored and those with violations."""
+    length = _NEXT_LEVEL.get(len(division))
+    if length is None:
+        return []
+    return [{"division": row["part"], "households": int(row["households"]),
+             "monitored": int(row["monitored"]), "flagged": int(row["flagged"])}
+            for row in views.households_by_part(division, length)]

@@ -196,6 +196,22 @@ class ViewTables:
             "WHERE village_code BETWEEN ? AND ? GROUP BY status, monitoring_type "
             "ORDER BY status, monitoring_type", division_range(division))
 
+    def households_by_part(self, division: str, length: int) -> list[Any]:
+        """Households and households with violations per division code of ``length`` digits
+        within ``division`` (its townships, say)."""
+        low, high = division_range(division)
+        return self._rows(
+            "SELECT part, SUM(households) AS households, SUM(monitored) AS monitored, "
+            "SUM(flagged) AS flagged FROM ("
+            " SELECT SUBSTR(village_code, 1, ?) AS part, COUNT(*) AS households, "
+            " SUM(CASE WHEN status = 'monitored' THEN 1 ELSE 0 END) AS monitored, "
+            " 0 AS flagged FROM household_view WHERE village_code BETWEEN ? AND ? GROUP BY part"
+            " UNION ALL"
+            " SELECT SUBSTR(village_code, 1, ?) AS part, 0, 0, COUNT(DISTINCT household_id) "
+            " FROM gap_view WHERE severity = 'violation' AND village_code BETWEEN ? AND ? "
+            " GROUP BY part) AS counted GROUP BY part ORDER BY part",
+            (length, low, high, length, low, high))
+
     def episodes_by_kind(self, division: str) -> list[Any]:
         return self._rows(
             "SELECT kind, COUNT(*) AS episodes FROM episode_view "

@@ -46,7 +46,7 @@ from ledger.domain.serialization import event_document, state_document
 from ledger.transparency.archive import ArchiveSources, materials_index
 from ledger.transparency.report import environment, household_sections
 from ledger.transparency.verify import ArchiveInvalid, verify_stored
-from projections.queries import completeness_page, lookback_page, summary
+from projections.queries import completeness_page, lookback_page, parts, summary
 from projections.runner import ProjectionRunner
 from projections.views import Filters
 
@@ -177,6 +177,7 @@ def _division_page(request: Request, caller: Caller, projections: ProjectionRunn
         chosen, filters.lookback_code, None, filters.lookback_after, PAGE_SIZE), day)
     return render(
         request, "division.html", caller=caller, division=chosen, summary=report,
+        parts=parts(projections.views, chosen),
         statuses=views.status_table(report), charts=views.charts(report),
         gaps=views.gap_rows(gaps["items"]), gaps_next=gaps["next"],
         candidates=views.lookback_rows(candidates["items"]),

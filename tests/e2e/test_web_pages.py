@@ -166,3 +166,29 @@ def test_a_page_export_is_the_api_export(client: TestClient, make_token: Callabl
         values_only=True)) for r in (api, page)]
     assert rows[0] == rows[1]
     assert len(rows[1]) > 1
+
+
+def test_a_division_lists_the_divisions_below_it_with_their_counts(
+        client: TestClient, make_token: Callable[..., str], append: Append) -> None:
+    villages = {"hh-a": "530925101201", "hh-b": "530925101202", "hh-c": "530925102201"}
+    for household_id, village in villages.items():
+        response = append(household_id, f.registered(village_code=village),
+                          f.survey(), f.marked("enrolled", "marginal"))
+        assert response.status_code == 201, response.text
+    signed_in(client, make_token("auditor", "530925"))
+    flagged = {item["household_id"] for item in client.get(
+        "/v1/completeness?division=530925",
+        headers={"Authorization": f"Bearer {make_token('auditor', '530925')}"}).json()["items"]}
+    assert flagged  # marked without the procedure: violations
+
+    county = client.get("/ui/divisions/530925").text
+    township = client.get("/ui/divisions/530925101").text
+    for page, expected in ((county, {"530925101": ["hh-a", "hh-b"], "530925102": ["hh-c"]}),
+                           (township, {"530925101201": ["hh-a"], "530925101202": ["hh-b"]})):
+        for part, members in expected.items():
+            with_violations = len(flagged & set(members))
+            row = (f'<a href="/ui/divisions/{part}">{part}</a></td><td>{len(members)}</td>'
+                   f'<td>{len(members)}</td>\n        <td class="missing">{with_violations}</td>')
+            assert row in page
+    assert "530925102201" not in township
+    assert 'id="parts"' not in client.get("/ui/divisions/530925101201").text  # a village
