@@ -8,12 +8,20 @@ from typing import Any
 from openpyxl import Workbook
 from starlette.responses import Response
 
-GAP_COLUMNS = (("household_id", "户编号"), ("village_code", "行政村代码"), ("status", "监测状态"),
-               ("episode", "标注事件"), ("code", "问题代码"), ("step", "程序步骤"),
-               ("severity", "性质"))
-LOOKBACK_COLUMNS = (("household_id", "户编号"), ("village_code", "行政村代码"),
-                    ("status", "监测状态"), ("code", "回头看类别"), ("action", "建议处理"),
-                    ("detail", "依据"))
+from ledger.domain.labels import Vocabulary, label
+
+# (key, header, vocabulary): a vocabulary column shows the Chinese label of the code.
+Column = tuple[str, str, Vocabulary | None]
+GAP_COLUMNS: tuple[Column, ...] = (
+    ("household_id", "户编号", None), ("village_code", "行政村代码", None),
+    ("status", "监测状态", "status"), ("episode", "标注事件", None),
+    ("code", "问题代码", None), ("code", "问题", "gap_code"), ("step", "程序步骤", "step"),
+    ("severity", "性质", "severity"))
+LOOKBACK_COLUMNS: tuple[Column, ...] = (
+    ("household_id", "户编号", None), ("village_code", "行政村代码", None),
+    ("status", "监测状态", "status"), ("code", "回头看类别代码", None),
+    ("code", "回头看类别", "lookback_code"), ("action", "建议处理", "lookback_action"),
+    ("detail", "依据", None))
 
 MEDIA_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -27,10 +35,11 @@ def flatten(items: Iterable[dict[str, Any]], nested: str) -> list[dict[str, Any]
             for item in items for entry in item[nested]]
 
 
-def table(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]], fmt: str,
+def table(rows: Sequence[dict[str, Any]], columns: Sequence[Column], fmt: str,
           filename: str) -> Response:
-    header = [label for _, label in columns]
-    values = [[row.get(key) for key, _ in columns] for row in rows]
+    header = [title for _, title, _ in columns]
+    values = [[_cell(row.get(key), vocabulary) for key, _, vocabulary in columns]
+              for row in rows]
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer)
@@ -49,3 +58,7 @@ def table(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]], fm
         body = stream.getvalue()
     return Response(body, media_type=MEDIA_TYPES[fmt], headers={
         "Content-Disposition": f'attachment; filename="{filename}.{fmt}"'})
+
+
+def _cell(value: Any, vocabulary: Vocabulary | None) -> Any:
+    return label(vocabulary, value) if vocabulary and value is not None else value

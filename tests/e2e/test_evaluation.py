@@ -8,6 +8,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
+from ledger.domain.labels import label, labels
 from tests import factories as f
 from tests.e2e.conftest import Append, problem_code
 
@@ -130,5 +131,9 @@ def test_lists_export_as_csv_and_xlsx_with_chinese_headers(
     sheet = load_workbook(io.BytesIO(as_xlsx.content)).active
     assert sheet is not None
     header = [cell.value for cell in next(sheet.iter_rows(max_row=1))]
-    assert header == ["户编号", "行政村代码", "监测状态", "回头看类别", "建议处理", "依据"]
+    assert header == ["户编号", "行政村代码", "监测状态", "回头看类别代码", "回头看类别",
+                      "建议处理", "依据"]
     assert sheet.max_row > 1
+    first = [cell.value for cell in next(sheet.iter_rows(min_row=2, max_row=2))]
+    assert first[2] in labels("status").values()  # codes also shown in Chinese
+    assert first[4] == label("lookback_code", first[3])
