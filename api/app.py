@@ -4,6 +4,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from api import errors, replica, web
 from api.limits import BodySizeLimit
@@ -60,7 +61,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             runner.stop()
             ledger.close()
 
-    app = FastAPI(
+    # Swagger UI and ReDoc from the package, not a CDN: county intranets reach no CDN.
+    app = FastAPIOffline(
         title="Poverty-monitoring audit ledger (防止返贫动态监测)",
         version="1",
         lifespan=lifespan,

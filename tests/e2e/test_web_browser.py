@@ -21,6 +21,7 @@ from playwright.sync_api import Page, expect
 from api.cli import main
 from api.settings import Settings
 from ledger import demo
+from ledger.domain.commands import EVENT_TYPES
 from ledger.domain.labels import label
 from ledger.persistence.database import Database
 from tests import factories as f
@@ -222,3 +223,24 @@ def test_a_token_that_may_not_read_households_is_refused_at_sign_in(
     page.fill("#token", county.token("intake"))
     page.click("#sign-in")
     expect(page.locator("#message")).to_contain_text("不能查看农户数据")
+
+
+def test_the_api_documentation_renders_with_an_example_of_every_event_type(
+        page: Page, database: Database, request: pytest.FixtureRequest) -> None:
+    """Swagger UI from the package (no CDN: the browser here reaches none), rendering the
+    OpenAPI 3.1 document with the append examples."""
+    blocked: list[str] = []
+    page.on("requestfailed", lambda failed: blocked.append(failed.url))
+    with served_in_thread(Settings(database_url=_url(database))) as (base, _):
+        page.goto(f"{base}/docs")
+        append = page.locator(
+            "#operations-households-append_events_v1_households__household_id__events_post")
+        expect(append).to_be_visible()
+        append.locator(".opblock-summary").click()
+        examples = append.locator(".opblock-section-request-body .examples-select select")
+        expect(examples).to_be_visible()
+        offered = examples.locator("option").all_inner_texts()
+        for event_type in EVENT_TYPES:
+            assert any(event_type in text for text in offered), (event_type, offered[:5])
+        screenshot(page, request, "docs")
+    assert blocked == []
