@@ -10,6 +10,7 @@ ID numbers masked for evaluators, every unmasked read in the access log.
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path as FilePath
 from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Path, Query, Request
 from pydantic import BaseModel, Field, field_validator
@@ -182,6 +183,8 @@ def _division_page(request: Request, caller: Caller, projections: ProjectionRunn
         gaps=views.gap_rows(gaps["items"]), gaps_next=gaps["next"],
         candidates=views.lookback_rows(candidates["items"]),
         candidates_next=candidates["next"], filters=filters, reference_date=day,
+        gap_export=_query(code=filters.gap_code, status=filters.status),
+        lookback_export=_query(reference_date=day.isoformat(), code=filters.lookback_code),
         gap_codes=views.choices("gap_code"), status_choices=views.choices("status"),
         lookback_codes=views.choices("lookback_code"))
 
@@ -199,6 +202,10 @@ def division_export(
     if list_name == "completeness":
         return evaluation.completeness(projections, caller, division, code, status, format=fmt)
     return evaluation.lookback(projections, caller, division, code, reference_date, format=fmt)
+
+
+def _query(**params: str | None) -> str:
+    return urlencode({key: value for key, value in params.items() if value})
 
 
 # A household
