@@ -72,6 +72,7 @@ class ListFilters(BaseModel):
     def _blank_is_none(cls, value: Any) -> Any:
         return None if value == "" else value  # a form's empty select or date field
 
+
 _templates = environment(FilePath(__file__).parent / "templates")
 _templates.globals["label"] = label
 
@@ -121,8 +122,9 @@ def sign_in_form(request: Request, next: Annotated[str | None, Query(max_length=
 def sign_in(request: Request, ledger: LedgerDep,
             token: Annotated[str, Form(max_length=200)],
             next: Annotated[str | None, Form(max_length=2000)] = None) -> Response:
+    token = token.strip()  # pasted with a newline, often
     try:
-        caller = authenticated(request, ledger, token.strip())
+        caller = authenticated(request, ledger, token)
         check_read(caller)
     except (Unauthenticated, Forbidden) as error:
         message = ("令牌无效、已过期或已撤销。" if isinstance(error, Unauthenticated)
@@ -131,7 +133,7 @@ def sign_in(request: Request, ledger: LedgerDep,
                       else 403, next=safe_next(next), message=message, caller=None)
     response = RedirectResponse(safe_next(next) or division_url(caller.division),
                                 status_code=303)
-    keep_token(response, request, token.strip())
+    keep_token(response, request, token)
     return response
 
 
