@@ -19,7 +19,10 @@ from projections.views import Filters
 
 router = APIRouter(prefix="/v1", tags=["evaluation"])
 
-Division = Annotated[str | None, Query(pattern=r"^[0-9]{0,12}$",
+DIVISION_PATTERN = r"^[0-9]{0,12}$"
+# Filters are codes: letters, digits and underscores (no control characters for the SQL).
+CODE_PATTERN, STATUS_PATTERN = r"^[A-Za-z0-9_]{1,64}$", r"^[a-z_]{1,32}$"
+Division = Annotated[str | None, Query(pattern=DIVISION_PATTERN,
                                       description="Division code prefix (default: the token's)")]
 Format = Annotated[Literal["json", "csv", "xlsx"], Query(description="csv/xlsx: the whole list")]
 EXPORT_LIMIT = 1000
@@ -28,8 +31,8 @@ TABLES: dict[int | str, dict[str, Any]] = {200: {
     "content": {"application/json": {},
                 **{media_type.split(";")[0]: {} for media_type in MEDIA_TYPES.values()}},
 }}
-# Filters are codes: letters, digits and underscores (no control characters for the SQL).
-CodeFilter = Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_]{1,64}$")]
+CodeFilter = Annotated[str | None, Query(pattern=CODE_PATTERN)]
+StatusFilter = Annotated[str | None, Query(pattern=STATUS_PATTERN)]
 
 
 
@@ -46,7 +49,7 @@ def household_completeness(household_id: HouseholdId, ledger: LedgerDep, caller:
 @router.get("/completeness", response_model=None, responses=TABLES)
 def completeness(projections: ProjectionsDep, caller: ReaderDep, division: Division = None,
                  code: CodeFilter = None,
-                 status: Annotated[str | None, Query(pattern=r"^[a-z_]{1,32}$")] = None,
+                 status: StatusFilter = None,
                  cursor: CursorParam = None, limit: Limit = 100,
                  format: Format = "json") -> Response:
     """Households with gaps in the procedure, by division, gap code and status."""

@@ -26,7 +26,13 @@ from api.deps import (
 )
 from api.personal_data import Disclosure, access_log, endpoint
 from api.routes import evaluation
-from api.routes.evaluation import CodeFilter
+from api.routes.evaluation import (
+    CODE_PATTERN,
+    DIVISION_PATTERN,
+    STATUS_PATTERN,
+    CodeFilter,
+    StatusFilter,
+)
 from api.routes.households import HouseholdId
 from api.web import views
 from api.web.session import (
@@ -60,10 +66,10 @@ DivisionPath = Annotated[str, Path(pattern=r"^[0-9]{1,12}$",
 class ListFilters(BaseModel):
     """The division page's filters of its two lists, and where each list's page starts."""
 
-    gap_code: str | None = Field(None, pattern=r"^[A-Za-z0-9_]{1,64}$")
-    status: str | None = Field(None, pattern=r"^[a-z_]{1,32}$")
+    gap_code: str | None = Field(None, pattern=CODE_PATTERN)
+    status: str | None = Field(None, pattern=STATUS_PATTERN)
     gaps_after: str | None = Field(None, max_length=64)
-    lookback_code: str | None = Field(None, pattern=r"^[A-Za-z0-9_]{1,64}$")
+    lookback_code: str | None = Field(None, pattern=CODE_PATTERN)
     reference_date: date | None = None
     lookback_after: str | None = Field(None, max_length=64)
 
@@ -154,7 +160,7 @@ def division_url(division: str) -> str:
 @router.get("/divisions")
 def own_division_page(request: Request, caller: PageCaller, projections: ProjectionsDep,
                       filters: Annotated[ListFilters, Query()],
-                      code: Annotated[str | None, Query(pattern=r"^[0-9]{0,12}$")] = None,
+                      code: Annotated[str | None, Query(pattern=DIVISION_PATTERN)] = None,
                       ) -> Response:
     """The token's whole division, or (``?code=``, from the page's form) the one named."""
     if code:
@@ -197,7 +203,7 @@ def division_export(
     division: DivisionPath,
     list_name: Literal["completeness", "lookback"], fmt: Literal["xlsx", "csv"],
     code: CodeFilter = None,
-    status: Annotated[str | None, Query(pattern=r"^[a-z_]{1,32}$")] = None,
+    status: StatusFilter = None,
     reference_date: Annotated[date | None, Query()] = None,
 ) -> Response:
     """The whole list as the API exports it (``GET /v1/completeness?format=xlsx``)."""

@@ -4,7 +4,7 @@ the completeness chart's bars, the list rows."""
 from dataclasses import dataclass
 from typing import Any
 
-from ledger.domain.labels import label, labels
+from ledger.domain.labels import Vocabulary, label, labels
 
 
 @dataclass(frozen=True)
@@ -73,6 +73,6 @@ def lookback_rows(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
             for item in items]
 
 
-def choices(vocabulary: Any) -> list[tuple[str, str]]:
+def choices(vocabulary: Vocabulary) -> list[tuple[str, str]]:
     """A filter's options: code and Chinese label."""
     return list(labels(vocabulary).items())
