@@ -34,7 +34,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.auto_migrate:
             migrate(database)
         ledger = HouseholdLedger(database.eventsourcing_env(
-            pool_size=settings.pool_size, lock_timeout_s=settings.lock_timeout_s))
+            pool_size=settings.pool_size, lock_timeout_s=settings.lock_timeout_s),
+            bounds=settings.input_bounds())
         configuration = config.load(settings.rules_file)
         runner = ProjectionRunner(ledger, open_views(ledger), configuration)
         ledger.on_append.append(app.state.metrics.events.inc)

@@ -33,7 +33,8 @@ if TYPE_CHECKING:
 def _ledger(settings: Settings) -> Iterator[HouseholdLedger]:
     database = Database.from_url(settings.database_url)
     migrate(database)
-    ledger = HouseholdLedger(database.eventsourcing_env(pool_size=2))
+    ledger = HouseholdLedger(database.eventsourcing_env(pool_size=2),
+                             bounds=settings.input_bounds())
     try:
         yield ledger
     finally:

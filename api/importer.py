@@ -106,7 +106,7 @@ def parse(number: int, raw: bytes) -> Line | Failure:
         return Failure(number, "VALIDATION_FAILED",
                        'a line is an object {"household_id": …, "events": [...]}')
     household_id = document.pop("household_id", None)
-    if not isinstance(household_id, str) or not _HOUSEHOLD_ID.match(household_id):
+    if not isinstance(household_id, str) or not _HOUSEHOLD_ID.fullmatch(household_id):
         return Failure(number, "VALIDATION_FAILED",
                        "household_id: 1–64 letters, digits or . _ : - (not first)")
     try:

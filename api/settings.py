@@ -6,6 +6,7 @@ from them (``python -m api.settings README.md`` rewrites it; a test fails when t
 
 import re
 import sys
+from datetime import date
 from pathlib import Path
 from types import NoneType, UnionType
 from typing import Literal, Union, get_args, get_origin
@@ -14,6 +15,8 @@ from annotated_types import Ge
 from pydantic import Field, field_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ledger.domain.bounds import InputBounds
 
 LogFormat = Literal["auto", "json", "console"]
 LogLevel = Literal["debug", "info", "warning", "error"]
@@ -70,6 +73,18 @@ class Settings(BaseSettings):
     """The least severe log lines written (the standard library's loggers, such as
     uvicorn's and the drivers', write warnings and errors only)."""
 
+    earliest_date: date = date(2000, 1, 1)
+    """Events whose ``occurred_at`` falls before this date are refused with 422
+    ``VALIDATION_FAILED`` ([input bounds](docs/decisions.md#input-bounds))."""
+    clock_skew_s: int = Field(default=86_400, ge=0)
+    """How far, in seconds, an event's ``occurred_at`` may lie after the moment its request
+    is received (an upstream device's clock running fast); later ones are refused with 422
+    ``VALIDATION_FAILED``."""
+
+    def input_bounds(self) -> InputBounds:
+        """The bounds every append is judged by (CONTRACT §7.1)."""
+        return InputBounds(self.earliest_date, self.clock_skew_s)
+
     @field_validator("log_format", "log_level", mode="before")
     @classmethod
     def _lower_case(cls, value: object) -> object:
@@ -79,7 +94,7 @@ class Settings(BaseSettings):
 # The README's configuration table
 
 BEGIN, END = "<!-- settings:begin -->", "<!-- settings:end -->"
-_KINDS = {str: "text", int: "integer", float: "number", bool: "boolean"}
+_KINDS = {str: "text", int: "integer", float: "number", bool: "boolean", date: "date"}
 
 
 def settings_table() -> str:

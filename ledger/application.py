@@ -17,6 +17,7 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder
 from eventsourcing.utils import Environment, EnvType
 
 from ledger.domain.access import check_append, in_scope
+from ledger.domain.bounds import InputBounds, check_bounds
 from ledger.domain.callers import Caller
 from ledger.domain.commands import Envelope
 from ledger.domain.errors import (
@@ -91,9 +92,11 @@ class HouseholdLedger(Application[UUID]):
     max_attempts = 50  # appends without expected_version retry a conflict this often
 
     def __init__(self, env: EnvType | None = None,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+                 bounds: InputBounds | None = None) -> None:
         super().__init__(env)
         self.clock = clock
+        self.bounds = bounds or InputBounds()  # every append is judged by them
         self.tables: SideTables = cast(Any, self.recorder).tables
         # Appends to one household are serialised in-process; other processes are
         # caught by the (household, version) uniqueness and retried.
@@ -132,6 +135,7 @@ class HouseholdLedger(Application[UUID]):
         idempotency: Idempotency | None = None,
     ) -> Appended:
         """Appends all of ``commands`` or none; safe to retry with the same idempotency key."""
+        check_bounds(commands, self.bounds, self.clock())
         check_append(caller, commands)
         for attempt in range(self.max_attempts):
             if idempotency and (earlier := self._earlier_answer(idempotency)):
@@ -176,6 +180,7 @@ class HouseholdLedger(Application[UUID]):
                 grouped.clear()
                 grouped_events = 0
             try:
+                check_bounds(request.commands, self.bounds, self.clock())
                 check_append(request.caller, request.commands)
                 if request.idempotency and (stored := used.get(request.idempotency.key)):
                     answers[index] = self._answer_of(request.idempotency, stored)

@@ -33,6 +33,7 @@ from typing import Any
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
+from ledger.domain.fields import IDENTIFIER_PATTERN
 from ledger.domain.idnumber import with_check_digit
 from ledger.domain.vocabulary import (
     ActorRole,
@@ -65,6 +66,7 @@ from ledger.domain.vocabulary import (
 )
 
 JsonDict = dict[str, Any]
+_NO_CONTROLS = st.characters(exclude_categories=["Cc", "Cs"])  # CONTRACT §7.1
 
 
 def _values(enum: Any) -> list[str]:
@@ -137,19 +139,25 @@ def person_names() -> SearchStrategy[str]:
 
 @functools.cache
 def texts(max_size: int = 40) -> SearchStrategy[str]:
-    """Free text (``Text``): mostly Chinese, sometimes any Unicode at all."""
+    """Text (``Text``): mostly Chinese, sometimes any Unicode but control characters."""
     return st.one_of(chinese(1, max_size), chinese(1, max_size),
-                     st.text(min_size=1, max_size=max_size))
+                     st.text(_NO_CONTROLS, min_size=1, max_size=max_size))
 
 
 @functools.cache
 def identifiers() -> SearchStrategy[str]:
-    """``Identifier``: 1–64 characters, as apps really make them, or anything."""
+    """``Identifier``: as apps really make them, or anything the pattern allows."""
     return st.one_of(
         st.from_regex(r"[a-z]{1,3}-?[0-9]{1,8}", fullmatch=True),
         st.uuids().map(str),
-        st.text(min_size=1, max_size=64),
+        st.from_regex(IDENTIFIER_PATTERN, fullmatch=True),
     )
+
+
+@functools.cache
+def references() -> SearchStrategy[str]:
+    """``Reference`` (a record's id in another system): 1–64 characters, no control one."""
+    return st.one_of(identifiers(), st.text(_NO_CONTROLS, min_size=1, max_size=64))
 
 
 @functools.cache
@@ -157,6 +165,12 @@ def division_codes(prefix: str = "53") -> SearchStrategy[str]:
     """12-digit division codes under ``prefix`` (53 is Yunnan)."""
     return st.text("0123456789", min_size=12 - len(prefix), max_size=12 - len(prefix)).map(
         lambda rest: prefix + rest)
+
+
+# Within the bounds of CONTRACT §7.1 whenever the tests run (from December 2026 on):
+# occurred_at until the day before, dates in data until within a year.
+LATEST_OCCURRED = date(2026, 12, 5)
+LATEST_DATE = date(2026, 12, 31)
 
 
 @functools.cache
@@ -167,13 +181,13 @@ def dates(min_value: date = date(1925, 1, 1),
 
 @functools.cache
 def iso_dates(min_value: date = date(2015, 1, 1),
-              max_value: date = date(2030, 12, 31)) -> SearchStrategy[str]:
+              max_value: date = LATEST_DATE) -> SearchStrategy[str]:
     return dates(min_value, max_value).map(date.isoformat)
 
 
 @functools.cache
 def date_ranges(min_value: date = date(2015, 1, 1),
-                max_value: date = date(2030, 12, 31)) -> SearchStrategy[tuple[str, str]]:
+                max_value: date = LATEST_DATE) -> SearchStrategy[tuple[str, str]]:
     """(start, end) ISO dates with end ≥ start."""
     return st.tuples(dates(min_value, max_value), st.integers(0, 400)).map(
         lambda p: (p[0].isoformat(), min(p[0] + timedelta(days=p[1]), max_value).isoformat()))
@@ -194,7 +208,7 @@ def utc_offsets() -> SearchStrategy[str]:
 
 @st.composite
 def rfc3339(draw: Any, min_value: date = date(2015, 1, 1),
-            max_value: date = date(2030, 12, 31)) -> str:
+            max_value: date = LATEST_OCCURRED) -> str:
     """An RFC 3339 date-time with an offset, with 0–6 fractional digits."""
     day = draw(dates(min_value, max_value))
     h, m, s = draw(st.integers(0, 23)), draw(st.integers(0, 59)), draw(st.integers(0, 59))
@@ -276,7 +290,7 @@ def members(draw: Any, member_id: SearchStrategy[str] | None = None,
             taken_id_numbers: frozenset[str] = frozenset()) -> JsonDict:
     """A MEMBER, with an ID number not in ``taken_id_numbers`` (or none, with a reason)."""
     sex = draw(_one_of_values(Sex))
-    born = draw(dates(date(1925, 1, 1), date(2024, 12, 31)))
+    born = draw(dates(date(1925, 1, 1), date(2014, 12, 31)))  # before any occurred_at
     member: JsonDict = {
         "member_id": draw(member_id if member_id is not None else identifiers()),
         "name": draw(person_names()),
@@ -338,7 +352,7 @@ def _data(required: dict[str, SearchStrategy[Any]],
 
 @st.composite
 def field_survey_data(draw: Any) -> JsonDict:
-    start, end = draw(date_ranges(date(2015, 1, 1), date(2030, 12, 31)))
+    start, end = draw(date_ranges(date(2015, 1, 1), LATEST_DATE))
     parts = {name: Decimal(draw(cents())) / 100
              for name in ("wage", "operating", "property", "transfer", "operating_cost")}
     size: int = draw(st.one_of(st.integers(1, 8), st.integers(1, 100)))
@@ -369,7 +383,7 @@ def field_survey_data(draw: Any) -> JsonDict:
     }
     data.update(draw(st.fixed_dictionaries({}, optional=_optional({
         "stable_income_from_work": st.booleans(),
-        "system_ref": identifiers(),
+        "system_ref": references(),
     }))))
     return data
 
@@ -425,7 +439,7 @@ def system_marked_data(draw: Any, markings: SearchStrategy[str] | None = None,
     elif draw(st.booleans()):
         data["monitoring_type"] = None
     if draw(st.booleans()):
-        data["system_ref"] = draw(st.none() | identifiers())
+        data["system_ref"] = draw(st.none() | references())
     return data
 
 

@@ -11,10 +11,10 @@ from uuid import UUID
 from pydantic import BaseModel, Field, StrictInt
 
 from ledger.domain import payloads as p
-from ledger.domain.fields import PAYLOAD_CONFIG, Rfc3339
+from ledger.domain.fields import IDENTIFIER_PATTERN, PAYLOAD_CONFIG, Rfc3339
 from ledger.domain.integrity import canonical_json
 
-HOUSEHOLD_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
+HOUSEHOLD_ID_PATTERN = IDENTIFIER_PATTERN
 """A household's id in the upstream system (1–64 characters)."""
 MAX_BATCH = 500
 """At most this many events in one append (all or none)."""

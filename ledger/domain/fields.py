@@ -48,7 +48,7 @@ _RFC3339 = re.compile(
 def _datetime_string(value: Any) -> Any:
     if isinstance(value, datetime):
         return value
-    if not isinstance(value, str) or not _RFC3339.match(value):
+    if not isinstance(value, str) or not _RFC3339.fullmatch(value):
         # Python keeps microseconds: a finer fraction would be silently cut, so refuse it.
         raise ValueError("must be an RFC 3339 date-time with seconds and an offset, "
                          "e.g. 2021-10-22T09:30:00+08:00 (at most 6 fractional digits)")
@@ -83,9 +83,58 @@ Count = Annotated[StrictInt, Field(ge=0, le=1_000_000)]
 ByteSize = Annotated[StrictInt, Field(ge=0, le=2**40)]
 Flag = StrictBool
 
-Identifier = Annotated[str, StringConstraints(min_length=1, max_length=64, strip_whitespace=False)]
-Name = Annotated[str, StringConstraints(min_length=1, max_length=100)]
-Text = Annotated[str, StringConstraints(min_length=1, max_length=4000)]
+IDENTIFIER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
+"""An id of CONTRACT §7.1 (household, member, measure, issue, actor, event), matched in
+full: no space, no control character, nothing a spreadsheet or a URL path would mangle."""
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # Unicode category Cc
+_CONTROLS_BUT_LINES = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # Cc but tab and LF
+NO_CONTROLS_PATTERN = r"^[^\x00-\x1f\x7f-\x9f]*$"
+FREE_TEXT_PATTERN = r"^[^\x00-\x08\x0b-\x1f\x7f-\x9f]*$"
+
+
+def control_character(value: str, *, free_text: bool = False) -> str | None:
+    """The first control character (Unicode Cc) in ``value`` as ``U+XXXX``, or None; free
+    text may hold line feeds and tabs."""
+    found = (_CONTROLS_BUT_LINES if free_text else _CONTROLS).search(value)
+    return None if found is None else f"U+{ord(found.group()):04X}"
+
+
+def _no_controls(value: str) -> str:
+    # A NUL stops PostgreSQL's text columns and a control character stops an .xlsx export:
+    # one such string must not take the read side down for everyone (CONTRACT §7.1).
+    if (found := control_character(value)) is not None:
+        raise ValueError(f"must not contain a control character ({found})")
+    return value
+
+
+def _lines_and_tabs_only(value: str) -> str:
+    if (found := control_character(value, free_text=True)) is not None:
+        raise ValueError(f"must not contain a control character ({found}) other than "
+                         "line feed and tab")
+    return value
+
+
+Identifier = Annotated[
+    str, StringConstraints(min_length=1, max_length=64, pattern=IDENTIFIER_PATTERN)
+]
+Reference = Annotated[
+    str, StringConstraints(min_length=1, max_length=64), AfterValidator(_no_controls),
+    Field(json_schema_extra={"pattern": NO_CONTROLS_PATTERN}),
+]
+"""A code or a record's id in another system: any printable characters."""
+Name = Annotated[
+    str, StringConstraints(min_length=1, max_length=100), AfterValidator(_no_controls),
+    Field(json_schema_extra={"pattern": NO_CONTROLS_PATTERN}),
+]
+Text = Annotated[
+    str, StringConstraints(min_length=1, max_length=4000), AfterValidator(_no_controls),
+    Field(json_schema_extra={"pattern": NO_CONTROLS_PATTERN}),
+]
+FreeText = Annotated[
+    str, StringConstraints(min_length=1, max_length=4000), AfterValidator(_lines_and_tabs_only),
+    Field(json_schema_extra={"pattern": FREE_TEXT_PATTERN}),
+]
+"""Free text (``summary``, ``basis``, ``note``, ``reason``, ``detail``): lines and tabs."""
 IdNumber = Annotated[str, StringConstraints(max_length=18)]
 """A GB 11643 number; its shape and check digit are judged with the whole member."""
 DivisionCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{12}$")]

@@ -15,7 +15,7 @@ _SHAPE = re.compile(r"^[0-9]{17}[0-9X]$")
 
 def has_valid_check_digit(number: str) -> bool:
     """True when ``number`` has 17 digits and a correct check digit (0–9 or X)."""
-    return bool(_SHAPE.match(number)) and ric.calc_check_digit(number) == number[-1]
+    return bool(_SHAPE.fullmatch(number)) and ric.calc_check_digit(number) == number[-1]
 
 
 def with_check_digit(first_17_digits: str) -> str:

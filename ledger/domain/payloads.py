@@ -5,10 +5,11 @@ plain data (``str``, ``int``, ``bool``, ``Decimal``, ``date``, lists and dicts),
 stored format does not depend on pydantic.
 """
 
+from datetime import date
 from decimal import Decimal
 from typing import Self
 
-from pydantic import BaseModel, Field, StrictInt, model_validator
+from pydantic import BaseModel, Field, StrictInt, ValidationInfo, field_validator, model_validator
 
 from ledger.domain.fields import (
     PAYLOAD_CONFIG,
@@ -17,12 +18,14 @@ from ledger.domain.fields import (
     Count,
     DivisionCode,
     Flag,
+    FreeText,
     Identifier,
     IdNumber,
     IsoDate,
     MediaType,
     Name,
     NonNegativeYuan,
+    Reference,
     Sha256Hex,
     Text,
     Yuan,
@@ -118,14 +121,22 @@ class HouseholdRegisteredData(Payload):
     filed_card: Flag
     members: list[Member] = Field(min_length=1, max_length=50)
 
+    # Cross-field rules are field validators on the field that carries the contradiction,
+    # so the error names it (CONTRACT §7.1); the fields they compare with come first.
+    @field_validator("filed_card")
+    @classmethod
+    def _card_follows_category(cls, filed_card: bool, info: ValidationInfo) -> bool:
+        category = info.data.get("category")
+        if category is not None and filed_card != (category == Category.POVERTY_ALLEVIATED):
+            raise ValueError("filed_card must be true exactly when category is "
+                             "'poverty_alleviated'")
+        return filed_card
+
     @model_validator(mode="after")
     def _consistent(self) -> Self:
         heads = [m for m in self.members if m.relation == Relation.HEAD]
         if len(heads) != 1:
             raise ValueError(f"exactly one member must have relation 'head', found {len(heads)}")
-        if self.filed_card != (self.category == Category.POVERTY_ALLEVIATED):
-            raise ValueError("filed_card must be true exactly when category is "
-                             "'poverty_alleviated'")
         ids = [m.member_id for m in self.members]
         if len(set(ids)) != len(ids):
             raise ValueError("member_id values must be unique")
@@ -173,30 +184,32 @@ class LocationRecordedData(Payload):
 
 class AssistanceAppliedData(Payload):
     channel: ApplicationChannel
-    summary: Text
+    summary: FreeText
 
 
 class WarningReceivedData(Payload):
     department: Department
     code: WarningCode
-    summary: Text
+    summary: FreeText
     amount: NonNegativeYuan | None = None
 
 
 class ScreeningAnalyzedData(Payload):
     decision: ScreeningDecision
-    basis: Text
+    basis: FreeText
 
 
 class Period(Payload):
     start: IsoDate
     end: IsoDate
 
-    @model_validator(mode="after")
-    def _ordered(self) -> Self:
-        if self.end < self.start:
-            raise ValueError("period end is before its start")
-        return self
+    @field_validator("end")
+    @classmethod
+    def _ordered(cls, end: date, info: ValidationInfo) -> date:
+        start = info.data.get("start")
+        if start is not None and end < start:
+            raise ValueError(f"period end {end} is before its start {start}")
+        return end
 
 
 class Income(Payload):
@@ -234,20 +247,23 @@ class FieldSurveyConductedData(Payload):
     whole_household_lacks_labor: Flag
     stable_income_from_work: Flag | None = None
     risk_types: list[RiskType] = Field(max_length=20)
-    system_ref: Identifier | None = None
+    system_ref: Reference | None = None
 
-    @model_validator(mode="after")
-    def _per_capita_adds_up(self) -> Self:
-        i = self.income
+    @field_validator("per_capita_net_income")
+    @classmethod
+    def _per_capita_adds_up(cls, per_capita: Decimal, info: ValidationInfo) -> Decimal:
+        i, size = info.data.get("income"), info.data.get("household_size")
+        if i is None or size is None:
+            return per_capita  # already refused for those fields
         net = i.wage + i.operating + i.property + i.transfer - i.operating_cost
-        expected = net / Decimal(self.household_size)
-        if abs(expected - self.per_capita_net_income) > 1:
+        expected = net / Decimal(size)
+        if abs(expected - per_capita) > 1:
             raise ValueError(
-                f"per_capita_net_income {self.per_capita_net_income} differs by more than "
+                f"per_capita_net_income {per_capita} differs by more than "
                 f"1 yuan from (wage + operating + property + transfer - operating_cost) / "
                 f"household_size = {expected:.2f}"
             )
-        return self
+        return per_capita
 
 
 class MemberRef(Payload):
@@ -280,13 +296,15 @@ class DemocraticAppraisalHeldData(Payload):
     votes: Votes | None = None
     result: AppraisalResult
 
-    @model_validator(mode="after")
-    def _votes_fit_the_room(self) -> Self:
-        if self.votes:
-            cast = self.votes.for_ + self.votes.against + self.votes.abstain
-            if cast > self.attendees.total:
-                raise ValueError(f"{cast} votes cast by {self.attendees.total} attendees")
-        return self
+    @field_validator("votes")
+    @classmethod
+    def _votes_fit_the_room(cls, votes: Votes | None, info: ValidationInfo) -> Votes | None:
+        attendees = info.data.get("attendees")
+        if votes and attendees is not None:
+            cast = votes.for_ + votes.against + votes.abstain
+            if cast > attendees.total:
+                raise ValueError(f"{cast} votes cast by {attendees.total} attendees")
+        return votes
 
 
 class VillageCommitteeDecidedData(Payload):
@@ -301,22 +319,24 @@ class PublicNoticePostedData(Payload):
     start_date: IsoDate
     end_date: IsoDate
 
-    @model_validator(mode="after")
-    def _ordered(self) -> Self:
-        if self.end_date < self.start_date:
-            raise ValueError("end_date is before start_date")
-        return self
+    @field_validator("end_date")
+    @classmethod
+    def _ordered(cls, end_date: date, info: ValidationInfo) -> date:
+        start_date = info.data.get("start_date")
+        if start_date is not None and end_date < start_date:
+            raise ValueError(f"end_date {end_date} is before start_date {start_date}")
+        return end_date
 
 
 class ObjectionRaisedData(Payload):
     purpose: Purpose
-    summary: Text
+    summary: FreeText
 
 
 class ObjectionResolvedData(Payload):
     objection_id: Identifier
     outcome: ObjectionOutcome
-    summary: Text
+    summary: FreeText
     feedback_given: Flag | None = None
 
 
@@ -337,8 +357,8 @@ class DepartmentVerifiedData(Payload):
     department: Department
     consistent: Flag
     findings: list[Finding] = Field(max_length=50)
-    items_checked: list[Identifier] | None = Field(default=None, max_length=50)
-    summary: Text
+    items_checked: list[Reference] | None = Field(default=None, max_length=50)
+    summary: FreeText
 
 
 class CountyConfirmedData(Payload):
@@ -360,7 +380,7 @@ class CountyConfirmedData(Payload):
 class AssistancePlannedData(Payload):
     measure_id: Identifier
     category: Measure
-    summary: Text
+    summary: FreeText
     start_date: IsoDate | None = None
 
 
@@ -368,19 +388,19 @@ class AssistanceDeliveredData(Payload):
     measure_id: Identifier
     delivered_on: IsoDate
     amount: NonNegativeYuan | None = None
-    summary: Text
+    summary: FreeText
 
 
 class AssistanceEndedData(Payload):
     measure_id: Identifier
-    reason: Text
+    reason: FreeText
 
 
 class EffectivenessAppraisedData(Payload):
     """帮扶成效评议."""
 
     result: EffectivenessResult
-    summary: Text
+    summary: FreeText
 
 
 class InformedConsentGivenData(Payload):
@@ -393,7 +413,7 @@ class InformedConsentGivenData(Payload):
 class SystemMarkedData(Payload):
     marking: Marking
     monitoring_type: MonitoringType | None = None
-    system_ref: Identifier | None = None
+    system_ref: Reference | None = None
 
     @model_validator(mode="after")
     def _type_goes_with_marking(self) -> Self:
@@ -408,21 +428,21 @@ class SystemMarkedData(Payload):
 class DataIssueRaisedData(Payload):
     issue_id: Identifier
     source: DataIssueSource
-    code: Identifier
-    summary: Text
+    code: Reference
+    summary: FreeText
     member_id: Identifier | None = None
 
 
 class DataIssueResolvedData(Payload):
     issue_id: Identifier
-    summary: Text
+    summary: FreeText
 
 
 class MaterialAttachedData(Payload):
     target_event_id: Identifier
-    note: Text
+    note: FreeText
 
 
 class EntryVoidedData(Payload):
     target_event_id: Identifier
-    reason: Text
+    reason: FreeText

@@ -107,7 +107,7 @@ def _household(household_id: str, own: list[Row], members: list[Row], surveys: l
                offset: timezone) -> Accepted | Refused:
     first = own[0].number
     cells = _Cells(offset)
-    if not re.match(HOUSEHOLD_ID_PATTERN, household_id):
+    if not re.fullmatch(HOUSEHOLD_ID_PATTERN, household_id):
         cells.errors.append(at(HOUSEHOLDS, first, HOUSEHOLD_ID,
                                "1–64 letters, digits or . _ : - (not first)"))
     for duplicate in own[1:]:
