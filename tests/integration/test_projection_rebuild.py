@@ -124,8 +124,9 @@ def test_rows_of_an_older_version_never_replace_newer_ones(county: HouseholdLedg
     runner = ProjectionRunner(county, open_views(county), load_default())
     runner.catch_up()
     before = snapshot(runner.views)
-    newest = [rows for _, rows in map(runner._rows, runner.streams.of(
-        list(runner.streams.touched(0, 10_000).originator_ids)).values()) if rows]
+    newest = [computed[1] for computed in map(runner._rows, runner.streams.of(
+        list(runner.streams.touched(0, 10_000).originator_ids)).values())
+        if isinstance(computed, tuple) and computed[1]]
     older = [replace(rows, household={**rows.household, "version": 1, "status": "older"},
                      gaps=[], lookback=[], materials=[], episodes=[]) for rows in newest]
     runner.views.replace(older)
