@@ -175,6 +175,7 @@ class ViewTables(ParkedHouseholds):
         """Records ``position`` unless one is recorded already (by a runner, which then goes
         on from its own); True if recorded."""
         with self._transaction(commit=True) as cursor:
+            self._begin_writing(cursor)
             models = models or self._live(cursor)
             cursor.execute(self._sql(self.INSERT_TRACKING_IF_ABSENT),
                            (models.application, position))
