@@ -11,7 +11,7 @@ from api.limits import BodySizeLimit
 from api.metrics import Metrics, RequestMetrics
 from api.observability import RequestLog, configure_logging
 from api.responses import JSONBody
-from api.routes import access_log, evaluation, feed, health, households, integrity, materials
+from api.routes import access_log, admin, evaluation, feed, health, households, integrity, materials
 from api.settings import Settings
 from ledger import config
 from ledger.application import HouseholdLedger
@@ -80,5 +80,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestLog)
     for module in (households, evaluation, feed, integrity, materials, access_log, health):
         app.include_router(module.router)
+    app.include_router(admin.router)
     app.include_router(web.router)
     return app

@@ -89,12 +89,28 @@ def _runner(settings: Settings) -> Iterator[ProjectionRunner]:
 
 @projections.command("rebuild")
 def projections_rebuild() -> None:
-    """Forget the read models and recompute them from the first event, with progress."""
+    """Recompute the read models from the first event beside the live ones, with progress;
+    lists answer from the live ones until the switch."""
     with _runner(Settings()) as runner:
         total = runner.ledger.tables.count_events() or 1
         with click.progressbar(length=total, label="rebuilding projections") as bar:
             runner.rebuild(progress=bar.update)
         click.echo(f"rebuilt up to log position {runner.position()}")
+
+
+@projections.command("retry")
+def projections_retry() -> None:
+    """Compute the parked households again (after a fix); exit 0 only if none stays parked."""
+    with _runner(Settings()) as runner:
+        unparked, still = runner.retry()
+        for household_id in unparked:
+            click.echo(f"un-parked {household_id}")
+        for parked in still:
+            click.echo(f"still parked {parked.household_id} (version {parked.version}, "
+                       f"log position {parked.position}): {parked.error}")
+        click.echo(f"{len(unparked)} un-parked, {len(still)} still parked")
+    if still:
+        sys.exit(1)
 
 
 @projections.command("run")

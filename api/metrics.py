@@ -108,6 +108,7 @@ class LedgerCollector(Collector):
         try:
             head = self.state.ledger.recorder.max_notification_id() or 0
             projected = runner.position() if runner is not None else 0
+            parked = runner.views.parked_count() if runner is not None else 0
             tables = self.state.transparency.tables
             leaves, _ = tables.size()
             checkpoint = tables.latest_checkpoint()
@@ -124,6 +125,8 @@ class LedgerCollector(Collector):
                      projected)
         yield _gauge("ledger_projection_lag_events", "Log positions between the log's head "
                      "and the read models' position (0: caught up).", max(0, head - projected))
+        yield _gauge("ledger_projections_parked", "Households whose rules raise, parked with "
+                     "their last good rows (GET /v1/admin/parked lists them).", parked)
         yield _gauge("ledger_transparency_log_leaves", "Events sequenced into the Merkle "
                      "log.", leaves)
         if checkpoint is not None:

@@ -14,14 +14,17 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, cast
+from typing import Any
 
 from eventsourcing.persistence import Mapper, Transcoder, Transcoding
 
 from ledger.domain.configuration import RulesConfiguration
-from ledger.domain.events import HouseholdEvent
-from projections.rows import HouseholdRows, rows_for
+from projections.parking import Defect, compute
+from projections.rows import HouseholdRows
 from projections.streams import Row, streams_of
+
+Computed = tuple[int, list[HouseholdRows], list[Defect]]
+"""A page's events, the rows of its registered households, and its parked ones."""
 
 
 class RowsPool:
@@ -37,18 +40,19 @@ class RowsPool:
             initargs=(type(transcoder), transcodings, mapper.compressor, mapper.cipher,
                       configuration))
 
-    def rows(self, pages: Iterable[list[Row]]) -> Iterator[tuple[int, list[HouseholdRows]]]:
-        """(events, rows of the registered households) of each page of whole streams, in
-        order; at most two pages per worker are in flight, so memory stays bounded."""
-        pending: deque[tuple[int, Future[list[HouseholdRows]]]] = deque()
+    def rows(self, pages: Iterable[list[Row]]) -> Iterator[Computed]:
+        """(events, rows of the registered households, defects) of each page of whole
+        streams, in order; at most two pages per worker are in flight, so memory stays
+        bounded."""
+        pending: deque[tuple[int, Future[tuple[list[HouseholdRows], list[Defect]]]]] = deque()
         for page in pages:
             pending.append((len(page), self._executor.submit(_rows_of, page)))
             if len(pending) >= 2 * self.workers:
                 events, computed = pending.popleft()
-                yield events, computed.result()
+                yield events, *computed.result()
         while pending:
             events, computed = pending.popleft()
-            yield events, computed.result()
+            yield events, *computed.result()
 
     def __enter__(self) -> "RowsPool":
         return self
@@ -63,14 +67,15 @@ class _Worker:
     mapper: Mapper[Any]
     configuration: RulesConfiguration
 
-    def rows_of(self, page: list[Row]) -> list[HouseholdRows]:
-        found = []
+    def rows_of(self, page: list[Row]) -> tuple[list[HouseholdRows], list[Defect]]:
+        found, defects = [], []
         for stored in streams_of(page):
-            events = [cast(HouseholdEvent, self.mapper.to_domain_event(s)) for s in stored]
-            rows = rows_for(events[0].household_id, events, self.configuration)
-            if rows is not None:
-                found.append(rows)
-        return found
+            computed = compute(stored, self.mapper, self.configuration)
+            if isinstance(computed, Defect):
+                defects.append(computed)
+            elif computed[1] is not None:
+                found.append(computed[1])
+        return found, defects
 
 
 _worker: _Worker | None = None  # the one of this worker process
@@ -85,7 +90,7 @@ def _start(transcoder_class: type[Transcoder], transcodings: list[Transcoding],
     _worker = _Worker(Mapper(transcoder, compressor=compressor, cipher=cipher), configuration)
 
 
-def _rows_of(page: list[Row]) -> list[HouseholdRows]:
+def _rows_of(page: list[Row]) -> tuple[list[HouseholdRows], list[Defect]]:
     if _worker is None:
         raise RuntimeError("a RowsPool worker computes rows only once started")
     return _worker.rows_of(page)

@@ -8,6 +8,7 @@ from uuid import UUID
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from psycopg.rows import tuple_row
 
+from projections.bluegreen import ReadModels
 from projections.streams import StoredStreams
 from projections.views import TABLES, ViewTables
 
@@ -33,18 +34,21 @@ class PostgresViews(ViewTables, PostgresTrackingRecorder):
     def _sql(self, statement: str) -> str:
         return statement.replace("?", "%s")
 
-    def _versions(self, cursor: Any, household_ids: Sequence[str]) -> dict[str, int]:
-        cursor.execute("SELECT household_id, version FROM household_view "
+    def _versions(self, cursor: Any, models: ReadModels,
+                  household_ids: Sequence[str]) -> dict[str, int]:
+        cursor.execute(f"SELECT household_id, version FROM {models.table('household_view')} "
                        "WHERE household_id = ANY(%s)", (list(household_ids),))
         return {row["household_id"]: row["version"] for row in cursor.fetchall()}
 
-    def _delete(self, cursor: Any, household_ids: Sequence[str]) -> None:
+    def _delete(self, cursor: Any, models: ReadModels, household_ids: Sequence[str]) -> None:
         for table in TABLES:
-            cursor.execute(f"DELETE FROM {table} WHERE household_id = ANY(%s)",
+            cursor.execute(f"DELETE FROM {models.table(table)} WHERE household_id = ANY(%s)",
                            (list(household_ids),))
 
-    def _insert(self, cursor: Any, table: str, rows: list[dict[str, Any]]) -> None:
-        with cursor.copy(f"COPY {table} ({', '.join(TABLES[table])}) FROM STDIN") as copy:
+    def _insert(self, cursor: Any, models: ReadModels, table: str,
+                rows: list[dict[str, Any]]) -> None:
+        with cursor.copy(f"COPY {models.table(table)} ({', '.join(TABLES[table])}) "
+                         "FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(self._values(table, row))
 

@@ -32,6 +32,11 @@ class SQLiteViews(ViewTables, SQLiteTrackingRecorder):
 
     def _begin_writing(self, cursor: Any) -> None:
         cursor.execute(f"PRAGMA cache_size = -{_WRITE_CACHE_KIB:d}")
+        # The write lock first, waiting for it (the busy timeout): the library begins
+        # deferred, and a transaction that read first (which set is live, the versions
+        # present) cannot take it if another connection wrote since: "database is locked"
+        # at once, as a rebuild met while the service wrote beside it.
+        cursor.execute("UPDATE read_models SET live = live WHERE id = 1")
 
     def _value(self, value: Any) -> Any:
         if isinstance(value, date):

@@ -76,6 +76,14 @@ class StoredStreams:
                 streams.setdefault(event.originator_id, []).append(event)
         return streams
 
+    def last_positions(self, originator_ids: Sequence[UUID | str]) -> dict[UUID | str, int]:
+        """The log position of each stream's newest event (one query each: for the few
+        households being parked)."""
+        return {originator_id: int(self._rows(
+                    f"SELECT MAX({self._position}) FROM {EVENTS_TABLE} "  # noqa: S608  # constants; the id is bound
+                    f"WHERE originator_id = {self._mark}", (self._stored_id(originator_id),)
+                )[0][0] or 0) for originator_id in originator_ids}
+
     def pages_in_stream_order(self, page_size: int) -> Iterator[list[Row]]:
         """Every stored event in the order of the primary key (originator, version), in
         pages of about ``page_size`` events that hold whole streams: a stream that goes on

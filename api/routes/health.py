@@ -5,6 +5,7 @@ from prometheus_client.exposition import choose_encoder
 
 from api.deps import PrimaryLedgerDep
 from api.errors import problem_responses
+from api.readiness import readiness_of
 from api.responses import JSONBody, problem
 
 router = APIRouter(tags=["operations"])
@@ -18,20 +19,22 @@ def healthz() -> JSONBody:
 
 @router.get("/readyz", response_model=None, responses=problem_responses(503))
 def readyz(ledger: PrimaryLedgerDep, request: Request) -> JSONBody:
-    """The database answers and the read models are not stopped: requests can be served.
+    """The database answers (within a second) and the read models are not stopped:
+    requests can be served. `parked` counts households whose rules raise (listed at
+    `GET /v1/admin/parked`): the others are served, so it is not a reason to be unready.
     With a read replica, `replica` says whether reads go there (if not, the primary
-    serves them: not a reason to be unready)."""
+    serves them: not a reason to be unready either)."""
+    runner = request.app.state.projections
     try:
-        ledger.ping()
-        head = ledger.recorder.max_notification_id() or 0
+        positions = readiness_of(request.app.state, ledger, runner).check()
     except Exception as error:  # any failure to reach the database means not ready
         return problem(503, "NOT_READY", f"the database does not answer ({type(error).__name__})")
-    runner = request.app.state.projections
     if runner.failed:
         return problem(503, "NOT_READY", f"the projections stopped at position "
                        f"{runner.state.failed_at}: {runner.state.error}")
-    ready: dict[str, object] = {"status": "ready", "log_position": head,
-                                "projection_position": runner.state.position}
+    ready: dict[str, object] = {"status": "ready", "log_position": positions.head,
+                                "projection_position": runner.state.position,
+                                "parked": positions.parked}
     if request.app.state.standby is not None:
         ready["replica"] = request.app.state.standby.status()
     return JSONBody(ready)

@@ -281,6 +281,11 @@ EXPECTED_PRIVILEGES = {
     **{table: {"SELECT", "INSERT", "UPDATE", "DELETE"} for table in (
         "household_view", "episode_view", "gap_view", "lookback_view", "material_view",
         "projection_tracking")},
+    # The twin read models a rebuild fills, and parked households (migration 0008).
+    **{table: {"SELECT", "INSERT", "UPDATE", "DELETE"} for table in (
+        "household_view_green", "episode_view_green", "gap_view_green", "lookback_view_green",
+        "material_view_green", "parked_households")},
+    "read_models": {"SELECT", "UPDATE"},
     "api_tokens": {"SELECT", "INSERT", "UPDATE"},
     "schema_migrations": set(),
 }
