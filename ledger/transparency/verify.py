@@ -57,8 +57,8 @@ class Verified:
             f" ({self.masked} masked for an evaluator, so not re-hashed: their content is "
             "vouched for by the signed manifest)")
         outcome = "OK" if self.origin_verified else "CONSISTENT (origin not verified)"
-        return (f"{outcome}: household {self.household_id}: {self.events} events{masked}, hash chain "
-                f"intact, each included in the signed tree of {self.tree_size} events "
+        return (f"{outcome}: household {self.household_id}: {self.events} events{masked}, "
+                f"hash chain intact, each included in the signed tree of {self.tree_size} events "
                 f"(root {self.root_hash}, signed {self.signed_at}); "
                 f"{self.materials} material files match their SHA-256; "
                 f"public key {self.public_key}")
@@ -108,7 +108,7 @@ def verify_archive(path: str | Path | IO[bytes], public_key: str | None = None,
     raise AssertionError("unreachable")  # pragma: no cover — ExitStack swallows nothing
 
 
-def parsed_size_bound(document: bytes) -> int:
+def parsed_size_bound(document: bytes | bytearray) -> int:
     """A generous estimate of the memory ``orjson`` takes to parse ``document``, known
     before parsing: each value costs an object and a slot, and a document of empty
     containers (``[{},{},…]``) would otherwise take some twenty times its size."""
@@ -127,7 +127,7 @@ class _Check:
         if name not in self.names:
             raise ArchiveInvalid(f"the archive has no {name}")
 
-    def _loads(self, name: str, document: bytes, *, kept: bool = True) -> Any:
+    def _loads(self, name: str, document: bytes | bytearray, *, kept: bool = True) -> Any:
         size = parsed_size_bound(document)
         if self.parsed + size > self.archive.limits.parsed_bytes:
             raise ArchiveInvalid(f"{name} would take about {size} bytes of memory to parse, "

@@ -171,10 +171,14 @@ class BoundedZip:
         if pending:
             yield b"".join(pending)
 
-    def read(self, name: str) -> bytes:
+    def read(self, name: str) -> bytearray:
         """A document, read whole: refused over ``Limits.document_bytes``."""
         self._check_document(name)
-        return b"".join(self.chunks(name))
+        document, at = bytearray(self.entries[name].file_size), 0  # filled, never regrown
+        for data in self.chunks(name):
+            document[at:at + len(data)] = data
+            at += len(data)
+        return document
 
     def _check_document(self, name: str) -> None:
         size = self.entries[name].file_size
