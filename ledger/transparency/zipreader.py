@@ -20,6 +20,7 @@ import zlib
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import IO
 
 CHUNK = 64 * 1024
@@ -75,6 +76,7 @@ class BoundedZip:
                                  "disagree on which copy counts: a duplicate entry is refused)")
         for info in infos:
             _check_entry(info, limits)
+        _check_no_overlap(infos)
         total = sum(info.file_size for info in infos)
         if total > limits.total_bytes:
             raise ArchiveInvalid(f"the entries would inflate to {total} bytes in all, over "
@@ -209,6 +211,20 @@ def _check_entry(info: zipfile.ZipInfo, limits: Limits) -> None:
     if info.file_size > limits.entry_bytes:
         raise ArchiveInvalid(f"{name} would inflate to {info.file_size} bytes, over the limit "
                              f"of {limits.entry_bytes} for one entry")
+
+
+def _check_no_overlap(infos: list[zipfile.ZipInfo]) -> None:
+    """Each entry's local header lies after the previous entry's data: overlapping entries
+    (one's data quoting another's header, a "better zip bomb") inflate the same bytes
+    twice and mean different things to different readers."""
+    ordered = sorted(infos, key=lambda info: info.header_offset)
+    for before, after in pairwise(ordered):
+        # A lower bound of where ``before`` ends: its local extra field may add more.
+        end = (before.header_offset + _LOCAL_HEADER.size + len(_raw_name(before))
+               + before.compress_size)
+        if after.header_offset < end:
+            raise ArchiveInvalid(f"the entry {after.filename!r} overlaps "
+                                 f"{before.filename!r} (overlapping entries are refused)")
 
 
 def _raw_name(info: zipfile.ZipInfo) -> bytes:
