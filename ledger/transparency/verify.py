@@ -127,13 +127,16 @@ class _Check:
         if name not in self.names:
             raise ArchiveInvalid(f"the archive has no {name}")
 
-    def _loads(self, name: str, document: bytes | bytearray, *, kept: bool = True) -> Any:
-        size = parsed_size_bound(document)
+    def _charge(self, what: str, size: int, *, kept: bool = True) -> None:
+        """Counts ``size`` bytes of memory against the budget (``kept``: until the end)."""
         if self.parsed + size > self.archive.limits.parsed_bytes:
-            raise ArchiveInvalid(f"{name} would take about {size} bytes of memory to parse, "
+            raise ArchiveInvalid(f"{what} would take about {size} bytes of memory to parse, "
                                  f"over the limit of {self.archive.limits.parsed_bytes}")
         if kept:
             self.parsed += size
+
+    def _loads(self, name: str, document: bytes | bytearray, *, kept: bool = True) -> Any:
+        self._charge(name, parsed_size_bound(document), kept=kept)
         try:
             return orjson.loads(document)
         except orjson.JSONDecodeError as error:
@@ -229,9 +232,11 @@ class _Check:
             if event["prev_hash"] != previous:
                 raise ArchiveInvalid(f"{where}: prev_hash does not match the hash of version "
                                      f"{number - 1} — the chain is broken")
-            events.append({"id": event["id"], "version": event["version"],
-                           "hash": event["hash"], "masked": masked,
-                           "materials": [str(m["sha256"]) for m in event["materials"]]})
+            kept = {"id": event["id"], "version": event["version"], "hash": event["hash"],
+                    "masked": masked,
+                    "materials": [str(m["sha256"]) for m in event["materials"]]}
+            self._charge(where, 640 + 128 * len(kept["materials"]))  # its dict and strings
+            events.append(kept)
             previous = event["hash"]
         if len(events) != manifest["version"] or previous != manifest["head_hash"]:
             raise ArchiveInvalid(
