@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ledger.transparency.verify import verify_archive
 from ledger.transparency.zipreader import CHUNK, ArchiveInvalid, BoundedZip, Limits
 
 LIMITS = Limits()
@@ -178,3 +179,20 @@ def test_an_inflated_stream_equal_to_the_stated_size_is_read_in_chunks() -> None
     assert len(chunks) >= 10
     assert zlib.crc32(b"".join(chunks)) == zlib.crc32(content)
     assert archive.digest("zeros") == hashlib.sha256(content).hexdigest()
+
+
+_SMALL = bytes(_zip(("manifest.json", b'{"format": "x"}'), ("events.jsonl", b"{}\n" * 50),
+                    ("materials/ab", b"\x00" * 300)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, len(_SMALL) - 1), st.integers(0, 255)),
+                min_size=1, max_size=8),
+       st.integers(0, len(_SMALL)))
+def test_a_damaged_archive_is_a_named_mismatch_never_a_crash(
+        changes: list[tuple[int, int]], length: int) -> None:
+    damaged = bytearray(_SMALL)
+    for at, byte in changes:
+        damaged[at] = byte
+    with pytest.raises(ArchiveInvalid):
+        verify_archive(io.BytesIO(bytes(damaged[:length] if length > 100 else damaged)))
