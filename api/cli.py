@@ -229,25 +229,51 @@ def _log_access(ledger: HouseholdLedger, household_id: str, command: str) -> Non
     ledger.recorder.access_log.record([access])  # type: ignore[attr-defined]
 
 
+# ``ledger verify`` exit codes (CONTRACT §7.8): 0 only when the origin is verified too.
+VERIFIED, MISMATCH, ORIGIN_NOT_VERIFIED = 0, 1, 3
+
+
 @main.command()
 @click.argument("archive_file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--public-key", "public_key_file", type=click.Path(exists=True, dir_okay=False),
               help="The ledger's public key, obtained separately (JSON from "
                    "/v1/checkpoints/public-key, or its base64)")
-def verify(archive_file: str, public_key_file: str | None) -> None:
-    """Verify a trace archive offline: hashes, chain, proofs, signatures, materials."""
-    from ledger.transparency.verify import ArchiveInvalid, read_public_key, verify_archive
+# ``--policy FILE`` (a witness quorum, CONTRACT §7.4) joins here as the other way to verify
+# the origin: it sets ``origin_verified`` as a given key does.
+@click.option("--max-entry-mib", type=click.IntRange(min=1), default=1024, show_default=True,
+              help="Refuse an archive with an entry that would inflate past this")
+@click.option("--max-document-mib", type=click.IntRange(min=1), default=128, show_default=True,
+              help="Refuse a JSON document (events, proofs, index) larger than this")
+def verify(archive_file: str, public_key_file: str | None, max_entry_mib: int,
+           max_document_mib: int) -> None:
+    """Verify a trace archive offline: hashes, chain, proofs, signatures, materials, and
+    that every entry is unambiguous and listed. Exit 0: all holds against the key given;
+    1: a mismatch (named); 3: consistent, but no key was given to verify its origin."""
+    from ledger.transparency.verify import (
+        ArchiveInvalid,
+        Limits,
+        read_public_key,
+        verify_archive,
+    )
+    from ledger.transparency.zipreader import MiB
 
+    limits = Limits(entry_bytes=max_entry_mib * MiB, document_bytes=max_document_mib * MiB,
+                    parsed_bytes=4 * max_document_mib * MiB)
     try:
         key = read_public_key(public_key_file) if public_key_file else None
-        verified = verify_archive(archive_file, key)
+        verified = verify_archive(archive_file, key, limits)
     except ArchiveInvalid as error:
         click.echo(f"FAILED: {archive_file}: {error}", err=True)
-        raise SystemExit(1) from None
+        raise SystemExit(MISMATCH) from None
     click.echo(verified.summary())
-    if public_key_file is None:
-        click.echo("note: checked against the key inside the archive; pass --public-key with "
-                   "the ledger's key obtained separately to rule out a forged archive", err=True)
+    if not verified.origin_verified:
+        warning = ("ORIGIN NOT VERIFIED: the archive is consistent but its origin is not "
+                   "verified: it was checked only against the key it carries, which a forger "
+                   "would bring along; pass --public-key with the ledger's key obtained "
+                   "separately (exit 3)")
+        click.echo(warning)
+        click.echo(warning, err=True)
+        raise SystemExit(ORIGIN_NOT_VERIFIED)
 
 
 @main.command()

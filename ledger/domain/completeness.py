@@ -13,7 +13,7 @@ from decimal import Decimal
 from itertools import pairwise
 from typing import Any
 
-from ledger.domain.calendar import OFFICIAL_CALENDAR, WorkingDayCalendar
+from ledger.domain.calendar import WorkingDayCalendar
 from ledger.domain.configuration import RulesConfig
 from ledger.domain.episodes import (
     PURPOSE_OF_KIND,
@@ -81,7 +81,7 @@ def assess(household_id: str, events: Iterable[HouseholdEvent], config: RulesCon
            calendar: WorkingDayCalendar | None = None) -> Completeness:
     """The completeness of every episode of the household, oldest first."""
     record = HouseholdRecord.of(events)
-    judging = [_Judging(record, episode, config, calendar or OFFICIAL_CALENDAR)
+    judging = [_Judging(record, episode, config, calendar or config.calendar)
                for episode in episodes(record)]
     return Completeness(household_id, config.version, [j.episode() for j in judging])
 

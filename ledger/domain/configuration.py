@@ -6,18 +6,26 @@ Nothing here is a constant in code: every value comes from the TOML file
 (``ledger/config/rules.toml``), each with the ``source`` it was taken from. Operators override any
 value per division code prefix (``[divisions."530925"]``); for one household the longest
 matching prefix that sets a value wins, then shorter ones (the city, the province), then
-``[defaults]``. ``RulesConfiguration.from_toml`` is pure; only ``load_default`` (through
+``[defaults]``. ``[calendar."<year>"]`` supplies a year's official holiday arrangement
+(national, so not per division) that the ``chinesecalendar`` package does not know yet
+(``calendar.py``). ``RulesConfiguration.from_toml`` is pure; only ``load_default`` (through
 ``default_text``) reads a file.
 """
 
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Any, Generic, TypeVar
 
+from ledger.domain.calendar import (
+    OFFICIAL_CALENDAR,
+    Arrangement,
+    OfficialCalendar,
+    WorkingDayCalendar,
+)
 from ledger.domain.episodes import ALL_STEPS, EPISODE_KINDS
 from ledger.domain.vocabulary import Department, MaterialKind, NoticeChannel
 
@@ -70,6 +78,8 @@ class RulesConfig:
     required_departments: Mapping[str, Sourced[tuple[str, ...]]]  # episode kind -> depts
     trigger_followup_days: Sourced[int]
     campaigns: Mapping[str, Mapping[str, Period]]
+    # The State Council's working days: the package's years and those the file supplies.
+    calendar: WorkingDayCalendar = OFFICIAL_CALENDAR
 
     def floor(self, year: int) -> Decimal | None:
         """The monitoring floor (per-capita net income, yuan) of ``year``, never guessed."""
@@ -85,8 +95,10 @@ class RulesConfiguration:
     """The parsed rules file: defaults and per-division overrides."""
 
     def __init__(self, version: str, defaults: dict[str, Any],
-                 divisions: dict[str, dict[str, Any]]) -> None:
+                 divisions: dict[str, dict[str, Any]],
+                 calendar: OfficialCalendar = OFFICIAL_CALENDAR) -> None:
         self.version = version
+        self.calendar = calendar
         self._defaults = defaults
         self._divisions = divisions
         # Resolving is a merge and a parse of every value (~180 µs), and the projections
@@ -98,7 +110,8 @@ class RulesConfiguration:
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Pickled as parsed (for a rebuild's worker processes), without the caches.
-        return (RulesConfiguration, (self.version, self._defaults, self._divisions))
+        return (RulesConfiguration, (self.version, self._defaults, self._divisions,
+                                     self.calendar))
 
     @classmethod
     def from_toml(cls, text: str) -> "RulesConfiguration":
@@ -111,7 +124,7 @@ class RulesConfiguration:
         version = document.get("version")
         if not isinstance(version, str) or not version:
             raise ConfigurationError("the file needs a top-level version = \"…\"")
-        unknown = set(document) - {"version", "defaults", "divisions"}
+        unknown = set(document) - {"version", "defaults", "divisions", "calendar"}
         if unknown:
             raise ConfigurationError(f"unknown top-level keys: {sorted(unknown)}")
         defaults = _table(document.get("defaults", {}), "defaults")
@@ -121,7 +134,11 @@ class RulesConfiguration:
                 raise ConfigurationError(f"divisions.{prefix}: not a division code prefix "
                                          "(2, 4, 6, 9 or 12 digits)")
             _table(layer, f"divisions.{prefix}")
-        configuration = cls(version, defaults, {p: dict(d) for p, d in divisions.items()})
+        calendar = OfficialCalendar({
+            _year(year, "calendar"): _arrangement(year, arrangement)
+            for year, arrangement in _table(document.get("calendar", {}), "calendar").items()})
+        configuration = cls(version, defaults, {p: dict(d) for p, d in divisions.items()},
+                            calendar)
         configuration.for_division("")
         for prefix in divisions:
             configuration.for_division(prefix)
@@ -149,7 +166,7 @@ class RulesConfiguration:
         for prefix in prefixes:
             merged = _merge(merged, self._divisions[prefix], f"divisions.{prefix}")
         used = prefixes[-1] if prefixes else "defaults"
-        return _build(merged, f"{self.version}@{used}", code)
+        return _build(merged, f"{self.version}@{used}", code, self.calendar)
 
     def _check_floors_not_lowered(self, prefix: str) -> None:
         # 002 §二(二): 各州（市）…合理确定监测范围，但不得低于全省监测底线.
@@ -186,7 +203,8 @@ def _merge(base: dict[str, Any], override: dict[str, Any], where: str) -> dict[s
     return merged
 
 
-def _build(tree: dict[str, Any], version: str, division: str) -> RulesConfig:
+def _build(tree: dict[str, Any], version: str, division: str,
+           calendar: WorkingDayCalendar) -> RulesConfig:
     unknown = set(tree) - _SETTINGS
     if unknown:
         raise ConfigurationError(f"unknown settings {sorted(unknown)} (in {version})")
@@ -216,6 +234,7 @@ def _build(tree: dict[str, Any], version: str, division: str) -> RulesConfig:
         campaigns=MappingProxyType({
             str(name): _campaign(steps, f"campaigns.{name}")
             for name, steps in _table(tree.get("campaigns", {}), "campaigns").items()}),
+        calendar=calendar,
     )
     if config.notice_length is not None and config.notice_day_basis is None:
         raise ConfigurationError(f"notice_length needs notice_day_basis (in {version})")
@@ -325,3 +344,41 @@ def _campaign(value: Any, where: str) -> Mapping[str, Period]:
 
 def _is_date(value: Any) -> bool:
     return isinstance(value, date) and not hasattr(value, "hour")
+
+
+def _arrangement(year: str, value: Any) -> Arrangement:
+    """``[calendar."2027"]``: ``source``, ``holidays`` and ``working_days`` (make-up days),
+    each a list of dates or of ``[first, last]`` periods (both days included)."""
+    where = f"calendar.{year}"
+    if not isinstance(value, dict):
+        raise ConfigurationError(f"{where}: expected a table of source, holidays and "
+                                 "working_days")
+    table = dict(value)
+    unknown = set(table) - {"source", "holidays", "working_days"}
+    if unknown:
+        raise ConfigurationError(f"{where}: unknown keys {sorted(unknown)}; expected source, "
+                                 "holidays and working_days")
+    source = table.get("source")
+    if not isinstance(source, str):
+        raise ConfigurationError(f"{where}.source: name the State Council notice (e.g. "
+                                 "国办发明电〔…〕N号)")
+    arrangement = Arrangement(int(year), _days(table.get("holidays", []), f"{where}.holidays"),
+                              _days(table.get("working_days", []), f"{where}.working_days"),
+                              source)
+    problems = arrangement.problems()
+    if problems:
+        raise ConfigurationError(f"{where}: {'; '.join(problems)}")
+    return arrangement
+
+
+def _days(value: Any, where: str) -> frozenset[date]:
+    if not isinstance(value, list):
+        raise ConfigurationError(f"{where}: expected a list of dates or [first, last] periods")
+    days: set[date] = set()
+    for item in value:
+        first, last = (item, item) if not isinstance(item, list) or len(item) != 2 else item
+        if not (_is_date(first) and _is_date(last)) or first > last:
+            raise ConfigurationError(f"{where}: {item!r} is not a date (YYYY-MM-DD) or a "
+                                     "[first, last] period")
+        days.update(first + timedelta(days=n) for n in range((last - first).days + 1))
+    return frozenset(days)

@@ -1,12 +1,15 @@
-"""``ledger verify``: checks a trace archive offline, from the archive alone (and,
-better, a public key obtained separately). Stops at the first thing that does not hold
-and says what it is."""
+"""``ledger verify``: checks a trace archive offline, from the archive and a public key
+obtained separately. Stops at the first thing that does not hold and says what it is.
+Without a key of its own the check still runs, against the key the archive carries, but
+only shows the archive consistent: a forger brings their own key (``origin_verified``).
+The archive is read through ``zipreader`` (one unambiguous entry per name, bounded sizes,
+streamed), and every entry must be listed in the signed manifest."""
 
 import base64
 import binascii
-import hashlib
 import io
-import zipfile
+from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -25,12 +28,13 @@ from ledger.transparency.archive import (
     manifest_content,
     write_archive,
 )
+from ledger.transparency.zipreader import ArchiveInvalid, BoundedZip, Limits
 
+__all__ = ["ArchiveInvalid", "Limits", "Verified", "read_public_key", "verify_archive",
+           "verify_stored"]
+
+DEFAULT_LIMITS = Limits()
 _LEDGER_ITSELF = Caller("ledger", "ledger", CallerRole.AUDITOR, division="")
-
-
-class ArchiveInvalid(Exception):
-    """The archive does not verify; the message names the first mismatch."""
 
 
 @dataclass(frozen=True)
@@ -43,13 +47,18 @@ class Verified:
     public_key: str
     materials: int
     masked: int = 0  # events with names and ID numbers masked, for an evaluator
+    # Whether the key was obtained separately (``--public-key``); ``False``: the archive is
+    # consistent with the key it carries, which a forger would have brought along. The
+    # witness policy (``--policy``, CONTRACT §7.4) will be the other way to set it.
+    origin_verified: bool = False
 
     def summary(self) -> str:
         masked = "" if not self.masked else (
             f" ({self.masked} masked for an evaluator, so not re-hashed: their content is "
             "vouched for by the signed manifest)")
-        return (f"OK: household {self.household_id}: {self.events} events{masked}, hash chain "
-                f"intact, each included in the signed tree of {self.tree_size} events "
+        outcome = "OK" if self.origin_verified else "CONSISTENT (origin not verified)"
+        return (f"{outcome}: household {self.household_id}: {self.events} events{masked}, "
+                f"hash chain intact, each included in the signed tree of {self.tree_size} events "
                 f"(root {self.root_hash}, signed {self.signed_at}); "
                 f"{self.materials} material files match their SHA-256; "
                 f"public key {self.public_key}")
@@ -81,38 +90,69 @@ def verify_stored(sources: ArchiveSources, household_id: str) -> Verified:
     return verify_archive(archive, sources.transparency.public_key)
 
 
-def verify_archive(path: str | Path | IO[bytes], public_key: str | None = None) -> Verified:
-    try:
-        archive = zipfile.ZipFile(path)
-    except (OSError, zipfile.BadZipFile) as error:
-        raise ArchiveInvalid(f"{path} is not a readable zip archive: {error}") from None
-    with archive:
+def verify_archive(path: str | Path | IO[bytes], public_key: str | None = None,
+                   limits: Limits = DEFAULT_LIMITS) -> Verified:
+    """Checks the archive; ``public_key``: the ledger's key obtained separately. Raises
+    ``ArchiveInvalid`` naming the first thing that does not hold."""
+    with ExitStack() as stack:
         try:
-            return _Check(archive, public_key).run()
+            file = path if not isinstance(path, str | Path) \
+                else stack.enter_context(open(path, "rb"))
+        except OSError as error:
+            raise ArchiveInvalid(f"{path} is not a readable zip archive: {error}") from None
+        try:
+            return _Check(BoundedZip(file, limits), public_key).run()
         except (KeyError, TypeError, ValueError, AttributeError, IndexError) as error:
             raise ArchiveInvalid(f"the archive is malformed: {type(error).__name__}: "
                                  f"{error}") from None
+    raise AssertionError("unreachable")  # pragma: no cover — ExitStack swallows nothing
+
+
+def parsed_size_bound(document: bytes | bytearray) -> int:
+    """A generous estimate of the memory ``orjson`` takes to parse ``document``, known
+    before parsing: each value costs an object and a slot, and a document of empty
+    containers (``[{},{},…]``) would otherwise take some twenty times its size."""
+    return (3 * len(document) + 256 * document.count(b"{")
+            + 96 * (document.count(b"[") + document.count(b",") + document.count(b":")))
 
 
 class _Check:
-    def __init__(self, archive: zipfile.ZipFile, public_key: str | None) -> None:
+    def __init__(self, archive: BoundedZip, public_key: str | None) -> None:
         self.archive = archive
-        self.names = set(archive.namelist())
+        self.names = archive.names
         self.given_key = public_key
+        self.parsed = 0
 
-    def read(self, name: str) -> bytes:
+    def _present(self, name: str) -> None:
         if name not in self.names:
             raise ArchiveInvalid(f"the archive has no {name}")
-        return self.archive.read(name)
 
-    def json(self, name: str) -> Any:
+    def _charge(self, what: str, size: int, *, kept: bool = True) -> None:
+        """Counts ``size`` bytes of memory against the budget (``kept``: until the end)."""
+        if self.parsed + size > self.archive.limits.parsed_bytes:
+            raise ArchiveInvalid(f"{what} would take about {size} bytes of memory to parse, "
+                                 f"over the limit of {self.archive.limits.parsed_bytes}")
+        if kept:
+            self.parsed += size
+
+    def _loads(self, name: str, document: bytes | bytearray, *, kept: bool = True) -> Any:
+        self._charge(name, parsed_size_bound(document), kept=kept)
         try:
-            return orjson.loads(self.read(name))
+            return orjson.loads(document)
         except orjson.JSONDecodeError as error:
             raise ArchiveInvalid(f"{name} is not valid JSON: {error}") from None
 
+    def json(self, name: str) -> Any:
+        self._present(name)
+        return self._loads(name, self.archive.read(name))
+
+    def lines(self, name: str) -> Iterator[bytes]:
+        self._present(name)
+        return self.archive.lines(name)
+
     def run(self) -> Verified:
         manifest = self._manifest()
+        self._listed(manifest)
         key = manifest["public_key"]
         checkpoint = self._checkpoint(key)
         events = self._events(manifest)
@@ -122,7 +162,8 @@ class _Check:
         self._files(manifest)
         return Verified(manifest["household_id"], len(events), checkpoint["tree_size"],
                         checkpoint["root_hash"], checkpoint["timestamp"], key, materials,
-                        masked=sum(event.get("masked") is True for event in events))
+                        masked=sum(event["masked"] for event in events),
+                        origin_verified=self.given_key is not None)
 
     def _manifest(self) -> dict[str, Any]:
         manifest = self.json("manifest.json")
@@ -138,7 +179,19 @@ class _Check:
                               str(manifest.get("signature", ""))):
             raise ArchiveInvalid("the signature of manifest.json does not hold: the manifest "
                                  "was altered or not signed by this key")
+        files = manifest.get("files")
+        if not isinstance(files, dict) or not all(isinstance(d, str) for d in files.values()):
+            raise ArchiveInvalid("manifest.json does not list the archive's files")
         return manifest
+
+    def _listed(self, manifest: dict[str, Any]) -> None:
+        """Every entry is the manifest, a file it lists or a material file (which
+        materials.json, itself listed, names): nothing rides along unsigned."""
+        listed = {"manifest.json", *manifest["files"]}
+        for name in sorted(self.names):
+            if name not in listed and not name.startswith("materials/"):
+                raise ArchiveInvalid(f"the entry {name!r} is not listed in the signed "
+                                     "manifest.json")
 
     def _checkpoint(self, key: str) -> dict[str, Any]:
         checkpoint = self.json("checkpoint.json")
@@ -148,21 +201,21 @@ class _Check:
         return dict(checkpoint)
 
     def _events(self, manifest: dict[str, Any]) -> list[dict[str, Any]]:
-        lines = self.read("events.jsonl").splitlines()
+        """Re-hashes and chains the events line by line, keeping of each only what the
+        proofs and the materials need."""
         # Masked events (an evaluator's archive) cannot be re-hashed: allowed only when the
         # signed manifest says so, whose digest of events.jsonl then vouches for them.
         masked_archive = manifest.get("masked") is True
         events, previous = [], ZERO_HASH
-        for number, line in enumerate(lines, start=1):
+        for number, line in enumerate(self.lines("events.jsonl"), start=1):
+            where = f"events.jsonl line {number}"
             try:
-                event = orjson.loads(line)
+                event = self._loads(where, line, kept=False)
                 masked = event.get("masked") is True
                 recomputed = event["hash"] if masked else event_hash(event)
-            except (orjson.JSONDecodeError, KeyError, TypeError, ValueError,
-                    AttributeError) as error:
-                raise ArchiveInvalid(f"events.jsonl line {number} is not a served event: "
-                                     f"{error}") from None
-            where = f"events.jsonl line {number} (version {event['version']}, id {event['id']})"
+            except (KeyError, TypeError, ValueError, AttributeError) as error:
+                raise ArchiveInvalid(f"{where} is not a served event: {error}") from None
+            where = f"{where} (version {event['version']}, id {event['id']})"
             if masked and not masked_archive:
                 raise ArchiveInvalid(f"{where} is marked masked, but the signed manifest does "
                                      "not say the archive is masked — its content must match "
@@ -179,7 +232,11 @@ class _Check:
             if event["prev_hash"] != previous:
                 raise ArchiveInvalid(f"{where}: prev_hash does not match the hash of version "
                                      f"{number - 1} — the chain is broken")
-            events.append(event)
+            kept = {"id": event["id"], "version": event["version"], "hash": event["hash"],
+                    "masked": masked,
+                    "materials": [str(m["sha256"]) for m in event["materials"]]}
+            self._charge(where, 640 + 128 * len(kept["materials"]))  # its dict and strings
+            events.append(kept)
             previous = event["hash"]
         if len(events) != manifest["version"] or previous != manifest["head_hash"]:
             raise ArchiveInvalid(
@@ -213,30 +270,35 @@ class _Check:
             last_index = proof["leaf_index"]
 
     def _materials(self, events: list[dict[str, Any]]) -> int:
-        cited = {m["sha256"] for event in events for m in event["materials"]}
+        cited = {sha256 for event in events for sha256 in event["materials"]}
         index = self.json("materials.json")
         if {entry.get("sha256") for entry in index} != cited:
             raise ArchiveInvalid("materials.json does not list exactly the materials the "
                                  "events cite")
+        included = {entry["sha256"] for entry in index if entry.get("included")}
         files = {name.removeprefix("materials/") for name in self.names
-                 if name.startswith("materials/") and name != "materials/"}
+                 if name.startswith("materials/")}
         for sha256 in sorted(files):
             if sha256 not in cited:
                 raise ArchiveInvalid(f"materials/{sha256} is not cited by any event")
-            if hashlib.sha256(self.archive.read(f"materials/{sha256}")).hexdigest() != sha256:
+            if sha256 not in included:
+                raise ArchiveInvalid(f"materials/{sha256} is not listed as included in "
+                                     "materials.json")
+            if self.archive.digest(f"materials/{sha256}") != sha256:
                 raise ArchiveInvalid(f"materials/{sha256}: the file does not match its SHA-256 "
                                      "— the material was altered")
-        for entry in index:
-            if entry.get("included") and entry["sha256"] not in files:
-                raise ArchiveInvalid(f"material {entry['sha256']} is listed as included but "
-                                     "its file is missing")
+        for sha256 in sorted(included - files):
+            raise ArchiveInvalid(f"material {sha256} is listed as included but its file is "
+                                 "missing")
         return len(files)
 
     def _files(self, manifest: dict[str, Any]) -> None:
-        digests = manifest.get("files", {})
+        digests = manifest["files"]
         for name in SIGNED_FILES:
             if name not in digests:
                 raise ArchiveInvalid(f"manifest.json does not cover {name}")
-            if hashlib.sha256(self.read(name)).hexdigest() != digests[name]:
+        for name, digest in digests.items():
+            self._present(name)
+            if self.archive.digest(name) != digest:
                 raise ArchiveInvalid(f"{name} was changed after the archive was issued "
                                      "(its SHA-256 differs from the signed manifest)")

@@ -102,7 +102,7 @@ def test_an_untouched_archive_verifies_offline(archive: Path, public_key: Path) 
                             capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("OK: household hh-1: 5 events")
-    assert _verify(archive).exit_code == 0
+    assert _verify(archive, "--public-key", str(public_key)).exit_code == 0
 
 
 def test_archived_proofs_verify_against_the_archived_checkpoint(archive: Path) -> None:
@@ -211,7 +211,7 @@ def test_a_household_outside_the_division_has_no_archive(
 
 
 def test_the_cli_exports_the_archive_the_api_serves(archive: Path, client: TestClient,
-                                                    tmp_path: Path) -> None:
+                                                    public_key: Path, tmp_path: Path) -> None:
     exported = tmp_path / "exported.zip"
     env = _env(client)
     result = subprocess.run([LEDGER, "archive", "export", "hh-1", "-o", str(exported)],
@@ -220,7 +220,7 @@ def test_the_cli_exports_the_archive_the_api_serves(archive: Path, client: TestC
     with zipfile.ZipFile(archive) as served, zipfile.ZipFile(exported) as cli:
         assert set(served.namelist()) == set(cli.namelist())
         assert served.read("events.jsonl") == cli.read("events.jsonl")
-    assert _verify(exported).exit_code == 0
+    assert _verify(exported, "--public-key", str(public_key)).exit_code == 0
     unknown = subprocess.run([LEDGER, "archive", "export", "nobody", "-o", str(exported)],
                              env=env, capture_output=True, text=True, timeout=60, check=False)
     assert unknown.returncode == 1

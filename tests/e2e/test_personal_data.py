@@ -187,8 +187,10 @@ def masked_archive(seeded: str, client: TestClient, reader: Callable[[str], dict
 
 
 def test_a_masked_archive_verifies_and_says_what_was_not_re_hashed(
-        masked_archive: Path) -> None:
-    result = _verify(masked_archive)
+        masked_archive: Path, client: TestClient) -> None:
+    key = masked_archive.with_name("public-key.json")
+    key.write_text(client.get("/v1/checkpoints/public-key").text)
+    result = CliRunner().invoke(main, ["verify", str(masked_archive), "--public-key", str(key)])
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("OK: household hh-1: 5 events (5 masked for an "
                                     "evaluator, so not re-hashed")
