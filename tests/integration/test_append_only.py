@@ -282,6 +282,7 @@ EXPECTED_PRIVILEGES = {
         "household_view", "episode_view", "gap_view", "lookback_view", "material_view",
         "projection_tracking")},
     "api_tokens": {"SELECT", "INSERT", "UPDATE"},
+    "web_sessions": {"SELECT", "INSERT", "UPDATE", "DELETE"},
     "schema_migrations": set(),
 }
 TABLE_PRIVILEGES = ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER")
