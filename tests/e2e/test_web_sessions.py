@@ -57,7 +57,7 @@ def shows_page(client: TestClient, session_id: str) -> bool:
     client.cookies.set(COOKIE, session_id, path="/ui")
     response = client.get(HOUSEHOLD, follow_redirects=False)
     assert response.status_code in (200, 303), response.text
-    return response.status_code == 200
+    return bool(response.status_code == 200)
 
 
 def test_signing_in_opens_a_session_whose_id_is_random_and_stored_only_hashed(
