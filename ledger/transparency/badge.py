@@ -17,6 +17,7 @@ docs/decisions.md, "The household page's verification badge".
 """
 
 import hashlib
+import struct
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
@@ -30,6 +31,7 @@ from ledger.domain import merkle
 from ledger.domain.events import HouseholdEvent
 from ledger.domain.integrity import ZERO_HASH, event_hash
 from ledger.domain.serialization import event_document
+from ledger.persistence.stored_rows import StoredRows
 from ledger.transparency import signing
 from ledger.transparency.log import TransparencyLog
 
@@ -67,16 +69,20 @@ class Badges:
         self._kept: OrderedDict[str, _Head] = OrderedDict()
         self._capacity = kept
         self._lock = threading.Lock()
-        self.rehashed = 0  # how many verdicts were reached by re-hashing (for tests)
+        self.rehashed = 0  # events re-hashed so far (for tests)
 
     def verify(self, ledger: HouseholdLedger, transparency: TransparencyLog,
                household_id: str) -> Badge:
         """The badge of the household's rows now; ``Mismatch`` if they do not hold."""
-        head = _digest(ledger, household_id)
         with self._lock:
             kept = self._kept.get(household_id)
+        head, prefix = _digest(ledger, household_id, kept.version if kept else None)
         if kept != head:
-            head = self._rehash(ledger, household_id, head)
+            # Events appended since: only they are re-hashed, if the rows the kept verdict
+            # was reached on are still byte for byte the same.
+            resume = (kept if kept is not None and prefix is not None
+                      and prefix.hexdigest() == kept.rows_sha256 else None)
+            head = self._rehash(ledger, household_id, head, resume, prefix)
             with self._lock:
                 self._kept[household_id] = head
                 self._kept.move_to_end(household_id)
@@ -92,11 +98,17 @@ class Badges:
         with self._lock:
             self._kept.pop(household_id, None)
 
-    def _rehash(self, ledger: HouseholdLedger, household_id: str, head: _Head) -> _Head:
-        self.rehashed += 1
-        previous, last_id, digest = ZERO_HASH, "", hashlib.sha256()
-        for stored in _rows(ledger, household_id, head.version):
-            _add(digest, stored)
+    def _rehash(self, ledger: HouseholdLedger, household_id: str, head: _Head,
+                resume: _Head | None, prefix: Any) -> _Head:
+        """Re-hashes and chains the rows after ``resume`` (all of them without)."""
+        if resume is None:
+            previous, last_id, digest, after = ZERO_HASH, "", hashlib.sha256(), 0
+        else:
+            previous, last_id, after = resume.event_hash, resume.event_id, resume.version
+            digest = prefix.copy()
+        for stored in _rows(ledger, household_id, after, head.version):
+            self.rehashed += 1
+            _add(digest, stored.originator_version, stored.topic, stored.state)
             where = f"version {stored.originator_version}"
             try:
                 document = event_document(ledger.mapper.to_domain_event(stored))  # type: ignore[arg-type]
@@ -115,15 +127,16 @@ class Badges:
             previous, last_id = document["hash"], document["id"]
         if not last_id:
             raise Mismatch(f"household {household_id} has no stored events")
-        # Kept under the digest of the bytes just hashed (a change since the first read
-        # then simply misses next time).
+        # Kept under the digest of the very bytes hashed (a change since the first read
+        # then misses next time, and is re-hashed).
         return _Head(head.version, digest.hexdigest(), last_id, previous)
 
 
-def _rows(ledger: HouseholdLedger, household_id: str, up_to: int) -> Iterator[StoredEvent]:
-    """The household's stored rows of versions 1 to ``up_to``, ``PAGE`` at a time, checked
-    to be exactly those versions in order."""
-    stream, after = originator_id(household_id), 0
+def _rows(ledger: HouseholdLedger, household_id: str, after: int,
+          up_to: int) -> Iterator[StoredEvent]:
+    """The household's stored rows of versions ``after`` + 1 to ``up_to``, ``PAGE`` at a
+    time, checked to be exactly those versions in order."""
+    stream = originator_id(household_id)
     while after < up_to:
         page: Sequence[StoredEvent] = ledger.recorder.select_events(
             stream, gt=after, lte=up_to, limit=PAGE)
@@ -138,29 +151,37 @@ def _rows(ledger: HouseholdLedger, household_id: str, up_to: int) -> Iterator[St
             yield stored
 
 
-def _add(digest: Any, stored: StoredEvent) -> None:
-    for part in (str(stored.originator_version).encode(), stored.topic.encode(), stored.state):
-        digest.update(len(part).to_bytes(8, "big"))  # length-prefixed: no two rows alike
-        digest.update(part)
+def _add(digest: Any, version: int, topic: str, state: bytes) -> None:
+    encoded = topic.encode()
+    # Length-prefixed, so that no two different rows (or pages) give the same bytes.
+    digest.update(struct.pack(">QQQ", version, len(encoded), len(state)))
+    digest.update(encoded)
+    digest.update(state)
 
 
-def _digest(ledger: HouseholdLedger, household_id: str) -> _Head:
+def _digest(ledger: HouseholdLedger, household_id: str,
+            at: int | None = None) -> tuple[_Head, Any]:
     """The SHA-256 of the household's stored rows' bytes, their count, and the last one's
-    id and hash as stored (not checked here)."""
-    digest, version, last = hashlib.sha256(), 0, None
+    id and hash as stored (not checked here); and the digest's state after version ``at``
+    (to go on from), if there is one."""
+    rows: StoredRows = cast(Any, ledger.recorder).stored_rows
+    digest, version, last, prefix = hashlib.sha256(), 0, None, None
     stream = originator_id(household_id)
-    while page := ledger.recorder.select_events(stream, gt=version, limit=PAGE):
-        for stored in page:
-            _add(digest, stored)
-        version, last = page[-1].originator_version, page[-1]
+    while page := rows.page(stream, version, PAGE):
+        for row in page:
+            _add(digest, *row)
+            if row[0] == at:
+                prefix = digest.copy()
+        version, last = page[-1][0], page[-1]
     if last is None:
         raise Mismatch(f"household {household_id} has no stored events")
     try:
-        event = cast(HouseholdEvent, ledger.mapper.to_domain_event(last))
+        event = cast(HouseholdEvent, ledger.mapper.to_domain_event(StoredEvent(
+            originator_id=stream, originator_version=last[0], topic=last[1], state=last[2])))
         event_id, stored_hash = str(event.id), str(event.hash)
     except Exception:  # found and named by the re-hash, which a new digest always runs
         event_id, stored_hash = "", ""
-    return _Head(version, digest.hexdigest(), event_id, stored_hash)
+    return _Head(version, digest.hexdigest(), event_id, stored_hash), prefix
 
 
 def _signed(transparency: TransparencyLog, ledger: HouseholdLedger, household_id: str,
@@ -168,7 +189,10 @@ def _signed(transparency: TransparencyLog, ledger: HouseholdLedger, household_id
     """The head event's inclusion in the latest checkpoint, signed with this ledger's key;
     and no later event of the household in the log (a removed last event)."""
     leaf = transparency.tables.leaf_of_event(head.event_id)
-    if leaf is None and transparency.catch_up():
+    if leaf is None:
+        # Read again whatever catch_up returns: the checkpointer may have sequenced the
+        # event meanwhile (then this call adds nothing, yet the leaf is there).
+        transparency.catch_up()
         leaf = transparency.tables.leaf_of_event(head.event_id)
     where = f"version {head.version} (id {head.event_id})"
     if leaf is None or leaf.household_id != household_id:
