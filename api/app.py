@@ -18,6 +18,7 @@ from ledger.application import HouseholdLedger
 from ledger.materials import MaterialStore
 from ledger.persistence.database import Database
 from ledger.persistence.migrate import migrate
+from ledger.transparency.badge import Badges
 from ledger.transparency.log import TransparencyLog
 from projections import open_views
 from projections.runner import ProjectionRunner
@@ -70,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         default_response_class=JSONBody,
     )
     app.state.metrics = Metrics(app.state)  # the app's own registry, read at GET /metrics
+    app.state.badges = Badges()  # the household pages' verdicts (ledger/transparency/badge.py)
     errors.install(app)
     replica.install(app)
     # An upload streams to disk under its own limit; every other body keeps the general one.

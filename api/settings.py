@@ -72,6 +72,16 @@ class Settings(BaseSettings):
     log_level: LogLevel = "info"
     """The least severe log lines written (the standard library's loggers, such as
     uvicorn's and the drivers', write warnings and errors only)."""
+    web_session_idle_s: float = Field(default=30 * 60, gt=0)
+    """A web page session unused this many seconds ends (the next page asks to sign in
+    again)."""
+    web_session_max_s: float = Field(default=12 * 60 * 60, gt=0)
+    """A web page session ends this many seconds after signing in, however busy."""
+    web_origin: str | None = None
+    """The origin the web pages are served at, as browsers name it in ``Origin``
+    (``https://ledger.example.gov.cn``), when a proxy in front changes the scheme or host;
+    unset: the request's own scheme and ``Host``. Sign-in and every form posted from
+    another origin is refused with 403."""
 
     earliest_date: date = date(2000, 1, 1)
     """Events whose ``occurred_at`` falls before this date are refused with 422

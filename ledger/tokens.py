@@ -63,3 +63,18 @@ def authenticate(tables: SideTables, bearer: str | None, now: datetime | None = 
         raise Unauthenticated("this token has expired")
     return Caller(token_id=record.token_id, name=record.name, role=CallerRole(record.role),
                   division=record.division, department=record.department)
+
+
+def authenticate_id(tables: SideTables, token_id: str, now: datetime | None = None) -> Caller:
+    """The caller of the token ``token_id`` if it still holds (not revoked, not expired): a
+    web session names its token by id, the secret having been checked at sign-in."""
+    record = tables.find_token(token_id)
+    moment = now or datetime.now(UTC)
+    if record is None:
+        raise Unauthenticated("the token of this session no longer exists")
+    if record.revoked_at is not None:
+        raise Unauthenticated("this token has been revoked")
+    if record.expires_at is not None and record.expires_at <= moment:
+        raise Unauthenticated("this token has expired")
+    return Caller(token_id=record.token_id, name=record.name, role=CallerRole(record.role),
+                  division=record.division, department=record.department)

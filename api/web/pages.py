@@ -36,10 +36,13 @@ from api.routes.evaluation import (
 from api.routes.households import HouseholdId
 from api.web import views
 from api.web.session import (
+    COOKIE,
     PREFIX,
     PageCaller,
-    forget_token,
-    keep_token,
+    end_session,
+    forget_session,
+    keep_session,
+    open_session,
     page_route,
     safe_next,
 )
@@ -50,15 +53,16 @@ from ledger.domain.errors import Forbidden, Unauthenticated
 from ledger.domain.household import as_of as replay_as_of
 from ledger.domain.labels import label
 from ledger.domain.serialization import event_document, state_document
-from ledger.transparency.archive import ArchiveSources, materials_index
+from ledger.transparency.archive import materials_index
+from ledger.transparency.badge import Badges, Mismatch
 from ledger.transparency.report import environment, household_sections
-from ledger.transparency.verify import ArchiveInvalid, verify_stored
 from projections.queries import completeness_page, lookback_page, parts, summary
 from projections.runner import ProjectionRunner
 from projections.views import Filters
 
 CHINA = timezone(timedelta(hours=8))
 PAGE_SIZE = 50
+TIMELINE_PAGE = 100  # events a household page shows of its timeline
 DivisionPath = Annotated[str, Path(pattern=r"^[0-9]{1,12}$",
                                    description="Division code prefix: 53, 530925, …")]
 
@@ -125,7 +129,7 @@ def sign_in_form(request: Request, next: Annotated[str | None, Query(max_length=
 
 
 @router.post("/sign-in")
-def sign_in(request: Request, ledger: LedgerDep,
+def sign_in(request: Request, ledger: PrimaryLedgerDep,
             token: Annotated[str, Form(max_length=200)],
             next: Annotated[str | None, Form(max_length=2000)] = None) -> Response:
     token = token.strip()  # pasted with a newline, often
@@ -139,14 +143,16 @@ def sign_in(request: Request, ledger: LedgerDep,
                       else 403, next=safe_next(next), message=message, caller=None)
     response = RedirectResponse(safe_next(next) or division_url(caller.division),
                                 status_code=303)
-    keep_token(response, request, token)
+    keep_session(response, request, open_session(request, ledger, caller))
     return response
 
 
 @router.post("/sign-out")
-def sign_out() -> Response:
+def sign_out(request: Request, ledger: PrimaryLedgerDep) -> Response:
+    """Ends the session where it is kept: a copy of its cookie no longer works."""
+    end_session(ledger, request.cookies.get(COOKIE))
     response = RedirectResponse(f"{PREFIX}/sign-in", status_code=303)
-    forget_token(response)
+    forget_session(response)
     return response
 
 
@@ -240,30 +246,39 @@ def household_page(
     request: Request, household_id: HouseholdId, caller: PageCaller, ledger: LedgerDep,
     primary: PrimaryLedgerDep, transparency: TransparencyDep,
     configuration: ConfigurationDep, as_of: AsOf = None,
+    page: Annotated[int, Query(ge=1, le=2**31, description="The timeline's page")] = 1,
 ) -> Response:
-    """Members, status history, the timeline with actors and materials, episodes with
-    their steps and gaps, a verification badge; as of a recorded time if asked."""
+    """Members, status history, the timeline (a page of it) with actors and materials,
+    episodes with their steps and gaps, a verification badge; as of a recorded time if
+    asked."""
     moment = as_of_moment(as_of)
     household, events = ledger.household_and_events(household_id, caller)  # 404 if unseen
     if moment is not None:
         events = [event for event in events if event.recorded_at <= moment]
         household = replay_as_of(household_id, events, moment)
+    timeline = views.Timeline(len(events), page, TIMELINE_PAGE, as_of)
     disclosure = Disclosure(ledger, caller, endpoint(request), access_log(primary))
-    served = [disclosure.event(event_document(event)) for event in events]
+    # Only the page's events are shaped in full; the others give what links to them need.
+    served = [disclosure.event(event_document(event))
+              if number in timeline.shown or event.TYPE in views.KEPT_WHOLE
+              else views.stub(event) for number, event in enumerate(events, 1)]
+    shown = [served[number - 1] for number in timeline.shown]
     config = configuration.for_division(household.village_code or "")
-    sources = ArchiveSources(ledger, transparency, request.app.state.materials, configuration)
     sections = household_sections(
         household=disclosure.state({**state_document(household), "household_id": household_id}),
         events=served, completeness=assess(household_id, events, config).to_document(),
-        materials=materials_index(served, request.app.state.materials))
+        materials=materials_index(shown, request.app.state.materials),
+        shown=timeline.shown, href=timeline.href)
+    badges: Badges = request.app.state.badges
     try:
-        verification: Any = verify_stored(sources, household_id)
-    except ArchiveInvalid as failure:
+        verification: Any = badges.verify(ledger, transparency, household_id)
+    except Mismatch as failure:
         verification = failure
     disclosure.record([household_id])
     gaps = sum(len(episode["gaps"]) for episode in sections["episodes"])
     return render(request, "household.html", caller=caller, as_of=as_of,
                   registered=household.registered, masked=disclosure.masked,
-                  verification=verification, verified=not isinstance(verification,
-                                                                      ArchiveInvalid),
-                  gap_count=gaps, division_url=division_url(caller.division), **sections)
+                  verification=verification, verified=not isinstance(verification, Mismatch),
+                  gap_count=gaps, division_url=division_url(caller.division),
+                  event_count=len(events), timeline_pager=timeline,
+                  material_count=sum(len(event.materials) for event in events), **sections)

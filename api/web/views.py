@@ -1,10 +1,16 @@
 """What the division page shows, shaped from the evaluators' queries: Chinese labels,
-the completeness chart's bars, the list rows."""
+the completeness chart's bars, the list rows; and the household page's timeline pages."""
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
+from ledger.domain.events import HouseholdEvent
 from ledger.domain.labels import Vocabulary, label, labels
+
+KEPT_WHOLE = frozenset({"SystemMarked", "EntryVoided"})
+"""Events shaped in full on every page of a timeline: the status history lists every
+marking, and a voided event is struck through wherever it is shown."""
 
 
 @dataclass(frozen=True)
@@ -76,3 +82,33 @@ def lookback_rows(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def choices(vocabulary: Vocabulary) -> list[tuple[str, str]]:
     """A filter's options: code and Chinese label."""
     return list(labels(vocabulary).items())
+
+
+class Timeline:
+    """One page of a household's timeline: events ``first`` to ``last`` (numbered from 1,
+    oldest first) of ``total``, ``size`` a page; a page past the last shows the last."""
+
+    def __init__(self, total: int, page: int, size: int, as_of: str | None) -> None:
+        self.total, self.size, self.as_of = total, size, as_of
+        self.pages = max(1, -(-total // size))
+        self.page = min(page, self.pages)
+        self.first = min((self.page - 1) * size + 1, total)
+        self.last = min(self.page * size, total)
+        self.shown = range(self.first, self.last + 1) if total else range(0)
+        self.previous = self.url(self.page - 1) if self.page > 1 else None
+        self.next = self.url(self.page + 1) if self.page < self.pages else None
+
+    def url(self, page: int) -> str:
+        """The query of another page (keeping the as-of time)."""
+        return "?" + urlencode({key: value for key, value in
+                                (("as_of", self.as_of), ("page", str(page))) if value})
+
+    def href(self, number: int) -> str:
+        """Where event ``number``'s row is: this page (""), or another page's query."""
+        page = (number - 1) // self.size + 1
+        return "" if page == self.page else self.url(page)
+
+
+def stub(event: HouseholdEvent) -> dict[str, Any]:
+    """An event off the page: what a link to it shows (第N条 and its type)."""
+    return {"id": str(event.id), "version": event.version, "type": event.TYPE}

@@ -79,6 +79,12 @@ class LogTables(SQLTables):
             f"SELECT {_LEAF_COLUMNS} FROM merkle_leaves WHERE household_id = ? "
             "ORDER BY leaf_index", (household_id,))]
 
+    def last_leaf_of_household(self, household_id: str) -> Leaf | None:
+        for row in self._rows(f"SELECT {_LEAF_COLUMNS} FROM merkle_leaves WHERE household_id = ? "
+                              "ORDER BY leaf_index DESC LIMIT 1", (household_id,)):
+            return _leaf(row)
+        return None
+
     def leaves(self, *, after: int = -1, limit: int = 10_000) -> list[Leaf]:
         return [_leaf(row) for row in self._rows(
             f"SELECT {_LEAF_COLUMNS} FROM merkle_leaves WHERE leaf_index > ? "

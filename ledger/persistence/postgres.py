@@ -19,7 +19,9 @@ from ledger.domain.merkle import Node
 from ledger.persistence.access_log import AccessLog
 from ledger.persistence.database import EVENTS_TABLE, Database
 from ledger.persistence.log_tables import LogTables
+from ledger.persistence.stored_rows import StoredRows
 from ledger.persistence.tables import INSERT_IDEMPOTENCY, IdempotencyRecord, SideTables
+from ledger.persistence.web_sessions import WebSessions
 
 _MIGRATION_LOCK = 7_230_925  # pg_advisory_lock key: one migrator at a time
 RECONNECT_TIMEOUT_S = 5.0
@@ -71,6 +73,8 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         self.tables = SideTables(datastore.transaction, "%s", encode_datetime=lambda d: d)
         self.log_tables = PostgresLogTables(datastore.transaction, "%s")
         self.access_log = AccessLog(datastore.transaction, "%s", encode_datetime=lambda d: d)
+        self.stored_rows = StoredRows(datastore.transaction, "%s", stream_id=lambda u: u)
+        self.web_sessions = WebSessions(datastore.transaction, "%s", encode_datetime=lambda d: d)
         self._insert_idempotency = self.tables.sql(INSERT_IDEMPOTENCY)
         # The library's LOCK TABLE … IN EXCLUSIVE MODE needs UPDATE, DELETE or TRUNCATE on
         # the events, which the service's role must not have (migration 0006): the same

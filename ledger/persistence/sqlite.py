@@ -13,7 +13,9 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLite
 from ledger.persistence.access_log import AccessLog
 from ledger.persistence.database import EVENTS_TABLE
 from ledger.persistence.log_tables import LogTables
+from ledger.persistence.stored_rows import StoredRows
 from ledger.persistence.tables import INSERT_IDEMPOTENCY, IdempotencyRecord, SideTables
+from ledger.persistence.web_sessions import WebSessions
 
 
 class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
@@ -23,6 +25,10 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
         self.log_tables = LogTables(datastore.transaction)
         self.access_log = AccessLog(datastore.transaction, encode_datetime=lambda d: d.isoformat(
             timespec="microseconds"))
+        self.stored_rows = StoredRows(datastore.transaction, stream_id=lambda u: u.hex)
+        # In UTC with microseconds always written, so SQLite's text compares in time order.
+        self.web_sessions = WebSessions(datastore.transaction, encode_datetime=lambda d: (
+            d.astimezone(UTC).isoformat(timespec="microseconds")))
 
     def _insert_events(
         self,

@@ -8,7 +8,7 @@ no scripts and no external resources, so it reads the same offline and in ten ye
 """
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -78,10 +78,17 @@ def render_report(*, household: dict[str, Any], events: list[dict[str, Any]],
 
 def household_sections(*, household: dict[str, Any], events: list[dict[str, Any]],
                        completeness: dict[str, Any], materials: list[dict[str, Any]],
+                       shown: range | None = None, href: Callable[[int], str] | None = None,
                        ) -> dict[str, Any]:
     """What ``templates/_sections.html`` shows of a household (the report's sections one to
-    six; the web page shows the same)."""
-    rows = _Rows(events, materials)
+    six; the web page shows the same).
+
+    ``shown``: the timeline rows to build (event numbers from 1; default all), for a page
+    of a long history; the other events then need only ``id``, ``version`` and ``type``
+    (and their ``data`` for ``SystemMarked`` and ``EntryVoided``, and the times for
+    ``SystemMarked``). ``href(n)``: where event ``n``'s row is, before its ``#ev-n``
+    anchor (default: this page)."""
+    rows = _Rows(events, materials, shown=shown, href=href)
     return {
         "household": _household(household),
         "members": [_member(m) for m in _dicts(household.get("members"))],
@@ -181,12 +188,16 @@ def _after(marking: object, status: Status | None) -> Status | None:
 class _Rows:
     """The timeline rows, indexed by event id for the links of the other sections."""
 
-    def __init__(self, events: list[dict[str, Any]], materials: list[dict[str, Any]]) -> None:
+    def __init__(self, events: list[dict[str, Any]], materials: list[dict[str, Any]], *,
+                 shown: range | None = None, href: Callable[[int], str] | None = None) -> None:
         self.anchors = {str(e.get("id")): f"ev-{n}" for n, e in enumerate(events, 1)}
         self.events = events
         self.included = {str(m.get("sha256")): bool(m.get("included")) for m in materials}
-        self.rows = [self._row(n, e) for n, e in enumerate(events, 1)]
-        by_id = {str(e.get("id")): row for e, row in zip(events, self.rows, strict=True)}
+        self.href = href or (lambda _: "")
+        numbers = range(1, len(events) + 1) if shown is None else shown
+        self.rows = [self._row(n, events[n - 1]) for n in numbers]
+        by_id = {str(events[n - 1].get("id")): row
+                 for n, row in zip(numbers, self.rows, strict=True)}
         for event in events:
             if event.get("type") == "EntryVoided":
                 target = by_id.get(str(_dict(event.get("data")).get("target_event_id")))
@@ -198,9 +209,10 @@ class _Rows:
         anchor = self.anchors.get(str(event_id))
         if anchor is None:
             return Piece(short(event_id))
-        row = self.events[int(anchor[3:]) - 1]
+        number = int(anchor[3:])
+        row = self.events[number - 1]
         return Piece(f"第{_text(row.get('version'))}条 {label('event_type', row.get('type'))}",
-                     f"#{anchor}")
+                     f"{self.href(number)}#{anchor}")
 
     def _row(self, n: int, event: Mapping[str, Any]) -> EventRow:
         event_type = _text(event.get("type"))
@@ -265,18 +277,20 @@ class _Rows:
         """The status history (系统标注记录), from the SystemMarked events."""
         found: list[dict[str, Any]] = []
         status: Status | None = Status.NOT_MONITORED
-        for event, row in zip(self.events, self.rows, strict=True):
+        for number, event in enumerate(self.events, 1):
             if event.get("type") == "SystemMarked":
                 data = _dict(event.get("data"))
                 status = _after(data.get("marking"), status)
                 found.append({
-                    "occurred_at": row.occurred_at, "recorded_at": row.recorded_at,
+                    "occurred_at": _time(event.get("occurred_at")),
+                    "recorded_at": _time(event.get("recorded_at")),
                     "marking": label("marking", data.get("marking")),
                     "monitoring_type": label("monitoring_type", data.get("monitoring_type"))
                     or "—",
                     "status": label("status", status) if status else "—",
                     "system_ref": _text(data.get("system_ref")),
-                    "link": Piece(f"第{row.version}条", f"#{row.anchor}")})
+                    "link": Piece(f"第{_text(event.get('version'))}条",
+                                  f"{self.href(number)}#ev-{number}")})
         return found
 
     def episode(self, episode: Mapping[str, Any]) -> dict[str, Any]:
@@ -304,7 +318,8 @@ class _Rows:
         start = 0
         for match in _UUID.finditer(text):
             if match.group() in self.anchors:
+                anchor = self.anchors[match.group()]
                 yield Piece(text[start:match.start()])
-                yield Piece(match.group(), f"#{self.anchors[match.group()]}")
+                yield Piece(match.group(), f"{self.href(int(anchor[3:]))}#{anchor}")
                 start = match.end()
         yield Piece(text[start:])

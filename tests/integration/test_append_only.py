@@ -287,6 +287,7 @@ EXPECTED_PRIVILEGES = {
         "material_view_green", "parked_households")},
     "read_models": {"SELECT", "UPDATE"},
     "api_tokens": {"SELECT", "INSERT", "UPDATE"},
+    "web_sessions": {"SELECT", "INSERT", "UPDATE", "DELETE"},
     "schema_migrations": set(),
 }
 TABLE_PRIVILEGES = ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER")
