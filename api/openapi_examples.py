@@ -279,8 +279,8 @@ PROBLEMS: dict[tuple[int, str], tuple[str, str]] = {
                                   "marking 'risk_eliminated' is not allowed from status "
                                   "'not_monitored' (allowed from: monitored)"),
     (409, "IDEMPOTENCY_KEY_REUSED"): ("幂等键已用于其他请求 · idempotency key reused",
-                                      "Idempotency-Key 'a3f1c9' was used for a different request "
-                                      f"(household '{HOUSEHOLD_ID}')"),
+                                      "Idempotency-Key 'a3f1c9' was used by this token for a "
+                                      f"different request (household '{HOUSEHOLD_ID}')"),
     (413, "PAYLOAD_TOO_LARGE"): ("请求体过大 · body too large",
                                  "the request body is over the limit of 10485760 bytes"),
     (429, "RATE_LIMITED"): ("请求过于频繁 · rate limited", "too many requests with this token (at "

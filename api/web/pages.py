@@ -50,6 +50,7 @@ from ledger.domain.errors import Forbidden, Unauthenticated
 from ledger.domain.household import as_of as replay_as_of
 from ledger.domain.labels import label
 from ledger.domain.serialization import event_document, state_document
+from ledger.materials import included_in_archive
 from ledger.transparency.archive import ArchiveSources, materials_index
 from ledger.transparency.report import environment, household_sections
 from ledger.transparency.verify import ArchiveInvalid, verify_stored
@@ -255,7 +256,8 @@ def household_page(
     sections = household_sections(
         household=disclosure.state({**state_document(household), "household_id": household_id}),
         events=served, completeness=assess(household_id, events, config).to_document(),
-        materials=materials_index(served, request.app.state.materials))
+        materials=materials_index(served, included_in_archive(
+            ledger.tables, request.app.state.materials, caller, household.village_code or "")))
     try:
         verification: Any = verify_stored(sources, household_id)
     except ArchiveInvalid as failure:
