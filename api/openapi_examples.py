@@ -291,6 +291,12 @@ PROBLEMS: dict[tuple[int, str], tuple[str, str]] = {
                                        "the projections are still catching up; retry"),
     (503, "NOT_READY"): ("服务未就绪 · not ready",
                          "the database does not answer (OperationalError)"),
+    (503, "MATERIALS_STORE_UNAVAILABLE"): ("资料存储不可写 · materials store not writable",
+                                           "the materials store cannot be written (EROFS); "
+                                           "nothing was stored"),
+    (507, "MATERIALS_STORE_FULL"): ("资料存储已满 · materials store full",
+                                    "the materials store is full; nothing was stored (an "
+                                    "operator must free space)"),
 }
 # The field a 422 names, by the first of these parameters an operation has, as pydantic words it.
 _INVALID = {

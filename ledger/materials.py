@@ -3,10 +3,13 @@
 Files live at ``<directory>/<first two hex>/<sha256>``. An upload is written to a
 temporary file in the store's directory while it is hashed, made durable, then renamed
 into place in one step, so a reader never sees a partial file and a failed upload leaves
-nothing behind. The same bytes stored twice are one file.
+nothing behind. The same bytes stored twice are one file. A full store (ENOSPC, EDQUOT)
+is ``MaterialsStoreFull`` (507), one that cannot be written or read (EROFS, EACCES,
+EPERM) ``MaterialsStoreUnavailable`` (503): the operator's to fix, never a 500.
 """
 
 import contextlib
+import errno
 import functools
 import hashlib
 import itertools
@@ -21,7 +24,13 @@ from typing import BinaryIO, Protocol, runtime_checkable
 
 from ledger.domain.access import READING_ROLES
 from ledger.domain.callers import Caller
-from ledger.domain.errors import Forbidden, PayloadTooLarge, UnknownMaterial, ValidationFailed
+from ledger.domain.errors import (
+    Forbidden,
+    LedgerError,
+    PayloadTooLarge,
+    UnknownMaterial,
+    ValidationFailed,
+)
 from ledger.domain.vocabulary import CallerRole
 from ledger.persistence.tables import MaterialRecord, MaterialUpload, SideTables
 
@@ -31,6 +40,45 @@ _MEDIA_TYPE = re.compile(r"^[\w.+-]+/[\w.+-]+$")  # as the envelope's `media_typ
 _MAX_NAME = 100  # the envelope's `name` holds at most 100 characters
 _MAY_UPLOAD = frozenset({CallerRole.ADMIN, CallerRole.RECORDER, CallerRole.INTAKE,
                          CallerRole.DEPARTMENT})  # those who may append
+
+
+class MaterialsStoreFull(LedgerError):
+    """The materials directory has no room (or quota) left for the file (507)."""
+
+    code = "MATERIALS_STORE_FULL"
+
+
+class MaterialsStoreUnavailable(LedgerError):
+    """The materials directory cannot be written or read: read-only or not permitted (503)."""
+
+    code = "MATERIALS_STORE_UNAVAILABLE"
+
+
+_FULL = frozenset({errno.ENOSPC, errno.EDQUOT})
+_UNAVAILABLE = frozenset({errno.EROFS, errno.EACCES, errno.EPERM})
+
+
+def storage_error(error: OSError) -> LedgerError | None:
+    """The problem a failed filesystem call of the store is to its caller, or None for an
+    error that is a defect (left to surface as one)."""
+    if error.errno in _FULL:
+        return MaterialsStoreFull("the materials store is full; nothing was stored "
+                                  "(an operator must free space)")
+    if error.errno in _UNAVAILABLE:
+        return MaterialsStoreUnavailable(
+            f"the materials store cannot be {'written' if error.errno == errno.EROFS else 'used'}"
+            f" ({errno.errorcode.get(error.errno or 0, 'error')}); nothing was stored")
+    return None
+
+
+@contextlib.contextmanager
+def _storage_errors() -> Iterator[None]:
+    try:
+        yield
+    except OSError as error:
+        if (problem := storage_error(error)) is None:
+            raise
+        raise problem from error
 
 
 @runtime_checkable
@@ -63,7 +111,12 @@ class MaterialStore:
 
     def put(self, source: Iterable[bytes] | Readable) -> StoredMaterial:
         """Stores the bytes of ``source`` (chunks, or a binary file read in chunks);
-        ``PayloadTooLarge`` as soon as they pass ``max_bytes``."""
+        ``PayloadTooLarge`` as soon as they pass ``max_bytes``; ``MaterialsStoreFull`` or
+        ``MaterialsStoreUnavailable`` when the filesystem refuses, leaving no file."""
+        with _storage_errors():
+            return self._put(source)
+
+    def _put(self, source: Iterable[bytes] | Readable) -> StoredMaterial:
         _make_dir(self.directory)
         digest, size = hashlib.sha256(), 0
         fd, temp = tempfile.mkstemp(dir=self.directory, prefix=".upload-", suffix=".part")
@@ -87,13 +140,16 @@ class MaterialStore:
             _fsync_dir(final.parent)
             return StoredMaterial(sha256, size, created=True)
         finally:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(temp)  # gone already when it was renamed into place
+            # Gone already when it was renamed into place; a store turned read-only since
+            # it was made cannot lose it either (the error already told is the one to tell).
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
 
     def path(self, sha256: str) -> Path | None:
         """The stored file, or None; ``ValidationFailed`` for a malformed ``sha256``."""
         file = self._file(check_sha256(sha256))
-        return file if file.is_file() else None
+        with _storage_errors():
+            return file if file.is_file() else None
 
     def has(self, sha256: str) -> bool:
         return self.path(sha256) is not None
@@ -102,7 +158,8 @@ class MaterialStore:
         file = self.path(sha256)
         if file is None:
             raise UnknownMaterial(f"no material {sha256} is stored")
-        return file.open("rb")
+        with _storage_errors():
+            return file.open("rb")
 
     def _file(self, sha256: str) -> Path:
         return self.directory / sha256[:2] / sha256

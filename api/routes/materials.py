@@ -8,6 +8,7 @@ from fastapi import APIRouter, File, Path, Request, UploadFile
 from starlette.responses import FileResponse
 
 from api.deps import CallerDep, LedgerDep, MaterialsDep, PrimaryLedgerDep, ProjectionsDep
+from api.errors import problem_responses
 from api.personal_data import access_log, endpoint
 from api.responses import JSONBody
 from ledger import materials
@@ -31,7 +32,8 @@ def _document(record: MaterialRecord) -> dict[str, object]:
 
 
 @router.post("", status_code=201, responses={
-    200: {"description": "This token had uploaded these bytes before: its own upload again"}})
+    200: {"description": "This token had uploaded these bytes before: its own upload again"},
+    **problem_responses(507)})
 def upload_material(
     file: Annotated[UploadFile, File(description="The material, one file")],
     ledger: LedgerDep,
