@@ -15,10 +15,11 @@ from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 
 from api import openapi_examples as examples
-from api.deps import get_projections
+from api.deps import get_materials, get_projections
 from api.responses import ProblemBody, problem
 from ledger.domain import errors as e
 from ledger.domain.commands import EVENT_TYPES
+from ledger.materials import MaterialsStoreFull, MaterialsStoreUnavailable
 from projections.runner import ProjectionsUnavailable
 
 STATUS: dict[type[e.LedgerError], int] = {
@@ -36,6 +37,8 @@ STATUS: dict[type[e.LedgerError], int] = {
     e.PayloadTooLarge: 413,
     e.UnknownMaterial: 404,
     e.RateLimited: 429,
+    MaterialsStoreFull: 507,
+    MaterialsStoreUnavailable: 503,
 }
 
 # Starlette's own 400 is a body it cannot parse (e.g. broken multipart): the contract's
@@ -90,6 +93,7 @@ _MEANING = {
     422: "The request is invalid; `errors` names the fields (`VALIDATION_FAILED`)",
     429: "Too many requests with this token (`RATE_LIMITED`)",
     503: "The database or the read models are not available; retry",
+    507: "The materials store is full; nothing was stored (`MATERIALS_STORE_FULL`)",
 }
 _HEADERS = {401: {"WWW-Authenticate": {"schema": {"type": "string"}, "required": True}},
             429: {"Retry-After": {"schema": {"type": "integer", "minimum": 1},
@@ -139,8 +143,10 @@ def _codes(status: int, operation: dict[str, Any], route: APIRoute | None) -> li
     if status == 503:
         if not operation.get("security"):
             return ["NOT_READY"]  # the readiness probe's own answer (api/routes/health.py)
-        reads_views = route is not None and get_projections in _calls(route.dependant)
-        return ["SERVICE_UNAVAILABLE", *(codes if reads_views else [])]
+        calls = set(_calls(route.dependant)) if route is not None else set()
+        return ["SERVICE_UNAVAILABLE", *(
+            [ProjectionsUnavailable.code] if get_projections in calls else []), *(
+            [MaterialsStoreUnavailable.code] if get_materials in calls else [])]
     return codes
 
 

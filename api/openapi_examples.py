@@ -279,8 +279,8 @@ PROBLEMS: dict[tuple[int, str], tuple[str, str]] = {
                                   "marking 'risk_eliminated' is not allowed from status "
                                   "'not_monitored' (allowed from: monitored)"),
     (409, "IDEMPOTENCY_KEY_REUSED"): ("幂等键已用于其他请求 · idempotency key reused",
-                                      "Idempotency-Key 'a3f1c9' was used for a different request "
-                                      f"(household '{HOUSEHOLD_ID}')"),
+                                      "Idempotency-Key 'a3f1c9' was used by this token for a "
+                                      f"different request (household '{HOUSEHOLD_ID}')"),
     (413, "PAYLOAD_TOO_LARGE"): ("请求体过大 · body too large",
                                  "the request body is over the limit of 10485760 bytes"),
     (429, "RATE_LIMITED"): ("请求过于频繁 · rate limited", "too many requests with this token (at "
@@ -291,6 +291,12 @@ PROBLEMS: dict[tuple[int, str], tuple[str, str]] = {
                                        "the projections are still catching up; retry"),
     (503, "NOT_READY"): ("服务未就绪 · not ready",
                          "the database does not answer (OperationalError)"),
+    (503, "MATERIALS_STORE_UNAVAILABLE"): ("资料存储不可写 · materials store not writable",
+                                           "the materials store cannot be written (EROFS); "
+                                           "nothing was stored"),
+    (507, "MATERIALS_STORE_FULL"): ("资料存储已满 · materials store full",
+                                    "the materials store is full; nothing was stored (an "
+                                    "operator must free space)"),
 }
 # The field a 422 names, by the first of these parameters an operation has, as pydantic words it.
 _INVALID = {

@@ -25,6 +25,7 @@ from ledger.domain.errors import (
     IdempotencyKeyReused,
     LedgerError,
     UnknownHousehold,
+    ValidationFailed,
     VersionConflict,
 )
 from ledger.domain.events import HouseholdEvent
@@ -32,10 +33,12 @@ from ledger.domain.household import Household, as_of, replay
 from ledger.domain.rules import Recording, decide
 from ledger.domain.serialization import receipt
 from ledger.group_commit import GroupCommit, KeyedLocks
-from ledger.persistence.tables import IdempotencyRecord, SideTables
+from ledger.persistence.tables import UNKNOWN_OWNER, IdempotencyRecord, SideTables
 from ledger.persistence.transcoding import register_ledger_transcodings
 from ledger.recent_states import RecentStates
 
+IMPORT_KEY_PREFIX = "import:"
+"""Idempotency keys that ``ledger import`` derives from a line's content."""
 HOUSEHOLD_NAMESPACE = UUID("6f1f2a52-3c1e-5b0e-9d49-530925000000")
 # Grouped appends stop here: one insert of ~4,000 events (~5 MB) hung in psycopg 3.3's
 # pipeline sync (seen while benchmarking the projections); 2,000 went through.
@@ -64,8 +67,21 @@ class FeedPage:
 
 @dataclass(frozen=True)
 class Idempotency:
+    """An ``Idempotency-Key`` and the digest of the request it came with. A key is the
+    caller's own (CONTRACT §7.1): the same key from another token is another key."""
+
     key: str
     request_digest: str
+
+    @classmethod
+    def of_request(cls, key: str, request_digest: str) -> "Idempotency":
+        """A key sent to the API: the ``import:`` prefix is ``ledger import``'s."""
+        if key.startswith(IMPORT_KEY_PREFIX):
+            raise ValidationFailed(
+                f"the Idempotency-Key prefix '{IMPORT_KEY_PREFIX}' is reserved for "
+                "`ledger import`", [{"field": "Idempotency-Key",
+                                     "message": f"must not start with '{IMPORT_KEY_PREFIX}'"}])
+        return cls(key, request_digest)
 
 
 @dataclass(frozen=True)
@@ -138,17 +154,19 @@ class HouseholdLedger(Application[UUID]):
         check_bounds(commands, self.bounds, self.clock())
         check_append(caller, commands)
         for attempt in range(self.max_attempts):
-            if idempotency and (earlier := self._earlier_answer(idempotency)):
+            if idempotency and (earlier := self._earlier_answer(household_id, caller,
+                                                                idempotency)):
                 return earlier
             with self._households.hold(household_id):
                 household, events = self._decide(household_id, commands, caller,
                                                  expected_version)
                 response = receipt(household_id, household.version, events)
                 try:
-                    self._group_commit.commit(_Decided(
-                        events, self._record_of(idempotency, household_id, response)))
+                    self._group_commit.commit(_Decided(events, self._record_of(
+                        idempotency, caller, household_id, response)))
                 except IntegrityError:
-                    if idempotency and (earlier := self._earlier_answer(idempotency)):
+                    if idempotency and (earlier := self._earlier_answer(household_id, caller,
+                                                                        idempotency)):
                         return earlier
                     if expected_version is not None:
                         raise VersionConflict(
@@ -182,8 +200,10 @@ class HouseholdLedger(Application[UUID]):
             try:
                 check_bounds(request.commands, self.bounds, self.clock())
                 check_append(request.caller, request.commands)
-                if request.idempotency and (stored := used.get(request.idempotency.key)):
-                    answers[index] = self._answer_of(request.idempotency, stored)
+                if request.idempotency and (stored := self._owned(
+                        request.caller, used.get(request.idempotency.key, []))):
+                    answers[index] = self._answer_of(request.household_id, request.caller,
+                                                     request.idempotency, stored)
                     continue
                 stream = streams.pop(request.household_id, None)
                 household = (self._load(request.household_id) if stream is None
@@ -197,8 +217,8 @@ class HouseholdLedger(Application[UUID]):
                 answers[index] = error
                 continue
             response = receipt(request.household_id, household.version, events)
-            group.append((index, response, _Decided(
-                events, self._record_of(request.idempotency, request.household_id, response))))
+            group.append((index, response, _Decided(events, self._record_of(
+                request.idempotency, request.caller, request.household_id, response))))
             grouped.add(request.household_id)
             grouped_events += len(events)
         self._write_many(requests, group, answers)
@@ -243,27 +263,53 @@ class HouseholdLedger(Application[UUID]):
     def _streams(self, household_ids: set[str]) -> dict[str, list[HouseholdEvent]]:
         return {household_id: self.stream(household_id) for household_id in household_ids}
 
-    def _earlier_answer(self, idempotency: Idempotency) -> Appended | None:
-        stored = self.tables.find_idempotency(idempotency.key)
-        return None if stored is None else self._answer_of(idempotency, stored)
+    def _earlier_answer(self, household_id: str, caller: Caller, idempotency: Idempotency,
+                        ) -> Appended | None:
+        """The caller's own earlier answer under this key, or None: a key another token
+        used does not apply to this caller at all."""
+        used = self.tables.find_idempotencies([idempotency.key]).get(idempotency.key, [])
+        stored = self._owned(caller, used)
+        return (None if stored is None
+                else self._answer_of(household_id, caller, idempotency, stored))
 
-    @staticmethod
-    def _answer_of(idempotency: Idempotency, stored: IdempotencyRecord) -> Appended:
+    def _owned(self, caller: Caller, records: Sequence[IdempotencyRecord],
+               ) -> IdempotencyRecord | None:
+        """The caller's record among those of one key. A key stored before keys had
+        owners belongs to the token that recorded the events it answered."""
+        for record in records:
+            if record.token_id == caller.token_id:
+                return record
+        for record in records:
+            if record.token_id == UNKNOWN_OWNER and self._recorder_of(record) == caller.token_id:
+                return record
+        return None
+
+    def _recorder_of(self, record: IdempotencyRecord) -> str | None:
+        first = int(orjson.loads(record.response)["events"][0]["version"])
+        events = self.stream(record.household_id, gt=first - 1, lte=first)
+        return str(events[0].recorded_by.get("token_id")) if events else None
+
+    def _answer_of(self, household_id: str, caller: Caller, idempotency: Idempotency,
+                   stored: IdempotencyRecord) -> Appended:
+        """The caller's own receipt again, once the household is seen to be in its scope
+        (checked before any replay, whoever owns the key)."""
+        if not in_scope(caller, self.village_of(stored.household_id)):
+            raise UnknownHousehold(f"household '{household_id}' is not registered")
         if stored.request_digest != idempotency.request_digest:
             raise IdempotencyKeyReused(
-                f"Idempotency-Key {idempotency.key!r} was used for a different request "
-                f"(household '{stored.household_id}')"
+                f"Idempotency-Key {idempotency.key!r} was used by this token for a different "
+                f"request (household '{stored.household_id}')"
             )
         return Appended(orjson.loads(stored.response), replayed=True)
 
-    def _record_of(self, idempotency: Idempotency | None, household_id: str,
+    def _record_of(self, idempotency: Idempotency | None, caller: Caller, household_id: str,
                    response: dict[str, Any]) -> IdempotencyRecord | None:
         if idempotency is None:
             return None
         return IdempotencyRecord(
-            key=idempotency.key, request_digest=idempotency.request_digest,
-            household_id=household_id, response=orjson.dumps(response).decode(),
-            created_at=self.clock(),
+            key=idempotency.key, token_id=caller.token_id,
+            request_digest=idempotency.request_digest, household_id=household_id,
+            response=orjson.dumps(response).decode(), created_at=self.clock(),
         )
 
     # Reading

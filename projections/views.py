@@ -330,9 +330,10 @@ class ViewTables(ParkedHouseholds):
             "WHERE village_code BETWEEN ? AND ? GROUP BY kind, code, step, severity "
             "ORDER BY kind, code, step", division_range(division))
 
-    def material_in_division(self, sha256: str, division: str) -> bool:
-        """Whether an event of a household in ``division`` cites the file ``sha256``."""
+    def material_citations(self, sha256: str, division: str) -> list[tuple[str, str]]:
+        """The households of ``division`` whose events cite the file ``sha256``, with
+        their village codes."""
         low, high = division_range(division)
-        return bool(self._rows(
-            "SELECT 1 AS cited FROM {material_view} WHERE sha256 = ? "
-            "AND village_code BETWEEN ? AND ? LIMIT 1", (sha256, low, high)))
+        return [(row["household_id"], row["village_code"]) for row in self._rows(
+            "SELECT DISTINCT household_id, village_code FROM {material_view} WHERE sha256 = ? "
+            "AND village_code BETWEEN ? AND ? ORDER BY household_id", (sha256, low, high))]

@@ -36,7 +36,10 @@ def read_access_log(
 ) -> JSONBody:
     """Reads of personal data (unmasked names and ID numbers), oldest first: one item per
     household a response carried, `{"id", "at", "token_id", "role", "household_id",
-    "village_code", "endpoint"}`, for the households of the admin's division."""
+    "village_code", "endpoint", "material"}`, for the households of the admin's division.
+    A material download is one item per household through which the file was read, with
+    `material` its SHA-256 (else null); its uploader's read of a file no household cites
+    yet has `household_id` "" and its division's code padded with zeros."""
     entries = access_log(ledger).entries(
         division=admin.division, household_id=household_id, token_id=token_id, since=since,
         after_id=position(cursor), limit=limit)

@@ -54,14 +54,19 @@ def append_events(
     batch: Annotated[AppendBatch, Body(openapi_examples=examples.append_examples())],
     ledger: LedgerDep,
     caller: CallerDep,
-    idempotency_key: Annotated[str | None, Header(min_length=1, max_length=200)] = None,
+    idempotency_key: Annotated[str | None, Header(
+        min_length=1, max_length=200,
+        description="Makes retries safe. A key is the token's own; the prefix `import:` is "
+                    "reserved for `ledger import`")] = None,
 ) -> JSONBody:
     """Append 1–500 events atomically (all or none). With `Idempotency-Key`, a retry of
-    the same request returns the original answer; without `expected_version`, concurrent
+    the same request by the same token returns the original answer (another token's key
+    of the same name is no concern of this one); without `expected_version`, concurrent
     appends to one household are serialised and none is lost."""
     idempotency = None
     if idempotency_key is not None:
-        idempotency = Idempotency(idempotency_key, request_digest(household_id, batch))
+        idempotency = Idempotency.of_request(idempotency_key,
+                                             request_digest(household_id, batch))
     appended = ledger.append(household_id, batch.events, caller,
                              expected_version=batch.expected_version, idempotency=idempotency)
     headers = {"Location": f"/v1/households/{household_id}"}

@@ -4,13 +4,17 @@ from datetime import UTC, datetime
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, File, Path, UploadFile
+from fastapi import APIRouter, File, Path, Request, UploadFile
 from starlette.responses import FileResponse
 
-from api.deps import CallerDep, LedgerDep, MaterialsDep, ProjectionsDep
+from api.deps import CallerDep, LedgerDep, MaterialsDep, PrimaryLedgerDep, ProjectionsDep
+from api.errors import problem_responses
+from api.personal_data import access_log, endpoint
 from api.responses import JSONBody
 from ledger import materials
+from ledger.domain.callers import Caller
 from ledger.domain.masking import mask_name, sees_personal_data
+from ledger.persistence.access_log import Access
 from ledger.persistence.tables import MaterialRecord
 
 router = APIRouter(prefix="/v1/materials", tags=["materials"])
@@ -27,15 +31,18 @@ def _document(record: MaterialRecord) -> dict[str, object]:
             "name": record.file_name}
 
 
-@router.post("", status_code=201, responses={200: {"description": "Already stored"}})
+@router.post("", status_code=201, responses={
+    200: {"description": "This token had uploaded these bytes before: its own upload again"},
+    **problem_responses(507)})
 def upload_material(
     file: Annotated[UploadFile, File(description="The material, one file")],
     ledger: LedgerDep,
     caller: CallerDep,
     store: MaterialsDep,
 ) -> JSONBody:
-    """Store a trace material; cite its `sha256` in an event's `materials`. The same
-    bytes uploaded again answer 200 with the first upload's name and type."""
+    """Store a trace material; cite its `sha256` in an event's `materials`. The answer
+    is this token's own upload (201 the first time it sends these bytes, 200 after):
+    whether anyone else uploaded the same bytes, and under what name, is not told."""
     uploaded = materials.upload(store, ledger.tables, caller, file.file,
                                 file_name=file.filename, media_type=file.content_type,
                                 now=datetime.now(UTC))
@@ -46,13 +53,17 @@ def upload_material(
 @router.get("/{sha256}", response_class=FileResponse,
             responses={200: {"description": "The file, as the media type it was uploaded "
                                              "with", "content": {"*/*": {}}}})
-def download_material(sha256: Sha256, ledger: LedgerDep, caller: CallerDep,
-                      store: MaterialsDep, projections: ProjectionsDep) -> FileResponse:
-    """The file, for the token that uploaded it or a reading role whose division holds
-    a household whose events cite it; anyone else gets 404. Evaluators get the file with
-    its name masked (file names often carry a person's name)."""
-    record, path = materials.readable(store, ledger.tables, caller, sha256,
-                                      projections.views.material_in_division)
+def download_material(sha256: Sha256, request: Request, ledger: LedgerDep, caller: CallerDep,
+                      store: MaterialsDep, projections: ProjectionsDep,
+                      primary: PrimaryLedgerDep) -> FileResponse:
+    """The file, for the token that uploaded it, or a reading role whose division holds
+    a household that cites it and lies in the division of a token that uploaded it;
+    anyone else gets 404. Evaluators get the file with its name masked (file names often
+    carry a person's name). Every download is in the access log before it is sent."""
+    grant = materials.readable(store, ledger.tables, caller, sha256,
+                               projections.views.material_citations)
+    access_log(primary).record(_accesses(grant, caller, endpoint(request), ledger.clock()))
+    record, path = grant.upload, grant.file
     name = record.file_name
     if not sees_personal_data(caller):
         stem, dot, extension = name.rpartition(".")
@@ -64,6 +75,16 @@ def download_material(sha256: Sha256, ledger: LedgerDep, caller: CallerDep,
         # Never rendered as a page of this origin, whatever type it was uploaded with.
         "Content-Security-Policy": "default-src 'none'; sandbox",
     })
+
+
+def _accesses(grant: materials.Grant, caller: Caller, where: str, at: datetime,
+              ) -> list[Access]:
+    """One row per household through which the file is read; a file read by its uploader
+    before any household of its division cites it is logged against the division itself
+    (its code padded to a village code, so the division's admins see it)."""
+    households = grant.households or [("", caller.division.ljust(12, "0"))]
+    return [Access(at, caller.token_id, str(caller.role), household_id, village_code, where,
+                   material=grant.upload.sha256) for household_id, village_code in households]
 
 
 def _disposition(name: str) -> str:

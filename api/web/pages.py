@@ -53,6 +53,7 @@ from ledger.domain.errors import Forbidden, Unauthenticated
 from ledger.domain.household import as_of as replay_as_of
 from ledger.domain.labels import label
 from ledger.domain.serialization import event_document, state_document
+from ledger.materials import included_in_archive
 from ledger.transparency.archive import materials_index
 from ledger.transparency.badge import Badges, Mismatch
 from ledger.transparency.report import environment, household_sections
@@ -267,7 +268,8 @@ def household_page(
     sections = household_sections(
         household=disclosure.state({**state_document(household), "household_id": household_id}),
         events=served, completeness=assess(household_id, events, config).to_document(),
-        materials=materials_index(shown, request.app.state.materials),
+        materials=materials_index(shown, included_in_archive(
+            ledger.tables, request.app.state.materials, caller, household.village_code or "")),
         shown=timeline.shown, href=timeline.href)
     badges: Badges = request.app.state.badges
     try:

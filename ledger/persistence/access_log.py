@@ -9,9 +9,10 @@ from typing import Any
 
 from ledger.persistence.tables import SQLTables, _as_datetime
 
-_INSERT = ("INSERT INTO access_log (at, token_id, role, household_id, village_code, endpoint) "
-           "VALUES (?, ?, ?, ?, ?, ?)")
-_SELECT = ("SELECT id, at, token_id, role, household_id, village_code, endpoint FROM access_log "
+_INSERT = ("INSERT INTO access_log (at, token_id, role, household_id, village_code, endpoint, "
+           "material) VALUES (?, ?, ?, ?, ?, ?, ?)")
+_SELECT = ("SELECT id, at, token_id, role, household_id, village_code, endpoint, material "
+           "FROM access_log "
            "WHERE id > ? AND village_code BETWEEN ? AND ? AND at >= ?")
 _LAST_ID = 2**63 - 1  # both databases' largest integer: a cursor beyond it finds nothing
 _BEGINNING, _END = datetime(1970, 1, 1, tzinfo=UTC), datetime(9999, 12, 30, tzinfo=UTC)
@@ -27,6 +28,7 @@ class Access:
     household_id: str
     village_code: str
     endpoint: str  # method and route template, e.g. "GET /v1/households/{household_id}"
+    material: str | None = None  # the SHA-256 of a material file read (migration 0009)
 
 
 @dataclass(frozen=True)
@@ -39,7 +41,7 @@ class LoggedAccess:
         a = self.access
         return {"id": self.id, "at": a.at.isoformat(), "token_id": a.token_id, "role": a.role,
                 "household_id": a.household_id, "village_code": a.village_code,
-                "endpoint": a.endpoint}
+                "endpoint": a.endpoint, "material": a.material}
 
 
 class AccessLog(SQLTables):
@@ -50,7 +52,7 @@ class AccessLog(SQLTables):
         with self._transaction(commit=True) as cursor:
             cursor.executemany(self.sql(_INSERT), [
                 (self._moment(a.at), a.token_id, a.role, a.household_id, a.village_code,
-                 a.endpoint) for a in accesses])
+                 a.endpoint, a.material) for a in accesses])
 
     def entries(self, *, division: str, household_id: str | None = None,
                 token_id: str | None = None, since: datetime | None = None, after_id: int = 0,
@@ -70,7 +72,8 @@ class AccessLog(SQLTables):
         return [LoggedAccess(int(row["id"]), Access(
                     at=_as_datetime(row["at"]),  # type: ignore[arg-type]  # NOT NULL
                     token_id=row["token_id"], role=row["role"], household_id=row["household_id"],
-                    village_code=row["village_code"], endpoint=row["endpoint"]))
+                    village_code=row["village_code"], endpoint=row["endpoint"],
+                    material=row["material"]))
                 for row in self._rows(statement, (*params, limit))]
 
     def _moment(self, when: datetime) -> Any:

@@ -16,9 +16,11 @@ from typing import Any
 Transaction = Callable[..., AbstractContextManager[Any]]
 
 INSERT_IDEMPOTENCY = (
-    "INSERT INTO idempotency_keys (idempotency_key, request_digest, household_id, response, "
-    "created_at) VALUES (?, ?, ?, ?, ?)"
+    "INSERT INTO idempotency_keys (idempotency_key, token_id, request_digest, household_id, "
+    "response, created_at) VALUES (?, ?, ?, ?, ?, ?)"
 )
+UNKNOWN_OWNER = ""
+"""The ``token_id`` of keys stored before keys had owners (migration 0009)."""
 
 _SELECT_TOKENS = (
     "SELECT token_id, secret_sha256, name, role, division, department, created_at, "
@@ -28,9 +30,11 @@ _SELECT_TOKENS = (
 
 @dataclass(frozen=True)
 class IdempotencyRecord:
-    """An append's key, the digest of its request and the response it got."""
+    """An append's key, the token that used it, the digest of its request and the
+    response it got. A key is the token's own: another token's same key is another row."""
 
     key: str
+    token_id: str  # UNKNOWN_OWNER for keys stored before migration 0009
     request_digest: str
     household_id: str
     response: str  # the JSON body answered, replayed verbatim on a retry
@@ -48,6 +52,18 @@ class MaterialRecord:
     uploaded_at: datetime
     uploaded_by: str  # the uploading token's id
     uploader_division: str
+
+
+@dataclass(frozen=True)
+class MaterialUpload:
+    """One token's upload of a material: who may read the file follows from these."""
+
+    sha256: str
+    token_id: str
+    division: str  # the uploading token's division when it uploaded
+    file_name: str  # as this token sent it
+    media_type: str
+    uploaded_at: datetime
 
 
 @dataclass(frozen=True)
@@ -101,23 +117,25 @@ class SideTables(SQLTables):
         return int(next(self._rows("SELECT COUNT(*) AS n FROM ledger_events"))["n"])
 
     def idempotency_params(self, record: IdempotencyRecord) -> tuple[Any, ...]:
-        return (*astuple(record)[:4], self.encode_datetime(record.created_at))
+        return (*astuple(record)[:5], self.encode_datetime(record.created_at))
 
-    def find_idempotency(self, key: str) -> IdempotencyRecord | None:
-        return self.find_idempotencies([key]).get(key)
-
-    def find_idempotencies(self, keys: Sequence[str]) -> dict[str, IdempotencyRecord]:
-        """The stored records of those of ``keys`` that were used (one query)."""
+    def find_idempotencies(self, keys: Sequence[str]) -> dict[str, list[IdempotencyRecord]]:
+        """The stored records of those of ``keys`` that were used, by any token (one
+        query): whose key a record is, the caller decides."""
         if not keys:
             return {}
-        statement = ("SELECT idempotency_key, request_digest, household_id, response, "  # noqa: S608  # placeholders only; keys are bound
-                     "created_at FROM idempotency_keys WHERE idempotency_key IN "
-                     f"({', '.join('?' for _ in keys)})")
-        return {row["idempotency_key"]: IdempotencyRecord(
-            key=row["idempotency_key"], request_digest=row["request_digest"],
-            household_id=row["household_id"], response=row["response"],
-            created_at=_as_datetime(row["created_at"]),  # type: ignore[arg-type]  # NOT NULL
-        ) for row in self._rows(statement, tuple(keys))}
+        statement = ("SELECT idempotency_key, token_id, request_digest, household_id, "  # noqa: S608  # placeholders only; keys are bound
+                     "response, created_at FROM idempotency_keys WHERE idempotency_key IN "
+                     f"({', '.join('?' for _ in set(keys))})")
+        found: dict[str, list[IdempotencyRecord]] = {}
+        for row in self._rows(statement, tuple(set(keys))):
+            found.setdefault(row["idempotency_key"], []).append(IdempotencyRecord(
+                key=row["idempotency_key"], token_id=row["token_id"],
+                request_digest=row["request_digest"], household_id=row["household_id"],
+                response=row["response"],
+                created_at=_as_datetime(row["created_at"]),  # type: ignore[arg-type]  # NOT NULL
+            ))
+        return found
 
     def add_token(self, token: TokenRecord) -> None:
         values = [self.encode_datetime(v) if isinstance(v, datetime) else v
@@ -156,16 +174,40 @@ class SideTables(SQLTables):
             )
 
     def add_material(self, material: MaterialRecord) -> bool:
-        """Records an upload unless these bytes were uploaded before (the first upload
-        wins); True when recorded now."""
+        """Records an upload by its token, and the bytes' first upload if they are new;
+        True when this token had not uploaded these bytes before."""
         values = [self.encode_datetime(v) if isinstance(v, datetime) else v
                   for v in astuple(material)]
+        m = material
         with self._transaction(commit=True) as cursor:
             cursor.execute(self.sql(
                 "INSERT INTO materials (sha256, size, media_type, file_name, uploaded_at, "
                 "uploaded_by, uploader_division) VALUES (?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT (sha256) DO NOTHING RETURNING sha256"), tuple(values))
+                "ON CONFLICT (sha256) DO NOTHING"), tuple(values))
+            cursor.execute(self.sql(
+                "INSERT INTO material_uploads (sha256, token_id, division, file_name, "
+                "media_type, uploaded_at) VALUES (?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (sha256, token_id) DO NOTHING RETURNING sha256"),
+                (m.sha256, m.uploaded_by, m.uploader_division, m.file_name, m.media_type,
+                 self.encode_datetime(m.uploaded_at)))
             return bool(cursor.fetchall())  # SQLite's cursor here has no rowcount
+
+    def material_uploads(self, sha256s: Sequence[str]) -> dict[str, list[MaterialUpload]]:
+        """Every upload of each of ``sha256s`` that was uploaded, oldest first (one query)."""
+        if not sha256s:
+            return {}
+        found: dict[str, list[MaterialUpload]] = {}
+        for row in self._rows(
+            "SELECT sha256, token_id, division, file_name, media_type, uploaded_at "  # noqa: S608  # placeholders only; values are bound
+            f"FROM material_uploads WHERE sha256 IN ({', '.join('?' for _ in set(sha256s))}) "
+            "ORDER BY uploaded_at, token_id", tuple(set(sha256s)),
+        ):
+            found.setdefault(row["sha256"], []).append(MaterialUpload(
+                sha256=row["sha256"], token_id=row["token_id"], division=row["division"],
+                file_name=row["file_name"], media_type=row["media_type"],
+                uploaded_at=_as_datetime(row["uploaded_at"]),  # type: ignore[arg-type]  # NOT NULL
+            ))
+        return found
 
     def find_material(self, sha256: str) -> MaterialRecord | None:
         for row in self._rows(

@@ -37,7 +37,7 @@ from ledger.domain.configuration import RulesConfiguration
 from ledger.domain.integrity import canonical_json
 from ledger.domain.masking import mask_event, mask_state, sees_personal_data
 from ledger.domain.serialization import event_document, state_document
-from ledger.materials import MaterialStore
+from ledger.materials import MaterialStore, included_in_archive
 from ledger.transparency import signing
 from ledger.transparency.log import TransparencyLog
 from ledger.transparency.report import render_report
@@ -111,7 +111,8 @@ def write_archive(sources: ArchiveSources, household_id: str, caller: Caller,
     proofs = transparency.inclusions([by_event[doc["id"]] for doc in served],
                                      checkpoint.tree_size)
     config = sources.configuration.for_division(household.village_code or "")
-    materials = materials_index(served, sources.materials)
+    materials = materials_index(served, included_in_archive(
+        ledger.tables, sources.materials, caller, household.village_code or ""))
     generated_at = sources.clock().isoformat()
 
     files: dict[str, bytes] = {
@@ -162,12 +163,15 @@ def manifest_content(manifest: dict[str, Any]) -> bytes:
     return canonical_json({k: v for k, v in manifest.items() if k != "signature"})
 
 
-def materials_index(served: list[dict[str, Any]], store: MaterialStore) -> list[dict[str, Any]]:
+def materials_index(served: list[dict[str, Any]], included: Callable[[str], bool],
+                    ) -> list[dict[str, Any]]:
+    """Every cited material; ``included(sha256)``: whether the archive carries its file
+    (``ledger.materials.included_in_archive``: citing a hash gives no one else's file)."""
     index = []
     for doc in served:
         for material in doc["materials"]:
             index.append({**material, "event_id": doc["id"], "version": doc["version"],
-                          "included": store.has(material["sha256"])})
+                          "included": included(material["sha256"])})
     return index
 
 

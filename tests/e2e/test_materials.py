@@ -67,14 +67,16 @@ def test_an_upload_comes_back_byte_for_byte_with_its_chinese_name(
     assert stored_files(client)[0].name == sha256
 
 
-def test_the_same_bytes_uploaded_again_answer_200_with_the_first_upload(
+def test_the_same_bytes_uploaded_again_are_one_file_and_each_token_gets_its_own_upload(
         client: TestClient, auth: dict[str, str], make_token: Callable[..., str]) -> None:
     first = upload(client, auth)
-    again = upload(client, bearer(make_token(role="intake")), name="another.png",
+    retried = upload(client, auth, name="renamed.jpg")
+    other = upload(client, bearer(make_token(role="intake")), name="another.png",
                    media_type="image/png")
-    assert (first.status_code, again.status_code) == (201, 200)
-    assert again.json() == first.json()
-    assert again.headers["Location"] == first.headers["Location"]
+    assert (first.status_code, retried.status_code, other.status_code) == (201, 200, 201)
+    assert retried.json() == first.json()
+    assert other.json() == {**first.json(), "name": "another.png", "media_type": "image/png"}
+    assert other.headers["Location"] == first.headers["Location"]
     assert len(stored_files(client)) == 1
 
 

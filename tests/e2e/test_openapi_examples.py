@@ -208,7 +208,9 @@ PROVOKED: dict[tuple[int, str], tuple[str, str, Call]] = {
 }
 # Provoked with an app of their own, below.
 ELSEWHERE = {(429, "RATE_LIMITED"), (503, "PROJECTIONS_UNAVAILABLE"),
-             (503, "SERVICE_UNAVAILABLE"), (503, "NOT_READY")}
+             (503, "SERVICE_UNAVAILABLE"), (503, "NOT_READY"),
+             # on a full or read-only tmpfs: tests/e2e/test_materials_store.py
+             (507, "MATERIALS_STORE_FULL"), (503, "MATERIALS_STORE_UNAVAILABLE")}
 
 
 def assert_answered_as_documented(document: Document, path: str, method: str,

@@ -40,6 +40,7 @@ CHANGES: dict[str, tuple[str, object]] = {
     "checkpoints": ("root_hash", "ab" * 32),
     "idempotency_keys": ("response", "{}"),
     "materials": ("file_name", "forged.jpg"),
+    "material_uploads": ("division", ""),  # migration 0009: widening who may read a file
 }
 APPEND_ONLY = list(CHANGES)
 REFUSED = (sqlite3.Error, psycopg.Error)
