@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -86,7 +87,7 @@ def build(client: httpx.Client, events: int) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=30_000)
-    parser.add_argument("--workdir", type=Path, default=Path("/tmp/long-history"))
+    parser.add_argument("--workdir", type=Path, default=Path("long-history"))
     arguments = parser.parse_args()
     work: Path = arguments.workdir
     work.mkdir(parents=True, exist_ok=True)
@@ -122,7 +123,7 @@ def main() -> None:
                     params={"after_version": total // 2, "limit": 1}
                 ).json()["items"][0]["recorded_at"]}
             took, before, peak, size = measured(
-                served.process.pid, lambda: client.get(path, params=params))
+                served.process.pid, partial(client.get, path, params=params))
             print(f"| {name} | {took:.2f} | {before} | {peak} | {size:,} |", flush=True)
 
 

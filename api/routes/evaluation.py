@@ -7,8 +7,15 @@ from fastapi import APIRouter, Query
 from starlette.responses import Response
 
 from api.deps import ConfigurationDep, LedgerDep, ProjectionsDep, ReaderDep
-from api.exports import (GAP_COLUMNS, LOOKBACK_COLUMNS, MEDIA_TYPES, SUMMARY_COLUMNS, flatten,
-                         summary_rows, table)
+from api.exports import (
+    GAP_COLUMNS,
+    LOOKBACK_COLUMNS,
+    MEDIA_TYPES,
+    SUMMARY_COLUMNS,
+    flatten,
+    summary_rows,
+    table,
+)
 from api.paging import CursorParam, Limit
 from api.responses import JSONBody
 from api.routes.households import HouseholdId

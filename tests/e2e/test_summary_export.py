@@ -53,7 +53,8 @@ def test_the_summary_exports_as_xlsx_with_chinese_headers(county: httpx.Client) 
     assert sheet is not None
     rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
     assert rows[0] == ["统计项", "类别", "项目", "代码", "细分", "数值", "涉及户数"]
-    assert rows[1][0] == "农户数" and rows[1][5] == 8
+    assert rows[1][0] == "农户数"
+    assert rows[1][5] == 8
 
 
 def test_an_unknown_summary_format_is_a_422_naming_the_format(county: httpx.Client) -> None:

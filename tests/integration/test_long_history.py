@@ -2,8 +2,8 @@
 or a replay to an early date, reads the rows it needs and not the whole stream."""
 
 import tracemalloc
-from datetime import datetime
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from typing import Any
 
 import pytest
