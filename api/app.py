@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
 from api import errors, replica, web
+from api.gate import FORM_MAX_BYTES, WEB_PREFIX, AuthenticateBeforeBody
 from api.limits import BodySizeLimit
 from api.metrics import Metrics, RequestMetrics
 from api.observability import RequestLog, configure_logging
@@ -77,7 +78,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # An upload streams to disk under its own limit; every other body keeps the general one.
     upload_limit = settings.max_material_bytes + materials.MULTIPART_OVERHEAD
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes,
-                       streamed={materials.router.prefix: upload_limit})
+                       streamed={materials.router.prefix: upload_limit},
+                       by_prefix={WEB_PREFIX: FORM_MAX_BYTES})
+    app.add_middleware(AuthenticateBeforeBody)  # outside BodySizeLimit: before any read
     app.add_middleware(RequestMetrics, metrics=app.state.metrics)
     app.add_middleware(RequestLog)
     for module in (households, evaluation, feed, integrity, materials, access_log, health):

@@ -51,18 +51,23 @@ def main() -> None:
 @click.option("--port", default=8000, show_default=True, type=int)
 def serve(host: str, port: int) -> None:
     """Run the HTTP service (embedded SQLite ./ledger.db unless LEDGER_DATABASE_URL is set)."""
-    import uvicorn
-
     from api.app import create_app
     from api.redaction import redact_text
+    from api.server import AnnouncingServer, PortTaken, config_for, listening_socket
 
     settings = Settings()
-    click.echo(f"ledger: serving http://{host}:{port} on {redact_text(settings.database_url)}",
-               err=True)
-    # log_config=None: uvicorn's loggers propagate to the handler configure_logging() set up,
-    # which redacts personal data and secrets (its own configuration would bypass it).
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning",
-                log_config=None)
+    try:
+        sock = listening_socket(host, port)  # before anything is announced
+    except PortTaken as error:
+        raise click.ClickException(f"cannot serve: {error}; stop it or choose another "
+                                   f"--port") from None
+    shown = f"[{host}]" if ":" in host else host
+    server = AnnouncingServer(config_for(create_app(settings), settings, host, port),
+                              lambda: click.echo(f"ledger: serving http://{shown}:{port} on "
+                                                 f"{redact_text(settings.database_url)}",
+                                                 err=True))
+    with sock:
+        server.run(sockets=[sock])
 
 
 @main.command("migrate")

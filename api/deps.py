@@ -47,6 +47,9 @@ def get_caller(
     ledger: LedgerDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Caller:
+    checked: Caller | None = getattr(request.state, "caller", None)
+    if checked is not None:
+        return checked  # authenticated before its body was read (api/gate.py), and counted
     if credentials is None:
         raise Unauthenticated("a bearer token is required (Authorization: Bearer ldg_…)")
     return authenticated(request, ledger, credentials.credentials)

@@ -62,3 +62,34 @@ def table(rows: Sequence[dict[str, Any]], columns: Sequence[Column], fmt: str,
 
 def _cell(value: Any, vocabulary: Vocabulary | None) -> Any:
     return label(vocabulary, value) if vocabulary and value is not None else value
+
+
+# The summary report as one table: a row per figure (统计表), its section first.
+SUMMARY_COLUMNS: tuple[Column, ...] = (
+    ("section", "统计项", None), ("kind", "类别", None), ("item", "项目", None),
+    ("code", "代码", None), ("detail", "细分", None), ("value", "数值", None),
+    ("households", "涉及户数", None))
+
+
+def summary_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """The rows of ``GET /v1/reports/summary`` as a spreadsheet shows them, labelled."""
+    rows: list[dict[str, Any]] = [{"section": "农户数", "value": report["households"]}]
+    for status, types in report["status_by_type"].items():
+        rows += [{"section": "监测状态 × 监测对象类型", "kind": label("status", status),
+                  "item": "—" if kind == "none" else label("monitoring_type", kind),
+                  "code": f"{status}/{kind}", "value": count, "households": count}
+                 for kind, count in types.items()]
+    rows += [{"section": "程序次数", "kind": label("episode_kind", kind), "code": kind,
+              "value": count} for kind, count in report["episodes"].items()]
+    rows += [{"section": "步骤完成率", "kind": label("episode_kind", kind),
+              "item": label("step", step), "code": step, "value": rate}
+             for kind, steps in report["completeness_rate"].items()
+             for step, rate in steps.items()]
+    rows += [{"section": "问题", "kind": label("episode_kind", gap["kind"]),
+              "item": label("gap_code", gap["code"]), "code": gap["code"],
+              "detail": " / ".join(filter(None, (
+                  gap["step"] and label("step", gap["step"]),
+                  label("severity", gap["severity"])))),
+              "value": gap["gaps"], "households": gap["households"]}
+             for gap in report["gap_counts"]]
+    return rows

@@ -15,16 +15,21 @@ from api.responses import problem
 
 class BodySizeLimit:
     def __init__(self, app: ASGIApp, max_bytes: int,
-                 streamed: Mapping[str, int] | None = None) -> None:
+                 streamed: Mapping[str, int] | None = None,
+                 by_prefix: Mapping[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.streamed = dict(streamed or {})  # exact path -> its own limit
+        self.by_prefix = dict(by_prefix or {})  # path prefix -> a smaller limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         limit = self.streamed.get(scope["path"], self.max_bytes)
+        for prefix, smaller in self.by_prefix.items():
+            if scope["path"].startswith(prefix):
+                limit = min(limit, smaller)
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await self._refuse(scope, receive, send, limit)

@@ -66,6 +66,15 @@ class Settings(BaseSettings):
     rate_limit_burst: int = Field(default=200, ge=0)
     """Requests a token may make at once before the rate applies (``0``: no limit); more
     are refused with 429 ``RATE_LIMITED`` and ``Retry-After``."""
+    max_connections: int = Field(default=1000, ge=1)
+    """Open connections ``ledger serve`` answers; a request on a connection beyond them is
+    answered 503 and the connection closed."""
+    head_timeout_s: float = Field(default=10.0, gt=0)
+    """How long, in seconds, a client has to send a whole request head (request line and
+    headers) once its connection opens or its previous answer ends; then the connection is
+    closed (408 if part of a head came). Bytes trickled in do not extend it."""
+    keep_alive_s: int = Field(default=5, ge=1)
+    """How long, in seconds, an idle connection is kept open for a next request."""
     log_format: LogFormat = "auto"
     """``json``: one JSON object a line (for a log collector); ``console``: readable lines;
     ``auto``: console when standard error is a terminal, else JSON."""

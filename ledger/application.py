@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import takewhile
 from typing import Any, cast
 from uuid import UUID, uuid5
 
@@ -365,20 +366,39 @@ class HouseholdLedger(Application[UUID]):
         if moment is None and not reread:
             state = self._current(household_id)
             events = state.history
-        else:
+        elif moment is None:
             events = self.stream(household_id)
-            state = (replay(household_id, events) if moment is None
-                     else as_of(household_id, events, moment))
+            state = replay(household_id, events)
+        else:
+            events = self._recorded_until(household_id, moment)
+            state = as_of(household_id, events, moment)
         if not state.registered or not in_scope(caller, state.village_code):
             when = "" if moment is None else f" as of {moment.isoformat()}"
             raise UnknownHousehold(f"household '{household_id}' is not registered{when}")
         return state, events
 
+    def _recorded_until(self, household_id: str, moment: datetime,
+                        page: int = 500) -> list[HouseholdEvent]:
+        """The events recorded up to ``moment``, read a page at a time and none after it
+        (a replay to a date early in a long history reads that early part alone)."""
+        events: list[HouseholdEvent] = []
+        while True:
+            rows = self.stream(household_id, gt=events[-1].version if events else 0,
+                               limit=page)
+            kept = list(takewhile(lambda e: e.recorded_at <= moment, rows))
+            events += kept
+            if len(kept) < page:
+                return events
+
     def history(self, household_id: str, caller: Caller, *, after_version: int = 0,
                 limit: int = 100) -> list[HouseholdEvent]:
-        """Events oldest first, after ``after_version``; unknown households raise."""
-        events = self.household_and_events(household_id, caller)[1]
-        return events[after_version:after_version + limit]  # versions are 1, 2, …
+        """Events oldest first, after ``after_version``; unknown households raise. Reads
+        the page's rows alone (and the registration, for the scope), however long the
+        history."""
+        village = self.village_of(household_id)  # set at registration, never changed
+        if village is None or not in_scope(caller, village):
+            raise UnknownHousehold(f"household '{household_id}' is not registered")
+        return self.stream(household_id, gt=after_version, limit=limit)
 
     def _current(self, household_id: str) -> Household:
         """The state now: the one a read kept, if nothing was stored since, else a replay

@@ -7,7 +7,15 @@ from fastapi import APIRouter, Query
 from starlette.responses import Response
 
 from api.deps import ConfigurationDep, LedgerDep, ProjectionsDep, ReaderDep
-from api.exports import GAP_COLUMNS, LOOKBACK_COLUMNS, MEDIA_TYPES, flatten, table
+from api.exports import (
+    GAP_COLUMNS,
+    LOOKBACK_COLUMNS,
+    MEDIA_TYPES,
+    SUMMARY_COLUMNS,
+    flatten,
+    summary_rows,
+    table,
+)
 from api.paging import CursorParam, Limit
 from api.responses import JSONBody
 from api.routes.households import HouseholdId
@@ -76,11 +84,15 @@ def lookback(projections: ProjectionsDep, caller: ReaderDep, division: Division 
     return table(flatten(items, "candidates"), LOOKBACK_COLUMNS, format, "lookback")
 
 
-@router.get("/reports/summary")
+@router.get("/reports/summary", response_model=None, responses=TABLES)
 def report_summary(projections: ProjectionsDep, caller: ReaderDep,
-                   division: Division = None) -> JSONBody:
-    """Counts by status × monitoring type, completeness rate per step, gap counts."""
-    return JSONBody(summary(projections.views, chosen_division(caller, division)))
+                   division: Division = None, format: Format = "json") -> Response:
+    """Counts by status × monitoring type, completeness rate per step, gap counts (csv and
+    xlsx: one row per figure)."""
+    report = summary(projections.views, chosen_division(caller, division))
+    if format == "json":
+        return JSONBody(report)
+    return table(summary_rows(report), SUMMARY_COLUMNS, format, "summary")
 
 
 def _all(fetch: Any, filters: Filters) -> list[dict[str, Any]]:

@@ -62,13 +62,25 @@ class EventRow:
     voided_by: list[Piece] = field(default_factory=list)
 
 
+TIMELINE_LIMIT = 1000
+"""The most recent events a report shows; a longer history is in ``events.jsonl`` whole
+(a page of 30,000 events took minutes and a gigabyte to render, and nobody reads it)."""
+
+
 def render_report(*, household: dict[str, Any], events: list[dict[str, Any]],
                   completeness: dict[str, Any], checkpoint: dict[str, Any],
-                  materials: list[dict[str, Any]], generated_at: str) -> str:
-    """The report page (UTF-8 HTML text) of one household's trace archive."""
+                  materials: list[dict[str, Any]], generated_at: str,
+                  timeline_limit: int = TIMELINE_LIMIT) -> str:
+    """The report page (UTF-8 HTML text) of one household's trace archive: its timeline
+    and materials of the last ``timeline_limit`` events."""
+    omitted = max(0, len(events) - timeline_limit)
+    if omitted:
+        events = events[omitted:]
+        shown = {str(e.get("id")) for e in events}
+        materials = [m for m in materials if str(m.get("event_id")) in shown]
     template = environment().get_template("report.html")
     return template.render(
-        title=TITLE, generated_at=generated_at,
+        title=TITLE, generated_at=generated_at, omitted=omitted,
         **household_sections(household=household, events=events, completeness=completeness,
                              materials=materials),
         checkpoint={key: _text(checkpoint.get(key))

@@ -395,3 +395,20 @@ def test_rendering_never_raises_and_escapes_whatever_the_text(documents: Json) -
     page = render_report(**documents)
     assert parsed(page).errors == []
     assert "<script" not in page
+
+
+def test_a_long_history_shows_its_last_events_and_says_where_the_others_are(
+        served: Json) -> None:
+    last = 5  # the report's limit, made small: the same rule as for 1,000 of 30,000
+    page = render_report(**served, timeline_limit=last)
+    omitted = len(served["events"]) - last
+    text = text_of(page)
+    assert f"此前的 {omitted} 条记录在归档包的 events.jsonl 中" in text
+    shown = served["events"][-last:]
+    assert f'id="ev-{last}"' in page
+    assert f'id="ev-{last + 1}"' not in page
+    assert shown[-1]["hash"] in page
+    earlier = {m["sha256"] for e in served["events"][:omitted] for m in e["materials"]} - {
+        m["sha256"] for e in shown for m in e["materials"]}
+    assert earlier
+    assert not any(sha in page for sha in earlier), "an earlier event's material is listed"
