@@ -2,19 +2,23 @@
 recorded where operators see it, and every other household stays current (CONTRACT §7.1).
 It is tried again with its next event and by ``retry``; a rebuild parks it likewise."""
 
+import unicodedata
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ledger.application import HouseholdLedger, originator_id
 from ledger.config import load_default
 from ledger.domain.callers import Caller
 from ledger.domain.commands import AppendBatch
 from projections import open_views
+from projections.parking import MAX_ERROR_CHARS, error_text
 from projections.runner import ProjectionRunner
 from tests import factories as f
 from tests.integration.test_projection_rebuild import append_county
-from tests.parking import broken_for, plant_text_dated_survey
+from tests.parking import broken_for, plant_nul_member, plant_text_dated_survey
 
 BROKEN_VILLAGE = "530925101203"  # households 3 and 13 of the county
 BROKEN = {"hh-003", "hh-013"}
@@ -141,3 +145,29 @@ def test_a_rebuild_parks_the_households_whose_rules_raise_with_their_last_good_r
     assert rebuilding.views.live().name == "blue"
     assert {p.household_id: p.since for p in rebuilding.views.parked()} == since
     assert rows_of(rebuilding, BROKEN) == last_good
+
+
+def test_a_household_whose_rows_hold_a_nul_is_parked_alike_on_both_backends(
+        county: HouseholdLedger, current: ProjectionRunner, recorder_caller: Caller) -> None:
+    # PostgreSQL cannot store the NUL: unchecked, the whole batch failed there, for everyone.
+    plant_nul_member(county, "hh-nul", recorder_caller)
+    for n in (0, 1):
+        located(county, recorder_caller, f"hh-{n:03d}")
+    current.catch_up()
+    assert current.position() == county.recorder.max_notification_id()
+    [parked] = current.views.parked()
+    assert (parked.household_id, parked.village_code) == ("hh-nul", "530925101201")
+    assert parked.error == "ValueError: the rows' detail holds a NUL character"
+    assert "hh-nul" not in versions(current)
+    assert all(versions(current)[f"hh-{n:03d}"] == len(county.stream(f"hh-{n:03d}"))
+               for n in (0, 1))
+
+
+@given(st.text(max_size=800))
+def test_an_error_is_kept_storable_readable_and_bounded(message: str) -> None:
+    text = error_text(RuntimeError(message))
+    assert len(text) <= MAX_ERROR_CHARS
+    assert not any(unicodedata.category(c) == "Cc" for c in text)
+    if len(text) < MAX_ERROR_CHARS and not any(unicodedata.category(c) == "Cc"
+                                               for c in message):
+        assert text == f"RuntimeError: {message}"
