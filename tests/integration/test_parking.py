@@ -2,19 +2,15 @@
 recorded where operators see it, and every other household stays current (CONTRACT §7.1).
 It is tried again with its next event and by ``retry``; a rebuild parks it likewise."""
 
-import unicodedata
 from typing import Any
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from ledger.application import HouseholdLedger, originator_id
 from ledger.config import load_default
 from ledger.domain.callers import Caller
 from ledger.domain.commands import AppendBatch
 from projections import open_views
-from projections.parking import MAX_ERROR_CHARS, error_text
 from projections.runner import ProjectionRunner
 from tests import factories as f
 from tests.integration.test_projection_rebuild import append_county
@@ -162,12 +158,3 @@ def test_a_household_whose_rows_hold_a_nul_is_parked_alike_on_both_backends(
     assert all(versions(current)[f"hh-{n:03d}"] == len(county.stream(f"hh-{n:03d}"))
                for n in (0, 1))
 
-
-@given(st.text(max_size=800))
-def test_an_error_is_kept_storable_readable_and_bounded(message: str) -> None:
-    text = error_text(RuntimeError(message))
-    assert len(text) <= MAX_ERROR_CHARS
-    assert not any(unicodedata.category(c) == "Cc" for c in text)
-    if len(text) < MAX_ERROR_CHARS and not any(unicodedata.category(c) == "Cc"
-                                               for c in message):
-        assert text == f"RuntimeError: {message}"
