@@ -103,8 +103,9 @@ class LedgerCollector(Collector):
     def collect(self) -> Iterator[Metric]:
         runner = getattr(self.state, "projections", None)
         if runner is not None:
-            yield _gauge("ledger_projections_failed", "1 if the read models stopped on an "
-                         "error (/readyz says where), else 0.", int(runner.failed))
+            yield _gauge("ledger_projections_failed", "1 while the projection runner fails "
+                         "on an error that is not one household's (/readyz says where), "
+                         "else 0.", int(runner.failed))
         try:
             head = self.state.ledger.recorder.max_notification_id() or 0
             projected = runner.position() if runner is not None else 0

@@ -50,21 +50,19 @@ class ParkedHouseholds:
 
     def _unpark(self, cursor: Any, models: ReadModels, household_ids: Sequence[str],
                 up_to_versions: Sequence[int] | None = None) -> None:
-        """Un-parks the households (only those parked at or below the given versions, if
-        given: a runner may have parked one again on a later event meanwhile)."""
-        cursor.execute(self._sql("SELECT 1 AS parked FROM parked_households "
-                                 "WHERE read_models = ? LIMIT 1"), (models.name,))
-        if not household_ids or not cursor.fetchall():
-            return  # the usual case, in one cheap query
-        if up_to_versions is None:
+        """Un-parks those of the households that are parked (only where parked at or below
+        the given versions, if given: a runner may have parked one again on a later event
+        meanwhile). Parked households are few: one query finds them, usually none."""
+        cursor.execute(self._sql("SELECT household_id FROM parked_households "
+                                 "WHERE read_models = ?"), (models.name,))
+        parked = {row["household_id"] for row in cursor.fetchall()}
+        versions = up_to_versions or [2**31 - 1] * len(household_ids)
+        unparked = [(models.name, household_id, version)
+                    for household_id, version in zip(household_ids, versions, strict=True)
+                    if household_id in parked]
+        if unparked:
             cursor.executemany(self._sql("DELETE FROM parked_households WHERE read_models = ? "
-                                         "AND household_id = ?"),
-                               [(models.name, h) for h in household_ids])
-        else:
-            cursor.executemany(self._sql("DELETE FROM parked_households WHERE read_models = ? "
-                                         "AND household_id = ? AND version <= ?"),
-                               [(models.name, h, v)
-                                for h, v in zip(household_ids, up_to_versions, strict=True)])
+                                         "AND household_id = ? AND version <= ?"), unparked)
 
     def _parked_in(self, cursor: Any, models: ReadModels, division: str = "",
                    after: str = "", limit: int | None = None) -> list[Parked]:

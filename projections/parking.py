@@ -50,12 +50,20 @@ def compute(stored: Sequence[StoredEvent], mapper: Mapper[Any],
             _check_storable(rows)
         return household_id, rows
     except Exception as error:  # a defect of this household alone: park it, go on
+        village = events[0].data.get("village_code") if events else None
         return Defect(
-            household_id=events[0].household_id if events else str(stored[0].originator_id),
+            household_id=_escaped(events[0].household_id if events
+                                  else str(stored[0].originator_id)),
             originator_id=stored[0].originator_id,
-            village_code=str(events[0].data.get("village_code", "")) if events else "",
+            # Only a code scopes it to a division: else only admins of the whole country.
+            village_code=str(village) if _is_code(village) else "",
             version=stored[-1].originator_version,
             error=error_text(error))
+
+
+def _is_code(village: object) -> bool:
+    return (isinstance(village, str) and len(village) == 12 and village.isascii()
+            and village.isdigit())
 
 
 def _check_storable(rows: HouseholdRows) -> None:
@@ -70,7 +78,10 @@ def _check_storable(rows: HouseholdRows) -> None:
 def error_text(error: BaseException) -> str:
     """The error as operators read it: its type and message, control characters escaped
     (the database stores no NUL), at most ``MAX_ERROR_CHARS`` characters."""
-    text = f"{type(error).__name__}: {error}"
-    escaped = "".join(f"\\x{ord(c):02x}" if unicodedata.category(c) == "Cc" else c
-                      for c in text)
+    escaped = _escaped(f"{type(error).__name__}: {error}")
     return escaped if len(escaped) <= MAX_ERROR_CHARS else escaped[:MAX_ERROR_CHARS - 1] + "…"
+
+
+def _escaped(text: str) -> str:
+    """Control characters as ``\\xNN``: storable everywhere, visible when read."""
+    return "".join(f"\\x{ord(c):02x}" if unicodedata.category(c) == "Cc" else c for c in text)
