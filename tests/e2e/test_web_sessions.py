@@ -6,7 +6,7 @@ import hashlib
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -193,3 +193,26 @@ def test_a_page_signed_in_elsewhere_sees_the_household_as_before(
     session_id = sign_in(client, make_token("auditor", "54"))  # another province
     client.cookies.set(COOKIE, session_id, path="/ui")
     assert client.get(HOUSEHOLD).status_code == 404  # the token's division still applies
+
+
+def test_a_session_ends_when_its_token_expires(database: Database) -> None:
+    with served(database) as client:
+        register(client)
+        token = create_token(client.app.state.ledger.tables,  # type: ignore[attr-defined]
+                             role="auditor", division="53",
+                             expires_at=datetime.now(UTC) + timedelta(seconds=2))
+        session_id = sign_in(client, token)
+        assert shows_page(client, session_id)
+        time.sleep(2.2)
+        assert not shows_page(client, session_id)
+
+
+def test_pages_of_a_session_count_against_its_tokens_rate(database: Database) -> None:
+    with served(database, rate_limit_per_s=0.01, rate_limit_burst=3) as client:
+        register(client)
+        session_id = sign_in(client, token_of(client))  # the first of the three
+        assert shows_page(client, session_id)
+        assert shows_page(client, session_id)
+        refused = client.get(HOUSEHOLD, follow_redirects=False)
+        assert refused.status_code == 429
+        assert "RATE_LIMITED" in refused.text
