@@ -53,7 +53,7 @@ def server(database: Database) -> Iterator[tuple[str, dict[str, str]]]:
 
 
 def _head_only(base: str, path: str, content_type: str, length: int | None,
-               token: str | None, wait_s: float = 10) -> tuple[bytes, bool]:
+               token: str | None, wait_s: float = 3) -> tuple[bytes, bool]:
     """Sends a request head announcing ``length`` bytes (``None``: chunks) and no byte of
     the body; returns what the server answered and whether it then closed the
     connection."""
