@@ -53,14 +53,14 @@ def serve(host: str, port: int) -> None:
     """Run the HTTP service (embedded SQLite ./ledger.db unless LEDGER_DATABASE_URL is set)."""
     from api.app import create_app
     from api.redaction import redact_text
-    from api.server import AnnouncingServer, PortTaken, config_for, listening_socket
+    from api.server import AnnouncingServer, CannotListen, config_for, listening_socket
 
     settings = Settings()
     try:
         sock = listening_socket(host, port)  # before anything is announced
-    except PortTaken as error:
-        raise click.ClickException(f"cannot serve: {error}; stop it or choose another "
-                                   f"--port") from None
+    except CannotListen as error:
+        raise click.ClickException(f"cannot serve: {error}") from None
+    port = sock.getsockname()[1]  # the one chosen, for --port 0
     shown = f"[{host}]" if ":" in host else host
     server = AnnouncingServer(config_for(create_app(settings), settings, host, port),
                               lambda: click.echo(f"ledger: serving http://{shown}:{port} on "

@@ -93,4 +93,6 @@ class BodySizeLimit:
         response = problem(413, "PAYLOAD_TOO_LARGE",
                            f"the request body is over the limit of {limit} bytes",
                            instance=scope.get("path"))
+        # The rest of the body is not read: the connection cannot carry another request.
+        response.headers["Connection"] = "close"
         await response(scope, receive, send)

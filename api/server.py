@@ -88,12 +88,12 @@ def config_for(app: Any, settings: Settings, host: str, port: int) -> uvicorn.Co
         timeout_keep_alive=settings.keep_alive_s)
 
 
-class PortTaken(Exception):
-    """The address is in use by another process."""
+class CannotListen(Exception):
+    """The address is in use by another process, or not this host's to listen on."""
 
 
 def listening_socket(host: str, port: int) -> socket.socket:
-    """The socket bound to ``host:port`` (uvicorn listens on it), or ``PortTaken``."""
+    """The socket bound to ``host:port`` (uvicorn listens on it), or ``CannotListen``."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -102,8 +102,9 @@ def listening_socket(host: str, port: int) -> socket.socket:
     except OSError as error:
         sock.close()
         if error.errno == errno.EADDRINUSE:
-            raise PortTaken(f"{host}:{port} is already in use by another process") from None
-        raise
+            raise CannotListen(f"{host}:{port} is already in use by another process; stop "
+                               f"it or choose another --port") from None
+        raise CannotListen(f"cannot listen on {host}:{port}: {error.strerror}") from None
     sock.set_inheritable(True)
     return sock
 

@@ -52,14 +52,17 @@ def server(database: Database) -> Iterator[tuple[str, dict[str, str]]]:
         yield base, tokens
 
 
-def _head_only(base: str, path: str, content_type: str, length: int,
-               token: str | None, wait_s: float = 10) -> tuple[bytes, bool]:
-    """Sends a request head announcing ``length`` bytes and no byte of the body; returns
-    what the server answered and whether it then closed the connection."""
+def _head_only(base: str, path: str, content_type: str, length: int | None,
+               token: str | None, wait_s: float = 3) -> tuple[bytes, bool]:
+    """Sends a request head announcing ``length`` bytes (``None``: chunks) and no byte of
+    the body; returns what the server answered and whether it then closed the
+    connection."""
     host, port = base.removeprefix("http://").split(":")
     authorization = f"Authorization: Bearer {token}\r\n" if token else ""
+    framing = ("Transfer-Encoding: chunked" if length is None
+               else f"Content-Length: {length}")
     head = (f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: {content_type}\r\n"
-            f"Content-Length: {length}\r\n{authorization}\r\n").encode()
+            f"{framing}\r\n{authorization}\r\n").encode()
     with socket.create_connection((host, int(port)), timeout=wait_s) as connection:
         connection.sendall(head)
         answer = b""
@@ -117,3 +120,21 @@ def test_the_web_forms_are_held_to_a_small_body(server: tuple[str, dict[str, str
     response = httpx.post(f"{base}/ui/sign-in", data={"token": "x" * 100_000}, timeout=30)
     assert response.status_code == 413
     assert response.json()["code"] == "PAYLOAD_TOO_LARGE"
+
+
+def test_a_chunked_body_without_a_token_is_refused_after_the_head_alone(
+        server: tuple[str, dict[str, str]]) -> None:
+    base, _ = server
+    answer, closed = _head_only(base, "/v1/households/hh-1/events", "application/json",
+                                None, None)
+    assert answer.startswith(b"HTTP/1.1 401 ")
+    assert closed
+
+
+def test_an_authorised_body_declared_over_the_limit_is_refused_and_the_connection_closed(
+        server: tuple[str, dict[str, str]]) -> None:
+    base, tokens = server
+    answer, closed = _head_only(base, "/v1/households/hh-1/events", "application/json",
+                                10 * MIB + 1, tokens["valid"])
+    assert answer.startswith(b"HTTP/1.1 413 ")
+    assert closed, "the connection stays open for a body nobody will read"
