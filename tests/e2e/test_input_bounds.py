@@ -181,8 +181,10 @@ def test_import_refuses_out_of_bounds_dates_and_a_household_id_with_a_trailing_n
     assert "line 2: VALIDATION_FAILED: the request is invalid: events[1].occurred_at" in errors
     assert "line 3: VALIDATION_FAILED: the request is invalid: events[0].occurred_at" in errors
     assert "line 4: VALIDATION_FAILED: events[0].data.members[0].member_id" in errors
-    assert not stored.stream("hh-1\n") and not stored.stream("hh-1")
-    assert not stored.stream("hh-2") and not stored.stream("hh-3")
+    assert not stored.stream("hh-1\n")
+    assert not stored.stream("hh-1")
+    assert not stored.stream("hh-2")
+    assert not stored.stream("hh-3")
     assert len(stored.stream("hh-5")) == 1
 
 
@@ -207,9 +209,11 @@ def test_a_roster_household_with_a_birth_date_out_of_bounds_is_refused_and_ids_a
             if r.cells.get("household_id") == newline else r for r in rows]
     result = run_roster_import(database, roster(tmp_path, rows))
     assert result.exit_code == 1, result.output
-    assert "birth_date" in result.stderr and "1899-12-31" in result.stderr
+    assert "birth_date" in result.stderr
+    assert "1899-12-31" in result.stderr
     assert "households 3: imported 2, already imported 0, failed 1" in result.stdout
     assert stored.stream(good)
     assert not stored.stream(born_early)
     # A cell's text is trimmed: the household is stored under the id the API can read.
-    assert stored.stream(newline) and not stored.stream(f"{newline}\n")
+    assert stored.stream(newline)
+    assert not stored.stream(f"{newline}\n")
