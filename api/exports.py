@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from starlette.responses import Response
 
 from ledger.domain.labels import Vocabulary, label
@@ -61,7 +62,15 @@ def table(rows: Sequence[dict[str, Any]], columns: Sequence[Column], fmt: str,
 
 
 def _cell(value: Any, vocabulary: Vocabulary | None) -> Any:
-    return label(vocabulary, value) if vocabulary and value is not None else value
+    value = label(vocabulary, value) if vocabulary and value is not None else value
+    return _printable(value) if isinstance(value, str) else value
+
+
+
+def _printable(text: str) -> str:
+    """``text`` with each control character an .xlsx cannot hold (openpyxl refuses them)
+    written as ``\\uXXXX``: data stored before input was bounded must still export."""
+    return ILLEGAL_CHARACTERS_RE.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
 
 
 # The summary report as one table: a row per figure (统计表), its section first.

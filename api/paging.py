@@ -4,14 +4,18 @@ from typing import Annotated, Any
 
 from fastapi import Query
 
+from ledger.domain.commands import HOUSEHOLD_ID_PATTERN
 from ledger.domain.errors import ValidationFailed
 
 MAX_POSITION = 2**63 - 1
 """The largest version or log position either database can store or compare with."""
 Limit = Annotated[int, Query(ge=1, le=1000, description="Items per page")]
+# Every cursor issued is a position or a household id: nothing else reaches the SQL (a NUL
+# there is an error of PostgreSQL's, not a page).
 CursorParam = Annotated[
     str | None,
-    Query(max_length=80, description="The `next` of the previous page (opaque)"),
+    Query(max_length=80, pattern=HOUSEHOLD_ID_PATTERN,
+          description="The `next` of the previous page (opaque)"),
 ]
 
 

@@ -48,8 +48,9 @@ from api.web.session import (
 )
 from ledger.domain.access import check_read, chosen_division
 from ledger.domain.callers import Caller
+from ledger.domain.commands import HOUSEHOLD_ID_PATTERN
 from ledger.domain.completeness import assess
-from ledger.domain.errors import Forbidden, Unauthenticated
+from ledger.domain.errors import Forbidden, Unauthenticated, ValidationFailed
 from ledger.domain.household import as_of as replay_as_of
 from ledger.domain.labels import label
 from ledger.domain.serialization import event_document, state_document
@@ -73,10 +74,10 @@ class ListFilters(BaseModel):
 
     gap_code: str | None = Field(None, pattern=CODE_PATTERN)
     status: str | None = Field(None, pattern=STATUS_PATTERN)
-    gaps_after: str | None = Field(None, max_length=64)
+    gaps_after: str | None = Field(None, pattern=HOUSEHOLD_ID_PATTERN)  # no NUL for the SQL
     lookback_code: str | None = Field(None, pattern=CODE_PATTERN)
     reference_date: date | None = None
-    lookback_after: str | None = Field(None, max_length=64)
+    lookback_after: str | None = Field(None, pattern=HOUSEHOLD_ID_PATTERN)
 
     @field_validator("*", mode="before")
     @classmethod
@@ -235,11 +236,15 @@ def as_of_moment(as_of: str | None) -> datetime | None:
     """The recorded time a page's picker means: the end of the day, minute or second."""
     if not as_of:
         return None
-    if "T" not in as_of:
-        return datetime.combine(date.fromisoformat(as_of), time.max, CHINA)
-    moment = datetime.fromisoformat(as_of).replace(tzinfo=CHINA)
-    last = timedelta(seconds=1 if as_of.count(":") == 2 else 60)
-    return moment + last - timedelta(microseconds=1)
+    try:
+        if "T" not in as_of:
+            return datetime.combine(date.fromisoformat(as_of), time.max, CHINA)
+        moment = datetime.fromisoformat(as_of).replace(tzinfo=CHINA)
+        last = timedelta(seconds=1 if as_of.count(":") == 2 else 60)
+        return moment + last - timedelta(microseconds=1)
+    except (ValueError, OverflowError):  # 2021-02-30; the last second of 9999
+        raise ValidationFailed(f"as_of {as_of!r} is not a time the ledger can have recorded",
+                               [{"field": "as_of", "message": "not a recorded time"}]) from None
 
 
 @router.get("/households/{household_id}")

@@ -41,7 +41,7 @@ def moments(draw: Any, earliest: date, latest: datetime) -> str:
     offset = timezone(timedelta(minutes=draw(st.integers(-12 * 60, 14 * 60))))
     low = datetime.combine(earliest, time())
     high = latest.astimezone(offset).replace(tzinfo=None)
-    local = draw(st.one_of(st.just(low), st.just(high), st.datetimes(low, high)))
+    local: datetime = draw(st.one_of(st.just(low), st.just(high), st.datetimes(low, high)))
     return local.replace(tzinfo=offset).isoformat()
 
 

@@ -83,7 +83,7 @@ def test_each_refused_event_of_a_batch_is_named_by_its_index() -> None:
      "events[0].data.start_date"),
     (f.event("DepartmentVerified", {
         "purpose": "identification", "department": "civil_affairs", "consistent": False,
-        "findings": [{"exclusion": "vehicle", "since": "1800-01-01"}], "summary": "有车"}),
+        "findings": [{"exclusion": "consumer_car", "since": "1800-01-01"}], "summary": "有车"}),
      "events[0].data.findings[0].since"),
 ])
 def test_a_date_in_data_outside_1900_to_a_year_from_now_is_refused_naming_it(
@@ -173,7 +173,8 @@ def test_a_control_character_is_refused_in_every_string(event: dict[str, Any],
 def test_free_text_may_hold_line_feeds_and_tabs() -> None:
     AppendBatch.model_validate({"events": [
         f.event("AssistanceApplied", {"channel": "village", "summary": "第一行\n\t第二行"}),
-        f.event("MaterialAttached", {"target_event_id": "x", "note": "照片\n两张"}),
+        f.event("MaterialAttached", {"target_event_id": "x", "note": "照片\n两张"},
+                materials=[f.MATERIAL]),
         f.event("EntryVoided", {"target_event_id": "x", "reason": "录错\t户"}),
         f.event("ScreeningAnalyzed", {"decision": "key_check", "basis": "预警\n核查"})]})
 
@@ -192,7 +193,7 @@ def test_an_rfc3339_time_with_a_trailing_line_feed_is_refused() -> None:
 @pytest.mark.parametrize(("event", "field"), [
     (f.survey(per_capita_net_income=9000), "events.0.data.per_capita_net_income"),
     (f.event("DemocraticAppraisalHeld", {
-        "purpose": "identification", "result": "agreed",
+        "purpose": "identification", "result": "approved",
         "attendees": {"party_members": 3, "household_heads": 10, "total": 13},
         "votes": {"for": 12, "against": 1, "abstain": 1}}), "events.0.data.votes"),
     (f.event("PublicNoticePosted", {"purpose": "identification", "channels": ["village_board"],
