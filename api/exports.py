@@ -66,7 +66,6 @@ def _cell(value: Any, vocabulary: Vocabulary | None) -> Any:
     return _printable(value) if isinstance(value, str) else value
 
 
-
 def _printable(text: str) -> str:
     """``text`` with each control character an .xlsx cannot hold (openpyxl refuses them)
     written as ``\\uXXXX``: data stored before input was bounded must still export."""
