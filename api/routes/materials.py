@@ -7,6 +7,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, File, Path, UploadFile
 from starlette.responses import FileResponse
 
+from api import links
 from api.deps import CallerDep, LedgerDep, MaterialsDep, ProjectionsDep
 from api.responses import JSONBody
 from ledger import materials
@@ -27,9 +28,20 @@ def _document(record: MaterialRecord) -> dict[str, object]:
             "name": record.file_name}
 
 
-@router.post("", status_code=201, responses={200: {"description": "Already stored"}})
+_STORED_SCHEMA = {"type": "object", "required": ["sha256", "size"], "properties": {
+    "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+    "size": {"type": "integer", "minimum": 1}, "media_type": {"type": "string"},
+    "name": {"type": "string"}}}
+
+
+@router.post("", status_code=201, responses={
+    status: {"description": description, "links": links.STORED,
+             "content": {"application/json": {"schema": _STORED_SCHEMA}}}
+    for status, description in ((201, "Stored"), (200, "Already stored"))})
 def upload_material(
-    file: Annotated[UploadFile, File(description="The material, one file")],
+    # An empty file is refused (422): documented, so generated uploads hold bytes.
+    file: Annotated[UploadFile, File(description="The material, one file",
+                                     json_schema_extra={"minLength": 1})],
     ledger: LedgerDep,
     caller: CallerDep,
     store: MaterialsDep,
