@@ -4,6 +4,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Path, Query
 
+from api import links
 from api import openapi_examples as examples
 from api.deps import CallerDep, LedgerDep, ReaderDep
 from api.errors import problem_responses
@@ -36,7 +37,8 @@ _APPENDED: dict[int | str, dict[str, Any]] = {201: {
                    "properties": {"household_id": {"type": "string"},
                                   "version": {"type": "integer", "minimum": 1},
                                   "events": {"type": "array", "items": _APPENDED_EVENT}}},
-        "example": examples.appended_example()}}}}
+        "example": examples.appended_example()}},
+    "links": links.APPENDED}}
 _STATE: dict[int | str, dict[str, Any]] = {200: {
     "description": "The household's state (CONTRACT §5)",
     "content": {"application/json": {

@@ -7,6 +7,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, File, Path, Request, UploadFile
 from starlette.responses import FileResponse
 
+from api import links
 from api.deps import CallerDep, LedgerDep, MaterialsDep, PrimaryLedgerDep, ProjectionsDep
 from api.errors import problem_responses
 from api.personal_data import access_log, endpoint
@@ -31,11 +32,23 @@ def _document(record: MaterialRecord) -> dict[str, object]:
             "name": record.file_name}
 
 
+_STORED_SCHEMA = {"type": "object", "required": ["sha256", "size"], "properties": {
+    "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+    "size": {"type": "integer", "minimum": 1}, "media_type": {"type": "string"},
+    "name": {"type": "string"}}}
+
+
 @router.post("", status_code=201, responses={
-    200: {"description": "This token had uploaded these bytes before: its own upload again"},
+    **{status: {"description": description, "links": links.STORED,
+                "content": {"application/json": {"schema": _STORED_SCHEMA}}}
+       for status, description in (
+           (201, "Stored: this token's first upload of these bytes"),
+           (200, "This token had uploaded these bytes before: its own upload again"))},
     **problem_responses(507)})
 def upload_material(
-    file: Annotated[UploadFile, File(description="The material, one file")],
+    # An empty file is refused (422): documented, so generated uploads hold bytes.
+    file: Annotated[UploadFile, File(description="The material, one file",
+                                     json_schema_extra={"minLength": 1})],
     ledger: LedgerDep,
     caller: CallerDep,
     store: MaterialsDep,

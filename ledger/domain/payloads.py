@@ -7,9 +7,18 @@ stored format does not depend on pydantic.
 
 from datetime import date
 from decimal import Decimal
-from typing import Self
+from typing import Any, Self
 
-from pydantic import BaseModel, Field, StrictInt, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictInt,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic.json_schema import SkipJsonSchema
 
 from ledger.domain.fields import (
     PAYLOAD_CONFIG,
@@ -94,7 +103,7 @@ class Member(Payload):
     member_id: Identifier
     name: Name
     id_number: IdNumber | None
-    id_missing_reason: Text | None = None
+    id_missing_reason: Text | None = Field(default=None, validate_default=True)
     relation: Relation
     sex: Sex
     birth_date: IsoDate
@@ -103,15 +112,22 @@ class Member(Payload):
     disability_grade: DisabilityGrade | None = Field(default=None, ge=1, le=4)
     in_school: Flag | None = None
 
-    @model_validator(mode="after")
-    def _id_number_or_reason(self) -> Self:
-        if self.id_number is None:
-            if not self.id_missing_reason:
-                raise ValueError("id_number is null, so id_missing_reason is required")
-        elif not has_valid_check_digit(self.id_number):
+    # Each error names the field to correct (CONTRACT §7.1), not the whole member: a client
+    # or a fuzzer reading "…members[0]: … is required" would take the member for missing.
+    @field_validator("id_number")
+    @classmethod
+    def _gb11643(cls, id_number: str | None) -> str | None:
+        if id_number is not None and not has_valid_check_digit(id_number):
             raise ValueError("id_number is not an 18-character GB 11643 number "
                              "with a valid check digit")
-        return self
+        return id_number
+
+    @field_validator("id_missing_reason")
+    @classmethod
+    def _reason_without_number(cls, reason: str | None, info: ValidationInfo) -> str | None:
+        if "id_number" in info.data and info.data["id_number"] is None and not reason:
+            raise ValueError("id_number is null, so id_missing_reason is required")
+        return reason
 
 
 class HouseholdRegisteredData(Payload):
@@ -156,23 +172,33 @@ class MemberRemovedData(Payload):
     reason: MemberRemovedReason
 
 
+def _no_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
 class MemberUpdatedData(Payload):
+    # member_id and at least one change: documented, as the server refuses an empty update.
+    model_config = ConfigDict(**PAYLOAD_CONFIG, json_schema_extra={"minProperties": 2})
+
     member_id: Identifier
-    labor: Labor | None = None
-    health: Health | None = None
+    # Absent means unchanged; null is refused, so documented as neither nullable nor null.
+    labor: Labor | SkipJsonSchema[None] = Field(default=None, json_schema_extra=_no_default)
+    health: Health | SkipJsonSchema[None] = Field(default=None, json_schema_extra=_no_default)
     disability_grade: DisabilityGrade | None = Field(default=None, ge=1, le=4)
     in_school: Flag | None = None
 
+    @field_validator("labor", "health")
+    @classmethod
+    def _not_null(cls, value: str | None, info: ValidationInfo) -> str | None:
+        # Every member has a labour and a health status; a grade or schooling may be cleared.
+        if value is None:  # only a given value is validated: absent stays None
+            raise ValueError(f"{info.field_name} cannot be null: a change names its new value")
+        return value
+
     @model_validator(mode="after")
     def _changes_something(self) -> Self:
-        changed = self.model_fields_set - {"member_id"}
-        if not changed:
+        if not self.model_fields_set - {"member_id"}:
             raise ValueError("give at least one of labor, health, disability_grade, in_school")
-        # Every member has a labour and a health status; a grade or schooling may be cleared.
-        nulls = sorted(name for name in changed & {"labor", "health"}
-                       if getattr(self, name) is None)
-        if nulls:
-            raise ValueError(f"{', '.join(nulls)} cannot be null: a change names its new value")
         return self
 
 

@@ -120,7 +120,7 @@ def _household(household_id: str, own: list[Row], members: list[Row], surveys: l
     registration = cells.fill(own[0], {"type": "HouseholdRegistered"})
     data = registration.setdefault("data", {})
     data["filed_card"] = data.get("category") == Category.POVERTY_ALLEVIATED
-    data["members"] = [_member(cells.fill(row, {})) for row in members]
+    data["members"] = [_member(cells.fill(row, {}), row) for row in members]
     events = [registration, *(_survey(cells.fill(row, {"type": "FieldSurveyConducted"}))
                               for row in surveys)]
     origins = Origins(first, [r.number for r in members], [r.number for r in surveys])
@@ -142,8 +142,9 @@ def _household(household_id: str, own: list[Row], members: list[Row], surveys: l
     return Accepted(household_id, first, batch)
 
 
-def _member(member: dict[str, Any]) -> dict[str, Any]:
-    member.setdefault("id_number", None)  # a blank number: null, with id_missing_reason
+def _member(member: dict[str, Any], row: Row) -> dict[str, Any]:
+    if blank(row.cells.get("id_number")):  # an unreadable one has its own error, nothing more
+        member.setdefault("id_number", None)  # a blank number: null, with id_missing_reason
     return member
 
 

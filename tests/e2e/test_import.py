@@ -195,7 +195,7 @@ def test_bad_lines_are_reported_by_number_and_nothing_of_them_is_stored(
     reported = [line for line in result.stderr.splitlines() if line.startswith("line ")]
     assert reported[0].startswith("line 2: VALIDATION_FAILED: not JSON")
     assert reported[1].startswith(
-        "line 3: VALIDATION_FAILED: events[0].data.members[0]: id_number is not")
+        "line 3: VALIDATION_FAILED: events[0].data.members[0].id_number: id_number is not")
     assert reported[2].startswith("line 4: RULE_VIOLATION: events[")
     assert reported[3].startswith("line 5: VALIDATION_FAILED: a line is an object")
     assert reported[4].startswith("line 6: VALIDATION_FAILED: household_id")
