@@ -15,7 +15,7 @@ from ledger.domain.errors import Unauthenticated, ValidationFailed
 from ledger.domain.vocabulary import CallerRole, Department
 from ledger.persistence.tables import SideTables, TokenRecord
 
-_TOKEN = re.compile(r"^ldg_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$")
+_TOKEN = re.compile(r"ldg_([0-9a-f]{16})_([A-Za-z0-9_-]{43})")
 _DIVISION = re.compile(r"^[0-9]{0,12}$")
 
 
@@ -49,29 +49,26 @@ def create_token(tables: SideTables, *, role: str, division: str, department: st
 
 def authenticate(tables: SideTables, bearer: str | None, now: datetime | None = None) -> Caller:
     """The caller a bearer token stands for, or ``Unauthenticated``."""
-    match = _TOKEN.match(bearer or "")
+    match = _TOKEN.fullmatch(bearer or "")
     record = tables.find_token(match.group(1)) if match else None
     # Compare even when no row matched, so timing does not tell which part was wrong.
     expected = record.secret_sha256 if record else _digest("")
     given = _digest(match.group(2)) if match else ""
     if not (hmac.compare_digest(expected, given) and record):
         raise Unauthenticated("a valid bearer token is required (Authorization: Bearer ldg_…)")
-    moment = now or datetime.now(UTC)
-    if record.revoked_at is not None:
-        raise Unauthenticated("this token has been revoked")
-    if record.expires_at is not None and record.expires_at <= moment:
-        raise Unauthenticated("this token has expired")
-    return Caller(token_id=record.token_id, name=record.name, role=CallerRole(record.role),
-                  division=record.division, department=record.department)
+    return _caller_of(record, now or datetime.now(UTC))
 
 
 def authenticate_id(tables: SideTables, token_id: str, now: datetime | None = None) -> Caller:
     """The caller of the token ``token_id`` if it still holds (not revoked, not expired): a
     web session names its token by id, the secret having been checked at sign-in."""
     record = tables.find_token(token_id)
-    moment = now or datetime.now(UTC)
     if record is None:
         raise Unauthenticated("the token of this session no longer exists")
+    return _caller_of(record, now or datetime.now(UTC))
+
+
+def _caller_of(record: TokenRecord, moment: datetime) -> Caller:
     if record.revoked_at is not None:
         raise Unauthenticated("this token has been revoked")
     if record.expires_at is not None and record.expires_at <= moment:

@@ -42,3 +42,11 @@ def test_tokens_are_created_only_for_known_roles_and_divisions(
         ledger: HouseholdLedger, role: str, division: str, department: str | None) -> None:
     with pytest.raises(ValidationFailed):
         create_token(ledger.tables, role=role, division=division, department=department)
+
+
+@pytest.mark.parametrize("tail", ["\n", "\r\n", " ", "x"])
+def test_a_token_with_anything_after_it_is_refused(ledger: HouseholdLedger, tail: str) -> None:
+    token = create_token(ledger.tables, role="auditor", division="530925")
+    authenticate(ledger.tables, token)
+    with pytest.raises(Unauthenticated):
+        authenticate(ledger.tables, token + tail)
