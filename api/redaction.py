@@ -26,6 +26,11 @@ def redact_text(text: str) -> str:
     return _ID_NUMBER.sub(REDACTED, text)
 
 
+def looks_personal(text: str) -> bool:
+    """Whether ``redact_text`` would change ``text``."""
+    return redact_text(text) != text
+
+
 def redact(value: Any) -> Any:
     """A log value, redacted: dicts and lists recursively, text by ``redact_text``, other
     objects by their ``repr`` (as the renderers would show them)."""
