@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, BinaryIO, Literal
 
 import click
 
+from api.observability import configure_logging
 from api.settings import Settings
 from ledger.application import HouseholdLedger
 from ledger.domain.callers import Caller
@@ -44,6 +45,10 @@ def _ledger(settings: Settings) -> Iterator[HouseholdLedger]:
 @click.group()
 def main() -> None:
     """Event-sourced audit ledger for the dynamic monitoring to prevent return to poverty."""
+    # Every command's log lines (a parked household, a driver's warning) go to stderr,
+    # redacted, as the service's do; stdout keeps what a command prints for its caller.
+    settings = Settings()
+    configure_logging(settings.log_format, settings.log_level)
 
 
 @main.command()

@@ -109,6 +109,9 @@ def test_projections_retry_unparks_what_the_rules_now_evaluate_and_names_the_res
     assert "un-parked hh-3" in retried.stdout
     assert f"still parked hh-0 (version {len(f.county_household(0)) + 1}," in retried.stdout
     assert "1 un-parked, 1 still parked" in retried.stdout
+    # Its log lines go to stderr, as the service's do; stdout is the command's answer.
+    assert "household_parked" not in retried.stdout
+    assert "household_parked" in retried.stderr
     assert [p.household_id for p in open_views(ledger).parked()] == ["hh-0"]
 
     ledger.append("hh-0", AppendBatch.model_validate({"events": [f.survey()]}).events,
