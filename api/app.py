@@ -1,7 +1,7 @@
 """The composition root: settings → database → ledger → FastAPI app."""
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import ExitStack, asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
@@ -33,36 +33,37 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configuration = config.load(settings.rules_file)  # refused before anything opens
         if settings.auto_migrate:
             migrate(database)
-        ledger = HouseholdLedger(database.eventsourcing_env(
-            pool_size=settings.pool_size, lock_timeout_s=settings.lock_timeout_s),
-            bounds=settings.input_bounds())
-        configuration = config.load(settings.rules_file)
-        runner = ProjectionRunner(ledger, open_views(ledger), configuration)
-        ledger.on_append.append(app.state.metrics.events.inc)
-        if settings.projections == "embedded":
-            ledger.on_append.append(lambda _: runner.wake.set())
-            runner.start()
-        transparency = TransparencyLog.open(ledger, settings.signing_key)
-        transparency.start(settings.checkpoint_interval_s)
-        app.state.ledger, app.state.projections = ledger, runner
-        app.state.transparency = transparency
-        # Where reads go: the standby when one is configured and caught up (api/replica.py).
-        app.state.primary = replica.ReadSource("primary", ledger, runner, transparency)
-        app.state.standby = (None if standby_database is None else
-                             replica.Standby(standby_database, app.state.primary, settings))
-        app.state.materials = MaterialStore(settings.materials_dir,
-                                            max_bytes=settings.max_material_bytes)
-        app.state.configuration, app.state.settings = configuration, settings
-        try:
-            yield
-        finally:
+        # A start refused half-way (a key others can read, say) closes what it had opened:
+        # a pool left to the garbage collector closes in one of its own threads and fails.
+        with ExitStack() as opened:
+            ledger = HouseholdLedger(database.eventsourcing_env(
+                pool_size=settings.pool_size, lock_timeout_s=settings.lock_timeout_s),
+                bounds=settings.input_bounds())
+            opened.callback(ledger.close)
+            runner = ProjectionRunner(ledger, open_views(ledger), configuration)
+            opened.callback(runner.stop)
+            ledger.on_append.append(app.state.metrics.events.inc)
+            if settings.projections == "embedded":
+                ledger.on_append.append(lambda _: runner.wake.set())
+                runner.start()
+            transparency = TransparencyLog.open(ledger, settings.signing_key)
+            transparency.start(settings.checkpoint_interval_s)
+            opened.callback(transparency.stop)
+            app.state.ledger, app.state.projections = ledger, runner
+            app.state.transparency = transparency
+            # Where reads go: the standby when configured and caught up (api/replica.py).
+            app.state.primary = replica.ReadSource("primary", ledger, runner, transparency)
+            app.state.standby = (None if standby_database is None else
+                                 replica.Standby(standby_database, app.state.primary, settings))
             if app.state.standby is not None:
-                app.state.standby.close()
-            transparency.stop()
-            runner.stop()
-            ledger.close()
+                opened.callback(app.state.standby.close)
+            app.state.materials = MaterialStore(settings.materials_dir,
+                                                max_bytes=settings.max_material_bytes)
+            app.state.configuration, app.state.settings = configuration, settings
+            yield
 
     # Swagger UI and ReDoc from the package, not a CDN: county intranets reach no CDN.
     app = FastAPIOffline(
