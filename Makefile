@@ -24,7 +24,7 @@ lint: $(STAMP)
 test: $(STAMP) lint  ## install, start PostgreSQL if it is down, install Chromium if missing, lint, run every test
 	scripts/ensure-postgres
 	scripts/ensure-chromium
-	$(BIN)/pytest -n auto  # each test has its own database, files and port
+	$(BIN)/pytest -n auto --durations=15  # each test has its own database, files and port; the slowest named
 
 bench: $(STAMP)  ## install, start PostgreSQL if it is down, run every benchmark (long: BENCH_ARGS=--quick for a smoke test)
 	scripts/ensure-postgres
