@@ -358,17 +358,13 @@ class HouseholdLedger(Application[UUID]):
         return self.household_and_events(household_id, caller, moment)[0]
 
     def household_and_events(self, household_id: str, caller: Caller,
-                             moment: datetime | None = None, *, reread: bool = False,
+                             moment: datetime | None = None,
                              ) -> tuple[Household, list[HouseholdEvent]]:
-        """The state and the whole stream it was replayed from, read once. ``reread``:
-        every event read from the database, none from a state kept in memory (what a
-        verification of the stored rows needs)."""
-        if moment is None and not reread:
+        """The state and the whole stream it was replayed from, read once (the page's
+        badge re-reads the stored rows itself: ``ledger.transparency.badge``)."""
+        if moment is None:
             state = self._current(household_id)
             events = state.history
-        elif moment is None:
-            events = self.stream(household_id)
-            state = replay(household_id, events)
         else:
             events = self._recorded_until(household_id, moment)
             state = as_of(household_id, events, moment)

@@ -90,14 +90,13 @@ class ArchiveSources:
 
 
 def write_archive(sources: ArchiveSources, household_id: str, caller: Caller,
-                  target: str | Path | IO[bytes], *, reread: bool = False) -> dict[str, Any]:
+                  target: str | Path | IO[bytes]) -> dict[str, Any]:
     """Writes the household's archive to ``target``; returns its manifest. Raises
     ``UnknownHousehold`` outside the caller's division. For an evaluator, names and ID
-    numbers are masked in every file but the material files themselves (the evidence).
-    ``reread``: from the stored rows, not from a state the ledger keeps in memory."""
+    numbers are masked in every file but the material files themselves (the evidence)."""
     ledger, transparency = sources.ledger, sources.transparency
     masked = not sees_personal_data(caller)
-    household, events = ledger.household_and_events(household_id, caller, reread=reread)
+    household, events = ledger.household_and_events(household_id, caller)
     served = [event_document(event) for event in events]
     if masked:
         served = [mask_event(document) for document in served]

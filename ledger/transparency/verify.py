@@ -7,7 +7,6 @@ streamed), and every entry must be listed in the signed manifest."""
 
 import base64
 import binascii
-import io
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -17,24 +16,18 @@ from typing import IO, Any
 import orjson
 
 from ledger.domain import merkle
-from ledger.domain.callers import Caller
 from ledger.domain.integrity import ZERO_HASH, event_hash
-from ledger.domain.vocabulary import CallerRole
 from ledger.transparency import signing
 from ledger.transparency.archive import (
     FORMAT,
     SIGNED_FILES,
-    ArchiveSources,
     manifest_content,
-    write_archive,
 )
 from ledger.transparency.zipreader import ArchiveInvalid, BoundedZip, Limits
 
-__all__ = ["ArchiveInvalid", "Limits", "Verified", "read_public_key", "verify_archive",
-           "verify_stored"]
+__all__ = ["ArchiveInvalid", "Limits", "Verified", "read_public_key", "verify_archive"]
 
 DEFAULT_LIMITS = Limits()
-_LEDGER_ITSELF = Caller("ledger", "ledger", CallerRole.AUDITOR, division="")
 
 
 @dataclass(frozen=True)
@@ -78,16 +71,6 @@ def read_public_key(path: str | Path) -> str:
     except (binascii.Error, ValueError):
         raise ArchiveInvalid(f"{path}: not a base64 Ed25519 public key (32 bytes)") from None
     return text
-
-
-def verify_stored(sources: ArchiveSources, household_id: str) -> Verified:
-    """What ``ledger verify`` would say of the household's archive taken now, unmasked,
-    against this ledger's key: every stored event re-hashed, chained and proven in a signed
-    checkpoint. Raises ``ArchiveInvalid`` naming the first thing that does not hold."""
-    archive = io.BytesIO()
-    write_archive(sources, household_id, _LEDGER_ITSELF, archive, reread=True)
-    archive.seek(0)
-    return verify_archive(archive, sources.transparency.public_key)
 
 
 def verify_archive(path: str | Path | IO[bytes], public_key: str | None = None,
