@@ -18,6 +18,7 @@ serve: $(STAMP)  ## install, then run the service on the embedded SQLite file ./
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 

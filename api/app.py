@@ -39,9 +39,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # A start refused half-way (a key others can read, say) closes what it had opened:
         # a pool left to the garbage collector closes in one of its own threads and fails.
         with ExitStack() as opened:
-            ledger = HouseholdLedger(database.eventsourcing_env(
-                pool_size=settings.pool_size, lock_timeout_s=settings.lock_timeout_s),
-                bounds=settings.input_bounds())
+            ledger = HouseholdLedger(
+                database.eventsourcing_env(
+                    pool_size=settings.pool_size, lock_timeout_s=settings.lock_timeout_s
+                ),
+                bounds=settings.input_bounds(),
+            )
             opened.callback(ledger.close)
             runner = ProjectionRunner(ledger, open_views(ledger), configuration)
             opened.callback(runner.stop)
@@ -56,12 +59,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.transparency = transparency
             # Where reads go: the standby when configured and caught up (api/replica.py).
             app.state.primary = replica.ReadSource("primary", ledger, runner, transparency)
-            app.state.standby = (None if standby_database is None else
-                                 replica.Standby(standby_database, app.state.primary, settings))
+            app.state.standby = (
+                None
+                if standby_database is None
+                else replica.Standby(standby_database, app.state.primary, settings)
+            )
             if app.state.standby is not None:
                 opened.callback(app.state.standby.close)
-            app.state.materials = MaterialStore(settings.materials_dir,
-                                                max_bytes=settings.max_material_bytes)
+            app.state.materials = MaterialStore(
+                settings.materials_dir, max_bytes=settings.max_material_bytes
+            )
             app.state.configuration, app.state.settings = configuration, settings
             yield
 
@@ -78,9 +85,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     replica.install(app)
     # An upload streams to disk under its own limit; every other body keeps the general one.
     upload_limit = settings.max_material_bytes + materials.MULTIPART_OVERHEAD
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes,
-                       streamed={materials.router.prefix: upload_limit},
-                       by_prefix={WEB_PREFIX: FORM_MAX_BYTES})
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_body_bytes,
+        streamed={materials.router.prefix: upload_limit},
+        by_prefix={WEB_PREFIX: FORM_MAX_BYTES},
+    )
     app.add_middleware(AuthenticateBeforeBody)  # outside BodySizeLimit: before any read
     app.add_middleware(RequestMetrics, metrics=app.state.metrics)
     app.add_middleware(RequestLog)

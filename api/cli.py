@@ -34,8 +34,9 @@ if TYPE_CHECKING:
 def _ledger(settings: Settings) -> Iterator[HouseholdLedger]:
     database = Database.from_url(settings.database_url)
     migrate(database)
-    ledger = HouseholdLedger(database.eventsourcing_env(pool_size=2),
-                             bounds=settings.input_bounds())
+    ledger = HouseholdLedger(
+        database.eventsourcing_env(pool_size=2), bounds=settings.input_bounds()
+    )
     try:
         yield ledger
     finally:
@@ -67,10 +68,13 @@ def serve(host: str, port: int) -> None:
         raise click.ClickException(f"cannot serve: {error}") from None
     port = sock.getsockname()[1]  # the one chosen, for --port 0
     shown = f"[{host}]" if ":" in host else host
-    server = AnnouncingServer(config_for(create_app(settings), settings, host, port),
-                              lambda: click.echo(f"ledger: serving http://{shown}:{port} on "
-                                                 f"{redact_text(settings.database_url)}",
-                                                 err=True))
+    server = AnnouncingServer(
+        config_for(create_app(settings), settings, host, port),
+        lambda: click.echo(
+            f"ledger: serving http://{shown}:{port} on {redact_text(settings.database_url)}",
+            err=True,
+        ),
+    )
     with sock:
         server.run(sockets=[sock])
 
@@ -116,8 +120,10 @@ def projections_retry() -> None:
         for household_id in unparked:
             click.echo(f"un-parked {household_id}")
         for parked in still:
-            click.echo(f"still parked {parked.household_id} (version {parked.version}, "
-                       f"log position {parked.position}): {parked.error}")
+            click.echo(
+                f"still parked {parked.household_id} (version {parked.version}, "
+                f"log position {parked.position}): {parked.error}"
+            )
         click.echo(f"{len(unparked)} un-parked, {len(still)} still parked")
     if still:
         sys.exit(1)
@@ -151,19 +157,28 @@ def token() -> None:
 @token.command("create")
 @click.option("--role", required=True, type=click.Choice([r.value for r in CallerRole]))
 @click.option("--division", required=True, help="Division code prefix, e.g. 530925")
-@click.option("--department", type=click.Choice([d.value for d in Department]),
-              help="For role 'department': which one")
+@click.option(
+    "--department",
+    type=click.Choice([d.value for d in Department]),
+    help="For role 'department': which one",
+)
 @click.option("--name", help="Who holds the token (shown as recorded_by.name)")
 @click.option("--expires-in-days", type=click.IntRange(min=1), help="Expire after N days")
-def token_create(role: str, division: str, department: str | None, name: str | None,
-                 expires_in_days: int | None) -> None:
+def token_create(
+    role: str, division: str, department: str | None, name: str | None, expires_in_days: int | None
+) -> None:
     """Create a token; it is printed once, alone on the last line, and only its hash is kept."""
-    expires_at = (datetime.now(UTC) + timedelta(days=expires_in_days)
-                  if expires_in_days else None)
+    expires_at = datetime.now(UTC) + timedelta(days=expires_in_days) if expires_in_days else None
     with _ledger(Settings()) as ledger:
         try:
-            value = create_token(ledger.tables, role=role, division=division,
-                                 department=department, name=name, expires_at=expires_at)
+            value = create_token(
+                ledger.tables,
+                role=role,
+                division=division,
+                department=department,
+                name=name,
+                expires_at=expires_at,
+            )
         except LedgerError as error:
             raise click.UsageError(error.detail) from None
     click.echo(f"token for {role} in division '{division}' (shown once, store it now):", err=True)
@@ -176,8 +191,10 @@ def token_list() -> None:
     with _ledger(Settings()) as ledger:
         for t in ledger.tables.list_tokens():
             state = "revoked" if t.revoked_at else "active"
-            click.echo(f"{t.token_id}\t{t.role}\t{t.division or '*'}\t{t.department or '-'}\t"
-                       f"{t.name}\t{state}\t{t.expires_at.isoformat() if t.expires_at else '-'}")
+            click.echo(
+                f"{t.token_id}\t{t.role}\t{t.division or '*'}\t{t.department or '-'}\t"
+                f"{t.name}\t{state}\t{t.expires_at.isoformat() if t.expires_at else '-'}"
+            )
 
 
 @token.command("revoke")
@@ -192,8 +209,12 @@ def token_revoke(token_id: str) -> None:
 
 def _cli_caller() -> Caller:
     """The operator at the console: the whole ledger, as an administrator."""
-    return Caller(token_id="cli", name="ledger CLI", role=CallerRole.ADMIN,  # noqa: S106 — an id
-                  division="")
+    return Caller(
+        token_id="cli",  # noqa: S106  # a name, not a secret
+        name="ledger CLI",
+        role=CallerRole.ADMIN,
+        division="",
+    )
 
 
 @main.group()
@@ -203,8 +224,9 @@ def archive() -> None:
 
 @archive.command("export")
 @click.argument("household_id")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
-              help="The zip file to write")
+@click.option(
+    "-o", "--output", required=True, type=click.Path(dir_okay=False), help="The zip file to write"
+)
 def archive_export(household_id: str, output: str) -> None:
     """Write a household's trace archive, as the API serves it."""
     from ledger import config
@@ -217,16 +239,21 @@ def archive_export(household_id: str, output: str) -> None:
     with _ledger(settings) as ledger:
         try:
             sources = ArchiveSources(
-                ledger, TransparencyLog.open(ledger, settings.signing_key),
-                MaterialStore(settings.materials_dir), config.load(settings.rules_file))
+                ledger,
+                TransparencyLog.open(ledger, settings.signing_key),
+                MaterialStore(settings.materials_dir),
+                config.load(settings.rules_file),
+            )
             manifest = write_archive(sources, household_id, _cli_caller(), output)
             _log_access(ledger, household_id, "ledger archive export")
         except LedgerError as error:
             raise click.ClickException(error.detail) from None
         except KeyFileError as error:
             raise click.ClickException(str(error)) from None
-    click.echo(f"wrote {output}: household {household_id}, {manifest['version']} events, "
-               f"checkpoint of {manifest['tree_size']} events")
+    click.echo(
+        f"wrote {output}: household {household_id}, {manifest['version']} events, "
+        f"checkpoint of {manifest['tree_size']} events"
+    )
 
 
 def _log_access(ledger: HouseholdLedger, household_id: str, command: str) -> None:
@@ -234,8 +261,14 @@ def _log_access(ledger: HouseholdLedger, household_id: str, command: str) -> Non
     from ledger.persistence.access_log import Access
 
     caller = _cli_caller()
-    access = Access(ledger.clock(), caller.token_id, str(caller.role), household_id,
-                    ledger.village_of(household_id) or "", command)
+    access = Access(
+        ledger.clock(),
+        caller.token_id,
+        str(caller.role),
+        household_id,
+        ledger.village_of(household_id) or "",
+        command,
+    )
     ledger.recorder.access_log.record([access])  # type: ignore[attr-defined]
 
 
@@ -245,17 +278,32 @@ VERIFIED, MISMATCH, ORIGIN_NOT_VERIFIED = 0, 1, 3
 
 @main.command()
 @click.argument("archive_file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--public-key", "public_key_file", type=click.Path(exists=True, dir_okay=False),
-              help="The ledger's public key, obtained separately (JSON from "
-                   "/v1/checkpoints/public-key, or its base64)")
+@click.option(
+    "--public-key",
+    "public_key_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="The ledger's public key, obtained separately (JSON from "
+    "/v1/checkpoints/public-key, or its base64)",
+)
 # ``--policy FILE`` (a witness quorum, CONTRACT §7.4) joins here as the other way to verify
 # the origin: it sets ``origin_verified`` as a given key does.
-@click.option("--max-entry-mib", type=click.IntRange(min=1), default=1024, show_default=True,
-              help="Refuse an archive with an entry that would inflate past this")
-@click.option("--max-document-mib", type=click.IntRange(min=1), default=128, show_default=True,
-              help="Refuse a JSON document (events, proofs, index) larger than this")
-def verify(archive_file: str, public_key_file: str | None, max_entry_mib: int,
-           max_document_mib: int) -> None:
+@click.option(
+    "--max-entry-mib",
+    type=click.IntRange(min=1),
+    default=1024,
+    show_default=True,
+    help="Refuse an archive with an entry that would inflate past this",
+)
+@click.option(
+    "--max-document-mib",
+    type=click.IntRange(min=1),
+    default=128,
+    show_default=True,
+    help="Refuse a JSON document (events, proofs, index) larger than this",
+)
+def verify(
+    archive_file: str, public_key_file: str | None, max_entry_mib: int, max_document_mib: int
+) -> None:
     """Verify a trace archive offline: hashes, chain, proofs, signatures, materials, and
     that every entry is unambiguous and listed. Exit 0: all holds against the key given;
     1: a mismatch (named); 3: consistent, but no key was given to verify its origin."""
@@ -267,8 +315,11 @@ def verify(archive_file: str, public_key_file: str | None, max_entry_mib: int,
     )
     from ledger.transparency.zipreader import MiB
 
-    limits = Limits(entry_bytes=max_entry_mib * MiB, document_bytes=max_document_mib * MiB,
-                    parsed_bytes=4 * max_document_mib * MiB)
+    limits = Limits(
+        entry_bytes=max_entry_mib * MiB,
+        document_bytes=max_document_mib * MiB,
+        parsed_bytes=4 * max_document_mib * MiB,
+    )
     try:
         key = read_public_key(public_key_file) if public_key_file else None
         verified = verify_archive(archive_file, key, limits)
@@ -277,10 +328,12 @@ def verify(archive_file: str, public_key_file: str | None, max_entry_mib: int,
         raise SystemExit(MISMATCH) from None
     click.echo(verified.summary())
     if not verified.origin_verified:
-        warning = ("ORIGIN NOT VERIFIED: the archive is consistent but its origin is not "
-                   "verified: it was checked only against the key it carries, which a forger "
-                   "would bring along; pass --public-key with the ledger's key obtained "
-                   "separately (exit 3)")
+        warning = (
+            "ORIGIN NOT VERIFIED: the archive is consistent but its origin is not "
+            "verified: it was checked only against the key it carries, which a forger "
+            "would bring along; pass --public-key with the ledger's key obtained "
+            "separately (exit 3)"
+        )
         click.echo(warning)
         click.echo(warning, err=True)
         raise SystemExit(ORIGIN_NOT_VERIFIED)
@@ -295,8 +348,11 @@ def audit() -> None:
     with _ledger(Settings()) as ledger:
         total = ledger.tables.count_events()
         with click.progressbar(length=total, label="auditing") as bar:
-            report = run_audit(ledger, ledger.recorder.log_tables,  # type: ignore[attr-defined]
-                               progress=bar.update)
+            report = run_audit(
+                ledger,
+                ledger.recorder.log_tables,  # type: ignore[attr-defined]
+                progress=bar.update,
+            )
     for finding in report.findings[:50]:
         click.echo(f"- {finding}")
     if len(report.findings) > 50:
@@ -313,9 +369,13 @@ def _operator() -> str:
         return "operator"
 
 
-def _import_with_progress(ledger: HouseholdLedger, caller: Caller,
-                          lines: Iterable[tuple[int, bytes]], bar: "ProgressBar[int]",
-                          unit: Literal["lines", "bytes"]) -> "Summary":
+def _import_with_progress(
+    ledger: HouseholdLedger,
+    caller: Caller,
+    lines: Iterable[tuple[int, bytes]],
+    bar: "ProgressBar[int]",
+    unit: Literal["lines", "bytes"],
+) -> "Summary":
     """Imports ``lines``, printing each failure and the summary; Ctrl-C stops cleanly."""
     from api.importer import Summary, import_lines
 
@@ -323,31 +383,53 @@ def _import_with_progress(ledger: HouseholdLedger, caller: Caller,
     interrupted = False
     with bar:
         try:
-            import_lines(ledger, caller, lines, summary,
-                         progress=lambda n, size: bar.update(n if unit == "lines" else size))
+            import_lines(
+                ledger,
+                caller,
+                lines,
+                summary,
+                progress=lambda n, size: bar.update(n if unit == "lines" else size),
+            )
         except KeyboardInterrupt:
             interrupted = True
     for failure in sorted(summary.failures, key=lambda f: f.line):
         click.echo(str(failure), err=True)
     click.echo(summary.text())
     if interrupted:
-        click.echo("interrupted: run the same command again to resume; lines already imported "
-                   "are not imported twice", err=True)
+        click.echo(
+            "interrupted: run the same command again to resume; lines already imported "
+            "are not imported twice",
+            err=True,
+        )
         raise SystemExit(130)
     return summary
 
 
 @main.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--operator", default=_operator, show_default="your login name",
-              help="Who enters these records and answers for them (谁录入谁负责): the "
-                   "recorded_by name of every event")
-@click.option("--division", default="", metavar="PREFIX",
-              help="Refuse households whose village code does not start with PREFIX, as the "
-                   "API refuses them to a token of that division (default: any)")
-@click.option("--utc-offset", "utc_offset", default="+08:00", show_default=True,
-              metavar="±HH:MM", callback=lambda _c, _p, v: _offset(v),
-              help="xlsx only: the offset of dates and times written without one")
+@click.option(
+    "--operator",
+    default=_operator,
+    show_default="your login name",
+    help="Who enters these records and answers for them (谁录入谁负责): the "
+    "recorded_by name of every event",
+)
+@click.option(
+    "--division",
+    default="",
+    metavar="PREFIX",
+    help="Refuse households whose village code does not start with PREFIX, as the "
+    "API refuses them to a token of that division (default: any)",
+)
+@click.option(
+    "--utc-offset",
+    "utc_offset",
+    default="+08:00",
+    show_default=True,
+    metavar="±HH:MM",
+    callback=lambda _c, _p, v: _offset(v),
+    help="xlsx only: the offset of dates and times written without one",
+)
 def import_command(file: Path, operator: str, division: str, utc_offset: timezone) -> None:
     """Bulk-append an NDJSON file — one line per household append, {"household_id": …,
     "events": [...], "expected_version": N?} — or an .xlsx roster in the template of
@@ -361,8 +443,9 @@ def import_command(file: Path, operator: str, division: str, utc_offset: timezon
         _import_roster(file, caller, utc_offset)
         return
     with _ledger(Settings()) as ledger, file.open("rb") as stream:
-        bar = click.progressbar(length=file.stat().st_size, label=f"importing {file.name}",
-                                file=sys.stderr)
+        bar = click.progressbar(
+            length=file.stat().st_size, label=f"importing {file.name}", file=sys.stderr
+        )
         summary = _import_with_progress(ledger, caller, numbered_lines(stream), bar, "bytes")
     if summary.failures:
         raise SystemExit(1)
@@ -387,8 +470,12 @@ def _import_roster(file: Path, caller: Caller, offset: timezone) -> None:
         click.echo(f"{file.name}: nothing imported: {error}", err=True)
         raise SystemExit(1) from None
     summary = Summary()
-    with _ledger(Settings()) as ledger, click.progressbar(
-            length=len(items), label=f"importing {file.name}", file=sys.stderr) as bar:
+    with (
+        _ledger(Settings()) as ledger,
+        click.progressbar(
+            length=len(items), label=f"importing {file.name}", file=sys.stderr
+        ) as bar,
+    ):
         import_roster(ledger, caller, items, summary, progress=lambda n, _: bar.update(n))
     for failure in sorted(summary.failures, key=lambda f: f.line):
         click.echo(str(failure), err=True)
@@ -398,8 +485,14 @@ def _import_roster(file: Path, caller: Caller, offset: timezone) -> None:
 
 
 @main.command()
-@click.option("-o", "--output", default="roster-template.xlsx", show_default=True,
-              type=click.Path(dir_okay=False, path_type=Path), help="The .xlsx file to write")
+@click.option(
+    "-o",
+    "--output",
+    default="roster-template.xlsx",
+    show_default=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The .xlsx file to write",
+)
 def template(output: Path) -> None:
     """Write the blank roster template (农户名册模板) for `ledger import`: households,
     members and surveys, with a 说明 sheet and an example household."""
@@ -408,16 +501,26 @@ def template(output: Path) -> None:
     if output.exists():
         raise click.ClickException(f"{output} exists; name another file with -o")
     write_template(output)
-    click.echo(f"wrote {output}: fill 农户, 家庭成员 and 收入调查 (see its 说明 sheet), then "
-               f"`ledger import {output}`")
+    click.echo(
+        f"wrote {output}: fill 农户, 家庭成员 and 收入调查 (see its 说明 sheet), then "
+        f"`ledger import {output}`"
+    )
 
 
 @main.command()
-@click.option("--households", default=5000, show_default=True, type=click.IntRange(min=1),
-              help="How many households: the first N of one fixed synthetic county")
-@click.option("--ndjson", "ndjson_file", type=click.File("wb"),
-              help="Write the county to this NDJSON file, for `ledger import`, instead of "
-                   "loading it")
+@click.option(
+    "--households",
+    default=5000,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="How many households: the first N of one fixed synthetic county",
+)
+@click.option(
+    "--ndjson",
+    "ndjson_file",
+    type=click.File("wb"),
+    help="Write the county to this NDJSON file, for `ledger import`, instead of loading it",
+)
 def demo(households: int, ndjson_file: BinaryIO | None) -> None:
     """Load a realistic synthetic county (530925, 双江县) to see the service work: villages,
     households, complete and incomplete procedures, eliminations, look-back cases.
@@ -439,56 +542,79 @@ def demo(households: int, ndjson_file: BinaryIO | None) -> None:
             yield n + 1, orjson.dumps({"household_id": household_id, "events": events}) + b"\n"
 
     if ndjson_file is not None:
-        with click.progressbar(lines(), length=households, label="writing",
-                               file=sys.stderr) as generated:
+        with click.progressbar(
+            lines(), length=households, label="writing", file=sys.stderr
+        ) as generated:
             ndjson_file.writelines(raw for _, raw in generated)
-        click.echo(f"wrote {ndjson_file.name}: {households:,} households of the synthetic county "
-                   f"in {len(villages)} villages; load it with `ledger import {ndjson_file.name}`")
+        click.echo(
+            f"wrote {ndjson_file.name}: {households:,} households of the synthetic county "
+            f"in {len(villages)} villages; load it with `ledger import {ndjson_file.name}`"
+        )
         return
     caller = replace(_cli_caller(), name="ledger demo (synthetic county)")
     with _runner(Settings()) as runner:
         bar = click.progressbar(length=households, label="loading households", file=sys.stderr)
         summary = _import_with_progress(runner.ledger, caller, lines(), bar, "lines")
         total = runner.ledger.tables.count_events()
-        with click.progressbar(length=total, label="updating read models",
-                               file=sys.stderr) as projected:
+        with click.progressbar(
+            length=total, label="updating read models", file=sys.stderr
+        ) as projected:
             projected.update(min(runner.position(), total))
             runner.catch_up(progress=projected.update)
     if summary.failures:
         raise SystemExit(1)
     with _ledger(Settings()) as ledger:
-        token = create_token(ledger.tables, role="auditor", division=county.SHUANGJIANG.code,
-                             name="demo auditor (ledger demo)",
-                             expires_at=datetime.now(UTC) + timedelta(days=DEMO_TOKEN_DAYS))
+        token = create_token(
+            ledger.tables,
+            role="auditor",
+            division=county.SHUANGJIANG.code,
+            name="demo auditor (ledger demo)",
+            expires_at=datetime.now(UTC) + timedelta(days=DEMO_TOKEN_DAYS),
+        )
     _describe_demo(households, archetypes, len(villages), first_of, total, token)
 
 
 DEMO_TOKEN_DAYS = 30
 
 
-def _describe_demo(households: int, archetypes: Counter[str], villages: int,
-                   first_of: dict[str, str], events: int, token: str) -> None:
+def _describe_demo(
+    households: int,
+    archetypes: Counter[str],
+    villages: int,
+    first_of: dict[str, str],
+    events: int,
+    token: str,
+) -> None:
     from ledger import demo as county
 
-    click.echo(f"\nSynthetic county {county.SHUANGJIANG.code} ({county.SHUANGJIANG.name}): "
-               f"{households:,} households in {villages} villages; the ledger holds "
-               f"{events:,} events.")
+    click.echo(
+        f"\nSynthetic county {county.SHUANGJIANG.code} ({county.SHUANGJIANG.name}): "
+        f"{households:,} households in {villages} villages; the ledger holds "
+        f"{events:,} events."
+    )
     for status in ("not_monitored", "monitored", "risk_eliminated"):
         kinds = [(k, n) for k, n in archetypes.most_common() if county.STATUS[k] == status]
-        click.echo(f"  {status:<16}{sum(n for _, n in kinds):>8,}   "
-                   + ", ".join(f"{k} {n:,}" for k, n in kinds))
+        click.echo(
+            f"  {status:<16}{sum(n for _, n in kinds):>8,}   "
+            + ", ".join(f"{k} {n:,}" for k, n in kinds)
+        )
     site = "http://127.0.0.1:8000"
     division = county.SHUANGJIANG.code
-    click.echo(f"\nLook around: start the service (`make serve`, or `ledger serve`) and open\n"
-               f"  {site}/ui/divisions/{division}        the county page\n"
-               f"signed in with this auditor token (valid {DEMO_TOKEN_DAYS} days, shown once):\n"
-               f"  {token}\n"
-               "Households worth a look (timeline, procedure, gaps):")
+    click.echo(
+        f"\nLook around: start the service (`make serve`, or `ledger serve`) and open\n"
+        f"  {site}/ui/divisions/{division}        the county page\n"
+        f"signed in with this auditor token (valid {DEMO_TOKEN_DAYS} days, shown once):\n"
+        f"  {token}\n"
+        "Households worth a look (timeline, procedure, gaps):"
+    )
     for archetype, household_id in first_of.items():
-        click.echo(f"  {site}/ui/households/{household_id}\n"
-                   f"      {archetype}: {county.ABOUT[archetype]}")
-    click.echo("The same over the API:\n"
-               f'  curl -H "Authorization: Bearer {token}" \\\n'
-               f"       '{site}/v1/completeness?division={division}'\n"
-               f"  (also /v1/lookback, /v1/reports/summary, /v1/households/ID/completeness; "
-               f"lists as &format=xlsx; all of it at {site}/docs)")
+        click.echo(
+            f"  {site}/ui/households/{household_id}\n      {archetype}: {county.ABOUT[archetype]}"
+        )
+    click.echo(
+        "The same over the API:\n"
+        f'  curl -H "Authorization: Bearer {token}" \\\n'
+        f"       '{site}/v1/completeness?division={division}'\n"
+        f"  (also /v1/lookback, /v1/reports/summary, /v1/households/ID/completeness; "
+        f"lists as &format=xlsx; all of it at {site}/docs)"
+    )

@@ -80,12 +80,15 @@ def get_projections(request: Request, source: SourceDep) -> ProjectionRunner:
     """The read models, caught up with every append that has returned (read-your-writes)."""
     runner: ProjectionRunner = request.app.state.projections  # the one that runs
     if runner.failed:
-        raise ProjectionsUnavailable(f"the projections stopped at position "
-                                     f"{runner.state.failed_at}: {runner.state.error}")
+        raise ProjectionsUnavailable(
+            f"the projections stopped at position {runner.state.failed_at}: {runner.state.error}"
+        )
     runner.wake.set()  # the standby's copy of the views never runs: it follows this one
     try:
-        source.projections.wait_for(source.ledger.recorder.max_notification_id(),
-                                    timeout=request.app.state.settings.projection_wait_s)
+        source.projections.wait_for(
+            source.ledger.recorder.max_notification_id(),
+            timeout=request.app.state.settings.projection_wait_s,
+        )
     except TimeoutError:
         raise ProjectionsUnavailable("the projections are still catching up; retry") from None
     return source.projections

@@ -43,8 +43,13 @@ STATUS: dict[type[e.LedgerError], int] = {
 
 # Starlette's own 400 is a body it cannot parse (e.g. broken multipart): the contract's
 # VALIDATION_FAILED, as for a body that is not JSON.
-_HTTP_CODES = {400: "VALIDATION_FAILED", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED",
-               413: "PAYLOAD_TOO_LARGE", 415: "UNSUPPORTED_MEDIA_TYPE"}
+_HTTP_CODES = {
+    400: "VALIDATION_FAILED",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    413: "PAYLOAD_TOO_LARGE",
+    415: "UNSUPPORTED_MEDIA_TYPE",
+}
 
 log = structlog.get_logger("ledger.api")
 
@@ -66,7 +71,8 @@ def field_path(loc: tuple[Any, ...]) -> str:
 
 def _not_json(error: dict[str, Any]) -> bool:
     undecoded_body = tuple(error.get("loc", ())) == ("body",) and isinstance(
-        error.get("input"), bytes | str)
+        error.get("input"), bytes | str
+    )
     return error.get("type") == "json_invalid" or undecoded_body
 
 
@@ -75,13 +81,20 @@ def _message(error: dict[str, Any]) -> str:
 
 
 _PROBLEM_SCHEMA = {
-    "type": "object", "required": ["type", "title", "status", "code", "detail"],
+    "type": "object",
+    "required": ["type", "title", "status", "code", "detail"],
     "description": "An RFC 9457 problem with the contract's stable `code`",
-    "properties": {**{name: {"type": "string"} for name in ("type", "title", "code", "detail",
-                                                            "instance")},
-                   "status": {"type": "integer"},
-                   "errors": {"type": "array", "items": {"type": "object", "properties": {
-                       "field": {"type": "string"}, "message": {"type": "string"}}}}},
+    "properties": {
+        **{name: {"type": "string"} for name in ("type", "title", "code", "detail", "instance")},
+        "status": {"type": "integer"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+            },
+        },
+    },
 }
 _MEANING = {
     400: "The body cannot be parsed as its content type (`VALIDATION_FAILED`)",
@@ -95,18 +108,30 @@ _MEANING = {
     503: "The database or the read models are not available; retry",
     507: "The materials store is full; nothing was stored (`MATERIALS_STORE_FULL`)",
 }
-_HEADERS = {401: {"WWW-Authenticate": {"schema": {"type": "string"}, "required": True}},
-            429: {"Retry-After": {"schema": {"type": "integer", "minimum": 1},
-                                  "required": True, "description": "Whole seconds"}}}
+_HEADERS = {
+    401: {"WWW-Authenticate": {"schema": {"type": "string"}, "required": True}},
+    429: {
+        "Retry-After": {
+            "schema": {"type": "integer", "minimum": 1},
+            "required": True,
+            "description": "Whole seconds",
+        }
+    },
+}
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses`` for problems a route answers beyond the common ones."""
-    return {status: {"description": _MEANING[status], **({"headers": _HEADERS[status]}
-                                                         if status in _HEADERS else {}),
-                     "content": {"application/problem+json": {
-                         "schema": {"$ref": "#/components/schemas/Problem"}}}}
-            for status in statuses}
+    return {
+        status: {
+            "description": _MEANING[status],
+            **({"headers": _HEADERS[status]} if status in _HEADERS else {}),
+            "content": {
+                "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+            },
+        }
+        for status in statuses
+    }
 
 
 def _common_problems(operation: dict[str, Any]) -> set[int]:
@@ -122,8 +147,11 @@ def _common_problems(operation: dict[str, Any]) -> set[int]:
 
 
 # A 404 names what was not found: the operation's parameter tells which.
-_UNKNOWN = {"household_id": e.UnknownHousehold.code, "sha256": e.UnknownMaterial.code,
-            "event_id": e.UnknownEvent.code}
+_UNKNOWN = {
+    "household_id": e.UnknownHousehold.code,
+    "sha256": e.UnknownMaterial.code,
+    "event_id": e.UnknownEvent.code,
+}
 
 
 def _calls(dependant: Dependant) -> Iterator[Callable[..., Any] | None]:
@@ -144,9 +172,11 @@ def _codes(status: int, operation: dict[str, Any], route: APIRoute | None) -> li
         if not operation.get("security"):
             return ["NOT_READY"]  # the readiness probe's own answer (api/routes/health.py)
         calls = set(_calls(route.dependant)) if route is not None else set()
-        return ["SERVICE_UNAVAILABLE", *(
-            [ProjectionsUnavailable.code] if get_projections in calls else []), *(
-            [MaterialsStoreUnavailable.code] if get_materials in calls else [])]
+        return [
+            "SERVICE_UNAVAILABLE",
+            *([ProjectionsUnavailable.code] if get_projections in calls else []),
+            *([MaterialsStoreUnavailable.code] if get_materials in calls else []),
+        ]
     return codes
 
 
@@ -154,11 +184,17 @@ def _routes(app: FastAPI) -> dict[tuple[str, str], APIRoute]:
     """Each operation's route, by path and method. Recent FastAPI versions keep included
     routers as such (``iter_route_contexts`` flattens them); older ones list the routes."""
     contexts = getattr(fastapi.routing, "iter_route_contexts", None)
-    found = ([(route.path_format, route) for route in app.routes if isinstance(route, APIRoute)]
-             if contexts is None else
-             [(context.path_format, context.original_route) for context in contexts(app.routes)])
-    return {(path, method): route for path, route in found if isinstance(route, APIRoute)
-            for method in route.methods or ()}
+    found = (
+        [(route.path_format, route) for route in app.routes if isinstance(route, APIRoute)]
+        if contexts is None
+        else [(context.path_format, context.original_route) for context in contexts(app.routes)]
+    )
+    return {
+        (path, method): route
+        for path, route in found
+        if isinstance(route, APIRoute)
+        for method in route.methods or ()
+    }
 
 
 def _example(status: int, code: str, path: str, operation: dict[str, Any]) -> dict[str, Any]:
@@ -167,8 +203,13 @@ def _example(status: int, code: str, path: str, operation: dict[str, Any]) -> di
     errors = examples.problem_errors(status, code, operation)
     if status == 422:
         detail += "; ".join(f"{f['field']}: {f['message']}" for f in errors)
-    instance = None if code == "NOT_READY" else re.sub(  # /readyz answers without one
-        r"{(\w+)}", lambda name: examples.PATH_VALUES[name[1]], path)
+    instance = (
+        None
+        if code == "NOT_READY"
+        else re.sub(  # /readyz answers without one
+            r"{(\w+)}", lambda name: examples.PATH_VALUES[name[1]], path
+        )
+    )
     body = problem(status, code, detail, instance=instance, errors=errors or None).body
     return {"summary": f"{code} · {summary}", "value": orjson.loads(body)}
 
@@ -199,7 +240,8 @@ def _document_problems(app: FastAPI) -> None:
                     if "application/problem+json" in response.get("content", {}):
                         response["content"]["application/problem+json"]["examples"] = {
                             code: _example(int(status), code, path, operation)
-                            for code in _codes(int(status), operation, route)}
+                            for code in _codes(int(status), operation, route)
+                        }
         return document
 
     app.openapi = openapi  # type: ignore[method-assign]
@@ -216,42 +258,73 @@ def install(app: FastAPI) -> None:
     def invalid_request(request: Request, error: RequestValidationError) -> ProblemBody:
         errors = error.errors()
         if any(_not_json(err) for err in errors):
-            return problem(400, "VALIDATION_FAILED", "the request body is not JSON "
-                           "(send valid JSON with Content-Type: application/json)",
-                           instance=request.url.path)
-        fields = [{"field": field_path(tuple(err["loc"])), "message": _message(err)}
-                  for err in errors]
+            return problem(
+                400,
+                "VALIDATION_FAILED",
+                "the request body is not JSON "
+                "(send valid JSON with Content-Type: application/json)",
+                instance=request.url.path,
+            )
+        fields = [
+            {"field": field_path(tuple(err["loc"])), "message": _message(err)} for err in errors
+        ]
         summary = "; ".join(f"{f['field']}: {f['message']}" for f in fields[:5])
-        return problem(422, "VALIDATION_FAILED", f"the request is invalid: {summary}",
-                       instance=request.url.path, errors=fields)
+        return problem(
+            422,
+            "VALIDATION_FAILED",
+            f"the request is invalid: {summary}",
+            instance=request.url.path,
+            errors=fields,
+        )
 
     @app.exception_handler(HTTPException)
     def http_error(request: Request, error: HTTPException) -> ProblemBody:
         code = _HTTP_CODES.get(error.status_code, "HTTP_ERROR")
         headers = dict(error.headers) if error.headers else None
-        return problem(error.status_code, code, str(error.detail), instance=request.url.path,
-                       headers=headers)
+        return problem(
+            error.status_code, code, str(error.detail), instance=request.url.path, headers=headers
+        )
 
     @app.exception_handler(OperationalError)
     @app.exception_handler(InterfaceError)
     def database_unavailable(request: Request, error: Exception) -> ProblemBody:
         log.warning("database_unavailable", error=type(error).__name__)
-        return problem(503, "SERVICE_UNAVAILABLE", "the database is unavailable; retry later",
-                       instance=request.url.path, headers={"Retry-After": "1"})
+        return problem(
+            503,
+            "SERVICE_UNAVAILABLE",
+            "the database is unavailable; retry later",
+            instance=request.url.path,
+            headers={"Retry-After": "1"},
+        )
 
     @app.exception_handler(Exception)
     def unexpected(request: Request, error: Exception) -> ProblemBody:
         log.error("unexpected_error", path=request.url.path, exc_info=error)
-        return problem(500, "INTERNAL_ERROR", "an unexpected error occurred; it has been logged",
-                       instance=request.url.path)
+        return problem(
+            500,
+            "INTERNAL_ERROR",
+            "an unexpected error occurred; it has been logged",
+            instance=request.url.path,
+        )
 
 
 def ledger_problem(error: e.LedgerError, instance: str) -> ProblemBody:
     """The problem a domain error is answered with (also before a route runs: api/gate.py)."""
     status = STATUS.get(type(error), 409)
-    headers = ({"WWW-Authenticate": "Bearer"} if status == 401
-               else {"Retry-After": "1"} if status == 503
-               else {"Retry-After": str(error.retry_after_s)}
-               if isinstance(error, e.RateLimited) else None)
-    return problem(status, error.code, error.detail, instance=instance,
-                   errors=error.fields or None, headers=headers)
+    headers = (
+        {"WWW-Authenticate": "Bearer"}
+        if status == 401
+        else {"Retry-After": "1"}
+        if status == 503
+        else {"Retry-After": str(error.retry_after_s)}
+        if isinstance(error, e.RateLimited)
+        else None
+    )
+    return problem(
+        status,
+        error.code,
+        error.detail,
+        instance=instance,
+        errors=error.fields or None,
+        headers=headers,
+    )

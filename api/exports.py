@@ -14,15 +14,24 @@ from ledger.domain.labels import Vocabulary, label
 # (key, header, vocabulary): a vocabulary column shows the Chinese label of the code.
 Column = tuple[str, str, Vocabulary | None]
 GAP_COLUMNS: tuple[Column, ...] = (
-    ("household_id", "户编号", None), ("village_code", "行政村代码", None),
-    ("status", "监测状态", "status"), ("episode", "标注事件", None),
-    ("code", "问题代码", None), ("code", "问题", "gap_code"), ("step", "程序步骤", "step"),
-    ("severity", "性质", "severity"))
+    ("household_id", "户编号", None),
+    ("village_code", "行政村代码", None),
+    ("status", "监测状态", "status"),
+    ("episode", "标注事件", None),
+    ("code", "问题代码", None),
+    ("code", "问题", "gap_code"),
+    ("step", "程序步骤", "step"),
+    ("severity", "性质", "severity"),
+)
 LOOKBACK_COLUMNS: tuple[Column, ...] = (
-    ("household_id", "户编号", None), ("village_code", "行政村代码", None),
-    ("status", "监测状态", "status"), ("code", "回头看类别代码", None),
-    ("code", "回头看类别", "lookback_code"), ("action", "建议处理", "lookback_action"),
-    ("detail", "依据", None))
+    ("household_id", "户编号", None),
+    ("village_code", "行政村代码", None),
+    ("status", "监测状态", "status"),
+    ("code", "回头看类别代码", None),
+    ("code", "回头看类别", "lookback_code"),
+    ("action", "建议处理", "lookback_action"),
+    ("detail", "依据", None),
+)
 
 MEDIA_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -32,15 +41,18 @@ MEDIA_TYPES = {
 
 def flatten(items: Iterable[dict[str, Any]], nested: str) -> list[dict[str, Any]]:
     """One row per gap or candidate, carrying its household's columns."""
-    return [{**{k: v for k, v in item.items() if k != nested}, **entry}
-            for item in items for entry in item[nested]]
+    return [
+        {**{k: v for k, v in item.items() if k != nested}, **entry}
+        for item in items
+        for entry in item[nested]
+    ]
 
 
-def table(rows: Sequence[dict[str, Any]], columns: Sequence[Column], fmt: str,
-          filename: str) -> Response:
+def table(
+    rows: Sequence[dict[str, Any]], columns: Sequence[Column], fmt: str, filename: str
+) -> Response:
     header = [title for _, title, _ in columns]
-    values = [[_cell(row.get(key), vocabulary) for key, _, vocabulary in columns]
-              for row in rows]
+    values = [[_cell(row.get(key), vocabulary) for key, _, vocabulary in columns] for row in rows]
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer)
@@ -57,8 +69,11 @@ def table(rows: Sequence[dict[str, Any]], columns: Sequence[Column], fmt: str,
         stream = io.BytesIO()
         workbook.save(stream)
         body = stream.getvalue()
-    return Response(body, media_type=MEDIA_TYPES[fmt], headers={
-        "Content-Disposition": f'attachment; filename="{filename}.{fmt}"'})
+    return Response(
+        body,
+        media_type=MEDIA_TYPES[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{filename}.{fmt}"'},
+    )
 
 
 def _cell(value: Any, vocabulary: Vocabulary | None) -> Any:
@@ -74,30 +89,64 @@ def _printable(text: str) -> str:
 
 # The summary report as one table: a row per figure (统计表), its section first.
 SUMMARY_COLUMNS: tuple[Column, ...] = (
-    ("section", "统计项", None), ("kind", "类别", None), ("item", "项目", None),
-    ("code", "代码", None), ("detail", "细分", None), ("value", "数值", None),
-    ("households", "涉及户数", None))
+    ("section", "统计项", None),
+    ("kind", "类别", None),
+    ("item", "项目", None),
+    ("code", "代码", None),
+    ("detail", "细分", None),
+    ("value", "数值", None),
+    ("households", "涉及户数", None),
+)
 
 
 def summary_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
     """The rows of ``GET /v1/reports/summary`` as a spreadsheet shows them, labelled."""
     rows: list[dict[str, Any]] = [{"section": "农户数", "value": report["households"]}]
     for status, types in report["status_by_type"].items():
-        rows += [{"section": "监测状态 × 监测对象类型", "kind": label("status", status),
-                  "item": "—" if kind == "none" else label("monitoring_type", kind),
-                  "code": f"{status}/{kind}", "value": count, "households": count}
-                 for kind, count in types.items()]
-    rows += [{"section": "程序次数", "kind": label("episode_kind", kind), "code": kind,
-              "value": count} for kind, count in report["episodes"].items()]
-    rows += [{"section": "步骤完成率", "kind": label("episode_kind", kind),
-              "item": label("step", step), "code": step, "value": rate}
-             for kind, steps in report["completeness_rate"].items()
-             for step, rate in steps.items()]
-    rows += [{"section": "问题", "kind": label("episode_kind", gap["kind"]),
-              "item": label("gap_code", gap["code"]), "code": gap["code"],
-              "detail": " / ".join(filter(None, (
-                  gap["step"] and label("step", gap["step"]),
-                  label("severity", gap["severity"])))),
-              "value": gap["gaps"], "households": gap["households"]}
-             for gap in report["gap_counts"]]
+        rows += [
+            {
+                "section": "监测状态 × 监测对象类型",
+                "kind": label("status", status),
+                "item": "—" if kind == "none" else label("monitoring_type", kind),
+                "code": f"{status}/{kind}",
+                "value": count,
+                "households": count,
+            }
+            for kind, count in types.items()
+        ]
+    rows += [
+        {"section": "程序次数", "kind": label("episode_kind", kind), "code": kind, "value": count}
+        for kind, count in report["episodes"].items()
+    ]
+    rows += [
+        {
+            "section": "步骤完成率",
+            "kind": label("episode_kind", kind),
+            "item": label("step", step),
+            "code": step,
+            "value": rate,
+        }
+        for kind, steps in report["completeness_rate"].items()
+        for step, rate in steps.items()
+    ]
+    rows += [
+        {
+            "section": "问题",
+            "kind": label("episode_kind", gap["kind"]),
+            "item": label("gap_code", gap["code"]),
+            "code": gap["code"],
+            "detail": " / ".join(
+                filter(
+                    None,
+                    (
+                        gap["step"] and label("step", gap["step"]),
+                        label("severity", gap["severity"]),
+                    ),
+                )
+            ),
+            "value": gap["gaps"],
+            "households": gap["households"],
+        }
+        for gap in report["gap_counts"]
+    ]
     return rows

@@ -48,8 +48,11 @@ class AuthenticateBeforeBody:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (scope["type"] != "http" or scope["path"].startswith(WEB_PREFIX)
-                or not carries_body(scope)):
+        if (
+            scope["type"] != "http"
+            or scope["path"].startswith(WEB_PREFIX)
+            or not carries_body(scope)
+        ):
             await self.app(scope, receive, send)
             return
         request = Request(scope)
@@ -58,9 +61,13 @@ class AuthenticateBeforeBody:
         except LedgerError as error:
             response = ledger_problem(error, scope["path"])
         except (OperationalError, InterfaceError):
-            response = problem(503, "SERVICE_UNAVAILABLE",
-                               "the database is unavailable; retry later",
-                               instance=scope["path"], headers={"Retry-After": "1"})
+            response = problem(
+                503,
+                "SERVICE_UNAVAILABLE",
+                "the database is unavailable; retry later",
+                instance=scope["path"],
+                headers={"Retry-After": "1"},
+            )
         else:
             scope.setdefault("state", {})["caller"] = caller
             await self.app(scope, receive, send)

@@ -82,11 +82,12 @@ class Summary:
 
     def text(self) -> str:
         rate = self.events / self.seconds if self.seconds > 0 else 0.0
-        problems = (f" ({len(self.failures):,} problems)"
-                    if len(self.failures) > self.failed else "")
-        return (f"{self.unit} {self.lines:,}: imported {self.imported:,}, already imported "
-                f"{self.already_imported:,}, failed {self.failed:,}{problems}; {self.events:,} "
-                f"events in {self.seconds:,.1f} s ({rate:,.0f} events/s)")
+        problems = f" ({len(self.failures):,} problems)" if len(self.failures) > self.failed else ""
+        return (
+            f"{self.unit} {self.lines:,}: imported {self.imported:,}, already imported "
+            f"{self.already_imported:,}, failed {self.failed:,}{problems}; {self.events:,} "
+            f"events in {self.seconds:,.1f} s ({rate:,.0f} events/s)"
+        )
 
 
 def numbered_lines(stream: IO[bytes]) -> Iterator[tuple[int, bytes]]:
@@ -103,45 +104,77 @@ def parse(number: int, raw: bytes) -> Line | Failure:
     except orjson.JSONDecodeError as error:
         return Failure(number, "VALIDATION_FAILED", f"not JSON ({error})")
     if not isinstance(document, dict):
-        return Failure(number, "VALIDATION_FAILED",
-                       'a line is an object {"household_id": …, "events": [...]}')
+        return Failure(
+            number, "VALIDATION_FAILED", 'a line is an object {"household_id": …, "events": [...]}'
+        )
     household_id = document.pop("household_id", None)
     if not isinstance(household_id, str) or not _HOUSEHOLD_ID.fullmatch(household_id):
-        return Failure(number, "VALIDATION_FAILED",
-                       "household_id: 1–64 letters, digits or . _ : - (not first)")
+        return Failure(
+            number, "VALIDATION_FAILED", "household_id: 1–64 letters, digits or . _ : - (not first)"
+        )
     try:
         batch = AppendBatch.model_validate(document)
     except ValidationError as error:
-        problems = [f"{field_path(e['loc'])}: {str(e['msg']).removeprefix('Value error, ')}"
-                    for e in error.errors()]
+        problems = [
+            f"{field_path(e['loc'])}: {str(e['msg']).removeprefix('Value error, ')}"
+            for e in error.errors()
+        ]
         return Failure(number, "VALIDATION_FAILED", "; ".join(problems))
     return keyed(number, household_id, batch)
 
 
-def append_chunk(ledger: HouseholdLedger, caller: Caller,
-                 lines: Sequence[Line]) -> list[Appended | LedgerError]:
+def append_chunk(
+    ledger: HouseholdLedger, caller: Caller, lines: Sequence[Line]
+) -> list[Appended | LedgerError]:
     """Each line's answer, in order: appended (or replayed), or the error refusing it."""
-    return ledger.append_many([
-        AppendRequest(line.household_id, line.batch.events, caller,
-                      line.batch.expected_version, line.idempotency) for line in lines])
+    return ledger.append_many(
+        [
+            AppendRequest(
+                line.household_id,
+                line.batch.events,
+                caller,
+                line.batch.expected_version,
+                line.idempotency,
+            )
+            for line in lines
+        ]
+    )
 
 
-def import_lines(ledger: HouseholdLedger, caller: Caller, lines: Iterable[tuple[int, bytes]],
-                 summary: Summary, *, progress: Callable[[int, int], None] | None = None,
-                 chunk_lines: int = CHUNK_LINES) -> None:
+def import_lines(
+    ledger: HouseholdLedger,
+    caller: Caller,
+    lines: Iterable[tuple[int, bytes]],
+    summary: Summary,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    chunk_lines: int = CHUNK_LINES,
+) -> None:
     """Appends every valid line, ``chunk_lines`` at a time, counting into ``summary``;
     ``progress(lines, bytes)`` follows each chunk."""
-    import_items(ledger, caller, ((parse(number, raw), len(raw)) for number, raw in lines),
-                 summary, progress=progress, chunk_lines=chunk_lines)
+    import_items(
+        ledger,
+        caller,
+        ((parse(number, raw), len(raw)) for number, raw in lines),
+        summary,
+        progress=progress,
+        chunk_lines=chunk_lines,
+    )
 
 
 Item = Line | Failure | Sequence[Failure]
 """One append: ready, or refused whole by one failure or several."""
 
 
-def import_items(ledger: HouseholdLedger, caller: Caller, items: Iterable[tuple[Item, int]],
-                 summary: Summary, *, progress: Callable[[int, int], None] | None = None,
-                 chunk_lines: int = CHUNK_LINES) -> None:
+def import_items(
+    ledger: HouseholdLedger,
+    caller: Caller,
+    items: Iterable[tuple[Item, int]],
+    summary: Summary,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    chunk_lines: int = CHUNK_LINES,
+) -> None:
     """Appends every ready item with its size, ``chunk_lines`` at a time, counting into
     ``summary``; ``progress(items, size)`` follows each chunk."""
     chunk: list[Line] = []
@@ -151,8 +184,9 @@ def import_items(ledger: HouseholdLedger, caller: Caller, items: Iterable[tuple[
         for line, answer in zip(chunk, append_chunk(ledger, caller, chunk), strict=True):
             if isinstance(answer, LedgerError):
                 summary.failed += 1
-                summary.failures.append(Failure(line.number, answer.code, answer.detail,
-                                                line.where))
+                summary.failures.append(
+                    Failure(line.number, answer.code, answer.detail, line.where)
+                )
             elif answer.replayed:
                 summary.already_imported += 1
             else:

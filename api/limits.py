@@ -14,9 +14,13 @@ from api.responses import problem
 
 
 class BodySizeLimit:
-    def __init__(self, app: ASGIApp, max_bytes: int,
-                 streamed: Mapping[str, int] | None = None,
-                 by_prefix: Mapping[str, int] | None = None) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int,
+        streamed: Mapping[str, int] | None = None,
+        by_prefix: Mapping[str, int] | None = None,
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.streamed = dict(streamed or {})  # exact path -> its own limit
@@ -90,9 +94,12 @@ class BodySizeLimit:
         await self.app(scope, counted, guarded)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
-        response = problem(413, "PAYLOAD_TOO_LARGE",
-                           f"the request body is over the limit of {limit} bytes",
-                           instance=scope.get("path"))
+        response = problem(
+            413,
+            "PAYLOAD_TOO_LARGE",
+            f"the request body is over the limit of {limit} bytes",
+            instance=scope.get("path"),
+        )
         # The rest of the body is not read: the connection cannot carry another request.
         response.headers["Connection"] = "close"
         await response(scope, receive, send)

@@ -36,17 +36,29 @@ class Metrics:
     def __init__(self, state: State) -> None:
         self.registry = CollectorRegistry()
         self.requests = Counter(
-            "ledger_http_requests", "HTTP requests answered, by method, route template and "
-            "status.", ["method", "route", "status"], registry=self.registry)
+            "ledger_http_requests",
+            "HTTP requests answered, by method, route template and status.",
+            ["method", "route", "status"],
+            registry=self.registry,
+        )
         self.duration = Histogram(
-            "ledger_http_request_duration_seconds", "Time to answer an HTTP request, by "
-            "method and route template.", ["method", "route"], registry=self.registry)
+            "ledger_http_request_duration_seconds",
+            "Time to answer an HTTP request, by method and route template.",
+            ["method", "route"],
+            registry=self.registry,
+        )
         self.appends = Counter(
-            "ledger_append_requests", "Append requests by outcome: appended, replayed (an "
+            "ledger_append_requests",
+            "Append requests by outcome: appended, replayed (an "
             "idempotent retry), conflict (409), refused (other 4xx), failed (5xx).",
-            ["outcome"], registry=self.registry)
-        self.events = Counter("ledger_events_appended", "Events this process stored "
-                              "(every append and import it wrote).", registry=self.registry)
+            ["outcome"],
+            registry=self.registry,
+        )
+        self.events = Counter(
+            "ledger_events_appended",
+            "Events this process stored (every append and import it wrote).",
+            registry=self.registry,
+        )
         for outcome in OUTCOMES:
             self.appends.labels(outcome)
         self.registry.register(LedgerCollector(state))
@@ -103,9 +115,13 @@ class LedgerCollector(Collector):
     def collect(self) -> Iterator[Metric]:
         runner = getattr(self.state, "projections", None)
         if runner is not None:
-            yield _gauge("ledger_projections_failed", "1 while the projection runner fails "
-                         "on an error that is not one household's (/readyz says where), "
-                         "else 0.", int(runner.failed))
+            yield _gauge(
+                "ledger_projections_failed",
+                "1 while the projection runner fails "
+                "on an error that is not one household's (/readyz says where), "
+                "else 0.",
+                int(runner.failed),
+            )
         try:
             head = self.state.ledger.recorder.max_notification_id() or 0
             projected = runner.position() if runner is not None else 0
@@ -115,29 +131,50 @@ class LedgerCollector(Collector):
             checkpoint = tables.latest_checkpoint()
         except Exception as error:  # the database away, in any driver's words: say so
             log.warning("metrics_database_unavailable", error=type(error).__name__)
-            yield _gauge("ledger_database_up", "1 if the primary database answered this "
-                         "scrape, else 0.", 0)
+            yield _gauge(
+                "ledger_database_up", "1 if the primary database answered this scrape, else 0.", 0
+            )
             return
-        yield _gauge("ledger_database_up", "1 if the primary database answered this scrape, "
-                     "else 0.", 1)
-        yield _gauge("ledger_log_head_position", "Log position (notification id) of the "
-                     "newest stored event.", head)
-        yield _gauge("ledger_projection_position", "Log position the read models cover.",
-                     projected)
-        yield _gauge("ledger_projection_lag_events", "Log positions between the log's head "
-                     "and the read models' position (0: caught up).", max(0, head - projected))
-        yield _gauge("ledger_projections_parked", "Households whose rules raise, parked with "
-                     "their last good rows (GET /v1/admin/parked lists them).", parked)
-        yield _gauge("ledger_transparency_log_leaves", "Events sequenced into the Merkle "
-                     "log.", leaves)
+        yield _gauge(
+            "ledger_database_up", "1 if the primary database answered this scrape, else 0.", 1
+        )
+        yield _gauge(
+            "ledger_log_head_position",
+            "Log position (notification id) of the newest stored event.",
+            head,
+        )
+        yield _gauge("ledger_projection_position", "Log position the read models cover.", projected)
+        yield _gauge(
+            "ledger_projection_lag_events",
+            "Log positions between the log's head and the read models' position (0: caught up).",
+            max(0, head - projected),
+        )
+        yield _gauge(
+            "ledger_projections_parked",
+            "Households whose rules raise, parked with "
+            "their last good rows (GET /v1/admin/parked lists them).",
+            parked,
+        )
+        yield _gauge(
+            "ledger_transparency_log_leaves", "Events sequenced into the Merkle log.", leaves
+        )
         if checkpoint is not None:
             signed = datetime.fromisoformat(checkpoint.timestamp).timestamp()
-            yield _gauge("ledger_checkpoint_tree_size", "Events covered by the newest "
-                         "signed checkpoint.", checkpoint.tree_size)
-            yield _gauge("ledger_checkpoint_timestamp_seconds", "Unix time the newest "
-                         "checkpoint was signed.", signed)
-            yield _gauge("ledger_checkpoint_age_seconds", "Seconds since the newest "
-                         "checkpoint was signed.", max(0.0, time.time() - signed))
+            yield _gauge(
+                "ledger_checkpoint_tree_size",
+                "Events covered by the newest signed checkpoint.",
+                checkpoint.tree_size,
+            )
+            yield _gauge(
+                "ledger_checkpoint_timestamp_seconds",
+                "Unix time the newest checkpoint was signed.",
+                signed,
+            )
+            yield _gauge(
+                "ledger_checkpoint_age_seconds",
+                "Seconds since the newest checkpoint was signed.",
+                max(0.0, time.time() - signed),
+            )
 
 
 def _gauge(name: str, documentation: str, value: float) -> GaugeMetricFamily:

@@ -35,8 +35,9 @@ def renderer_for(log_format: LogFormat, stream: TextIO) -> structlog.typing.Proc
     """JSON lines, or readable ones (``auto``: readable on a terminal)."""
     if log_format == "console" or (log_format == "auto" and stream.isatty()):
         # Exceptions arrive formatted (and redacted) as text: printed as they are.
-        return structlog.dev.ConsoleRenderer(colors=stream.isatty(),
-                                             exception_formatter=structlog.dev.plain_traceback)
+        return structlog.dev.ConsoleRenderer(
+            colors=stream.isatty(), exception_formatter=structlog.dev.plain_traceback
+        )
     return structlog.processors.JSONRenderer()
 
 
@@ -65,11 +66,21 @@ def configure_logging(log_format: LogFormat = "auto", level: LogLevel = "info") 
     # through the same redaction and renderer.
     handler = logging.StreamHandler(sys.stderr)
     handler.setLevel(threshold)  # the root logger's own level (warning) still applies
-    handler.setFormatter(structlog.stdlib.ProcessorFormatter(
-        foreign_pre_chain=[structlog.stdlib.add_logger_name,
-                           structlog.processors.add_log_level, timestamper],
-        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-                    structlog.processors.format_exc_info, redact_event, renderer]))
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=[
+                structlog.stdlib.add_logger_name,
+                structlog.processors.add_log_level,
+                timestamper,
+            ],
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                structlog.processors.format_exc_info,
+                redact_event,
+                renderer,
+            ],
+        )
+    )
     logging.getLogger().addHandler(handler)
     _configured = True
 
@@ -133,8 +144,10 @@ class RequestLog:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message["headers"] = [*message.get("headers", []),
-                                      (b"x-request-id", request_id.encode())]
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (b"x-request-id", request_id.encode()),
+                ]
             await send(message)
 
         failure: Exception | None = None
@@ -149,9 +162,15 @@ class RequestLog:
             household_id = scope.get("path_params", {}).get("household_id")
             if household_id is not None:
                 fields["household_id"] = household_id
-            self.log.info("request", method=scope["method"], route=route_of(scope),
-                          path=scope["path"], status=status,
-                          duration_ms=round((time.perf_counter() - started) * 1000, 2),
-                          **fields, **({"exc_info": failure} if failure else {}))
+            self.log.info(
+                "request",
+                method=scope["method"],
+                route=route_of(scope),
+                path=scope["path"],
+                status=status,
+                duration_ms=round((time.perf_counter() - started) * 1000, 2),
+                **fields,
+                **({"exc_info": failure} if failure else {}),
+            )
             _request_fields.reset(reset)
             structlog.contextvars.clear_contextvars()

@@ -36,31 +36,77 @@ VILLAGE = "530925101201"
 TOWNSHIP = "530925101000"
 _NAMESPACE = UUID("0b7a7c1e-7f43-5f5e-a1c5-530925101201")
 ACTORS = {
-    "household": {"id": f"{HOUSEHOLD_ID}-m1", "name": "李国华", "role": "household",
-                  "org": VILLAGE},
+    "household": {
+        "id": f"{HOUSEHOLD_ID}-m1",
+        "name": "李国华",
+        "role": "household",
+        "org": VILLAGE,
+    },
     "cadre": {"id": "v-530925101201-1", "name": "杨文华", "role": "village_cadre", "org": VILLAGE},
     "work_team": {"id": "w-0042", "name": "罗建明", "role": "work_team", "org": VILLAGE},
-    "info_officer": {"id": "i-530925101201", "name": "字春梅", "role": "info_officer",
-                     "org": VILLAGE},
-    "township": {"id": "t-530925101000", "name": "周德明", "role": "township_official",
-                 "org": TOWNSHIP},
-    "medical_insurance": {"id": "d-medical_insurance", "name": "鲁光荣",
-                          "role": "department_official", "org": "双江县医疗保障局"},
-    "natural_resources": {"id": "d-natural_resources", "name": "段志平",
-                          "role": "department_official", "org": "双江县自然资源局"},
-    "county": {"id": "c-530925", "name": "双江县乡村振兴局", "role": "county_official",
-               "org": "530925000000"},
+    "info_officer": {
+        "id": "i-530925101201",
+        "name": "字春梅",
+        "role": "info_officer",
+        "org": VILLAGE,
+    },
+    "township": {
+        "id": "t-530925101000",
+        "name": "周德明",
+        "role": "township_official",
+        "org": TOWNSHIP,
+    },
+    "medical_insurance": {
+        "id": "d-medical_insurance",
+        "name": "鲁光荣",
+        "role": "department_official",
+        "org": "双江县医疗保障局",
+    },
+    "natural_resources": {
+        "id": "d-natural_resources",
+        "name": "段志平",
+        "role": "department_official",
+        "org": "双江县自然资源局",
+    },
+    "county": {
+        "id": "c-530925",
+        "name": "双江县乡村振兴局",
+        "role": "county_official",
+        "org": "530925000000",
+    },
 }
-RECORDER = Caller(token_id="tok-530925-01",  # noqa: S106 (a token's id, not its secret)
-                  name="双江县监测信息录入", role=CallerRole.RECORDER, division="530925")
+RECORDER = Caller(
+    token_id="tok-530925-01",  # noqa: S106 (a token's id, not its secret)
+    name="双江县监测信息录入",
+    role=CallerRole.RECORDER,
+    division="530925",
+)
 
 
-def _member(member_id: str, name: str, relation: str, sex: str, born: str, sequence: int,
-            labor: str, health: str = "healthy", **more: Any) -> dict[str, Any]:
+def _member(
+    member_id: str,
+    name: str,
+    relation: str,
+    sex: str,
+    born: str,
+    sequence: int,
+    labor: str,
+    health: str = "healthy",
+    **more: Any,
+) -> dict[str, Any]:
     """A member with a valid GB 11643 number (sequence odd for men, even for women)."""
     number = with_check_digit(f"530925{born.replace('-', '')}{sequence:03d}")
-    return {"member_id": member_id, "name": name, "id_number": number, "relation": relation,
-            "sex": sex, "birth_date": born, "labor": labor, "health": health, **more}
+    return {
+        "member_id": member_id,
+        "name": name,
+        "id_number": number,
+        "relation": relation,
+        "sex": sex,
+        "birth_date": born,
+        "labor": labor,
+        "health": health,
+        **more,
+    }
 
 
 MEMBERS = [
@@ -87,96 +133,294 @@ class Step:
 
 
 STORY = (
-    Step("HouseholdRegistered", "2021-03-15", "info_officer", {
-        "village_code": VILLAGE, "group": "大文一组", "category": "general",
-        "filed_card": False, "members": MEMBERS}, hour=9),
-    Step("LocationRecorded", "2021-03-15", "work_team",
-         {"lat": 23.47312, "lon": 99.81254, "accuracy_m": 8.0}),
-    Step("WarningReceived", "2021-09-28", "medical_insurance", {
-        "department": "medical_insurance", "code": "medical_self_pay_high",
-        "summary": "李国华住院自付费用3.86万元，超过预警线", "amount": 38600}),
-    Step("MemberUpdated", "2021-10-08", "work_team",
-         {"member_id": "m1", "health": "serious_illness", "labor": "partial"}),
-    Step("AssistanceApplied", "2021-10-09", "household",
-         {"channel": "rescue_platform", "summary": "因病住院花费大，申请纳入监测帮扶"}),
-    Step("ScreeningAnalyzed", "2021-10-11", "cadre", {
-        "decision": "key_check", "basis": "医保部门预警和农户申报：住院自付3.86万元，需入户核实"},
-         ("minutes",)),
-    Step("FieldSurveyConducted", "2021-10-12", "work_team", {
-        "purpose": _IDENTIFICATION, "period": {"start": "2020-10-01", "end": "2021-09-30"},
-        "income": {"wage": 21600, "operating": 9800, "property": 0, "transfer": 2400,
-                   "operating_cost": 3300},
-        "household_size": 5, "per_capita_net_income": 6100,
-        "rigid_expenditure": {"medical": 38600, "education": 2400, "other": 0},
-        "guarantees": {"food_clothing": "secure", "education": "secure", "medical": "at_risk",
-                       "housing": "secure", "drinking_water": "secure"},
-        "whole_household_lacks_labor": False, "stable_income_from_work": True,
-        "risk_types": ["illness", "high_rigid_expense"]}, ("survey_form", "income_sheet")),
-    Step("ApplicationSigned", "2021-10-12", "household", {"member_id": "m1"},
-         ("application_form",), hour=15),
-    Step("AuthorizationSigned", "2021-10-12", "household", {"member_id": "m1"},
-         ("authorization_letter",), hour=15),
-    Step("DemocraticAppraisalHeld", "2021-10-20", "cadre", {
-        "purpose": _IDENTIFICATION,
-        "attendees": {"party_members": 8, "household_heads": 37, "total": 45},
-        "votes": {"for": 43, "against": 1, "abstain": 1}, "result": "approved"},
-         ("minutes", "sign_in_sheet", "meeting_photo"), hour=19),
-    Step("VillageCommitteeDecided", "2021-10-22", "cadre", {
-        "purpose": _IDENTIFICATION, "decision": "propose",
-        "measures": ["health", "temporary_relief"]}, ("minutes",)),
-    Step("PublicNoticePosted", "2021-10-25", "cadre", {
-        "purpose": _IDENTIFICATION, "channels": ["group_board", "rescue_platform"],
-        "start_date": "2021-10-25", "end_date": "2021-10-29"}, ("notice_text", "notice_photo"),
-         hour=8),
-    Step("ObjectionRaised", "2021-10-26", "cadre", {
-        "purpose": _IDENTIFICATION, "summary": "有村民反映该户长子李志强在县城购有商品房"}),
-    Step("DepartmentVerified", "2021-10-28", "natural_resources", {
-        "purpose": _IDENTIFICATION, "department": "natural_resources", "consistent": True,
-        "findings": [], "items_checked": ["property"],
-        "summary": "经不动产登记信息比对，家庭成员名下均无城镇商品房"}, ("department_reply",)),
-    Step("ObjectionResolved", "2021-10-29", "cadre", {
-        "outcome": "dismissed", "feedback_given": True,
-        "summary": "经自然资源部门比对，李志强名下无城镇商品房，异议不成立，已向反映人反馈"},
-         refers=("objection_id", "ObjectionRaised"), hour=16),
-    Step("TownshipReviewed", "2021-11-02", "township", {
-        "purpose": _IDENTIFICATION, "decision": "approved", "spot_checked": True},
-         ("review_record",)),
-    Step("CountyConfirmed", "2021-11-05", "county", {
-        "purpose": _IDENTIFICATION, "decision": "confirmed",
-        "monitoring_type": "sudden_hardship", "risk_types": ["illness", "high_rigid_expense"],
-        "responsible_department": "medical_insurance"}),
-    Step("SystemMarked", "2021-11-08", "info_officer", {
-        "marking": "enrolled", "monitoring_type": "sudden_hardship",
-        "system_ref": "FPJC-530925-2021-0017"}, hour=16),
-    Step("AssistancePlanned", "2021-11-10", "work_team", {
-        "measure_id": "ms-2021-01", "category": "health", "start_date": "2021-11-15",
-        "summary": "医疗救助：大病保险二次报销和县级医疗救助"}),
-    Step("AssistanceDelivered", "2021-12-20", "work_team", {
-        "measure_id": "ms-2021-01", "delivered_on": "2021-12-20", "amount": 12000,
-        "summary": "县级医疗救助金12000元已打卡发放"}),
-    Step("MaterialAttached", "2021-12-21", "work_team",
-         {"note": "补充医疗救助金发放银行回单"}, ("other",),
-         refers=("target_event_id", "AssistanceDelivered")),
-    Step("EntryVoided", "2021-12-22", "info_officer",
-         {"reason": "上传的回单属于另一户，作废此条补充记录"},
-         refers=("target_event_id", "MaterialAttached")),
-    Step("MemberAdded", "2022-02-14", "work_team", {
-        "member": _member("m6", "李欣怡", "grandchild", "F", "2022-01-20", 22, "not_applicable"),
-        "reason": "birth"}, ("population_change_form",)),
-    Step("DataIssueRaised", "2022-03-01", "info_officer", {
-        "issue_id": "DI-2022-0031", "source": "national_feedback", "code": "ID_NUMBER_MISMATCH",
-        "member_id": "m5", "summary": "全国系统反馈：李德顺身份证号与户籍信息不一致"}),
-    Step("DataIssueResolved", "2022-03-03", "info_officer", {
-        "issue_id": "DI-2022-0031", "summary": "对照户口簿核实，系统中的号码已更正"}),
-    Step("AssistanceEnded", "2022-06-30", "work_team", {
-        "measure_id": "ms-2021-01", "reason": "医疗救助已足额兑现，李国华病情稳定"}),
-    Step("EffectivenessAppraised", "2022-09-20", "cadre", {
-        "result": "stable", "summary": "医疗费用已报销和救助，家庭务工收入稳定，风险已消除"},
-         ("minutes",)),
-    Step("InformedConsentGiven", "2022-09-28", "household",
-         {"purpose": "elimination", "member_id": "m1"}, ("consent_form",)),
-    Step("MemberRemoved", "2022-11-03", "work_team", {"member_id": "m5", "reason": "death"},
-         ("population_change_form",)),
+    Step(
+        "HouseholdRegistered",
+        "2021-03-15",
+        "info_officer",
+        {
+            "village_code": VILLAGE,
+            "group": "大文一组",
+            "category": "general",
+            "filed_card": False,
+            "members": MEMBERS,
+        },
+        hour=9,
+    ),
+    Step(
+        "LocationRecorded",
+        "2021-03-15",
+        "work_team",
+        {"lat": 23.47312, "lon": 99.81254, "accuracy_m": 8.0},
+    ),
+    Step(
+        "WarningReceived",
+        "2021-09-28",
+        "medical_insurance",
+        {
+            "department": "medical_insurance",
+            "code": "medical_self_pay_high",
+            "summary": "李国华住院自付费用3.86万元，超过预警线",
+            "amount": 38600,
+        },
+    ),
+    Step(
+        "MemberUpdated",
+        "2021-10-08",
+        "work_team",
+        {"member_id": "m1", "health": "serious_illness", "labor": "partial"},
+    ),
+    Step(
+        "AssistanceApplied",
+        "2021-10-09",
+        "household",
+        {"channel": "rescue_platform", "summary": "因病住院花费大，申请纳入监测帮扶"},
+    ),
+    Step(
+        "ScreeningAnalyzed",
+        "2021-10-11",
+        "cadre",
+        {"decision": "key_check", "basis": "医保部门预警和农户申报：住院自付3.86万元，需入户核实"},
+        ("minutes",),
+    ),
+    Step(
+        "FieldSurveyConducted",
+        "2021-10-12",
+        "work_team",
+        {
+            "purpose": _IDENTIFICATION,
+            "period": {"start": "2020-10-01", "end": "2021-09-30"},
+            "income": {
+                "wage": 21600,
+                "operating": 9800,
+                "property": 0,
+                "transfer": 2400,
+                "operating_cost": 3300,
+            },
+            "household_size": 5,
+            "per_capita_net_income": 6100,
+            "rigid_expenditure": {"medical": 38600, "education": 2400, "other": 0},
+            "guarantees": {
+                "food_clothing": "secure",
+                "education": "secure",
+                "medical": "at_risk",
+                "housing": "secure",
+                "drinking_water": "secure",
+            },
+            "whole_household_lacks_labor": False,
+            "stable_income_from_work": True,
+            "risk_types": ["illness", "high_rigid_expense"],
+        },
+        ("survey_form", "income_sheet"),
+    ),
+    Step(
+        "ApplicationSigned",
+        "2021-10-12",
+        "household",
+        {"member_id": "m1"},
+        ("application_form",),
+        hour=15,
+    ),
+    Step(
+        "AuthorizationSigned",
+        "2021-10-12",
+        "household",
+        {"member_id": "m1"},
+        ("authorization_letter",),
+        hour=15,
+    ),
+    Step(
+        "DemocraticAppraisalHeld",
+        "2021-10-20",
+        "cadre",
+        {
+            "purpose": _IDENTIFICATION,
+            "attendees": {"party_members": 8, "household_heads": 37, "total": 45},
+            "votes": {"for": 43, "against": 1, "abstain": 1},
+            "result": "approved",
+        },
+        ("minutes", "sign_in_sheet", "meeting_photo"),
+        hour=19,
+    ),
+    Step(
+        "VillageCommitteeDecided",
+        "2021-10-22",
+        "cadre",
+        {
+            "purpose": _IDENTIFICATION,
+            "decision": "propose",
+            "measures": ["health", "temporary_relief"],
+        },
+        ("minutes",),
+    ),
+    Step(
+        "PublicNoticePosted",
+        "2021-10-25",
+        "cadre",
+        {
+            "purpose": _IDENTIFICATION,
+            "channels": ["group_board", "rescue_platform"],
+            "start_date": "2021-10-25",
+            "end_date": "2021-10-29",
+        },
+        ("notice_text", "notice_photo"),
+        hour=8,
+    ),
+    Step(
+        "ObjectionRaised",
+        "2021-10-26",
+        "cadre",
+        {"purpose": _IDENTIFICATION, "summary": "有村民反映该户长子李志强在县城购有商品房"},
+    ),
+    Step(
+        "DepartmentVerified",
+        "2021-10-28",
+        "natural_resources",
+        {
+            "purpose": _IDENTIFICATION,
+            "department": "natural_resources",
+            "consistent": True,
+            "findings": [],
+            "items_checked": ["property"],
+            "summary": "经不动产登记信息比对，家庭成员名下均无城镇商品房",
+        },
+        ("department_reply",),
+    ),
+    Step(
+        "ObjectionResolved",
+        "2021-10-29",
+        "cadre",
+        {
+            "outcome": "dismissed",
+            "feedback_given": True,
+            "summary": "经自然资源部门比对，李志强名下无城镇商品房，异议不成立，已向反映人反馈",
+        },
+        refers=("objection_id", "ObjectionRaised"),
+        hour=16,
+    ),
+    Step(
+        "TownshipReviewed",
+        "2021-11-02",
+        "township",
+        {"purpose": _IDENTIFICATION, "decision": "approved", "spot_checked": True},
+        ("review_record",),
+    ),
+    Step(
+        "CountyConfirmed",
+        "2021-11-05",
+        "county",
+        {
+            "purpose": _IDENTIFICATION,
+            "decision": "confirmed",
+            "monitoring_type": "sudden_hardship",
+            "risk_types": ["illness", "high_rigid_expense"],
+            "responsible_department": "medical_insurance",
+        },
+    ),
+    Step(
+        "SystemMarked",
+        "2021-11-08",
+        "info_officer",
+        {
+            "marking": "enrolled",
+            "monitoring_type": "sudden_hardship",
+            "system_ref": "FPJC-530925-2021-0017",
+        },
+        hour=16,
+    ),
+    Step(
+        "AssistancePlanned",
+        "2021-11-10",
+        "work_team",
+        {
+            "measure_id": "ms-2021-01",
+            "category": "health",
+            "start_date": "2021-11-15",
+            "summary": "医疗救助：大病保险二次报销和县级医疗救助",
+        },
+    ),
+    Step(
+        "AssistanceDelivered",
+        "2021-12-20",
+        "work_team",
+        {
+            "measure_id": "ms-2021-01",
+            "delivered_on": "2021-12-20",
+            "amount": 12000,
+            "summary": "县级医疗救助金12000元已打卡发放",
+        },
+    ),
+    Step(
+        "MaterialAttached",
+        "2021-12-21",
+        "work_team",
+        {"note": "补充医疗救助金发放银行回单"},
+        ("other",),
+        refers=("target_event_id", "AssistanceDelivered"),
+    ),
+    Step(
+        "EntryVoided",
+        "2021-12-22",
+        "info_officer",
+        {"reason": "上传的回单属于另一户，作废此条补充记录"},
+        refers=("target_event_id", "MaterialAttached"),
+    ),
+    Step(
+        "MemberAdded",
+        "2022-02-14",
+        "work_team",
+        {
+            "member": _member(
+                "m6", "李欣怡", "grandchild", "F", "2022-01-20", 22, "not_applicable"
+            ),
+            "reason": "birth",
+        },
+        ("population_change_form",),
+    ),
+    Step(
+        "DataIssueRaised",
+        "2022-03-01",
+        "info_officer",
+        {
+            "issue_id": "DI-2022-0031",
+            "source": "national_feedback",
+            "code": "ID_NUMBER_MISMATCH",
+            "member_id": "m5",
+            "summary": "全国系统反馈：李德顺身份证号与户籍信息不一致",
+        },
+    ),
+    Step(
+        "DataIssueResolved",
+        "2022-03-03",
+        "info_officer",
+        {"issue_id": "DI-2022-0031", "summary": "对照户口簿核实，系统中的号码已更正"},
+    ),
+    Step(
+        "AssistanceEnded",
+        "2022-06-30",
+        "work_team",
+        {"measure_id": "ms-2021-01", "reason": "医疗救助已足额兑现，李国华病情稳定"},
+    ),
+    Step(
+        "EffectivenessAppraised",
+        "2022-09-20",
+        "cadre",
+        {"result": "stable", "summary": "医疗费用已报销和救助，家庭务工收入稳定，风险已消除"},
+        ("minutes",),
+    ),
+    Step(
+        "InformedConsentGiven",
+        "2022-09-28",
+        "household",
+        {"purpose": "elimination", "member_id": "m1"},
+        ("consent_form",),
+    ),
+    Step(
+        "MemberRemoved",
+        "2022-11-03",
+        "work_team",
+        {"member_id": "m5", "reason": "death"},
+        ("population_change_form",),
+    ),
 )
 
 
@@ -187,9 +431,13 @@ def illustrative_id(version: int) -> str:
 
 def _material(version: int, kind: str) -> dict[str, Any]:
     # Stands for a scanned paper: a content address unique to this step and kind.
-    return {"sha256": sha256(f"{HOUSEHOLD_ID}/{version}/{kind}".encode()).hexdigest(),
-            "kind": kind, "name": f"{MATERIAL_KINDS[kind]}.jpg", "media_type": "image/jpeg",
-            "size": 120_000 + 7_919 * version}
+    return {
+        "sha256": sha256(f"{HOUSEHOLD_ID}/{version}/{kind}".encode()).hexdigest(),
+        "kind": kind,
+        "name": f"{MATERIAL_KINDS[kind]}.jpg",
+        "media_type": "image/jpeg",
+        "size": 120_000 + 7_919 * version,
+    }
 
 
 def _event(step: Step, version: int) -> dict[str, Any]:
@@ -198,8 +446,11 @@ def _event(step: Step, version: int) -> dict[str, Any]:
         name, earlier = step.refers
         data[name] = illustrative_id(1 + [s.type for s in STORY].index(earlier))
     event: dict[str, Any] = {
-        "type": step.type, "occurred_at": f"{step.day}T{step.hour:02d}:00:00+08:00",
-        "actor": ACTORS[step.actor], "data": data}
+        "type": step.type,
+        "occurred_at": f"{step.day}T{step.hour:02d}:00:00+08:00",
+        "actor": ACTORS[step.actor],
+        "data": data,
+    }
     if step.materials:
         event["materials"] = [_material(version, kind) for kind in step.materials]
     return event
@@ -211,20 +462,29 @@ def _story_id(version: int) -> UUID:
 
 def append_bodies() -> list[dict[str, Any]]:
     """The story's appends, oldest first: each one event and the version it expects."""
-    return [{"events": [_event(step, k + 1)], "expected_version": k}
-            for k, step in enumerate(STORY)]
+    return [
+        {"events": [_event(step, k + 1)], "expected_version": k} for k, step in enumerate(STORY)
+    ]
 
 
 def append_examples() -> dict[str, dict[str, Any]]:
     """``openapi_examples`` of the append's body, one per event type, named by it."""
-    return {step.type: {
-        "summary": f"{step.type} · {EVENT_TYPES[step.type]}",
-        "description": f"第 {k + 1} 步 · Step {k + 1} of one household's story (李国华户, "
-                       f"{VILLAGE}): appended after the examples above it, as version "
-                       f"{k + 1}." + (f" `{step.refers[0]}` is the id of the story's "
-                                      f"{step.refers[1]}: use the id your append returned."
-                                      if step.refers else ""),
-        "value": body} for k, (step, body) in enumerate(zip(STORY, append_bodies(), strict=True))}
+    return {
+        step.type: {
+            "summary": f"{step.type} · {EVENT_TYPES[step.type]}",
+            "description": f"第 {k + 1} 步 · Step {k + 1} of one household's story (李国华户, "
+            f"{VILLAGE}): appended after the examples above it, as version "
+            f"{k + 1}."
+            + (
+                f" `{step.refers[0]}` is the id of the story's "
+                f"{step.refers[1]}: use the id your append returned."
+                if step.refers
+                else ""
+            ),
+            "value": body,
+        }
+        for k, (step, body) in enumerate(zip(STORY, append_bodies(), strict=True))
+    }
 
 
 @cache
@@ -234,11 +494,16 @@ def _told() -> tuple[Household, list[dict[str, Any]]]:
     for k, body in enumerate(append_bodies()):
         batch = AppendBatch.model_validate(body)
         recorded_at = datetime.fromisoformat(body["events"][0]["occurred_at"]) + timedelta(
-            minutes=40)
-        events = decide(household, batch.events, Recording(recorded_at, RECORDER.recorded_by()),
-                        expected_version=batch.expected_version,
-                        originator_id=originator_id(HOUSEHOLD_ID),
-                        new_id=partial(_story_id, k + 1))
+            minutes=40
+        )
+        events = decide(
+            household,
+            batch.events,
+            Recording(recorded_at, RECORDER.recorded_by()),
+            expected_version=batch.expected_version,
+            originator_id=originator_id(HOUSEHOLD_ID),
+            new_id=partial(_story_id, k + 1),
+        )
         receipts.append(receipt(HOUSEHOLD_ID, household.version, events))
     return household, receipts
 
@@ -255,48 +520,81 @@ def state_example() -> dict[str, Any]:
 
 # Problems (CONTRACT §5): for each code, what it means and a detail as the server words it.
 PROBLEMS: dict[tuple[int, str], tuple[str, str]] = {
-    (400, "VALIDATION_FAILED"): ("请求体不是 JSON · the body is not JSON", "the request body is "
-                                 "not JSON (send valid JSON with Content-Type: application/json)"),
+    (400, "VALIDATION_FAILED"): (
+        "请求体不是 JSON · the body is not JSON",
+        "the request body is not JSON (send valid JSON with Content-Type: application/json)",
+    ),
     (422, "VALIDATION_FAILED"): ("请求不合法 · invalid request", "the request is invalid: "),
-    (401, "UNAUTHENTICATED"): ("未认证 · no valid token",
-                               "a bearer token is required (Authorization: Bearer ldg_…)"),
-    (403, "FORBIDDEN"): ("无权操作 · not allowed", "division '54' is outside this token's "
-                         "division '53'"),
-    (404, "UNKNOWN_HOUSEHOLD"): ("农户不存在 · unknown household",
-                                 f"household '{HOUSEHOLD_ID}' is not registered"),
+    (401, "UNAUTHENTICATED"): (
+        "未认证 · no valid token",
+        "a bearer token is required (Authorization: Bearer ldg_…)",
+    ),
+    (403, "FORBIDDEN"): (
+        "无权操作 · not allowed",
+        "division '54' is outside this token's division '53'",
+    ),
+    (404, "UNKNOWN_HOUSEHOLD"): (
+        "农户不存在 · unknown household",
+        f"household '{HOUSEHOLD_ID}' is not registered",
+    ),
     (404, "UNKNOWN_EVENT"): ("记录不存在 · unknown event", f"no event {illustrative_id(7)}"),
-    (404, "UNKNOWN_MATERIAL"): ("资料不存在 · unknown material", "no material "
-                                f"{_material(7, 'survey_form')['sha256']} is stored that this "
-                                "token may read"),
-    (409, "RULE_VIOLATION"): ("与户的记录矛盾 · contradicts the household's record",
-                              "events[0] (ApplicationSigned): no member 'm9' in this household"),
-    (409, "ALREADY_REGISTERED"): ("重复建档 · already registered", f"events[0] "
-                                  f"(HouseholdRegistered): household '{HOUSEHOLD_ID}' is already "
-                                  "registered (version 29); HouseholdRegistered is only version 1"),
-    (409, "VERSION_CONFLICT"): ("版本冲突 · version conflict", "expected version 6, but household "
-                                f"'{HOUSEHOLD_ID}' is at version 7"),
-    (409, "INVALID_TRANSITION"): ("标注不允许 · marking not allowed", "events[0] (SystemMarked): "
-                                  "marking 'risk_eliminated' is not allowed from status "
-                                  "'not_monitored' (allowed from: monitored)"),
-    (409, "IDEMPOTENCY_KEY_REUSED"): ("幂等键已用于其他请求 · idempotency key reused",
-                                      "Idempotency-Key 'a3f1c9' was used by this token for a "
-                                      f"different request (household '{HOUSEHOLD_ID}')"),
-    (413, "PAYLOAD_TOO_LARGE"): ("请求体过大 · body too large",
-                                 "the request body is over the limit of 10485760 bytes"),
-    (429, "RATE_LIMITED"): ("请求过于频繁 · rate limited", "too many requests with this token (at "
-                            "most 200 at once, then 50 a second); retry in 1 s"),
-    (503, "SERVICE_UNAVAILABLE"): ("数据库不可用 · database unavailable",
-                                   "the database is unavailable; retry later"),
-    (503, "PROJECTIONS_UNAVAILABLE"): ("统计视图暂不可用 · read models unavailable",
-                                       "the projections are still catching up; retry"),
-    (503, "NOT_READY"): ("服务未就绪 · not ready",
-                         "the database does not answer (OperationalError)"),
-    (503, "MATERIALS_STORE_UNAVAILABLE"): ("资料存储不可写 · materials store not writable",
-                                           "the materials store cannot be written (EROFS); "
-                                           "nothing was stored"),
-    (507, "MATERIALS_STORE_FULL"): ("资料存储已满 · materials store full",
-                                    "the materials store is full; nothing was stored (an "
-                                    "operator must free space)"),
+    (404, "UNKNOWN_MATERIAL"): (
+        "资料不存在 · unknown material",
+        f"no material {_material(7, 'survey_form')['sha256']} is stored that this token may read",
+    ),
+    (409, "RULE_VIOLATION"): (
+        "与户的记录矛盾 · contradicts the household's record",
+        "events[0] (ApplicationSigned): no member 'm9' in this household",
+    ),
+    (409, "ALREADY_REGISTERED"): (
+        "重复建档 · already registered",
+        f"events[0] "
+        f"(HouseholdRegistered): household '{HOUSEHOLD_ID}' is already "
+        "registered (version 29); HouseholdRegistered is only version 1",
+    ),
+    (409, "VERSION_CONFLICT"): (
+        "版本冲突 · version conflict",
+        f"expected version 6, but household '{HOUSEHOLD_ID}' is at version 7",
+    ),
+    (409, "INVALID_TRANSITION"): (
+        "标注不允许 · marking not allowed",
+        "events[0] (SystemMarked): "
+        "marking 'risk_eliminated' is not allowed from status "
+        "'not_monitored' (allowed from: monitored)",
+    ),
+    (409, "IDEMPOTENCY_KEY_REUSED"): (
+        "幂等键已用于其他请求 · idempotency key reused",
+        "Idempotency-Key 'a3f1c9' was used by this token for a "
+        f"different request (household '{HOUSEHOLD_ID}')",
+    ),
+    (413, "PAYLOAD_TOO_LARGE"): (
+        "请求体过大 · body too large",
+        "the request body is over the limit of 10485760 bytes",
+    ),
+    (429, "RATE_LIMITED"): (
+        "请求过于频繁 · rate limited",
+        "too many requests with this token (at most 200 at once, then 50 a second); retry in 1 s",
+    ),
+    (503, "SERVICE_UNAVAILABLE"): (
+        "数据库不可用 · database unavailable",
+        "the database is unavailable; retry later",
+    ),
+    (503, "PROJECTIONS_UNAVAILABLE"): (
+        "统计视图暂不可用 · read models unavailable",
+        "the projections are still catching up; retry",
+    ),
+    (503, "NOT_READY"): (
+        "服务未就绪 · not ready",
+        "the database does not answer (OperationalError)",
+    ),
+    (503, "MATERIALS_STORE_UNAVAILABLE"): (
+        "资料存储不可写 · materials store not writable",
+        "the materials store cannot be written (EROFS); nothing was stored",
+    ),
+    (507, "MATERIALS_STORE_FULL"): (
+        "资料存储已满 · materials store full",
+        "the materials store is full; nothing was stored (an operator must free space)",
+    ),
 }
 # The field a 422 names, by the first of these parameters an operation has, as pydantic words it.
 _INVALID = {
@@ -309,10 +607,12 @@ _INVALID = {
     "fresh": "Input should be a valid boolean, unable to interpret input",
 }
 _RULE_ERRORS = {
-    "RULE_VIOLATION": [{"field": "events[0].data.member_id",
-                        "message": "no member 'm9' in this household"}],
-    "INVALID_TRANSITION": [{"field": "events[0].data.marking",
-                            "message": "not allowed from 'not_monitored'"}],
+    "RULE_VIOLATION": [
+        {"field": "events[0].data.member_id", "message": "no member 'm9' in this household"}
+    ],
+    "INVALID_TRANSITION": [
+        {"field": "events[0].data.marking", "message": "not allowed from 'not_monitored'"}
+    ],
 }
 
 
@@ -320,9 +620,16 @@ def invalid_fields(operation: dict[str, Any]) -> list[dict[str, str]]:
     """The ``errors`` of an example 422 of ``operation`` (an OpenAPI operation object)."""
     content = operation.get("requestBody", {}).get("content", {})
     if "application/json" in content:
-        return [{"field": "events[6].data", "message": (
-            "per_capita_net_income 7100 differs by more than 1 yuan from (wage + operating + "
-            "property + transfer - operating_cost) / household_size = 6100.00")}]
+        return [
+            {
+                "field": "events[6].data",
+                "message": (
+                    "per_capita_net_income 7100 differs by more than 1 yuan from "
+                    "(wage + operating + property + transfer - operating_cost) / household_size "
+                    "= 6100.00"
+                ),
+            }
+        ]
     if "multipart/form-data" in content:
         return [{"field": "file", "message": "Field required"}]
     names = [parameter["name"] for parameter in operation.get("parameters", [])]

@@ -14,8 +14,11 @@ Limit = Annotated[int, Query(ge=1, le=1000, description="Items per page")]
 # there is an error of PostgreSQL's, not a page).
 CursorParam = Annotated[
     str | None,
-    Query(max_length=80, pattern=HOUSEHOLD_ID_PATTERN,
-          description="The `next` of the previous page (opaque)"),
+    Query(
+        max_length=80,
+        pattern=HOUSEHOLD_ID_PATTERN,
+        description="The `next` of the previous page (opaque)",
+    ),
 ]
 
 
@@ -25,8 +28,10 @@ def position(cursor: str | None, fallback: int = 0) -> int:
         return fallback
     # ASCII digits only: str.isdigit() also takes "²" and "١", which int() refuses or reads.
     if not (cursor.isascii() and cursor.isdigit()) or int(cursor) > MAX_POSITION:
-        raise ValidationFailed("cursor is not one this service issued",
-                               [{"field": "cursor", "message": "unknown cursor"}])
+        raise ValidationFailed(
+            "cursor is not one this service issued",
+            [{"field": "cursor", "message": "unknown cursor"}],
+        )
     return int(cursor)
 
 

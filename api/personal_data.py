@@ -23,8 +23,9 @@ def access_log(ledger: HouseholdLedger) -> AccessLog:
 class Disclosure:
     """What the caller of this request sees of people, and the record that it saw them."""
 
-    def __init__(self, ledger: HouseholdLedger, caller: Caller, endpoint: str,
-                 log: AccessLog) -> None:
+    def __init__(
+        self, ledger: HouseholdLedger, caller: Caller, endpoint: str, log: AccessLog
+    ) -> None:
         self.ledger, self.caller, self.endpoint, self.log = ledger, caller, endpoint, log
         self.masked = not sees_personal_data(caller)
 
@@ -40,9 +41,17 @@ class Disclosure:
         if self.masked:
             return
         at = self.ledger.clock()
-        accesses = [Access(at, self.caller.token_id, str(self.caller.role), household_id,
-                           self.ledger.village_of(household_id) or "", self.endpoint)
-                    for household_id in dict.fromkeys(household_ids)]
+        accesses = [
+            Access(
+                at,
+                self.caller.token_id,
+                str(self.caller.role),
+                household_id,
+                self.ledger.village_of(household_id) or "",
+                self.endpoint,
+            )
+            for household_id in dict.fromkeys(household_ids)
+        ]
         self.log.record(accesses)
 
 
@@ -52,8 +61,9 @@ def endpoint(request: Request) -> str:
     return f"{request.method} {getattr(route, 'path', request.url.path)}"
 
 
-def get_disclosure(request: Request, ledger: LedgerDep, caller: ReaderDep,
-                   primary: PrimaryLedgerDep) -> Disclosure:
+def get_disclosure(
+    request: Request, ledger: LedgerDep, caller: ReaderDep, primary: PrimaryLedgerDep
+) -> Disclosure:
     # Read where the request reads (perhaps a standby); logged where writes go.
     return Disclosure(ledger, caller, endpoint(request), access_log(primary))
 

@@ -19,15 +19,17 @@ from ledger.domain.errors import RateLimited
 class RateLimiter:
     """Token buckets keyed by token id; safe to share between request threads."""
 
-    def __init__(self, per_s: float, burst: int,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, per_s: float, burst: int, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.per_s, self.burst, self.clock = per_s, burst, clock
         self._buckets: dict[str, tuple[float, float]] = {}  # key -> (tokens, as of)
         self._lock = threading.Lock()
 
     @classmethod
-    def from_settings(cls, settings: Settings,
-                      clock: Callable[[], float] = time.monotonic) -> "RateLimiter":
+    def from_settings(
+        cls, settings: Settings, clock: Callable[[], float] = time.monotonic
+    ) -> "RateLimiter":
         return cls(settings.rate_limit_per_s, settings.rate_limit_burst, clock)
 
     @property
@@ -55,9 +57,11 @@ class RateLimiter:
         wait = self.wait_s(key)
         if wait > 0:
             retry_after = max(1, math.ceil(wait))
-            raise RateLimited(f"too many requests with this token (at most {self.burst} at "
-                              f"once, then {self.per_s:g} a second); retry in {retry_after} s",
-                              retry_after_s=retry_after)
+            raise RateLimited(
+                f"too many requests with this token (at most {self.burst} at "
+                f"once, then {self.per_s:g} a second); retry in {retry_after} s",
+                retry_after_s=retry_after,
+            )
 
 
 _created = threading.Lock()

@@ -51,8 +51,9 @@ class ReadinessCheck:
 
     def _ask(self) -> Positions:
         self.ledger.ping()
-        return Positions(self.ledger.recorder.max_notification_id() or 0,
-                         self.runner.views.parked_count())
+        return Positions(
+            self.ledger.recorder.max_notification_id() or 0, self.runner.views.parked_count()
+        )
 
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
@@ -61,8 +62,9 @@ class ReadinessCheck:
 _created = threading.Lock()
 
 
-def readiness_of(state: object, ledger: HouseholdLedger,
-                 runner: ProjectionRunner) -> ReadinessCheck:
+def readiness_of(
+    state: object, ledger: HouseholdLedger, runner: ProjectionRunner
+) -> ReadinessCheck:
     """The app's check, made on first use (one per app)."""
     with _created:
         check: ReadinessCheck | None = getattr(state, "readiness", None)

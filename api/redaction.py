@@ -39,15 +39,18 @@ def redact(value: Any) -> Any:
     if value is None or isinstance(value, bool | int | float):
         return value
     if isinstance(value, dict):
-        return {key: REDACTED if _secret(key) and value[key] is not None else redact(item)
-                for key, item in value.items()}
+        return {
+            key: REDACTED if _secret(key) and value[key] is not None else redact(item)
+            for key, item in value.items()
+        }
     if isinstance(value, list | tuple | set | frozenset):
         return [redact(item) for item in value]
     return redact_text(repr(value))
 
 
-def redact_event(_logger: Any, _method: str, event: MutableMapping[str, Any]
-                 ) -> MutableMapping[str, Any]:
+def redact_event(
+    _logger: Any, _method: str, event: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
     """The structlog processor: every key of the event dict, recursively."""
     for key, value in event.items():
         event[key] = REDACTED if _secret(key) and value is not None else redact(value)

@@ -56,12 +56,15 @@ def read_database(settings: Settings) -> Database | None:
     if not settings.read_database_url:
         return None
     if Database.from_url(settings.database_url).kind != "postgres":
-        raise ValueError("LEDGER_READ_DATABASE_URL needs a PostgreSQL LEDGER_DATABASE_URL: "
-                         "an SQLite ledger has no replicas (unset LEDGER_READ_DATABASE_URL)")
+        raise ValueError(
+            "LEDGER_READ_DATABASE_URL needs a PostgreSQL LEDGER_DATABASE_URL: "
+            "an SQLite ledger has no replicas (unset LEDGER_READ_DATABASE_URL)"
+        )
     standby = Database.from_url(settings.read_database_url)
     if standby.kind != "postgres":
-        raise ValueError("LEDGER_READ_DATABASE_URL must be a postgresql:// URL of a hot "
-                         "standby of the primary")
+        raise ValueError(
+            "LEDGER_READ_DATABASE_URL must be a postgresql:// URL of a hot standby of the primary"
+        )
     return standby
 
 
@@ -73,13 +76,14 @@ class Standby:
         # recorder's five), so the first read after the standby is back connects at once
         # rather than after a back-off.
         datastore.pool.reconnect_timeout = 1.0
-        self.primary_positions = WalPositions(
-            primary.ledger.recorder.datastore.transaction, "%s")  # type: ignore[attr-defined]
+        self.primary_positions = WalPositions(primary.ledger.recorder.datastore.transaction, "%s")  # type: ignore[attr-defined]
         self.positions = WalPositions(datastore.transaction, "%s")
         self.source = ReadSource(
-            "standby", ledger, ProjectionRunner(ledger, open_views(ledger), primary.projections
-                                                .configuration),
-            StandbyTransparencyLog(ledger, primary.transparency, self.replay))
+            "standby",
+            ledger,
+            ProjectionRunner(ledger, open_views(ledger), primary.projections.configuration),
+            StandbyTransparencyLog(ledger, primary.transparency, self.replay),
+        )
         self._skip_until = 0.0
         self._skipped_because = ""
 
@@ -101,8 +105,10 @@ class Standby:
             if replay.behind_bytes is not None and replay.behind_bytes <= 0:
                 return
             if time.monotonic() + pause > deadline:
-                raise StandbyUnusable(f"the standby is {replay.behind_bytes} bytes of log "
-                                      f"behind the primary after {within} s")
+                raise StandbyUnusable(
+                    f"the standby is {replay.behind_bytes} bytes of log "
+                    f"behind the primary after {within} s"
+                )
             time.sleep(pause)
             pause = min(pause * 2, 0.05)
 
@@ -132,8 +138,11 @@ class Standby:
             return {"reads": "primary", "detail": f"the standby does not answer: {error}"}
         if not replay.in_recovery:
             return {"reads": "primary", "detail": "the read database is not a hot standby"}
-        return {"reads": "standby", "replayed": replay.replayed,
-                "behind_bytes": replay.behind_bytes}
+        return {
+            "reads": "standby",
+            "replayed": replay.replayed,
+            "behind_bytes": replay.behind_bytes,
+        }
 
 
 def read_source(request: Request) -> ReadSource:
@@ -159,8 +168,10 @@ class ReadFromHeader:
         async def send_with_source(message: Message) -> None:
             source = scope.get("state", {}).get("read_from")
             if message["type"] == "http.response.start" and source:
-                message["headers"] = [*message.get("headers", []),
-                                      (b"ledger-read-from", source.encode())]
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (b"ledger-read-from", source.encode()),
+                ]
             await send(message)
 
         await self.app(scope, receive, send_with_source)
@@ -177,7 +188,11 @@ def install(app: FastAPI) -> None:
             return app.exception_handlers[Exception](request, error)
         log.error("write_refused_read_only", path=request.url.path, error=str(error))
         body: ProblemBody = problem(
-            503, "SERVICE_UNAVAILABLE", "the database refused a write as read-only: "
+            503,
+            "SERVICE_UNAVAILABLE",
+            "the database refused a write as read-only: "
             "LEDGER_DATABASE_URL must name the primary, not a hot standby",
-            instance=request.url.path, headers={"Retry-After": "1"})
+            instance=request.url.path,
+            headers={"Retry-After": "1"},
+        )
         return body

@@ -21,16 +21,30 @@ class ProblemBody(JSONBody):
 
 
 _TITLES = {
-    400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
-    405: "Method Not Allowed", 409: "Conflict", 413: "Content Too Large",
-    415: "Unsupported Media Type", 422: "Unprocessable Content", 429: "Too Many Requests",
-    500: "Internal Server Error", 503: "Service Unavailable",
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    409: "Conflict",
+    413: "Content Too Large",
+    415: "Unsupported Media Type",
+    422: "Unprocessable Content",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
 }
 
 
-def problem(status: int, code: str, detail: str, *, instance: str | None = None,
-            errors: list[dict[str, Any]] | None = None,
-            headers: dict[str, str] | None = None) -> ProblemBody:
+def problem(
+    status: int,
+    code: str,
+    detail: str,
+    *,
+    instance: str | None = None,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> ProblemBody:
     body: dict[str, Any] = {
         "type": f"urn:ledger:problem:{code.lower().replace('_', '-')}",
         "title": _TITLES.get(status, "Error"),

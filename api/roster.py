@@ -44,8 +44,10 @@ def read_rows(path: Path) -> list[Row]:
     try:
         missing = [name for name in REQUIRED_SHEETS if name not in workbook.sheetnames]
         if missing:
-            raise RosterUnreadable(f"{path.name} has no sheet {'、'.join(missing)}: start from "
-                                   "the template (`ledger template`)")
+            raise RosterUnreadable(
+                f"{path.name} has no sheet {'、'.join(missing)}: start from "
+                "the template (`ledger template`)"
+            )
         rows: list[Row] = []
         problems: list[str] = []
         for sheet in SHEETS:
@@ -66,20 +68,25 @@ def _rows(sheet: Sheet, worksheet: Worksheet, problems: list[str]) -> Iterator[R
     for column in sheet.columns:
         # By the contract's name in row 2; else by the Chinese header in row 1.
         for names in (fields, titles):
-            found = [i for i, name in enumerate(names)
-                     if isinstance(name, str) and name.strip() in (column.field, column.title)]
+            found = [
+                i
+                for i, name in enumerate(names)
+                if isinstance(name, str) and name.strip() in (column.field, column.title)
+            ]
             if found:
                 place[column.path] = found[0]
                 break
         else:
             if column.required or column is sheet.columns[0]:
-                problems.append(f"sheet {sheet.name} has no column {column} (row 2 names "
-                                "each column's field)")
+                problems.append(
+                    f"sheet {sheet.name} has no column {column} (row 2 names each column's field)"
+                )
     if problems:
         return
     for number, cells in enumerate(values, start=FIRST_DATA_ROW):
-        yield Row(sheet, number, {path: cells[i] if i < len(cells) else None
-                                  for path, i in place.items()})
+        yield Row(
+            sheet, number, {path: cells[i] if i < len(cells) else None for path, i in place.items()}
+        )
 
 
 def roster_items(rows: Sequence[Row], offset: timezone) -> list[tuple[Item, int]]:
@@ -88,18 +95,39 @@ def roster_items(rows: Sequence[Row], offset: timezone) -> list[tuple[Item, int]
     # Numbered in the roster's order (failures are listed by number); rows are in ``where``.
     for number, household in enumerate(households(rows, offset), start=1):
         if isinstance(household, Accepted):
-            items.append((keyed(number, household.household_id, household.batch,
-                                f"{HOUSEHOLDS.name}!row {household.row} "
-                                f"(household {household.household_id})"), 1))
+            items.append(
+                (
+                    keyed(
+                        number,
+                        household.household_id,
+                        household.batch,
+                        f"{HOUSEHOLDS.name}!row {household.row} "
+                        f"(household {household.household_id})",
+                    ),
+                    1,
+                )
+            )
         else:
-            items.append(([Failure(number, "VALIDATION_FAILED", e.message, e.where)
-                           for e in household.errors], 1))
+            items.append(
+                (
+                    [
+                        Failure(number, "VALIDATION_FAILED", e.message, e.where)
+                        for e in household.errors
+                    ],
+                    1,
+                )
+            )
     return items
 
 
-def import_roster(ledger: HouseholdLedger, caller: Caller, items: Sequence[tuple[Item, int]],
-                  summary: Summary, *, progress: Callable[[int, int], None] | None = None,
-                  ) -> None:
+def import_roster(
+    ledger: HouseholdLedger,
+    caller: Caller,
+    items: Sequence[tuple[Item, int]],
+    summary: Summary,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> None:
     """Appends the roster's households, counting them into ``summary``."""
     summary.unit = "households"
     import_items(ledger, caller, items, summary, progress=progress)

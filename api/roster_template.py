@@ -22,44 +22,102 @@ from ledger.roster import FIRST_DATA_ROW, HOUSEHOLDS, MEMBERS, SHEETS, SURVEYS, 
 
 ROWS = 10_000
 """Rows below the headers given formats and drop-down lists."""
-KINDS = {"text": "文本", "id_number": "文本（身份证号码）", "date": "日期",
-         "datetime": "日期或日期时间", "yuan": "金额（元）", "integer": "整数",
-         "flag": "是/否", "choice": "下拉选择", "choices": "多选（以、分隔）"}
+KINDS = {
+    "text": "文本",
+    "id_number": "文本（身份证号码）",
+    "date": "日期",
+    "datetime": "日期或日期时间",
+    "yuan": "金额（元）",
+    "integer": "整数",
+    "flag": "是/否",
+    "choice": "下拉选择",
+    "choices": "多选（以、分隔）",
+}
 _TITLE = Font(bold=True)
 _FIELD = Font(italic=True, color="808080")
 _REQUIRED = PatternFill("solid", fgColor="FFE699")
 _OPTIONAL = PatternFill("solid", fgColor="DDEBF7")
 EXAMPLE: dict[str, list[dict[str, Any]]] = {
-    HOUSEHOLDS.name: [{
-        "household_id": "hh-0001", "data.village_code": "530925101201", "data.group": "大文一组",
-        "data.category": "一般农户", "occurred_at": datetime(2021, 10, 20, 9, 0),
-        "actor.id": "w-0042", "actor.name": "李四", "actor.role": "驻村工作队",
-        "actor.org": "530925101201"}],
+    HOUSEHOLDS.name: [
+        {
+            "household_id": "hh-0001",
+            "data.village_code": "530925101201",
+            "data.group": "大文一组",
+            "data.category": "一般农户",
+            "occurred_at": datetime(2021, 10, 20, 9, 0),
+            "actor.id": "w-0042",
+            "actor.name": "李四",
+            "actor.role": "驻村工作队",
+            "actor.org": "530925101201",
+        }
+    ],
     MEMBERS.name: [
-        {"household_id": "hh-0001", "member_id": "m1", "name": "张三",
-         "id_number": with_check_digit("53092519800101001"), "relation": "户主", "sex": "男",
-         "birth_date": datetime(1980, 1, 1), "labor": "有劳动能力", "health": "健康"},
-        {"household_id": "hh-0001", "member_id": "m2", "name": "王芳",
-         "id_number": with_check_digit("53092519820305002"), "relation": "配偶", "sex": "女",
-         "birth_date": datetime(1982, 3, 5), "labor": "有劳动能力", "health": "长期慢性病"},
-        {"household_id": "hh-0001", "member_id": "m3", "name": "张小明", "id_number": None,
-         "id_missing_reason": "新生儿，尚未办理", "relation": "子女", "sex": "男",
-         "birth_date": datetime(2021, 6, 1), "labor": "不适用（未成年或在校）",
-         "health": "健康"}],
-    SURVEYS.name: [{
-        "household_id": "hh-0001", "occurred_at": datetime(2021, 10, 22, 9, 30),
-        "actor.id": "w-0042", "actor.name": "李四", "actor.role": "驻村工作队",
-        "actor.org": "530925101201", "data.purpose": "年度动态调整",
-        "data.period.start": datetime(2020, 10, 1), "data.period.end": datetime(2021, 9, 30),
-        "data.income.wage": 18000, "data.income.operating": 6000, "data.income.property": 0,
-        "data.income.transfer": 1200, "data.income.operating_cost": 2000,
-        "data.household_size": 3, "data.per_capita_net_income": 7733.33,
-        "data.rigid_expenditure.medical": 1500, "data.rigid_expenditure.education": 0,
-        "data.rigid_expenditure.other": 0, "data.guarantees.food_clothing": "有保障",
-        "data.guarantees.education": "有保障", "data.guarantees.medical": "有保障",
-        "data.guarantees.housing": "有保障", "data.guarantees.drinking_water": "有保障",
-        "data.whole_household_lacks_labor": "否", "data.stable_income_from_work": "是",
-        "data.risk_types": "因病"}],
+        {
+            "household_id": "hh-0001",
+            "member_id": "m1",
+            "name": "张三",
+            "id_number": with_check_digit("53092519800101001"),
+            "relation": "户主",
+            "sex": "男",
+            "birth_date": datetime(1980, 1, 1),
+            "labor": "有劳动能力",
+            "health": "健康",
+        },
+        {
+            "household_id": "hh-0001",
+            "member_id": "m2",
+            "name": "王芳",
+            "id_number": with_check_digit("53092519820305002"),
+            "relation": "配偶",
+            "sex": "女",
+            "birth_date": datetime(1982, 3, 5),
+            "labor": "有劳动能力",
+            "health": "长期慢性病",
+        },
+        {
+            "household_id": "hh-0001",
+            "member_id": "m3",
+            "name": "张小明",
+            "id_number": None,
+            "id_missing_reason": "新生儿，尚未办理",
+            "relation": "子女",
+            "sex": "男",
+            "birth_date": datetime(2021, 6, 1),
+            "labor": "不适用（未成年或在校）",
+            "health": "健康",
+        },
+    ],
+    SURVEYS.name: [
+        {
+            "household_id": "hh-0001",
+            "occurred_at": datetime(2021, 10, 22, 9, 30),
+            "actor.id": "w-0042",
+            "actor.name": "李四",
+            "actor.role": "驻村工作队",
+            "actor.org": "530925101201",
+            "data.purpose": "年度动态调整",
+            "data.period.start": datetime(2020, 10, 1),
+            "data.period.end": datetime(2021, 9, 30),
+            "data.income.wage": 18000,
+            "data.income.operating": 6000,
+            "data.income.property": 0,
+            "data.income.transfer": 1200,
+            "data.income.operating_cost": 2000,
+            "data.household_size": 3,
+            "data.per_capita_net_income": 7733.33,
+            "data.rigid_expenditure.medical": 1500,
+            "data.rigid_expenditure.education": 0,
+            "data.rigid_expenditure.other": 0,
+            "data.guarantees.food_clothing": "有保障",
+            "data.guarantees.education": "有保障",
+            "data.guarantees.medical": "有保障",
+            "data.guarantees.housing": "有保障",
+            "data.guarantees.drinking_water": "有保障",
+            "data.whole_household_lacks_labor": "否",
+            "data.stable_income_from_work": "是",
+            "data.risk_types": "因病",
+        }
+    ],
 }
 """One household filled in, as it appears on the 示例 sheet (labels as the lists show)."""
 
@@ -80,16 +138,21 @@ def _options(workbook: Workbook) -> dict[str, str]:
     sheet = workbook.create_sheet("选项")
     sheet.sheet_state = "hidden"
     ranges: dict[str, str] = {}
-    vocabularies = dict.fromkeys(c.vocabulary for s in SHEETS for c in s.columns
-                                 if c.vocabulary is not None and c.kind == "choice")
+    vocabularies = dict.fromkeys(
+        c.vocabulary
+        for s in SHEETS
+        for c in s.columns
+        if c.vocabulary is not None and c.kind == "choice"
+    )
     for index, vocabulary in enumerate(vocabularies, start=1):
         letter = get_column_letter(index)
         sheet.cell(1, index, vocabulary)
         values = list(labels(vocabulary).values())
         for row, value in enumerate(values, start=2):
             sheet.cell(row, index, value)
-        ranges[vocabulary] = (f"{quote_sheetname(sheet.title)}!${letter}$2:"
-                              f"${letter}${len(values) + 1}")
+        ranges[vocabulary] = (
+            f"{quote_sheetname(sheet.title)}!${letter}$2:${letter}${len(values) + 1}"
+        )
     return ranges
 
 
@@ -99,7 +162,8 @@ def _headers(sheet: Worksheet, spec: Sheet, top: int = 1) -> None:
         title.font, title.fill = _TITLE, _REQUIRED if column.required else _OPTIONAL
         sheet.cell(top + 1, index, column.field).font = _FIELD
         sheet.column_dimensions[get_column_letter(index)].width = max(
-            12, 2.2 * len(column.title), 1.1 * len(column.field))
+            12, 2.2 * len(column.title), 1.1 * len(column.field)
+        )
 
 
 def _data_sheet(sheet: Worksheet, spec: Sheet, options: dict[str, str]) -> None:
@@ -118,24 +182,34 @@ def _data_sheet(sheet: Worksheet, spec: Sheet, options: dict[str, str]) -> None:
 
 
 def _number_format(column: Column) -> str:
-    return {"text": "@", "id_number": "@", "date": "yyyy-mm-dd",
-            "datetime": "yyyy-mm-dd hh:mm", "yuan": "0.00", "integer": "0"}.get(column.kind,
-                                                                               "General")
+    return {
+        "text": "@",
+        "id_number": "@",
+        "date": "yyyy-mm-dd",
+        "datetime": "yyyy-mm-dd hh:mm",
+        "yuan": "0.00",
+        "integer": "0",
+    }.get(column.kind, "General")
 
 
 def _validation(column: Column, options: dict[str, str]) -> DataValidation | None:
     if column.kind == "choice" and column.vocabulary:
-        return DataValidation(type="list", formula1=options[column.vocabulary],
-                              allow_blank=True)
+        return DataValidation(type="list", formula1=options[column.vocabulary], allow_blank=True)
     if column.kind == "flag":
         return DataValidation(type="list", formula1='"是,否"', allow_blank=True)
     if column.kind == "integer":
         low, high = (1, 4) if column.field == "disability_grade" else (1, 100)
-        return DataValidation(type="whole", operator="between", formula1=str(low),
-                              formula2=str(high), allow_blank=True)
+        return DataValidation(
+            type="whole",
+            operator="between",
+            formula1=str(low),
+            formula2=str(high),
+            allow_blank=True,
+        )
     if column.kind == "yuan" and column.field != "per_capita_net_income":
-        return DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0",
-                              allow_blank=True)
+        return DataValidation(
+            type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True
+        )
     return None
 
 
@@ -161,10 +235,20 @@ def _guide(sheet: Worksheet) -> None:
     row = top + 1
     for spec in SHEETS:
         for column in spec.columns:
-            allowed = ("、".join(f"{label}（{code}）" for code, label in
-                                labels(column.vocabulary).items()) if column.vocabulary else "")
-            values = (spec.name, column.title, column.field, KINDS[column.kind],
-                      "是" if column.required else "否", allowed, column.note)
+            allowed = (
+                "、".join(f"{label}（{code}）" for code, label in labels(column.vocabulary).items())
+                if column.vocabulary
+                else ""
+            )
+            values = (
+                spec.name,
+                column.title,
+                column.field,
+                KINDS[column.kind],
+                "是" if column.required else "否",
+                allowed,
+                column.note,
+            )
             for index, value in enumerate(values, start=1):
                 cell = sheet.cell(row, index, value)
                 cell.alignment = Alignment(wrap_text=True, vertical="top")

@@ -20,9 +20,11 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from api.settings import Settings
 
-_TIMED_OUT = (b"HTTP/1.1 408 Request Timeout\r\ncontent-type: text/plain; charset=utf-8\r\n"
-              b"content-length: 40\r\nconnection: close\r\n\r\n"
-              b"the request head did not arrive in time\n")
+_TIMED_OUT = (
+    b"HTTP/1.1 408 Request Timeout\r\ncontent-type: text/plain; charset=utf-8\r\n"
+    b"content-length: 40\r\nconnection: close\r\n\r\n"
+    b"the request head did not arrive in time\n"
+)
 
 
 class HeadDeadlineProtocol(H11Protocol):
@@ -71,21 +73,26 @@ class HeadDeadlineProtocol(H11Protocol):
 
 
 def protocol_for(settings: Settings) -> type[HeadDeadlineProtocol]:
-    return type("HeadDeadlineProtocol", (HeadDeadlineProtocol,),
-                {"head_timeout_s": settings.head_timeout_s})
+    return type(
+        "HeadDeadlineProtocol", (HeadDeadlineProtocol,), {"head_timeout_s": settings.head_timeout_s}
+    )
 
 
 def config_for(app: Any, settings: Settings, host: str, port: int) -> uvicorn.Config:
     """uvicorn's configuration as ``ledger serve`` uses it (also for tests)."""
     return uvicorn.Config(
-        app, host=host, port=port, log_level="warning",
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
         # None: uvicorn's loggers propagate to the handler configure_logging() set up,
         # which redacts personal data and secrets (its own configuration would bypass it).
         log_config=None,
         http=protocol_for(settings),
         # uvicorn answers 503 once the open connections (this one included) reach the limit.
         limit_concurrency=settings.max_connections + 1,
-        timeout_keep_alive=settings.keep_alive_s)
+        timeout_keep_alive=settings.keep_alive_s,
+    )
 
 
 class CannotListen(Exception):
@@ -102,8 +109,10 @@ def listening_socket(host: str, port: int) -> socket.socket:
     except OSError as error:
         sock.close()
         if error.errno == errno.EADDRINUSE:
-            raise CannotListen(f"{host}:{port} is already in use by another process; stop "
-                               f"it or choose another --port") from None
+            raise CannotListen(
+                f"{host}:{port} is already in use by another process; stop "
+                f"it or choose another --port"
+            ) from None
         raise CannotListen(f"cannot listen on {host}:{port}: {error.strerror}") from None
     sock.set_inheritable(True)
     return sock

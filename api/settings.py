@@ -23,8 +23,9 @@ LogLevel = Literal["debug", "info", "warning", "error"]
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="LEDGER_", extra="ignore",
-                                      use_attribute_docstrings=True)
+    model_config = SettingsConfigDict(
+        env_prefix="LEDGER_", extra="ignore", use_attribute_docstrings=True
+    )
 
     database_url: str = "sqlite:///./ledger.db"
     """``sqlite:///relative/path``, ``sqlite:////absolute/path`` (an embedded file) or
@@ -121,8 +122,10 @@ def settings_table() -> str:
     setting, from the fields' docstrings."""
     rows = ["| variable | type | default | meaning |", "| --- | --- | --- | --- |"]
     for name, field in Settings.model_fields.items():
-        rows.append(f"| `LEDGER_{name.upper()}` | {_kind(field)} | {_default(field)} | "
-                    f"{_markdown(field.description or '')} |")
+        rows.append(
+            f"| `LEDGER_{name.upper()}` | {_kind(field)} | {_default(field)} | "
+            f"{_markdown(field.description or '')} |"
+        )
     return "\n".join(rows) + "\n"
 
 
@@ -138,7 +141,7 @@ def with_settings_table(document: str) -> str:
 def _kind(field: FieldInfo) -> str:
     annotation = field.annotation
     if get_origin(annotation) in (Union, UnionType):
-        annotation, = (a for a in get_args(annotation) if a is not NoneType)
+        (annotation,) = (a for a in get_args(annotation) if a is not NoneType)
     if get_origin(annotation) is Literal:
         *others, last = (f"`{value}`" for value in get_args(annotation))
         return f"{', '.join(others)} or {last}"
@@ -163,7 +166,6 @@ def _markdown(docstring: str) -> str:
 if __name__ == "__main__":  # python -m api.settings [README.md]: print or rewrite the table
     if len(sys.argv) > 1:
         readme = Path(sys.argv[1])
-        readme.write_text(with_settings_table(readme.read_text(encoding="utf-8")),
-                          encoding="utf-8")
+        readme.write_text(with_settings_table(readme.read_text(encoding="utf-8")), encoding="utf-8")
     else:
         print(settings_table(), end="")

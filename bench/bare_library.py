@@ -45,12 +45,21 @@ def stock_env(url: str) -> dict[str, str]:
     """The library's stock persistence for ``url`` (it creates its table itself)."""
     database = Database.from_url(url)
     if database.kind == "sqlite":
-        return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": database.path,
-                "SQLITE_LOCK_TIMEOUT": "30"}
-    return {"PERSISTENCE_MODULE": "eventsourcing.postgres", "POSTGRES_DBNAME": database.name,
-            "POSTGRES_HOST": database.host, "POSTGRES_PORT": str(database.port),
-            "POSTGRES_USER": database.user, "POSTGRES_PASSWORD": database.password,
-            "POSTGRES_POOL_SIZE": str(POOL_SIZE), "POSTGRES_MAX_OVERFLOW": str(POOL_SIZE)}
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": database.path,
+            "SQLITE_LOCK_TIMEOUT": "30",
+        }
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": database.name,
+        "POSTGRES_HOST": database.host,
+        "POSTGRES_PORT": str(database.port),
+        "POSTGRES_USER": database.user,
+        "POSTGRES_PASSWORD": database.password,
+        "POSTGRES_POOL_SIZE": str(POOL_SIZE),
+        "POSTGRES_MAX_OVERFLOW": str(POOL_SIZE),
+    }
 
 
 def padded_text(app: Application[UUID], state_bytes: float) -> str:
@@ -75,8 +84,9 @@ class Batches:
         return self.events_per_save * len(self.seconds) / total if total else 0.0
 
 
-def single_saves(app: Application[UUID], text: str, threads: int, seconds: float,
-                 warmup_s: float) -> Timed:
+def single_saves(
+    app: Application[UUID], text: str, threads: int, seconds: float, warmup_s: float
+) -> Timed:
     """Each thread writes one event to one of its own aggregates and saves it, in turn."""
 
     @contextlib.contextmanager
@@ -90,6 +100,7 @@ def single_saves(app: Application[UUID], text: str, threads: int, seconds: float
             note.write(text)
             app.save(note)
             return None
+
         yield save
 
     return repeat_for(threads, seconds, warmup_s, saver)

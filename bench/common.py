@@ -49,8 +49,13 @@ SERVER_START_TIMEOUT_S = 60.0
 REQUEST_TIMEOUT_S = 30.0
 CLI_TIMEOUT_S = 120.0
 PROGRESS_EVERY_S = 30.0
-PRODUCT_SOURCES = ("ledger/**/*.py", "ledger/**/*.toml", "projections/**/*.py", "api/**/*.py",
-                   "migrations/**/*.sql")
+PRODUCT_SOURCES = (
+    "ledger/**/*.py",
+    "ledger/**/*.toml",
+    "projections/**/*.py",
+    "api/**/*.py",
+    "migrations/**/*.sql",
+)
 
 
 def log(message: str) -> None:
@@ -82,18 +87,22 @@ def progress(label: str, total: int, unit: str = "events") -> Callable[[int], No
         if now - last >= PROGRESS_EVERY_S:
             last = now
             log(f"{label}: {done:,}/{total:,} {unit}, {done / (now - started):,.0f} {unit}/s")
+
     return report
 
 
 # The run's circumstances -----------------------------------------------------------------
+
 
 def nproc() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def machine() -> str:
-    return (f"{platform.system()} {platform.machine()}, nproc {nproc()}; Python "
-            f"{platform.python_version()}; SQLite {sqlite3.sqlite_version}")
+    return (
+        f"{platform.system()} {platform.machine()}, nproc {nproc()}; Python "
+        f"{platform.python_version()}; SQLite {sqlite3.sqlite_version}"
+    )
 
 
 def postgres_version() -> str:
@@ -107,10 +116,22 @@ def postgres_version() -> str:
 
 def git_commit() -> str:
     try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
-                              capture_output=True, text=True, timeout=10, check=True)
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
-                               cwd=ROOT, capture_output=True, text=True, timeout=10, check=True)
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        )
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        )
     except (OSError, subprocess.SubprocessError):
         return "unavailable"
     return head.stdout.strip() + (" (with uncommitted changes)" if dirty.stdout.strip() else "")
@@ -129,8 +150,10 @@ def fingerprints_since(start: str) -> tuple[str, str]:
     """The product's digest at the start of a run and now, with a warning if they differ."""
     end = product_fingerprint()
     if end != start:
-        log(f"WARNING: the product sources changed during the run ({start} → {end}); the "
-            f"figures mix two versions")
+        log(
+            f"WARNING: the product sources changed during the run ({start} → {end}); the "
+            f"figures mix two versions"
+        )
     return start, end
 
 
@@ -139,8 +162,9 @@ def load_average() -> float:
     return os.getloadavg()[0]
 
 
-def header(databases: list[tuple[str, str]], command: str,
-           fingerprints: tuple[str, str]) -> list[str]:
+def header(
+    databases: list[tuple[str, str]], command: str, fingerprints: tuple[str, str]
+) -> list[str]:
     """The date, machine, databases, commit (with the product's digest at the start and the
     end of the run) and command of a section."""
     start, end = fingerprints
@@ -150,9 +174,12 @@ def header(databases: list[tuple[str, str]], command: str,
         f"- Databases: {'; '.join(f'{backend} = {detail}' for backend, detail in databases)}",
         f"- Commit: {git_commit()}; product sources (ledger/, projections/, api/, "
         f"migrations/) sha256 {start}"
-        + ("" if start == end else
-           f" at the start and **{end} at the end: the sources changed during the "
-           f"run, so its figures mix two versions**"),
+        + (
+            ""
+            if start == end
+            else f" at the start and **{end} at the end: the sources changed during the "
+            f"run, so its figures mix two versions**"
+        ),
         f"- Command: `{command}`",
     ]
 
@@ -182,6 +209,7 @@ def backends_option(text: str) -> list[str]:
 
 # Fresh databases -------------------------------------------------------------------------
 
+
 @contextlib.contextmanager
 def sqlite_database() -> Iterator[tuple[str, str]]:
     """(URL, description) of a SQLite file in a temp directory, removed afterwards."""
@@ -200,12 +228,15 @@ def postgres_database() -> Iterator[tuple[str, str]]:
         version = admin.execute("SHOW server_version").fetchone()
         admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     try:
-        yield (f"postgresql://postgres@127.0.0.1:5432/{name}",
-               f"PostgreSQL {version[0] if version else '?'} on 127.0.0.1")
+        yield (
+            f"postgresql://postgres@127.0.0.1:5432/{name}",
+            f"PostgreSQL {version[0] if version else '?'} on 127.0.0.1",
+        )
     finally:
         with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
-            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
-                          .format(sql.Identifier(name)))
+            admin.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
 
 
 DATABASES: dict[str, Callable[[], contextlib.AbstractContextManager[tuple[str, str]]]] = {
@@ -216,32 +247,46 @@ DATABASES: dict[str, Callable[[], contextlib.AbstractContextManager[tuple[str, s
 
 # The service -----------------------------------------------------------------------------
 
+
 def service_env(url: str, work: Path) -> dict[str, str]:
     """The environment of the CLI and the server: the database, a signing key and materials
     directory of their own in ``work``, the default checkpoint interval, no rate limit."""
-    env = {**os.environ, "LEDGER_DATABASE_URL": url,
-           "LEDGER_SIGNING_KEY": str(work / "signing-key.pem"),
-           "LEDGER_MATERIALS_DIR": str(work / "materials"),
-           "LEDGER_RATE_LIMIT_PER_S": "0"}
+    env = {
+        **os.environ,
+        "LEDGER_DATABASE_URL": url,
+        "LEDGER_SIGNING_KEY": str(work / "signing-key.pem"),
+        "LEDGER_MATERIALS_DIR": str(work / "materials"),
+        "LEDGER_RATE_LIMIT_PER_S": "0",
+    }
     env.pop("LEDGER_CHECKPOINT_INTERVAL_S", None)
     return env
 
 
 def cli(env: dict[str, str], *args: str, timeout_s: float = CLI_TIMEOUT_S) -> str:
     """``ledger ARGS``; its stdout, or RuntimeError with what it said if it failed."""
-    done = subprocess.run([str(LEDGER), *args], env=env, capture_output=True, text=True,
-                          timeout=timeout_s, check=False)
+    done = subprocess.run(
+        [str(LEDGER), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout_s,
+        check=False,
+    )
     if done.returncode != 0:
-        raise RuntimeError(f"ledger {' '.join(args)} failed ({done.returncode}): "
-                           f"{done.stderr.strip() or done.stdout.strip()}")
+        raise RuntimeError(
+            f"ledger {' '.join(args)} failed ({done.returncode}): "
+            f"{done.stderr.strip() or done.stdout.strip()}"
+        )
     return done.stdout
 
 
-def create_token(env: dict[str, str], role: str, division: str = "53",
-                 name: str = "bench") -> str:
+def create_token(env: dict[str, str], role: str, division: str = "53", name: str = "bench") -> str:
     """A new bearer token from ``ledger token create`` (printed alone on its last line)."""
-    return cli(env, "token", "create", "--role", role, "--division", division,
-               "--name", name).strip().splitlines()[-1]
+    return (
+        cli(env, "token", "create", "--role", role, "--division", division, "--name", name)
+        .strip()
+        .splitlines()[-1]
+    )
 
 
 def free_port() -> int:
@@ -251,17 +296,20 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def serve(env: dict[str, str], log_path: Path,
-          command: list[str] | None = None) -> Iterator[str]:
+def serve(env: dict[str, str], log_path: Path, command: list[str] | None = None) -> Iterator[str]:
     """``ledger serve`` (or ``command``, given the port as its last argument) on a free
     loopback port, its output in ``log_path``; yields the base URL once it is ready."""
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
-    argv = ([*command, str(port)] if command else
-            [str(LEDGER), "serve", "--host", "127.0.0.1", "--port", str(port)])
+    argv = (
+        [*command, str(port)]
+        if command
+        else [str(LEDGER), "serve", "--host", "127.0.0.1", "--port", str(port)]
+    )
     with log_path.open("wb") as server_log:
-        process = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=server_log,
-                                   stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            argv, env=env, cwd=ROOT, stdout=server_log, stderr=subprocess.STDOUT
+        )
         try:
             wait_ready(process, base_url)
             yield base_url
@@ -288,9 +336,11 @@ def wait_ready(process: subprocess.Popen[bytes], base_url: str) -> None:
 
 
 def client(base_url: str, token: str) -> httpx.Client:
-    return httpx.Client(base_url=base_url, timeout=REQUEST_TIMEOUT_S,
-                        headers={"Authorization": f"Bearer {token}",
-                                 "Content-Type": "application/json"})
+    return httpx.Client(
+        base_url=base_url,
+        timeout=REQUEST_TIMEOUT_S,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
 
 
 def server_notes(log_path: Path) -> list[str]:
@@ -336,8 +386,12 @@ class Timed:
         return self.ok / self.seconds if self.seconds else 0.0
 
 
-def repeat_for(threads: int, seconds: float, warmup_s: float,
-               step_of: Callable[[int], contextlib.AbstractContextManager[Step]]) -> Timed:
+def repeat_for(
+    threads: int,
+    seconds: float,
+    warmup_s: float,
+    step_of: Callable[[int], contextlib.AbstractContextManager[Step]],
+) -> Timed:
     """Runs ``threads`` threads, thread ``k`` repeating the step ``step_of(k)`` gives (set up
     and torn down outside the window), for ``warmup_s`` unmeasured then ``seconds`` measured;
     counts the steps that completed inside the measured window. A step that raises stops
@@ -386,6 +440,7 @@ def repeat_for(threads: int, seconds: float, warmup_s: float,
             timed.errors["thread did not stop"] += 1
     real = [f for f in failures if not isinstance(f, threading.BrokenBarrierError)]
     if real or failures:
-        raise RuntimeError(f"{len(real or failures)} of {threads} threads failed") \
-            from (real or failures)[0]
+        raise RuntimeError(f"{len(real or failures)} of {threads} threads failed") from (
+            real or failures
+        )[0]
     return timed

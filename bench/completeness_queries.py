@@ -91,6 +91,7 @@ SQL_REPEATS = 30
 
 # Results ---------------------------------------------------------------------------------
 
+
 @dataclass
 class Query:
     name: str
@@ -143,6 +144,7 @@ class BackendRun:
 
 # Generation and projections --------------------------------------------------------------
 
+
 def generate(ledger: HouseholdLedger, run: BackendRun, households: int) -> None:
     caller = Caller("bench-generator", "bench", CallerRole.RECORDER, COUNTY)
     started = time.perf_counter()
@@ -178,8 +180,10 @@ def project(ledger: HouseholdLedger, run: BackendRun) -> None:
 
 def _view_counts(views: ViewTables) -> dict[str, int]:
     tables = ("household_view", "episode_view", "gap_view", "lookback_view")
-    return {t: int(views._rows(f"SELECT COUNT(*) AS n FROM {t}")[0]["n"])  # noqa: S608
-            for t in tables}
+    return {
+        t: int(views._rows(f"SELECT COUNT(*) AS n FROM {t}")[0]["n"])  # noqa: S608
+        for t in tables
+    }
 
 
 def _database_bytes(url: str) -> int:
@@ -193,21 +197,45 @@ def _database_bytes(url: str) -> int:
 
 # Queries ---------------------------------------------------------------------------------
 
+
 def queries(reference_day: date) -> list[Query]:
     return [
-        Query("completeness, county (first page)", "/v1/completeness",
-              {"division": COUNTY}, lambda v: completeness_page(v, Filters(COUNTY))),
-        Query("completeness, county, code=MISSING_NOTICE", "/v1/completeness",
-              {"division": COUNTY, "code": "MISSING_NOTICE"},
-              lambda v: completeness_page(v, Filters(COUNTY, "MISSING_NOTICE"))),
-        Query("completeness, county, deep page", "/v1/completeness",
-              {"division": COUNTY}, lambda v: None),  # cursor set once it is known
-        Query(f"completeness, township {TOWNSHIP}", "/v1/completeness",
-              {"division": TOWNSHIP}, lambda v: completeness_page(v, Filters(TOWNSHIP))),
-        Query("lookback, county", "/v1/lookback", {"division": COUNTY},
-              lambda v: lookback_page(v, Filters(COUNTY), reference_day)),
-        Query("reports/summary, county", "/v1/reports/summary", {"division": COUNTY},
-              lambda v: summary(v, COUNTY)),
+        Query(
+            "completeness, county (first page)",
+            "/v1/completeness",
+            {"division": COUNTY},
+            lambda v: completeness_page(v, Filters(COUNTY)),
+        ),
+        Query(
+            "completeness, county, code=MISSING_NOTICE",
+            "/v1/completeness",
+            {"division": COUNTY, "code": "MISSING_NOTICE"},
+            lambda v: completeness_page(v, Filters(COUNTY, "MISSING_NOTICE")),
+        ),
+        Query(
+            "completeness, county, deep page",
+            "/v1/completeness",
+            {"division": COUNTY},
+            lambda v: None,
+        ),  # cursor set once it is known
+        Query(
+            f"completeness, township {TOWNSHIP}",
+            "/v1/completeness",
+            {"division": TOWNSHIP},
+            lambda v: completeness_page(v, Filters(TOWNSHIP)),
+        ),
+        Query(
+            "lookback, county",
+            "/v1/lookback",
+            {"division": COUNTY},
+            lambda v: lookback_page(v, Filters(COUNTY), reference_day),
+        ),
+        Query(
+            "reports/summary, county",
+            "/v1/reports/summary",
+            {"division": COUNTY},
+            lambda v: summary(v, COUNTY),
+        ),
     ]
 
 
@@ -226,8 +254,10 @@ def _deep_cursor(session: httpx.Client, query: Query) -> None:
         query.note = "only one page of results: the deep page is the first page"
     else:
         query.params = {"division": COUNTY, "cursor": cursor}
-        query.note = (f"page {pages + 1} (after following {pages} `next` cursors"
-                      f"{'; the last page with a cursor' if pages < DEEP_PAGES else ''})")
+        query.note = (
+            f"page {pages + 1} (after following {pages} `next` cursors"
+            f"{'; the last page with a cursor' if pages < DEEP_PAGES else ''})"
+        )
     query.run_in_process = lambda v: completeness_page(v, Filters(COUNTY, after=cursor))
 
 
@@ -272,8 +302,9 @@ def in_process(views: ViewTables, query: Query) -> None:
         query.run_in_process(views)
     finally:
         del views._rows  # back to the class's method
-    query.plans = [(statement, params, _plan(views, statement, params))
-                   for statement, params in captured]
+    query.plans = [
+        (statement, params, _plan(views, statement, params)) for statement, params in captured
+    ]
 
 
 def _plan(views: ViewTables, statement: str, params: list[Any]) -> str:
@@ -324,12 +355,27 @@ def profile_requests(url: str, token: str, query: Query, requests: int) -> str:
             if query.path == "/v1/reports/summary":
                 response = evaluation.report_summary(runner, caller, params["division"])
             elif query.path == "/v1/lookback":
-                response = evaluation.lookback(runner, caller, params["division"], None, None,
-                                               params.get("cursor"), 100, "json")
+                response = evaluation.lookback(
+                    runner,
+                    caller,
+                    params["division"],
+                    None,
+                    None,
+                    params.get("cursor"),
+                    100,
+                    "json",
+                )
             else:
-                response = evaluation.completeness(runner, caller, params["division"],
-                                                   params.get("code"), None,
-                                                   params.get("cursor"), 100, "json")
+                response = evaluation.completeness(
+                    runner,
+                    caller,
+                    params["division"],
+                    params.get("code"),
+                    None,
+                    params.get("cursor"),
+                    100,
+                    "json",
+                )
             return bytes(response.body)
 
         for _ in range(WARMUP_REQUESTS):
@@ -344,8 +390,10 @@ def profile_requests(url: str, token: str, query: Query, requests: int) -> str:
     finally:
         ledger.close()
     out = io.StringIO()
-    out.write(f"{requests} calls in {elapsed:.2f} s under the profiler "
-              f"({elapsed / requests * 1000:.1f} ms each)\n")
+    out.write(
+        f"{requests} calls in {elapsed:.2f} s under the profiler "
+        f"({elapsed / requests * 1000:.1f} ms each)\n"
+    )
     stats = pstats.Stats(profiler, stream=out)
     stats.sort_stats("cumulative").print_stats(30)
     stats.sort_stats("tottime").print_stats(15)
@@ -353,6 +401,7 @@ def profile_requests(url: str, token: str, query: Query, requests: int) -> str:
 
 
 # One backend -----------------------------------------------------------------------------
+
 
 def run_backend(backend: str, args: argparse.Namespace) -> BackendRun:
     with DATABASES[backend]() as (url, detail), tempfile.TemporaryDirectory() as tmp:
@@ -381,11 +430,15 @@ def run_backend(backend: str, args: argparse.Namespace) -> BackendRun:
             for query in run.queries:
                 if query.name.endswith("deep page"):
                     _deep_cursor(session, query)
-                log(f"[{backend}] {query.name}: {WARMUP_REQUESTS} warm-up, "
-                    f"{args.requests} measured …")
+                log(
+                    f"[{backend}] {query.name}: {WARMUP_REQUESTS} warm-up, "
+                    f"{args.requests} measured …"
+                )
                 measure(session, query, args.requests)
-                log(f"[{backend}]   p50 {query.percentile_ms(50):.1f} ms, "
-                    f"p95 {query.percentile_ms(95):.1f} ms")
+                log(
+                    f"[{backend}]   p50 {query.percentile_ms(50):.1f} ms, "
+                    f"p95 {query.percentile_ms(95):.1f} ms"
+                )
         run.server_notes = server_notes(log_path)
         ledger = HouseholdLedger(database.eventsourcing_env())
         try:
@@ -398,12 +451,12 @@ def run_backend(backend: str, args: argparse.Namespace) -> BackendRun:
             for query in run.queries:
                 if args.profile == "all" or not query.meets_target:
                     log(f"[{backend}] profiling {query.name} …")
-                    query.profile = profile_requests(url, token, query,
-                                                     min(args.requests, 100))
+                    query.profile = profile_requests(url, token, query, min(args.requests, 100))
         return run
 
 
 # Report ----------------------------------------------------------------------------------
+
 
 def _ms(value: float) -> str:
     return f"{value:,.1f}"
@@ -414,24 +467,29 @@ def _rate(count: int, seconds: float) -> str:
 
 
 def load_table(runs: list[BackendRun]) -> str:
-    rows = ["| backend | households | events | generation (append) s | events/s | "
-            "projections catch-up s | events/s | households/s | rebuild s | "
-            "view rows (household / episode / gap / lookback) | database size |",
-            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |"]
+    rows = [
+        "| backend | households | events | generation (append) s | events/s | "
+        "projections catch-up s | events/s | households/s | rebuild s | "
+        "view rows (household / episode / gap / lookback) | database size |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |",
+    ]
     for r in runs:
         rows.append(
             f"| {r.backend} | {r.households:,} | {r.events:,} | {r.generation_s:,.0f} "
             f"({r.append_s:,.0f}) | {_rate(r.events, r.append_s)} | {r.catch_up_s:,.0f} "
             f"| {_rate(r.events, r.catch_up_s)} | {_rate(r.households, r.catch_up_s)} "
             f"| {r.rebuild_s:,.0f} | {' / '.join(f'{n:,}' for n in r.view_rows.values())} "
-            f"| {r.database_bytes / 2**20:,.0f} MiB |")
+            f"| {r.database_bytes / 2**20:,.0f} MiB |"
+        )
     return "\n".join(rows)
 
 
 def latency_table(runs: list[BackendRun]) -> str:
-    rows = ["| backend | query | items | body | p50 ms | p95 ms | max ms | in-process p50 ms "
-            "| errors | p95 ≤ 100 ms |",
-            "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |"]
+    rows = [
+        "| backend | query | items | body | p50 ms | p95 ms | max ms | in-process p50 ms "
+        "| errors | p95 ≤ 100 ms |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |",
+    ]
     for r in runs:
         for q in r.queries:
             rows.append(
@@ -439,7 +497,8 @@ def latency_table(runs: list[BackendRun]) -> str:
                 f"| {q.body_bytes / 1024:,.0f} KiB | {_ms(q.percentile_ms(50))} "
                 f"| {_ms(q.percentile_ms(95))} | {_ms(q.max_ms)} "
                 f"| {_ms(q.percentile_ms(50, q.in_process_s))} | {errors_text(q.errors)} "
-                f"| {'yes' if q.meets_target else '**no**'} |")
+                f"| {'yes' if q.meets_target else '**no**'} |"
+            )
     return "\n".join(rows)
 
 
@@ -484,40 +543,57 @@ def method(args: argparse.Namespace, runs: list[BackendRun]) -> str:
         f"tables ({SQL_REPEATS} times, no HTTP, no auth, no read-your-writes wait): the "
         f"database and page-shaping share of the latency. The look-back query judges windows "
         f"at today's date (the endpoint's default). Client and server share the machine's "
-        f"CPUs. One run, no repeats: read large ratios, not small differences.")
+        f"CPUs. One run, no repeats: read large ratios, not small differences."
+    )
 
 
-def section(runs: list[BackendRun], args: argparse.Namespace, command: str,
-            findings: str, fingerprints: tuple[str, str]) -> str:
+def section(
+    runs: list[BackendRun],
+    args: argparse.Namespace,
+    command: str,
+    findings: str,
+    fingerprints: tuple[str, str],
+) -> str:
     missing = [(r, q) for r in runs for q in r.queries if not q.meets_target]
-    return "\n".join([
-        HEADING,
-        "",
-        f"Target: **GET /v1/completeness at 100k households: p95 ≤ {TARGET_MS:.0f} ms**.",
-        "",
-        *header([(r.backend, r.detail) for r in runs], command, fingerprints),
-        "",
-        "### Method",
-        "",
-        method(args, runs),
-        "",
-        "### Generation and projections",
-        "",
-        load_table(runs),
-        "",
-        "### Latency",
-        "",
-        latency_table(runs),
-        "",
-        *[f"- {r.backend}, {q.name}: {q.note}" for r in runs for q in r.queries if q.note],
-        *[f"- {r.backend}: {n}" for r in runs for n in r.server_notes],
-        "",
-        *(["### Findings", "", findings.strip(), ""] if findings.strip() else []),
-        *(["### Plans of the queries that miss the target", "",
-           f"As captured by the benchmark (all plans, and cProfile output with `--profile`, "
-           f"are in `{RESULTS.relative_to(ROOT)}/`).", "",
-           *[line for r, q in missing for line in _plans_text(r, q)]] if missing else []),
-    ])
+    return "\n".join(
+        [
+            HEADING,
+            "",
+            f"Target: **GET /v1/completeness at 100k households: p95 ≤ {TARGET_MS:.0f} ms**.",
+            "",
+            *header([(r.backend, r.detail) for r in runs], command, fingerprints),
+            "",
+            "### Method",
+            "",
+            method(args, runs),
+            "",
+            "### Generation and projections",
+            "",
+            load_table(runs),
+            "",
+            "### Latency",
+            "",
+            latency_table(runs),
+            "",
+            *[f"- {r.backend}, {q.name}: {q.note}" for r in runs for q in r.queries if q.note],
+            *[f"- {r.backend}: {n}" for r in runs for n in r.server_notes],
+            "",
+            *(["### Findings", "", findings.strip(), ""] if findings.strip() else []),
+            *(
+                [
+                    "### Plans of the queries that miss the target",
+                    "",
+                    "As captured by the benchmark (all plans, and cProfile output with "
+                    "`--profile`, "
+                    f"are in `{RESULTS.relative_to(ROOT)}/`).",
+                    "",
+                    *[line for r, q in missing for line in _plans_text(r, q)],
+                ]
+                if missing
+                else []
+            ),
+        ]
+    )
 
 
 def save_details(runs: list[BackendRun], args: argparse.Namespace) -> Path:
@@ -530,34 +606,77 @@ def save_details(runs: list[BackendRun], args: argparse.Namespace) -> Path:
                 out.write("\n".join(_plans_text(run, query)) + "\n")
                 if query.profile:
                     out.write(f"cProfile, {run.backend}, {query.name}:\n{query.profile}\n")
-    stem.with_suffix(".json").write_text(json.dumps([{
-        "backend": r.backend, "households": r.households, "events": r.events,
-        "generation_s": r.generation_s, "append_s": r.append_s, "catch_up_s": r.catch_up_s,
-        "rebuild_s": r.rebuild_s, "view_rows": r.view_rows, "database_bytes": r.database_bytes,
-        "archetypes": r.archetypes,
-        "queries": [{"name": q.name, "url": q.url, "latencies_s": q.latencies_s,
-                     "in_process_s": q.in_process_s, "errors": q.errors, "items": q.items,
-                     "body_bytes": q.body_bytes} for q in r.queries],
-    } for r in runs], indent=1))
+    stem.with_suffix(".json").write_text(
+        json.dumps(
+            [
+                {
+                    "backend": r.backend,
+                    "households": r.households,
+                    "events": r.events,
+                    "generation_s": r.generation_s,
+                    "append_s": r.append_s,
+                    "catch_up_s": r.catch_up_s,
+                    "rebuild_s": r.rebuild_s,
+                    "view_rows": r.view_rows,
+                    "database_bytes": r.database_bytes,
+                    "archetypes": r.archetypes,
+                    "queries": [
+                        {
+                            "name": q.name,
+                            "url": q.url,
+                            "latencies_s": q.latencies_s,
+                            "in_process_s": q.in_process_s,
+                            "errors": q.errors,
+                            "items": q.items,
+                            "body_bytes": q.body_bytes,
+                        }
+                        for q in r.queries
+                    ],
+                }
+                for r in runs
+            ],
+            indent=1,
+        )
+    )
     return stem
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bench.completeness_queries",
-                                     description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--households", type=int, default=100_000,
-                        help="households in the synthetic county (default 100000)")
-    parser.add_argument("--backends", type=backends_option, default="sqlite,postgres",
-                        help="comma-separated: sqlite, postgres (default both)")
-    parser.add_argument("--requests", type=int, default=300,
-                        help="measured requests per query (default 300)")
-    parser.add_argument("--profile", nargs="?", const="missed", choices=("missed", "all"),
-                        help="cProfile the requests of queries missing the target (or all)")
-    parser.add_argument("--findings", type=Path,
-                        help="a Markdown file whose text goes under 'Findings' in the report")
-    parser.add_argument("--no-write", action="store_true",
-                        help=f"print only; do not update {DOC.relative_to(ROOT)}")
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.completeness_queries",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--households",
+        type=int,
+        default=100_000,
+        help="households in the synthetic county (default 100000)",
+    )
+    parser.add_argument(
+        "--backends",
+        type=backends_option,
+        default="sqlite,postgres",
+        help="comma-separated: sqlite, postgres (default both)",
+    )
+    parser.add_argument(
+        "--requests", type=int, default=300, help="measured requests per query (default 300)"
+    )
+    parser.add_argument(
+        "--profile",
+        nargs="?",
+        const="missed",
+        choices=("missed", "all"),
+        help="cProfile the requests of queries missing the target (or all)",
+    )
+    parser.add_argument(
+        "--findings",
+        type=Path,
+        help="a Markdown file whose text goes under 'Findings' in the report",
+    )
+    parser.add_argument(
+        "--no-write", action="store_true", help=f"print only; do not update {DOC.relative_to(ROOT)}"
+    )
     args = parser.parse_args(argv)
     if args.households < 1 or args.requests < 1:
         parser.error("--households and --requests must be positive")
@@ -576,8 +695,10 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(latency_table(runs))
     stem = save_details(runs, args)
-    log(f"plans and raw figures in {stem.relative_to(ROOT)}.*; "
-        f"total {time.perf_counter() - started:,.0f} s")
+    log(
+        f"plans and raw figures in {stem.relative_to(ROOT)}.*; "
+        f"total {time.perf_counter() - started:,.0f} s"
+    )
     if not args.no_write:
         findings = args.findings.read_text() if args.findings else ""
         write_section(HEADING, section(runs, args, command, findings, fingerprints))

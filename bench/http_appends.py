@@ -63,9 +63,11 @@ FLOOR = "HTTP floor: GET /healthz"
 
 # Events ----------------------------------------------------------------------------------
 
+
 def _location(i: int) -> dict[str, Any]:
-    return f.event("LocationRecorded",
-                   {"lat": 23.47 + (i % 100) / 10_000, "lon": 99.81, "accuracy_m": 12.5})
+    return f.event(
+        "LocationRecorded", {"lat": 23.47 + (i % 100) / 10_000, "lon": 99.81, "accuracy_m": 12.5}
+    )
 
 
 SINGLE_BODY = json.dumps({"events": [_location(0)]}, ensure_ascii=False).encode()
@@ -73,11 +75,11 @@ REGISTER_BODY = json.dumps({"events": [f.registered()]}, ensure_ascii=False).enc
 
 
 def _batch_body(size: int) -> bytes:
-    return json.dumps({"events": [_location(i) for i in range(size)]},
-                      ensure_ascii=False).encode()
+    return json.dumps({"events": [_location(i) for i in range(size)]}, ensure_ascii=False).encode()
 
 
 # Results ---------------------------------------------------------------------------------
+
 
 @dataclass(kw_only=True)
 class Phase(Timed):
@@ -111,30 +113,36 @@ class BackendRun:
 
 # Measurements ----------------------------------------------------------------------------
 
+
 def register(session: httpx.Client, household_ids: list[str]) -> None:
     for household_id in household_ids:
         response = session.post(f"/v1/households/{household_id}/events", content=REGISTER_BODY)
         if response.status_code != 201:
-            raise RuntimeError(f"registering {household_id}: {response.status_code} "
-                               f"{response.text[:300]}")
+            raise RuntimeError(
+                f"registering {household_id}: {response.status_code} {response.text[:300]}"
+            )
 
 
-def timed_appends(base_url: str, token: str, phase: Phase, household_ids: list[str],
-                  warmup_s: float) -> None:
+def timed_appends(
+    base_url: str, token: str, phase: Phase, household_ids: list[str], warmup_s: float
+) -> None:
     """``phase.clients`` threads append one event per request until the deadline, each
     cycling through its own slice of ``household_ids``."""
 
     @contextlib.contextmanager
     def appender(k: int) -> Iterator[Step]:
-        households = cycle(household_ids[k::phase.clients])
+        households = cycle(household_ids[k :: phase.clients])
         with client(base_url, token) as session:
+
             def append() -> str | None:
                 try:
-                    response = session.post(f"/v1/households/{next(households)}/events",
-                                            content=SINGLE_BODY)
+                    response = session.post(
+                        f"/v1/households/{next(households)}/events", content=SINGLE_BODY
+                    )
                 except httpx.HTTPError as error:
                     return type(error).__name__
                 return None if response.status_code == 201 else str(response.status_code)
+
             yield append
 
     timed = repeat_for(phase.clients, phase.seconds, warmup_s, appender)
@@ -149,12 +157,14 @@ def timed_floor(base_url: str, token: str, phase: Phase, warmup_s: float) -> Non
     @contextlib.contextmanager
     def asker(_k: int) -> Iterator[Step]:
         with client(base_url, token) as session:
+
             def ask() -> str | None:
                 try:
                     response = session.get("/healthz")
                 except httpx.HTTPError as error:
                     return type(error).__name__
                 return None if response.status_code == 200 else str(response.status_code)
+
             yield ask
 
     timed = repeat_for(phase.clients, phase.seconds, warmup_s, asker)
@@ -196,10 +206,11 @@ def run_backend(backend: str, args: argparse.Namespace) -> BackendRun:
             for clients in args.clients:
                 ids = [f"bench-c{clients}-{i:05d}" for i in range(args.households)]
                 register(session, ids)
-                phase = Phase(clients, args.seconds, backend=backend,
-                              name="single-event appends")
-                log(f"[{backend}] {clients} client(s): {args.warmup:g} s warm-up, "
-                    f"{args.seconds:g} s measured …")
+                phase = Phase(clients, args.seconds, backend=backend, name="single-event appends")
+                log(
+                    f"[{backend}] {clients} client(s): {args.warmup:g} s warm-up, "
+                    f"{args.seconds:g} s measured …"
+                )
                 timed_appends(base_url, token, phase, ids, args.warmup)
                 run.phases.append(phase)
             for clients in args.clients:
@@ -209,8 +220,13 @@ def run_backend(backend: str, args: argparse.Namespace) -> BackendRun:
                 run.phases.append(floor)
             ids = [f"bench-batch-{i:05d}" for i in range(args.batches)]
             register(session, ids)
-            batch = Phase(1, 0.0, backend=backend, name=f"{args.batch_size}-event batches",
-                          events_per_request=args.batch_size)
+            batch = Phase(
+                1,
+                0.0,
+                backend=backend,
+                name=f"{args.batch_size}-event batches",
+                events_per_request=args.batch_size,
+            )
             log(f"[{backend}] {args.batches} batches of {args.batch_size} …")
             batches(session, batch, ids, args.batch_size)
             run.phases.append(batch)
@@ -224,14 +240,19 @@ def run_backend(backend: str, args: argparse.Namespace) -> BackendRun:
 
 # Report ----------------------------------------------------------------------------------
 
+
 def table(runs: list[BackendRun]) -> str:
-    rows = ["| backend | workload | clients | requests ok | errors | events/s | p50 ms | p95 ms |",
-            "| --- | --- | ---: | ---: | --- | ---: | ---: | ---: |"]
+    rows = [
+        "| backend | workload | clients | requests ok | errors | events/s | p50 ms | p95 ms |",
+        "| --- | --- | ---: | ---: | --- | ---: | ---: | ---: |",
+    ]
     for run in runs:
         for p in run.phases:
-            rows.append(f"| {p.backend} | {p.name} | {p.clients} | {p.ok} | "
-                        f"{errors_text(p.errors)} | {p.rate:,.0f} | {p.percentile_ms(50):,.1f} "
-                        f"| {p.percentile_ms(95):,.1f} |")
+            rows.append(
+                f"| {p.backend} | {p.name} | {p.clients} | {p.ok} | "
+                f"{errors_text(p.errors)} | {p.rate:,.0f} | {p.percentile_ms(50):,.1f} "
+                f"| {p.percentile_ms(95):,.1f} |"
+            )
     return "\n".join(rows)
 
 
@@ -257,49 +278,69 @@ def method(args: argparse.Namespace) -> str:
         f"household, one after another; its events/s is events over the summed request "
         f"time, and with {args.batches} samples its p95 is the slowest batch. The floor "
         f"rows ask `GET /healthz` (no database, no token) with the same clients for the "
-        f"same time: what the HTTP stack alone does here, the ceiling of any endpoint.")
+        f"same time: what the HTTP stack alone does here, the ceiling of any endpoint."
+    )
 
 
-def section(runs: list[BackendRun], args: argparse.Namespace, command: str,
-            fingerprints: tuple[str, str]) -> str:
+def section(
+    runs: list[BackendRun], args: argparse.Namespace, command: str, fingerprints: tuple[str, str]
+) -> str:
     notes = [f"- {r.backend}: {n}" for r in runs for n in r.server_notes]
-    return "\n".join([
-        HEADING,
-        "",
-        *header([(r.backend, r.detail) for r in runs], command, fingerprints),
-        "",
-        "### Method",
-        "",
-        method(args) + " This is a single run without repeats: on the 2-CPU machine where "
-        "it was first taken, repeating it moved individual rows by up to about 40 %, so read "
-        "only large ratios (for example SQLite against PostgreSQL, or 1 against 8 clients).",
-        "",
-        "### Results",
-        "",
-        table(runs),
-        *(["", "Server-side notes:", "", *notes] if notes else []),
-        "",
-    ])
+    return "\n".join(
+        [
+            HEADING,
+            "",
+            *header([(r.backend, r.detail) for r in runs], command, fingerprints),
+            "",
+            "### Method",
+            "",
+            method(args) + " This is a single run without repeats: on the 2-CPU machine where "
+            "it was first taken, repeating it moved individual rows by up to about 40 %, so read "
+            "only large ratios (for example SQLite against PostgreSQL, or 1 against 8 clients).",
+            "",
+            "### Results",
+            "",
+            table(runs),
+            *(["", "Server-side notes:", "", *notes] if notes else []),
+            "",
+        ]
+    )
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bench.http_appends", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seconds", type=float, default=10.0,
-                        help="measured duration of each single-event phase (default 10)")
-    parser.add_argument("--warmup", type=float, default=2.0,
-                        help="unmeasured warm-up before each phase (default 2)")
-    parser.add_argument("--backends", type=backends_option, default="sqlite,postgres",
-                        help="comma-separated: sqlite, postgres (default both)")
-    parser.add_argument("--clients", default="1,8",
-                        help="client thread counts, comma-separated (default 1,8)")
-    parser.add_argument("--households", type=int, default=200,
-                        help="households registered per phase (default 200)")
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.http_appends",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--seconds",
+        type=float,
+        default=10.0,
+        help="measured duration of each single-event phase (default 10)",
+    )
+    parser.add_argument(
+        "--warmup", type=float, default=2.0, help="unmeasured warm-up before each phase (default 2)"
+    )
+    parser.add_argument(
+        "--backends",
+        type=backends_option,
+        default="sqlite,postgres",
+        help="comma-separated: sqlite, postgres (default both)",
+    )
+    parser.add_argument(
+        "--clients", default="1,8", help="client thread counts, comma-separated (default 1,8)"
+    )
+    parser.add_argument(
+        "--households", type=int, default=200, help="households registered per phase (default 200)"
+    )
     parser.add_argument("--batches", type=int, default=5, help="batches (default 5)")
-    parser.add_argument("--batch-size", type=int, default=500,
-                        help="events per batch, at most 500 (default 500)")
-    parser.add_argument("--no-write", action="store_true",
-                        help=f"print only; do not update {DOC.relative_to(ROOT)}")
+    parser.add_argument(
+        "--batch-size", type=int, default=500, help="events per batch, at most 500 (default 500)"
+    )
+    parser.add_argument(
+        "--no-write", action="store_true", help=f"print only; do not update {DOC.relative_to(ROOT)}"
+    )
     args = parser.parse_args(argv)
     args.clients = [int(c) for c in args.clients.split(",") if c.strip()]
     if not args.clients or min(args.clients) < 1:

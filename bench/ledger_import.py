@@ -76,8 +76,15 @@ def run(url: str, households: int) -> ImportRun:
         env = service_env(url, Path(tmp))
         cli(env, "migrate")
         path = Path(tmp) / "county.ndjson"
-        cli(env, "demo", "--households", str(households), "--ndjson", str(path),
-            timeout_s=IMPORT_TIMEOUT_S)
+        cli(
+            env,
+            "demo",
+            "--households",
+            str(households),
+            "--ndjson",
+            str(path),
+            timeout_s=IMPORT_TIMEOUT_S,
+        )
         with path.open("rb") as lines:
             events = sum(len(json.loads(line)["events"]) for line in lines if line.strip())
         log(f"importing {households:,} households, {events:,} events …")
@@ -85,5 +92,13 @@ def run(url: str, households: int) -> ImportRun:
         after_first = stored_events(url)
         log("importing the same file again …")
         second_s, second_summary = _timed_import(env, path)
-        return ImportRun(households, events, first_s, after_first, second_s,
-                         stored_events(url), first_summary, second_summary)
+        return ImportRun(
+            households,
+            events,
+            first_s,
+            after_first,
+            second_s,
+            stored_events(url),
+            first_summary,
+            second_summary,
+        )

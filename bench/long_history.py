@@ -53,12 +53,20 @@ class Served:
     def __init__(self, work: Path, url: str) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "LEDGER_DATABASE_URL": url, "LEDGER_RATE_LIMIT_PER_S": "0",
-               "LEDGER_SIGNING_KEY": str(work / "key.pem"),
-               "LEDGER_MATERIALS_DIR": str(work / "materials")}
-        self.process = subprocess.Popen([LEDGER, "serve", "--port", str(self.port)], env=env,
-                                        cwd=work, stdout=(work / "serve.log").open("ab"),
-                                        stderr=subprocess.STDOUT)
+        env = {
+            **os.environ,
+            "LEDGER_DATABASE_URL": url,
+            "LEDGER_RATE_LIMIT_PER_S": "0",
+            "LEDGER_SIGNING_KEY": str(work / "key.pem"),
+            "LEDGER_MATERIALS_DIR": str(work / "materials"),
+        }
+        self.process = subprocess.Popen(
+            [LEDGER, "serve", "--port", str(self.port)],
+            env=env,
+            cwd=work,
+            stdout=(work / "serve.log").open("ab"),
+            stderr=subprocess.STDOUT,
+        )
         wait_ready(self.base, 60)
 
     def __enter__(self) -> "Served":
@@ -79,8 +87,9 @@ def build(client: httpx.Client, events: int) -> str:
         answer = client.post(f"/v1/households/{household}/events", json={"events": batch})
         assert answer.status_code == 201, answer.text[:500]
         total += len(batch)
-    print(f"built {household}: {total} events in {time.monotonic() - started:.0f} s",
-          file=sys.stderr)
+    print(
+        f"built {household}: {total} events in {time.monotonic() - started:.0f} s", file=sys.stderr
+    )
     return household
 
 
@@ -100,14 +109,18 @@ def main() -> None:
     auth = {"Authorization": f"Bearer {token}"}
     built = work / "household.txt"
     if not built.exists():
-        with Served(work, url) as served, httpx.Client(base_url=served.base, timeout=600,
-                                                       headers=auth) as client:
+        with (
+            Served(work, url) as served,
+            httpx.Client(base_url=served.base, timeout=600, headers=auth) as client,
+        ):
             built.write_text(build(client, arguments.events))
     household = built.read_text().strip()
     total = arguments.events
     paths: dict[str, tuple[str, dict[str, Any]]] = {
-        "events page (limit 1000, middle)": (f"/v1/households/{household}/events",
-                                             {"after_version": total // 2, "limit": 1000}),
+        "events page (limit 1000, middle)": (
+            f"/v1/households/{household}/events",
+            {"after_version": total // 2, "limit": 1000},
+        ),
         "state now": (f"/v1/households/{household}", {}),
         "state as_of (middle)": (f"/v1/households/{household}", {"as_of": "MIDDLE"}),
         "archive": (f"/v1/households/{household}/archive", {}),
@@ -115,15 +128,20 @@ def main() -> None:
     print("| request | seconds | RSS before (MiB) | peak RSS (MiB) | answer (bytes) |")
     print("| --- | --- | --- | --- | --- |")
     for name, (path, params) in paths.items():
-        with Served(work, url) as served, httpx.Client(base_url=served.base, timeout=600,
-                                                       headers=auth) as client:
+        with (
+            Served(work, url) as served,
+            httpx.Client(base_url=served.base, timeout=600, headers=auth) as client,
+        ):
             if params.get("as_of") == "MIDDLE":
-                params = {"as_of": client.get(
-                    f"/v1/households/{household}/events",
-                    params={"after_version": total // 2, "limit": 1}
-                ).json()["items"][0]["recorded_at"]}
+                params = {
+                    "as_of": client.get(
+                        f"/v1/households/{household}/events",
+                        params={"after_version": total // 2, "limit": 1},
+                    ).json()["items"][0]["recorded_at"]
+                }
             took, before, peak, size = measured(
-                served.process.pid, partial(client.get, path, params=params))
+                served.process.pid, partial(client.get, path, params=params)
+            )
             print(f"| {name} | {took:.2f} | {before} | {peak} | {size:,} |", flush=True)
 
 

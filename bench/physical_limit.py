@@ -58,9 +58,11 @@ class Sample:
 
     def describe(self) -> str:
         sizes = [len(s) for s in self.states]
-        return (f"{len(sizes):,} stored events of the first {len(self.histories)} households "
-                f"of the synthetic county (state {min(sizes):,}–{max(sizes):,} bytes, mean "
-                f"{self.mean_state_bytes:,.0f}, median {statistics.median(sizes):,.0f})")
+        return (
+            f"{len(sizes):,} stored events of the first {len(self.histories)} households "
+            f"of the synthetic county (state {min(sizes):,}–{max(sizes):,} bytes, mean "
+            f"{self.mean_state_bytes:,.0f}, median {statistics.median(sizes):,.0f})"
+        )
 
     def rows(self) -> Iterator[Row]:
         """Endless rows: the sample's histories over and over, each time under a new
@@ -88,8 +90,9 @@ def stored_sample(households: int = SAMPLE_HOUSEHOLDS) -> Sample:
         histories: dict[str, History] = {}
         with contextlib.closing(sqlite3.connect(database.path)) as connection:
             for originator, topic, state in connection.execute(
-                    f"SELECT originator_id, topic, state FROM {EVENTS_TABLE} "  # noqa: S608 (a constant table name)
-                    "ORDER BY originator_id, originator_version"):
+                f"SELECT originator_id, topic, state FROM {EVENTS_TABLE} "  # noqa: S608 (a constant table name)
+                "ORDER BY originator_id, originator_version"
+            ):
                 histories.setdefault(originator, []).append((topic, bytes(state)))
     return Sample(list(histories.values()))
 
@@ -111,10 +114,13 @@ class Bulk:
 POSTGRES_TABLE = (
     "CREATE TABLE raw_events (originator_id uuid NOT NULL, originator_version bigint NOT NULL, "
     "topic text, state bytea, notification_id bigserial, "
-    "PRIMARY KEY (originator_id, originator_version))")
+    "PRIMARY KEY (originator_id, originator_version))"
+)
 POSTGRES_INDEX = "CREATE UNIQUE INDEX raw_events_notification_id ON raw_events (notification_id)"
-POSTGRES_INSERT = ("INSERT INTO raw_events (originator_id, originator_version, topic, state) "
-                   "VALUES (%s, %s, %s, %s)")
+POSTGRES_INSERT = (
+    "INSERT INTO raw_events (originator_id, originator_version, topic, state) "
+    "VALUES (%s, %s, %s, %s)"
+)
 
 
 def _fresh_postgres_table(url: str) -> None:
@@ -129,8 +135,10 @@ def postgres_copy(url: str, rows: list[Row]) -> Bulk:
     _fresh_postgres_table(url)
     with psycopg.connect(url) as connection, connection.cursor() as cursor:
         before = time.perf_counter()
-        with cursor.copy("COPY raw_events (originator_id, originator_version, topic, state) "
-                         "FROM STDIN (FORMAT BINARY)") as copy:
+        with cursor.copy(
+            "COPY raw_events (originator_id, originator_version, topic, state) "
+            "FROM STDIN (FORMAT BINARY)"
+        ) as copy:
             copy.set_types(["uuid", "int8", "text", "bytea"])
             for row in rows:
                 copy.write_row(row)
@@ -144,13 +152,14 @@ def postgres_batched_insert(url: str, rows: list[Row]) -> Bulk:
     with psycopg.connect(url) as connection, connection.cursor() as cursor:
         before = time.perf_counter()
         for start in range(0, len(rows), BATCH_ROWS):
-            cursor.executemany(POSTGRES_INSERT, rows[start:start + BATCH_ROWS])
+            cursor.executemany(POSTGRES_INSERT, rows[start : start + BATCH_ROWS])
             connection.commit()
         return Bulk(len(rows), time.perf_counter() - before)
 
 
-def postgres_single_rows(url: str, sample: Sample, connections: int, seconds: float,
-                         warmup_s: float) -> Timed:
+def postgres_single_rows(
+    url: str, sample: Sample, connections: int, seconds: float, warmup_s: float
+) -> Timed:
     """Each of ``connections`` threads commits one row per transaction (autocommit)."""
     _fresh_postgres_table(url)
 
@@ -158,9 +167,11 @@ def postgres_single_rows(url: str, sample: Sample, connections: int, seconds: fl
     def inserter(_: int) -> Iterator[Step]:
         rows = sample.rows()
         with psycopg.connect(url, autocommit=True) as connection:
+
             def insert() -> str | None:
                 connection.execute(POSTGRES_INSERT, next(rows))
                 return None
+
             yield insert
 
     return repeat_for(connections, seconds, warmup_s, inserter)
@@ -168,10 +179,13 @@ def postgres_single_rows(url: str, sample: Sample, connections: int, seconds: fl
 
 # SQLite ----------------------------------------------------------------------------------
 
-SQLITE_TABLE = ("CREATE TABLE raw_events (originator_id TEXT, originator_version INTEGER, "
-                "topic TEXT, state BLOB, PRIMARY KEY (originator_id, originator_version))")
-SQLITE_INSERT = ("INSERT INTO raw_events (originator_id, originator_version, topic, state) "
-                 "VALUES (?, ?, ?, ?)")
+SQLITE_TABLE = (
+    "CREATE TABLE raw_events (originator_id TEXT, originator_version INTEGER, "
+    "topic TEXT, state BLOB, PRIMARY KEY (originator_id, originator_version))"
+)
+SQLITE_INSERT = (
+    "INSERT INTO raw_events (originator_id, originator_version, topic, state) VALUES (?, ?, ?, ?)"
+)
 
 
 @contextlib.contextmanager
@@ -216,9 +230,11 @@ def sqlite_single_rows(path: Path, sample: Sample, seconds: float, warmup_s: flo
     def inserter(_: int) -> Iterator[Step]:
         rows = map(_sqlite_row, sample.rows())
         with _sqlite(path) as connection:
+
             def insert() -> str | None:
                 connection.execute(SQLITE_INSERT, next(rows))
                 return None
+
             yield insert
 
     return repeat_for(1, seconds, warmup_s, inserter)

@@ -71,8 +71,10 @@ class Measurement:
         return self.events / self.seconds if self.seconds else float("inf")
 
 
-_REFERENCE_DOCUMENT = {"a": [1, 2.5, "x" * 20, {"b": None, "c": [True, False] * 5}] * 20,
-                       "d": {str(i): i for i in range(50)}}
+_REFERENCE_DOCUMENT = {
+    "a": [1, 2.5, "x" * 20, {"b": None, "c": [True, False] * 5}] * 20,
+    "d": {str(i): i for i in range(50)},
+}
 
 
 def cpu_reference_ms() -> float:
@@ -115,9 +117,15 @@ class BackendResult:
 
 # Filling ------------------------------------------------------------------------------------
 
-def fill(ledger: HouseholdLedger, households: int, *, first: int = 0,
-         events_per_insert: int = EVENTS_PER_INSERT,
-         progress: Callable[[int], None] | None = None) -> int:
+
+def fill(
+    ledger: HouseholdLedger,
+    households: int,
+    *,
+    first: int = 0,
+    events_per_insert: int = EVENTS_PER_INSERT,
+    progress: Callable[[int], None] | None = None,
+) -> int:
     """Stores households ``first`` … ``first + households - 1`` of the county; returns the
     number of events stored. Each history is decided by ``decide`` against an empty
     household (what ``HouseholdLedger.append`` does for a new household), and about
@@ -128,9 +136,12 @@ def fill(ledger: HouseholdLedger, households: int, *, first: int = 0,
     for n in range(first, first + households):
         household_id, _, history = household(n)
         commands = AppendBatch.model_validate({"events": history}).events
-        pending += decide(Household(household_id), commands,
-                          Recording(recorded_at, CALLER.recorded_by()),
-                          originator_id=originator_id(household_id))
+        pending += decide(
+            Household(household_id),
+            commands,
+            Recording(recorded_at, CALLER.recorded_by()),
+            originator_id=originator_id(household_id),
+        )
         if len(pending) >= events_per_insert:
             stored += _insert(ledger, pending, progress)
             pending = []
@@ -139,10 +150,15 @@ def fill(ledger: HouseholdLedger, households: int, *, first: int = 0,
     return stored
 
 
-def _insert(ledger: HouseholdLedger, events: list[object],
-            progress: Callable[[int], None] | None) -> int:
-    ledger.recorder.insert_events([ledger.mapper.to_stored_event(e)  # type: ignore[arg-type]
-                                   for e in events])
+def _insert(
+    ledger: HouseholdLedger, events: list[object], progress: Callable[[int], None] | None
+) -> int:
+    ledger.recorder.insert_events(
+        [
+            ledger.mapper.to_stored_event(e)  # type: ignore[arg-type]
+            for e in events
+        ]
+    )
     if progress:
         progress(len(events))
     return len(events)
@@ -150,17 +166,25 @@ def _insert(ledger: HouseholdLedger, events: list[object],
 
 # Measuring ----------------------------------------------------------------------------------
 
-def measure_catch_up(ledger: HouseholdLedger, configuration: RulesConfiguration,
-                     progress: Callable[[int], None] | None = None) -> Measurement:
+
+def measure_catch_up(
+    ledger: HouseholdLedger,
+    configuration: RulesConfiguration,
+    progress: Callable[[int], None] | None = None,
+) -> Measurement:
     """The read models forgotten, then caught up from position 0 by the runner."""
     runner = ProjectionRunner(ledger, open_views(ledger), configuration)
     runner.views.reset()
     return _timed(_event_count(ledger), lambda: runner.catch_up(progress))
 
 
-def measure_rebuild(ledger: HouseholdLedger, configuration: RulesConfiguration,
-                    progress: Callable[[int], None] | None = None, *,
-                    workers: int = 0) -> Measurement:
+def measure_rebuild(
+    ledger: HouseholdLedger,
+    configuration: RulesConfiguration,
+    progress: Callable[[int], None] | None = None,
+    *,
+    workers: int = 0,
+) -> Measurement:
     """``ledger projections rebuild``: forget the read models and recompute them, the
     rows computed in ``workers`` processes."""
     runner = ProjectionRunner(ledger, open_views(ledger), configuration)
@@ -187,6 +211,7 @@ def view_digests(views: ViewTables) -> dict[str, tuple[int, str]]:
 
 # Databases ----------------------------------------------------------------------------------
 
+
 @contextlib.contextmanager
 def sqlite_database() -> Iterator[Database]:
     directory = tempfile.mkdtemp(prefix="ledger-bench-projections-")
@@ -205,8 +230,9 @@ def postgres_database() -> Iterator[Database]:
         yield Database.from_url(PG_ADMIN_URL).with_name(name)
     finally:
         with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
-            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
-                          .format(sql.Identifier(name)))
+            admin.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
 
 
 DATABASES = {"sqlite": sqlite_database, "postgres": postgres_database}
@@ -223,42 +249,66 @@ def run(backend: str, households: int, *, rebuild_workers: int = 0) -> BackendRe
             started = time.perf_counter()
             events = fill(ledger, households, progress=_progress(backend, "fill", None))
             filled = Measurement(events, time.perf_counter() - started)
-            _log(f"[{backend}] filled {households:,} households, {events:,} events, "
-                 f"{filled.seconds:,.1f} s")
+            _log(
+                f"[{backend}] filled {households:,} households, {events:,} events, "
+                f"{filled.seconds:,.1f} s"
+            )
             views = open_views(ledger)
-            catch_up = measure_catch_up(ledger, configuration,
-                                        _progress(backend, "catch-up", events))
+            catch_up = measure_catch_up(
+                ledger, configuration, _progress(backend, "catch-up", events)
+            )
             caught_up = view_digests(views)
-            _log(f"[{backend}] catch-up {catch_up.seconds:,.2f} s, "
-                 f"{catch_up.events_per_s:,.0f} events/s")
-            rebuild = measure_rebuild(ledger, configuration,
-                                      _progress(backend, "rebuild", events),
-                                      workers=rebuild_workers)
+            _log(
+                f"[{backend}] catch-up {catch_up.seconds:,.2f} s, "
+                f"{catch_up.events_per_s:,.0f} events/s"
+            )
+            rebuild = measure_rebuild(
+                ledger,
+                configuration,
+                _progress(backend, "rebuild", events),
+                workers=rebuild_workers,
+            )
             rebuilt = view_digests(views)
-            _log(f"[{backend}] rebuild {rebuild.seconds:,.2f} s, "
-                 f"{rebuild.events_per_s:,.0f} events/s")
+            _log(
+                f"[{backend}] rebuild {rebuild.seconds:,.2f} s, "
+                f"{rebuild.events_per_s:,.0f} events/s"
+            )
             if rebuilt != caught_up:
-                raise AssertionError(f"[{backend}] the rebuild gave other rows than the "
-                                     f"catch-up: {rebuilt} != {caught_up}")
-            return BackendResult(backend, households, events, filled, catch_up, rebuild,
-                                 {table: rows for table, (rows, _) in rebuilt.items()})
+                raise AssertionError(
+                    f"[{backend}] the rebuild gave other rows than the "
+                    f"catch-up: {rebuilt} != {caught_up}"
+                )
+            return BackendResult(
+                backend,
+                households,
+                events,
+                filled,
+                catch_up,
+                rebuild,
+                {table: rows for table, (rows, _) in rebuilt.items()},
+            )
         finally:
             ledger.close()
 
 
 # Reporting ----------------------------------------------------------------------------------
 
+
 def table(results: list[BackendResult]) -> str:
-    lines = ["| backend | households | events | catch-up s | catch-up events/s | rebuild s "
-             "| rebuild events/s | rebuild s per 1M events | CPU reference ms (catch-up, "
-             "rebuild) |",
-             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    lines = [
+        "| backend | households | events | catch-up s | catch-up events/s | rebuild s "
+        "| rebuild events/s | rebuild s per 1M events | CPU reference ms (catch-up, "
+        "rebuild) |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
     for r in results:
-        lines.append(f"| {r.backend} | {r.households:,} | {r.events:,} "
-                     f"| {r.catch_up.seconds:,.2f} | {r.catch_up.events_per_s:,.0f} "
-                     f"| {r.rebuild.seconds:,.2f} | {r.rebuild.events_per_s:,.0f} "
-                     f"| {r.rebuild_s_per_million:,.1f} "
-                     f"| {r.catch_up.reference_ms:.0f}, {r.rebuild.reference_ms:.0f} |")
+        lines.append(
+            f"| {r.backend} | {r.households:,} | {r.events:,} "
+            f"| {r.catch_up.seconds:,.2f} | {r.catch_up.events_per_s:,.0f} "
+            f"| {r.rebuild.seconds:,.2f} | {r.rebuild.events_per_s:,.0f} "
+            f"| {r.rebuild_s_per_million:,.1f} "
+            f"| {r.catch_up.reference_ms:.0f}, {r.rebuild.reference_ms:.0f} |"
+        )
     return "\n".join(lines)
 
 
@@ -275,8 +325,11 @@ def _progress(backend: str, what: str, total: int | None) -> Callable[[int], Non
         if now - state["last"] >= 30:
             state["last"] = now
             of = f"/{total:,}" if total else ""
-            _log(f"[{backend}] {what}: {state['done']:,}{of} events, "
-                 f"{state['done'] / (now - state['started']):,.0f} events/s")
+            _log(
+                f"[{backend}] {what}: {state['done']:,}{of} events, "
+                f"{state['done'] / (now - state['started']):,.0f} events/s"
+            )
+
     return report
 
 
@@ -284,15 +337,20 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--households", type=int, default=5_000)
     parser.add_argument("--backends", default="sqlite,postgres")
-    parser.add_argument("--rebuild-workers", type=int, default=0,
-                        help="processes computing the rebuild's rows (0: in process)")
+    parser.add_argument(
+        "--rebuild-workers",
+        type=int,
+        default=0,
+        help="processes computing the rebuild's rows (0: in process)",
+    )
     args = parser.parse_args(argv)
     backends = args.backends.split(",")
     unknown = set(backends) - set(DATABASES)
     if unknown:
         parser.error(f"--backends: choose from {', '.join(DATABASES)}")
-    results = [run(backend, args.households, rebuild_workers=args.rebuild_workers)
-               for backend in backends]
+    results = [
+        run(backend, args.households, rebuild_workers=args.rebuild_workers) for backend in backends
+    ]
     print(table(results))
 
 

@@ -48,25 +48,37 @@ REPEATS = 30
 COUNTY, TOWNSHIP = division_range("530925"), division_range("530925101")
 TODAY = date.today().isoformat()
 
-STATUS_BY_TYPE = ("SELECT status, monitoring_type, COUNT(*) AS households FROM household_view "
-                  "WHERE village_code BETWEEN ? AND ? GROUP BY status, monitoring_type "
-                  "ORDER BY status, monitoring_type")
-GAP_COUNTS = ("SELECT kind, code, step, severity, COUNT(*) AS gaps, "
-              "COUNT(DISTINCT household_id) AS households FROM gap_view "
-              "WHERE village_code BETWEEN ? AND ? GROUP BY kind, code, step, severity "
-              "ORDER BY kind, code, step")
-LOOKBACK_PAGE = ("SELECT DISTINCT household_id FROM lookback_view WHERE "
-                 "lookback_view.village_code BETWEEN ? AND ? AND (lookback_view.active_from IS "
-                 "NULL OR lookback_view.active_from <= ?) AND (lookback_view.active_until IS "
-                 "NULL OR ? < lookback_view.active_until) ORDER BY household_id LIMIT ?")
-GAP_PAGE = ("SELECT DISTINCT household_id FROM gap_view WHERE gap_view.village_code BETWEEN ? "
-            "AND ? ORDER BY household_id LIMIT ?")
-COUNTS_TABLE = ("CREATE TABLE bench_village_counts AS SELECT village_code, status, "
-                "monitoring_type, COUNT(*) AS households FROM household_view "
-                "GROUP BY village_code, status, monitoring_type")
-FROM_COUNTS = ("SELECT status, monitoring_type, SUM(households) AS households "
-               "FROM bench_village_counts WHERE village_code BETWEEN ? AND ? "
-               "GROUP BY status, monitoring_type ORDER BY status, monitoring_type")
+STATUS_BY_TYPE = (
+    "SELECT status, monitoring_type, COUNT(*) AS households FROM household_view "
+    "WHERE village_code BETWEEN ? AND ? GROUP BY status, monitoring_type "
+    "ORDER BY status, monitoring_type"
+)
+GAP_COUNTS = (
+    "SELECT kind, code, step, severity, COUNT(*) AS gaps, "
+    "COUNT(DISTINCT household_id) AS households FROM gap_view "
+    "WHERE village_code BETWEEN ? AND ? GROUP BY kind, code, step, severity "
+    "ORDER BY kind, code, step"
+)
+LOOKBACK_PAGE = (
+    "SELECT DISTINCT household_id FROM lookback_view WHERE "
+    "lookback_view.village_code BETWEEN ? AND ? AND (lookback_view.active_from IS "
+    "NULL OR lookback_view.active_from <= ?) AND (lookback_view.active_until IS "
+    "NULL OR ? < lookback_view.active_until) ORDER BY household_id LIMIT ?"
+)
+GAP_PAGE = (
+    "SELECT DISTINCT household_id FROM gap_view WHERE gap_view.village_code BETWEEN ? "
+    "AND ? ORDER BY household_id LIMIT ?"
+)
+COUNTS_TABLE = (
+    "CREATE TABLE bench_village_counts AS SELECT village_code, status, "
+    "monitoring_type, COUNT(*) AS households FROM household_view "
+    "GROUP BY village_code, status, monitoring_type"
+)
+FROM_COUNTS = (
+    "SELECT status, monitoring_type, SUM(households) AS households "
+    "FROM bench_village_counts WHERE village_code BETWEEN ? AND ? "
+    "GROUP BY status, monitoring_type ORDER BY status, monitoring_type"
+)
 
 # (label, statement, parameters, DDL to apply first — kept for the following rows)
 CASES: list[tuple[str, str, list[Any], str | None]] = [
@@ -75,20 +87,37 @@ CASES: list[tuple[str, str, list[Any], str | None]] = [
     ("summary: gap_counts, county — as is", GAP_COUNTS, [*COUNTY], None),
     ("lookback first page, county — as is", LOOKBACK_PAGE, [*COUNTY, TODAY, TODAY, 100], None),
     ("completeness first page, county — as is", GAP_PAGE, [*COUNTY, 100], None),
-    ("summary: status_by_type, county — + index household_view (village_code, status, "
-     "monitoring_type)", STATUS_BY_TYPE, [*COUNTY],
-     "CREATE INDEX bench_hv_cover ON household_view (village_code, status, monitoring_type)"),
+    (
+        "summary: status_by_type, county — + index household_view (village_code, status, "
+        "monitoring_type)",
+        STATUS_BY_TYPE,
+        [*COUNTY],
+        "CREATE INDEX bench_hv_cover ON household_view (village_code, status, monitoring_type)",
+    ),
     ("summary: status_by_type, township — same index", STATUS_BY_TYPE, [*TOWNSHIP], None),
-    ("summary: gap_counts, county — + index gap_view (village_code, kind, code, step, "
-     "severity, household_id)", GAP_COUNTS, [*COUNTY],
-     "CREATE INDEX bench_gap_cover ON gap_view (village_code, kind, code, step, severity, "
-     "household_id)"),
-    ("summary: status_by_type, county — from per-village counts (a table the projection "
-     "would keep)", FROM_COUNTS, [*COUNTY], COUNTS_TABLE),
-    ("lookback first page, county — + index lookback_view (village_code, household_id, "
-     "active_from, active_until)", LOOKBACK_PAGE, [*COUNTY, TODAY, TODAY, 100],
-     "CREATE INDEX bench_lb_cover ON lookback_view (village_code, household_id, active_from, "
-     "active_until)"),
+    (
+        "summary: gap_counts, county — + index gap_view (village_code, kind, code, step, "
+        "severity, household_id)",
+        GAP_COUNTS,
+        [*COUNTY],
+        "CREATE INDEX bench_gap_cover ON gap_view (village_code, kind, code, step, severity, "
+        "household_id)",
+    ),
+    (
+        "summary: status_by_type, county — from per-village counts (a table the projection "
+        "would keep)",
+        FROM_COUNTS,
+        [*COUNTY],
+        COUNTS_TABLE,
+    ),
+    (
+        "lookback first page, county — + index lookback_view (village_code, household_id, "
+        "active_from, active_until)",
+        LOOKBACK_PAGE,
+        [*COUNTY, TODAY, TODAY, 100],
+        "CREATE INDEX bench_lb_cover ON lookback_view (village_code, household_id, active_from, "
+        "active_until)",
+    ),
 ]
 
 
@@ -101,26 +130,28 @@ def _existing_index(ddl: str, indexes: dict[str, tuple[str, list[str]]]) -> str 
     if not match:
         return None
     table, columns = match.group(1), [c.strip() for c in match.group(2).split(",")]
-    return next((name for name, (t, cs) in indexes.items() if (t, cs) == (table, columns)),
-                None)
+    return next((name for name, (t, cs) in indexes.items() if (t, cs) == (table, columns)), None)
 
 
 def _sqlite_indexes(connection: sqlite3.Connection) -> dict[str, tuple[str, list[str]]]:
     rows = connection.execute("SELECT name, tbl_name FROM sqlite_master WHERE type = 'index'")
-    return {name: (table, [r[2] for r in connection.execute(f"PRAGMA index_info({name})")])
-            for name, table in rows.fetchall()}
+    return {
+        name: (table, [r[2] for r in connection.execute(f"PRAGMA index_info({name})")])
+        for name, table in rows.fetchall()
+    }
 
 
 def _postgres_indexes(connection: psycopg.Connection[Any]) -> dict[str, tuple[str, list[str]]]:
-    rows = connection.execute("SELECT indexname, tablename, indexdef FROM pg_indexes "
-                              "WHERE schemaname = 'public'").fetchall()
-    return {name: (table, [c.strip() for c in definition.split("(", 1)[1].rstrip(")")
-                           .split(",")])
-            for name, table, definition in rows}
+    rows = connection.execute(
+        "SELECT indexname, tablename, indexdef FROM pg_indexes WHERE schemaname = 'public'"
+    ).fetchall()
+    return {
+        name: (table, [c.strip() for c in definition.split("(", 1)[1].rstrip(")").split(",")])
+        for name, table, definition in rows
+    }
 
 
-def _apply(ddl: str | None, label: str, existing: str | None,
-           execute: Callable[[str], Any]) -> str:
+def _apply(ddl: str | None, label: str, existing: str | None, execute: Callable[[str], Any]) -> str:
     if ddl is None:
         return label
     if existing:
@@ -140,19 +171,23 @@ def _median_ms(run: Callable[[], Any]) -> float:
 
 
 def _sqlite_plan(connection: sqlite3.Connection, statement: str, params: list[Any]) -> str:
-    return "; ".join(row[3] for row in connection.execute(f"EXPLAIN QUERY PLAN {statement}",
-                                                          params))
+    return "; ".join(
+        row[3] for row in connection.execute(f"EXPLAIN QUERY PLAN {statement}", params)
+    )
 
 
-def _postgres_plan(connection: psycopg.Connection[Any], statement: str,
-                   params: list[Any]) -> str:
+def _postgres_plan(connection: psycopg.Connection[Any], statement: str, params: list[Any]) -> str:
     with connection.transaction(force_rollback=True):
-        rows = connection.execute(f"EXPLAIN (COSTS OFF) {statement.replace('?', '%s')}",
-                                  params).fetchall()
+        rows = connection.execute(
+            f"EXPLAIN (COSTS OFF) {statement.replace('?', '%s')}", params
+        ).fetchall()
     nodes = [str(r[0]).strip().lstrip("-> ") for r in rows]
     # Keep the plan's nodes (an index's name is in its node), drop the detail lines.
-    return "; ".join(n for n in nodes if not n.startswith(("Sort Key", "Group Key", "Filter",
-                                                            "Index Cond", "Recheck Cond")))
+    return "; ".join(
+        n
+        for n in nodes
+        if not n.startswith(("Sort Key", "Group Key", "Filter", "Index Cond", "Recheck Cond"))
+    )
 
 
 def _fetch_all(connection: sqlite3.Connection, statement: str, params: Any) -> list[Any]:
@@ -191,8 +226,7 @@ def on_postgres(url: str, source: Path) -> list[tuple[str, float, str]]:
                 with connection.transaction(force_rollback=True):
                     connection.execute(s, p).fetchall()
 
-            results.append((label, _median_ms(read), _postgres_plan(connection, statement,
-                                                                    params)))
+            results.append((label, _median_ms(read), _postgres_plan(connection, statement, params)))
     return results
 
 
@@ -239,17 +273,20 @@ def table(rows: dict[str, list[tuple[str, float, str]]]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.query_alternatives",
-                                     description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.query_alternatives",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--households", type=int, default=100_000)
     parser.add_argument("--sqlite", type=Path, help="a projected county to reuse or keep")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
-    with _county(args.sqlite, args.households) as source, \
-            tempfile.TemporaryDirectory() as scratch:
+    with _county(args.sqlite, args.households) as source, tempfile.TemporaryDirectory() as scratch:
         work = Path(scratch) / "ledger.db"
-        with contextlib.closing(sqlite3.connect(source)) as original, \
-                contextlib.closing(sqlite3.connect(work)) as copy:
+        with (
+            contextlib.closing(sqlite3.connect(source)) as original,
+            contextlib.closing(sqlite3.connect(work)) as copy,
+        ):
             original.backup(copy)
         migrate(Database.from_url(f"sqlite:///{work}"))  # the schema as it is now
         _log("timing on SQLite …")
@@ -261,8 +298,10 @@ def main(argv: list[str] | None = None) -> int:
     print(text)
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"query_alternatives-{args.households}.md"
-    out.write_text(f"`.venv/bin/python -m bench.query_alternatives "
-                   f"{' '.join(sys.argv[1:] if argv is None else argv)}`\n\n{text}\n")
+    out.write_text(
+        f"`.venv/bin/python -m bench.query_alternatives "
+        f"{' '.join(sys.argv[1:] if argv is None else argv)}`\n\n{text}\n"
+    )
     _log(f"written to {out.relative_to(ROOT)}")
     return 0
 

@@ -64,24 +64,28 @@ def follow_up(n: int) -> dict[str, Any]:
     if n % 3 == 0:
         return f.survey()
     if n % 3 == 1:
-        return f.event("MemberUpdated", {"member_id": "m1",
-                                         "labor": ("partial", "full")[n // 3 % 2]})
-    return f.event("LocationRecorded",
-                   {"lat": 23.47 + (n % 100) / 10_000, "lon": 99.81, "accuracy_m": 12.5})
+        return f.event(
+            "MemberUpdated", {"member_id": "m1", "labor": ("partial", "full")[n // 3 % 2]}
+        )
+    return f.event(
+        "LocationRecorded", {"lat": 23.47 + (n % 100) / 10_000, "lon": 99.81, "accuracy_m": 12.5}
+    )
 
 
 def build(session: httpx.Client, household_id: str, events: int) -> None:
     history = [f.registered(), *(follow_up(n) for n in range(1, events))]
     for start in range(0, events, MAX_BATCH):
-        body = json.dumps({"events": history[start:start + MAX_BATCH]}, ensure_ascii=False)
+        body = json.dumps({"events": history[start : start + MAX_BATCH]}, ensure_ascii=False)
         response = session.post(f"/v1/households/{household_id}/events", content=body)
         if response.status_code != 201:
-            raise RuntimeError(f"building {household_id}: {response.status_code} "
-                               f"{response.text[:300]}")
+            raise RuntimeError(
+                f"building {household_id}: {response.status_code} {response.text[:300]}"
+            )
 
 
-def _timed_get(session: httpx.Client, path: str, params: dict[str, Any],
-               stream: Stream) -> tuple[float, Any] | None:
+def _timed_get(
+    session: httpx.Client, path: str, params: dict[str, Any], stream: Stream
+) -> tuple[float, Any] | None:
     """The response's JSON and how long it took, or None (counted) if it failed."""
     before = time.perf_counter()
     try:
@@ -107,8 +111,9 @@ def read_state(session: httpx.Client, household_id: str, stream: Stream) -> floa
     return elapsed
 
 
-def read_history(session: httpx.Client, household_id: str, stream: Stream,
-                 limit: int) -> tuple[float, list[float]] | None:
+def read_history(
+    session: httpx.Client, household_id: str, stream: Stream, limit: int
+) -> tuple[float, list[float]] | None:
     """Every page of the history: the summed time and each page's."""
     pages: list[float] = []
     cursor: str | None = None
@@ -130,8 +135,9 @@ def read_history(session: httpx.Client, household_id: str, stream: Stream,
     return sum(pages), pages
 
 
-def measure(session: httpx.Client, household_id: str, stream: Stream, requests: int,
-            limit: int) -> None:
+def measure(
+    session: httpx.Client, household_id: str, stream: Stream, requests: int, limit: int
+) -> None:
     for _ in range(WARMUP_REQUESTS):
         read_state(session, household_id, stream)
         read_history(session, household_id, stream, limit)
@@ -162,8 +168,7 @@ def run_backend(backend: str, sizes: list[int], requests: int, limit: int) -> Re
                     build(session, f"replay-{size}", size)
             with client(base_url, auditor) as session:
                 for size in sizes:
-                    log(f"[{backend}] replay of {size:,} events: {requests} × state and "
-                        f"history …")
+                    log(f"[{backend}] replay of {size:,} events: {requests} × state and history …")
                     stream = Stream(size)
                     measure(session, f"replay-{size}", stream, requests, limit)
                     run.streams.append(stream)
@@ -182,4 +187,5 @@ def method(sizes: list[int], requests: int, limit: int) -> str:
         f"rounds of `GET /v1/households/{{id}}` (the state, replayed from the stream; "
         f"checked at the last version) and of the whole history `GET "
         f"/v1/households/{{id}}/events?limit={limit}` following `next` (checked to hold "
-        f"every event). 'history' is the sum of a round's pages; 'page' is each page alone.")
+        f"every event). 'history' is the sum of a round's pages; 'page' is each page alone."
+    )

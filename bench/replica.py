@@ -99,8 +99,9 @@ def fill(database: Database, households: int) -> int:
         events = 0
         for n in range(households):
             household_id, _, history = household(n)
-            ledger.append(household_id, AppendBatch.model_validate({"events": history}).events,
-                          caller)
+            ledger.append(
+                household_id, AppendBatch.model_validate({"events": history}).events, caller
+            )
             events += len(history)
         ProjectionRunner(ledger, open_views(ledger), config.load_default()).catch_up()
         return events
@@ -119,10 +120,14 @@ def evaluator_token(database: Database) -> str:
 def time_sync(primary: Database, standby: Database, samples: int) -> Latency:
     primary_ledger = HouseholdLedger(primary.eventsourcing_env(pool_size=1))
     standby_ledger = HouseholdLedger(standby_env(standby, pool_size=1))
-    on_primary = WalPositions(primary_ledger.recorder.datastore.transaction,  # type: ignore[attr-defined]
-                              "%s")
-    on_standby = WalPositions(standby_ledger.recorder.datastore.transaction,  # type: ignore[attr-defined]
-                              "%s")
+    on_primary = WalPositions(
+        primary_ledger.recorder.datastore.transaction,  # type: ignore[attr-defined]
+        "%s",
+    )
+    on_standby = WalPositions(
+        standby_ledger.recorder.datastore.transaction,  # type: ignore[attr-defined]
+        "%s",
+    )
     sync = Latency("sync: primary flush position, standby replay")
     try:
         for _ in range(samples):
@@ -139,8 +144,10 @@ def time_sync(primary: Database, standby: Database, samples: int) -> Latency:
 def run(households: int = 2000, requests: int = 300, warmup: int = 20) -> ReplicaBench:
     """Measures ``GET /v1/completeness?division=<county>`` p50/p95 through a service on the
     primary alone and one reading a hot standby, ``requests`` each, alternating."""
-    with replicated_clusters() as (primary_cluster, standby_cluster), \
-            tempfile.TemporaryDirectory(prefix="bench-replica-") as work:
+    with (
+        replicated_clusters() as (primary_cluster, standby_cluster),
+        tempfile.TemporaryDirectory(prefix="bench-replica-") as work,
+    ):
         with psycopg.connect(primary_cluster.url(), autocommit=True) as admin:
             admin.execute('CREATE DATABASE "ledger"')
         primary = Database.from_url(primary_cluster.url("ledger"))
@@ -148,19 +155,28 @@ def run(households: int = 2000, requests: int = 300, warmup: int = 20) -> Replic
         events = fill(primary, households)
         token = evaluator_token(primary)
         standby_cluster.wait_replayed(primary_cluster)
-        common = {"LEDGER_SIGNING_KEY": str(Path(work) / "key.pem"),
-                  "LEDGER_MATERIALS_DIR": str(Path(work) / "materials"),
-                  "LEDGER_RATE_LIMIT_PER_S": "0"}
+        common = {
+            "LEDGER_SIGNING_KEY": str(Path(work) / "key.pem"),
+            "LEDGER_MATERIALS_DIR": str(Path(work) / "materials"),
+            "LEDGER_RATE_LIMIT_PER_S": "0",
+        }
         alone = LedgerProcess(primary_cluster.url("ledger"), Path(work) / "alone.log", **common)
-        reading = LedgerProcess(primary_cluster.url("ledger"), Path(work) / "standby.log",
-                                LEDGER_READ_DATABASE_URL=standby_cluster.url("ledger"),
-                                **common)
+        reading = LedgerProcess(
+            primary_cluster.url("ledger"),
+            Path(work) / "standby.log",
+            LEDGER_READ_DATABASE_URL=standby_cluster.url("ledger"),
+            **common,
+        )
         latencies = [Latency("primary alone"), Latency("reads on the standby")]
         try:
             alone.start()
             reading.start()
-            clients = [httpx.Client(base_url=p.base, timeout=30, headers={
-                "Authorization": f"Bearer {token}"}) for p in (alone, reading)]
+            clients = [
+                httpx.Client(
+                    base_url=p.base, timeout=30, headers={"Authorization": f"Bearer {token}"}
+                )
+                for p in (alone, reading)
+            ]
             for n in range(warmup + requests):
                 for client, latency in zip(clients, latencies, strict=True):
                     started = time.perf_counter()
@@ -176,20 +192,24 @@ def run(households: int = 2000, requests: int = 300, warmup: int = 20) -> Replic
         finally:
             reading.stop()
             alone.stop()
-        return ReplicaBench(households, events, latencies, time_sync(primary, standby,
-                                                                     requests))
+        return ReplicaBench(households, events, latencies, time_sync(primary, standby, requests))
 
 
 def table(result: ReplicaBench) -> str:
-    lines = [f"{result.households:,} households, {result.events:,} events; "
-             f"`GET {QUERY}?division={COUNTY}`, first page",
-             "", "| server | requests | p50 ms | p95 ms | answered from | errors |",
-             "| --- | ---: | ---: | ---: | --- | --- |"]
+    lines = [
+        f"{result.households:,} households, {result.events:,} events; "
+        f"`GET {QUERY}?division={COUNTY}`, first page",
+        "",
+        "| server | requests | p50 ms | p95 ms | answered from | errors |",
+        "| --- | ---: | ---: | ---: | --- | --- |",
+    ]
     for latency in [*result.latencies, result.sync]:
         answered = ", ".join(f"{name} {count}" for name, count in latency.read_from.items())
         errors = errors_text({str(status): n for status, n in latency.errors.items()})
-        lines.append(f"| {latency.server} | {len(latency.seconds)} | {latency.p50_ms:.1f} | "
-                     f"{latency.p95_ms:.1f} | {answered} | {errors} |")
+        lines.append(
+            f"| {latency.server} | {len(latency.seconds)} | {latency.p50_ms:.1f} | "
+            f"{latency.p95_ms:.1f} | {answered} | {errors} |"
+        )
     return "\n".join(lines)
 
 

@@ -61,8 +61,7 @@ def evaluate(results: list[Result], targets: dict[str, list[Target]]) -> list[Ro
             judged_value = ratio if ratio is not None else math.nan
         met = None
         if target.bound is not None and target.judged and not math.isnan(judged_value):
-            met = (judged_value <= target.bound if target.at_most
-                   else judged_value >= target.bound)
+            met = judged_value <= target.bound if target.at_most else judged_value >= target.bound
         rows.append(Row(result, target, ratio, met))
     return rows
 
@@ -81,8 +80,10 @@ def number(value: float) -> str:
 
 
 def render(rows: list[Row]) -> str:
-    lines = ["| backend | workload | measure | value | target | ratio | met? |",
-             "| --- | --- | --- | ---: | --- | ---: | --- |"]
+    lines = [
+        "| backend | workload | measure | value | target | ratio | met? |",
+        "| --- | --- | --- | ---: | --- | ---: | --- |",
+    ]
     for row in rows:
         r = row.result
         value = number(r.value) if r.value is not None else f"– ({r.note})" if r.note else "–"
@@ -91,6 +92,7 @@ def render(rows: list[Row]) -> str:
         target = row.target.text if row.target else ""
         ratio = f"{row.ratio:,.2f}×" if row.ratio is not None else ""
         met = {True: "yes", False: "**no**", None: ""}[row.met]
-        lines.append(f"| {r.backend} | {r.workload} | {r.measure} | {value} | {target} "
-                     f"| {ratio} | {met} |")
+        lines.append(
+            f"| {r.backend} | {r.workload} | {r.measure} | {value} | {target} | {ratio} | {met} |"
+        )
     return "\n".join(lines)

@@ -126,6 +126,7 @@ SEED = 4
 
 # Results ---------------------------------------------------------------------------------
 
+
 @dataclass
 class DelayRun:
     seconds: float = 0.0
@@ -199,6 +200,7 @@ class BackendRun:
 
 # Events ----------------------------------------------------------------------------------
 
+
 def _body(*events: dict[str, Any]) -> bytes:
     return json.dumps({"events": list(events)}, ensure_ascii=False).encode()
 
@@ -206,10 +208,12 @@ def _body(*events: dict[str, Any]) -> bytes:
 def _follow_up(n: int) -> dict[str, Any]:
     """A valid follow-up of ``f.registered()``: a member update or a location."""
     if n % 2:
-        return f.event("MemberUpdated", {"member_id": "m2",
-                                         "health": ("chronic", "healthy")[n // 2 % 2]})
-    return f.event("LocationRecorded",
-                   {"lat": 23.47 + (n % 100) / 10_000, "lon": 99.81, "accuracy_m": 12.5})
+        return f.event(
+            "MemberUpdated", {"member_id": "m2", "health": ("chronic", "healthy")[n // 2 % 2]}
+        )
+    return f.event(
+        "LocationRecorded", {"lat": 23.47 + (n % 100) / 10_000, "lon": 99.81, "accuracy_m": 12.5}
+    )
 
 
 def _archive_event(n: int, materials: list[dict[str, Any]]) -> dict[str, Any]:
@@ -220,18 +224,21 @@ def _archive_event(n: int, materials: list[dict[str, Any]]) -> dict[str, Any]:
         survey["materials"] = [materials[n // 3 % len(materials)]]
         return survey
     if n % 3 == 1:
-        return f.event("MemberUpdated", {"member_id": "m1",
-                                         "labor": ("partial", "full")[n // 3 % 2]})
+        return f.event(
+            "MemberUpdated", {"member_id": "m1", "labor": ("partial", "full")[n // 3 % 2]}
+        )
     return _follow_up(2 * n)
 
 
 # Infrastructure --------------------------------------------------------------------------
 
+
 def _post(session: httpx.Client, household_id: str, body: bytes) -> httpx.Response:
     response = session.post(f"/v1/households/{household_id}/events", content=body)
     if response.status_code != 201:
-        raise RuntimeError(f"appending to {household_id}: {response.status_code} "
-                           f"{response.text[:300]}")
+        raise RuntimeError(
+            f"appending to {household_id}: {response.status_code} {response.text[:300]}"
+        )
     return response
 
 
@@ -261,6 +268,7 @@ def _timestamp(text: str) -> float:
 
 # 1. Checkpoint delay under load ----------------------------------------------------------
 
+
 def load(base_url: str, tokens: list[str], run: DelayRun, seconds: float) -> int:
     """``CLIENTS`` threads, each with its own token, append single events until the
     deadline; returns how many appends were acknowledged in all (the tree must reach
@@ -273,6 +281,7 @@ def load(base_url: str, tokens: list[str], run: DelayRun, seconds: float) -> int
         households: list[str] = []
         n = 0
         with client(base_url, tokens[k % len(tokens)]) as session:
+
             def append() -> str | None:
                 nonlocal n
                 registering = n % REGISTER_EVERY == 0
@@ -282,8 +291,7 @@ def load(base_url: str, tokens: list[str], run: DelayRun, seconds: float) -> int
                     household_id = households[n % len(households)]
                     body = _body(_follow_up(n))
                 try:
-                    response = session.post(f"/v1/households/{household_id}/events",
-                                            content=body)
+                    response = session.post(f"/v1/households/{household_id}/events", content=body)
                     returned = time.time()
                 except httpx.HTTPError as error:
                     outcome: str | None = type(error).__name__
@@ -296,6 +304,7 @@ def load(base_url: str, tokens: list[str], run: DelayRun, seconds: float) -> int
                 if outcome is None or households:  # else register again: none to follow up
                     n += 1
                 return outcome
+
             yield append
         with lock:
             run.appends.extend(appends)
@@ -344,26 +353,40 @@ def delays(url: str, run: DelayRun, window: tuple[float, float]) -> None:
 
 # 2. The archive of a household of 200 events -------------------------------------------
 
+
 def _upload_materials(session: httpx.Client, rng: random.Random) -> list[dict[str, Any]]:
     """Uploads ``MATERIALS`` files of random bytes (multipart: the JSON client's
     Content-Type would win over the form's, so a client without it)."""
     cited = []
-    with httpx.Client(base_url=session.base_url, timeout=REQUEST_TIMEOUT_S,
-                      headers={"Authorization": session.headers["Authorization"]}) as uploader:
+    with httpx.Client(
+        base_url=session.base_url,
+        timeout=REQUEST_TIMEOUT_S,
+        headers={"Authorization": session.headers["Authorization"]},
+    ) as uploader:
         for k in range(MATERIALS):
             name = f"公示照片-{k:02d}.jpg"
-            response = uploader.post("/v1/materials", files={
-                "file": (name, rng.randbytes(MATERIAL_BYTES), "image/jpeg")})
+            response = uploader.post(
+                "/v1/materials", files={"file": (name, rng.randbytes(MATERIAL_BYTES), "image/jpeg")}
+            )
             if response.status_code not in (200, 201):
-                raise RuntimeError(f"uploading a material: {response.status_code} "
-                                   f"{response.text[:300]}")
-            cited.append({"sha256": response.json()["sha256"], "kind": "notice_photo",
-                          "name": name, "media_type": "image/jpeg", "size": MATERIAL_BYTES})
+                raise RuntimeError(
+                    f"uploading a material: {response.status_code} {response.text[:300]}"
+                )
+            cited.append(
+                {
+                    "sha256": response.json()["sha256"],
+                    "kind": "notice_photo",
+                    "name": name,
+                    "media_type": "image/jpeg",
+                    "size": MATERIAL_BYTES,
+                }
+            )
     return cited
 
 
-def build_archive_household(session: httpx.Client, household_id: str,
-                            run: ArchiveRun, rng: random.Random) -> None:
+def build_archive_household(
+    session: httpx.Client, household_id: str, run: ArchiveRun, rng: random.Random
+) -> None:
     materials = _upload_materials(session, rng)
     others = [f"{household_id}-other-{k:02d}" for k in range(ARCHIVE_OTHERS)]
     _post(session, household_id, _body(f.registered()))
@@ -379,15 +402,26 @@ def build_archive_household(session: httpx.Client, household_id: str,
 
 
 def _verify(path: Path, public_key: Path) -> str:
-    done = subprocess.run([str(LEDGER), "verify", str(path), "--public-key", str(public_key)],
-                          capture_output=True, text=True, timeout=CLI_TIMEOUT_S, check=False)
+    done = subprocess.run(
+        [str(LEDGER), "verify", str(path), "--public-key", str(public_key)],
+        capture_output=True,
+        text=True,
+        timeout=CLI_TIMEOUT_S,
+        check=False,
+    )
     if done.returncode == 0:
         return "exit 0"
     return f"**exit {done.returncode}**: {(done.stderr or done.stdout).strip()[:300]}"
 
 
-def measure_archive(session: httpx.Client, env: dict[str, str], household_id: str,
-                    run: ArchiveRun, requests: int, work: Path) -> None:
+def measure_archive(
+    session: httpx.Client,
+    env: dict[str, str],
+    household_id: str,
+    run: ArchiveRun,
+    requests: int,
+    work: Path,
+) -> None:
     public_key = work / "public-key.json"
     public_key.write_text(session.get("/v1/checkpoints/public-key").text)
     session.get(f"/v1/households/{household_id}/archive")  # warm-up
@@ -432,8 +466,11 @@ def profile_archive(url: str, env: dict[str, str], household_id: str) -> str:
     """cProfile of ``write_archive`` in-process, five times, into memory."""
     with _ledger(url) as ledger:
         sources = ArchiveSources(
-            ledger, TransparencyLog(ledger, load_or_create_key(env["LEDGER_SIGNING_KEY"])),
-            MaterialStore(env["LEDGER_MATERIALS_DIR"]), config.load(None))
+            ledger,
+            TransparencyLog(ledger, load_or_create_key(env["LEDGER_SIGNING_KEY"])),
+            MaterialStore(env["LEDGER_MATERIALS_DIR"]),
+            config.load(None),
+        )
         caller = Caller("bench", "bench", CallerRole.ADMIN, "")
         write_archive(sources, household_id, caller, io.BytesIO())
         profiler = cProfile.Profile()
@@ -443,8 +480,10 @@ def profile_archive(url: str, env: dict[str, str], household_id: str) -> str:
             write_archive(sources, household_id, caller, io.BytesIO())
         profiler.disable()
         per_call = (time.perf_counter() - before) / 5
-    return _stats(profiler, f"write_archive in-process, 5 calls, {per_call * 1000:.0f} ms "
-                            f"per call under the profiler")
+    return _stats(
+        profiler,
+        f"write_archive in-process, 5 calls, {per_call * 1000:.0f} ms per call under the profiler",
+    )
 
 
 def _stats(profiler: cProfile.Profile, title: str) -> str:
@@ -483,8 +522,15 @@ def _tokens(env: dict[str, str]) -> list[str]:
     return [create_token(env, "recorder", name=f"bench-{k}") for k in range(CLIENTS)]
 
 
-def measure_delay(url: str, base_url: str, tokens: list[str], run: BackendRun,
-                  delay: DelayRun, seconds: float, label: str) -> int:
+def measure_delay(
+    url: str,
+    base_url: str,
+    tokens: list[str],
+    run: BackendRun,
+    delay: DelayRun,
+    seconds: float,
+    label: str,
+) -> int:
     """The load, then the wait until a checkpoint covers it, then each append's delay;
     returns the tree size of the latest checkpoint."""
     run.note_load(f"before the {label}")
@@ -494,8 +540,7 @@ def measure_delay(url: str, base_url: str, tokens: list[str], run: BackendRun,
     run.note_load(f"end of the {label}")
     with client(base_url, tokens[0]) as session:
         covered = wait_covered(session, total)
-    _log(f"[{run.backend}] {total} appends acknowledged; latest checkpoint covers "
-        f"{covered} leaves")
+    _log(f"[{run.backend}] {total} appends acknowledged; latest checkpoint covers {covered} leaves")
     delays(url, delay, (started, ended))
     return covered
 
@@ -513,11 +558,13 @@ def delay_phase(backend: str, seconds: float, run: BackendRun, *, what_if: bool)
         label = "what-if load" if what_if else "load"
         with serve(env, log_path, command) as base_url:
             _log(f"[{backend}] {label}: {CLIENTS} clients appending for {seconds:g} s …")
-            measure_delay(url, base_url, tokens, run, run.what_if if what_if else run.delay,
-                          seconds, label)
+            measure_delay(
+                url, base_url, tokens, run, run.what_if if what_if else run.delay, seconds, label
+            )
         run.detail = run.detail or detail
-        run.server_notes += [f"{'what-if server: ' if what_if else ''}{n}"
-                             for n in server_notes(log_path)]
+        run.server_notes += [
+            f"{'what-if server: ' if what_if else ''}{n}" for n in server_notes(log_path)
+        ]
 
 
 def run_server_phases(backend: str, args: argparse.Namespace, run: BackendRun) -> None:
@@ -536,8 +583,7 @@ def run_server_phases(backend: str, args: argparse.Namespace, run: BackendRun) -
             _log(f"[{backend}] building a household of {ARCHIVE_EVENTS} events …")
             build_archive_household(session, household_id, run.archive, rng)
             _log(f"[{backend}] archive: {args.archive_requests} GETs, CLI export, verify …")
-            measure_archive(session, env, household_id, run.archive, args.archive_requests,
-                            work)
+            measure_archive(session, env, household_id, run.archive, args.archive_requests, work)
         if args.profile:
             run.profile = profile_archive(url, env, household_id)
         run.server_notes += server_notes(log_path)
@@ -545,8 +591,10 @@ def run_server_phases(backend: str, args: argparse.Namespace, run: BackendRun) -
 
 # 3. Proofs at a million leaves ---------------------------------------------------------
 
-def fill(tables: LogTables, run: ProofRun, leaves: int, batch: int, backend: str,
-         rng: random.Random) -> tuple[bytearray, bytes]:
+
+def fill(
+    tables: LogTables, run: ProofRun, leaves: int, batch: int, backend: str, rng: random.Random
+) -> tuple[bytearray, bytes]:
     """``leaves`` synthetic leaves through ``LogTables.extend``; returns every leaf hash
     (32 bytes each, in order) and the root the frontier computed."""
     frontier = merkle.Frontier()
@@ -558,8 +606,9 @@ def fill(tables: LogTables, run: ProofRun, leaves: int, batch: int, backend: str
         for index in range(start, min(start + batch, leaves)):
             leaf_hash = merkle.leaf_hash(rng.randbytes(32))
             hashes += leaf_hash
-            batch_leaves.append(Leaf(index, index + 1, str(uuid.uuid4()),
-                                     f"hh-{index % 100_000:06d}"))
+            batch_leaves.append(
+                Leaf(index, index + 1, str(uuid.uuid4()), f"hh-{index % 100_000:06d}")
+            )
             nodes += frontier.append(leaf_hash)
         before = time.perf_counter()
         tables.extend(batch_leaves, nodes)
@@ -578,7 +627,8 @@ def _table_bytes(url: str) -> int:
     with psycopg.connect(url) as connection:
         row = connection.execute(
             "SELECT pg_total_relation_size('merkle_nodes') "
-            "+ pg_total_relation_size('merkle_leaves')").fetchone()
+            "+ pg_total_relation_size('merkle_leaves')"
+        ).fetchone()
     return int(row[0]) if row else 0
 
 
@@ -623,14 +673,16 @@ def proofs(backend: str, args: argparse.Namespace, run: BackendRun) -> None:
                 path = [bytes.fromhex(h) for h in proof.path]
                 p.inclusion_path_lengths.append(len(path))
                 i = leaf.leaf_index
-                if merkle.verify_inclusion(i, n, bytes(hashes[32 * i:32 * i + 32]), path, root):
+                if merkle.verify_inclusion(i, n, bytes(hashes[32 * i : 32 * i + 32]), path, root):
                     p.inclusions_verified += 1
             for k in range(0, len(chosen) - BATCH_INCLUSIONS + 1, BATCH_INCLUSIONS):
-                group = chosen[k:k + BATCH_INCLUSIONS]
+                group = chosen[k : k + BATCH_INCLUSIONS]
                 _timed(p.batch_inclusion_s, partial(log.inclusions, group, n))
             for first in (rng.randint(1, n) for _ in range(args.consistency)):
-                path = [bytes.fromhex(h) for h in
-                        _timed(p.consistency_s, partial(log.consistency, first, n))]
+                path = [
+                    bytes.fromhex(h)
+                    for h in _timed(p.consistency_s, partial(log.consistency, first, n))
+                ]
                 p.consistency_path_lengths.append(len(path))
                 if merkle.verify_consistency(first, n, log.root(first), root, path):
                     p.consistencies_verified += 1
@@ -644,18 +696,23 @@ def proofs(backend: str, args: argparse.Namespace, run: BackendRun) -> None:
                 for first in range(1, n, max(1, n // 50)):
                     log.consistency(first, n)
                 profiler.disable()
-                run.profile += "\n" + _stats(profiler, "200 single inclusions and 50 "
-                                                       "consistency proofs in-process")
+                run.profile += "\n" + _stats(
+                    profiler, "200 single inclusions and 50 consistency proofs in-process"
+                )
     run.note_load("after the proofs")
-    _log(f"[{backend}] proofs: inclusion p50 {percentile(p.inclusion_s, 50) * 1000:.2f} ms, "
-         f"consistency p50 {percentile(p.consistency_s, 50) * 1000:.2f} ms")
+    _log(
+        f"[{backend}] proofs: inclusion p50 {percentile(p.inclusion_s, 50) * 1000:.2f} ms, "
+        f"consistency p50 {percentile(p.consistency_s, 50) * 1000:.2f} ms"
+    )
 
 
-def _one_query_nodes(tables: LogTables, backend: str) -> Callable[[Iterable[merkle.Node]],
-                                                                   dict[merkle.Node, bytes]]:
+def _one_query_nodes(
+    tables: LogTables, backend: str
+) -> Callable[[Iterable[merkle.Node]], dict[merkle.Node, bytes]]:
     """What-if for ``LogTables.nodes``: every wanted node in one statement, joined from a
     parameter (PostgreSQL: two arrays through ``unnest``; SQLite: a JSON array through
     ``json_each``), instead of chunks of 400 ``(level = ? AND idx = ?)`` OR-ed together."""
+
     def nodes(wanted: Iterable[merkle.Node]) -> dict[merkle.Node, bytes]:
         pairs = sorted(set(wanted))
         with tables._transaction(commit=False) as cursor:
@@ -663,18 +720,28 @@ def _one_query_nodes(tables: LogTables, backend: str) -> Callable[[Iterable[merk
                 cursor.execute(
                     "SELECT m.level, m.idx, m.hash FROM unnest(%s::smallint[], %s::bigint[]) "
                     "AS w(level, idx) JOIN merkle_nodes m USING (level, idx)",
-                    ([level for level, _ in pairs], [index for _, index in pairs]))
+                    ([level for level, _ in pairs], [index for _, index in pairs]),
+                )
             else:
                 cursor.execute(
                     "SELECT m.level, m.idx, m.hash FROM json_each(?) AS w JOIN merkle_nodes m "
-                    "ON m.level = w.value ->> 0 AND m.idx = w.value ->> 1", (json.dumps(pairs),))
-            return {(int(r["level"]), int(r["idx"])): bytes(r["hash"])
-                    for r in cursor.fetchall()}
+                    "ON m.level = w.value ->> 0 AND m.idx = w.value ->> 1",
+                    (json.dumps(pairs),),
+                )
+            return {(int(r["level"]), int(r["idx"])): bytes(r["hash"]) for r in cursor.fetchall()}
+
     return nodes
 
 
-def what_if_nodes(log: TransparencyLog, backend: str, p: ProofRun, chosen: list[Leaf], n: int,
-                  hashes: bytearray, root: bytes) -> None:
+def what_if_nodes(
+    log: TransparencyLog,
+    backend: str,
+    p: ProofRun,
+    chosen: list[Leaf],
+    n: int,
+    hashes: bytearray,
+    root: bytes,
+) -> None:
     """The single and 200-leaf inclusions again with ``_one_query_nodes`` in place of the
     table's ``nodes`` (on this instance only), each proof verified."""
     setattr(log.tables, "nodes", _one_query_nodes(log.tables, backend))  # noqa: B010
@@ -684,16 +751,26 @@ def what_if_nodes(log: TransparencyLog, backend: str, p: ProofRun, chosen: list[
         for leaf in chosen:
             proof = _timed(p.what_if_inclusion_s, partial(log.inclusions, [leaf], n))[0]
             i = leaf.leaf_index
-            if merkle.verify_inclusion(i, n, bytes(hashes[32 * i:32 * i + 32]),
-                                       [bytes.fromhex(h) for h in proof.path], root):
+            if merkle.verify_inclusion(
+                i,
+                n,
+                bytes(hashes[32 * i : 32 * i + 32]),
+                [bytes.fromhex(h) for h in proof.path],
+                root,
+            ):
                 p.what_if_verified += 1
         for k in range(0, len(chosen) - BATCH_INCLUSIONS + 1, BATCH_INCLUSIONS):
-            group = chosen[k:k + BATCH_INCLUSIONS]
+            group = chosen[k : k + BATCH_INCLUSIONS]
             proofs = _timed(p.what_if_batch_s, partial(log.inclusions, group, n))
             for leaf, proof in zip(group, proofs, strict=True):
                 i = leaf.leaf_index
-                if not merkle.verify_inclusion(i, n, bytes(hashes[32 * i:32 * i + 32]),
-                                               [bytes.fromhex(h) for h in proof.path], root):
+                if not merkle.verify_inclusion(
+                    i,
+                    n,
+                    bytes(hashes[32 * i : 32 * i + 32]),
+                    [bytes.fromhex(h) for h in proof.path],
+                    root,
+                ):
                     raise RuntimeError(f"what-if nodes: proof of leaf {i} does not verify")
     finally:
         delattr(log.tables, "nodes")
@@ -710,6 +787,7 @@ def run_backend(backend: str, args: argparse.Namespace) -> BackendRun:
 
 # Report ----------------------------------------------------------------------------------
 
+
 def _ms(samples: list[float], p: float) -> str:
     return f"{percentile(samples, p) * 1000:,.1f}" if samples else "–"
 
@@ -719,13 +797,16 @@ def _s(samples: list[float], p: float) -> str:
 
 
 def delay_table(runs: list[BackendRun]) -> str:
-    rows = ["| backend | clients | s | appends ok | errors | appends/s | append p50 ms "
-            "| checkpoints signed | gap between checkpoints p50 / max s "
-            "| delay p50 s | p95 s | max s | min s | not covered | p95 ≤ 2 s |",
-            "| --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: "
-            "| ---: | ---: | ---: | --- |"]
+    rows = [
+        "| backend | clients | s | appends ok | errors | appends/s | append p50 ms "
+        "| checkpoints signed | gap between checkpoints p50 / max s "
+        "| delay p50 s | p95 s | max s | min s | not covered | p95 ≤ 2 s |",
+        "| --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: "
+        "| ---: | ---: | ---: | --- |",
+    ]
     rows_of = [(r.backend, r.delay) for r in runs] + [
-        (f"{r.backend}, what-if: bounded `catch_up`", r.what_if) for r in runs if r.what_if.appends]
+        (f"{r.backend}, what-if: bounded `catch_up`", r.what_if) for r in runs if r.what_if.appends
+    ]
     for backend, d in rows_of:
         ok = bool(d.delays_s) and not d.uncovered and percentile(d.delays_s, 95) <= DELAY_TARGET_S
         rows.append(
@@ -734,64 +815,98 @@ def delay_table(runs: list[BackendRun]) -> str:
             f"{d.checkpoints_in_window} | {_s(d.checkpoint_gaps_s, 50)} / "
             f"{_s(d.checkpoint_gaps_s, 100)} | {_s(d.delays_s, 50)} | {_s(d.delays_s, 95)} | "
             f"{_s(d.delays_s, 100)} | {min(d.delays_s, default=float('nan')):,.2f} | "
-            f"{d.uncovered} | {'yes' if ok else '**no**'} |")
+            f"{d.uncovered} | {'yes' if ok else '**no**'} |"
+        )
     return "\n".join(rows)
 
 
 def fill_table(runs: list[BackendRun]) -> str:
-    rows = ["| backend | leaves | nodes stored | fill s (in extend) | leaves/s "
-            "| VACUUM (ANALYZE) s | tables on disk |",
-            "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    rows = [
+        "| backend | leaves | nodes stored | fill s (in extend) | leaves/s "
+        "| VACUUM (ANALYZE) s | tables on disk |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
     for r in runs:
         p = r.proofs
         analyze = "–" if p.analyze_s != p.analyze_s else f"{p.analyze_s:,.1f}"  # NaN: none
-        rows.append(f"| {r.backend} | {p.leaves:,} | {p.nodes:,} | {p.fill_s:,.0f} "
-                    f"({p.extend_s:,.0f}) | {p.leaves / p.fill_s if p.fill_s else 0:,.0f} | "
-                    f"{analyze} | {p.table_bytes / 2**20:,.0f} MiB |")
+        rows.append(
+            f"| {r.backend} | {p.leaves:,} | {p.nodes:,} | {p.fill_s:,.0f} "
+            f"({p.extend_s:,.0f}) | {p.leaves / p.fill_s if p.fill_s else 0:,.0f} | "
+            f"{analyze} | {p.table_bytes / 2**20:,.0f} MiB |"
+        )
     return "\n".join(rows)
 
 
 def proof_table(runs: list[BackendRun]) -> str:
-    rows = ["| backend | operation at N leaves | calls | p50 ms | p95 ms | max ms | verified |",
-            "| --- | --- | ---: | ---: | ---: | ---: | --- |"]
+    rows = [
+        "| backend | operation at N leaves | calls | p50 ms | p95 ms | max ms | verified |",
+        "| --- | --- | ---: | ---: | ---: | ---: | --- |",
+    ]
     for r in runs:
         p = r.proofs
         lengths = p.inclusion_path_lengths
-        path = (f"; path {min(lengths)}–{max(lengths)} hashes" if lengths else "")
+        path = f"; path {min(lengths)}–{max(lengths)} hashes" if lengths else ""
         cons = p.consistency_path_lengths
-        cpath = (f"; path {min(cons)}–{max(cons)} hashes" if cons else "")
+        cpath = f"; path {min(cons)}–{max(cons)} hashes" if cons else ""
         for name, samples, verified in [
-            ("`root(N)`", p.root_s,
-             "= frontier's root" if p.root_matches_fill else "**≠ frontier's root**"),
+            (
+                "`root(N)`",
+                p.root_s,
+                "= frontier's root" if p.root_matches_fill else "**≠ frontier's root**",
+            ),
             ("`tables.leaf_of_event(id)`", p.leaf_of_event_s, "same leaf"),
-            ("`inclusions([leaf], N)`", p.inclusion_s,
-             f"{p.inclusions_verified}/{len(p.inclusion_s)}{path}"),
+            (
+                "`inclusions([leaf], N)`",
+                p.inclusion_s,
+                f"{p.inclusions_verified}/{len(p.inclusion_s)}{path}",
+            ),
             (f"`inclusions({BATCH_INCLUSIONS} leaves, N)`", p.batch_inclusion_s, "–"),
-            ("`consistency(first, N)`", p.consistency_s,
-             f"{p.consistencies_verified}/{len(p.consistency_s)}{cpath}"),
-            *([("`inclusions([leaf], N)`, what-if: one-query `nodes`", p.what_if_inclusion_s,
-                f"{p.what_if_verified}/{len(p.what_if_inclusion_s)}"),
-               (f"`inclusions({BATCH_INCLUSIONS} leaves, N)`, what-if: one-query `nodes`",
-                p.what_if_batch_s, "all")] if p.what_if_inclusion_s else []),
+            (
+                "`consistency(first, N)`",
+                p.consistency_s,
+                f"{p.consistencies_verified}/{len(p.consistency_s)}{cpath}",
+            ),
+            *(
+                [
+                    (
+                        "`inclusions([leaf], N)`, what-if: one-query `nodes`",
+                        p.what_if_inclusion_s,
+                        f"{p.what_if_verified}/{len(p.what_if_inclusion_s)}",
+                    ),
+                    (
+                        f"`inclusions({BATCH_INCLUSIONS} leaves, N)`, what-if: one-query `nodes`",
+                        p.what_if_batch_s,
+                        "all",
+                    ),
+                ]
+                if p.what_if_inclusion_s
+                else []
+            ),
         ]:
-            rows.append(f"| {r.backend} | {name} | {len(samples)} | {_ms(samples, 50)} | "
-                        f"{_ms(samples, 95)} | {_ms(samples, 100)} | {verified} |")
+            rows.append(
+                f"| {r.backend} | {name} | {len(samples)} | {_ms(samples, 50)} | "
+                f"{_ms(samples, 95)} | {_ms(samples, 100)} | {verified} |"
+            )
     return "\n".join(rows)
 
 
 def archive_table(runs: list[BackendRun]) -> str:
-    rows = ["| backend | household events | tree size | materials cited (files) | archive "
-            "| GETs | errors | GET p50 ms | p95 ms | max ms | CLI export s | verify (GET / CLI) |",
-            "| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | --- |"]
+    rows = [
+        "| backend | household events | tree size | materials cited (files) | archive "
+        "| GETs | errors | GET p50 ms | p95 ms | max ms | CLI export s | verify (GET / CLI) |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | --- |",
+    ]
     for r in runs:
         a = r.archive
-        rows.append(f"| {r.backend} | {a.household_events} | {a.tree_size:,} | "
-                    f"{a.materials_cited} ({a.material_files}) | "
-                    f"{a.archive_bytes / 2**20:,.2f} MiB | {len(a.latencies_s)} | "
-                    f"{errors_text(a.errors)} | {_ms(a.latencies_s, 50)} | "
-                    f"{_ms(a.latencies_s, 95)} | "
-                    f"{_ms(a.latencies_s, 100)} | {a.cli_s:,.2f} | "
-                    f"{a.http_verify} / {a.cli_verify} |")
+        rows.append(
+            f"| {r.backend} | {a.household_events} | {a.tree_size:,} | "
+            f"{a.materials_cited} ({a.material_files}) | "
+            f"{a.archive_bytes / 2**20:,.2f} MiB | {len(a.latencies_s)} | "
+            f"{errors_text(a.errors)} | {_ms(a.latencies_s, 50)} | "
+            f"{_ms(a.latencies_s, 95)} | "
+            f"{_ms(a.latencies_s, 100)} | {a.cli_s:,.2f} | "
+            f"{a.http_verify} / {a.cli_verify} |"
+        )
     return "\n".join(rows)
 
 
@@ -814,104 +929,121 @@ def delay_method(seconds: float) -> str:
         f"client. 'Gap between checkpoints' is between successive checkpoints signed during "
         f"the load: the background signer starts a `checkpoint(fresh=True)` once per "
         f"interval, counted from the last start, so a gap above the interval is one that "
-        f"took longer than the interval.")
+        f"took longer than the interval."
+    )
 
 
-def section(runs: list[BackendRun], args: argparse.Namespace, command: str, findings: str,
-            fingerprints: tuple[str, str]) -> str:
+def section(
+    runs: list[BackendRun],
+    args: argparse.Namespace,
+    command: str,
+    findings: str,
+    fingerprints: tuple[str, str],
+) -> str:
     notes = [f"- {r.backend}: {n}" for r in runs for n in r.server_notes]
-    return "\n".join([
-        HEADING,
-        "",
-        f"Target: **a signed checkpoint covers an acknowledged append within "
-        f"{DELAY_TARGET_S:g} s** (p95, under load).",
-        "",
-        *header([(r.backend, r.detail) for r in runs], command, fingerprints),
-        "- Load average (1 min, `os.getloadavg`) during the run: "
-        + "; ".join(f"{r.backend}: " + ", ".join(f"{when} {value:.1f}"
-                                                  for when, value in r.load_average)
-                    for r in runs),
-        "",
-        "### Method",
-        "",
-        "Per backend, in one run: a fresh database (SQLite: a temp file; PostgreSQL: "
-        "`CREATE DATABASE bench_<random>`, dropped afterwards), `ledger migrate` and "
-        f"`ledger token create --role recorder` (×{CLIENTS}) through the real CLI, and "
-        "`ledger serve` (one "
-        "uvicorn process, default settings: embedded projections, "
-        "`LEDGER_CHECKPOINT_INTERVAL_S` 1.0) with its own `LEDGER_SIGNING_KEY` and "
-        "`LEDGER_MATERIALS_DIR` in a temp dir, on a free 127.0.0.1 port. Client and server "
-        "share the machine's CPUs.",
-        "",
-        f"- **Checkpoint delay.** {delay_method(args.seconds)}"
-        + (" The 'what-if' rows repeat this on another fresh database with a server "
-           "process (`bench/transparency.py: WHAT_IF_SERVE`, the app as `ledger serve` "
-           "builds it) in which `TransparencyLog.catch_up` stops after the first batch "
-           "shorter than `batch_size` instead of looping until a read finds nothing; the "
-           "product's code is unchanged." if args.what_if else ""),
-        f"- **Archive.** Then, on the same server (its tree now holds the load's events): "
-        f"{MATERIALS} materials of {MATERIAL_BYTES // 1024} KiB of random bytes uploaded "
-        f"(`POST /v1/materials`), and a household of {ARCHIVE_EVENTS} events appended one "
-        f"request at a time: the registration and 199 follow-ups in turn `MemberUpdated`, "
-        f"`LocationRecorded`/`MemberUpdated`, and `FieldSurveyConducted` citing one of the "
-        f"materials. After each of its events, one event of one of {ARCHIVE_OTHERS} other "
-        f"households. `GET /v1/households/{{id}}/archive` once to warm up, then "
-        f"{args.archive_requests} times, sequential; `ledger archive export` once through "
-        f"the CLI (wall time, including process start, imports, migrations check); both "
-        f"zips checked with `ledger verify --public-key` (the key from "
-        f"`/v1/checkpoints/public-key`).",
-        f"- **Proofs.** Another fresh database, migrated, filled in-process with "
-        f"{args.leaves:,} synthetic leaves through `LogTables.extend` in batches of "
-        f"{args.batch:,} (one transaction and two `executemany` each): leaf hashes of random "
-        f"32-byte event hashes through `merkle.Frontier.append`, uuid4 event ids, "
-        f"notification id = index + 1. Proofs read only `merkle_nodes` (and `_check_size` "
-        f"the last leaf), so this is the proof side of a log of that many events. 'Fill s' "
-        f"is wall time including hashing; in brackets the time inside `extend`. Then, on "
-        f"`TransparencyLog(HouseholdLedger(database.eventsourcing_env()), "
-        f"Ed25519PrivateKey.generate())`, each call timed alone with `perf_counter`: `root(N)` "
-        f"20×; for {args.proofs:,} random leaves (their `Leaf` read from "
-        f"`tables.leaves` beforehand; 10 warm-up calls not counted) "
-        f"`tables.leaf_of_event` and `inclusions([leaf], N)`, each proof checked with "
-        f"`merkle.verify_inclusion` against `root(N)` outside the timing; `inclusions` of "
-        f"{BATCH_INCLUSIONS} of those leaves in one call (what an archive of "
-        f"{BATCH_INCLUSIONS} events asks); `consistency(first, N)` for {args.consistency} "
-        f"random `first`, checked with `merkle.verify_consistency`. On PostgreSQL a "
-        f"`VACUUM (ANALYZE)` of the two tables follows the fill (what autovacuum does soon "
-        f"after such growth; without statistics the planner chose a parallel bitmap scan "
-        f"for the node lookups); SQLite gets no `ANALYZE`, as the product runs none."
-        + (" The 'what-if: one-query `nodes`' rows time the same inclusions (and verify "
-           "them) with `LogTables.nodes` replaced on that instance by one statement joining "
-           "the wanted `(level, idx)` pairs from a parameter (PostgreSQL: `unnest` of two "
-           "arrays; SQLite: `json_each` of a JSON array; `_one_query_nodes`) instead of "
-           "chunks of 400 OR-ed `(level = ? AND idx = ?)`." if args.what_if else ""),
-        "",
-        "Nearest-rank percentiles. One run, no repeats: read large ratios, not small "
-        "differences.",
-        "",
-        "### Checkpoint delay under load",
-        "",
-        delay_table(runs),
-        "",
-        "### Trace archive of a household with 200 events",
-        "",
-        archive_table(runs),
-        "",
-        f"### Proofs at {args.leaves:,} leaves",
-        "",
-        fill_table(runs),
-        "",
-        proof_table(runs),
-        "",
-        *(["Server-side notes:", "", *notes, ""] if notes else []),
-        *(["### Findings", "", findings.strip(), ""] if findings.strip() else []),
-    ])
+    return "\n".join(
+        [
+            HEADING,
+            "",
+            f"Target: **a signed checkpoint covers an acknowledged append within "
+            f"{DELAY_TARGET_S:g} s** (p95, under load).",
+            "",
+            *header([(r.backend, r.detail) for r in runs], command, fingerprints),
+            "- Load average (1 min, `os.getloadavg`) during the run: "
+            + "; ".join(
+                f"{r.backend}: "
+                + ", ".join(f"{when} {value:.1f}" for when, value in r.load_average)
+                for r in runs
+            ),
+            "",
+            "### Method",
+            "",
+            "Per backend, in one run: a fresh database (SQLite: a temp file; PostgreSQL: "
+            "`CREATE DATABASE bench_<random>`, dropped afterwards), `ledger migrate` and "
+            f"`ledger token create --role recorder` (×{CLIENTS}) through the real CLI, and "
+            "`ledger serve` (one "
+            "uvicorn process, default settings: embedded projections, "
+            "`LEDGER_CHECKPOINT_INTERVAL_S` 1.0) with its own `LEDGER_SIGNING_KEY` and "
+            "`LEDGER_MATERIALS_DIR` in a temp dir, on a free 127.0.0.1 port. Client and server "
+            "share the machine's CPUs.",
+            "",
+            f"- **Checkpoint delay.** {delay_method(args.seconds)}"
+            + (
+                " The 'what-if' rows repeat this on another fresh database with a server "
+                "process (`bench/transparency.py: WHAT_IF_SERVE`, the app as `ledger serve` "
+                "builds it) in which `TransparencyLog.catch_up` stops after the first batch "
+                "shorter than `batch_size` instead of looping until a read finds nothing; the "
+                "product's code is unchanged."
+                if args.what_if
+                else ""
+            ),
+            f"- **Archive.** Then, on the same server (its tree now holds the load's events): "
+            f"{MATERIALS} materials of {MATERIAL_BYTES // 1024} KiB of random bytes uploaded "
+            f"(`POST /v1/materials`), and a household of {ARCHIVE_EVENTS} events appended one "
+            f"request at a time: the registration and 199 follow-ups in turn `MemberUpdated`, "
+            f"`LocationRecorded`/`MemberUpdated`, and `FieldSurveyConducted` citing one of the "
+            f"materials. After each of its events, one event of one of {ARCHIVE_OTHERS} other "
+            f"households. `GET /v1/households/{{id}}/archive` once to warm up, then "
+            f"{args.archive_requests} times, sequential; `ledger archive export` once through "
+            f"the CLI (wall time, including process start, imports, migrations check); both "
+            f"zips checked with `ledger verify --public-key` (the key from "
+            f"`/v1/checkpoints/public-key`).",
+            f"- **Proofs.** Another fresh database, migrated, filled in-process with "
+            f"{args.leaves:,} synthetic leaves through `LogTables.extend` in batches of "
+            f"{args.batch:,} (one transaction and two `executemany` each): leaf hashes of random "
+            f"32-byte event hashes through `merkle.Frontier.append`, uuid4 event ids, "
+            f"notification id = index + 1. Proofs read only `merkle_nodes` (and `_check_size` "
+            f"the last leaf), so this is the proof side of a log of that many events. 'Fill s' "
+            f"is wall time including hashing; in brackets the time inside `extend`. Then, on "
+            f"`TransparencyLog(HouseholdLedger(database.eventsourcing_env()), "
+            f"Ed25519PrivateKey.generate())`, each call timed alone with `perf_counter`: `root(N)` "
+            f"20×; for {args.proofs:,} random leaves (their `Leaf` read from "
+            f"`tables.leaves` beforehand; 10 warm-up calls not counted) "
+            f"`tables.leaf_of_event` and `inclusions([leaf], N)`, each proof checked with "
+            f"`merkle.verify_inclusion` against `root(N)` outside the timing; `inclusions` of "
+            f"{BATCH_INCLUSIONS} of those leaves in one call (what an archive of "
+            f"{BATCH_INCLUSIONS} events asks); `consistency(first, N)` for {args.consistency} "
+            f"random `first`, checked with `merkle.verify_consistency`. On PostgreSQL a "
+            f"`VACUUM (ANALYZE)` of the two tables follows the fill (what autovacuum does soon "
+            f"after such growth; without statistics the planner chose a parallel bitmap scan "
+            f"for the node lookups); SQLite gets no `ANALYZE`, as the product runs none."
+            + (
+                " The 'what-if: one-query `nodes`' rows time the same inclusions (and verify "
+                "them) with `LogTables.nodes` replaced on that instance by one statement joining "
+                "the wanted `(level, idx)` pairs from a parameter (PostgreSQL: `unnest` of two "
+                "arrays; SQLite: `json_each` of a JSON array; `_one_query_nodes`) instead of "
+                "chunks of 400 OR-ed `(level = ? AND idx = ?)`."
+                if args.what_if
+                else ""
+            ),
+            "",
+            "Nearest-rank percentiles. One run, no repeats: read large ratios, not small "
+            "differences.",
+            "",
+            "### Checkpoint delay under load",
+            "",
+            delay_table(runs),
+            "",
+            "### Trace archive of a household with 200 events",
+            "",
+            archive_table(runs),
+            "",
+            f"### Proofs at {args.leaves:,} leaves",
+            "",
+            fill_table(runs),
+            "",
+            proof_table(runs),
+            "",
+            *(["Server-side notes:", "", *notes, ""] if notes else []),
+            *(["### Findings", "", findings.strip(), ""] if findings.strip() else []),
+        ]
+    )
 
 
 def existing_findings(path: Path) -> str:
     """The hand-written findings of this section as the document holds them now."""
     current = path.read_text() if path.exists() else ""
-    pattern = re.compile(rf"^{re.escape(HEADING)}\n.*?^### Findings\n(.*?)(?=^## |\Z)",
-                         re.M | re.S)
+    pattern = re.compile(rf"^{re.escape(HEADING)}\n.*?^### Findings\n(.*?)(?=^## |\Z)", re.M | re.S)
     found = pattern.search(current)
     return found.group(1).strip() if found else ""
 
@@ -928,44 +1060,86 @@ def save_details(runs: list[BackendRun], args: argparse.Namespace) -> Path:
         return document
 
     for r in runs:
-        documents.append({"backend": r.backend, "detail": r.detail, "args": {
-            k: v for k, v in vars(args).items() if k != "findings"},
-            "delay": delay(r.delay), "what_if": delay(r.what_if),
-            "archive": {**asdict(r.archive), "errors": dict(r.archive.errors)},
-            "proofs": asdict(r.proofs),
-            "server_notes": r.server_notes, "load_average": r.load_average,
-            "profile": r.profile.splitlines()})
+        documents.append(
+            {
+                "backend": r.backend,
+                "detail": r.detail,
+                "args": {k: v for k, v in vars(args).items() if k != "findings"},
+                "delay": delay(r.delay),
+                "what_if": delay(r.what_if),
+                "archive": {**asdict(r.archive), "errors": dict(r.archive.errors)},
+                "proofs": asdict(r.proofs),
+                "server_notes": r.server_notes,
+                "load_average": r.load_average,
+                "profile": r.profile.splitlines(),
+            }
+        )
     path.write_text(json.dumps(documents, indent=1, default=str))
     return path
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bench.transparency", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--backends", type=backends_option, default="sqlite,postgres",
-                        help="comma-separated: sqlite, postgres (default both)")
-    parser.add_argument("--seconds", type=float, default=30.0,
-                        help="duration of the appends under load (default 30)")
-    parser.add_argument("--leaves", type=int, default=1_000_000,
-                        help="leaves of the tree the proofs are timed on (default 1000000)")
-    parser.add_argument("--batch", type=int, default=20_000,
-                        help="leaves per LogTables.extend while filling (default 20000)")
-    parser.add_argument("--proofs", type=int, default=1000,
-                        help="random leaves whose inclusion proof is timed (default 1000)")
-    parser.add_argument("--consistency", type=int, default=200,
-                        help="consistency proofs timed (default 200)")
-    parser.add_argument("--archive-requests", type=int, default=20,
-                        help="timed GETs of the archive (default 20)")
-    parser.add_argument("--what-if", action="store_true",
-                        help="measure the delay again with TransparencyLog.catch_up replaced "
-                             "in the server process by one that stops after a short batch")
-    parser.add_argument("--profile", action="store_true",
-                        help="cProfile the archive export and the proofs in-process")
-    parser.add_argument("--findings", type=Path,
-                        help="a Markdown file whose text goes under 'Findings' in the report "
-                             "(default: keep the section's current findings)")
-    parser.add_argument("--no-write", action="store_true",
-                        help=f"print only; do not update {DOC.relative_to(ROOT)}")
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.transparency",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--backends",
+        type=backends_option,
+        default="sqlite,postgres",
+        help="comma-separated: sqlite, postgres (default both)",
+    )
+    parser.add_argument(
+        "--seconds",
+        type=float,
+        default=30.0,
+        help="duration of the appends under load (default 30)",
+    )
+    parser.add_argument(
+        "--leaves",
+        type=int,
+        default=1_000_000,
+        help="leaves of the tree the proofs are timed on (default 1000000)",
+    )
+    parser.add_argument(
+        "--batch",
+        type=int,
+        default=20_000,
+        help="leaves per LogTables.extend while filling (default 20000)",
+    )
+    parser.add_argument(
+        "--proofs",
+        type=int,
+        default=1000,
+        help="random leaves whose inclusion proof is timed (default 1000)",
+    )
+    parser.add_argument(
+        "--consistency", type=int, default=200, help="consistency proofs timed (default 200)"
+    )
+    parser.add_argument(
+        "--archive-requests", type=int, default=20, help="timed GETs of the archive (default 20)"
+    )
+    parser.add_argument(
+        "--what-if",
+        action="store_true",
+        help="measure the delay again with TransparencyLog.catch_up replaced "
+        "in the server process by one that stops after a short batch",
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="cProfile the archive export and the proofs in-process",
+    )
+    parser.add_argument(
+        "--findings",
+        type=Path,
+        help="a Markdown file whose text goes under 'Findings' in the report "
+        "(default: keep the section's current findings)",
+    )
+    parser.add_argument(
+        "--no-write", action="store_true", help=f"print only; do not update {DOC.relative_to(ROOT)}"
+    )
     args = parser.parse_args(argv)
     if args.seconds <= 0 or args.leaves < 2 or args.batch < 1:
         parser.error("--seconds must be positive, --leaves at least 2, --batch positive")

@@ -56,18 +56,35 @@ def history(events: int, materials: list[str]) -> list[dict[str, Any]]:
         if n == 999:
             return f.marked("enrolled", "marginal")
         if n % 4 == 0:
-            return {**f.survey(), "materials": [{**f.MATERIAL, "name": f"采集表-{n}.jpg",
-                                                 "sha256": materials[n % len(materials)],
-                                                 "size": MATERIAL_BYTES}]}
+            return {
+                **f.survey(),
+                "materials": [
+                    {
+                        **f.MATERIAL,
+                        "name": f"采集表-{n}.jpg",
+                        "sha256": materials[n % len(materials)],
+                        "size": MATERIAL_BYTES,
+                    }
+                ],
+            }
         if n % 4 == 1:
-            return f.event("LocationRecorded", {"lat": 23.47, "lon": 99.81,
-                                                "accuracy_m": 1 + n % 100})
+            return f.event(
+                "LocationRecorded", {"lat": 23.47, "lon": 99.81, "accuracy_m": 1 + n % 100}
+            )
         if n % 4 == 2:
-            return f.event("AssistanceApplied", {"channel": "rescue_platform",
-                                                 "summary": f"医疗支出大（第{n}次）"})
-        return f.event("WarningReceived", {"department": "medical_insurance",
-                                           "code": "medical_self_pay_high",
-                                           "summary": f"自付超过1万元（第{n}次）", "amount": 15000})
+            return f.event(
+                "AssistanceApplied",
+                {"channel": "rescue_platform", "summary": f"医疗支出大（第{n}次）"},
+            )
+        return f.event(
+            "WarningReceived",
+            {
+                "department": "medical_insurance",
+                "code": "medical_self_pay_high",
+                "summary": f"自付超过1万元（第{n}次）",
+                "amount": 15000,
+            },
+        )
 
     return [f.registered(), *(following(n) for n in range(1, events))]
 
@@ -85,8 +102,10 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=30_000)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    with DATABASES[args.backend]() as (url, description), \
-            tempfile.TemporaryDirectory(prefix="ledger-web-bench-") as work_dir:
+    with (
+        DATABASES[args.backend]() as (url, description),
+        tempfile.TemporaryDirectory(prefix="ledger-web-bench-") as work_dir,
+    ):
         work = Path(work_dir)
         env = service_env(url, work)
         cli(env, "migrate")
@@ -96,19 +115,24 @@ def main() -> None:
         lines = work / "import.ndjson"
         with lines.open("w") as out:
             for start in range(0, len(chosen), BATCH):
-                out.write(json.dumps({"household_id": HOUSEHOLD,
-                                      "events": chosen[start:start + BATCH]}) + "\n")
+                out.write(
+                    json.dumps({"household_id": HOUSEHOLD, "events": chosen[start : start + BATCH]})
+                    + "\n"
+                )
         started = time.monotonic()
         cli(env, "import", str(lines), timeout_s=1800)
-        log(f"imported {len(chosen)} events in {time.monotonic() - started:.1f} s "
-            f"({description})")
+        log(f"imported {len(chosen)} events in {time.monotonic() - started:.1f} s ({description})")
         token = create_token(env, "auditor", "53")
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         with (work / "server.log").open("wb") as server_log:
             process = subprocess.Popen(
                 [str(LEDGER), "serve", "--host", "127.0.0.1", "--port", str(port)],
-                env=env, cwd=ROOT, stdout=server_log, stderr=subprocess.STDOUT)
+                env=env,
+                cwd=ROOT,
+                stdout=server_log,
+                stderr=subprocess.STDOUT,
+            )
             try:
                 wait_ready(process, base)
                 time.sleep(2)  # the checkpointer covers the imported events
@@ -116,8 +140,12 @@ def main() -> None:
                 clients = []
                 for _ in range(4):
                     client = httpx.Client(base_url=base, timeout=600)
-                    signed = client.post("/ui/sign-in", data={"token": token},
-                                         headers={"Origin": base}, follow_redirects=False)
+                    signed = client.post(
+                        "/ui/sign-in",
+                        data={"token": token},
+                        headers={"Origin": base},
+                        follow_redirects=False,
+                    )
                     assert signed.status_code == 303, signed.text
                     clients.append(client)
                 path = f"/ui/households/{HOUSEHOLD}"
@@ -145,12 +173,20 @@ def main() -> None:
                 process.terminate()
                 process.wait(timeout=30)
         print(f"{description}; household of {len(chosen)} events; page {size / 1024:.0f} KiB")
-        print("one view:   " + ", ".join(f"{s:.2f}" for s in one)
-              + f" s (median {statistics.median(one):.2f} s)")
-        print("four at once: " + ", ".join(f"{s:.2f}" for s in four)
-              + f" s (median {statistics.median(four):.2f} s)")
-        print(f"server peak RSS: {at_start / 1024:.0f} MiB after start-up, "
-              f"{peak / 1024:.0f} MiB after the views (+{(peak - at_start) / 1024:.0f} MiB)")
+        print(
+            "one view:   "
+            + ", ".join(f"{s:.2f}" for s in one)
+            + f" s (median {statistics.median(one):.2f} s)"
+        )
+        print(
+            "four at once: "
+            + ", ".join(f"{s:.2f}" for s in four)
+            + f" s (median {statistics.median(four):.2f} s)"
+        )
+        print(
+            f"server peak RSS: {at_start / 1024:.0f} MiB after start-up, "
+            f"{peak / 1024:.0f} MiB after the views (+{(peak - at_start) / 1024:.0f} MiB)"
+        )
 
 
 if __name__ == "__main__":

@@ -79,9 +79,14 @@ class Idempotency:
         """A key sent to the API: the ``import:`` prefix is ``ledger import``'s."""
         if key.startswith(IMPORT_KEY_PREFIX):
             raise ValidationFailed(
-                f"the Idempotency-Key prefix '{IMPORT_KEY_PREFIX}' is reserved for "
-                "`ledger import`", [{"field": "Idempotency-Key",
-                                     "message": f"must not start with '{IMPORT_KEY_PREFIX}'"}])
+                f"the Idempotency-Key prefix '{IMPORT_KEY_PREFIX}' is reserved for `ledger import`",
+                [
+                    {
+                        "field": "Idempotency-Key",
+                        "message": f"must not start with '{IMPORT_KEY_PREFIX}'",
+                    }
+                ],
+            )
         return cls(key, request_digest)
 
 
@@ -108,9 +113,12 @@ class HouseholdLedger(Application[UUID]):
     name = "ledger"
     max_attempts = 50  # appends without expected_version retry a conflict this often
 
-    def __init__(self, env: EnvType | None = None,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-                 bounds: InputBounds | None = None) -> None:
+    def __init__(
+        self,
+        env: EnvType | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        bounds: InputBounds | None = None,
+    ) -> None:
         super().__init__(env)
         self.clock = clock
         self.bounds = bounds or InputBounds()  # every append is judged by them
@@ -121,9 +129,12 @@ class HouseholdLedger(Application[UUID]):
         self._recent = RecentStates()  # taken and advanced by appends
         self._read_states = RecentStates()  # shared by reads, never changed
         # Appends to different households share transactions (ledger/group_commit.py).
-        self._group_commit = GroupCommit(self._write, conflict=IntegrityError,
-                                         weight=lambda d: len(d.events),
-                                         max_weight=MAX_EVENTS_PER_TRANSACTION)
+        self._group_commit = GroupCommit(
+            self._write,
+            conflict=IntegrityError,
+            weight=lambda d: len(d.events),
+            max_weight=MAX_EVENTS_PER_TRANSACTION,
+        )
         # Told how many events each write stored: wake the projection runner, count them.
         self.on_append: list[Callable[[int], object]] = []
 
@@ -155,19 +166,21 @@ class HouseholdLedger(Application[UUID]):
         check_bounds(commands, self.bounds, self.clock())
         check_append(caller, commands)
         for attempt in range(self.max_attempts):
-            if idempotency and (earlier := self._earlier_answer(household_id, caller,
-                                                                idempotency)):
+            if idempotency and (earlier := self._earlier_answer(household_id, caller, idempotency)):
                 return earlier
             with self._households.hold(household_id):
-                household, events = self._decide(household_id, commands, caller,
-                                                 expected_version)
+                household, events = self._decide(household_id, commands, caller, expected_version)
                 response = receipt(household_id, household.version, events)
                 try:
-                    self._group_commit.commit(_Decided(events, self._record_of(
-                        idempotency, caller, household_id, response)))
+                    self._group_commit.commit(
+                        _Decided(
+                            events, self._record_of(idempotency, caller, household_id, response)
+                        )
+                    )
                 except IntegrityError:
-                    if idempotency and (earlier := self._earlier_answer(household_id, caller,
-                                                                        idempotency)):
+                    if idempotency and (
+                        earlier := self._earlier_answer(household_id, caller, idempotency)
+                    ):
                         return earlier
                     if expected_version is not None:
                         raise VersionConflict(
@@ -178,8 +191,10 @@ class HouseholdLedger(Application[UUID]):
                     self._recent.keep(household)
                     return Appended(response)
             time.sleep(min(0.002 * 2**attempt, 0.05))
-        raise VersionConflict(f"gave up after {self.max_attempts} concurrent conflicts "
-                              f"on household '{household_id}'; retry")
+        raise VersionConflict(
+            f"gave up after {self.max_attempts} concurrent conflicts "
+            f"on household '{household_id}'; retry"
+        )
 
     def append_many(self, requests: Sequence[AppendRequest]) -> list[Appended | LedgerError]:
         """Appends each request all or none, most of them in one transaction (bulk import);
@@ -189,45 +204,69 @@ class HouseholdLedger(Application[UUID]):
         grouped: set[str] = set()
         # Two queries for all the requests rather than two each.
         used = self.tables.find_idempotencies(
-            [r.idempotency.key for r in requests if r.idempotency is not None])
+            [r.idempotency.key for r in requests if r.idempotency is not None]
+        )
         streams = self._streams({r.household_id for r in requests})
         grouped_events = 0
         for index, request in enumerate(requests):
-            if (request.household_id in grouped  # it must see the earlier part: write that
-                    or grouped_events + len(request.commands) > MAX_EVENTS_PER_TRANSACTION):
+            if (
+                request.household_id in grouped  # it must see the earlier part: write that
+                or grouped_events + len(request.commands) > MAX_EVENTS_PER_TRANSACTION
+            ):
                 self._write_many(requests, group, answers)
                 grouped.clear()
                 grouped_events = 0
             try:
                 check_bounds(request.commands, self.bounds, self.clock())
                 check_append(request.caller, request.commands)
-                if request.idempotency and (stored := self._owned(
-                        request.caller, used.get(request.idempotency.key, []))):
-                    answers[index] = self._answer_of(request.household_id, request.caller,
-                                                     request.idempotency, stored)
+                if request.idempotency and (
+                    stored := self._owned(request.caller, used.get(request.idempotency.key, []))
+                ):
+                    answers[index] = self._answer_of(
+                        request.household_id, request.caller, request.idempotency, stored
+                    )
                     continue
                 stream = streams.pop(request.household_id, None)
-                household = (self._load(request.household_id) if stream is None
-                             else replay(request.household_id, stream))
+                household = (
+                    self._load(request.household_id)
+                    if stream is None
+                    else replay(request.household_id, stream)
+                )
                 self._check_scope(request.caller, household, request.commands)
-                events = decide(household, request.commands,
-                                Recording(self.clock(), request.caller.recorded_by()),
-                                expected_version=request.expected_version,
-                                originator_id=originator_id(request.household_id))
+                events = decide(
+                    household,
+                    request.commands,
+                    Recording(self.clock(), request.caller.recorded_by()),
+                    expected_version=request.expected_version,
+                    originator_id=originator_id(request.household_id),
+                )
             except LedgerError as error:
                 answers[index] = error
                 continue
             response = receipt(request.household_id, household.version, events)
-            group.append((index, response, _Decided(events, self._record_of(
-                request.idempotency, request.caller, request.household_id, response))))
+            group.append(
+                (
+                    index,
+                    response,
+                    _Decided(
+                        events,
+                        self._record_of(
+                            request.idempotency, request.caller, request.household_id, response
+                        ),
+                    ),
+                )
+            )
             grouped.add(request.household_id)
             grouped_events += len(events)
         self._write_many(requests, group, answers)
         return cast(list[Appended | LedgerError], answers)
 
-    def _write_many(self, requests: Sequence[AppendRequest],
-                    group: list[tuple[int, dict[str, Any], _Decided]],
-                    answers: list[Appended | LedgerError | None]) -> None:
+    def _write_many(
+        self,
+        requests: Sequence[AppendRequest],
+        group: list[tuple[int, dict[str, Any], _Decided]],
+        answers: list[Appended | LedgerError | None],
+    ) -> None:
         try:
             self._write([decided for _, _, decided in group])
         except IntegrityError:  # another writer came first: decide these again, one by one
@@ -235,9 +274,12 @@ class HouseholdLedger(Application[UUID]):
                 request = requests[index]
                 try:
                     answers[index] = self.append(
-                        request.household_id, request.commands, request.caller,
+                        request.household_id,
+                        request.commands,
+                        request.caller,
                         expected_version=request.expected_version,
-                        idempotency=request.idempotency)
+                        idempotency=request.idempotency,
+                    )
                 except LedgerError as error:
                     answers[index] = error
         else:
@@ -247,8 +289,10 @@ class HouseholdLedger(Application[UUID]):
 
     def _write(self, appends: Sequence[_Decided]) -> None:
         """Stores the appends in one transaction, all or none."""
-        self.save(*(event for append in appends for event in append.events),
-                  idempotency=[a.idempotency for a in appends if a.idempotency is not None])
+        self.save(
+            *(event for append in appends for event in append.events),
+            idempotency=[a.idempotency for a in appends if a.idempotency is not None],
+        )
 
     @staticmethod
     def _check_scope(caller: Caller, household: Household, commands: Sequence[Envelope]) -> None:
@@ -258,23 +302,32 @@ class HouseholdLedger(Application[UUID]):
             return
         village = getattr(commands[0].data, "village_code", None)
         if village is not None and not in_scope(caller, village):
-            raise Forbidden(f"village {village} is outside this token's division "
-                            f"'{caller.division}'")
+            raise Forbidden(
+                f"village {village} is outside this token's division '{caller.division}'"
+            )
 
     def _streams(self, household_ids: set[str]) -> dict[str, list[HouseholdEvent]]:
         return {household_id: self.stream(household_id) for household_id in household_ids}
 
-    def _earlier_answer(self, household_id: str, caller: Caller, idempotency: Idempotency,
-                        ) -> Appended | None:
+    def _earlier_answer(
+        self,
+        household_id: str,
+        caller: Caller,
+        idempotency: Idempotency,
+    ) -> Appended | None:
         """The caller's own earlier answer under this key, or None: a key another token
         used does not apply to this caller at all."""
         used = self.tables.find_idempotencies([idempotency.key]).get(idempotency.key, [])
         stored = self._owned(caller, used)
-        return (None if stored is None
-                else self._answer_of(household_id, caller, idempotency, stored))
+        return (
+            None if stored is None else self._answer_of(household_id, caller, idempotency, stored)
+        )
 
-    def _owned(self, caller: Caller, records: Sequence[IdempotencyRecord],
-               ) -> IdempotencyRecord | None:
+    def _owned(
+        self,
+        caller: Caller,
+        records: Sequence[IdempotencyRecord],
+    ) -> IdempotencyRecord | None:
         """The caller's record among those of one key. A key stored before keys had
         owners belongs to the token that recorded the events it answered."""
         for record in records:
@@ -290,8 +343,9 @@ class HouseholdLedger(Application[UUID]):
         events = self.stream(record.household_id, gt=first - 1, lte=first)
         return str(events[0].recorded_by.get("token_id")) if events else None
 
-    def _answer_of(self, household_id: str, caller: Caller, idempotency: Idempotency,
-                   stored: IdempotencyRecord) -> Appended:
+    def _answer_of(
+        self, household_id: str, caller: Caller, idempotency: Idempotency, stored: IdempotencyRecord
+    ) -> Appended:
         """The caller's own receipt again, once the household is seen to be in its scope
         (checked before any replay, whoever owns the key)."""
         if not in_scope(caller, self.village_of(stored.household_id)):
@@ -303,28 +357,42 @@ class HouseholdLedger(Application[UUID]):
             )
         return Appended(orjson.loads(stored.response), replayed=True)
 
-    def _record_of(self, idempotency: Idempotency | None, caller: Caller, household_id: str,
-                   response: dict[str, Any]) -> IdempotencyRecord | None:
+    def _record_of(
+        self,
+        idempotency: Idempotency | None,
+        caller: Caller,
+        household_id: str,
+        response: dict[str, Any],
+    ) -> IdempotencyRecord | None:
         if idempotency is None:
             return None
         return IdempotencyRecord(
-            key=idempotency.key, token_id=caller.token_id,
-            request_digest=idempotency.request_digest, household_id=household_id,
-            response=orjson.dumps(response).decode(), created_at=self.clock(),
+            key=idempotency.key,
+            token_id=caller.token_id,
+            request_digest=idempotency.request_digest,
+            household_id=household_id,
+            response=orjson.dumps(response).decode(),
+            created_at=self.clock(),
         )
 
     # Reading
 
     def stream(self, household_id: str, **selection: Any) -> list[HouseholdEvent]:
         """The household's events, oldest first (``gt``, ``lte``, ``limit`` select)."""
-        return cast(list[HouseholdEvent],
-                    list(self.events.get(originator_id(household_id), **selection)))
+        return cast(
+            list[HouseholdEvent], list(self.events.get(originator_id(household_id), **selection))
+        )
 
     def _load(self, household_id: str) -> Household:
         return replay(household_id, self.stream(household_id))
 
-    def _decide(self, household_id: str, commands: Sequence[Envelope], caller: Caller,
-                expected_version: int | None) -> tuple[Household, list[HouseholdEvent]]:
+    def _decide(
+        self,
+        household_id: str,
+        commands: Sequence[Envelope],
+        caller: Caller,
+        expected_version: int | None,
+    ) -> tuple[Household, list[HouseholdEvent]]:
         """The new events, decided on the state this process kept after its last append
         to the household — without reading — or on a replay of the stream.
 
@@ -337,29 +405,41 @@ class HouseholdLedger(Application[UUID]):
         kept = self._recent.take(household_id)
         if kept is not None:
             try:
-                return kept, self._decide_on(kept, commands, caller, recording,
-                                             expected_version)
+                return kept, self._decide_on(kept, commands, caller, recording, expected_version)
             except LedgerError:
                 pass
         household = self._load(household_id)
-        return household, self._decide_on(household, commands, caller, recording,
-                                           expected_version)
+        return household, self._decide_on(household, commands, caller, recording, expected_version)
 
-    def _decide_on(self, household: Household, commands: Sequence[Envelope], caller: Caller,
-                   recording: Recording, expected_version: int | None,
-                   ) -> list[HouseholdEvent]:
+    def _decide_on(
+        self,
+        household: Household,
+        commands: Sequence[Envelope],
+        caller: Caller,
+        recording: Recording,
+        expected_version: int | None,
+    ) -> list[HouseholdEvent]:
         self._check_scope(caller, household, commands)
-        return decide(household, commands, recording, expected_version=expected_version,
-                      originator_id=originator_id(household.household_id))
+        return decide(
+            household,
+            commands,
+            recording,
+            expected_version=expected_version,
+            originator_id=originator_id(household.household_id),
+        )
 
-    def household(self, household_id: str, caller: Caller,
-                  moment: datetime | None = None) -> Household:
+    def household(
+        self, household_id: str, caller: Caller, moment: datetime | None = None
+    ) -> Household:
         """Current state, or as it stood at recorded time ``moment``."""
         return self.household_and_events(household_id, caller, moment)[0]
 
-    def household_and_events(self, household_id: str, caller: Caller,
-                             moment: datetime | None = None,
-                             ) -> tuple[Household, list[HouseholdEvent]]:
+    def household_and_events(
+        self,
+        household_id: str,
+        caller: Caller,
+        moment: datetime | None = None,
+    ) -> tuple[Household, list[HouseholdEvent]]:
         """The state and the whole stream it was replayed from, read once (the page's
         badge re-reads the stored rows itself: ``ledger.transparency.badge``)."""
         if moment is None:
@@ -373,21 +453,22 @@ class HouseholdLedger(Application[UUID]):
             raise UnknownHousehold(f"household '{household_id}' is not registered{when}")
         return state, events
 
-    def _recorded_until(self, household_id: str, moment: datetime,
-                        page: int = 500) -> list[HouseholdEvent]:
+    def _recorded_until(
+        self, household_id: str, moment: datetime, page: int = 500
+    ) -> list[HouseholdEvent]:
         """The events recorded up to ``moment``, read a page at a time and none after it
         (a replay to a date early in a long history reads that early part alone)."""
         events: list[HouseholdEvent] = []
         while True:
-            rows = self.stream(household_id, gt=events[-1].version if events else 0,
-                               limit=page)
+            rows = self.stream(household_id, gt=events[-1].version if events else 0, limit=page)
             kept = list(takewhile(lambda e: e.recorded_at <= moment, rows))
             events += kept
             if len(kept) < page:
                 return events
 
-    def history(self, household_id: str, caller: Caller, *, after_version: int = 0,
-                limit: int = 100) -> list[HouseholdEvent]:
+    def history(
+        self, household_id: str, caller: Caller, *, after_version: int = 0, limit: int = 100
+    ) -> list[HouseholdEvent]:
         """Events oldest first, after ``after_version``; unknown households raise. Reads
         the page's rows alone (and the registration, for the scope), however long the
         history."""
@@ -415,19 +496,25 @@ class HouseholdLedger(Application[UUID]):
         """The events of the caller's division in commit order, scanning ``limit``
         positions after ``after``; ``scanned_to`` is where the next page starts."""
         notifications = self.recorder.select_notifications(
-            start=after, limit=limit, inclusive_of_start=False)
-        events = [(n.id, cast(HouseholdEvent, self.mapper.to_domain_event(n)))
-                  for n in notifications]
+            start=after, limit=limit, inclusive_of_start=False
+        )
+        events = [
+            (n.id, cast(HouseholdEvent, self.mapper.to_domain_event(n))) for n in notifications
+        ]
         if caller.division:
             villages = self._villages({event.household_id for _, event in events})
-            events = [(pos, e) for pos, e in events
-                      if in_scope(caller, villages.get(e.household_id))]
+            events = [
+                (pos, e) for pos, e in events if in_scope(caller, villages.get(e.household_id))
+            ]
         scanned_to = notifications[-1].id if notifications else after
         return FeedPage(events, scanned_to, more=len(notifications) == limit)
 
     def _villages(self, household_ids: set[str]) -> dict[str, str]:
-        return {household_id: village for household_id in household_ids
-                if (village := self.village_of(household_id)) is not None}
+        return {
+            household_id: village
+            for household_id in household_ids
+            if (village := self.village_of(household_id)) is not None
+        }
 
     def village_of(self, household_id: str) -> str | None:
         """The household's village code, from its registration (version 1)."""

@@ -27,10 +27,15 @@ class _Pending(Generic[T]):
 
 
 class GroupCommit(Generic[T]):
-    def __init__(self, write: Callable[[Sequence[T]], None], *,
-                 conflict: type[BaseException], max_items: int = 256,
-                 weight: Callable[[T], int] = lambda _: 1,
-                 max_weight: int | None = None) -> None:
+    def __init__(
+        self,
+        write: Callable[[Sequence[T]], None],
+        *,
+        conflict: type[BaseException],
+        max_items: int = 256,
+        weight: Callable[[T], int] = lambda _: 1,
+        max_weight: int | None = None,
+    ) -> None:
         """``write`` stores its items in one transaction, all or none; it raises
         ``conflict`` when an item clashes with what is stored (then each is retried).
         A group holds at most ``max_items`` items and, beyond its first, ``max_weight``."""
@@ -71,7 +76,7 @@ class GroupCommit(Generic[T]):
 
     def _next_group(self) -> list[_Pending[T]]:
         taken, weight = 0, 0
-        for pending in self._queue[:self._max_items]:
+        for pending in self._queue[: self._max_items]:
             weight += self._weight(pending.item)
             if taken and self._max_weight is not None and weight > self._max_weight:
                 break

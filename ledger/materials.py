@@ -38,8 +38,9 @@ CHUNK_BYTES = 1024 * 1024
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _MEDIA_TYPE = re.compile(r"^[\w.+-]+/[\w.+-]+$")  # as the envelope's `media_type`
 _MAX_NAME = 100  # the envelope's `name` holds at most 100 characters
-_MAY_UPLOAD = frozenset({CallerRole.ADMIN, CallerRole.RECORDER, CallerRole.INTAKE,
-                         CallerRole.DEPARTMENT})  # those who may append
+_MAY_UPLOAD = frozenset(
+    {CallerRole.ADMIN, CallerRole.RECORDER, CallerRole.INTAKE, CallerRole.DEPARTMENT}
+)  # those who may append
 
 
 class MaterialsStoreFull(LedgerError):
@@ -62,12 +63,14 @@ def storage_error(error: OSError) -> LedgerError | None:
     """The problem a failed filesystem call of the store is to its caller, or None for an
     error that is a defect (left to surface as one)."""
     if error.errno in _FULL:
-        return MaterialsStoreFull("the materials store is full; nothing was stored "
-                                  "(an operator must free space)")
+        return MaterialsStoreFull(
+            "the materials store is full; nothing was stored (an operator must free space)"
+        )
     if error.errno in _UNAVAILABLE:
         return MaterialsStoreUnavailable(
             f"the materials store cannot be {'written' if error.errno == errno.EROFS else 'used'}"
-            f" ({errno.errorcode.get(error.errno or 0, 'error')}); nothing was stored")
+            f" ({errno.errorcode.get(error.errno or 0, 'error')}); nothing was stored"
+        )
     return None
 
 
@@ -89,8 +92,10 @@ class Readable(Protocol):
 def check_sha256(value: str) -> str:
     """``value`` if it is 64 lowercase hex digits, else ``ValidationFailed``."""
     if not _SHA256.match(value):
-        raise ValidationFailed("sha256 must be 64 lowercase hexadecimal digits",
-                               [{"field": "sha256", "message": "64 lowercase hex digits"}])
+        raise ValidationFailed(
+            "sha256 must be 64 lowercase hexadecimal digits",
+            [{"field": "sha256", "message": "64 lowercase hex digits"}],
+        )
     return value
 
 
@@ -104,8 +109,7 @@ class StoredMaterial:
 class MaterialStore:
     """Content-addressed files in ``directory`` (created on first write, owner-only)."""
 
-    def __init__(self, directory: str | os.PathLike[str], *, max_bytes: int | None = None
-                 ) -> None:
+    def __init__(self, directory: str | os.PathLike[str], *, max_bytes: int | None = None) -> None:
         self.directory = Path(directory)
         self.max_bytes = max_bytes
 
@@ -125,8 +129,9 @@ class MaterialStore:
                 for chunk in _chunks(source):
                     size += len(chunk)
                     if self.max_bytes is not None and size > self.max_bytes:
-                        raise PayloadTooLarge(f"the material is over the limit of "
-                                              f"{self.max_bytes} bytes")
+                        raise PayloadTooLarge(
+                            f"the material is over the limit of {self.max_bytes} bytes"
+                        )
                     digest.update(chunk)
                     out.write(chunk)
                 out.flush()
@@ -193,8 +198,16 @@ class Upload:
     created: bool  # this token had not uploaded these bytes before
 
 
-def upload(store: MaterialStore, tables: SideTables, caller: Caller, source: Readable, *,
-           file_name: str | None, media_type: str | None, now: datetime) -> Upload:
+def upload(
+    store: MaterialStore,
+    tables: SideTables,
+    caller: Caller,
+    source: Readable,
+    *,
+    file_name: str | None,
+    media_type: str | None,
+    now: datetime,
+) -> Upload:
     """Stores a file and records this token's upload of it; only callers who may append
     upload. Whether anyone else uploaded the same bytes is not told."""
     if caller.role not in _MAY_UPLOAD:
@@ -206,15 +219,27 @@ def upload(store: MaterialStore, tables: SideTables, caller: Caller, source: Rea
         raise ValidationFailed("the file is empty", [{"field": "file", "message": "is empty"}])
     stored = store.put(itertools.chain([first], chunks))
     record = MaterialRecord(
-        sha256=stored.sha256, size=stored.size, media_type=_media_type(media_type),
-        file_name=name, uploaded_at=now, uploaded_by=caller.token_id,
-        uploader_division=caller.division)
+        sha256=stored.sha256,
+        size=stored.size,
+        media_type=_media_type(media_type),
+        file_name=name,
+        uploaded_at=now,
+        uploaded_by=caller.token_id,
+        uploader_division=caller.division,
+    )
     if tables.add_material(record):
         return Upload(record, created=True)
-    own = next(u for u in tables.material_uploads([stored.sha256])[stored.sha256]
-               if u.token_id == caller.token_id)
-    return Upload(replace(record, media_type=own.media_type, file_name=own.file_name,
-                          uploaded_at=own.uploaded_at), created=False)
+    own = next(
+        u
+        for u in tables.material_uploads([stored.sha256])[stored.sha256]
+        if u.token_id == caller.token_id
+    )
+    return Upload(
+        replace(
+            record, media_type=own.media_type, file_name=own.file_name, uploaded_at=own.uploaded_at
+        ),
+        created=False,
+    )
 
 
 Citations = Callable[[str, str], list[tuple[str, str]]]
@@ -238,8 +263,9 @@ def covers(upload: MaterialUpload, village_code: str) -> bool:
     return village_code.startswith(upload.division)
 
 
-def readable(store: MaterialStore, tables: SideTables, caller: Caller, sha256: str,
-             citations: Citations) -> Grant:
+def readable(
+    store: MaterialStore, tables: SideTables, caller: Caller, sha256: str, citations: Citations
+) -> Grant:
     """The material if ``caller`` may read it (docs/decisions.md, "Who may read a trace
     material"): the token that uploaded it; or a reading role whose division holds a
     household that cites it *and* lies in the division of a token that uploaded it —
@@ -249,25 +275,33 @@ def readable(store: MaterialStore, tables: SideTables, caller: Caller, sha256: s
     check_sha256(sha256)
     uploads = tables.material_uploads([sha256]).get(sha256, [])
     cited = citations(sha256, caller.division) if caller.role in READING_ROLES else []
-    households = [(household, village) for household, village in cited
-                  if any(covers(u, village) for u in uploads)]
+    households = [
+        (household, village)
+        for household, village in cited
+        if any(covers(u, village) for u in uploads)
+    ]
     chosen = next((u for u in uploads if u.token_id == caller.token_id), None) or next(
-        (u for u in uploads if any(covers(u, village) for _, village in households)), None)
+        (u for u in uploads if any(covers(u, village) for _, village in households)), None
+    )
     file = store.path(sha256) if chosen is not None else None
     if chosen is None or file is None:
         raise UnknownMaterial(f"no material {sha256} is stored that this token may read")
     return Grant(chosen, file, households)
 
 
-def included_in_archive(tables: SideTables, store: MaterialStore, caller: Caller,
-                        village_code: str) -> Callable[[str], bool]:
+def included_in_archive(
+    tables: SideTables, store: MaterialStore, caller: Caller, village_code: str
+) -> Callable[[str], bool]:
     """Whether a household of ``village_code`` carries a cited file in its archive: the
     rule of ``readable`` for a reader of that household."""
+
     @functools.cache
     def included(sha256: str) -> bool:
         uploads = tables.material_uploads([sha256]).get(sha256, [])
         return store.has(sha256) and any(
-            u.token_id == caller.token_id or covers(u, village_code) for u in uploads)
+            u.token_id == caller.token_id or covers(u, village_code) for u in uploads
+        )
+
     return included
 
 
@@ -276,13 +310,17 @@ def _name(file_name: str | None) -> str:
     name = re.split(r"[/\\]", file_name or "")[-1]
     name = "".join(c for c in name if c.isprintable()).strip() or "material"
     if len(name) > _MAX_NAME:
-        raise ValidationFailed(f"the file name is longer than {_MAX_NAME} characters",
-                               [{"field": "file", "message": f"name over {_MAX_NAME} "
-                                                            f"characters"}])
+        raise ValidationFailed(
+            f"the file name is longer than {_MAX_NAME} characters",
+            [{"field": "file", "message": f"name over {_MAX_NAME} characters"}],
+        )
     return name
 
 
 def _media_type(declared: str | None) -> str:
     essence = (declared or "").split(";")[0].strip().lower()
-    return essence if _MEDIA_TYPE.match(essence) and len(essence) <= 127 \
+    return (
+        essence
+        if _MEDIA_TYPE.match(essence) and len(essence) <= 127
         else "application/octet-stream"
+    )

@@ -23,8 +23,15 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def create_token(tables: SideTables, *, role: str, division: str, department: str | None = None,
-                 name: str | None = None, expires_at: datetime | None = None) -> str:
+def create_token(
+    tables: SideTables,
+    *,
+    role: str,
+    division: str,
+    department: str | None = None,
+    name: str | None = None,
+    expires_at: datetime | None = None,
+) -> str:
     """Stores a new token's hash and returns the token itself (shown once)."""
     problems = []
     if role not in set(CallerRole):
@@ -32,18 +39,24 @@ def create_token(tables: SideTables, *, role: str, division: str, department: st
     if not _DIVISION.match(division):
         problems.append("division must be a code prefix of 0–12 digits")
     if role == CallerRole.DEPARTMENT and department not in set(Department):
-        problems.append("a department token names its department, one of "
-                        + ", ".join(Department))
+        problems.append("a department token names its department, one of " + ", ".join(Department))
     if role != CallerRole.DEPARTMENT and department is not None:
         problems.append("only a department token names a department")
     if problems:
         raise ValidationFailed("; ".join(problems))
     token_id, secret = secrets.token_hex(8), secrets.token_urlsafe(32)
-    tables.add_token(TokenRecord(
-        token_id=token_id, secret_sha256=_digest(secret), name=name or f"{role}-{token_id}",
-        role=role, division=division, department=department, created_at=datetime.now(UTC),
-        expires_at=expires_at,
-    ))
+    tables.add_token(
+        TokenRecord(
+            token_id=token_id,
+            secret_sha256=_digest(secret),
+            name=name or f"{role}-{token_id}",
+            role=role,
+            division=division,
+            department=department,
+            created_at=datetime.now(UTC),
+            expires_at=expires_at,
+        )
+    )
     return f"ldg_{token_id}_{secret}"
 
 
@@ -73,5 +86,10 @@ def _caller_of(record: TokenRecord, moment: datetime) -> Caller:
         raise Unauthenticated("this token has been revoked")
     if record.expires_at is not None and record.expires_at <= moment:
         raise Unauthenticated("this token has expired")
-    return Caller(token_id=record.token_id, name=record.name, role=CallerRole(record.role),
-                  division=record.division, department=record.department)
+    return Caller(
+        token_id=record.token_id,
+        name=record.name,
+        role=CallerRole(record.role),
+        division=record.division,
+        department=record.department,
+    )

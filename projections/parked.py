@@ -15,7 +15,8 @@ _UPSERT = (
     f"INSERT INTO parked_households (read_models, {_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?) "  # noqa: S608
     "ON CONFLICT (read_models, household_id) DO UPDATE SET village_code = "
     "excluded.village_code, position = excluded.position, version = excluded.version, "
-    "error = excluded.error")
+    "error = excluded.error"
+)
 
 
 @dataclass(frozen=True)
@@ -31,9 +32,14 @@ class Parked:
 
     def document(self) -> dict[str, Any]:
         """As ``GET /v1/admin/parked`` serves it."""
-        return {"household_id": self.household_id, "village_code": self.village_code,
-                "position": self.position, "version": self.version, "error": self.error,
-                "since": None if self.since is None else self.since.isoformat()}
+        return {
+            "household_id": self.household_id,
+            "village_code": self.village_code,
+            "position": self.position,
+            "version": self.version,
+            "error": self.error,
+            "since": None if self.since is None else self.since.isoformat(),
+        }
 
 
 class ParkedHouseholds:
@@ -44,32 +50,66 @@ class ParkedHouseholds:
 
     def _park(self, cursor: Any, models: ReadModels, parked: Sequence[Parked]) -> None:
         now = datetime.now(UTC)
-        cursor.executemany(self._sql(_UPSERT), [
-            (models.name, p.household_id, p.village_code, p.position, p.version, p.error,
-             self._value(p.since or now)) for p in parked])
+        cursor.executemany(
+            self._sql(_UPSERT),
+            [
+                (
+                    models.name,
+                    p.household_id,
+                    p.village_code,
+                    p.position,
+                    p.version,
+                    p.error,
+                    self._value(p.since or now),
+                )
+                for p in parked
+            ],
+        )
 
-    def _unpark(self, cursor: Any, models: ReadModels, household_ids: Sequence[str],
-                up_to_versions: Sequence[int] | None = None) -> None:
+    def _unpark(
+        self,
+        cursor: Any,
+        models: ReadModels,
+        household_ids: Sequence[str],
+        up_to_versions: Sequence[int] | None = None,
+    ) -> None:
         """Un-parks those of the households that are parked (only where parked at or below
         the given versions, if given: a runner may have parked one again on a later event
         meanwhile). Parked households are few: one query finds them, usually none."""
-        cursor.execute(self._sql("SELECT household_id FROM parked_households "
-                                 "WHERE read_models = ?"), (models.name,))
+        cursor.execute(
+            self._sql("SELECT household_id FROM parked_households WHERE read_models = ?"),
+            (models.name,),
+        )
         parked = {row["household_id"] for row in cursor.fetchall()}
         versions = up_to_versions or [2**31 - 1] * len(household_ids)
-        unparked = [(models.name, household_id, version)
-                    for household_id, version in zip(household_ids, versions, strict=True)
-                    if household_id in parked]
+        unparked = [
+            (models.name, household_id, version)
+            for household_id, version in zip(household_ids, versions, strict=True)
+            if household_id in parked
+        ]
         if unparked:
-            cursor.executemany(self._sql("DELETE FROM parked_households WHERE read_models = ? "
-                                         "AND household_id = ? AND version <= ?"), unparked)
+            cursor.executemany(
+                self._sql(
+                    "DELETE FROM parked_households WHERE read_models = ? "
+                    "AND household_id = ? AND version <= ?"
+                ),
+                unparked,
+            )
 
-    def _parked_in(self, cursor: Any, models: ReadModels, division: str = "",
-                   after: str = "", limit: int | None = None) -> list[Parked]:
+    def _parked_in(
+        self,
+        cursor: Any,
+        models: ReadModels,
+        division: str = "",
+        after: str = "",
+        limit: int | None = None,
+    ) -> list[Parked]:
         """Parked households of ``models`` in ``division`` (a village code prefix; "" is
         every one, those without a known village included), by household id."""
-        statement = (f"SELECT {_COLUMNS} FROM parked_households "  # noqa: S608  # constants
-                     "WHERE read_models = ? AND household_id > ?")
+        statement = (
+            f"SELECT {_COLUMNS} FROM parked_households "  # noqa: S608  # constants
+            "WHERE read_models = ? AND household_id > ?"
+        )
         params: list[Any] = [models.name, after]
         if division:
             statement += " AND village_code BETWEEN ? AND ?"
@@ -79,9 +119,17 @@ class ParkedHouseholds:
             statement += " LIMIT ?"
             params.append(limit)
         cursor.execute(self._sql(statement), tuple(params))
-        return [Parked(row["household_id"], row["village_code"], int(row["position"]),
-                       int(row["version"]), row["error"], _moment(row["since"]))
-                for row in cursor.fetchall()]
+        return [
+            Parked(
+                row["household_id"],
+                row["village_code"],
+                int(row["position"]),
+                int(row["version"]),
+                row["error"],
+                _moment(row["since"]),
+            )
+            for row in cursor.fetchall()
+        ]
 
 
 def _moment(value: Any) -> datetime:

@@ -37,8 +37,9 @@ Computed = tuple[str, HouseholdRows | None] | Defect
 """A household's id and rows (None while not registered), or its defect."""
 
 
-def compute(stored: Sequence[StoredEvent], mapper: Mapper[Any],
-            configuration: RulesConfiguration) -> Computed:
+def compute(
+    stored: Sequence[StoredEvent], mapper: Mapper[Any], configuration: RulesConfiguration
+) -> Computed:
     """The household's rows from its whole stream, each event decoded once."""
     events: list[HouseholdEvent] = []
     try:
@@ -52,18 +53,21 @@ def compute(stored: Sequence[StoredEvent], mapper: Mapper[Any],
     except Exception as error:  # a defect of this household alone: park it, go on
         village = events[0].data.get("village_code") if events else None
         return Defect(
-            household_id=_escaped(events[0].household_id if events
-                                  else str(stored[0].originator_id)),
+            household_id=_escaped(
+                events[0].household_id if events else str(stored[0].originator_id)
+            ),
             originator_id=stored[0].originator_id,
             # Only a code scopes it to a division: else only admins of the whole country.
             village_code=str(village) if _is_code(village) else "",
             version=stored[-1].originator_version,
-            error=error_text(error))
+            error=error_text(error),
+        )
 
 
 def _is_code(village: object) -> bool:
-    return (isinstance(village, str) and len(village) == 12 and village.isascii()
-            and village.isdigit())
+    return (
+        isinstance(village, str) and len(village) == 12 and village.isascii() and village.isdigit()
+    )
 
 
 def _check_storable(rows: HouseholdRows) -> None:
@@ -79,7 +83,7 @@ def error_text(error: BaseException) -> str:
     """The error as operators read it: its type and message, control characters escaped
     (the database stores no NUL), at most ``MAX_ERROR_CHARS`` characters."""
     escaped = _escaped(f"{type(error).__name__}: {error}")
-    return escaped if len(escaped) <= MAX_ERROR_CHARS else escaped[:MAX_ERROR_CHARS - 1] + "…"
+    return escaped if len(escaped) <= MAX_ERROR_CHARS else escaped[: MAX_ERROR_CHARS - 1] + "…"
 
 
 def _escaped(text: str) -> str:

@@ -30,15 +30,24 @@ Computed = tuple[int, list[HouseholdRows], list[Defect]]
 class RowsPool:
     """``workers`` processes computing the rows of batches of whole streams."""
 
-    def __init__(self, mapper: Mapper[Any], configuration: RulesConfiguration,
-                 workers: int) -> None:
+    def __init__(
+        self, mapper: Mapper[Any], configuration: RulesConfiguration, workers: int
+    ) -> None:
         transcoder = mapper.transcoder
         transcodings = list(getattr(transcoder, "names", {}).values())
         self.workers = workers
         self._executor = ProcessPoolExecutor(
-            workers, mp_context=multiprocessing.get_context("spawn"), initializer=_start,
-            initargs=(type(transcoder), transcodings, mapper.compressor, mapper.cipher,
-                      configuration))
+            workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start,
+            initargs=(
+                type(transcoder),
+                transcodings,
+                mapper.compressor,
+                mapper.cipher,
+                configuration,
+            ),
+        )
 
     def rows(self, pages: Iterable[list[Row]]) -> Iterator[Computed]:
         """(events, rows of the registered households, defects) of each page of whole
@@ -57,8 +66,12 @@ class RowsPool:
     def __enter__(self) -> "RowsPool":
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 traceback: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
         self._executor.shutdown(cancel_futures=True)
 
 
@@ -81,8 +94,13 @@ class _Worker:
 _worker: _Worker | None = None  # the one of this worker process
 
 
-def _start(transcoder_class: type[Transcoder], transcodings: list[Transcoding],
-           compressor: Any, cipher: Any, configuration: RulesConfiguration) -> None:
+def _start(
+    transcoder_class: type[Transcoder],
+    transcodings: list[Transcoding],
+    compressor: Any,
+    cipher: Any,
+    configuration: RulesConfiguration,
+) -> None:
     global _worker
     transcoder = transcoder_class()
     for transcoding in transcodings:

@@ -20,7 +20,8 @@ class PostgresViews(ViewTables, PostgresTrackingRecorder):
     DELETE_TRACKING = f"DELETE FROM {TRACKING_TABLE} WHERE application_name = ?"
     INSERT_TRACKING_IF_ABSENT = (
         f"INSERT INTO {TRACKING_TABLE} (application_name, notification_id) VALUES (?, ?) "
-        "ON CONFLICT (application_name) DO NOTHING RETURNING notification_id")
+        "ON CONFLICT (application_name) DO NOTHING RETURNING notification_id"
+    )
     # One attempt, not the library's ten (each waiting up to POSTGRES_CONNECT_TIMEOUT for
     # a connection while PostgreSQL is down): a list waiting for the read models answers
     # 503 in seconds, and the runner retries on its own loop.
@@ -34,21 +35,29 @@ class PostgresViews(ViewTables, PostgresTrackingRecorder):
     def _sql(self, statement: str) -> str:
         return statement.replace("?", "%s")
 
-    def _versions(self, cursor: Any, models: ReadModels,
-                  household_ids: Sequence[str]) -> dict[str, int]:
-        cursor.execute(f"SELECT household_id, version FROM {models.table('household_view')} "
-                       "WHERE household_id = ANY(%s)", (list(household_ids),))
+    def _versions(
+        self, cursor: Any, models: ReadModels, household_ids: Sequence[str]
+    ) -> dict[str, int]:
+        cursor.execute(
+            f"SELECT household_id, version FROM {models.table('household_view')} "
+            "WHERE household_id = ANY(%s)",
+            (list(household_ids),),
+        )
         return {row["household_id"]: row["version"] for row in cursor.fetchall()}
 
     def _delete(self, cursor: Any, models: ReadModels, household_ids: Sequence[str]) -> None:
         for table in TABLES:
-            cursor.execute(f"DELETE FROM {models.table(table)} WHERE household_id = ANY(%s)",
-                           (list(household_ids),))
+            cursor.execute(
+                f"DELETE FROM {models.table(table)} WHERE household_id = ANY(%s)",
+                (list(household_ids),),
+            )
 
-    def _insert(self, cursor: Any, models: ReadModels, table: str,
-                rows: list[dict[str, Any]]) -> None:
-        with cursor.copy(f"COPY {models.table(table)} ({', '.join(TABLES[table])}) "
-                         "FROM STDIN") as copy:
+    def _insert(
+        self, cursor: Any, models: ReadModels, table: str, rows: list[dict[str, Any]]
+    ) -> None:
+        with cursor.copy(
+            f"COPY {models.table(table)} ({', '.join(TABLES[table])}) FROM STDIN"
+        ) as copy:
             for row in rows:
                 copy.write_row(self._values(table, row))
 

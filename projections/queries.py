@@ -17,13 +17,23 @@ def completeness_page(views: ViewTables, filters: Filters) -> dict[str, Any]:
     places: dict[str, tuple[str, str]] = {}
     for row in views.rows_of("gap_view", ids):
         places[row["household_id"]] = (row["village_code"], row["status"])
-        gaps[row["household_id"]].append({"code": row["code"], "step": row["step"],
-                                          "severity": row["severity"],
-                                          "episode": row["episode"]})
+        gaps[row["household_id"]].append(
+            {
+                "code": row["code"],
+                "step": row["step"],
+                "severity": row["severity"],
+                "episode": row["episode"],
+            }
+        )
     items: list[dict[str, Any]] = [
-             {"household_id": h, "village_code": places[h][0], "status": places[h][1],
-              "gaps": sorted(gaps[h], key=lambda g: (g["episode"], g["code"], g["step"] or ""))}
-             for h in ids]
+        {
+            "household_id": h,
+            "village_code": places[h][0],
+            "status": places[h][1],
+            "gaps": sorted(gaps[h], key=lambda g: (g["episode"], g["code"], g["step"] or "")),
+        }
+        for h in ids
+    ]
     return {"items": items, "next": ids[-1] if len(ids) == filters.limit else None}
 
 
@@ -36,12 +46,19 @@ def lookback_page(views: ViewTables, filters: Filters, reference_date: date) -> 
         if not _active(row, reference_date) or (filters.code and row["code"] != filters.code):
             continue
         places[row["household_id"]] = (row["village_code"], row["status"])
-        candidates[row["household_id"]].append({"code": row["code"], "action": row["action"],
-                                                "detail": row["detail"]})
+        candidates[row["household_id"]].append(
+            {"code": row["code"], "action": row["action"], "detail": row["detail"]}
+        )
     items: list[dict[str, Any]] = [
-             {"household_id": h, "village_code": places[h][0], "status": places[h][1],
-              "candidates": sorted(candidates[h], key=lambda c: c["code"])}
-             for h in ids if h in places]
+        {
+            "household_id": h,
+            "village_code": places[h][0],
+            "status": places[h][1],
+            "candidates": sorted(candidates[h], key=lambda c: c["code"]),
+        }
+        for h in ids
+        if h in places
+    ]
     return {"items": items, "next": ids[-1] if len(ids) == filters.limit else None}
 
 
@@ -63,15 +80,26 @@ def summary(views: ViewTables, division: str) -> dict[str, Any]:
     missing: dict[tuple[str, str], int] = defaultdict(int)
     gap_counts = []
     for row in views.gap_counts(division):
-        gap_counts.append({"kind": row["kind"], "code": row["code"], "step": row["step"],
-                           "severity": row["severity"], "gaps": row["gaps"],
-                           "households": row["households"]})
+        gap_counts.append(
+            {
+                "kind": row["kind"],
+                "code": row["code"],
+                "step": row["step"],
+                "severity": row["severity"],
+                "gaps": row["gaps"],
+                "households": row["households"],
+            }
+        )
         if row["step"] and row["code"] == MISSING + row["step"].upper():
             missing[(row["kind"], row["step"])] += row["gaps"]
     # Every required step of each kind that happened, with its rate (1.0: never missing).
-    rates = {kind: {step: round(1 - missing[(kind, step)] / episodes[kind], 4)
-                    for step in REQUIRED_STEPS.get(kind, ())}
-             for kind in sorted(episodes)}
+    rates = {
+        kind: {
+            step: round(1 - missing[(kind, step)] / episodes[kind], 4)
+            for step in REQUIRED_STEPS.get(kind, ())
+        }
+        for kind in sorted(episodes)
+    }
     return {
         "division": division,
         "households": sum(n for types in by_status.values() for n in types.values()),
@@ -93,6 +121,12 @@ def parts(views: ViewTables, division: str) -> list[dict[str, Any]]:
     length = _NEXT_LEVEL.get(len(division))
     if length is None:
         return []
-    return [{"division": row["part"], "households": int(row["households"]),
-             "monitored": int(row["monitored"]), "flagged": int(row["flagged"])}
-            for row in views.households_by_part(division, length)]
+    return [
+        {
+            "division": row["part"],
+            "households": int(row["households"]),
+            "monitored": int(row["monitored"]),
+            "flagged": int(row["flagged"]),
+        }
+        for row in views.households_by_part(division, length)
+    ]

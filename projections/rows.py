@@ -25,8 +25,9 @@ class HouseholdRows:
     materials: list[dict[str, Any]] = field(default_factory=list)
 
 
-def rows_for(household_id: str, events: Sequence[HouseholdEvent],
-             configuration: RulesConfiguration) -> HouseholdRows | None:
+def rows_for(
+    household_id: str, events: Sequence[HouseholdEvent], configuration: RulesConfiguration
+) -> HouseholdRows | None:
     """The household's rows, or None while it is not registered."""
     events = sorted(events, key=lambda e: e.version)
     state = replay(household_id, events)
@@ -35,8 +36,11 @@ def rows_for(household_id: str, events: Sequence[HouseholdEvent],
     config = configuration.for_division(state.village_code)
     completeness: Completeness = assess(household_id, events, config)
     survey = state.latest_survey
-    keys = {"household_id": household_id, "village_code": state.village_code,
-            "status": str(state.status)}
+    keys = {
+        "household_id": household_id,
+        "village_code": state.village_code,
+        "status": str(state.status),
+    }
     return HouseholdRows(
         household_id=household_id,
         household={
@@ -48,27 +52,60 @@ def rows_for(household_id: str, events: Sequence[HouseholdEvent],
             "latest_survey_year": None if survey is None else survey["period"]["end"].year,
             "version": state.version,
             "config_version": config.version,
-            "violations": sum(g.severity == "violation" for e in completeness.episodes
-                              for g in e.gaps),
+            "violations": sum(
+                g.severity == "violation" for e in completeness.episodes for g in e.gaps
+            ),
         },
-        episodes=[{"household_id": household_id, "village_code": state.village_code,
-                   "marking_event_id": e.marking_event_id, "kind": e.kind}
-                  for e in completeness.episodes],
-        gaps=[{**keys, "episode": e.marking_event_id, "kind": e.kind, "code": g.code,
-               "step": g.step, "severity": g.severity}
-              for e in completeness.episodes for g in e.gaps],
-        lookback=[{**keys, "code": w.code, "action": w.action, "detail": w.detail,
-                   "active_from": w.active_from, "active_until": w.active_until}
-                  for w in candidate_windows(household_id, events, config,
-                                             completeness=completeness, state=state)],
+        episodes=[
+            {
+                "household_id": household_id,
+                "village_code": state.village_code,
+                "marking_event_id": e.marking_event_id,
+                "kind": e.kind,
+            }
+            for e in completeness.episodes
+        ],
+        gaps=[
+            {
+                **keys,
+                "episode": e.marking_event_id,
+                "kind": e.kind,
+                "code": g.code,
+                "step": g.step,
+                "severity": g.severity,
+            }
+            for e in completeness.episodes
+            for g in e.gaps
+        ],
+        lookback=[
+            {
+                **keys,
+                "code": w.code,
+                "action": w.action,
+                "detail": w.detail,
+                "active_from": w.active_from,
+                "active_until": w.active_until,
+            }
+            for w in candidate_windows(
+                household_id, events, config, completeness=completeness, state=state
+            )
+        ],
         materials=_materials(household_id, state.village_code, events),
     )
 
 
-def _materials(household_id: str, village_code: str,
-               events: Sequence[HouseholdEvent]) -> list[dict[str, Any]]:
+def _materials(
+    household_id: str, village_code: str, events: Sequence[HouseholdEvent]
+) -> list[dict[str, Any]]:
     """Each file an event cites in its envelope, once per event. A voided event still
     counts: it stays in the history, which shows its materials to the same readers."""
     cited = dict.fromkeys((str(m["sha256"]), str(e.id)) for e in events for m in e.materials)
-    return [{"sha256": sha256, "household_id": household_id, "village_code": village_code,
-             "event_id": event_id} for sha256, event_id in cited]
+    return [
+        {
+            "sha256": sha256,
+            "household_id": household_id,
+            "village_code": village_code,
+            "event_id": event_id,
+        }
+        for sha256, event_id in cited
+    ]

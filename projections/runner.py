@@ -60,8 +60,14 @@ FAILED_RETRY_S = 5.0  # after a failure that is not one household's: the databas
 
 
 class ProjectionRunner:
-    def __init__(self, ledger: HouseholdLedger, views: ViewTables,
-                 configuration: RulesConfiguration, *, batch_size: int = 10_000) -> None:
+    def __init__(
+        self,
+        ledger: HouseholdLedger,
+        views: ViewTables,
+        configuration: RulesConfiguration,
+        *,
+        batch_size: int = 10_000,
+    ) -> None:
         self.ledger = ledger
         self.views = views
         self.configuration = configuration
@@ -86,8 +92,12 @@ class ProjectionRunner:
         computed = [self._rows(stream) for stream in self.streams.of(page.originator_ids).values()]
         batch = [c for c in computed if not isinstance(c, Defect)]
         try:
-            self.views.commit(batch, page.last, models=models,
-                              parked=self._parked([c for c in computed if isinstance(c, Defect)]))
+            self.views.commit(
+                batch,
+                page.last,
+                models=models,
+                parked=self._parked([c for c in computed if isinstance(c, Defect)]),
+            )
         except IntegrityError:
             return page.entries  # another runner recorded this position first
         self.state.position = page.last
@@ -102,15 +112,23 @@ class ProjectionRunner:
         if not defects:
             return []
         positions = self.streams.last_positions([d.originator_id for d in defects])
-        parked = [Parked(d.household_id, d.village_code, positions[d.originator_id],
-                         d.version, d.error) for d in defects]
+        parked = [
+            Parked(d.household_id, d.village_code, positions[d.originator_id], d.version, d.error)
+            for d in defects
+        ]
         for p in parked:
-            log.warning("household_parked", household_id=p.household_id, version=p.version,
-                        position=p.position, error=p.error)
+            log.warning(
+                "household_parked",
+                household_id=p.household_id,
+                version=p.version,
+                position=p.position,
+                error=p.error,
+            )
         return parked
 
-    def catch_up(self, progress: Callable[[int], None] | None = None, *,
-                 models: ReadModels | None = None) -> None:
+    def catch_up(
+        self, progress: Callable[[int], None] | None = None, *, models: ReadModels | None = None
+    ) -> None:
         while covered := self.run_once(models):
             if progress:
                 progress(covered)
@@ -123,15 +141,19 @@ class ProjectionRunner:
         parked = self.views.parked()
         streams = self.streams.of([originator_id(p.household_id) for p in parked])
         computed = [self._rows(stream) for stream in streams.values()]
-        rows = [rows for c in computed if not isinstance(c, Defect)
-                for rows in [c[1]] if rows is not None]
+        rows = [
+            rows
+            for c in computed
+            if not isinstance(c, Defect)
+            for rows in [c[1]]
+            if rows is not None
+        ]
         self.views.replace(rows, models=models)
         still = self._parked([c for c in computed if isinstance(c, Defect)])
         self.views.park(still, models=models)
         return [r.household_id for r in rows], still
 
-    def rebuild(self, progress: Callable[[int], None] | None = None, *,
-                workers: int = 0) -> None:
+    def rebuild(self, progress: Callable[[int], None] | None = None, *, workers: int = 0) -> None:
         """Recomputes the read models from every stored event into the set that is not
         live, beside the live one, and switches to it once it has caught up with the log.
 
@@ -164,12 +186,19 @@ class ProjectionRunner:
 
     def _rows_of(self, page: list[Row]) -> tuple[int, list[HouseholdRows], list[Defect]]:
         computed = list(map(self._rows, streams_of(page)))
-        return (len(page), [c[1] for c in computed if not isinstance(c, Defect) and c[1]],
-                [c for c in computed if isinstance(c, Defect)])
+        return (
+            len(page),
+            [c[1] for c in computed if not isinstance(c, Defect) and c[1]],
+            [c for c in computed if isinstance(c, Defect)],
+        )
 
-    def _replace(self, computed: Iterable[tuple[int, list[HouseholdRows], list[Defect]]],
-                 building: ReadModels, live: ReadModels,
-                 progress: Callable[[int], None] | None) -> None:
+    def _replace(
+        self,
+        computed: Iterable[tuple[int, list[HouseholdRows], list[Defect]]],
+        building: ReadModels,
+        live: ReadModels,
+        progress: Callable[[int], None] | None,
+    ) -> None:
         for events, rows, defects in computed:
             self.views.replace(rows, models=building)
             if defects:
@@ -181,8 +210,9 @@ class ProjectionRunner:
 
     def start(self, poll_interval: float = 0.5) -> None:
         self.state.position = self.position()
-        self._thread = threading.Thread(target=self._loop, args=(poll_interval,),
-                                        name="projection-runner", daemon=True)
+        self._thread = threading.Thread(
+            target=self._loop, args=(poll_interval,), name="projection-runner", daemon=True
+        )
         self._thread.start()
 
     def stop(self, timeout: float = 10) -> None:
@@ -223,10 +253,10 @@ class ProjectionRunner:
         while True:
             remaining = deadline - time.monotonic()
             try:
-                self.views.wait(self.views.live().application, position,
-                                timeout=max(0.0, min(remaining, 1.0)))
+                self.views.wait(
+                    self.views.live().application, position, timeout=max(0.0, min(remaining, 1.0))
+                )
                 return
             except TimeoutError:
                 if remaining <= 1.0:
                     raise
-

@@ -14,8 +14,10 @@ from projections.views import TABLES, ViewTables
 # compares correctly as strings) and Decimals (as their exact text). The others hold text,
 # integers, booleans (bound as 0 and 1) or NULL; anything else fails loudly when bound.
 _AS_TEXT = frozenset({"latest_income", "active_from", "active_until"})
-_CONVERTED = {table: [i for i, column in enumerate(columns) if column in _AS_TEXT]
-              for table, columns in TABLES.items()}
+_CONVERTED = {
+    table: [i for i, column in enumerate(columns) if column in _AS_TEXT]
+    for table, columns in TABLES.items()
+}
 
 
 # A batch's households land at random places in most view indexes; with SQLite's default

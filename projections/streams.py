@@ -32,8 +32,14 @@ def streams_of(page: Sequence[Row]) -> list[list[StoredEvent]]:
     for originator_id, version, topic, state in page:
         if not streams or streams[-1][0].originator_id != originator_id:
             streams.append([])
-        streams[-1].append(StoredEvent(originator_id=originator_id, originator_version=version,
-                                       topic=topic, state=bytes(state)))
+        streams[-1].append(
+            StoredEvent(
+                originator_id=originator_id,
+                originator_version=version,
+                topic=topic,
+                state=bytes(state),
+            )
+        )
     return streams
 
 
@@ -59,9 +65,12 @@ class StoredStreams:
     def touched(self, after: int, limit: int) -> LogPage:
         """The next ``limit`` entries of the log after position ``after``, without their
         events' state (the streams are read whole next)."""
-        rows = self._rows(f"SELECT {self._position}, originator_id FROM {EVENTS_TABLE} "  # noqa: S608  # constants; values are bound
-                          f"WHERE {self._position} > {self._mark} ORDER BY {self._position} "
-                          f"LIMIT {self._mark}", (after, limit))
+        rows = self._rows(
+            f"SELECT {self._position}, originator_id FROM {EVENTS_TABLE} "  # noqa: S608  # constants; values are bound
+            f"WHERE {self._position} > {self._mark} ORDER BY {self._position} "
+            f"LIMIT {self._mark}",
+            (after, limit),
+        )
         touched = dict.fromkeys(self._originator_id(row[1]) for row in rows)
         return LogPage(len(rows), rows[-1][0] if rows else after, list(touched))
 
@@ -70,19 +79,29 @@ class StoredStreams:
         streams: dict[UUID | str, list[StoredEvent]] = {}
         if originator_ids:
             where, params = self._any_of(originator_ids)
-            for event in self._stored_events(self._rows(
+            for event in self._stored_events(
+                self._rows(
                     f"SELECT {_COLUMNS} FROM {EVENTS_TABLE} WHERE {where} {_ORDER}",  # noqa: S608  # constants; ids are bound
-                    params)):
+                    params,
+                )
+            ):
                 streams.setdefault(event.originator_id, []).append(event)
         return streams
 
     def last_positions(self, originator_ids: Sequence[UUID | str]) -> dict[UUID | str, int]:
         """The log position of each stream's newest event (one query each: for the few
         households being parked)."""
-        return {originator_id: int(self._rows(
+        return {
+            originator_id: int(
+                self._rows(
                     f"SELECT MAX({self._position}) FROM {EVENTS_TABLE} "  # noqa: S608  # constants; the id is bound
-                    f"WHERE originator_id = {self._mark}", (self._stored_id(originator_id),)
-                )[0][0] or 0) for originator_id in originator_ids}
+                    f"WHERE originator_id = {self._mark}",
+                    (self._stored_id(originator_id),),
+                )[0][0]
+                or 0
+            )
+            for originator_id in originator_ids
+        }
 
     def pages_in_stream_order(self, page_size: int) -> Iterator[list[Row]]:
         """Every stored event in the order of the primary key (originator, version), in
@@ -93,13 +112,18 @@ class StoredStreams:
         after: tuple[Any, int] | None = None
         while True:
             if after is None:
-                rows = self._rows(f"SELECT {_COLUMNS} FROM {EVENTS_TABLE} {_ORDER} "  # noqa: S608  # constants
-                                  f"LIMIT {page_size:d}", ())
+                rows = self._rows(
+                    f"SELECT {_COLUMNS} FROM {EVENTS_TABLE} {_ORDER} "  # noqa: S608  # constants
+                    f"LIMIT {page_size:d}",
+                    (),
+                )
             else:
-                rows = self._rows(f"SELECT {_COLUMNS} FROM {EVENTS_TABLE} "  # noqa: S608  # constants; the key is bound
-                                  f"WHERE (originator_id, originator_version) > "
-                                  f"({self._mark}, {self._mark}) {_ORDER} LIMIT {page_size:d}",
-                                  after)
+                rows = self._rows(
+                    f"SELECT {_COLUMNS} FROM {EVENTS_TABLE} "  # noqa: S608  # constants; the key is bound
+                    f"WHERE (originator_id, originator_version) > "
+                    f"({self._mark}, {self._mark}) {_ORDER} LIMIT {page_size:d}",
+                    after,
+                )
             read = [*held, *rows]
             if len(rows) < page_size:
                 if read:
@@ -121,14 +145,20 @@ class StoredStreams:
         for row in rows:
             if row[0] != stored_id:
                 stored_id, originator_id = row[0], self._originator_id(row[0])
-            yield StoredEvent(originator_id=originator_id, originator_version=row[1],
-                              topic=row[2], state=bytes(row[3]))
+            yield StoredEvent(
+                originator_id=originator_id,
+                originator_version=row[1],
+                topic=row[2],
+                state=bytes(row[3]),
+            )
 
     # What differs between the databases
 
     def _any_of(self, originator_ids: Sequence[UUID | str]) -> tuple[str, Sequence[Any]]:
-        return (f"originator_id IN ({', '.join(self._mark for _ in originator_ids)})",
-                [self._stored_id(i) for i in originator_ids])
+        return (
+            f"originator_id IN ({', '.join(self._mark for _ in originator_ids)})",
+            [self._stored_id(i) for i in originator_ids],
+        )
 
     def _stored_id(self, originator_id: UUID | str) -> Any:
         return originator_id

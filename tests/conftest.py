@@ -22,7 +22,9 @@ from ledger.persistence.database import Database
 from ledger.persistence.migrate import migrate
 from ledger.tokens import create_token
 
-POSTGRES_URL = os.environ.get("LEDGER_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+POSTGRES_URL = os.environ.get(
+    "LEDGER_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 BACKENDS = ["sqlite", "postgres"]
 
 
@@ -99,8 +101,13 @@ def client(database: Database) -> Iterator[TestClient]:
 @pytest.fixture
 def make_token(client: TestClient) -> Callable[..., str]:
     def make(role: str = "recorder", division: str = "53", **kwargs: Any) -> str:
-        return create_token(client.app.state.ledger.tables, role=role,  # type: ignore[attr-defined]
-                            division=division, **kwargs)
+        return create_token(
+            client.app.state.ledger.tables,  # type: ignore[attr-defined]
+            role=role,
+            division=division,
+            **kwargs,
+        )
+
     return make
 
 
@@ -112,5 +119,7 @@ def auth(make_token: Callable[..., str]) -> dict[str, str]:
 def _url(database: Database) -> str:
     if database.kind == "sqlite":
         return f"sqlite:///{database.path}"
-    return (f"postgresql://{database.user}:{database.password}@{database.host}:{database.port}/"
-            f"{database.name}")
+    return (
+        f"postgresql://{database.user}:{database.password}@{database.host}:{database.port}/"
+        f"{database.name}"
+    )

@@ -21,9 +21,11 @@ def rendered_logs() -> Iterator[io.StringIO]:
     configure_logging()
     buffer = io.StringIO()
     handlers: list[logging.StreamHandler[Any]] = [
-        h for h in logging.getLogger().handlers
+        h
+        for h in logging.getLogger().handlers
         if isinstance(h, logging.StreamHandler)
-        and isinstance(h.formatter, structlog.stdlib.ProcessorFormatter)]
+        and isinstance(h.formatter, structlog.stdlib.ProcessorFormatter)
+    ]
     assert handlers, "configure_logging() installs a handler for the standard library"
     streams = [h.setStream(buffer) for h in handlers]
     factory = structlog.get_config()["logger_factory"]

@@ -34,15 +34,21 @@ def cell(column: Column, value: Any) -> Any:
     if column.kind == "date":
         day = value if isinstance(value, date) else date.fromisoformat(value)
         return datetime(day.year, day.month, day.day)
-    if column.kind == "datetime" and isinstance(value, str) and value.endswith("+08:00") \
-            and "." not in value:
+    if (
+        column.kind == "datetime"
+        and isinstance(value, str)
+        and value.endswith("+08:00")
+        and "." not in value
+    ):
         return datetime.fromisoformat(value.removesuffix("+08:00"))
     return value
 
 
 def cells(sheet: Sheet, household_id: str, source: dict[str, Any]) -> dict[str, Any]:
-    return {c.path: household_id if c.path == "household_id" else cell(c, _at(source, c.path))
-            for c in sheet.columns}
+    return {
+        c.path: household_id if c.path == "household_id" else cell(c, _at(source, c.path))
+        for c in sheet.columns
+    }
 
 
 def rows_of(households: Iterable[tuple[str, list[Event]]]) -> list[Row]:

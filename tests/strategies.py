@@ -80,8 +80,15 @@ def _one_of_values(enum: Any) -> SearchStrategy[str]:
 
 # The status machine of CONTRACT §2, as the generators need it (written out from the
 # contract, not imported from the product).
-MARKINGS = ("enrolled", "risk_eliminated", "risk_remarked", "elimination_rolled_back",
-            "withdrawn", "risk_mark_rolled_back", "type_adjusted")
+MARKINGS = (
+    "enrolled",
+    "risk_eliminated",
+    "risk_remarked",
+    "elimination_rolled_back",
+    "withdrawn",
+    "risk_mark_rolled_back",
+    "type_adjusted",
+)
 MARKINGS_WITH_TYPE = frozenset({"enrolled", "risk_remarked", "type_adjusted"})
 MARKINGS_ALLOWED_FROM: dict[str, frozenset[str]] = {
     "enrolled": frozenset({"not_monitored", "withdrawn"}),
@@ -103,12 +110,23 @@ MARKING_TARGET: dict[str, str | None] = {
 }
 MONITORING_TYPES = tuple(_values(MonitoringType))
 
-STEP_TYPES = frozenset({
-    "ScreeningAnalyzed", "FieldSurveyConducted", "ApplicationSigned", "AuthorizationSigned",
-    "DemocraticAppraisalHeld", "VillageCommitteeDecided", "PublicNoticePosted",
-    "TownshipReviewed", "DepartmentVerified", "CountyConfirmed", "AssistancePlanned",
-    "EffectivenessAppraised", "InformedConsentGiven",
-})
+STEP_TYPES = frozenset(
+    {
+        "ScreeningAnalyzed",
+        "FieldSurveyConducted",
+        "ApplicationSigned",
+        "AuthorizationSigned",
+        "DemocraticAppraisalHeld",
+        "VillageCommitteeDecided",
+        "PublicNoticePosted",
+        "TownshipReviewed",
+        "DepartmentVerified",
+        "CountyConfirmed",
+        "AssistancePlanned",
+        "EffectivenessAppraised",
+        "InformedConsentGiven",
+    }
+)
 """Procedure steps (§3): the types that may carry ``remedies`` (补齐)."""
 
 UNVOIDABLE = frozenset({"HouseholdRegistered", "SystemMarked", "EntryVoided"})
@@ -130,18 +148,25 @@ _SURNAMES = list("王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗�
 @functools.cache
 def person_names() -> SearchStrategy[str]:
     """Han names, and names of the county's minorities written with a middle dot."""
-    han = st.builds(lambda s, g: s + g, st.sampled_from(_SURNAMES), st.text(_CJK, min_size=1,
-                                                                          max_size=2))
-    minority = st.builds(lambda a, b: f"{a}·{b}", st.text(_CJK, min_size=1, max_size=4),
-                         st.text(_CJK, min_size=1, max_size=4))
+    han = st.builds(
+        lambda s, g: s + g, st.sampled_from(_SURNAMES), st.text(_CJK, min_size=1, max_size=2)
+    )
+    minority = st.builds(
+        lambda a, b: f"{a}·{b}",
+        st.text(_CJK, min_size=1, max_size=4),
+        st.text(_CJK, min_size=1, max_size=4),
+    )
     return st.one_of(han, han, minority)
 
 
 @functools.cache
 def texts(max_size: int = 40) -> SearchStrategy[str]:
     """Text (``Text``): mostly Chinese, sometimes any Unicode but control characters."""
-    return st.one_of(chinese(1, max_size), chinese(1, max_size),
-                     st.text(_NO_CONTROLS, min_size=1, max_size=max_size))
+    return st.one_of(
+        chinese(1, max_size),
+        chinese(1, max_size),
+        st.text(_NO_CONTROLS, min_size=1, max_size=max_size),
+    )
 
 
 @functools.cache
@@ -164,7 +189,8 @@ def references() -> SearchStrategy[str]:
 def division_codes(prefix: str = "53") -> SearchStrategy[str]:
     """12-digit division codes under ``prefix`` (53 is Yunnan)."""
     return st.text("0123456789", min_size=12 - len(prefix), max_size=12 - len(prefix)).map(
-        lambda rest: prefix + rest)
+        lambda rest: prefix + rest
+    )
 
 
 # Within the bounds of CONTRACT §7.1 whenever the tests run (from December 2026 on):
@@ -174,23 +200,27 @@ LATEST_DATE = date(2026, 12, 31)
 
 
 @functools.cache
-def dates(min_value: date = date(1925, 1, 1),
-          max_value: date = date(2035, 12, 31)) -> SearchStrategy[date]:
+def dates(
+    min_value: date = date(1925, 1, 1), max_value: date = date(2035, 12, 31)
+) -> SearchStrategy[date]:
     return st.dates(min_value=min_value, max_value=max_value)
 
 
 @functools.cache
-def iso_dates(min_value: date = date(2015, 1, 1),
-              max_value: date = LATEST_DATE) -> SearchStrategy[str]:
+def iso_dates(
+    min_value: date = date(2015, 1, 1), max_value: date = LATEST_DATE
+) -> SearchStrategy[str]:
     return dates(min_value, max_value).map(date.isoformat)
 
 
 @functools.cache
-def date_ranges(min_value: date = date(2015, 1, 1),
-                max_value: date = LATEST_DATE) -> SearchStrategy[tuple[str, str]]:
+def date_ranges(
+    min_value: date = date(2015, 1, 1), max_value: date = LATEST_DATE
+) -> SearchStrategy[tuple[str, str]]:
     """(start, end) ISO dates with end ≥ start."""
     return st.tuples(dates(min_value, max_value), st.integers(0, 400)).map(
-        lambda p: (p[0].isoformat(), min(p[0] + timedelta(days=p[1]), max_value).isoformat()))
+        lambda p: (p[0].isoformat(), min(p[0] + timedelta(days=p[1]), max_value).isoformat())
+    )
 
 
 @functools.cache
@@ -198,23 +228,41 @@ def utc_offsets() -> SearchStrategy[str]:
     """RFC 3339 offsets: China's +08:00 and Z most often, and any real one besides."""
     arbitrary = st.builds(
         lambda sign, hours, minutes: f"{sign}{hours:02d}:{minutes:02d}",
-        st.sampled_from("+-"), st.integers(0, 13), st.sampled_from([0, 15, 30, 45]),
+        st.sampled_from("+-"),
+        st.integers(0, 13),
+        st.sampled_from([0, 15, 30, 45]),
     ).filter(lambda offset: offset != "-00:00")  # RFC 3339's "unknown offset"
-    return st.one_of(st.just("+08:00"), st.just("Z"),
-                     st.sampled_from(["+00:00", "+05:30", "+05:45", "-03:30", "+14:00",
-                                      "-12:00", "+09:00", "-08:00", "+07:00"]),
-                     arbitrary)
+    return st.one_of(
+        st.just("+08:00"),
+        st.just("Z"),
+        st.sampled_from(
+            [
+                "+00:00",
+                "+05:30",
+                "+05:45",
+                "-03:30",
+                "+14:00",
+                "-12:00",
+                "+09:00",
+                "-08:00",
+                "+07:00",
+            ]
+        ),
+        arbitrary,
+    )
 
 
 @st.composite
-def rfc3339(draw: Any, min_value: date = date(2015, 1, 1),
-            max_value: date = LATEST_OCCURRED) -> str:
+def rfc3339(
+    draw: Any, min_value: date = date(2015, 1, 1), max_value: date = LATEST_OCCURRED
+) -> str:
     """An RFC 3339 date-time with an offset, with 0–6 fractional digits."""
     day = draw(dates(min_value, max_value))
     h, m, s = draw(st.integers(0, 23)), draw(st.integers(0, 59)), draw(st.integers(0, 59))
     digits = draw(st.integers(0, 6))
-    fraction = "" if digits == 0 else "." + draw(
-        st.text("0123456789", min_size=digits, max_size=digits))
+    fraction = (
+        "" if digits == 0 else "." + draw(st.text("0123456789", min_size=digits, max_size=digits))
+    )
     return f"{day.isoformat()}T{h:02d}:{m:02d}:{s:02d}{fraction}{draw(utc_offsets())}"
 
 
@@ -252,27 +300,45 @@ def yuan(draw: Any, max_cents: int = MAX_CENTS) -> int | float:
 
 @functools.cache
 def actors() -> SearchStrategy[JsonDict]:
-    return st.fixed_dictionaries({
-        "id": identifiers(),
-        "name": person_names(),
-        "role": _one_of_values(ActorRole),
-        "org": st.one_of(division_codes(), st.sampled_from(
-            ["双江县医疗保障局", "双江县乡村振兴局", "沙河乡人民政府", "县民政局"])),
-    })
+    return st.fixed_dictionaries(
+        {
+            "id": identifiers(),
+            "name": person_names(),
+            "role": _one_of_values(ActorRole),
+            "org": st.one_of(
+                division_codes(),
+                st.sampled_from(
+                    ["双江县医疗保障局", "双江县乡村振兴局", "沙河乡人民政府", "县民政局"]
+                ),
+            ),
+        }
+    )
 
 
 @functools.cache
 def materials() -> SearchStrategy[JsonDict]:
-    return st.fixed_dictionaries({
-        "sha256": st.binary(max_size=32).map(lambda b: hashlib.sha256(b).hexdigest()),
-        "kind": _one_of_values(MaterialKind),
-        "name": st.builds(lambda stem, ext: stem + ext, chinese(1, 20),
-                          st.sampled_from([".jpg", ".png", ".pdf", ".xlsx", ""])),
-        "media_type": st.sampled_from(["image/jpeg", "image/png", "application/pdf",
-                                       "application/vnd.ms-excel", "text/plain"]),
-        # Count caps at 1 000 000: see the report on material sizes.
-        "size": st.integers(0, 1_000_000),
-    })
+    return st.fixed_dictionaries(
+        {
+            "sha256": st.binary(max_size=32).map(lambda b: hashlib.sha256(b).hexdigest()),
+            "kind": _one_of_values(MaterialKind),
+            "name": st.builds(
+                lambda stem, ext: stem + ext,
+                chinese(1, 20),
+                st.sampled_from([".jpg", ".png", ".pdf", ".xlsx", ""]),
+            ),
+            "media_type": st.sampled_from(
+                [
+                    "image/jpeg",
+                    "image/png",
+                    "application/pdf",
+                    "application/vnd.ms-excel",
+                    "text/plain",
+                ]
+            ),
+            # Count caps at 1 000 000: see the report on material sizes.
+            "size": st.integers(0, 1_000_000),
+        }
+    )
 
 
 _REGIONS = ["530925", "530921", "530900", "532923", "110101", "440305"]
@@ -285,9 +351,12 @@ def _id_number(region: str, born: date, sex: str, serial: int) -> str:
 
 
 @st.composite
-def members(draw: Any, member_id: SearchStrategy[str] | None = None,
-            relation: SearchStrategy[str] | None = None,
-            taken_id_numbers: frozenset[str] = frozenset()) -> JsonDict:
+def members(
+    draw: Any,
+    member_id: SearchStrategy[str] | None = None,
+    relation: SearchStrategy[str] | None = None,
+    taken_id_numbers: frozenset[str] = frozenset(),
+) -> JsonDict:
     """A MEMBER, with an ID number not in ``taken_id_numbers`` (or none, with a reason)."""
     sex = draw(_one_of_values(Sex))
     born = draw(dates(date(1925, 1, 1), date(2014, 12, 31)))  # before any occurred_at
@@ -302,8 +371,9 @@ def members(draw: Any, member_id: SearchStrategy[str] | None = None,
     }
     if draw(st.integers(0, 5)) == 0:
         member["id_number"] = None
-        member["id_missing_reason"] = draw(st.sampled_from(
-            ["新生儿，尚未办理", "户籍待迁入", "未落户"]) | texts(40))
+        member["id_missing_reason"] = draw(
+            st.sampled_from(["新生儿，尚未办理", "户籍待迁入", "未落户"]) | texts(40)
+        )
     else:
         region, serial = draw(st.sampled_from(_REGIONS)), draw(st.integers(0, 499))
         number = _id_number(region, born, sex, serial)
@@ -339,35 +409,45 @@ def household_registered_data(draw: Any, village_prefix: str = "53") -> JsonDict
     }
 
 
-def _optional(entries: dict[str, SearchStrategy[Any]], nullable: bool = True) -> \
-        dict[str, SearchStrategy[Any]]:
+def _optional(
+    entries: dict[str, SearchStrategy[Any]], nullable: bool = True
+) -> dict[str, SearchStrategy[Any]]:
     """Optional keys: absent, present, or (where ``nullable``) present as null."""
     return {key: (st.none() | value) if nullable else value for key, value in entries.items()}
 
 
-def _data(required: dict[str, SearchStrategy[Any]],
-          optional: dict[str, SearchStrategy[Any]] | None = None) -> SearchStrategy[JsonDict]:
+def _data(
+    required: dict[str, SearchStrategy[Any]], optional: dict[str, SearchStrategy[Any]] | None = None
+) -> SearchStrategy[JsonDict]:
     return st.fixed_dictionaries(required, optional=optional or {})
 
 
 @st.composite
 def field_survey_data(draw: Any) -> JsonDict:
     start, end = draw(date_ranges(date(2015, 1, 1), LATEST_DATE))
-    parts = {name: Decimal(draw(cents())) / 100
-             for name in ("wage", "operating", "property", "transfer", "operating_cost")}
+    parts = {
+        name: Decimal(draw(cents())) / 100
+        for name in ("wage", "operating", "property", "transfer", "operating_cost")
+    }
     size: int = draw(st.one_of(st.integers(1, 8), st.integers(1, 100)))
 
     def per_capita_of(parts: dict[str, Decimal]) -> Decimal:
-        net = (parts["wage"] + parts["operating"] + parts["property"] + parts["transfer"]
-               - parts["operating_cost"])
+        net = (
+            parts["wage"]
+            + parts["operating"]
+            + parts["property"]
+            + parts["transfer"]
+            - parts["operating_cost"]
+        )
         return (net / size).quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN)
 
     per_capita = per_capita_of(parts)
     if abs(per_capita) >= 10**13:
         # The result, like every amount, has at most 13 integer digits, so a survey whose
         # sources add up to 10 trillion yuan a head cannot be recorded: scale them down.
-        parts = {k: (v / 5).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
-                 for k, v in parts.items()}
+        parts = {
+            k: (v / 5).quantize(Decimal("0.01"), rounding=ROUND_DOWN) for k, v in parts.items()
+        }
         per_capita = per_capita_of(parts)
     data: JsonDict = {
         "purpose": draw(_one_of_values(Purpose)),
@@ -376,15 +456,26 @@ def field_survey_data(draw: Any) -> JsonDict:
         "household_size": size,
         "per_capita_net_income": draw(as_json_number(per_capita)),
         "rigid_expenditure": {name: draw(yuan()) for name in ("medical", "education", "other")},
-        "guarantees": {name: draw(_one_of_values(Guarantee)) for name in (
-            "food_clothing", "education", "medical", "housing", "drinking_water")},
+        "guarantees": {
+            name: draw(_one_of_values(Guarantee))
+            for name in ("food_clothing", "education", "medical", "housing", "drinking_water")
+        },
         "whole_household_lacks_labor": draw(st.booleans()),
         "risk_types": draw(st.lists(_one_of_values(RiskType), max_size=5, unique=True)),
     }
-    data.update(draw(st.fixed_dictionaries({}, optional=_optional({
-        "stable_income_from_work": st.booleans(),
-        "system_ref": references(),
-    }))))
+    data.update(
+        draw(
+            st.fixed_dictionaries(
+                {},
+                optional=_optional(
+                    {
+                        "stable_income_from_work": st.booleans(),
+                        "system_ref": references(),
+                    }
+                ),
+            )
+        )
+    )
     return data
 
 
@@ -404,8 +495,11 @@ def democratic_appraisal_data(draw: Any) -> JsonDict:
         cast = draw(st.integers(0, total))
         for_ = draw(st.integers(0, cast))
         against = draw(st.integers(0, cast - for_))
-        data["votes"] = {"for": for_, "against": against, "abstain": draw(
-            st.integers(0, cast - for_ - against))}
+        data["votes"] = {
+            "for": for_,
+            "against": against,
+            "abstain": draw(st.integers(0, cast - for_ - against)),
+        }
     return data
 
 
@@ -417,24 +511,33 @@ def county_confirmed_data(draw: Any) -> JsonDict:
         data["monitoring_type"] = draw(st.sampled_from(MONITORING_TYPES))
     elif draw(st.booleans()):
         data["monitoring_type"] = draw(st.none() | st.sampled_from(MONITORING_TYPES))
-    data.update(draw(st.fixed_dictionaries({}, optional={
-        "risk_types": st.lists(_one_of_values(RiskType), max_size=5, unique=True),
-        "responsible_department": st.none() | _one_of_values(Department),
-        "special_inclusion": st.none() | texts(),
-    })))
+    data.update(
+        draw(
+            st.fixed_dictionaries(
+                {},
+                optional={
+                    "risk_types": st.lists(_one_of_values(RiskType), max_size=5, unique=True),
+                    "responsible_department": st.none() | _one_of_values(Department),
+                    "special_inclusion": st.none() | texts(),
+                },
+            )
+        )
+    )
     return data
 
 
 @st.composite
-def system_marked_data(draw: Any, markings: SearchStrategy[str] | None = None,
-                       current_type: str | None = None) -> JsonDict:
+def system_marked_data(
+    draw: Any, markings: SearchStrategy[str] | None = None, current_type: str | None = None
+) -> JsonDict:
     """A marking, with a ``monitoring_type`` exactly when it needs one (a type adjustment
     to a type other than ``current_type``)."""
     marking = draw(markings if markings is not None else st.sampled_from(MARKINGS))
     data: JsonDict = {"marking": marking}
     if marking in MARKINGS_WITH_TYPE:
-        choices = [t for t in MONITORING_TYPES
-                   if not (marking == "type_adjusted" and t == current_type)]
+        choices = [
+            t for t in MONITORING_TYPES if not (marking == "type_adjusted" and t == current_type)
+        ]
         data["monitoring_type"] = draw(st.sampled_from(choices))
     elif draw(st.booleans()):
         data["monitoring_type"] = None
@@ -445,9 +548,12 @@ def system_marked_data(draw: Any, markings: SearchStrategy[str] | None = None,
 
 @st.composite
 def member_updated_data(draw: Any, member_id: SearchStrategy[str]) -> JsonDict:
-    changes = {"labor": _one_of_values(Labor), "health": _one_of_values(Health),
-               "disability_grade": st.none() | st.integers(1, 4),
-               "in_school": st.none() | st.booleans()}
+    changes = {
+        "labor": _one_of_values(Labor),
+        "health": _one_of_values(Health),
+        "disability_grade": st.none() | st.integers(1, 4),
+        "in_school": st.none() | st.booleans(),
+    }
     keys = draw(st.lists(st.sampled_from(sorted(changes)), min_size=1, unique=True))
     return {"member_id": draw(member_id), **{key: draw(changes[key]) for key in keys}}
 
@@ -455,19 +561,32 @@ def member_updated_data(draw: Any, member_id: SearchStrategy[str]) -> JsonDict:
 @st.composite
 def notice_data(draw: Any) -> JsonDict:
     start, end = draw(date_ranges())
-    return {"purpose": draw(_one_of_values(Purpose)),
-            "channels": draw(st.lists(_one_of_values(NoticeChannel), max_size=3, unique=True)),
-            "start_date": start, "end_date": end}
+    return {
+        "purpose": draw(_one_of_values(Purpose)),
+        "channels": draw(st.lists(_one_of_values(NoticeChannel), max_size=3, unique=True)),
+        "start_date": start,
+        "end_date": end,
+    }
 
 
-_ITEMS_CHECKED = ["household_registration", "property", "vehicle", "civil_servant",
-                  "business", "health", "schooling", "employment"]
+_ITEMS_CHECKED = [
+    "household_registration",
+    "property",
+    "vehicle",
+    "civil_servant",
+    "business",
+    "health",
+    "schooling",
+    "employment",
+]
 
 
 @functools.cache
 def findings(member_id: SearchStrategy[str]) -> SearchStrategy[JsonDict]:
-    return _data({"exclusion": _one_of_values(Exclusion)},
-                 _optional({"member_id": member_id, "since": iso_dates(date(2000, 1, 1))}))
+    return _data(
+        {"exclusion": _one_of_values(Exclusion)},
+        _optional({"member_id": member_id, "since": iso_dates(date(2000, 1, 1))}),
+    )
 
 
 @dataclass(frozen=True)
@@ -477,7 +596,8 @@ class Refs:
     member_id: SearchStrategy[str] = field(default_factory=identifiers)
     present_member_id: SearchStrategy[str] = field(default_factory=identifiers)
     new_member: SearchStrategy[JsonDict] = field(
-        default_factory=lambda: members(relation=_NON_HEAD))
+        default_factory=lambda: members(relation=_NON_HEAD)
+    )
     objection_id: SearchStrategy[str] = field(default_factory=lambda: st.uuids().map(str))
     new_measure_id: SearchStrategy[str] = field(default_factory=identifiers)
     running_measure_id: SearchStrategy[str] = field(default_factory=identifiers)
@@ -496,80 +616,120 @@ def event_data(type_: str, refs: Refs | None = None) -> SearchStrategy[JsonDict]
     purpose = _one_of_values(Purpose)
     builders: dict[str, Any] = {
         "HouseholdRegistered": lambda: household_registered_data(r.village_prefix),
-        "MemberAdded": lambda: _data({"member": r.new_member,
-                                      "reason": _one_of_values(MemberAddedReason)}),
-        "MemberRemoved": lambda: _data({"member_id": r.present_member_id,
-                                        "reason": _one_of_values(MemberRemovedReason)}),
+        "MemberAdded": lambda: _data(
+            {"member": r.new_member, "reason": _one_of_values(MemberAddedReason)}
+        ),
+        "MemberRemoved": lambda: _data(
+            {"member_id": r.present_member_id, "reason": _one_of_values(MemberRemovedReason)}
+        ),
         "MemberUpdated": lambda: member_updated_data(r.member_id),
         "LocationRecorded": lambda: _data(
-            {"lat": st.one_of(st.floats(-90, 90), st.integers(-90, 90),
-                              st.floats(21.1, 29.2)),  # Yunnan lies within 21–30°N
-             "lon": st.one_of(st.floats(-180, 180), st.integers(-180, 180),
-                              st.floats(97.5, 106.2))},
-            _optional({"accuracy_m": st.one_of(st.floats(0, 10_000), st.integers(0, 10_000))})),
-        "AssistanceApplied": lambda: _data({"channel": _one_of_values(ApplicationChannel),
-                                            "summary": texts()}),
+            {
+                "lat": st.one_of(
+                    st.floats(-90, 90), st.integers(-90, 90), st.floats(21.1, 29.2)
+                ),  # Yunnan lies within 21–30°N
+                "lon": st.one_of(
+                    st.floats(-180, 180), st.integers(-180, 180), st.floats(97.5, 106.2)
+                ),
+            },
+            _optional({"accuracy_m": st.one_of(st.floats(0, 10_000), st.integers(0, 10_000))}),
+        ),
+        "AssistanceApplied": lambda: _data(
+            {"channel": _one_of_values(ApplicationChannel), "summary": texts()}
+        ),
         "WarningReceived": lambda: _data(
-            {"department": _one_of_values(Department), "code": _one_of_values(WarningCode),
-             "summary": texts()},
-            _optional({"amount": yuan()})),
-        "ScreeningAnalyzed": lambda: _data({"decision": _one_of_values(ScreeningDecision),
-                                            "basis": texts()}),
+            {
+                "department": _one_of_values(Department),
+                "code": _one_of_values(WarningCode),
+                "summary": texts(),
+            },
+            _optional({"amount": yuan()}),
+        ),
+        "ScreeningAnalyzed": lambda: _data(
+            {"decision": _one_of_values(ScreeningDecision), "basis": texts()}
+        ),
         "FieldSurveyConducted": field_survey_data,
         "ApplicationSigned": lambda: _data({"member_id": r.member_id}),
         "AuthorizationSigned": lambda: _data({"member_id": r.member_id}),
         "DemocraticAppraisalHeld": democratic_appraisal_data,
         "VillageCommitteeDecided": lambda: _data(
             {"purpose": purpose, "decision": _one_of_values(CommitteeDecision)},
-            _optional({"measures": st.lists(_one_of_values(Measure), max_size=5, unique=True)})),
+            _optional({"measures": st.lists(_one_of_values(Measure), max_size=5, unique=True)}),
+        ),
         "PublicNoticePosted": notice_data,
         "ObjectionRaised": lambda: _data({"purpose": purpose, "summary": texts()}),
         "ObjectionResolved": lambda: _data(
-            {"objection_id": r.objection_id, "outcome": _one_of_values(ObjectionOutcome),
-             "summary": texts()},
-            _optional({"feedback_given": st.booleans()})),
-        "TownshipReviewed": lambda: _data({"purpose": purpose,
-                                           "decision": _one_of_values(TownshipDecision),
-                                           "spot_checked": st.booleans()}),
+            {
+                "objection_id": r.objection_id,
+                "outcome": _one_of_values(ObjectionOutcome),
+                "summary": texts(),
+            },
+            _optional({"feedback_given": st.booleans()}),
+        ),
+        "TownshipReviewed": lambda: _data(
+            {
+                "purpose": purpose,
+                "decision": _one_of_values(TownshipDecision),
+                "spot_checked": st.booleans(),
+            }
+        ),
         "DepartmentVerified": lambda: _data(
-            {"purpose": purpose, "department": _one_of_values(Department),
-             "consistent": st.booleans(), "findings": st.lists(findings(r.member_id), max_size=3),
-             "summary": texts()},
-            _optional({"items_checked": st.lists(st.sampled_from(_ITEMS_CHECKED), max_size=4,
-                                                 unique=True)})),
+            {
+                "purpose": purpose,
+                "department": _one_of_values(Department),
+                "consistent": st.booleans(),
+                "findings": st.lists(findings(r.member_id), max_size=3),
+                "summary": texts(),
+            },
+            _optional(
+                {
+                    "items_checked": st.lists(
+                        st.sampled_from(_ITEMS_CHECKED), max_size=4, unique=True
+                    )
+                }
+            ),
+        ),
         "CountyConfirmed": county_confirmed_data,
         "AssistancePlanned": lambda: _data(
-            {"measure_id": r.new_measure_id, "category": _one_of_values(Measure),
-             "summary": texts()},
-            _optional({"start_date": iso_dates()})),
+            {
+                "measure_id": r.new_measure_id,
+                "category": _one_of_values(Measure),
+                "summary": texts(),
+            },
+            _optional({"start_date": iso_dates()}),
+        ),
         "AssistanceDelivered": lambda: _data(
-            {"measure_id": r.running_measure_id, "delivered_on": iso_dates(),
-             "summary": texts()},
-            _optional({"amount": yuan()})),
-        "AssistanceEnded": lambda: _data({"measure_id": r.running_measure_id,
-                                          "reason": texts()}),
+            {"measure_id": r.running_measure_id, "delivered_on": iso_dates(), "summary": texts()},
+            _optional({"amount": yuan()}),
+        ),
+        "AssistanceEnded": lambda: _data({"measure_id": r.running_measure_id, "reason": texts()}),
         "EffectivenessAppraised": lambda: _data(
-            {"result": _one_of_values(EffectivenessResult), "summary": texts()}),
+            {"result": _one_of_values(EffectivenessResult), "summary": texts()}
+        ),
         "InformedConsentGiven": lambda: _data({"purpose": purpose, "member_id": r.member_id}),
         "SystemMarked": lambda: r.marking,
         "DataIssueRaised": lambda: _data(
-            {"issue_id": r.new_issue_id, "source": _one_of_values(DataIssueSource),
-             "code": st.sampled_from(["ID_MISMATCH", "INCOME_MISSING", "DUPLICATE_MEMBER"])
-             | identifiers(),
-             "summary": texts()},
-            _optional({"member_id": r.member_id})),
+            {
+                "issue_id": r.new_issue_id,
+                "source": _one_of_values(DataIssueSource),
+                "code": st.sampled_from(["ID_MISMATCH", "INCOME_MISSING", "DUPLICATE_MEMBER"])
+                | identifiers(),
+                "summary": texts(),
+            },
+            _optional({"member_id": r.member_id}),
+        ),
         "DataIssueResolved": lambda: _data({"issue_id": r.open_issue_id, "summary": texts()}),
         "MaterialAttached": lambda: _data({"target_event_id": r.event_id, "note": texts()}),
-        "EntryVoided": lambda: _data({"target_event_id": r.voidable_event_id,
-                                      "reason": texts()}),
+        "EntryVoided": lambda: _data({"target_event_id": r.voidable_event_id, "reason": texts()}),
     }
     strategy: SearchStrategy[JsonDict] = builders[type_]()
     return strategy
 
 
 @st.composite
-def events(draw: Any, type_: str, refs: Refs | None = None,
-           remedies: SearchStrategy[str] | None = None) -> JsonDict:
+def events(
+    draw: Any, type_: str, refs: Refs | None = None, remedies: SearchStrategy[str] | None = None
+) -> JsonDict:
     """A whole event (envelope and ``data``) of ``type_``.
 
     ``remedies`` (the marking a step completes) is only ever set on procedure steps; by
@@ -678,8 +838,9 @@ class Context:
         return sorted(k for k, is_open in self.issues.items() if is_open)
 
     def _voidable(self) -> list[str]:
-        return sorted(k for k, t in self.event_types.items()
-                      if t not in UNVOIDABLE and k not in self.voided)
+        return sorted(
+            k for k, t in self.event_types.items() if t not in UNVOIDABLE and k not in self.voided
+        )
 
     def _markings(self) -> list[str]:
         return sorted(k for k, t in self.event_types.items() if t == "SystemMarked")
@@ -704,6 +865,7 @@ class Context:
 
     def refs(self, type_: str) -> Refs:
         """References an event of ``type_`` can make now (only those it needs are built)."""
+
         def some(values: list[str]) -> SearchStrategy[str]:
             return st.sampled_from(values) if values else st.nothing()
 
@@ -722,8 +884,9 @@ class Context:
             "open_issue_id": lambda: some(self._open_issues()),
             "event_id": lambda: some(sorted(self.event_types)),
             "voidable_event_id": lambda: some(self._voidable()),
-            "marking": lambda: system_marked_data(st.sampled_from(self.allowed_markings()),
-                                                  self.monitoring_type),
+            "marking": lambda: system_marked_data(
+                st.sampled_from(self.allowed_markings()), self.monitoring_type
+            ),
         }
         chosen: dict[str, Any] = {name: makers[name]() for name in _REFERENCES.get(type_, ())}
         return Refs(**chosen)
@@ -731,8 +894,11 @@ class Context:
     def event(self, type_: str) -> SearchStrategy[JsonDict]:
         """An event of ``type_`` the rules accept in this state (see ``available``)."""
         markings = self._markings()
-        return events(type_, self.refs(type_),
-                      remedies=st.sampled_from(markings) if markings else st.nothing())
+        return events(
+            type_,
+            self.refs(type_),
+            remedies=st.sampled_from(markings) if markings else st.nothing(),
+        )
 
     def apply(self, event: JsonDict, event_id: str | None = None) -> None:
         """Advances the context past ``event`` (and notes its id, if given)."""

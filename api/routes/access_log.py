@@ -29,8 +29,12 @@ def read_access_log(
     # Ids, not free text: PostgreSQL refuses a NUL in text, and a filter is bound as text.
     household_id: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9._:-]{1,64}$")] = None,
     token_id: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9._:-]{1,64}$")] = None,
-    since: Annotated[Rfc3339 | None, Query(  # a bare number is not read as a Unix time
-        description="Reads at or after this time (RFC 3339)")] = None,
+    since: Annotated[
+        Rfc3339 | None,
+        Query(  # a bare number is not read as a Unix time
+            description="Reads at or after this time (RFC 3339)"
+        ),
+    ] = None,
     cursor: CursorParam = None,
     limit: Limit = 100,
 ) -> JSONBody:
@@ -41,7 +45,13 @@ def read_access_log(
     `material` its SHA-256 (else null); its uploader's read of a file no household cites
     yet has `household_id` "" and its division's code padded with zeros."""
     entries = access_log(ledger).entries(
-        division=admin.division, household_id=household_id, token_id=token_id, since=since,
-        after_id=position(cursor), limit=limit)
-    return JSONBody(page([e.document() for e in entries], limit,
-                         entries[-1].id if entries else None))
+        division=admin.division,
+        household_id=household_id,
+        token_id=token_id,
+        since=since,
+        after_id=position(cursor),
+        limit=limit,
+    )
+    return JSONBody(
+        page([e.document() for e in entries], limit, entries[-1].id if entries else None)
+    )

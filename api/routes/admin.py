@@ -25,18 +25,27 @@ AdminDep = Annotated[Caller, Depends(get_admin)]
 
 
 @router.get("/parked")
-def parked(source: SourceDep, admin: AdminDep,
-           cursor: Annotated[str | None, Query(
-               pattern=HOUSEHOLD_ID_PATTERN,
-               description="The `next` of the previous page (opaque)")] = None,
-           limit: Limit = 100) -> JSONBody:
+def parked(
+    source: SourceDep,
+    admin: AdminDep,
+    cursor: Annotated[
+        str | None,
+        Query(pattern=HOUSEHOLD_ID_PATTERN, description="The `next` of the previous page (opaque)"),
+    ] = None,
+    limit: Limit = 100,
+) -> JSONBody:
     """Households whose rules raise (CONTRACT §7.1), by household id: `{"household_id",
     "village_code", "position" (log position of its newest event when parked), "version",
     "error", "since"}`. Their rows in the lists keep their last good state; each is tried
     again on its next event and by `ledger projections retry`. Only the households of the
     admin's division (one whose registration cannot be read has no village: only an
     admin of the whole country sees it)."""
-    found = source.projections.views.parked(division=admin.division, after=cursor or "",
-                                            limit=limit)
-    return JSONBody({"items": [p.document() for p in found],
-                     "next": found[-1].household_id if len(found) == limit else None})
+    found = source.projections.views.parked(
+        division=admin.division, after=cursor or "", limit=limit
+    )
+    return JSONBody(
+        {
+            "items": [p.document() for p in found],
+            "next": found[-1].household_id if len(found) == limit else None,
+        }
+    )

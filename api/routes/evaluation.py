@@ -30,24 +30,29 @@ router = APIRouter(prefix="/v1", tags=["evaluation"])
 DIVISION_PATTERN = r"^[0-9]{0,12}$"
 # Filters are codes: letters, digits and underscores (no control characters for the SQL).
 CODE_PATTERN, STATUS_PATTERN = r"^[A-Za-z0-9_]{1,64}$", r"^[a-z_]{1,32}$"
-Division = Annotated[str | None, Query(pattern=DIVISION_PATTERN,
-                                      description="Division code prefix (default: the token's)")]
+Division = Annotated[
+    str | None,
+    Query(pattern=DIVISION_PATTERN, description="Division code prefix (default: the token's)"),
+]
 Format = Annotated[Literal["json", "csv", "xlsx"], Query(description="csv/xlsx: the whole list")]
 EXPORT_LIMIT = 1000
-TABLES: dict[int | str, dict[str, Any]] = {200: {
-    "description": "A page (json), or the whole list (csv, xlsx)",
-    "content": {"application/json": {},
-                **{media_type.split(";")[0]: {} for media_type in MEDIA_TYPES.values()}},
-}}
+TABLES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "A page (json), or the whole list (csv, xlsx)",
+        "content": {
+            "application/json": {},
+            **{media_type.split(";")[0]: {} for media_type in MEDIA_TYPES.values()},
+        },
+    }
+}
 CodeFilter = Annotated[str | None, Query(pattern=CODE_PATTERN)]
 StatusFilter = Annotated[str | None, Query(pattern=STATUS_PATTERN)]
 
 
-
-
 @router.get("/households/{household_id}/completeness")
-def household_completeness(household_id: HouseholdId, ledger: LedgerDep, caller: ReaderDep,
-                           configuration: ConfigurationDep) -> JSONBody:
+def household_completeness(
+    household_id: HouseholdId, ledger: LedgerDep, caller: ReaderDep, configuration: ConfigurationDep
+) -> JSONBody:
     """Episodes of the procedure with their steps (event ids) and gaps (CONTRACT §3)."""
     household = ledger.household(household_id, caller)
     config = configuration.for_division(household.village_code or "")
@@ -55,11 +60,16 @@ def household_completeness(household_id: HouseholdId, ledger: LedgerDep, caller:
 
 
 @router.get("/completeness", response_model=None, responses=TABLES)
-def completeness(projections: ProjectionsDep, caller: ReaderDep, division: Division = None,
-                 code: CodeFilter = None,
-                 status: StatusFilter = None,
-                 cursor: CursorParam = None, limit: Limit = 100,
-                 format: Format = "json") -> Response:
+def completeness(
+    projections: ProjectionsDep,
+    caller: ReaderDep,
+    division: Division = None,
+    code: CodeFilter = None,
+    status: StatusFilter = None,
+    cursor: CursorParam = None,
+    limit: Limit = 100,
+    format: Format = "json",
+) -> Response:
     """Households with gaps in the procedure, by division, gap code and status."""
     filters = Filters(chosen_division(caller, division), code, status, cursor, limit)
     if format == "json":
@@ -69,12 +79,21 @@ def completeness(projections: ProjectionsDep, caller: ReaderDep, division: Divis
 
 
 @router.get("/lookback", response_model=None, responses=TABLES)
-def lookback(projections: ProjectionsDep, caller: ReaderDep, division: Division = None,
-             code: CodeFilter = None,
-             reference_date: Annotated[IsoDate | None, Query(  # not a Unix time
-                 description="Judge time windows at this date (default today)")] = None,
-             cursor: CursorParam = None, limit: Limit = 100,
-             format: Format = "json") -> Response:
+def lookback(
+    projections: ProjectionsDep,
+    caller: ReaderDep,
+    division: Division = None,
+    code: CodeFilter = None,
+    reference_date: Annotated[
+        IsoDate | None,
+        Query(  # not a Unix time
+            description="Judge time windows at this date (default today)"
+        ),
+    ] = None,
+    cursor: CursorParam = None,
+    limit: Limit = 100,
+    format: Format = "json",
+) -> Response:
     """Look-back (回头看) candidates: households to check, with the action each suggests."""
     filters = Filters(chosen_division(caller, division), code, None, cursor, limit)
     day = reference_date or date.today()
@@ -85,8 +104,12 @@ def lookback(projections: ProjectionsDep, caller: ReaderDep, division: Division 
 
 
 @router.get("/reports/summary", response_model=None, responses=TABLES)
-def report_summary(projections: ProjectionsDep, caller: ReaderDep,
-                   division: Division = None, format: Format = "json") -> Response:
+def report_summary(
+    projections: ProjectionsDep,
+    caller: ReaderDep,
+    division: Division = None,
+    format: Format = "json",
+) -> Response:
     """Counts by status × monitoring type, completeness rate per step, gap counts (csv and
     xlsx: one row per figure)."""
     report = summary(projections.views, chosen_division(caller, division))

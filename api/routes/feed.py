@@ -18,8 +18,9 @@ def feed(
     ledger: LedgerDep,
     caller: ReaderDep,
     disclosure: DisclosureDep,
-    after: Annotated[int, Query(ge=0, le=MAX_POSITION,
-                                description="A `position` already processed")] = 0,
+    after: Annotated[
+        int, Query(ge=0, le=MAX_POSITION, description="A `position` already processed")
+    ] = 0,
     cursor: CursorParam = None,
     limit: Limit = 100,
 ) -> JSONBody:
@@ -29,7 +30,8 @@ def feed(
     ID numbers are masked for evaluators."""
     feed_page = ledger.feed(caller, after=position(cursor, after), limit=limit)
     disclosure.record(event.household_id for _, event in feed_page.events)
-    items = [{"position": pos, **disclosure.event(event_document(event))}
-             for pos, event in feed_page.events]
-    return JSONBody({"items": items,
-                     "next": str(feed_page.scanned_to) if feed_page.more else None})
+    items = [
+        {"position": pos, **disclosure.event(event_document(event))}
+        for pos, event in feed_page.events
+    ]
+    return JSONBody({"items": items, "next": str(feed_page.scanned_to) if feed_page.more else None})

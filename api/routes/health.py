@@ -30,11 +30,17 @@ def readyz(ledger: PrimaryLedgerDep, request: Request) -> JSONBody:
     except Exception as error:  # any failure to reach the database means not ready
         return problem(503, "NOT_READY", f"the database does not answer ({type(error).__name__})")
     if runner.failed:
-        return problem(503, "NOT_READY", f"the projections stopped at position "
-                       f"{runner.state.failed_at}: {runner.state.error}")
-    ready: dict[str, object] = {"status": "ready", "log_position": positions.head,
-                                "projection_position": runner.state.position,
-                                "parked": positions.parked}
+        return problem(
+            503,
+            "NOT_READY",
+            f"the projections stopped at position {runner.state.failed_at}: {runner.state.error}",
+        )
+    ready: dict[str, object] = {
+        "status": "ready",
+        "log_position": positions.head,
+        "projection_position": runner.state.position,
+        "parked": positions.parked,
+    }
     if request.app.state.standby is not None:
         ready["replica"] = request.app.state.standby.status()
     return JSONBody(ready)

@@ -20,46 +20,94 @@ router = APIRouter(prefix="/v1/households", tags=["households"])
 
 HouseholdId = Annotated[
     str,
-    Path(pattern=HOUSEHOLD_ID_PATTERN,
-         description="The household's id in the upstream system (1–64 characters)",
-         openapi_examples={"story": {"summary": "李国华户 · the examples' household",
-                                     "value": examples.HOUSEHOLD_ID}}),
+    Path(
+        pattern=HOUSEHOLD_ID_PATTERN,
+        description="The household's id in the upstream system (1–64 characters)",
+        openapi_examples={
+            "story": {
+                "summary": "李国华户 · the examples' household",
+                "value": examples.HOUSEHOLD_ID,
+            }
+        },
+    ),
 ]
-_APPENDED_EVENT = {"type": "object", "required": ["id", "version", "type", "hash", "recorded_at"],
-                   "properties": {"id": {"type": "string", "format": "uuid"},
-                                  "version": {"type": "integer", "minimum": 1},
-                                  "type": {"type": "string"}, "hash": {"type": "string"},
-                                  "recorded_at": {"type": "string", "format": "date-time"}}}
-_APPENDED: dict[int | str, dict[str, Any]] = {201: {
-    "description": "Appended: the household's new version and each event's id and hash",
-    "content": {"application/json": {
-        "schema": {"type": "object", "required": ["household_id", "version", "events"],
-                   "properties": {"household_id": {"type": "string"},
-                                  "version": {"type": "integer", "minimum": 1},
-                                  "events": {"type": "array", "items": _APPENDED_EVENT}}},
-        "example": examples.appended_example()}},
-    "links": links.APPENDED}}
-_STATE: dict[int | str, dict[str, Any]] = {200: {
-    "description": "The household's state (CONTRACT §5)",
-    "content": {"application/json": {
-        "schema": {"type": "object", "required": [
-            "household_id", "version", "village_code", "category", "filed_card", "status",
-            "monitoring_type", "members", "latest_survey", "open_objections", "measures",
-            "open_data_issues"]},
-        "example": examples.state_example()}}}}
+_APPENDED_EVENT = {
+    "type": "object",
+    "required": ["id", "version", "type", "hash", "recorded_at"],
+    "properties": {
+        "id": {"type": "string", "format": "uuid"},
+        "version": {"type": "integer", "minimum": 1},
+        "type": {"type": "string"},
+        "hash": {"type": "string"},
+        "recorded_at": {"type": "string", "format": "date-time"},
+    },
+}
+_APPENDED: dict[int | str, dict[str, Any]] = {
+    201: {
+        "description": "Appended: the household's new version and each event's id and hash",
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["household_id", "version", "events"],
+                    "properties": {
+                        "household_id": {"type": "string"},
+                        "version": {"type": "integer", "minimum": 1},
+                        "events": {"type": "array", "items": _APPENDED_EVENT},
+                    },
+                },
+                "example": examples.appended_example(),
+            }
+        },
+        "links": links.APPENDED,
+    }
+}
+_STATE: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The household's state (CONTRACT §5)",
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": [
+                        "household_id",
+                        "version",
+                        "village_code",
+                        "category",
+                        "filed_card",
+                        "status",
+                        "monitoring_type",
+                        "members",
+                        "latest_survey",
+                        "open_objections",
+                        "measures",
+                        "open_data_issues",
+                    ],
+                },
+                "example": examples.state_example(),
+            }
+        },
+    }
+}
 
 
-@router.post("/{household_id}/events", status_code=201,
-             responses={**_APPENDED, **problem_responses(409)})
+@router.post(
+    "/{household_id}/events", status_code=201, responses={**_APPENDED, **problem_responses(409)}
+)
 def append_events(
     household_id: HouseholdId,
     batch: Annotated[AppendBatch, Body(openapi_examples=examples.append_examples())],
     ledger: LedgerDep,
     caller: CallerDep,
-    idempotency_key: Annotated[str | None, Header(
-        min_length=1, max_length=200,
-        description="Makes retries safe. A key is the token's own; the prefix `import:` is "
-                    "reserved for `ledger import`")] = None,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            min_length=1,
+            max_length=200,
+            description="Makes retries safe. A key is the token's own; the prefix `import:` is "
+            "reserved for `ledger import`",
+        ),
+    ] = None,
 ) -> JSONBody:
     """Append 1–500 events atomically (all or none). With `Idempotency-Key`, a retry of
     the same request by the same token returns the original answer (another token's key
@@ -67,10 +115,14 @@ def append_events(
     appends to one household are serialised and none is lost."""
     idempotency = None
     if idempotency_key is not None:
-        idempotency = Idempotency.of_request(idempotency_key,
-                                             request_digest(household_id, batch))
-    appended = ledger.append(household_id, batch.events, caller,
-                             expected_version=batch.expected_version, idempotency=idempotency)
+        idempotency = Idempotency.of_request(idempotency_key, request_digest(household_id, batch))
+    appended = ledger.append(
+        household_id,
+        batch.events,
+        caller,
+        expected_version=batch.expected_version,
+        idempotency=idempotency,
+    )
     headers = {"Location": f"/v1/households/{household_id}"}
     if appended.replayed:
         headers["Idempotent-Replayed"] = "true"
@@ -102,8 +154,12 @@ def get_household(
     ledger: LedgerDep,
     caller: ReaderDep,
     disclosure: DisclosureDep,
-    as_of: Annotated[Rfc3339 | None, Query(  # a bare number is not read as a Unix time
-        description="Replay the state as it stood at this recorded time (RFC 3339)")] = None,
+    as_of: Annotated[
+        Rfc3339 | None,
+        Query(  # a bare number is not read as a Unix time
+            description="Replay the state as it stood at this recorded time (RFC 3339)"
+        ),
+    ] = None,
 ) -> JSONBody:
     """Current state, or as of a recorded time (names and ID numbers masked for
     evaluators)."""

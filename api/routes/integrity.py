@@ -26,8 +26,12 @@ router = APIRouter(prefix="/v1", tags=["integrity"])
 def latest_checkpoint(
     transparency: TransparencyDep,
     caller: CallerDep,
-    fresh: Annotated[bool, Query(description="Cover every append that has returned, "
-                                             "signing a new checkpoint if needed")] = False,
+    fresh: Annotated[
+        bool,
+        Query(
+            description="Cover every append that has returned, signing a new checkpoint if needed"
+        ),
+    ] = False,
 ) -> JSONBody:
     """The latest signed tree head: `{"tree_size", "root_hash", "timestamp", "signature"}`;
     the signature is Ed25519 over the RFC 8785 JSON of the other three fields."""
@@ -47,8 +51,10 @@ def inclusion_proof(
     ledger: LedgerDep,
     caller: CallerDep,
     event_id: UUID,
-    tree_size: Annotated[int | None, Query(
-        ge=1, description="Default: the latest checkpoint (fresh if it lacks the event)")] = None,
+    tree_size: Annotated[
+        int | None,
+        Query(ge=1, description="Default: the latest checkpoint (fresh if it lacks the event)"),
+    ] = None,
 ) -> JSONBody:
     """RFC 6962 audit path of an event's leaf (its hash as 32 bytes) in a tree."""
     leaf = transparency.leaf(str(event_id))
@@ -67,16 +73,25 @@ def consistency_proof(
     """RFC 6962 proof that the tree of `second` leaves extends the tree of `first`."""
     if second is None:
         second = transparency.checkpoint().tree_size
-    return JSONBody({"first": first, "second": second,
-                     "path": transparency.consistency(first, second)})
+    return JSONBody(
+        {"first": first, "second": second, "path": transparency.consistency(first, second)}
+    )
 
 
-@router.get("/households/{household_id}/archive", response_class=FileResponse,
-            responses={200: {"content": {"application/zip": {}},
-                             "description": "The trace archive (zip)"}})
-def household_archive(household_id: HouseholdId, request: Request, ledger: LedgerDep,
-                      caller: ReaderDep, transparency: TransparencyDep,
-                      configuration: ConfigurationDep, disclosure: DisclosureDep) -> FileResponse:
+@router.get(
+    "/households/{household_id}/archive",
+    response_class=FileResponse,
+    responses={200: {"content": {"application/zip": {}}, "description": "The trace archive (zip)"}},
+)
+def household_archive(
+    household_id: HouseholdId,
+    request: Request,
+    ledger: LedgerDep,
+    caller: ReaderDep,
+    transparency: TransparencyDep,
+    configuration: ConfigurationDep,
+    disclosure: DisclosureDep,
+) -> FileResponse:
     """The household's trace archive (痕迹资料): its events as served, the chain, the
     latest checkpoint and public key, an inclusion proof of every event, the materials
     index and files, a readable report; `ledger verify` checks it offline. For an
@@ -90,6 +105,9 @@ def household_archive(household_id: HouseholdId, request: Request, ledger: Ledge
     except BaseException:
         os.unlink(path)
         raise
-    return FileResponse(path, media_type="application/zip",
-                        filename=f"{household_id}-trace-archive.zip",
-                        background=BackgroundTask(os.unlink, path))
+    return FileResponse(
+        path,
+        media_type="application/zip",
+        filename=f"{household_id}-trace-archive.zip",
+        background=BackgroundTask(os.unlink, path),
+    )

@@ -70,8 +70,10 @@ def open_session(request: Request, ledger: HouseholdLedger, caller: Caller) -> s
     now = datetime.now(UTC)
     settings = _settings(request)
     sessions = _sessions(ledger)
-    sessions.end_idle(now - timedelta(seconds=settings.web_session_idle_s),
-                      now - timedelta(seconds=settings.web_session_max_s))
+    sessions.end_idle(
+        now - timedelta(seconds=settings.web_session_idle_s),
+        now - timedelta(seconds=settings.web_session_max_s),
+    )
     session_id = secrets.token_urlsafe(32)
     sessions.open(WebSession(_digest(session_id), caller.token_id, now, now))
     return session_id
@@ -94,8 +96,9 @@ def page_caller(request: Request, ledger: PrimaryLedgerDep) -> Caller:
     if stored is None:
         raise SignInRequired("expired")  # signed out, or ended by the housekeeping
     settings = _settings(request)
-    if (now - stored.last_seen_at > timedelta(seconds=settings.web_session_idle_s)
-            or now - stored.created_at > timedelta(seconds=settings.web_session_max_s)):
+    if now - stored.last_seen_at > timedelta(
+        seconds=settings.web_session_idle_s
+    ) or now - stored.created_at > timedelta(seconds=settings.web_session_max_s):
         sessions.end(digest)
         raise SignInRequired("expired")
     try:
@@ -128,8 +131,14 @@ def sign_in_redirect(request: Request, reason: str | None) -> RedirectResponse:
 
 
 def keep_session(response: Response, request: Request, session_id: str) -> None:
-    response.set_cookie(COOKIE, session_id, httponly=True, samesite="strict", path=PREFIX,
-                        secure=request.url.scheme == "https")
+    response.set_cookie(
+        COOKIE,
+        session_id,
+        httponly=True,
+        samesite="strict",
+        path=PREFIX,
+        secure=request.url.scheme == "https",
+    )
 
 
 def forget_session(response: Response) -> None:
@@ -156,11 +165,15 @@ def same_origin(request: Request) -> None:
         parts = urlsplit(referer)
         origin = f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
     if origin is None:
-        raise Forbidden(f"a form posted to the pages must name its origin (Origin or Referer "
-                        f"header); expected {expected}")
+        raise Forbidden(
+            f"a form posted to the pages must name its origin (Origin or Referer "
+            f"header); expected {expected}"
+        )
     if origin.rstrip("/").lower() != expected:
-        raise Forbidden(f"a form posted from {origin[:200]!r} is refused: only the pages' own "
-                        f"origin {expected} may post to them")
+        raise Forbidden(
+            f"a form posted from {origin[:200]!r} is refused: only the pages' own "
+            f"origin {expected} may post to them"
+        )
 
 
 ErrorPage = Callable[[Request, int, str, str], Response]
@@ -185,8 +198,10 @@ def page_route(render_error: ErrorPage) -> type[APIRoute]:
                     status = STATUS.get(type(error), 409)  # as the API answers it
                     return render_error(request, status, error.code, error.detail)
                 except RequestValidationError as error:
-                    fields = "；".join(f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}"
-                                      for e in error.errors())
+                    fields = "；".join(
+                        f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}"
+                        for e in error.errors()
+                    )
                     return render_error(request, 422, "VALIDATION_FAILED", fields)
 
             return handle

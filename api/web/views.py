@@ -42,14 +42,27 @@ class Chart:
 def status_table(summary: dict[str, Any]) -> dict[str, Any]:
     """Households by status (rows) × monitoring type (columns), with totals."""
     by_status: dict[str, dict[str, int]] = summary["status_by_type"]
-    types = [t for t in (*labels("monitoring_type"), "none")
-             if any(t in row for row in by_status.values())]
-    cells = {status: [row.get(t, 0) for t in types]
-             for status in labels("status") if (row := by_status.get(status))}
+    types = [
+        t
+        for t in (*labels("monitoring_type"), "none")
+        if any(t in row for row in by_status.values())
+    ]
+    cells = {
+        status: [row.get(t, 0) for t in types]
+        for status in labels("status")
+        if (row := by_status.get(status))
+    }
     return {
         "columns": [label("monitoring_type", t) if t != "none" else "未分类型" for t in types],
-        "rows": [{"status": status, "label": label("status", status), "cells": counts,
-                  "total": sum(counts)} for status, counts in cells.items()],
+        "rows": [
+            {
+                "status": status,
+                "label": label("status", status),
+                "cells": counts,
+                "total": sum(counts),
+            }
+            for status, counts in cells.items()
+        ],
         "totals": [sum(counts[i] for counts in cells.values()) for i in range(len(types))],
         "total": summary["households"],
     }
@@ -57,26 +70,53 @@ def status_table(summary: dict[str, Any]) -> dict[str, Any]:
 
 def charts(summary: dict[str, Any]) -> list[Chart]:
     """Completeness rate per required step, one chart per kind of procedure that happened."""
-    return [Chart(kind, label("episode_kind", kind), summary["episodes"][kind],
-                  [Bar(step, label("step", step), rate) for step, rate in steps.items()])
-            for kind, steps in summary["completeness_rate"].items() if steps]
+    return [
+        Chart(
+            kind,
+            label("episode_kind", kind),
+            summary["episodes"][kind],
+            [Bar(step, label("step", step), rate) for step, rate in steps.items()],
+        )
+        for kind, steps in summary["completeness_rate"].items()
+        if steps
+    ]
 
 
 def gap_rows(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [{**item, "status_label": label("status", item["status"]),
-             "gaps": [{**gap, "label": label("gap_code", gap["code"]),
-                       "step_label": label("step", gap["step"]) if gap["step"] else "—",
-                       "severity_label": label("severity", gap["severity"])}
-                      for gap in item["gaps"]]}
-            for item in items]
+    return [
+        {
+            **item,
+            "status_label": label("status", item["status"]),
+            "gaps": [
+                {
+                    **gap,
+                    "label": label("gap_code", gap["code"]),
+                    "step_label": label("step", gap["step"]) if gap["step"] else "—",
+                    "severity_label": label("severity", gap["severity"]),
+                }
+                for gap in item["gaps"]
+            ],
+        }
+        for item in items
+    ]
 
 
 def lookback_rows(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [{**item, "status_label": label("status", item["status"]),
-             "candidates": [{**c, "label": label("lookback_code", c["code"]),
-                             "action_label": label("lookback_action", c["action"])}
-                            for c in item["candidates"]]}
-            for item in items]
+    return [
+        {
+            **item,
+            "status_label": label("status", item["status"]),
+            "candidates": [
+                {
+                    **c,
+                    "label": label("lookback_code", c["code"]),
+                    "action_label": label("lookback_action", c["action"]),
+                }
+                for c in item["candidates"]
+            ],
+        }
+        for item in items
+    ]
 
 
 def choices(vocabulary: Vocabulary) -> list[tuple[str, str]]:
@@ -100,8 +140,9 @@ class Timeline:
 
     def url(self, page: int) -> str:
         """The query of another page (keeping the as-of time)."""
-        return "?" + urlencode({key: value for key, value in
-                                (("as_of", self.as_of), ("page", str(page))) if value})
+        return "?" + urlencode(
+            {key: value for key, value in (("as_of", self.as_of), ("page", str(page))) if value}
+        )
 
     def href(self, number: int) -> str:
         """Where event ``number``'s row is: this page (""), or another page's query."""

@@ -94,5 +94,18 @@ def census(households: int, seed: int = 0) -> Counter[str]:
     return Counter(archetype(n, seed) for n in range(households))
 
 
-__all__ = ["ABOUT", "ARCHETYPES", "BLOCK", "MONITORED", "SHUANGJIANG", "STATUS", "County",
-           "Village", "archetype", "census", "household", "household_id", "villages"]
+__all__ = [
+    "ABOUT",
+    "ARCHETYPES",
+    "BLOCK",
+    "MONITORED",
+    "SHUANGJIANG",
+    "STATUS",
+    "County",
+    "Village",
+    "archetype",
+    "census",
+    "household",
+    "household_id",
+    "villages",
+]

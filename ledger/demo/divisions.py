@@ -15,8 +15,32 @@ from ledger.demo.people import person_name
 from ledger.domain.labels import DEPARTMENTS
 
 TOWNS, TOWNSHIPS, VILLAGES_EACH = 2, 4, 12  # Shuangjiang has six township-level divisions
-_SYLLABLES = ("勐", "邦", "忙", "南", "大", "小", "坝", "那", "帕", "允", "丙", "糯", "公",
-              "冰", "户", "章", "东", "弄", "等", "亥", "来", "卡", "外", "华")
+_SYLLABLES = (
+    "勐",
+    "邦",
+    "忙",
+    "南",
+    "大",
+    "小",
+    "坝",
+    "那",
+    "帕",
+    "允",
+    "丙",
+    "糯",
+    "公",
+    "冰",
+    "户",
+    "章",
+    "东",
+    "弄",
+    "等",
+    "亥",
+    "来",
+    "卡",
+    "外",
+    "华",
+)
 # Shuangjiang's villages lie between these (latitude, longitude), roughly.
 _BOX = ((23.20, 23.70), (99.60, 100.10))
 
@@ -80,26 +104,52 @@ def villages(county: County = SHUANGJIANG) -> tuple[Village, ...]:
         township_name = _place(rng, "镇" if t < TOWNS else "乡", names)
         for v in range(201, 201 + VILLAGES_EACH):
             code = f"{township_code[:9]}{v:03d}"
-            cadres = tuple({"id": f"{role[0]}-{code}-{i}", "name": person_name(rng, "M"),
-                            "role": role, "org": code}
-                           for i, role in enumerate(("village_cadre", "work_team",
-                                                     "info_officer")))
-            found.append(Village(code, _place(rng, "村", names), township_code, township_name,
-                                 rng.randint(6, 14), round(rng.uniform(*_BOX[0]), 5),
-                                 round(rng.uniform(*_BOX[1]), 5), cadres))
+            cadres = tuple(
+                {
+                    "id": f"{role[0]}-{code}-{i}",
+                    "name": person_name(rng, "M"),
+                    "role": role,
+                    "org": code,
+                }
+                for i, role in enumerate(("village_cadre", "work_team", "info_officer"))
+            )
+            found.append(
+                Village(
+                    code,
+                    _place(rng, "村", names),
+                    township_code,
+                    township_name,
+                    rng.randint(6, 14),
+                    round(rng.uniform(*_BOX[0]), 5),
+                    round(rng.uniform(*_BOX[1]), 5),
+                    cadres,
+                )
+            )
     return tuple(found)
 
 
 def township_official(village: Village) -> dict[str, Any]:
-    return {"id": f"t-{village.township_code}", "name": f"{village.township_name}审核人",
-            "role": "township_official", "org": village.township_code}
+    return {
+        "id": f"t-{village.township_code}",
+        "name": f"{village.township_name}审核人",
+        "role": "township_official",
+        "org": village.township_code,
+    }
 
 
 def county_official(county: County) -> dict[str, Any]:
-    return {"id": f"c-{county.code}", "name": f"{county.name}乡村振兴局",
-            "role": "county_official", "org": county.division}
+    return {
+        "id": f"c-{county.code}",
+        "name": f"{county.name}乡村振兴局",
+        "role": "county_official",
+        "org": county.division,
+    }
 
 
 def department_official(county: County, department: str) -> dict[str, Any]:
-    return {"id": f"d-{department}", "name": f"{county.name}{DEPARTMENTS[department]}",
-            "role": "department_official", "org": f"{county.name}{DEPARTMENTS[department]}"}
+    return {
+        "id": f"d-{department}",
+        "name": f"{county.name}{DEPARTMENTS[department]}",
+        "role": "department_official",
+        "org": f"{county.name}{DEPARTMENTS[department]}",
+    }

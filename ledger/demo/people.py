@@ -13,11 +13,34 @@ from typing import Any
 
 from ledger.domain.idnumber import with_check_digit
 
-_SURNAMES = ("李" * 14 + "杨" * 9 + "张" * 8 + "王" * 6 + "罗" * 6 + "陈" * 5 + "赵" * 5
-             + "字" * 4 + "俸" * 3 + "鲁" * 3 + "刘" * 3 + "周" * 3 + "段" * 2 + "石" * 2
-             + "田" * 2 + "胡" * 2 + "施" + "毕" + "魏" + "彭" + "尹" + "鲍")
-_GIVEN = {"M": "国建明文春华永兴学成忠德云志荣光福海军新顺发平安伟强",
-          "F": "美丽芳秀兰英琴梅燕玉萍仙花娟艳香春桂珍凤丹琼霞娜"}
+_SURNAMES = (
+    "李" * 14
+    + "杨" * 9
+    + "张" * 8
+    + "王" * 6
+    + "罗" * 6
+    + "陈" * 5
+    + "赵" * 5
+    + "字" * 4
+    + "俸" * 3
+    + "鲁" * 3
+    + "刘" * 3
+    + "周" * 3
+    + "段" * 2
+    + "石" * 2
+    + "田" * 2
+    + "胡" * 2
+    + "施"
+    + "毕"
+    + "魏"
+    + "彭"
+    + "尹"
+    + "鲍"
+)
+_GIVEN = {
+    "M": "国建明文春华永兴学成忠德云志荣光福海军新顺发平安伟强",
+    "F": "美丽芳秀兰英琴梅燕玉萍仙花娟艳香春桂珍凤丹琼霞娜",
+}
 _SIZES = (1, 2, 3, 4, 5, 6)
 _SIZE_WEIGHTS = (12, 22, 30, 22, 10, 4)  # mean 3.1
 AGES_AT = date(2020, 6, 30)
@@ -45,8 +68,10 @@ def _labor(rng: Random, age: int) -> str:
 
 def _health(rng: Random, age: int) -> str:
     chronic = 0.05 + age / 400  # more common with age
-    return rng.choices(("healthy", "chronic", "serious_illness", "disabled"),
-                       weights=(1 - chronic - 0.05, chronic, 0.025, 0.025))[0]
+    return rng.choices(
+        ("healthy", "chronic", "serious_illness", "disabled"),
+        weights=(1 - chronic - 0.05, chronic, 0.025, 0.025),
+    )[0]
 
 
 def _id_number(rng: Random, county: str, born: date, sex: str, taken: set[str]) -> str:
@@ -70,10 +95,15 @@ class _Household:
         born = AGES_AT - timedelta(days=age * 365 + rng.randrange(365))
         member_id = f"m{len(self.members) + 1}"
         member: dict[str, Any] = {
-            "member_id": member_id, "name": person_name(rng, sex, surname),
+            "member_id": member_id,
+            "name": person_name(rng, sex, surname),
             "id_number": _id_number(rng, self.county, born, sex, self.taken),
-            "relation": relation, "sex": sex, "birth_date": born.isoformat(),
-            "labor": _labor(rng, age), "health": _health(rng, age)}
+            "relation": relation,
+            "sex": sex,
+            "birth_date": born.isoformat(),
+            "labor": _labor(rng, age),
+            "health": _health(rng, age),
+        }
         if member["health"] == "disabled":
             member["disability_grade"] = rng.randint(1, 4)
         if 6 <= age <= 18:
@@ -82,8 +112,9 @@ class _Household:
         return str(member["name"])[0]
 
 
-def members(rng: Random, county: str, size: int, head_ages: tuple[int, int]
-            ) -> list[dict[str, Any]]:
+def members(
+    rng: Random, county: str, size: int, head_ages: tuple[int, int]
+) -> list[dict[str, Any]]:
     """A household of ``size`` members: a head aged within ``head_ages``, a spouse, then
     children (grandchildren under an old head) and parents."""
     house = _Household(rng, county)
@@ -103,11 +134,24 @@ def members(rng: Random, county: str, size: int, head_ages: tuple[int, int]
     return house.members
 
 
-def newborn(rng: Random, county: str, member_id: str, born: date, surname: str,
-            relation: str, taken: set[str]) -> dict[str, Any]:
+def newborn(
+    rng: Random,
+    county: str,
+    member_id: str,
+    born: date,
+    surname: str,
+    relation: str,
+    taken: set[str],
+) -> dict[str, Any]:
     """A child born after the registration, with the ID number issued at its 户口 entry."""
     sex = rng.choice("MF")
-    return {"member_id": member_id, "name": person_name(rng, sex, surname),
-            "id_number": _id_number(rng, county, born, sex, taken), "relation": relation,
-            "sex": sex, "birth_date": born.isoformat(), "labor": "not_applicable",
-            "health": "healthy"}
+    return {
+        "member_id": member_id,
+        "name": person_name(rng, sex, surname),
+        "id_number": _id_number(rng, county, born, sex, taken),
+        "relation": relation,
+        "sex": sex,
+        "birth_date": born.isoformat(),
+        "labor": "not_applicable",
+        "health": "healthy",
+    }

@@ -38,12 +38,18 @@ ARCHETYPE_COUNTS: tuple[tuple[str, int], ...] = (
 )
 NOT_MONITORED = frozenset({"registered", "should_enroll", "unanswered_warning"})
 MONITORED = frozenset(name for name, _ in ARCHETYPE_COUNTS) - NOT_MONITORED
-STATUS = {name: "not_monitored" if name in NOT_MONITORED
-          else "risk_eliminated" if name.startswith("eliminated") else "monitored"
-          for name, _ in ARCHETYPE_COUNTS}
+STATUS = {
+    name: "not_monitored"
+    if name in NOT_MONITORED
+    else "risk_eliminated"
+    if name.startswith("eliminated")
+    else "monitored"
+    for name, _ in ARCHETYPE_COUNTS
+}
 """The status each archetype ends in."""
 ARCHETYPES: tuple[tuple[str, float], ...] = tuple(
-    (name, count / BLOCK) for name, count in ARCHETYPE_COUNTS)
+    (name, count / BLOCK) for name, count in ARCHETYPE_COUNTS
+)
 """Each archetype and its share of the county."""
 
 
@@ -63,19 +69,25 @@ def _profiles() -> tuple[Profile, ...]:
     pairing = Random("ledger.demo profiles")
     types = [t for t, count in MONITORED_BY_TYPE.items() for _ in range(count)]
     pairing.shuffle(types)
-    monitored = [name for name, count in ARCHETYPE_COUNTS if name in MONITORED
-                 for _ in range(count)]
+    monitored = [
+        name for name, count in ARCHETYPE_COUNTS if name in MONITORED for _ in range(count)
+    ]
     if len(monitored) != len(types):
         raise AssertionError("the monitored archetypes must add up to the typed households")
     filed_monitored = MONITORED_BY_TYPE["unstable_alleviated"]
-    others = [name for name, count in ARCHETYPE_COUNTS if name in NOT_MONITORED
-              for _ in range(count)]
+    others = [
+        name for name, count in ARCHETYPE_COUNTS if name in NOT_MONITORED for _ in range(count)
+    ]
     cards = [True] * (POVERTY_ALLEVIATED - filed_monitored)
     cards += [False] * (len(others) - len(cards))
     pairing.shuffle(cards)
-    return (*(Profile(name, kind, kind == "unstable_alleviated")
-              for name, kind in zip(monitored, types, strict=True)),
-            *(Profile(name, None, card) for name, card in zip(others, cards, strict=True)))
+    return (
+        *(
+            Profile(name, kind, kind == "unstable_alleviated")
+            for name, kind in zip(monitored, types, strict=True)
+        ),
+        *(Profile(name, None, card) for name, card in zip(others, cards, strict=True)),
+    )
 
 
 @lru_cache(maxsize=4)

@@ -26,25 +26,29 @@ def check_append(caller: Caller, commands: Sequence[Envelope]) -> None:
     allowed = _MAY_APPEND[caller.role]
     for index, command in enumerate(commands):
         if allowed is not None and command.type not in allowed:
-            raise Forbidden(f"events[{index}]: a {caller.role} token may not append "
-                            f"{command.type}")
+            raise Forbidden(f"events[{index}]: a {caller.role} token may not append {command.type}")
         if caller.role == CallerRole.DEPARTMENT:
             department = getattr(command.data, "department", None)
             if department != caller.department:
-                raise Forbidden(f"events[{index}]: a {caller.department} token may only "
-                                f"record its own department's facts, not {department}'s")
+                raise Forbidden(
+                    f"events[{index}]: a {caller.department} token may only "
+                    f"record its own department's facts, not {department}'s"
+                )
 
 
-READING_ROLES = frozenset({CallerRole.ADMIN, CallerRole.RECORDER, CallerRole.AUDITOR,
-                           CallerRole.EVALUATOR})
+READING_ROLES = frozenset(
+    {CallerRole.ADMIN, CallerRole.RECORDER, CallerRole.AUDITOR, CallerRole.EVALUATOR}
+)
 
 
 def check_read(caller: Caller) -> None:
     """Households' data is read by admins, recorders (field apps need it), auditors and
     evaluators; intake platforms and department feeds only deliver facts."""
     if caller.role not in READING_ROLES:
-        raise Forbidden(f"a {caller.role} token may not read households' data; it may only "
-                        "append its own kinds of fact")
+        raise Forbidden(
+            f"a {caller.role} token may not read households' data; it may only "
+            "append its own kinds of fact"
+        )
 
 
 def in_scope(caller: Caller, village_code: str | None) -> bool:
@@ -56,6 +60,5 @@ def chosen_division(caller: Caller, division: str | None) -> str:
     """The division a question is about: the token's own unless a part of it is named."""
     chosen = caller.division if division is None else division
     if not chosen.startswith(caller.division):
-        raise Forbidden(f"division '{chosen}' is outside this token's division "
-                        f"'{caller.division}'")
+        raise Forbidden(f"division '{chosen}' is outside this token's division '{caller.division}'")
     return chosen

@@ -47,21 +47,41 @@ def check_bounds(commands: Sequence[Envelope], bounds: InputBounds, now: datetim
         at = f"events[{i}].occurred_at"
         occurred = command.occurred_at
         if occurred.date() < bounds.earliest:
-            problems.append({"field": at, "message": f"{occurred.isoformat()} is before "
-                             f"{bounds.earliest.isoformat()}, the earliest date accepted"})
+            problems.append(
+                {
+                    "field": at,
+                    "message": f"{occurred.isoformat()} is before "
+                    f"{bounds.earliest.isoformat()}, the earliest date accepted",
+                }
+            )
         elif occurred > latest:
-            problems.append({"field": at, "message": f"{occurred.isoformat()} is more than "
-                             f"{bounds.clock_skew_s} s after the time the request was "
-                             f"received ({now.isoformat(timespec='seconds')})"})
+            problems.append(
+                {
+                    "field": at,
+                    "message": f"{occurred.isoformat()} is more than "
+                    f"{bounds.clock_skew_s} s after the time the request was "
+                    f"received ({now.isoformat(timespec='seconds')})",
+                }
+            )
         for path, value in _dates(command.data, f"events[{i}].data"):
             day = value.date() if isinstance(value, datetime) else value
             if not DATA_EARLIEST <= day <= data_latest:
-                problems.append({"field": path, "message": f"{value.isoformat()} is not "
-                                 f"between {DATA_EARLIEST.isoformat()} and "
-                                 f"{data_latest.isoformat()} (a year from now)"})
+                problems.append(
+                    {
+                        "field": path,
+                        "message": f"{value.isoformat()} is not "
+                        f"between {DATA_EARLIEST.isoformat()} and "
+                        f"{data_latest.isoformat()} (a year from now)",
+                    }
+                )
             elif path.endswith(".birth_date") and day > occurred.date():
-                problems.append({"field": path, "message": f"{value.isoformat()} is after "
-                                 f"the event's occurred_at ({occurred.date().isoformat()})"})
+                problems.append(
+                    {
+                        "field": path,
+                        "message": f"{value.isoformat()} is after "
+                        f"the event's occurred_at ({occurred.date().isoformat()})",
+                    }
+                )
     if problems:
         summary = "; ".join(f"{p['field']}: {p['message']}" for p in problems[:5])
         raise ValidationFailed(f"the request is invalid: {summary}", problems)

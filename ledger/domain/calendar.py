@@ -45,23 +45,34 @@ class Arrangement:
 
     def problems(self) -> list[str]:
         """What is wrong with the arrangement as supplied; empty when it is sound."""
-        found = [f"{day} is not in {self.year}" for day in sorted(self.holidays
-                                                                  | self.working_days)
-                 if day.year != self.year]
-        found += [f"{day} is both a holiday and a make-up working day"
-                  for day in sorted(self.holidays & self.working_days)]
-        found += [f"{day} is a make-up working day but a {day:%A} (make-up days are "
-                  "weekend days)" for day in sorted(self.working_days) if day.weekday() < 5]
+        found = [
+            f"{day} is not in {self.year}"
+            for day in sorted(self.holidays | self.working_days)
+            if day.year != self.year
+        ]
+        found += [
+            f"{day} is both a holiday and a make-up working day"
+            for day in sorted(self.holidays & self.working_days)
+        ]
+        found += [
+            f"{day} is a make-up working day but a {day:%A} (make-up days are weekend days)"
+            for day in sorted(self.working_days)
+            if day.weekday() < 5
+        ]
         if not self.source.strip():
             found.append("no source: name the State Council notice (e.g. 国办发明电〔…〕N号)")
         if package_covers(self.year):
-            differ = [f"{day} ({'a working day' if works else 'a day off'})"
-                      for day in _days_of(self.year)
-                      if self.is_working_day(day) != (works := _is_working_day(day))]
+            differ = [
+                f"{day} ({'a working day' if works else 'a day off'})"
+                for day in _days_of(self.year)
+                if self.is_working_day(day) != (works := _is_working_day(day))
+            ]
             if differ:
                 more = f" and {len(differ) - 5} more" if len(differ) > 5 else ""
-                found.append(f"the chinesecalendar package, which covers {self.year}, "
-                             f"differs on {', '.join(differ[:5])}{more}")
+                found.append(
+                    f"the chinesecalendar package, which covers {self.year}, "
+                    f"differs on {', '.join(differ[:5])}{more}"
+                )
         return found
 
     def is_working_day(self, day: date) -> bool:
@@ -75,9 +86,13 @@ class OfficialCalendar:
     the ``chinesecalendar`` package and those ``supplied`` (by the rules configuration)."""
 
     def __init__(self, supplied: Mapping[int, Arrangement] | None = None) -> None:
-        self.supplied = MappingProxyType({
-            year: arrangement for year, arrangement in (supplied or {}).items()
-            if not package_covers(year)})
+        self.supplied = MappingProxyType(
+            {
+                year: arrangement
+                for year, arrangement in (supplied or {}).items()
+                if not package_covers(year)
+            }
+        )
 
     def __reduce__(self) -> tuple[object, ...]:
         return (OfficialCalendar, (dict(self.supplied),))

@@ -38,114 +38,142 @@ class HouseholdRegisteredIn(Envelope):
     type: Literal["HouseholdRegistered"]
     data: p.HouseholdRegisteredData
 
+
 class MemberAddedIn(Envelope):
     type: Literal["MemberAdded"]
     data: p.MemberAddedData
+
 
 class MemberRemovedIn(Envelope):
     type: Literal["MemberRemoved"]
     data: p.MemberRemovedData
 
+
 class MemberUpdatedIn(Envelope):
     type: Literal["MemberUpdated"]
     data: p.MemberUpdatedData
+
 
 class LocationRecordedIn(Envelope):
     type: Literal["LocationRecorded"]
     data: p.LocationRecordedData
 
+
 class AssistanceAppliedIn(Envelope):
     type: Literal["AssistanceApplied"]
     data: p.AssistanceAppliedData
+
 
 class WarningReceivedIn(Envelope):
     type: Literal["WarningReceived"]
     data: p.WarningReceivedData
 
+
 class ScreeningAnalyzedIn(Envelope):
     type: Literal["ScreeningAnalyzed"]
     data: p.ScreeningAnalyzedData
+
 
 class FieldSurveyConductedIn(Envelope):
     type: Literal["FieldSurveyConducted"]
     data: p.FieldSurveyConductedData
 
+
 class ApplicationSignedIn(Envelope):
     type: Literal["ApplicationSigned"]
     data: p.ApplicationSignedData
+
 
 class AuthorizationSignedIn(Envelope):
     type: Literal["AuthorizationSigned"]
     data: p.AuthorizationSignedData
 
+
 class DemocraticAppraisalHeldIn(Envelope):
     type: Literal["DemocraticAppraisalHeld"]
     data: p.DemocraticAppraisalHeldData
+
 
 class VillageCommitteeDecidedIn(Envelope):
     type: Literal["VillageCommitteeDecided"]
     data: p.VillageCommitteeDecidedData
 
+
 class PublicNoticePostedIn(Envelope):
     type: Literal["PublicNoticePosted"]
     data: p.PublicNoticePostedData
+
 
 class ObjectionRaisedIn(Envelope):
     type: Literal["ObjectionRaised"]
     data: p.ObjectionRaisedData
 
+
 class ObjectionResolvedIn(Envelope):
     type: Literal["ObjectionResolved"]
     data: p.ObjectionResolvedData
+
 
 class TownshipReviewedIn(Envelope):
     type: Literal["TownshipReviewed"]
     data: p.TownshipReviewedData
 
+
 class DepartmentVerifiedIn(Envelope):
     type: Literal["DepartmentVerified"]
     data: p.DepartmentVerifiedData
+
 
 class CountyConfirmedIn(Envelope):
     type: Literal["CountyConfirmed"]
     data: p.CountyConfirmedData
 
+
 class AssistancePlannedIn(Envelope):
     type: Literal["AssistancePlanned"]
     data: p.AssistancePlannedData
+
 
 class AssistanceDeliveredIn(Envelope):
     type: Literal["AssistanceDelivered"]
     data: p.AssistanceDeliveredData
 
+
 class AssistanceEndedIn(Envelope):
     type: Literal["AssistanceEnded"]
     data: p.AssistanceEndedData
+
 
 class EffectivenessAppraisedIn(Envelope):
     type: Literal["EffectivenessAppraised"]
     data: p.EffectivenessAppraisedData
 
+
 class InformedConsentGivenIn(Envelope):
     type: Literal["InformedConsentGiven"]
     data: p.InformedConsentGivenData
+
 
 class SystemMarkedIn(Envelope):
     type: Literal["SystemMarked"]
     data: p.SystemMarkedData
 
+
 class DataIssueRaisedIn(Envelope):
     type: Literal["DataIssueRaised"]
     data: p.DataIssueRaisedData
+
 
 class DataIssueResolvedIn(Envelope):
     type: Literal["DataIssueResolved"]
     data: p.DataIssueResolvedData
 
+
 class MaterialAttachedIn(Envelope):
     type: Literal["MaterialAttached"]
     data: p.MaterialAttachedData
     materials: list[p.Material] = Field(min_length=1, max_length=100)
+
 
 class EntryVoidedIn(Envelope):
     type: Literal["EntryVoided"]
@@ -230,6 +258,8 @@ class AppendBatch(BaseModel):
 def request_digest(household_id: str, batch: AppendBatch) -> str:
     """SHA-256 (hex) of an append request's canonical JSON: what an idempotency key is
     bound to, so that a retry is told apart from another request under the same key."""
-    request = {"household_id": household_id,
-               "body": batch.model_dump(mode="json", by_alias=True, exclude_unset=True)}
+    request = {
+        "household_id": household_id,
+        "body": batch.model_dump(mode="json", by_alias=True, exclude_unset=True),
+    }
     return hashlib.sha256(canonical_json(request)).hexdigest()

@@ -34,9 +34,19 @@ Alternatives = tuple[str, ...]
 """One requirement, met by any of these (written ``"survey_form|system_ref"``)."""
 
 _DIVISION_LENGTHS = frozenset({2, 4, 6, 9, 12})  # province, city, county, township, village
-_SETTINGS = frozenset({"trigger_followup_days", "notice_length", "notice_day_basis",
-                       "notice_channels", "floors", "materials", "materials_by_kind",
-                       "required_departments", "campaigns"})
+_SETTINGS = frozenset(
+    {
+        "trigger_followup_days",
+        "notice_length",
+        "notice_day_basis",
+        "notice_channels",
+        "floors",
+        "materials",
+        "materials_by_kind",
+        "required_departments",
+        "campaigns",
+    }
+)
 _MATERIALS = frozenset(k.value for k in MaterialKind) | {"system_ref"}
 _CHANNELS = frozenset(c.value for c in NoticeChannel)
 _DEPARTMENTS = frozenset(d.value for d in Department)
@@ -94,9 +104,13 @@ class RulesConfig:
 class RulesConfiguration:
     """The parsed rules file: defaults and per-division overrides."""
 
-    def __init__(self, version: str, defaults: dict[str, Any],
-                 divisions: dict[str, dict[str, Any]],
-                 calendar: OfficialCalendar = OFFICIAL_CALENDAR) -> None:
+    def __init__(
+        self,
+        version: str,
+        defaults: dict[str, Any],
+        divisions: dict[str, dict[str, Any]],
+        calendar: OfficialCalendar = OFFICIAL_CALENDAR,
+    ) -> None:
         self.version = version
         self.calendar = calendar
         self._defaults = defaults
@@ -110,8 +124,7 @@ class RulesConfiguration:
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Pickled as parsed (for a rebuild's worker processes), without the caches.
-        return (RulesConfiguration, (self.version, self._defaults, self._divisions,
-                                     self.calendar))
+        return (RulesConfiguration, (self.version, self._defaults, self._divisions, self.calendar))
 
     @classmethod
     def from_toml(cls, text: str) -> "RulesConfiguration":
@@ -123,7 +136,7 @@ class RulesConfiguration:
             raise ConfigurationError(f"not valid TOML: {error}") from error
         version = document.get("version")
         if not isinstance(version, str) or not version:
-            raise ConfigurationError("the file needs a top-level version = \"…\"")
+            raise ConfigurationError('the file needs a top-level version = "…"')
         unknown = set(document) - {"version", "defaults", "divisions", "calendar"}
         if unknown:
             raise ConfigurationError(f"unknown top-level keys: {sorted(unknown)}")
@@ -131,14 +144,17 @@ class RulesConfiguration:
         divisions = _table(document.get("divisions", {}), "divisions")
         for prefix, layer in divisions.items():
             if not prefix.isdigit() or len(prefix) not in _DIVISION_LENGTHS:
-                raise ConfigurationError(f"divisions.{prefix}: not a division code prefix "
-                                         "(2, 4, 6, 9 or 12 digits)")
+                raise ConfigurationError(
+                    f"divisions.{prefix}: not a division code prefix (2, 4, 6, 9 or 12 digits)"
+                )
             _table(layer, f"divisions.{prefix}")
-        calendar = OfficialCalendar({
-            _year(year, "calendar"): _arrangement(year, arrangement)
-            for year, arrangement in _table(document.get("calendar", {}), "calendar").items()})
-        configuration = cls(version, defaults, {p: dict(d) for p, d in divisions.items()},
-                            calendar)
+        calendar = OfficialCalendar(
+            {
+                _year(year, "calendar"): _arrangement(year, arrangement)
+                for year, arrangement in _table(document.get("calendar", {}), "calendar").items()
+            }
+        )
+        configuration = cls(version, defaults, {p: dict(d) for p, d in divisions.items()}, calendar)
         configuration.for_division("")
         for prefix in divisions:
             configuration.for_division(prefix)
@@ -174,12 +190,15 @@ class RulesConfiguration:
         broader = self.for_division(prefix[:-1])
         for year, setting in own.items():
             inherited = broader.floor(_year(year, f"divisions.{prefix}.floors"))
-            value = _decimal(_leaf(setting, f"divisions.{prefix}.floors.{year}")["value"],
-                             f"divisions.{prefix}.floors.{year}")
+            value = _decimal(
+                _leaf(setting, f"divisions.{prefix}.floors.{year}")["value"],
+                f"divisions.{prefix}.floors.{year}",
+            )
             if inherited is not None and value < inherited:
                 raise ConfigurationError(
                     f"divisions.{prefix}.floors.{year}: {value} is below the {inherited} of "
-                    "the broader division (a city may set a higher floor, never a lower one)")
+                    "the broader division (a city may set a higher floor, never a lower one)"
+                )
 
 
 # Merging: tables without a ``source`` are namespaces and merge key by key; a table with a
@@ -195,16 +214,21 @@ def _merge(base: dict[str, Any], override: dict[str, Any], where: str) -> dict[s
     for key, value in override.items():
         if key == "name" and where.count(".") == 1:
             continue  # a division's human-readable name, not a setting
-        if isinstance(value, dict) and not _is_leaf(value) and isinstance(merged.get(key), dict) \
-                and not _is_leaf(merged[key]):
+        if (
+            isinstance(value, dict)
+            and not _is_leaf(value)
+            and isinstance(merged.get(key), dict)
+            and not _is_leaf(merged[key])
+        ):
             merged[key] = _merge(merged[key], value, f"{where}.{key}")
         else:
             merged[key] = value
     return merged
 
 
-def _build(tree: dict[str, Any], version: str, division: str,
-           calendar: WorkingDayCalendar) -> RulesConfig:
+def _build(
+    tree: dict[str, Any], version: str, division: str, calendar: WorkingDayCalendar
+) -> RulesConfig:
     unknown = set(tree) - _SETTINGS
     if unknown:
         raise ConfigurationError(f"unknown settings {sorted(unknown)} (in {version})")
@@ -214,26 +238,41 @@ def _build(tree: dict[str, Any], version: str, division: str,
     config = RulesConfig(
         version=version,
         division=division,
-        floors=MappingProxyType({
-            _year(year, "floors"): _sourced(leaf, f"floors.{year}", _decimal)
-            for year, leaf in _table(tree.get("floors", {}), "floors").items()}),
+        floors=MappingProxyType(
+            {
+                _year(year, "floors"): _sourced(leaf, f"floors.{year}", _decimal)
+                for year, leaf in _table(tree.get("floors", {}), "floors").items()
+            }
+        ),
         notice_length=_optional(tree, "notice_length", _positive_int),
         notice_day_basis=_optional(tree, "notice_day_basis", _basis),
         notice_channels=_optional(tree, "notice_channels", _requirements(_CHANNELS)),
         materials=_steps(tree.get("materials", {}), "materials"),
-        materials_by_kind=MappingProxyType({
-            _kind(kind, "materials_by_kind"): _steps(table, f"materials_by_kind.{kind}")
-            for kind, table in _table(tree.get("materials_by_kind", {}),
-                                      "materials_by_kind").items()}),
-        required_departments=MappingProxyType({
-            _kind(kind, "required_departments"):
-                _sourced(leaf, f"required_departments.{kind}", _departments)
-            for kind, leaf in _table(tree.get("required_departments", {}),
-                                     "required_departments").items()}),
+        materials_by_kind=MappingProxyType(
+            {
+                _kind(kind, "materials_by_kind"): _steps(table, f"materials_by_kind.{kind}")
+                for kind, table in _table(
+                    tree.get("materials_by_kind", {}), "materials_by_kind"
+                ).items()
+            }
+        ),
+        required_departments=MappingProxyType(
+            {
+                _kind(kind, "required_departments"): _sourced(
+                    leaf, f"required_departments.{kind}", _departments
+                )
+                for kind, leaf in _table(
+                    tree.get("required_departments", {}), "required_departments"
+                ).items()
+            }
+        ),
         trigger_followup_days=_sourced(days, "trigger_followup_days", _positive_int),
-        campaigns=MappingProxyType({
-            str(name): _campaign(steps, f"campaigns.{name}")
-            for name, steps in _table(tree.get("campaigns", {}), "campaigns").items()}),
+        campaigns=MappingProxyType(
+            {
+                str(name): _campaign(steps, f"campaigns.{name}")
+                for name, steps in _table(tree.get("campaigns", {}), "campaigns").items()
+            }
+        ),
         calendar=calendar,
     )
     if config.notice_length is not None and config.notice_day_basis is None:
@@ -252,8 +291,9 @@ def _table(value: Any, where: str) -> dict[str, Any]:
 
 def _leaf(value: Any, where: str) -> dict[str, Any]:
     if not _is_leaf(value):
-        raise ConfigurationError(f"{where}: every value needs its source, "
-                                 "e.g. { value = …, source = \"002 §三(四)\" }")
+        raise ConfigurationError(
+            f'{where}: every value needs its source, e.g. {{ value = …, source = "002 §三(四)" }}'
+        )
     if not isinstance(value["source"], str) or not value["source"].strip():
         raise ConfigurationError(f"{where}.source: must name the document and section")
     return dict(value)
@@ -297,7 +337,7 @@ def _positive_int(value: Any, where: str) -> int:
 
 def _basis(value: Any, where: str) -> str:
     if value not in ("working", "calendar"):
-        raise ConfigurationError(f"{where}: expected \"working\" or \"calendar\"")
+        raise ConfigurationError(f'{where}: expected "working" or "calendar"')
     return str(value)
 
 
@@ -310,6 +350,7 @@ def _requirements(allowed: frozenset[str]) -> Any:
         if wrong:
             raise ConfigurationError(f"{where}: unknown {wrong}; allowed: {sorted(allowed)}")
         return parsed
+
     return parse
 
 
@@ -333,11 +374,17 @@ def _campaign(value: Any, where: str) -> Mapping[str, Period]:
     for step, raw in _table(value, where).items():
         leaf = _leaf(raw, f"{where}.{step}")
         start, end = leaf.get("start"), leaf.get("end")
-        if set(leaf) - {"start", "end", "source"} or not isinstance(end, date) \
-                or not (start is None or _is_date(start)) or not _is_date(end) \
-                or (start is not None and start > end):
-            raise ConfigurationError(f"{where}.{step}: expected end = YYYY-MM-DD (and "
-                                     "optionally an earlier start) with its source")
+        if (
+            set(leaf) - {"start", "end", "source"}
+            or not isinstance(end, date)
+            or not (start is None or _is_date(start))
+            or not _is_date(end)
+            or (start is not None and start > end)
+        ):
+            raise ConfigurationError(
+                f"{where}.{step}: expected end = YYYY-MM-DD (and "
+                "optionally an earlier start) with its source"
+            )
         periods[step] = Period(start, end, leaf["source"])
     return MappingProxyType(periods)
 
@@ -351,20 +398,24 @@ def _arrangement(year: str, value: Any) -> Arrangement:
     each a list of dates or of ``[first, last]`` periods (both days included)."""
     where = f"calendar.{year}"
     if not isinstance(value, dict):
-        raise ConfigurationError(f"{where}: expected a table of source, holidays and "
-                                 "working_days")
+        raise ConfigurationError(f"{where}: expected a table of source, holidays and working_days")
     table = dict(value)
     unknown = set(table) - {"source", "holidays", "working_days"}
     if unknown:
-        raise ConfigurationError(f"{where}: unknown keys {sorted(unknown)}; expected source, "
-                                 "holidays and working_days")
+        raise ConfigurationError(
+            f"{where}: unknown keys {sorted(unknown)}; expected source, holidays and working_days"
+        )
     source = table.get("source")
     if not isinstance(source, str):
-        raise ConfigurationError(f"{where}.source: name the State Council notice (e.g. "
-                                 "国办发明电〔…〕N号)")
-    arrangement = Arrangement(int(year), _days(table.get("holidays", []), f"{where}.holidays"),
-                              _days(table.get("working_days", []), f"{where}.working_days"),
-                              source)
+        raise ConfigurationError(
+            f"{where}.source: name the State Council notice (e.g. 国办发明电〔…〕N号)"
+        )
+    arrangement = Arrangement(
+        int(year),
+        _days(table.get("holidays", []), f"{where}.holidays"),
+        _days(table.get("working_days", []), f"{where}.working_days"),
+        source,
+    )
     problems = arrangement.problems()
     if problems:
         raise ConfigurationError(f"{where}: {'; '.join(problems)}")
@@ -378,7 +429,8 @@ def _days(value: Any, where: str) -> frozenset[date]:
     for item in value:
         first, last = (item, item) if not isinstance(item, list) or len(item) != 2 else item
         if not (_is_date(first) and _is_date(last)) or first > last:
-            raise ConfigurationError(f"{where}: {item!r} is not a date (YYYY-MM-DD) or a "
-                                     "[first, last] period")
+            raise ConfigurationError(
+                f"{where}: {item!r} is not a date (YYYY-MM-DD) or a [first, last] period"
+            )
         days.update(first + timedelta(days=n) for n in range((last - first).days + 1))
     return frozenset(days)

@@ -14,71 +14,138 @@ from types import MappingProxyType
 
 from ledger.domain.events import HouseholdEvent
 
-KIND_OF_MARKING: Mapping[str, str] = MappingProxyType({
-    "enrolled": "identification",
-    "risk_remarked": "identification",  # 再标注 is "按程序标注": the identification procedure
-    "risk_eliminated": "elimination",
-    "withdrawn": "exit",
-    "risk_mark_rolled_back": "exit",
-    "elimination_rolled_back": "rollback",
-    "type_adjusted": "type_adjustment",
-})
-PURPOSE_OF_KIND: Mapping[str, str] = MappingProxyType({
-    "identification": "identification", "elimination": "elimination",
-    "exit": "lookback", "rollback": "lookback",
-})
+KIND_OF_MARKING: Mapping[str, str] = MappingProxyType(
+    {
+        "enrolled": "identification",
+        "risk_remarked": "identification",  # 再标注 is "按程序标注": the identification procedure
+        "risk_eliminated": "elimination",
+        "withdrawn": "exit",
+        "risk_mark_rolled_back": "exit",
+        "elimination_rolled_back": "rollback",
+        "type_adjusted": "type_adjustment",
+    }
+)
+PURPOSE_OF_KIND: Mapping[str, str] = MappingProxyType(
+    {
+        "identification": "identification",
+        "elimination": "elimination",
+        "exit": "lookback",
+        "rollback": "lookback",
+    }
+)
 EPISODE_KINDS = ("identification", "elimination", "exit", "rollback", "type_adjustment")
 
-STEPS: Mapping[str, tuple[str, ...]] = MappingProxyType({
-    "identification": (
-        "trigger", "screening", "field_survey", "application", "authorization", "appraisal",
-        "village_decision", "assistance_plan", "notice", "objection", "township_review",
-        "department_comparison", "department_check", "county_confirmation"),
-    "elimination": (
-        "effectiveness_appraisal", "field_survey", "informed_consent", "appraisal", "notice",
-        "objection", "township_review", "county_confirmation"),
-    "exit": ("field_survey", "objection", "department_check", "township_review",
-             "county_confirmation"),
-    "rollback": ("field_survey", "effectiveness_appraisal", "objection", "township_review",
-                 "county_confirmation"),
-    "type_adjustment": (),
-})
+STEPS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "identification": (
+            "trigger",
+            "screening",
+            "field_survey",
+            "application",
+            "authorization",
+            "appraisal",
+            "village_decision",
+            "assistance_plan",
+            "notice",
+            "objection",
+            "township_review",
+            "department_comparison",
+            "department_check",
+            "county_confirmation",
+        ),
+        "elimination": (
+            "effectiveness_appraisal",
+            "field_survey",
+            "informed_consent",
+            "appraisal",
+            "notice",
+            "objection",
+            "township_review",
+            "county_confirmation",
+        ),
+        "exit": (
+            "field_survey",
+            "objection",
+            "department_check",
+            "township_review",
+            "county_confirmation",
+        ),
+        "rollback": (
+            "field_survey",
+            "effectiveness_appraisal",
+            "objection",
+            "township_review",
+            "county_confirmation",
+        ),
+        "type_adjustment": (),
+    }
+)
 """Every step an episode lists, required or not, in procedure order."""
 
-REQUIRED_STEPS: Mapping[str, tuple[str, ...]] = MappingProxyType({
-    "identification": (
-        "screening", "field_survey", "application", "authorization", "appraisal",
-        "village_decision", "assistance_plan", "notice", "township_review",
-        "department_check", "county_confirmation"),
-    "elimination": (
-        "effectiveness_appraisal", "field_survey", "informed_consent", "appraisal", "notice",
-        "township_review", "county_confirmation"),
-    "exit": ("field_survey", "department_check", "township_review", "county_confirmation"),
-    # a rollback needs a survey *or* an unstable effectiveness appraisal: see rollback_basis
-    "rollback": ("field_survey", "county_confirmation"),
-    "type_adjustment": (),
-})
+REQUIRED_STEPS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "identification": (
+            "screening",
+            "field_survey",
+            "application",
+            "authorization",
+            "appraisal",
+            "village_decision",
+            "assistance_plan",
+            "notice",
+            "township_review",
+            "department_check",
+            "county_confirmation",
+        ),
+        "elimination": (
+            "effectiveness_appraisal",
+            "field_survey",
+            "informed_consent",
+            "appraisal",
+            "notice",
+            "township_review",
+            "county_confirmation",
+        ),
+        "exit": ("field_survey", "department_check", "township_review", "county_confirmation"),
+        # a rollback needs a survey *or* an unstable effectiveness appraisal: see rollback_basis
+        "rollback": ("field_survey", "county_confirmation"),
+        "type_adjustment": (),
+    }
+)
 
-STEP_TYPE: Mapping[str, str] = MappingProxyType({
-    "screening": "ScreeningAnalyzed", "field_survey": "FieldSurveyConducted",
-    "application": "ApplicationSigned", "authorization": "AuthorizationSigned",
-    "appraisal": "DemocraticAppraisalHeld", "village_decision": "VillageCommitteeDecided",
-    "notice": "PublicNoticePosted", "objection": "ObjectionRaised",
-    "township_review": "TownshipReviewed", "county_confirmation": "CountyConfirmed",
-    "effectiveness_appraisal": "EffectivenessAppraised",
-    "informed_consent": "InformedConsentGiven",
-})
+STEP_TYPE: Mapping[str, str] = MappingProxyType(
+    {
+        "screening": "ScreeningAnalyzed",
+        "field_survey": "FieldSurveyConducted",
+        "application": "ApplicationSigned",
+        "authorization": "AuthorizationSigned",
+        "appraisal": "DemocraticAppraisalHeld",
+        "village_decision": "VillageCommitteeDecided",
+        "notice": "PublicNoticePosted",
+        "objection": "ObjectionRaised",
+        "township_review": "TownshipReviewed",
+        "county_confirmation": "CountyConfirmed",
+        "effectiveness_appraisal": "EffectivenessAppraised",
+        "informed_consent": "InformedConsentGiven",
+    }
+)
 ALL_STEPS = frozenset(step for steps in STEPS.values() for step in steps)
 
 TRIGGERS = frozenset({"AssistanceApplied", "WarningReceived"})
-_EVERY_EPISODE = TRIGGERS | {"AssistancePlanned", "AssistanceDelivered", "AssistanceEnded",
-                             "MaterialAttached"}
-_BY_TYPE: Mapping[str, frozenset[str]] = MappingProxyType({
-    "ScreeningAnalyzed": frozenset({"identification"}),
-    "ApplicationSigned": frozenset({"identification"}),
-    "AuthorizationSigned": frozenset({"identification"}),
-    "EffectivenessAppraised": frozenset({"elimination", "rollback"}),
-})
+_EVERY_EPISODE = TRIGGERS | {
+    "AssistancePlanned",
+    "AssistanceDelivered",
+    "AssistanceEnded",
+    "MaterialAttached",
+}
+_BY_TYPE: Mapping[str, frozenset[str]] = MappingProxyType(
+    {
+        "ScreeningAnalyzed": frozenset({"identification"}),
+        "ApplicationSigned": frozenset({"identification"}),
+        "AuthorizationSigned": frozenset({"identification"}),
+        "EffectivenessAppraised": frozenset({"elimination", "rollback"}),
+    }
+)
 
 
 def day(event: HouseholdEvent) -> date:
@@ -103,8 +170,9 @@ class HouseholdRecord:
     def of(cls, events: Iterable[HouseholdEvent]) -> "HouseholdRecord":
         ordered = sorted(events, key=lambda e: e.version)
         voided = {str(e.data.get("target_event_id")) for e in ordered if e.TYPE == "EntryVoided"}
-        counting = tuple(e for e in ordered if e.TYPE != "EntryVoided"
-                         and not (voided and str(e.id) in voided))
+        counting = tuple(
+            e for e in ordered if e.TYPE != "EntryVoided" and not (voided and str(e.id) in voided)
+        )
         attached: dict[str, list[HouseholdEvent]] = {}
         resolutions: dict[str, list[HouseholdEvent]] = {}
         for event in counting:
@@ -112,9 +180,11 @@ class HouseholdRecord:
                 attached.setdefault(str(event.data.get("target_event_id")), []).append(event)
             elif event.TYPE == "ObjectionResolved":
                 resolutions.setdefault(str(event.data.get("objection_id")), []).append(event)
-        return cls(counting,
-                   MappingProxyType({k: tuple(v) for k, v in attached.items()}),
-                   MappingProxyType({k: tuple(v) for k, v in resolutions.items()}))
+        return cls(
+            counting,
+            MappingProxyType({k: tuple(v) for k, v in attached.items()}),
+            MappingProxyType({k: tuple(v) for k, v in resolutions.items()}),
+        )
 
     @property
     def markings(self) -> list[HouseholdEvent]:
@@ -182,16 +252,23 @@ def episodes(record: HouseholdRecord) -> list[EpisodeEvents]:
     for marking in record.markings:
         kind = KIND_OF_MARKING.get(str(marking.data.get("marking")), "type_adjustment")
         members = tuple(_members(record, kind, marking, opened_by))
-        found.append(EpisodeEvents(kind, marking, opened_by, members,
-                                   MappingProxyType(_steps(record, kind, marking, opened_by,
-                                                           members))))
+        found.append(
+            EpisodeEvents(
+                kind,
+                marking,
+                opened_by,
+                members,
+                MappingProxyType(_steps(record, kind, marking, opened_by, members)),
+            )
+        )
         if kind != "type_adjustment":
             opened_by = marking
     return found
 
 
-def _members(record: HouseholdRecord, kind: str, marking: HouseholdEvent,
-             opened_by: HouseholdEvent | None) -> Iterable[HouseholdEvent]:
+def _members(
+    record: HouseholdRecord, kind: str, marking: HouseholdEvent, opened_by: HouseholdEvent | None
+) -> Iterable[HouseholdEvent]:
     start = opened_by.version if opened_by else 0
     for event in record.events:
         if event.remedies is not None:
@@ -227,9 +304,13 @@ def _typed(members: tuple[HouseholdEvent, ...], step: str) -> list[HouseholdEven
     return [e for e in members if STEP_TYPE[step] == e.TYPE]
 
 
-def _steps(record: HouseholdRecord, kind: str, marking: HouseholdEvent,
-           opened_by: HouseholdEvent | None,
-           members: tuple[HouseholdEvent, ...]) -> dict[str, Step]:
+def _steps(
+    record: HouseholdRecord,
+    kind: str,
+    marking: HouseholdEvent,
+    opened_by: HouseholdEvent | None,
+    members: tuple[HouseholdEvent, ...],
+) -> dict[str, Step]:
     steps: dict[str, Step] = {}
     for name in STEPS[kind]:
         if name in STEP_TYPE:
@@ -251,32 +332,46 @@ def confirmation_bound(steps: Mapping[str, Step], marking: HouseholdEvent) -> da
     return day(confirmation) if confirmation else day(marking)
 
 
-def _identification(record: HouseholdRecord, marking: HouseholdEvent,
-                    opened_by: HouseholdEvent | None, members: tuple[HouseholdEvent, ...],
-                    steps: dict[str, Step]) -> dict[str, Step]:
+def _identification(
+    record: HouseholdRecord,
+    marking: HouseholdEvent,
+    opened_by: HouseholdEvent | None,
+    members: tuple[HouseholdEvent, ...],
+    steps: dict[str, Step],
+) -> dict[str, Step]:
     screening = steps["screening"].judged
-    triggers = [e for e in members if e.TYPE in TRIGGERS
-                and (screening is None or day(e) <= day(screening))]
+    triggers = [
+        e for e in members if e.TYPE in TRIGGERS and (screening is None or day(e) <= day(screening))
+    ]
     bound = confirmation_bound(steps, marking)
     authorization = steps["authorization"].judged
     verified = [e for e in members if e.TYPE == "DepartmentVerified"]
     # 比对 before the household authorised asset queries is information, not the 联审 check.
-    comparisons = [e for e in verified if authorization is not None and e.remedies is None
-                   and day(e) < day(authorization)]
+    comparisons = [
+        e
+        for e in verified
+        if authorization is not None and e.remedies is None and day(e) < day(authorization)
+    ]
     checks = [e for e in verified if e not in comparisons]
     satisfying = [e for e in checks if e.remedies == marking.id or day(e) <= bound]
     return {
         "trigger": _step("trigger", triggers, None),
         "department_comparison": _step("department_comparison", comparisons, None),
-        "department_check": _step("department_check", checks,
-                                  max(satisfying, key=_order, default=None)),
+        "department_check": _step(
+            "department_check", checks, max(satisfying, key=_order, default=None)
+        ),
         "assistance_plan": _assistance_plan(record, marking, opened_by, members, steps, bound),
     }
 
 
-def _assistance_plan(record: HouseholdRecord, marking: HouseholdEvent,
-                     opened_by: HouseholdEvent | None, members: tuple[HouseholdEvent, ...],
-                     steps: dict[str, Step], bound: date) -> Step:
+def _assistance_plan(
+    record: HouseholdRecord,
+    marking: HouseholdEvent,
+    opened_by: HouseholdEvent | None,
+    members: tuple[HouseholdEvent, ...],
+    steps: dict[str, Step],
+    bound: date,
+) -> Step:
     """Measures proposed with the village decision (逐户逐人提出帮扶措施), or planned by
     the county confirmation; failing both, the first plan made later (for the record)."""
     decision = steps["village_decision"].judged
@@ -289,12 +384,22 @@ def _assistance_plan(record: HouseholdRecord, marking: HouseholdEvent,
     # "First planned after the county confirmation" may be after the marking too, up to
     # the next identification (which has a plan of its own).
     start = opened_by.version if opened_by else 0
-    end = min((m.version for m in record.markings if m.version > marking.version
-               and KIND_OF_MARKING.get(str(m.data.get("marking"))) == "identification"),
-              default=None)
-    later = [e for e in record.of_type("AssistancePlanned")
-             if e.remedies in (None, marking.id) and e.version > start
-             and (end is None or e.version < end)]
+    end = min(
+        (
+            m.version
+            for m in record.markings
+            if m.version > marking.version
+            and KIND_OF_MARKING.get(str(m.data.get("marking"))) == "identification"
+        ),
+        default=None,
+    )
+    later = [
+        e
+        for e in record.of_type("AssistancePlanned")
+        if e.remedies in (None, marking.id)
+        and e.version > start
+        and (end is None or e.version < end)
+    ]
     first = min(later, key=_order, default=None)
     listed = planned if first is None or first in planned else [*planned, first]
     return _step("assistance_plan", listed, first)
@@ -303,18 +408,24 @@ def _assistance_plan(record: HouseholdRecord, marking: HouseholdEvent,
 def _exit_department_check(record: HouseholdRecord, marking: HouseholdEvent) -> Step:
     """A department verification of any purpose before the exit whose findings name an
     exclusion (10类不纳入情形) — it may date from the identification itself."""
-    found = [e for e in record.of_type("DepartmentVerified")
-             if e.data.get("findings")
-             and (e.remedies == marking.id
-                  or (e.remedies is None and day(e) <= day(marking)))]
+    found = [
+        e
+        for e in record.of_type("DepartmentVerified")
+        if e.data.get("findings")
+        and (e.remedies == marking.id or (e.remedies is None and day(e) <= day(marking)))
+    ]
     return _step("department_check", found, max(found, key=_order, default=None))
 
 
-def _rollback_appraisal(members: tuple[HouseholdEvent, ...], marking: HouseholdEvent,
-                        opened_by: HouseholdEvent | None) -> Step:
+def _rollback_appraisal(
+    members: tuple[HouseholdEvent, ...], marking: HouseholdEvent, opened_by: HouseholdEvent | None
+) -> Step:
     appraisals = _typed(members, "effectiveness_appraisal")
-    unstable = [e for e in appraisals if e.data.get("result") == "unstable"
-                and (opened_by is None or day(e) >= day(opened_by))]
+    unstable = [
+        e
+        for e in appraisals
+        if e.data.get("result") == "unstable" and (opened_by is None or day(e) >= day(opened_by))
+    ]
     return _step("effectiveness_appraisal", appraisals, judge(unstable, marking))
 
 
@@ -347,9 +458,11 @@ class Finding:
     def describe(self) -> str:
         who = f", member '{self.member_id}'" if self.member_id else ""
         since = f", since {self.since}" if self.since else ""
-        return (f"DepartmentVerified {self.verification.id} "
-                f"({self.verification.data.get('department')}, {day(self.verification)}) "
-                f"found '{self.exclusion}'{who}{since}")
+        return (
+            f"DepartmentVerified {self.verification.id} "
+            f"({self.verification.data.get('department')}, {day(self.verification)}) "
+            f"found '{self.exclusion}'{who}{since}"
+        )
 
 
 def findings(record: HouseholdRecord) -> list[Finding]:
@@ -357,10 +470,14 @@ def findings(record: HouseholdRecord) -> list[Finding]:
     for event in record.of_type("DepartmentVerified"):
         for item in event.data.get("findings") or ():
             since = item.get("since")
-            found.append(Finding(event, str(item.get("exclusion")),
-                                 None if item.get("member_id") is None
-                                 else str(item["member_id"]),
-                                 since if isinstance(since, date) else None))
+            found.append(
+                Finding(
+                    event,
+                    str(item.get("exclusion")),
+                    None if item.get("member_id") is None else str(item["member_id"]),
+                    since if isinstance(since, date) else None,
+                )
+            )
     return found
 
 
@@ -377,15 +494,15 @@ def unexplained_exclusions(record: HouseholdRecord, episode: EpisodeEvents) -> l
     confirmation does not explain."""
     if special_inclusion(episode):
         return []
-    return [f for f in findings(record)
-            if f.household_level and f.counts_against(episode.marking)]
+    return [f for f in findings(record) if f.household_level and f.counts_against(episode.marking)]
 
 
 def latest_survey_before(record: HouseholdRecord, marking: HouseholdEvent) -> HouseholdEvent | None:
     """The latest survey in the field (by ``occurred_at``) recorded before the marking or
     remedying it; remedies of other markings count only there."""
-    surveys = [e for e in record.of_type("FieldSurveyConducted")
-               if (e.remedies is None and e.version < marking.version)
-               or e.remedies == marking.id]
+    surveys = [
+        e
+        for e in record.of_type("FieldSurveyConducted")
+        if (e.remedies is None and e.version < marking.version) or e.remedies == marking.id
+    ]
     return max(surveys, key=_order, default=None)
-

@@ -50,8 +50,10 @@ def _datetime_string(value: Any) -> Any:
         return value
     if not isinstance(value, str) or not _RFC3339.fullmatch(value):
         # Python keeps microseconds: a finer fraction would be silently cut, so refuse it.
-        raise ValueError("must be an RFC 3339 date-time with seconds and an offset, "
-                         "e.g. 2021-10-22T09:30:00+08:00 (at most 6 fractional digits)")
+        raise ValueError(
+            "must be an RFC 3339 date-time with seconds and an offset, "
+            "e.g. 2021-10-22T09:30:00+08:00 (at most 6 fractional digits)"
+        )
     return value
 
 
@@ -64,20 +66,25 @@ def _plain_offset(value: datetime) -> datetime:
 
 
 # Documented as what is accepted: a JSON number (pydantic would also offer a string).
-_YUAN_SCHEMA = {"type": "number", "maximum": 9_999_999_999_999.99,
-                "description": "Yuan, at most 2 decimal places and 15 digits"}
+_YUAN_SCHEMA = {
+    "type": "number",
+    "maximum": 9_999_999_999_999.99,
+    "description": "Yuan, at most 2 decimal places and 15 digits",
+}
 Yuan = Annotated[
-    Decimal, BeforeValidator(_number_only), Field(max_digits=15, decimal_places=2),
+    Decimal,
+    BeforeValidator(_number_only),
+    Field(max_digits=15, decimal_places=2),
     WithJsonSchema({**_YUAN_SCHEMA, "minimum": -9_999_999_999_999.99}),
 ]
 NonNegativeYuan = Annotated[
-    Decimal, BeforeValidator(_number_only), Field(ge=0, max_digits=15, decimal_places=2),
+    Decimal,
+    BeforeValidator(_number_only),
+    Field(ge=0, max_digits=15, decimal_places=2),
     WithJsonSchema({**_YUAN_SCHEMA, "minimum": 0}),
 ]
 IsoDate = Annotated[date, BeforeValidator(_iso_date_string)]
-Rfc3339 = Annotated[
-    AwareDatetime, BeforeValidator(_datetime_string), AfterValidator(_plain_offset)
-]
+Rfc3339 = Annotated[AwareDatetime, BeforeValidator(_datetime_string), AfterValidator(_plain_offset)]
 Coordinate = Annotated[float, BeforeValidator(_number_only), Field(allow_inf_nan=False)]
 Count = Annotated[StrictInt, Field(ge=0, le=1_000_000)]
 ByteSize = Annotated[StrictInt, Field(ge=0, le=2**40)]
@@ -109,8 +116,9 @@ def _no_controls(value: str) -> str:
 
 def _lines_and_tabs_only(value: str) -> str:
     if (found := control_character(value, free_text=True)) is not None:
-        raise ValueError(f"must not contain a control character ({found}) other than "
-                         "line feed and tab")
+        raise ValueError(
+            f"must not contain a control character ({found}) other than line feed and tab"
+        )
     return value
 
 
@@ -118,20 +126,28 @@ Identifier = Annotated[
     str, StringConstraints(min_length=1, max_length=64, pattern=IDENTIFIER_PATTERN)
 ]
 Reference = Annotated[
-    str, StringConstraints(min_length=1, max_length=64), AfterValidator(_no_controls),
+    str,
+    StringConstraints(min_length=1, max_length=64),
+    AfterValidator(_no_controls),
     Field(json_schema_extra={"pattern": NO_CONTROLS_PATTERN}),
 ]
 """A code or a record's id in another system: any printable characters."""
 Name = Annotated[
-    str, StringConstraints(min_length=1, max_length=100), AfterValidator(_no_controls),
+    str,
+    StringConstraints(min_length=1, max_length=100),
+    AfterValidator(_no_controls),
     Field(json_schema_extra={"pattern": NO_CONTROLS_PATTERN}),
 ]
 Text = Annotated[
-    str, StringConstraints(min_length=1, max_length=4000), AfterValidator(_no_controls),
+    str,
+    StringConstraints(min_length=1, max_length=4000),
+    AfterValidator(_no_controls),
     Field(json_schema_extra={"pattern": NO_CONTROLS_PATTERN}),
 ]
 FreeText = Annotated[
-    str, StringConstraints(min_length=1, max_length=4000), AfterValidator(_lines_and_tabs_only),
+    str,
+    StringConstraints(min_length=1, max_length=4000),
+    AfterValidator(_lines_and_tabs_only),
     Field(json_schema_extra={"pattern": FREE_TEXT_PATTERN}),
 ]
 """Free text (``summary``, ``basis``, ``note``, ``reason``, ``detail``): lines and tabs."""
@@ -139,6 +155,4 @@ IdNumber = Annotated[str, StringConstraints(max_length=18)]
 """A GB 11643 number; its shape and check digit are judged with the whole member."""
 DivisionCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{12}$")]
 Sha256Hex = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
-MediaType = Annotated[
-    str, StringConstraints(pattern=r"^[\w.+-]+/[\w.+-]+$", max_length=127)
-]
+MediaType = Annotated[str, StringConstraints(pattern=r"^[\w.+-]+/[\w.+-]+$", max_length=127)]

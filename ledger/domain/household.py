@@ -84,9 +84,20 @@ def _recount(state: Household) -> None:
     for event in state.history:
         if event.TYPE != "EntryVoided" and str(event.id) not in state.voided:
             _APPLY.get(event.TYPE, _ignore)(fresh, event)
-    for name in ("village_code", "group", "category", "filed_card", "status",
-                 "monitoring_type", "members", "location", "latest_survey", "objections",
-                 "measures", "data_issues"):
+    for name in (
+        "village_code",
+        "group",
+        "category",
+        "filed_card",
+        "status",
+        "monitoring_type",
+        "members",
+        "location",
+        "latest_survey",
+        "objections",
+        "measures",
+        "data_issues",
+    ):
         setattr(state, name, getattr(fresh, name))
 
 
@@ -126,14 +137,20 @@ def _survey(state: Household, event: HouseholdEvent) -> None:
     # The latest survey is the latest in the field (occurred_at), not the latest typed in.
     latest = state.latest_survey
     if latest is None or event.occurred_at >= latest["occurred_at"]:
-        state.latest_survey = {**event.data, "event_id": str(event.id),
-                               "occurred_at": event.occurred_at}
+        state.latest_survey = {
+            **event.data,
+            "event_id": str(event.id),
+            "occurred_at": event.occurred_at,
+        }
 
 
 def _objection_raised(state: Household, event: HouseholdEvent) -> None:
     state.objections[str(event.id)] = {
-        "objection_id": str(event.id), "purpose": event.data["purpose"],
-        "summary": event.data["summary"], "occurred_at": event.occurred_at, "open": True,
+        "objection_id": str(event.id),
+        "purpose": event.data["purpose"],
+        "summary": event.data["summary"],
+        "occurred_at": event.occurred_at,
+        "open": True,
     }
 
 
@@ -146,8 +163,12 @@ def _objection_resolved(state: Household, event: HouseholdEvent) -> None:
 def _measure_planned(state: Household, event: HouseholdEvent) -> None:
     d = event.data
     state.measures[d["measure_id"]] = {
-        "measure_id": d["measure_id"], "category": d["category"], "summary": d["summary"],
-        "start_date": d.get("start_date"), "ended": False, "deliveries": 0,
+        "measure_id": d["measure_id"],
+        "category": d["category"],
+        "summary": d["summary"],
+        "start_date": d.get("start_date"),
+        "ended": False,
+        "deliveries": 0,
         "last_delivered_on": None,
     }
 

@@ -14,8 +14,17 @@ ZERO_HASH = "0" * 64
 """The ``prev_hash`` of version 1."""
 
 HASHED_FIELDS = (
-    "household_id", "version", "type", "occurred_at", "recorded_at", "actor",
-    "recorded_by", "data", "materials", "remedies", "prev_hash",
+    "household_id",
+    "version",
+    "type",
+    "occurred_at",
+    "recorded_at",
+    "actor",
+    "recorded_by",
+    "data",
+    "materials",
+    "remedies",
+    "prev_hash",
 )
 
 
@@ -49,8 +58,10 @@ def _orjson_is_canonical(value: Any) -> bool:
     if kind is float:
         return bool(1e-4 <= abs(value) < 1e15 and not value.is_integer())
     if kind is dict:
-        return all(type(key) is str and key.isascii() and _orjson_is_canonical(item)
-                   for key, item in value.items())
+        return all(
+            type(key) is str and key.isascii() and _orjson_is_canonical(item)
+            for key, item in value.items()
+        )
     if kind is list:
         return all(_orjson_is_canonical(item) for item in value)
     return False

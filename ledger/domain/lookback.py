@@ -41,13 +41,24 @@ class Candidate:
         return {"code": self.code, "action": self.action, "detail": self.detail}
 
 
-def candidates(household_id: str, events: Iterable[HouseholdEvent], config: RulesConfig,
-               reference_date: date, calendar: WorkingDayCalendar | None = None,
-               ) -> list[Candidate]:
+def candidates(
+    household_id: str,
+    events: Iterable[HouseholdEvent],
+    config: RulesConfig,
+    reference_date: date,
+    calendar: WorkingDayCalendar | None = None,
+) -> list[Candidate]:
     """The household's look-back candidates at ``reference_date``, at most one per code."""
     ordered = sorted(events, key=lambda e: e.version)
-    facts = _Facts(household_id, ordered, replay(household_id, ordered),
-                   HouseholdRecord.of(ordered), config, reference_date, calendar)
+    facts = _Facts(
+        household_id,
+        ordered,
+        replay(household_id, ordered),
+        HouseholdRecord.of(ordered),
+        config,
+        reference_date,
+        calendar,
+    )
     found: list[Candidate] = []
     for code, action, rule in _RULES:
         reasons = list(rule(facts))
@@ -84,8 +95,9 @@ class _Facts:
         return found[-1] if found else None
 
 
-def _income(survey: dict[str, Any] | None, config: RulesConfig) -> tuple[Decimal, Decimal,
-                                                                           date] | None:
+def _income(
+    survey: dict[str, Any] | None, config: RulesConfig
+) -> tuple[Decimal, Decimal, date] | None:
     """(per-capita income, floor, period end) of a survey whose year has a floor."""
     if not survey:
         return None
@@ -106,16 +118,20 @@ def _below_floor(f: _Facts) -> str | None:
     if judged is None or judged[0] >= judged[1]:
         return None
     income, floor, end = judged
-    return (f"The latest survey, {_survey_ref(f.state.latest_survey or {})}, found "
-            f"{income} yuan per head for the period ending {end}, below the {end.year} floor "
-            f"of {floor} ({f.config.floors[end.year].source}).")
+    return (
+        f"The latest survey, {_survey_ref(f.state.latest_survey or {})}, found "
+        f"{income} yuan per head for the period ending {end}, below the {end.year} floor "
+        f"of {floor} ({f.config.floors[end.year].source})."
+    )
 
 
 def _remark_income(f: _Facts) -> Iterator[str]:
     reason = _below_floor(f) if f.status == "risk_eliminated" else None
     if reason:
-        yield (f"{reason} The household is marked risk_eliminated (000 §二(六) 已标注风险消除，"
-               "但…家庭人均纯收入低于全省监测底线…进行风险再标注).")
+        yield (
+            f"{reason} The household is marked risk_eliminated (000 §二(六) 已标注风险消除，"
+            "但…家庭人均纯收入低于全省监测底线…进行风险再标注)."
+        )
 
 
 def _no_labor(f: _Facts) -> Iterator[str]:
@@ -123,15 +139,23 @@ def _no_labor(f: _Facts) -> Iterator[str]:
         return
     survey = f.state.latest_survey or {}
     labor = [m.get("labor") for m in f.state.present_members()]
-    rule = ("(000 §二(六) 已标注风险消除，但整户无劳动能力或部分丧失劳动能力且无法通过产业就业"
-            "获得稳定收入的…进行回退处理).")
+    rule = (
+        "(000 §二(六) 已标注风险消除，但整户无劳动能力或部分丧失劳动能力且无法通过产业就业"
+        "获得稳定收入的…进行回退处理)."
+    )
     if survey.get("whole_household_lacks_labor") is True:
-        yield (f"The latest survey, {_survey_ref(survey)}, says the whole household lacks "
-               f"labour {rule}")
-    elif "full" not in labor and ("partial" not in labor
-                                  or survey.get("stable_income_from_work") is False):
-        why = ("none has partial labour either" if "partial" not in labor else
-               f"the latest survey, {_survey_ref(survey)}, finds no stable income from work")
+        yield (
+            f"The latest survey, {_survey_ref(survey)}, says the whole household lacks "
+            f"labour {rule}"
+        )
+    elif "full" not in labor and (
+        "partial" not in labor or survey.get("stable_income_from_work") is False
+    ):
+        why = (
+            "none has partial labour either"
+            if "partial" not in labor
+            else f"the latest survey, {_survey_ref(survey)}, finds no stable income from work"
+        )
         yield f"No present member has full labour ({labor}) and {why} {rule}"
 
 
@@ -139,17 +163,26 @@ def _still_helped(f: _Facts) -> Iterator[str]:
     elimination = f.last_marking("risk_eliminated")
     if f.status != "risk_eliminated" or elimination is None:
         return
-    after = [e for e in f.record.events if e.version > elimination.version
-             and e.remedies is None and _not_before(e, day(elimination))]
+    after = [
+        e
+        for e in f.record.events
+        if e.version > elimination.version
+        and e.remedies is None
+        and _not_before(e, day(elimination))
+    ]
     for event in after:
         if event.TYPE == "EffectivenessAppraised" and event.data.get("result") == "unstable":
-            yield (f"EffectivenessAppraised {event.id} ({day(event)}) found the household "
-                   f"unstable after the elimination {elimination.id} ({day(elimination)}).")
+            yield (
+                f"EffectivenessAppraised {event.id} ({day(event)}) found the household "
+                f"unstable after the elimination {elimination.id} ({day(elimination)})."
+            )
         elif event.TYPE == "AssistanceDelivered":
-            yield (f"AssistanceDelivered {event.id} (delivered "
-                   f"{event.data.get('delivered_on')}) came after the elimination "
-                   f"{elimination.id} ({day(elimination)}): still living on measures "
-                   "(001 §二(一)3 还在享受各类帮扶措施但已标注风险消除…要严格进行风险消除回退).")
+            yield (
+                f"AssistanceDelivered {event.id} (delivered "
+                f"{event.data.get('delivered_on')}) came after the elimination "
+                f"{elimination.id} ({day(elimination)}): still living on measures "
+                "(001 §二(一)3 还在享受各类帮扶措施但已标注风险消除…要严格进行风险消除回退)."
+            )
 
 
 def _not_before(event: HouseholdEvent, on: date) -> bool:
@@ -165,10 +198,12 @@ def _exclusion(f: _Facts, filed_card: bool) -> Iterator[str]:
         return
     marking = identification.marking
     for finding in unexplained_exclusions(f.record, identification):
-        yield (f"{finding.describe()}, household-level, on or before the identification "
-               f"marking {marking.id} ({day(marking)}), whose county confirmation gives no "
-               "special_inclusion (001 §二(一)4 识别前存在“10 类不纳入情形”…非建档立卡监测对象"
-               "进行清退，…建档立卡监测对象进行风险标注回退).")
+        yield (
+            f"{finding.describe()}, household-level, on or before the identification "
+            f"marking {marking.id} ({day(marking)}), whose county confirmation gives no "
+            "special_inclusion (001 §二(一)4 识别前存在“10 类不纳入情形”…非建档立卡监测对象"
+            "进行清退，…建档立卡监测对象进行风险标注回退)."
+        )
 
 
 def _member_change(f: _Facts) -> Iterator[str]:
@@ -180,9 +215,12 @@ def _member_change(f: _Facts) -> Iterator[str]:
             if member is not None and member.get("present"):
                 yield f"{finding.describe()}, and that member is still present {rule}"
         elif finding.exclusion == "absent_member" and not any(
-                day(r) >= day(finding.verification) for r in removals):
-            yield (f"{finding.describe()} without naming the member, and no member has been "
-                   f"removed since {rule}")
+            day(r) >= day(finding.verification) for r in removals
+        ):
+            yield (
+                f"{finding.describe()} without naming the member, and no member has been "
+                f"removed since {rule}"
+            )
 
 
 def _type_mismatch(f: _Facts) -> Iterator[str]:
@@ -191,8 +229,10 @@ def _type_mismatch(f: _Facts) -> Iterator[str]:
         return
     needs = {"unstable_alleviated": "poverty_alleviated", "marginal": "general"}.get(kind)
     if needs and category != needs:
-        yield (f"The household is of type '{kind}', which needs category '{needs}', but its "
-               f"category is '{category}'.")
+        yield (
+            f"The household is of type '{kind}', which needs category '{needs}', but its "
+            f"category is '{category}'."
+        )
     identification = f.latest_identification()
     survey = identification.judged("field_survey") if identification else None
     judged = _income(survey.data, f.config) if survey else None
@@ -202,10 +242,12 @@ def _type_mismatch(f: _Facts) -> Iterator[str]:
     below = income < floor
     if below == (kind == "sudden_hardship"):
         should = "unstable_alleviated or marginal" if below else "sudden_hardship"
-        yield (f"The identification survey FieldSurveyConducted {survey.id} ({day(survey)}) "
-               f"found {income} yuan per head, {'below' if below else 'at or above'} the "
-               f"{end.year} floor of {floor}: the type should be {should}, not '{kind}' "
-               "(001 §二(一)5 根据监测底线，参照监测对象识别时家庭人均纯收入指标…进行调整).")
+        yield (
+            f"The identification survey FieldSurveyConducted {survey.id} ({day(survey)}) "
+            f"found {income} yuan per head, {'below' if below else 'at or above'} the "
+            f"{end.year} floor of {floor}: the type should be {should}, not '{kind}' "
+            "(001 §二(一)5 根据监测底线，参照监测对象识别时家庭人均纯收入指标…进行调整)."
+        )
 
 
 def _should_enroll(f: _Facts) -> Iterator[str]:
@@ -214,13 +256,19 @@ def _should_enroll(f: _Facts) -> Iterator[str]:
     reason = _below_floor(f)
     if reason is None:
         return
-    explanations = [e for e in f.record.of_type("CountyConfirmed")
-                    if e.data.get("special_inclusion")]
-    unexplained = [x for x in findings(f.record) if x.household_level and not any(
-        day(e) >= day(x.verification) for e in explanations)]
+    explanations = [
+        e for e in f.record.of_type("CountyConfirmed") if e.data.get("special_inclusion")
+    ]
+    unexplained = [
+        x
+        for x in findings(f.record)
+        if x.household_level and not any(day(e) >= day(x.verification) for e in explanations)
+    ]
     if not unexplained:
-        yield (f"{reason} The household is {f.status} and no exclusion finding stands against "
-               "it: to check by 1+X (000 §一(一) 体外循环等应纳未纳现象; 003 §三(二)).")
+        yield (
+            f"{reason} The household is {f.status} and no exclusion finding stands against "
+            "it: to check by 1+X (000 §一(一) 体外循环等应纳未纳现象; 003 §三(二))."
+        )
 
 
 # The two rules that look at the reference date are judged in two parts: what the
@@ -240,10 +288,16 @@ def _trigger_unverified(f: _Facts) -> ReasonsAt | None:
         deadline = day(trigger) + timedelta(days=days.value)
         if any(day(trigger) <= on <= deadline for on in checks):
             continue
-        unverified.append((deadline, (
-            f"{trigger.TYPE} {trigger.id} ({day(trigger)}) had no ScreeningAnalyzed or "
-            f"FieldSurveyConducted by {deadline}, {days.value} days after it "
-            f"({days.source}).")))
+        unverified.append(
+            (
+                deadline,
+                (
+                    f"{trigger.TYPE} {trigger.id} ({day(trigger)}) had no ScreeningAnalyzed or "
+                    f"FieldSurveyConducted by {deadline}, {days.value} days after it "
+                    f"({days.source})."
+                ),
+            )
+        )
     if not unverified:
         return None
     return lambda reference: [reason for deadline, reason in unverified if deadline < reference]
@@ -266,17 +320,22 @@ def _annual_effectiveness(f: _Facts) -> ReasonsAt | None:
             return []
         # Said without the reference date, so the detail stays the same across a window.
         last = f"the last was {latest.id} ({day(latest)})" if latest else "there was none since"
-        return [f"Monitored since the '{entry.data.get('marking')}' marking {entry.id} "
-                f"({entered}), with no EffectivenessAppraised in the 12 months before the "
-                f"reference date: {last} (002 §五(一) 每年至少组织开展一次监测对象帮扶成效评议)."]
+        return [
+            f"Monitored since the '{entry.data.get('marking')}' marking {entry.id} "
+            f"({entered}), with no EffectivenessAppraised in the 12 months before the "
+            f"reference date: {last} (002 §五(一) 每年至少组织开展一次监测对象帮扶成效评议)."
+        ]
+
     return reasons_at
 
 
 def _at_reference(rule: DatedRule) -> Callable[[_Facts], list[str]]:
     """A dated rule judged at the facts' own reference date."""
+
     def judged(f: _Facts) -> list[str]:
         reasons_at = rule(f)
         return reasons_at(f.reference) if reasons_at else []
+
     return judged
 
 
@@ -292,12 +351,13 @@ def _year_before(reference: date) -> date:
 def _missing_procedure(f: _Facts) -> Iterator[str]:
     report = f.completeness or assess(f.household_id, f.events, f.config, f.calendar)
     for episode in report.episodes:
-        missing = [f"{g.code} ({g.step})" for g in episode.gaps
-                   if g.code.startswith("MISSING_")]
+        missing = [f"{g.code} ({g.step})" for g in episode.gaps if g.code.startswith("MISSING_")]
         if missing:
-            yield (f"The {episode.kind} episode closed by {episode.marking_event_id} lacks "
-                   f"{', '.join(missing)}: complete it with remedies or MaterialAttached "
-                   "(001 §二(二)1 补充完善监测程序和台账; 000 §一(二)3 不完整的要全面补齐).")
+            yield (
+                f"The {episode.kind} episode closed by {episode.marking_event_id} lacks "
+                f"{', '.join(missing)}: complete it with remedies or MaterialAttached "
+                "(001 §二(二)1 补充完善监测程序和台账; 000 §一(二)3 不完整的要全面补齐)."
+            )
 
 
 _RULES: tuple[tuple[str, str, Callable[[_Facts], Iterable[str]]], ...] = (
@@ -305,8 +365,11 @@ _RULES: tuple[tuple[str, str, Callable[[_Facts], Iterable[str]]], ...] = (
     ("LB_ROLLBACK_NO_LABOR", "elimination_rolled_back", _no_labor),
     ("LB_ROLLBACK_UNSTABLE", "elimination_rolled_back", _still_helped),
     ("LB_WITHDRAW_EXCLUSION", "withdrawn", lambda f: _exclusion(f, filed_card=False)),
-    ("LB_ROLLBACK_MARK_EXCLUSION", "risk_mark_rolled_back",
-     lambda f: _exclusion(f, filed_card=True)),
+    (
+        "LB_ROLLBACK_MARK_EXCLUSION",
+        "risk_mark_rolled_back",
+        lambda f: _exclusion(f, filed_card=True),
+    ),
     ("LB_MEMBER_CHANGE", "MemberRemoved or a correction", _member_change),
     ("LB_TYPE_MISMATCH", "type_adjusted", _type_mismatch),
     ("LB_SHOULD_ENROLL", "enrolled after the procedure", _should_enroll),
@@ -328,14 +391,20 @@ class CandidateWindow:
     active_until: date | None = None
 
 
-_DATED: dict[str, DatedRule] = {"LB_TRIGGER_UNVERIFIED": _trigger_unverified,
-                                 "LB_NO_ANNUAL_EFFECTIVENESS": _annual_effectiveness}
+_DATED: dict[str, DatedRule] = {
+    "LB_TRIGGER_UNVERIFIED": _trigger_unverified,
+    "LB_NO_ANNUAL_EFFECTIVENESS": _annual_effectiveness,
+}
 
 
-def candidate_windows(household_id: str, events: Iterable[HouseholdEvent], config: RulesConfig,
-                      calendar: WorkingDayCalendar | None = None,
-                      completeness: Completeness | None = None,
-                      state: Household | None = None) -> list[CandidateWindow]:
+def candidate_windows(
+    household_id: str,
+    events: Iterable[HouseholdEvent],
+    config: RulesConfig,
+    calendar: WorkingDayCalendar | None = None,
+    completeness: Completeness | None = None,
+    state: Household | None = None,
+) -> list[CandidateWindow]:
     """Every candidate with the reference dates at which it holds, so read models can
     answer ``candidates(…, reference_date)`` for any date without recomputing.
     ``completeness`` and ``state`` are the household's, when the caller already has them.
@@ -344,9 +413,16 @@ def candidate_windows(household_id: str, events: Iterable[HouseholdEvent], confi
     where a window of theirs opens or closes, so judging them on each such date is exact.
     """
     ordered = sorted(events, key=lambda e: e.version)
-    facts = _Facts(household_id, ordered,
-                   replay(household_id, ordered) if state is None else state,
-                   HouseholdRecord.of(ordered), config, date.max, calendar, completeness)
+    facts = _Facts(
+        household_id,
+        ordered,
+        replay(household_id, ordered) if state is None else state,
+        HouseholdRecord.of(ordered),
+        config,
+        date.max,
+        calendar,
+        completeness,
+    )
     windows: list[CandidateWindow] = []
     turning_points: list[date] | None = None
     for code, action, rule in _RULES:
@@ -380,8 +456,17 @@ def _turning_points(events: list[HouseholdEvent], config: RulesConfig) -> list[d
     points: set[date] = set()
     for on in {day(e) for e in events}:
         year_later = _year_after(on)
-        points.update({on, on + one_day, on + follow_up, on + follow_up + one_day,
-                       year_later - one_day, year_later, year_later + one_day})
+        points.update(
+            {
+                on,
+                on + one_day,
+                on + follow_up,
+                on + follow_up + one_day,
+                year_later - one_day,
+                year_later,
+                year_later + one_day,
+            }
+        )
     if points:
         points.add(min(points) - one_day)
     return sorted(points)

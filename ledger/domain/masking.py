@@ -51,8 +51,9 @@ def mask_event(document: dict[str, Any]) -> dict[str, Any]:
         if isinstance(document.get(party), dict):
             masked[party] = _with_masked_name(document[party])
     if isinstance(document.get("materials"), list):
-        masked["materials"] = [_with_masked_name(m) if isinstance(m, dict) else m
-                               for m in document["materials"]]
+        masked["materials"] = [
+            _with_masked_name(m) if isinstance(m, dict) else m for m in document["materials"]
+        ]
     masked["masked"] = True
     return masked
 
@@ -72,8 +73,10 @@ def _with_masked_name(item: dict[str, Any]) -> dict[str, Any]:
 
 def _masked(value: Any) -> Any:
     if isinstance(value, dict):
-        return {key: _mask_value(key, item) if key in PERSONAL_KEYS else _masked(item)
-                for key, item in value.items()}
+        return {
+            key: _mask_value(key, item) if key in PERSONAL_KEYS else _masked(item)
+            for key, item in value.items()
+        }
     if isinstance(value, list):
         return [_masked(item) for item in value]
     return value

@@ -113,8 +113,9 @@ def hashes_of(ranges: Sequence[Range], lookup: Lookup) -> list[bytes]:
     return [range_hash(start, end, lookup) for start, end in ranges]
 
 
-def verify_inclusion(leaf_index: int, tree_size: int, leaf: bytes, path: Sequence[bytes],
-                     root_hash: bytes) -> bool:
+def verify_inclusion(
+    leaf_index: int, tree_size: int, leaf: bytes, path: Sequence[bytes], root_hash: bytes
+) -> bool:
     """RFC 9162 §2.1.3.2: does ``path`` prove leaf hash ``leaf`` at ``leaf_index``?"""
     if not 0 <= leaf_index < tree_size or len(leaf) != len(EMPTY_ROOT):
         return False  # a leaf hash is a SHA-256 digest: b"" is no root of a 1-leaf tree
@@ -132,8 +133,9 @@ def verify_inclusion(leaf_index: int, tree_size: int, leaf: bytes, path: Sequenc
     return sn == 0 and r == root_hash
 
 
-def verify_consistency(first: int, second: int, first_root: bytes, second_root: bytes,
-                       path: Sequence[bytes]) -> bool:
+def verify_consistency(
+    first: int, second: int, first_root: bytes, second_root: bytes, path: Sequence[bytes]
+) -> bool:
     """RFC 9162 §2.1.4.2: does ``path`` prove tree ``second`` extends tree ``first``?"""
     if not 0 < first <= second:
         return False

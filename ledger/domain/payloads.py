@@ -118,8 +118,9 @@ class Member(Payload):
     @classmethod
     def _gb11643(cls, id_number: str | None) -> str | None:
         if id_number is not None and not has_valid_check_digit(id_number):
-            raise ValueError("id_number is not an 18-character GB 11643 number "
-                             "with a valid check digit")
+            raise ValueError(
+                "id_number is not an 18-character GB 11643 number with a valid check digit"
+            )
         return id_number
 
     @field_validator("id_missing_reason")
@@ -144,8 +145,9 @@ class HouseholdRegisteredData(Payload):
     def _card_follows_category(cls, filed_card: bool, info: ValidationInfo) -> bool:
         category = info.data.get("category")
         if category is not None and filed_card != (category == Category.POVERTY_ALLEVIATED):
-            raise ValueError("filed_card must be true exactly when category is "
-                             "'poverty_alleviated'")
+            raise ValueError(
+                "filed_card must be true exactly when category is 'poverty_alleviated'"
+            )
         return filed_card
 
     @model_validator(mode="after")
@@ -397,8 +399,11 @@ class CountyConfirmedData(Payload):
 
     @model_validator(mode="after")
     def _type_when_identifying(self) -> Self:
-        if (self.purpose == Purpose.IDENTIFICATION and self.decision == CountyDecision.CONFIRMED
-                and self.monitoring_type is None):
+        if (
+            self.purpose == Purpose.IDENTIFICATION
+            and self.decision == CountyDecision.CONFIRMED
+            and self.monitoring_type is None
+        ):
             raise ValueError("a confirmed identification names its monitoring_type")
         return self
 

@@ -55,8 +55,13 @@ def receipt(household_id: str, version: int, events: list[HouseholdEvent]) -> di
         "household_id": household_id,
         "version": version,
         "events": [
-            {"id": str(e.id), "version": e.version, "type": e.TYPE, "hash": e.hash,
-             "recorded_at": e.recorded_at.isoformat()}
+            {
+                "id": str(e.id),
+                "version": e.version,
+                "type": e.TYPE,
+                "hash": e.hash,
+                "recorded_at": e.recorded_at.isoformat(),
+            }
             for e in events
         ],
     }
@@ -65,23 +70,25 @@ def receipt(household_id: str, version: int, events: list[HouseholdEvent]) -> di
 def state_document(household: Household) -> dict[str, Any]:
     """The current state as served (CONTRACT §5)."""
     members = list(household.members.values())
-    document: dict[str, Any] = json_value({
-        "household_id": household.household_id,
-        "version": household.version,
-        "village_code": household.village_code,
-        "group": household.group,
-        "category": household.category,
-        "filed_card": household.filed_card,
-        "status": str(household.status),
-        "monitoring_type": household.monitoring_type,
-        "members": [_without(m, "present") for m in members if m["present"]],
-        "former_members": [_without(m, "present") for m in members if not m["present"]],
-        "location": household.location,
-        "latest_survey": household.latest_survey,
-        "open_objections": [_without(o, "open") for o in household.open_objections()],
-        "measures": list(household.measures.values()),
-        "open_data_issues": [_without(i, "open") for i in household.open_data_issues()],
-    })
+    document: dict[str, Any] = json_value(
+        {
+            "household_id": household.household_id,
+            "version": household.version,
+            "village_code": household.village_code,
+            "group": household.group,
+            "category": household.category,
+            "filed_card": household.filed_card,
+            "status": str(household.status),
+            "monitoring_type": household.monitoring_type,
+            "members": [_without(m, "present") for m in members if m["present"]],
+            "former_members": [_without(m, "present") for m in members if not m["present"]],
+            "location": household.location,
+            "latest_survey": household.latest_survey,
+            "open_objections": [_without(o, "open") for o in household.open_objections()],
+            "measures": list(household.measures.values()),
+            "open_data_issues": [_without(i, "open") for i in household.open_data_issues()],
+        }
+    )
     return document
 
 

@@ -25,25 +25,37 @@ class Database:
         if parts.scheme == "sqlite":
             path = unquote(parts.path)
             if parts.netloc or not path.startswith("/") or len(path) < 2:
-                raise ValueError(f"expected sqlite:///relative/path or sqlite:////absolute/path, "
-                                 f"got {url!r}")
+                raise ValueError(
+                    f"expected sqlite:///relative/path or sqlite:////absolute/path, got {url!r}"
+                )
             return cls(kind="sqlite", path=path[1:])
         if parts.scheme in ("postgresql", "postgres"):
             name = unquote(parts.path.lstrip("/"))
             if not name:
                 raise ValueError("a PostgreSQL URL names its database: postgresql://host/db")
             return cls(
-                kind="postgres", host=parts.hostname or "127.0.0.1", port=parts.port or 5432,
+                kind="postgres",
+                host=parts.hostname or "127.0.0.1",
+                port=parts.port or 5432,
                 user=unquote(parts.username or "postgres"),
-                password=unquote(parts.password or ""), name=name,
+                password=unquote(parts.password or ""),
+                name=name,
             )
-        raise ValueError(f"unsupported database URL scheme {parts.scheme!r}: "
-                         "use sqlite:///path or postgresql://…")
+        raise ValueError(
+            f"unsupported database URL scheme {parts.scheme!r}: "
+            "use sqlite:///path or postgresql://…"
+        )
 
     def with_name(self, name: str) -> "Database":
         """The same PostgreSQL server, another database (tests create their own)."""
-        return Database(kind=self.kind, host=self.host, port=self.port, user=self.user,
-                        password=self.password, name=name)
+        return Database(
+            kind=self.kind,
+            host=self.host,
+            port=self.port,
+            user=self.user,
+            password=self.password,
+            name=name,
+        )
 
     def eventsourcing_env(self, *, pool_size: int = 10, lock_timeout_s: int = 5) -> dict[str, str]:
         """The library's environment: our recorders and transcoder, and migrations own the

@@ -29,8 +29,12 @@ class StoredCheckpoint:
 
     def document(self) -> dict[str, Any]:
         """As served (CONTRACT §4): the signed fields and the signature."""
-        return {"tree_size": self.tree_size, "root_hash": self.root_hash,
-                "timestamp": self.timestamp, "signature": self.signature}
+        return {
+            "tree_size": self.tree_size,
+            "root_hash": self.root_hash,
+            "timestamp": self.timestamp,
+            "signature": self.signature,
+        }
 
 
 _CHECKPOINT_COLUMNS = "tree_size, root_hash, timestamp, signature, public_key"
@@ -40,19 +44,21 @@ _LEAF_COLUMNS = "leaf_index, notification_id, event_id, household_id"
 class LogTables(SQLTables):
     def size(self) -> tuple[int, int]:
         """``(tree size, notification id of the last leaf)``: where sequencing resumes."""
-        for row in self._rows("SELECT leaf_index, notification_id FROM merkle_leaves "
-                              "ORDER BY leaf_index DESC LIMIT 1"):
+        for row in self._rows(
+            "SELECT leaf_index, notification_id FROM merkle_leaves ORDER BY leaf_index DESC LIMIT 1"
+        ):
             return int(row["leaf_index"]) + 1, int(row["notification_id"])
         return 0, 0
 
     def nodes(self, wanted: Iterable[Node]) -> dict[Node, bytes]:
         wanted = sorted(set(wanted))
         found: dict[Node, bytes] = {}
-        for chunk in (wanted[i:i + 400] for i in range(0, len(wanted), 400)):
+        for chunk in (wanted[i : i + 400] for i in range(0, len(wanted), 400)):
             pairs = " OR ".join("(level = ? AND idx = ?)" for _ in chunk)
             params = tuple(value for node in chunk for value in node)
-            for row in self._rows(f"SELECT level, idx, hash FROM merkle_nodes WHERE {pairs}",
-                                  params):
+            for row in self._rows(
+                f"SELECT level, idx, hash FROM merkle_nodes WHERE {pairs}", params
+            ):
                 found[int(row["level"]), int(row["idx"])] = bytes(row["hash"])
         return found
 
@@ -62,63 +68,90 @@ class LogTables(SQLTables):
         with self._transaction(commit=True) as cursor:
             cursor.executemany(
                 self.sql(f"INSERT INTO merkle_leaves ({_LEAF_COLUMNS}) VALUES (?, ?, ?, ?)"),
-                [(leaf.leaf_index, leaf.notification_id, leaf.event_id, leaf.household_id)
-                 for leaf in leaves])
+                [
+                    (leaf.leaf_index, leaf.notification_id, leaf.event_id, leaf.household_id)
+                    for leaf in leaves
+                ],
+            )
             cursor.executemany(
                 self.sql("INSERT INTO merkle_nodes (level, idx, hash) VALUES (?, ?, ?)"),
-                [(level, index, hash_) for (level, index), hash_ in nodes])
+                [(level, index, hash_) for (level, index), hash_ in nodes],
+            )
 
     def leaf_of_event(self, event_id: str) -> Leaf | None:
-        for row in self._rows(f"SELECT {_LEAF_COLUMNS} FROM merkle_leaves WHERE event_id = ?",
-                              (event_id,)):
+        for row in self._rows(
+            f"SELECT {_LEAF_COLUMNS} FROM merkle_leaves WHERE event_id = ?", (event_id,)
+        ):
             return _leaf(row)
         return None
 
     def leaves_of_household(self, household_id: str) -> list[Leaf]:
-        return [_leaf(row) for row in self._rows(
-            f"SELECT {_LEAF_COLUMNS} FROM merkle_leaves WHERE household_id = ? "
-            "ORDER BY leaf_index", (household_id,))]
+        return [
+            _leaf(row)
+            for row in self._rows(
+                f"SELECT {_LEAF_COLUMNS} FROM merkle_leaves WHERE household_id = ? "
+                "ORDER BY leaf_index",
+                (household_id,),
+            )
+        ]
 
     def last_leaf_of_household(self, household_id: str) -> Leaf | None:
-        for row in self._rows(f"SELECT {_LEAF_COLUMNS} FROM merkle_leaves WHERE household_id = ? "
-                              "ORDER BY leaf_index DESC LIMIT 1", (household_id,)):
+        for row in self._rows(
+            f"SELECT {_LEAF_COLUMNS} FROM merkle_leaves WHERE household_id = ? "
+            "ORDER BY leaf_index DESC LIMIT 1",
+            (household_id,),
+        ):
             return _leaf(row)
         return None
 
     def leaves(self, *, after: int = -1, limit: int = 10_000) -> list[Leaf]:
-        return [_leaf(row) for row in self._rows(
-            f"SELECT {_LEAF_COLUMNS} FROM merkle_leaves WHERE leaf_index > ? "
-            "ORDER BY leaf_index LIMIT ?", (after, limit))]
+        return [
+            _leaf(row)
+            for row in self._rows(
+                f"SELECT {_LEAF_COLUMNS} FROM merkle_leaves WHERE leaf_index > ? "
+                "ORDER BY leaf_index LIMIT ?",
+                (after, limit),
+            )
+        ]
 
     def add_checkpoint(self, checkpoint: StoredCheckpoint) -> bool:
         """Stores a checkpoint; False if one of that size exists (another signer won)."""
         try:
-            self._write(f"INSERT INTO checkpoints ({_CHECKPOINT_COLUMNS}) VALUES (?, ?, ?, ?, ?)",
-                        (checkpoint.tree_size, checkpoint.root_hash, checkpoint.timestamp,
-                         checkpoint.signature, checkpoint.public_key))
+            self._write(
+                f"INSERT INTO checkpoints ({_CHECKPOINT_COLUMNS}) VALUES (?, ?, ?, ?, ?)",
+                (
+                    checkpoint.tree_size,
+                    checkpoint.root_hash,
+                    checkpoint.timestamp,
+                    checkpoint.signature,
+                    checkpoint.public_key,
+                ),
+            )
         except IntegrityError:
             return False
         return True
 
     def latest_checkpoint(self) -> StoredCheckpoint | None:
-        for row in self._rows(f"SELECT {_CHECKPOINT_COLUMNS} FROM checkpoints "
-                              "ORDER BY tree_size DESC LIMIT 1"):
+        for row in self._rows(
+            f"SELECT {_CHECKPOINT_COLUMNS} FROM checkpoints ORDER BY tree_size DESC LIMIT 1"
+        ):
             return StoredCheckpoint(**row)
         return None
 
     def checkpoint(self, tree_size: int) -> StoredCheckpoint | None:
-        for row in self._rows(f"SELECT {_CHECKPOINT_COLUMNS} FROM checkpoints "
-                              "WHERE tree_size = ?", (tree_size,)):
+        for row in self._rows(
+            f"SELECT {_CHECKPOINT_COLUMNS} FROM checkpoints WHERE tree_size = ?", (tree_size,)
+        ):
             return StoredCheckpoint(**row)
         return None
 
     def checkpoints(self) -> Iterator[StoredCheckpoint]:
         """Every checkpoint, smallest tree first."""
-        for row in self._rows(f"SELECT {_CHECKPOINT_COLUMNS} FROM checkpoints "
-                              "ORDER BY tree_size"):
+        for row in self._rows(f"SELECT {_CHECKPOINT_COLUMNS} FROM checkpoints ORDER BY tree_size"):
             yield StoredCheckpoint(**row)
 
 
 def _leaf(row: Any) -> Leaf:
-    return Leaf(int(row["leaf_index"]), int(row["notification_id"]), row["event_id"],
-                row["household_id"])
+    return Leaf(
+        int(row["leaf_index"]), int(row["notification_id"]), row["event_id"], row["household_id"]
+    )

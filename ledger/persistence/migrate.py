@@ -8,8 +8,11 @@ from ledger.persistence.database import Database
 def migration_scripts(kind: str) -> list[tuple[str, str]]:
     """``(version, sql)`` for ``migrations/<kind>/NNNN_name.sql``, in version order."""
     folder = files("migrations").joinpath(kind)
-    scripts = [(entry.name.removesuffix(".sql"), entry.read_text(encoding="utf-8"))
-               for entry in folder.iterdir() if entry.name.endswith(".sql")]
+    scripts = [
+        (entry.name.removesuffix(".sql"), entry.read_text(encoding="utf-8"))
+        for entry in folder.iterdir()
+        if entry.name.endswith(".sql")
+    ]
     return sorted(scripts)
 
 

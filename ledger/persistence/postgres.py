@@ -80,8 +80,10 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         # the events, which the service's role must not have (migration 0006): the same
         # lock, in the same transaction, through a function running with the owner's rights.
         set_lock_timeout, _lock_table = self.lock_table_statements
-        self.lock_table_statements = [set_lock_timeout, SQL("SELECT {0}.ledger_lock_events()")
-                                      .format(Identifier(datastore.schema))]
+        self.lock_table_statements = [
+            set_lock_timeout,
+            SQL("SELECT {0}.ledger_lock_events()").format(Identifier(datastore.schema)),
+        ]
 
     def _fetch_ids_after_insert_events(
         self,
@@ -97,15 +99,23 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         notification_ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
         if idempotency:
             with curs.connection.pipeline():
-                curs.executemany(self._insert_idempotency,
-                                 [self.tables.idempotency_params(r) for r in idempotency])
+                curs.executemany(
+                    self._insert_idempotency,
+                    [self.tables.idempotency_params(r) for r in idempotency],
+                )
         return notification_ids
 
 
 def connect(database: Database, **kwargs: Any) -> psycopg.Connection[Any]:
-    return psycopg.connect(host=database.host, port=database.port, user=database.user,
-                           password=database.password, dbname=database.name,
-                           connect_timeout=5, **kwargs)
+    return psycopg.connect(
+        host=database.host,
+        port=database.port,
+        user=database.user,
+        password=database.password,
+        dbname=database.name,
+        connect_timeout=5,
+        **kwargs,
+    )
 
 
 def apply_migrations(database: Database, migrations: Sequence[tuple[str, str]]) -> list[str]:
@@ -115,8 +125,10 @@ def apply_migrations(database: Database, migrations: Sequence[tuple[str, str]]) 
     with connect(database, autocommit=True) as connection:
         connection.execute("SELECT pg_advisory_lock(%s)", (_MIGRATION_LOCK,))
         try:
-            connection.execute("CREATE TABLE IF NOT EXISTS schema_migrations "
-                               "(version text PRIMARY KEY, applied_at timestamptz NOT NULL)")
+            connection.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations "
+                "(version text PRIMARY KEY, applied_at timestamptz NOT NULL)"
+            )
             for version, sql in migrations:
                 with connection.transaction():
                     done = connection.execute(
@@ -125,7 +137,8 @@ def apply_migrations(database: Database, migrations: Sequence[tuple[str, str]]) 
                     if not done:
                         connection.execute(sql.encode())  # a script: no parameters
                         connection.execute(
-                            "INSERT INTO schema_migrations VALUES (%s, now())", (version,))
+                            "INSERT INTO schema_migrations VALUES (%s, now())", (version,)
+                        )
                         applied.append(version)
         finally:
             connection.execute("SELECT pg_advisory_unlock(%s)", (_MIGRATION_LOCK,))
@@ -140,5 +153,6 @@ class PostgresLogTables(LogTables):
         rows = self._rows(
             "SELECT level, idx, hash FROM unnest(?::smallint[], ?::bigint[]) AS w(level, idx) "
             "JOIN merkle_nodes USING (level, idx)",
-            ([level for level, _ in pairs], [index for _, index in pairs]))
+            ([level for level, _ in pairs], [index for _, index in pairs]),
+        )
         return {(int(row["level"]), int(row["idx"])): bytes(row["hash"]) for row in rows}

@@ -14,11 +14,13 @@ from ledger.persistence.tables import SQLTables
 
 def standby_env(database: Database, *, pool_size: int) -> dict[str, str]:
     """The library's environment for a ledger that reads ``database``, a hot standby."""
-    return {**database.eventsourcing_env(pool_size=pool_size),
-            "PERSISTENCE_MODULE": f"{__name__}:StandbyFactory",
-            # A connection waits at most a second for the pool: a stopped standby costs a
-            # read one second, not five, before it turns to the primary.
-            "POSTGRES_CONNECT_TIMEOUT": "1"}
+    return {
+        **database.eventsourcing_env(pool_size=pool_size),
+        "PERSISTENCE_MODULE": f"{__name__}:StandbyFactory",
+        # A connection waits at most a second for the pool: a stopped standby costs a
+        # read one second, not five, before it turns to the primary.
+        "POSTGRES_CONNECT_TIMEOUT": "1",
+    }
 
 
 class StandbyFactory(PostgresFactory):
@@ -53,10 +55,15 @@ class WalPositions(SQLTables):
 
     def replay(self, target: str) -> Replay:
         """On the standby: how far it has replayed, and how far that is behind ``target``."""
-        row = next(self._rows(
-            "SELECT pg_is_in_recovery() AS in_recovery, "
-            "pg_last_wal_replay_lsn()::text AS replayed, "
-            "pg_wal_lsn_diff(?::pg_lsn, pg_last_wal_replay_lsn()) AS behind", (target,)))
+        row = next(
+            self._rows(
+                "SELECT pg_is_in_recovery() AS in_recovery, "
+                "pg_last_wal_replay_lsn()::text AS replayed, "
+                "pg_wal_lsn_diff(?::pg_lsn, pg_last_wal_replay_lsn()) AS behind",
+                (target,),
+            )
+        )
         behind = row["behind"]
-        return Replay(bool(row["in_recovery"]), row["replayed"],
-                      None if behind is None else int(behind))
+        return Replay(
+            bool(row["in_recovery"]), row["replayed"], None if behind is None else int(behind)
+        )

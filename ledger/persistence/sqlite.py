@@ -23,12 +23,15 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
         super().__init__(datastore, events_table_name)
         self.tables = SideTables(datastore.transaction)
         self.log_tables = LogTables(datastore.transaction)
-        self.access_log = AccessLog(datastore.transaction, encode_datetime=lambda d: d.isoformat(
-            timespec="microseconds"))
+        self.access_log = AccessLog(
+            datastore.transaction, encode_datetime=lambda d: d.isoformat(timespec="microseconds")
+        )
         self.stored_rows = StoredRows(datastore.transaction, stream_id=lambda u: u.hex)
         # In UTC with microseconds always written, so SQLite's text compares in time order.
-        self.web_sessions = WebSessions(datastore.transaction, encode_datetime=lambda d: (
-            d.astimezone(UTC).isoformat(timespec="microseconds")))
+        self.web_sessions = WebSessions(
+            datastore.transaction,
+            encode_datetime=lambda d: d.astimezone(UTC).isoformat(timespec="microseconds"),
+        )
 
     def _insert_events(
         self,
@@ -53,8 +56,10 @@ def apply_migrations(path: str, migrations: Sequence[tuple[str, str]]) -> list[s
     connection = sqlite3.connect(path, isolation_level=None, timeout=30)
     try:
         connection.execute("PRAGMA journal_mode=WAL")
-        connection.execute("CREATE TABLE IF NOT EXISTS schema_migrations "
-                           "(version TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+        connection.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations "
+            "(version TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+        )
         for version, sql in migrations:
             connection.execute("BEGIN IMMEDIATE")
             try:
@@ -64,8 +69,10 @@ def apply_migrations(path: str, migrations: Sequence[tuple[str, str]]) -> list[s
                 if not done:
                     for statement in _statements(sql):
                         connection.execute(statement)
-                    connection.execute("INSERT INTO schema_migrations VALUES (?, ?)",
-                                       (version, datetime.now(UTC).isoformat()))
+                    connection.execute(
+                        "INSERT INTO schema_migrations VALUES (?, ?)",
+                        (version, datetime.now(UTC).isoformat()),
+                    )
                     applied.append(version)
                 connection.execute("COMMIT")
             except BaseException:

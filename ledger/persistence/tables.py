@@ -88,8 +88,12 @@ def _as_datetime(value: Any) -> datetime | None:
 class SQLTables:
     """Plain SQL over the library's datastore; ``transaction(commit=…)`` yields a cursor."""
 
-    def __init__(self, transaction: Transaction, placeholder: str = "?",
-                 encode_datetime: Callable[[datetime], Any] = lambda d: d.isoformat()) -> None:
+    def __init__(
+        self,
+        transaction: Transaction,
+        placeholder: str = "?",
+        encode_datetime: Callable[[datetime], Any] = lambda d: d.isoformat(),
+    ) -> None:
         self._transaction = transaction
         self._placeholder = placeholder
         self.encode_datetime = encode_datetime
@@ -124,22 +128,27 @@ class SideTables(SQLTables):
         query): whose key a record is, the caller decides."""
         if not keys:
             return {}
-        statement = ("SELECT idempotency_key, token_id, request_digest, household_id, "  # noqa: S608  # placeholders only; keys are bound
-                     "response, created_at FROM idempotency_keys WHERE idempotency_key IN "
-                     f"({', '.join('?' for _ in set(keys))})")
+        statement = (
+            "SELECT idempotency_key, token_id, request_digest, household_id, "  # noqa: S608  # placeholders only; keys are bound
+            "response, created_at FROM idempotency_keys WHERE idempotency_key IN "
+            f"({', '.join('?' for _ in set(keys))})"
+        )
         found: dict[str, list[IdempotencyRecord]] = {}
         for row in self._rows(statement, tuple(set(keys))):
-            found.setdefault(row["idempotency_key"], []).append(IdempotencyRecord(
-                key=row["idempotency_key"], token_id=row["token_id"],
-                request_digest=row["request_digest"], household_id=row["household_id"],
-                response=row["response"],
-                created_at=_as_datetime(row["created_at"]),  # type: ignore[arg-type]  # NOT NULL
-            ))
+            found.setdefault(row["idempotency_key"], []).append(
+                IdempotencyRecord(
+                    key=row["idempotency_key"],
+                    token_id=row["token_id"],
+                    request_digest=row["request_digest"],
+                    household_id=row["household_id"],
+                    response=row["response"],
+                    created_at=_as_datetime(row["created_at"]),  # type: ignore[arg-type]  # NOT NULL
+                )
+            )
         return found
 
     def add_token(self, token: TokenRecord) -> None:
-        values = [self.encode_datetime(v) if isinstance(v, datetime) else v
-                  for v in astuple(token)]
+        values = [self.encode_datetime(v) if isinstance(v, datetime) else v for v in astuple(token)]
         self._write(
             "INSERT INTO api_tokens (token_id, secret_sha256, name, role, division, department, "
             "created_at, expires_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -166,8 +175,12 @@ class SideTables(SQLTables):
     def _tokens(self, query: str, params: tuple[Any, ...]) -> Iterator[TokenRecord]:
         for row in self._rows(query, params):
             yield TokenRecord(
-                token_id=row["token_id"], secret_sha256=row["secret_sha256"], name=row["name"],
-                role=row["role"], division=row["division"], department=row["department"],
+                token_id=row["token_id"],
+                secret_sha256=row["secret_sha256"],
+                name=row["name"],
+                role=row["role"],
+                division=row["division"],
+                department=row["department"],
                 created_at=_as_datetime(row["created_at"]),  # type: ignore[arg-type]  # NOT NULL
                 expires_at=_as_datetime(row["expires_at"]),
                 revoked_at=_as_datetime(row["revoked_at"]),
@@ -176,20 +189,34 @@ class SideTables(SQLTables):
     def add_material(self, material: MaterialRecord) -> bool:
         """Records an upload by its token, and the bytes' first upload if they are new;
         True when this token had not uploaded these bytes before."""
-        values = [self.encode_datetime(v) if isinstance(v, datetime) else v
-                  for v in astuple(material)]
+        values = [
+            self.encode_datetime(v) if isinstance(v, datetime) else v for v in astuple(material)
+        ]
         m = material
         with self._transaction(commit=True) as cursor:
-            cursor.execute(self.sql(
-                "INSERT INTO materials (sha256, size, media_type, file_name, uploaded_at, "
-                "uploaded_by, uploader_division) VALUES (?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT (sha256) DO NOTHING"), tuple(values))
-            cursor.execute(self.sql(
-                "INSERT INTO material_uploads (sha256, token_id, division, file_name, "
-                "media_type, uploaded_at) VALUES (?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT (sha256, token_id) DO NOTHING RETURNING sha256"),
-                (m.sha256, m.uploaded_by, m.uploader_division, m.file_name, m.media_type,
-                 self.encode_datetime(m.uploaded_at)))
+            cursor.execute(
+                self.sql(
+                    "INSERT INTO materials (sha256, size, media_type, file_name, uploaded_at, "
+                    "uploaded_by, uploader_division) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT (sha256) DO NOTHING"
+                ),
+                tuple(values),
+            )
+            cursor.execute(
+                self.sql(
+                    "INSERT INTO material_uploads (sha256, token_id, division, file_name, "
+                    "media_type, uploaded_at) VALUES (?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT (sha256, token_id) DO NOTHING RETURNING sha256"
+                ),
+                (
+                    m.sha256,
+                    m.uploaded_by,
+                    m.uploader_division,
+                    m.file_name,
+                    m.media_type,
+                    self.encode_datetime(m.uploaded_at),
+                ),
+            )
             return bool(cursor.fetchall())  # SQLite's cursor here has no rowcount
 
     def material_uploads(self, sha256s: Sequence[str]) -> dict[str, list[MaterialUpload]]:
@@ -200,24 +227,34 @@ class SideTables(SQLTables):
         for row in self._rows(
             "SELECT sha256, token_id, division, file_name, media_type, uploaded_at "  # noqa: S608  # placeholders only; values are bound
             f"FROM material_uploads WHERE sha256 IN ({', '.join('?' for _ in set(sha256s))}) "
-            "ORDER BY uploaded_at, token_id", tuple(set(sha256s)),
+            "ORDER BY uploaded_at, token_id",
+            tuple(set(sha256s)),
         ):
-            found.setdefault(row["sha256"], []).append(MaterialUpload(
-                sha256=row["sha256"], token_id=row["token_id"], division=row["division"],
-                file_name=row["file_name"], media_type=row["media_type"],
-                uploaded_at=_as_datetime(row["uploaded_at"]),  # type: ignore[arg-type]  # NOT NULL
-            ))
+            found.setdefault(row["sha256"], []).append(
+                MaterialUpload(
+                    sha256=row["sha256"],
+                    token_id=row["token_id"],
+                    division=row["division"],
+                    file_name=row["file_name"],
+                    media_type=row["media_type"],
+                    uploaded_at=_as_datetime(row["uploaded_at"]),  # type: ignore[arg-type]  # NOT NULL
+                )
+            )
         return found
 
     def find_material(self, sha256: str) -> MaterialRecord | None:
         for row in self._rows(
             "SELECT sha256, size, media_type, file_name, uploaded_at, uploaded_by, "
-            "uploader_division FROM materials WHERE sha256 = ?", (sha256,),
+            "uploader_division FROM materials WHERE sha256 = ?",
+            (sha256,),
         ):
             return MaterialRecord(
-                sha256=row["sha256"], size=int(row["size"]), media_type=row["media_type"],
+                sha256=row["sha256"],
+                size=int(row["size"]),
+                media_type=row["media_type"],
                 file_name=row["file_name"],
                 uploaded_at=_as_datetime(row["uploaded_at"]),  # type: ignore[arg-type]  # NOT NULL
-                uploaded_by=row["uploaded_by"], uploader_division=row["uploader_division"],
+                uploaded_by=row["uploaded_by"],
+                uploader_division=row["uploader_division"],
             )
         return None

@@ -42,15 +42,19 @@ def _text(value: object) -> str:
 def _id_number(value: object) -> str:
     if isinstance(value, int | float) and not isinstance(value, bool):
         # Excel keeps 15 significant digits of a number: the last of 18 are already lost.
-        raise CellError(f"the cell holds the number {value!r}, not text: Excel keeps only 15 "
-                        "digits of a number, so the ID number may have lost its last ones; "
-                        "format the column as text (设置单元格格式 → 文本) and type it again")
+        raise CellError(
+            f"the cell holds the number {value!r}, not text: Excel keeps only 15 "
+            "digits of a number, so the ID number may have lost its last ones; "
+            "format the column as text (设置单元格格式 → 文本) and type it again"
+        )
     return _text(value).upper()  # a lower-case check digit x is the same number
 
 
 _DATE = re.compile(r"^([0-9]{4})[-/.]([0-9]{1,2})[-/.]([0-9]{1,2})$")
-_DATE_TIME = re.compile(r"^([0-9]{4}[-/.][0-9]{1,2}[-/.][0-9]{1,2})[ T]"
-                        r"([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?$")
+_DATE_TIME = re.compile(
+    r"^([0-9]{4}[-/.][0-9]{1,2}[-/.][0-9]{1,2})[ T]"
+    r"([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?$"
+)
 
 
 def _date_of(text: str) -> date:
@@ -82,15 +86,17 @@ def _datetime(value: object, offset: timezone) -> str:
         moment = datetime.combine(value, time(), offset)
     elif isinstance(value, str):
         text = value.strip()
-        if "T" in text and (text.endswith(("Z", "z")) or re.search(r"[+-][0-9]{2}:[0-9]{2}$",
-                                                                    text)):
+        if "T" in text and (
+            text.endswith(("Z", "z")) or re.search(r"[+-][0-9]{2}:[0-9]{2}$", text)
+        ):
             return text  # RFC 3339 as the API takes it; the domain judges it
         match = _DATE_TIME.match(text)
         if match:
             day, hour, minute, second = match.groups()
             try:
-                moment = datetime.combine(_date_of(day), time(int(hour), int(minute),
-                                                              int(second or 0)), offset)
+                moment = datetime.combine(
+                    _date_of(day), time(int(hour), int(minute), int(second or 0)), offset
+                )
             except ValueError as error:
                 raise CellError(f"{text!r} is not a time of day: {error}") from None
         else:
@@ -159,8 +165,9 @@ def choice(column: Column, value: object) -> str:
     for code, label in known.items():
         if text == label:
             return code
-    raise CellError(f"{text!r} is not one of {'、'.join(known.values())} "
-                    f"(or the codes {', '.join(known)})")
+    raise CellError(
+        f"{text!r} is not one of {'、'.join(known.values())} (or the codes {', '.join(known)})"
+    )
 
 
 def _choices(column: Column, value: object) -> list[str]:
@@ -171,8 +178,14 @@ def _choices(column: Column, value: object) -> list[str]:
 def convert(column: Column, value: object, offset: timezone) -> Json:
     """The field's value from a non-blank cell, or ``CellError``."""
     converters: Mapping[str, Callable[[Any], Json]] = {
-        "text": _text, "id_number": _id_number, "date": _date,
-        "datetime": lambda v: _datetime(v, offset), "yuan": _yuan, "integer": _integer,
-        "flag": _flag, "choice": lambda v: choice(column, v),
-        "choices": lambda v: _choices(column, v)}
+        "text": _text,
+        "id_number": _id_number,
+        "date": _date,
+        "datetime": lambda v: _datetime(v, offset),
+        "yuan": _yuan,
+        "integer": _integer,
+        "flag": _flag,
+        "choice": lambda v: choice(column, v),
+        "choices": lambda v: _choices(column, v),
+    }
     return converters[column.kind](value)

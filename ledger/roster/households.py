@@ -50,7 +50,8 @@ def households(rows: Sequence[Row], offset: timezone) -> Iterator[Accepted | Ref
     """Each household of the roster, in the order of 农户, then rows naming a household
     that 农户 does not have."""
     by_sheet: dict[str, defaultdict[str, list[Row]]] = {
-        s.name: defaultdict(list) for s in (HOUSEHOLDS, MEMBERS, SURVEYS)}
+        s.name: defaultdict(list) for s in (HOUSEHOLDS, MEMBERS, SURVEYS)
+    }
     for row in rows:
         if all(blank(v) for v in row.cells.values()):
             continue
@@ -58,24 +59,47 @@ def households(rows: Sequence[Row], offset: timezone) -> Iterator[Accepted | Ref
         try:
             household_id = "" if blank(value) else str(convert(HOUSEHOLD_ID, value, offset))
         except CellError as error:
-            yield Refused("", row.number, (at(row.sheet, row.number, HOUSEHOLD_ID,
-                                              str(error)),))
+            yield Refused("", row.number, (at(row.sheet, row.number, HOUSEHOLD_ID, str(error)),))
             continue
         if not household_id:
-            yield Refused("", row.number, (at(row.sheet, row.number, HOUSEHOLD_ID,
-                                              "required: which household the row is of"),))
+            yield Refused(
+                "",
+                row.number,
+                (
+                    at(
+                        row.sheet,
+                        row.number,
+                        HOUSEHOLD_ID,
+                        "required: which household the row is of",
+                    ),
+                ),
+            )
             continue
         by_sheet[row.sheet.name][household_id].append(row)
     registered = by_sheet[HOUSEHOLDS.name]
     for household_id, own in registered.items():
-        yield _household(household_id, own, by_sheet[MEMBERS.name].pop(household_id, []),
-                         by_sheet[SURVEYS.name].pop(household_id, []), offset)
+        yield _household(
+            household_id,
+            own,
+            by_sheet[MEMBERS.name].pop(household_id, []),
+            by_sheet[SURVEYS.name].pop(household_id, []),
+            offset,
+        )
     for sheet in (MEMBERS, SURVEYS):
         for household_id, orphans in by_sheet[sheet.name].items():
-            yield Refused(household_id, orphans[0].number, tuple(
-                at(sheet, r.number, HOUSEHOLD_ID,
-                   f"household {household_id!r} has no row on sheet {HOUSEHOLDS.name}")
-                for r in orphans))
+            yield Refused(
+                household_id,
+                orphans[0].number,
+                tuple(
+                    at(
+                        sheet,
+                        r.number,
+                        HOUSEHOLD_ID,
+                        f"household {household_id!r} has no row on sheet {HOUSEHOLDS.name}",
+                    )
+                    for r in orphans
+                ),
+            )
 
 
 class _Cells:
@@ -103,26 +127,42 @@ class _Cells:
         return target
 
 
-def _household(household_id: str, own: list[Row], members: list[Row], surveys: list[Row],
-               offset: timezone) -> Accepted | Refused:
+def _household(
+    household_id: str, own: list[Row], members: list[Row], surveys: list[Row], offset: timezone
+) -> Accepted | Refused:
     first = own[0].number
     cells = _Cells(offset)
     if not re.fullmatch(HOUSEHOLD_ID_PATTERN, household_id):
-        cells.errors.append(at(HOUSEHOLDS, first, HOUSEHOLD_ID,
-                               "1–64 letters, digits or . _ : - (not first)"))
+        cells.errors.append(
+            at(HOUSEHOLDS, first, HOUSEHOLD_ID, "1–64 letters, digits or . _ : - (not first)")
+        )
     for duplicate in own[1:]:
-        cells.errors.append(at(HOUSEHOLDS, duplicate.number, HOUSEHOLD_ID,
-                               f"household {household_id!r} is already on row {first}"))
+        cells.errors.append(
+            at(
+                HOUSEHOLDS,
+                duplicate.number,
+                HOUSEHOLD_ID,
+                f"household {household_id!r} is already on row {first}",
+            )
+        )
     if not members:
-        cells.errors.append(at(HOUSEHOLDS, first, "members 家庭成员",
-                               f"no rows on sheet {MEMBERS.name} for household {household_id!r}"
-                               ": a household needs its members, one of them the head (户主)"))
+        cells.errors.append(
+            at(
+                HOUSEHOLDS,
+                first,
+                "members 家庭成员",
+                f"no rows on sheet {MEMBERS.name} for household {household_id!r}"
+                ": a household needs its members, one of them the head (户主)",
+            )
+        )
     registration = cells.fill(own[0], {"type": "HouseholdRegistered"})
     data = registration.setdefault("data", {})
     data["filed_card"] = data.get("category") == Category.POVERTY_ALLEVIATED
     data["members"] = [_member(cells.fill(row, {}), row) for row in members]
-    events = [registration, *(_survey(cells.fill(row, {"type": "FieldSurveyConducted"}))
-                              for row in surveys)]
+    events = [
+        registration,
+        *(_survey(cells.fill(row, {"type": "FieldSurveyConducted"})) for row in surveys),
+    ]
     origins = Origins(first, [r.number for r in members], [r.number for r in surveys])
     errors = list(cells.errors)
     try:
@@ -130,15 +170,17 @@ def _household(household_id: str, own: list[Row], members: list[Row], surveys: l
     except ValidationError as invalid:
         seen = {(e.sheet, e.row, e.column) for e in errors}
         for problem in invalid.errors():
-            error = origins.locate(problem["loc"],
-                                   str(problem["msg"]).removeprefix("Value error, "))
+            error = origins.locate(
+                problem["loc"], str(problem["msg"]).removeprefix("Value error, ")
+            )
             if (error.sheet, error.row, error.column) not in seen:
                 seen.add((error.sheet, error.row, error.column))
                 errors.append(error)
     if errors:
         order = [sheet.name for sheet in (HOUSEHOLDS, MEMBERS, SURVEYS)]
-        return Refused(household_id, first,
-                       tuple(sorted(errors, key=lambda e: (order.index(e.sheet), e.row))))
+        return Refused(
+            household_id, first, tuple(sorted(errors, key=lambda e: (order.index(e.sheet), e.row)))
+        )
     return Accepted(household_id, first, batch)
 
 
@@ -161,8 +203,11 @@ def _per_capita(data: dict[str, Any]) -> int | float:
     own error is reported, and the formula is then not judged)."""
     income, size = data.get("income", {}), data.get("household_size")
     parts = ("wage", "operating", "property", "transfer", "operating_cost")
-    if not isinstance(size, int) or size < 1 or any(
-            not isinstance(income.get(p), int | float) for p in parts):
+    if (
+        not isinstance(size, int)
+        or size < 1
+        or any(not isinstance(income.get(p), int | float) for p in parts)
+    ):
         return 0
     net = sum(Decimal(str(income[p])) for p in parts[:4]) - Decimal(str(income[parts[4]]))
     return json_number((net / size).quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN))

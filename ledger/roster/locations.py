@@ -49,8 +49,7 @@ class Origins:
                 path = path[1:]  # the union's tag, not a field
             if loc[1] > 0:
                 sheet, row = SURVEYS, self.surveys[loc[1] - 1]
-            elif path[:2] == ["data", "members"] and len(path) > 2 \
-                    and isinstance(path[2], int):
+            elif path[:2] == ["data", "members"] and len(path) > 2 and isinstance(path[2], int):
                 sheet, row, path = MEMBERS, self.members[path[2]], path[3:]
         else:
             path = [str(part) for part in loc]

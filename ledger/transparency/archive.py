@@ -43,8 +43,16 @@ from ledger.transparency.log import TransparencyLog
 from ledger.transparency.report import render_report
 
 FORMAT = "ledger-trace-archive/1"
-SIGNED_FILES = ("events.jsonl", "chain.json", "checkpoint.json", "public-key.json",
-                "proofs.json", "materials.json", "report.html", "README.txt")
+SIGNED_FILES = (
+    "events.jsonl",
+    "chain.json",
+    "checkpoint.json",
+    "public-key.json",
+    "proofs.json",
+    "materials.json",
+    "report.html",
+    "README.txt",
+)
 
 README = """\
 防止返贫动态监测 痕迹资料档案 / Trace-material archive
@@ -89,8 +97,9 @@ class ArchiveSources:
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
 
-def write_archive(sources: ArchiveSources, household_id: str, caller: Caller,
-                  target: str | Path | IO[bytes]) -> dict[str, Any]:
+def write_archive(
+    sources: ArchiveSources, household_id: str, caller: Caller, target: str | Path | IO[bytes]
+) -> dict[str, Any]:
     """Writes the household's archive to ``target``; returns its manifest. Raises
     ``UnknownHousehold`` outside the caller's division. For an evaluator, names and ID
     numbers are masked in every file but the material files themselves (the evidence)."""
@@ -107,29 +116,47 @@ def write_archive(sources: ArchiveSources, household_id: str, caller: Caller,
         leaves = transparency.tables.leaves_of_household(household_id)
     checkpoint = transparency.covering(leaves[-1].leaf_index)
     by_event = {leaf.event_id: leaf for leaf in leaves}
-    proofs = transparency.inclusions([by_event[doc["id"]] for doc in served],
-                                     checkpoint.tree_size)
+    proofs = transparency.inclusions([by_event[doc["id"]] for doc in served], checkpoint.tree_size)
     config = sources.configuration.for_division(household.village_code or "")
-    materials = materials_index(served, included_in_archive(
-        ledger.tables, sources.materials, caller, household.village_code or ""))
+    materials = materials_index(
+        served,
+        included_in_archive(ledger.tables, sources.materials, caller, household.village_code or ""),
+    )
     generated_at = sources.clock().isoformat()
 
     files: dict[str, bytes] = {
         "events.jsonl": b"".join(orjson.dumps(doc) + b"\n" for doc in served),
-        "chain.json": _json([{"version": d["version"], "event_id": d["id"],
-                              "prev_hash": d["prev_hash"], "hash": d["hash"]} for d in served]),
+        "chain.json": _json(
+            [
+                {
+                    "version": d["version"],
+                    "event_id": d["id"],
+                    "prev_hash": d["prev_hash"],
+                    "hash": d["hash"],
+                }
+                for d in served
+            ]
+        ),
         "checkpoint.json": _json(checkpoint.document()),
         "public-key.json": _json({"public_key": transparency.public_key}),
-        "proofs.json": _json([{"event_id": p.leaf.event_id, "version": doc["version"],
-                               **p.document()} for p, doc in zip(proofs, served, strict=True)]),
+        "proofs.json": _json(
+            [
+                {"event_id": p.leaf.event_id, "version": doc["version"], **p.document()}
+                for p, doc in zip(proofs, served, strict=True)
+            ]
+        ),
         "materials.json": _json(materials),
         "report.html": render_report(
-            household=mask_state(state) if masked else state, events=served,
+            household=mask_state(state) if masked else state,
+            events=served,
             completeness=assess(household_id, events, config).to_document(),
-            checkpoint=checkpoint.document(), materials=materials,
-            generated_at=generated_at).encode(),
-        "README.txt": (README.format(file=f"{household_id}.zip")
-                       + (MASKED_README if masked else "")).encode(),
+            checkpoint=checkpoint.document(),
+            materials=materials,
+            generated_at=generated_at,
+        ).encode(),
+        "README.txt": (
+            README.format(file=f"{household_id}.zip") + (MASKED_README if masked else "")
+        ).encode(),
     }
     manifest: dict[str, Any] = {
         "format": FORMAT,
@@ -152,8 +179,9 @@ def write_archive(sources: ArchiveSources, household_id: str, caller: Caller,
             path = sources.materials.path(material["sha256"]) if material["included"] else None
             if path is not None and f"materials/{material['sha256']}" not in archive.namelist():
                 # Scans and photos are compressed already: stored as they are.
-                archive.write(path, f"materials/{material['sha256']}",
-                              compress_type=zipfile.ZIP_STORED)
+                archive.write(
+                    path, f"materials/{material['sha256']}", compress_type=zipfile.ZIP_STORED
+                )
     return manifest
 
 
@@ -162,15 +190,23 @@ def manifest_content(manifest: dict[str, Any]) -> bytes:
     return canonical_json({k: v for k, v in manifest.items() if k != "signature"})
 
 
-def materials_index(served: list[dict[str, Any]], included: Callable[[str], bool],
-                    ) -> list[dict[str, Any]]:
+def materials_index(
+    served: list[dict[str, Any]],
+    included: Callable[[str], bool],
+) -> list[dict[str, Any]]:
     """Every cited material; ``included(sha256)``: whether the archive carries its file
     (``ledger.materials.included_in_archive``: citing a hash gives no one else's file)."""
     index = []
     for doc in served:
         for material in doc["materials"]:
-            index.append({**material, "event_id": doc["id"], "version": doc["version"],
-                          "included": included(material["sha256"])})
+            index.append(
+                {
+                    **material,
+                    "event_id": doc["id"],
+                    "version": doc["version"],
+                    "included": included(material["sha256"]),
+                }
+            )
     return index
 
 

@@ -71,8 +71,9 @@ class Badges:
         self._lock = threading.Lock()
         self.rehashed = 0  # events re-hashed so far (for tests)
 
-    def verify(self, ledger: HouseholdLedger, transparency: TransparencyLog,
-               household_id: str) -> Badge:
+    def verify(
+        self, ledger: HouseholdLedger, transparency: TransparencyLog, household_id: str
+    ) -> Badge:
         """The badge of the household's rows now; ``Mismatch`` if they do not hold."""
         with self._lock:
             kept = self._kept.get(household_id)
@@ -80,8 +81,13 @@ class Badges:
         if kept != head:
             # Events appended since: only they are re-hashed, if the rows the kept verdict
             # was reached on are still byte for byte the same.
-            resume = (kept if kept is not None and prefix is not None
-                      and prefix.hexdigest() == kept.rows_sha256 else None)
+            resume = (
+                kept
+                if kept is not None
+                and prefix is not None
+                and prefix.hexdigest() == kept.rows_sha256
+                else None
+            )
             head = self._rehash(ledger, household_id, head, resume, prefix)
             with self._lock:
                 self._kept[household_id] = head
@@ -98,8 +104,14 @@ class Badges:
         with self._lock:
             self._kept.pop(household_id, None)
 
-    def _rehash(self, ledger: HouseholdLedger, household_id: str, head: _Head,
-                resume: _Head | None, prefix: Any) -> _Head:
+    def _rehash(
+        self,
+        ledger: HouseholdLedger,
+        household_id: str,
+        head: _Head,
+        resume: _Head | None,
+        prefix: Any,
+    ) -> _Head:
         """Re-hashes and chains the rows after ``resume`` (all of them without)."""
         if resume is None:
             previous, last_id, digest, after = ZERO_HASH, "", hashlib.sha256(), 0
@@ -113,17 +125,22 @@ class Badges:
             try:
                 document = event_document(ledger.mapper.to_domain_event(stored))  # type: ignore[arg-type]
             except Exception as error:  # an unreadable row is a finding, not a 500
-                raise Mismatch(f"{where}: the stored row cannot be read: "
-                               f"{type(error).__name__}: {error}") from None
+                raise Mismatch(
+                    f"{where}: the stored row cannot be read: {type(error).__name__}: {error}"
+                ) from None
             where = f"version {document['version']} (id {document['id']})"
             if document["household_id"] != household_id:
                 raise Mismatch(f"{where} belongs to household {document['household_id']}")
             if event_hash(document) != document["hash"]:
-                raise Mismatch(f"{where}: its content does not match its hash "
-                               f"{document['hash']} — the event was altered")
+                raise Mismatch(
+                    f"{where}: its content does not match its hash "
+                    f"{document['hash']} — the event was altered"
+                )
             if document["prev_hash"] != previous:
-                raise Mismatch(f"{where}: prev_hash does not match the hash of version "
-                               f"{document['version'] - 1} — the chain is broken")
+                raise Mismatch(
+                    f"{where}: prev_hash does not match the hash of version "
+                    f"{document['version'] - 1} — the chain is broken"
+                )
             previous, last_id = document["hash"], document["id"]
         if not last_id:
             raise Mismatch(f"household {household_id} has no stored events")
@@ -132,21 +149,25 @@ class Badges:
         return _Head(head.version, digest.hexdigest(), last_id, previous)
 
 
-def _rows(ledger: HouseholdLedger, household_id: str, after: int,
-          up_to: int) -> Iterator[StoredEvent]:
+def _rows(
+    ledger: HouseholdLedger, household_id: str, after: int, up_to: int
+) -> Iterator[StoredEvent]:
     """The household's stored rows of versions ``after`` + 1 to ``up_to``, ``PAGE`` at a
     time, checked to be exactly those versions in order."""
     stream = originator_id(household_id)
     while after < up_to:
         page: Sequence[StoredEvent] = ledger.recorder.select_events(
-            stream, gt=after, lte=up_to, limit=PAGE)
+            stream, gt=after, lte=up_to, limit=PAGE
+        )
         if not page:
-            raise Mismatch(f"version {after + 1} is missing from the stored rows — events "
-                           "were removed")
+            raise Mismatch(
+                f"version {after + 1} is missing from the stored rows — events were removed"
+            )
         for stored in page:
             if stored.originator_version != after + 1:
-                raise Mismatch(f"version {after + 1} is missing from the stored rows — "
-                               "events were removed")
+                raise Mismatch(
+                    f"version {after + 1} is missing from the stored rows — events were removed"
+                )
             after = stored.originator_version
             yield stored
 
@@ -159,8 +180,7 @@ def _add(digest: Any, version: int, topic: str, state: bytes) -> None:
     digest.update(state)
 
 
-def _digest(ledger: HouseholdLedger, household_id: str,
-            at: int | None = None) -> tuple[_Head, Any]:
+def _digest(ledger: HouseholdLedger, household_id: str, at: int | None = None) -> tuple[_Head, Any]:
     """The SHA-256 of the household's stored rows' bytes, their count, and the last one's
     id and hash as stored (not checked here); and the digest's state after version ``at``
     (to go on from), if there is one."""
@@ -176,16 +196,23 @@ def _digest(ledger: HouseholdLedger, household_id: str,
     if last is None:
         raise Mismatch(f"household {household_id} has no stored events")
     try:
-        event = cast(HouseholdEvent, ledger.mapper.to_domain_event(StoredEvent(
-            originator_id=stream, originator_version=last[0], topic=last[1], state=last[2])))
+        event = cast(
+            HouseholdEvent,
+            ledger.mapper.to_domain_event(
+                StoredEvent(
+                    originator_id=stream, originator_version=last[0], topic=last[1], state=last[2]
+                )
+            ),
+        )
         event_id, stored_hash = str(event.id), str(event.hash)
     except Exception:  # found and named by the re-hash, which a new digest always runs
         event_id, stored_hash = "", ""
     return _Head(version, digest.hexdigest(), event_id, stored_hash), prefix
 
 
-def _signed(transparency: TransparencyLog, ledger: HouseholdLedger, household_id: str,
-            head: _Head) -> Badge:
+def _signed(
+    transparency: TransparencyLog, ledger: HouseholdLedger, household_id: str, head: _Head
+) -> Badge:
     """The head event's inclusion in the latest checkpoint, signed with this ledger's key;
     and no later event of the household in the log (a removed last event)."""
     leaf = transparency.tables.leaf_of_event(head.event_id)
@@ -198,22 +225,34 @@ def _signed(transparency: TransparencyLog, ledger: HouseholdLedger, household_id
     if leaf is None or leaf.household_id != household_id:
         raise Mismatch(f"{where}, the household's last event, is not in the transparency log")
     last = transparency.tables.last_leaf_of_household(household_id)
-    if (last is not None and last.leaf_index > leaf.leaf_index
-            and not ledger.recorder.select_events(originator_id(household_id),
-                                                  gt=head.version, limit=1)):
-        raise Mismatch(f"the transparency log holds event {last.event_id} of this household "
-                       f"after version {head.version}, which the stored rows lack — events "
-                       "were removed")
+    if (
+        last is not None
+        and last.leaf_index > leaf.leaf_index
+        and not ledger.recorder.select_events(originator_id(household_id), gt=head.version, limit=1)
+    ):
+        raise Mismatch(
+            f"the transparency log holds event {last.event_id} of this household "
+            f"after version {head.version}, which the stored rows lack — events "
+            "were removed"
+        )
     checkpoint = transparency.covering(leaf.leaf_index)
     if not signing.verify_checkpoint(transparency.public_key, checkpoint.document()):
-        raise Mismatch(f"the checkpoint of {checkpoint.tree_size} events (signed "
-                       f"{checkpoint.timestamp}) is not signed by this ledger's key")
+        raise Mismatch(
+            f"the checkpoint of {checkpoint.tree_size} events (signed "
+            f"{checkpoint.timestamp}) is not signed by this ledger's key"
+        )
     proof = transparency.inclusion(leaf, checkpoint.tree_size)
-    if not merkle.verify_inclusion(leaf.leaf_index, checkpoint.tree_size,
-                                   merkle.leaf_hash(bytes.fromhex(head.event_hash)),
-                                   [bytes.fromhex(h) for h in proof.path],
-                                   bytes.fromhex(checkpoint.root_hash)):
-        raise Mismatch(f"{where} is not in the signed tree: its inclusion proof fails "
-                       "against the checkpoint's root")
-    return Badge(household_id, head.version, checkpoint.tree_size, checkpoint.root_hash,
-                 checkpoint.timestamp)
+    if not merkle.verify_inclusion(
+        leaf.leaf_index,
+        checkpoint.tree_size,
+        merkle.leaf_hash(bytes.fromhex(head.event_hash)),
+        [bytes.fromhex(h) for h in proof.path],
+        bytes.fromhex(checkpoint.root_hash),
+    ):
+        raise Mismatch(
+            f"{where} is not in the signed tree: its inclusion proof fails "
+            "against the checkpoint's root"
+        )
+    return Badge(
+        household_id, head.version, checkpoint.tree_size, checkpoint.root_hash, checkpoint.timestamp
+    )

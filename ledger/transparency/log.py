@@ -36,8 +36,7 @@ class InclusionProof:
     path: list[str]  # hex, leaf to root
 
     def document(self) -> dict[str, Any]:
-        return {"leaf_index": self.leaf.leaf_index, "tree_size": self.tree_size,
-                "path": self.path}
+        return {"leaf_index": self.leaf.leaf_index, "tree_size": self.tree_size, "path": self.path}
 
 
 def _out_of_range(name: str, detail: str) -> ValidationFailed:
@@ -54,9 +53,14 @@ def _leaf_fields(state: bytes) -> tuple[str, str, str]:
 
 
 class TransparencyLog:
-    def __init__(self, ledger: HouseholdLedger, key: Ed25519PrivateKey, *,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-                 batch_size: int = 2000) -> None:
+    def __init__(
+        self,
+        ledger: HouseholdLedger,
+        key: Ed25519PrivateKey,
+        *,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        batch_size: int = 2000,
+    ) -> None:
         self.ledger = ledger
         self.tables: LogTables = cast(Any, ledger.recorder).log_tables
         self.key = key
@@ -79,8 +83,9 @@ class TransparencyLog:
         transparency = cls(ledger, key, **options)
         latest = tables.latest_checkpoint()
         if latest is not None and latest.public_key != transparency.public_key:
-            log.warning("signing_key_changed", previous=latest.public_key,
-                        current=transparency.public_key)
+            log.warning(
+                "signing_key_changed", previous=latest.public_key, current=transparency.public_key
+            )
         return transparency
 
     # Sequencing
@@ -90,10 +95,12 @@ class TransparencyLog:
         with self._lock:
             size, position = self.tables.size()
             if self._frontier.size != size:
-                self._frontier = merkle.Frontier.load(size, self._node_lookup(
-                    merkle.range_nodes(0, size) if size else []))
+                self._frontier = merkle.Frontier.load(
+                    size, self._node_lookup(merkle.range_nodes(0, size) if size else [])
+                )
             notifications = self.ledger.recorder.select_notifications(
-                start=position, limit=self.batch_size, inclusive_of_start=False)
+                start=position, limit=self.batch_size, inclusive_of_start=False
+            )
             if not notifications:
                 return 0
             frontier = merkle.Frontier(size, list(self._frontier.edge))
@@ -142,8 +149,13 @@ class TransparencyLog:
         return latest if latest.tree_size > leaf_index else self.checkpoint(fresh=True)
 
     def _sign(self, tree_size: int, root: bytes) -> StoredCheckpoint:
-        unsigned = StoredCheckpoint(tree_size, root.hex(), self.clock().isoformat(),
-                                    signature="", public_key=self.public_key)
+        unsigned = StoredCheckpoint(
+            tree_size,
+            root.hex(),
+            self.clock().isoformat(),
+            signature="",
+            public_key=self.public_key,
+        )
         signature = signing.sign(self.key, signing.signed_content(unsigned.document()))
         checkpoint = replace(unsigned, signature=signature)
         if self.tables.add_checkpoint(checkpoint):
@@ -168,16 +180,21 @@ class TransparencyLog:
             tree_size = self.covering(leaf.leaf_index).tree_size
         self._check_size("tree_size", tree_size)
         if leaf.leaf_index >= tree_size:
-            raise _out_of_range("tree_size", f"event {leaf.event_id} is leaf {leaf.leaf_index}, "
-                                f"not in a tree of {tree_size} leaves")
+            raise _out_of_range(
+                "tree_size",
+                f"event {leaf.event_id} is leaf {leaf.leaf_index}, "
+                f"not in a tree of {tree_size} leaves",
+            )
         return self.inclusions([leaf], tree_size)[0]
 
     def inclusions(self, leaves: Sequence[Leaf], tree_size: int) -> list[InclusionProof]:
         """Audit paths of many leaves in one tree, reading their nodes in one pass."""
         ranges = [merkle.inclusion_ranges(leaf.leaf_index, tree_size) for leaf in leaves]
         lookup = self._node_lookup(merkle.nodes_of(r for path in ranges for r in path))
-        return [InclusionProof(leaf, tree_size, [h.hex() for h in merkle.hashes_of(path, lookup)])
-                for leaf, path in zip(leaves, ranges, strict=True)]
+        return [
+            InclusionProof(leaf, tree_size, [h.hex() for h in merkle.hashes_of(path, lookup)])
+            for leaf, path in zip(leaves, ranges, strict=True)
+        ]
 
     def consistency(self, first: int, second: int) -> list[str]:
         if first < 1:
@@ -202,8 +219,9 @@ class TransparencyLog:
             self.catch_up()
             size, _ = self.tables.size()
         if not 0 <= tree_size <= size:
-            raise _out_of_range(name, f"{name} {tree_size} is beyond the log's "
-                                f"{size} sequenced events")
+            raise _out_of_range(
+                name, f"{name} {tree_size} is beyond the log's {size} sequenced events"
+            )
 
     def _node_lookup(self, wanted: Any) -> merkle.Lookup:
         found = self.tables.nodes(wanted)
@@ -212,15 +230,18 @@ class TransparencyLog:
             try:
                 return found[node]
             except KeyError:
-                raise RuntimeError(f"the Merkle log lacks node {node}: run `ledger audit`") \
-                    from None
+                raise RuntimeError(
+                    f"the Merkle log lacks node {node}: run `ledger audit`"
+                ) from None
+
         return lookup
 
     # Running in the background: a checkpoint soon after every append
 
     def start(self, interval: float = 1.0) -> None:
-        self._thread = threading.Thread(target=self._loop, args=(interval,),
-                                        name="checkpointer", daemon=True)
+        self._thread = threading.Thread(
+            target=self._loop, args=(interval,), name="checkpointer", daemon=True
+        )
         self._thread.start()
 
     def stop(self, timeout: float = 10) -> None:

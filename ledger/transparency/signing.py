@@ -29,19 +29,25 @@ def load_or_create_key(path: str | Path, *, may_create: bool = True) -> Ed25519P
     file does not exist and ``may_create``. A key file that others may read is refused."""
     path = Path(path)
     if not may_create and not path.exists():
-        raise KeyFileError(f"signing key {path} does not exist, and this ledger already has "
-                           "checkpoints signed by its key: point LEDGER_SIGNING_KEY at that "
-                           "key file (a new key would sign checkpoints nobody can check "
-                           "against the published one)")
+        raise KeyFileError(
+            f"signing key {path} does not exist, and this ledger already has "
+            "checkpoints signed by its key: point LEDGER_SIGNING_KEY at that "
+            "key file (a new key would sign checkpoints nobody can check "
+            "against the published one)"
+        )
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
         return _read_key(path)
     key = Ed25519PrivateKey.generate()
     with os.fdopen(fd, "wb") as file:
-        file.write(key.private_bytes(serialization.Encoding.PEM,
-                                     serialization.PrivateFormat.PKCS8,
-                                     serialization.NoEncryption()))
+        file.write(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        )
         file.flush()
         os.fsync(file.fileno())
     return key
@@ -50,8 +56,10 @@ def load_or_create_key(path: str | Path, *, may_create: bool = True) -> Ed25519P
 def _read_key(path: Path) -> Ed25519PrivateKey:
     mode = path.stat().st_mode
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise KeyFileError(f"signing key {path} is accessible to other users "
-                           f"(mode {stat.S_IMODE(mode):04o}); run: chmod 600 {path}")
+        raise KeyFileError(
+            f"signing key {path} is accessible to other users "
+            f"(mode {stat.S_IMODE(mode):04o}); run: chmod 600 {path}"
+        )
     try:
         key = serialization.load_pem_private_key(path.read_bytes(), password=None)
     except (ValueError, TypeError) as error:

@@ -10,8 +10,9 @@ from ledger.transparency.log import TransparencyLog
 
 
 class StandbyTransparencyLog(TransparencyLog):
-    def __init__(self, standby: HouseholdLedger, primary: TransparencyLog,
-                 replay: Callable[[], None]) -> None:
+    def __init__(
+        self, standby: HouseholdLedger, primary: TransparencyLog, replay: Callable[[], None]
+    ) -> None:
         """``replay`` returns once the standby has replayed what the primary committed
         before the call (or raises)."""
         super().__init__(standby, primary.key)

@@ -46,15 +46,22 @@ class Verified:
     origin_verified: bool = False
 
     def summary(self) -> str:
-        masked = "" if not self.masked else (
-            f" ({self.masked} masked for an evaluator, so not re-hashed: their content is "
-            "vouched for by the signed manifest)")
+        masked = (
+            ""
+            if not self.masked
+            else (
+                f" ({self.masked} masked for an evaluator, so not re-hashed: their content is "
+                "vouched for by the signed manifest)"
+            )
+        )
         outcome = "OK" if self.origin_verified else "CONSISTENT (origin not verified)"
-        return (f"{outcome}: household {self.household_id}: {self.events} events{masked}, "
-                f"hash chain intact, each included in the signed tree of {self.tree_size} events "
-                f"(root {self.root_hash}, signed {self.signed_at}); "
-                f"{self.materials} material files match their SHA-256; "
-                f"public key {self.public_key}")
+        return (
+            f"{outcome}: household {self.household_id}: {self.events} events{masked}, "
+            f"hash chain intact, each included in the signed tree of {self.tree_size} events "
+            f"(root {self.root_hash}, signed {self.signed_at}); "
+            f"{self.materials} material files match their SHA-256; "
+            f"public key {self.public_key}"
+        )
 
 
 def read_public_key(path: str | Path) -> str:
@@ -64,7 +71,7 @@ def read_public_key(path: str | Path) -> str:
         try:
             text = str(orjson.loads(text)["public_key"])
         except (orjson.JSONDecodeError, KeyError, TypeError):
-            raise ArchiveInvalid(f"{path}: expected {{\"public_key\": \"…\"}}") from None
+            raise ArchiveInvalid(f'{path}: expected {{"public_key": "…"}}') from None
     try:
         if len(base64.b64decode(text, validate=True)) != 32:
             raise ValueError
@@ -73,21 +80,24 @@ def read_public_key(path: str | Path) -> str:
     return text
 
 
-def verify_archive(path: str | Path | IO[bytes], public_key: str | None = None,
-                   limits: Limits = DEFAULT_LIMITS) -> Verified:
+def verify_archive(
+    path: str | Path | IO[bytes], public_key: str | None = None, limits: Limits = DEFAULT_LIMITS
+) -> Verified:
     """Checks the archive; ``public_key``: the ledger's key obtained separately. Raises
     ``ArchiveInvalid`` naming the first thing that does not hold."""
     with ExitStack() as stack:
         try:
-            file = path if not isinstance(path, str | Path) \
-                else stack.enter_context(open(path, "rb"))
+            file = (
+                path if not isinstance(path, str | Path) else stack.enter_context(open(path, "rb"))
+            )
         except OSError as error:
             raise ArchiveInvalid(f"{path} is not a readable zip archive: {error}") from None
         try:
             return _Check(BoundedZip(file, limits), public_key).run()
         except (KeyError, TypeError, ValueError, AttributeError, IndexError) as error:
-            raise ArchiveInvalid(f"the archive is malformed: {type(error).__name__}: "
-                                 f"{error}") from None
+            raise ArchiveInvalid(
+                f"the archive is malformed: {type(error).__name__}: {error}"
+            ) from None
     raise AssertionError("unreachable")  # pragma: no cover — ExitStack swallows nothing
 
 
@@ -95,8 +105,11 @@ def parsed_size_bound(document: bytes | bytearray) -> int:
     """A generous estimate of the memory ``orjson`` takes to parse ``document``, known
     before parsing: each value costs an object and a slot, and a document of empty
     containers (``[{},{},…]``) would otherwise take some twenty times its size."""
-    return (3 * len(document) + 256 * document.count(b"{")
-            + 96 * (document.count(b"[") + document.count(b",") + document.count(b":")))
+    return (
+        3 * len(document)
+        + 256 * document.count(b"{")
+        + 96 * (document.count(b"[") + document.count(b",") + document.count(b":"))
+    )
 
 
 class _Check:
@@ -113,8 +126,10 @@ class _Check:
     def _charge(self, what: str, size: int, *, kept: bool = True) -> None:
         """Counts ``size`` bytes of memory against the budget (``kept``: until the end)."""
         if self.parsed + size > self.archive.limits.parsed_bytes:
-            raise ArchiveInvalid(f"{what} would take about {size} bytes of memory to parse, "
-                                 f"over the limit of {self.archive.limits.parsed_bytes}")
+            raise ArchiveInvalid(
+                f"{what} would take about {size} bytes of memory to parse, "
+                f"over the limit of {self.archive.limits.parsed_bytes}"
+            )
         if kept:
             self.parsed += size
 
@@ -143,10 +158,17 @@ class _Check:
         self._proofs(events, checkpoint["tree_size"], root)
         materials = self._materials(events)
         self._files(manifest)
-        return Verified(manifest["household_id"], len(events), checkpoint["tree_size"],
-                        checkpoint["root_hash"], checkpoint["timestamp"], key, materials,
-                        masked=sum(event["masked"] for event in events),
-                        origin_verified=self.given_key is not None)
+        return Verified(
+            manifest["household_id"],
+            len(events),
+            checkpoint["tree_size"],
+            checkpoint["root_hash"],
+            checkpoint["timestamp"],
+            key,
+            materials,
+            masked=sum(event["masked"] for event in events),
+            origin_verified=self.given_key is not None,
+        )
 
     def _manifest(self) -> dict[str, Any]:
         manifest = self.json("manifest.json")
@@ -156,12 +178,17 @@ class _Check:
         if manifest.get("public_key") != archive_key:
             raise ArchiveInvalid("public-key.json differs from the key named in manifest.json")
         if self.given_key is not None and self.given_key != archive_key:
-            raise ArchiveInvalid(f"the archive was signed with key {archive_key}, not with the "
-                                 f"given public key {self.given_key}")
-        if not signing.verify(archive_key, manifest_content(manifest),
-                              str(manifest.get("signature", ""))):
-            raise ArchiveInvalid("the signature of manifest.json does not hold: the manifest "
-                                 "was altered or not signed by this key")
+            raise ArchiveInvalid(
+                f"the archive was signed with key {archive_key}, not with the "
+                f"given public key {self.given_key}"
+            )
+        if not signing.verify(
+            archive_key, manifest_content(manifest), str(manifest.get("signature", ""))
+        ):
+            raise ArchiveInvalid(
+                "the signature of manifest.json does not hold: the manifest "
+                "was altered or not signed by this key"
+            )
         files = manifest.get("files")
         if not isinstance(files, dict) or not all(isinstance(d, str) for d in files.values()):
             raise ArchiveInvalid("manifest.json does not list the archive's files")
@@ -173,14 +200,17 @@ class _Check:
         listed = {"manifest.json", *manifest["files"]}
         for name in sorted(self.names):
             if name not in listed and not name.startswith("materials/"):
-                raise ArchiveInvalid(f"the entry {name!r} is not listed in the signed "
-                                     "manifest.json")
+                raise ArchiveInvalid(
+                    f"the entry {name!r} is not listed in the signed manifest.json"
+                )
 
     def _checkpoint(self, key: str) -> dict[str, Any]:
         checkpoint = self.json("checkpoint.json")
         if not signing.verify_checkpoint(key, checkpoint):
-            raise ArchiveInvalid("the checkpoint's signature does not hold: checkpoint.json "
-                                 "was altered or not signed by this key")
+            raise ArchiveInvalid(
+                "the checkpoint's signature does not hold: checkpoint.json "
+                "was altered or not signed by this key"
+            )
         return dict(checkpoint)
 
     def _events(self, manifest: dict[str, Any]) -> list[dict[str, Any]]:
@@ -200,24 +230,37 @@ class _Check:
                 raise ArchiveInvalid(f"{where} is not a served event: {error}") from None
             where = f"{where} (version {event['version']}, id {event['id']})"
             if masked and not masked_archive:
-                raise ArchiveInvalid(f"{where} is marked masked, but the signed manifest does "
-                                     "not say the archive is masked — its content must match "
-                                     "its hash")
+                raise ArchiveInvalid(
+                    f"{where} is marked masked, but the signed manifest does "
+                    "not say the archive is masked — its content must match "
+                    "its hash"
+                )
             if event["household_id"] != manifest["household_id"]:
-                raise ArchiveInvalid(f"{where} belongs to household {event['household_id']}, "
-                                     f"not {manifest['household_id']}")
+                raise ArchiveInvalid(
+                    f"{where} belongs to household {event['household_id']}, "
+                    f"not {manifest['household_id']}"
+                )
             if event["version"] != number:
-                raise ArchiveInvalid(f"{where}: expected version {number} — events are "
-                                     "missing or out of order")
+                raise ArchiveInvalid(
+                    f"{where}: expected version {number} — events are missing or out of order"
+                )
             if recomputed != event["hash"]:
-                raise ArchiveInvalid(f"{where}: its content does not match its hash "
-                                     f"{event['hash']} — the event was altered")
+                raise ArchiveInvalid(
+                    f"{where}: its content does not match its hash "
+                    f"{event['hash']} — the event was altered"
+                )
             if event["prev_hash"] != previous:
-                raise ArchiveInvalid(f"{where}: prev_hash does not match the hash of version "
-                                     f"{number - 1} — the chain is broken")
-            kept = {"id": event["id"], "version": event["version"], "hash": event["hash"],
-                    "masked": masked,
-                    "materials": [str(m["sha256"]) for m in event["materials"]]}
+                raise ArchiveInvalid(
+                    f"{where}: prev_hash does not match the hash of version "
+                    f"{number - 1} — the chain is broken"
+                )
+            kept = {
+                "id": event["id"],
+                "version": event["version"],
+                "hash": event["hash"],
+                "masked": masked,
+                "materials": [str(m["sha256"]) for m in event["materials"]],
+            }
             self._charge(where, 640 + 128 * len(kept["materials"]))  # its dict and strings
             events.append(kept)
             previous = event["hash"]
@@ -225,7 +268,8 @@ class _Check:
             raise ArchiveInvalid(
                 f"the archive holds {len(events)} events ending in {previous}, but was issued "
                 f"with {manifest['version']} ending in {manifest['head_hash']} — events were "
-                "removed")
+                "removed"
+            )
         return events
 
     def _proofs(self, events: list[dict[str, Any]], tree_size: int, root: bytes) -> None:
@@ -237,42 +281,51 @@ class _Check:
             if proof is None:
                 raise ArchiveInvalid(f"{where} has no inclusion proof in proofs.json")
             if proof["tree_size"] != tree_size:
-                raise ArchiveInvalid(f"{where}: its proof is for a tree of {proof['tree_size']} "
-                                     f"events, the checkpoint's has {tree_size}")
+                raise ArchiveInvalid(
+                    f"{where}: its proof is for a tree of {proof['tree_size']} "
+                    f"events, the checkpoint's has {tree_size}"
+                )
             try:
                 path = [bytes.fromhex(h) for h in proof["path"]]
             except (TypeError, ValueError):
                 raise ArchiveInvalid(f"{where}: its proof path is not hex") from None
             leaf = merkle.leaf_hash(bytes.fromhex(event["hash"]))
             if not merkle.verify_inclusion(proof["leaf_index"], tree_size, leaf, path, root):
-                raise ArchiveInvalid(f"{where} is not in the signed tree: its inclusion proof "
-                                     "fails against the checkpoint's root")
+                raise ArchiveInvalid(
+                    f"{where} is not in the signed tree: its inclusion proof "
+                    "fails against the checkpoint's root"
+                )
             if proof["leaf_index"] <= last_index:
-                raise ArchiveInvalid(f"{where} was logged before the version preceding it — "
-                                     "events are out of order")
+                raise ArchiveInvalid(
+                    f"{where} was logged before the version preceding it — events are out of order"
+                )
             last_index = proof["leaf_index"]
 
     def _materials(self, events: list[dict[str, Any]]) -> int:
         cited = {sha256 for event in events for sha256 in event["materials"]}
         index = self.json("materials.json")
         if {entry.get("sha256") for entry in index} != cited:
-            raise ArchiveInvalid("materials.json does not list exactly the materials the "
-                                 "events cite")
+            raise ArchiveInvalid(
+                "materials.json does not list exactly the materials the events cite"
+            )
         included = {entry["sha256"] for entry in index if entry.get("included")}
-        files = {name.removeprefix("materials/") for name in self.names
-                 if name.startswith("materials/")}
+        files = {
+            name.removeprefix("materials/") for name in self.names if name.startswith("materials/")
+        }
         for sha256 in sorted(files):
             if sha256 not in cited:
                 raise ArchiveInvalid(f"materials/{sha256} is not cited by any event")
             if sha256 not in included:
-                raise ArchiveInvalid(f"materials/{sha256} is not listed as included in "
-                                     "materials.json")
+                raise ArchiveInvalid(
+                    f"materials/{sha256} is not listed as included in materials.json"
+                )
             if self.archive.digest(f"materials/{sha256}") != sha256:
-                raise ArchiveInvalid(f"materials/{sha256}: the file does not match its SHA-256 "
-                                     "— the material was altered")
+                raise ArchiveInvalid(
+                    f"materials/{sha256}: the file does not match its SHA-256 "
+                    "— the material was altered"
+                )
         for sha256 in sorted(included - files):
-            raise ArchiveInvalid(f"material {sha256} is listed as included but its file is "
-                                 "missing")
+            raise ArchiveInvalid(f"material {sha256} is listed as included but its file is missing")
         return len(files)
 
     def _files(self, manifest: dict[str, Any]) -> None:
@@ -283,5 +336,7 @@ class _Check:
         for name, digest in digests.items():
             self._present(name)
             if self.archive.digest(name) != digest:
-                raise ArchiveInvalid(f"{name} was changed after the archive was issued "
-                                     "(its SHA-256 differs from the signed manifest)")
+                raise ArchiveInvalid(
+                    f"{name} was changed after the archive was issued "
+                    "(its SHA-256 differs from the signed manifest)"
+                )

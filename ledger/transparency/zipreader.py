@@ -67,20 +67,25 @@ class BoundedZip:
             raise ArchiveInvalid(f"not a readable zip archive: {error}") from None
         infos = self.zip.infolist()
         if len(infos) > limits.entries:
-            raise ArchiveInvalid(f"the archive has {len(infos)} entries, more than the "
-                                 f"{limits.entries} ledger verify reads")
-        duplicates = sorted(name for name, n in Counter(i.filename for i in infos).items()
-                            if n > 1)
+            raise ArchiveInvalid(
+                f"the archive has {len(infos)} entries, more than the "
+                f"{limits.entries} ledger verify reads"
+            )
+        duplicates = sorted(name for name, n in Counter(i.filename for i in infos).items() if n > 1)
         if duplicates:
-            raise ArchiveInvalid(f"the archive holds {duplicates[0]!r} twice (zip readers "
-                                 "disagree on which copy counts: a duplicate entry is refused)")
+            raise ArchiveInvalid(
+                f"the archive holds {duplicates[0]!r} twice (zip readers "
+                "disagree on which copy counts: a duplicate entry is refused)"
+            )
         for info in infos:
             _check_entry(info, limits)
         _check_no_overlap(infos)
         total = sum(info.file_size for info in infos)
         if total > limits.total_bytes:
-            raise ArchiveInvalid(f"the entries would inflate to {total} bytes in all, over "
-                                 f"the limit of {limits.total_bytes}")
+            raise ArchiveInvalid(
+                f"the entries would inflate to {total} bytes in all, over "
+                f"the limit of {limits.total_bytes}"
+            )
         self.entries = {info.filename: info for info in infos}
 
     @property
@@ -98,8 +103,10 @@ class BoundedZip:
         name_length, extra_length = _LOCAL_HEADER.unpack(header)[-2:]
         local_name = self.file.read(name_length)
         if local_name != _raw_name(info):
-            raise ArchiveInvalid(f"{name}: its local header names it {local_name!r} (zip "
-                                 "readers disagree on which name counts)")
+            raise ArchiveInvalid(
+                f"{name}: its local header names it {local_name!r} (zip "
+                "readers disagree on which name counts)"
+            )
         self.file.seek(extra_length, 1)
         if info.compress_type == zipfile.ZIP_STORED:
             stream = self._stored(name, info.compress_size)
@@ -108,14 +115,16 @@ class BoundedZip:
         left, crc = info.file_size, 0
         for data in stream:
             if len(data) > left:
-                raise ArchiveInvalid(f"{name} inflates past its stated size of "
-                                     f"{info.file_size} bytes")
+                raise ArchiveInvalid(
+                    f"{name} inflates past its stated size of {info.file_size} bytes"
+                )
             left -= len(data)
             crc = zlib.crc32(data, crc)
             yield data
         if left:
-            raise ArchiveInvalid(f"{name} inflates to less than its stated size of "
-                                 f"{info.file_size} bytes")
+            raise ArchiveInvalid(
+                f"{name} inflates to less than its stated size of {info.file_size} bytes"
+            )
         if crc != info.CRC:
             raise ArchiveInvalid(f"{name}: its CRC-32 does not match its data")
 
@@ -178,15 +187,17 @@ class BoundedZip:
         self._check_document(name)
         document, at = bytearray(self.entries[name].file_size), 0  # filled, never regrown
         for data in self.chunks(name):
-            document[at:at + len(data)] = data
+            document[at : at + len(data)] = data
             at += len(data)
         return document
 
     def _check_document(self, name: str) -> None:
         size = self.entries[name].file_size
         if size > self.limits.document_bytes:
-            raise ArchiveInvalid(f"{name} would inflate to {size} bytes, over the limit of "
-                                 f"{self.limits.document_bytes} for a document")
+            raise ArchiveInvalid(
+                f"{name} would inflate to {size} bytes, over the limit of "
+                f"{self.limits.document_bytes} for a document"
+            )
 
 
 def _check_entry(info: zipfile.ZipInfo, limits: Limits) -> None:
@@ -195,22 +206,31 @@ def _check_entry(info: zipfile.ZipInfo, limits: Limits) -> None:
         raise ArchiveInvalid(f"the entry {info.orig_filename!r} has a NUL in its name")
     parts = re.split(r"[/\\]", name)
     if name.startswith(("/", "\\")) or _DRIVE.match(name) or "\\" in name:
-        raise ArchiveInvalid(f"the entry {name!r} has an absolute or Windows path (refused: "
-                             "an extractor could write it outside the target directory)")
+        raise ArchiveInvalid(
+            f"the entry {name!r} has an absolute or Windows path (refused: "
+            "an extractor could write it outside the target directory)"
+        )
     if ".." in parts:
-        raise ArchiveInvalid(f"the entry {name!r} has a '..' component (refused: an "
-                             "extractor could write it outside the target directory)")
+        raise ArchiveInvalid(
+            f"the entry {name!r} has a '..' component (refused: an "
+            "extractor could write it outside the target directory)"
+        )
     if info.flag_bits & 0x1:
         raise ArchiveInvalid(f"{name} is encrypted")
     if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-        raise ArchiveInvalid(f"{name} uses compression method {info.compress_type}; ledger "
-                             "verify reads stored and deflated entries only")
+        raise ArchiveInvalid(
+            f"{name} uses compression method {info.compress_type}; ledger "
+            "verify reads stored and deflated entries only"
+        )
     if info.compress_type == zipfile.ZIP_STORED and info.compress_size != info.file_size:
-        raise ArchiveInvalid(f"{name} is stored with {info.compress_size} bytes but states "
-                             f"{info.file_size}")
+        raise ArchiveInvalid(
+            f"{name} is stored with {info.compress_size} bytes but states {info.file_size}"
+        )
     if info.file_size > limits.entry_bytes:
-        raise ArchiveInvalid(f"{name} would inflate to {info.file_size} bytes, over the limit "
-                             f"of {limits.entry_bytes} for one entry")
+        raise ArchiveInvalid(
+            f"{name} would inflate to {info.file_size} bytes, over the limit "
+            f"of {limits.entry_bytes} for one entry"
+        )
 
 
 def _check_no_overlap(infos: list[zipfile.ZipInfo]) -> None:
@@ -220,11 +240,17 @@ def _check_no_overlap(infos: list[zipfile.ZipInfo]) -> None:
     ordered = sorted(infos, key=lambda info: info.header_offset)
     for before, after in pairwise(ordered):
         # A lower bound of where ``before`` ends: its local extra field may add more.
-        end = (before.header_offset + _LOCAL_HEADER.size + len(_raw_name(before))
-               + before.compress_size)
+        end = (
+            before.header_offset
+            + _LOCAL_HEADER.size
+            + len(_raw_name(before))
+            + before.compress_size
+        )
         if after.header_offset < end:
-            raise ArchiveInvalid(f"the entry {after.filename!r} overlaps "
-                                 f"{before.filename!r} (overlapping entries are refused)")
+            raise ArchiveInvalid(
+                f"the entry {after.filename!r} overlaps "
+                f"{before.filename!r} (overlapping entries are refused)"
+            )
 
 
 def _raw_name(info: zipfile.ZipInfo) -> bytes:
@@ -254,6 +280,8 @@ def _check_central_directory_size(file: IO[bytes], limits: Limits) -> None:
             if len(record) == _ZIP64_END_RECORD.size and record[:4] == b"PK\x06\x06":
                 directory_size = _ZIP64_END_RECORD.unpack(record)[8]
     if directory_size > limits.central_directory_bytes:
-        raise ArchiveInvalid(f"the archive's central directory has {directory_size} bytes, "
-                             f"over the {limits.central_directory_bytes} of "
-                             f"{limits.entries} entries")
+        raise ArchiveInvalid(
+            f"the archive's central directory has {directory_size} bytes, "
+            f"over the {limits.central_directory_bytes} of "
+            f"{limits.entries} entries"
+        )

@@ -14,16 +14,19 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-ARTIFACTS = Path(os.environ.get("LEDGER_TEST_ARTIFACTS",
-                                Path(__file__).parents[2] / "test-artifacts"))
+ARTIFACTS = Path(
+    os.environ.get("LEDGER_TEST_ARTIFACTS", Path(__file__).parents[2] / "test-artifacts")
+)
 SCREENSHOTS = ARTIFACTS / "screenshots"
 
 
 def chromium_executable() -> str:
     found = os.environ.get("LEDGER_TEST_CHROMIUM") or shutil.which("chromium")
     if found is None:
-        reason = ("Chromium is not installed (scripts/ensure-chromium installs Debian's "
-                  "chromium; or set LEDGER_TEST_CHROMIUM)")
+        reason = (
+            "Chromium is not installed (scripts/ensure-chromium installs Debian's "
+            "chromium; or set LEDGER_TEST_CHROMIUM)"
+        )
         if os.environ.get("CI") == "true":
             pytest.fail(f"CI=true requires the browser tests to run: {reason}")
         pytest.skip(f"SKIPPING BROWSER TESTS — {reason}")
@@ -35,16 +38,16 @@ def browser() -> Iterator[Browser]:
     executable = chromium_executable()
     with sync_playwright() as playwright:
         # --no-sandbox: CI runs as root, where Chromium's sandbox refuses to start.
-        launched = playwright.chromium.launch(executable_path=executable,
-                                              args=["--no-sandbox"])
+        launched = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
         yield launched
         launched.close()
 
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900},
-                                  accept_downloads=True)
+    context = browser.new_context(
+        locale="zh-CN", viewport={"width": 1280, "height": 900}, accept_downloads=True
+    )
     opened = context.new_page()
     opened.set_default_timeout(15_000)
     yield opened

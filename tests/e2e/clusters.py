@@ -17,8 +17,9 @@ from tests.e2e.servers import free_port
 def postgres_bin() -> Path | None:
     candidates = [Path("/usr/lib/postgresql/15/bin")]
     if shutil.which("pg_config"):
-        found = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True,
-                               check=False).stdout.strip()
+        found = subprocess.run(
+            ["pg_config", "--bindir"], capture_output=True, text=True, check=False
+        ).stdout.strip()
         candidates.insert(0, Path(found))
     return next((c for c in candidates if (c / "initdb").exists()), None)
 
@@ -52,31 +53,68 @@ class PrivateCluster:
         subprocess.run([*self.as_user, *args], check=True, capture_output=True, timeout=60)
 
     def init(self, settings: str = "") -> None:
-        self._run(str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres", "-A",
-                  "trust", "--no-sync", "-E", "UTF8", "--locale", "C")
+        self._run(
+            str(self.bin / "initdb"),
+            "-D",
+            str(self.data),
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "--no-sync",
+            "-E",
+            "UTF8",
+            "--locale",
+            "C",
+        )
         self._configure(f"max_connections = 40\nshared_buffers = 16MB\nfsync = off\n{settings}")
 
     def init_standby_of(self, primary: "PrivateCluster") -> None:
         """A hot standby streaming from ``primary``: its base backup, with the connection
         to the primary and ``standby.signal`` written by ``pg_basebackup -R``."""
-        self._run(str(self.bin / "pg_basebackup"), "-h", "127.0.0.1", "-p", str(primary.port),
-                  "-U", "postgres", "-D", str(self.data), "-R", "-X", "stream",
-                  "--checkpoint=fast", "--no-sync")
+        self._run(
+            str(self.bin / "pg_basebackup"),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(primary.port),
+            "-U",
+            "postgres",
+            "-D",
+            str(self.data),
+            "-R",
+            "-X",
+            "stream",
+            "--checkpoint=fast",
+            "--no-sync",
+        )
         self._configure("hot_standby = on\n")  # the default, said out loud
 
     def _configure(self, settings: str) -> None:
         # Appended last, these override what the file (or a primary's copy of it) says.
         with (self.data / "postgresql.conf").open("a") as conf:
-            conf.write(f"port = {self.port}\nlisten_addresses = '127.0.0.1'\n"
-                       f"unix_socket_directories = '{self.dir}'\n{settings}")
+            conf.write(
+                f"port = {self.port}\nlisten_addresses = '127.0.0.1'\n"
+                f"unix_socket_directories = '{self.dir}'\n{settings}"
+            )
 
     def start(self) -> None:
-        self._run(str(self.bin / "pg_ctl"), "start", "-D", str(self.data), "-w", "-t", "30",
-                  "-l", str(self.dir / "server.log"))
+        self._run(
+            str(self.bin / "pg_ctl"),
+            "start",
+            "-D",
+            str(self.data),
+            "-w",
+            "-t",
+            "30",
+            "-l",
+            str(self.dir / "server.log"),
+        )
 
     def stop(self, mode: str = "fast") -> None:
-        self._run(str(self.bin / "pg_ctl"), "stop", "-D", str(self.data), "-m", mode, "-w",
-                  "-t", "30")
+        self._run(
+            str(self.bin / "pg_ctl"), "stop", "-D", str(self.data), "-m", mode, "-w", "-t", "30"
+        )
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
@@ -86,8 +124,9 @@ class PrivateCluster:
         deadline = time.monotonic() + within
         with psycopg.connect(self.url(), autocommit=True) as connection:
             while time.monotonic() < deadline:
-                if connection.execute("SELECT 1 FROM pg_stat_replication "
-                                      "WHERE state = 'streaming'").fetchone():
+                if connection.execute(
+                    "SELECT 1 FROM pg_stat_replication WHERE state = 'streaming'"
+                ).fetchone():
                     return
                 time.sleep(0.05)
         raise TimeoutError(f"no standby streams from port {self.port} within {within} s")
@@ -99,8 +138,9 @@ class PrivateCluster:
         deadline = time.monotonic() + within
         with psycopg.connect(self.url(), autocommit=True) as connection:
             while time.monotonic() < deadline:
-                replayed = connection.execute("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn",
-                                              (row[0] if row else None,)).fetchone()
+                replayed = connection.execute(
+                    "SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", (row[0] if row else None,)
+                ).fetchone()
                 if replayed and replayed[0]:
                     return
                 time.sleep(0.02)
@@ -108,7 +148,18 @@ class PrivateCluster:
 
     def remove(self) -> None:
         if (self.data / "postmaster.pid").exists():
-            subprocess.run([*self.as_user, str(self.bin / "pg_ctl"), "stop", "-D",
-                            str(self.data), "-m", "immediate"], capture_output=True,
-                           check=False, timeout=60)
+            subprocess.run(
+                [
+                    *self.as_user,
+                    str(self.bin / "pg_ctl"),
+                    "stop",
+                    "-D",
+                    str(self.data),
+                    "-m",
+                    "immediate",
+                ],
+                capture_output=True,
+                check=False,
+                timeout=60,
+            )
         shutil.rmtree(self.dir, ignore_errors=True)

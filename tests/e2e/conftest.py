@@ -15,16 +15,22 @@ Append = Callable[..., httpx.Response]
 def append(client: TestClient, auth: dict[str, str]) -> Append:
     """POSTs events to a household; keyword ``expected_version``, ``key`` (Idempotency-Key)."""
 
-    def post(household_id: str, *events: dict[str, Any], expected_version: int | None = None,
-             key: str | None = None, headers: dict[str, str] | None = None) -> httpx.Response:
+    def post(
+        household_id: str,
+        *events: dict[str, Any],
+        expected_version: int | None = None,
+        key: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
         body: dict[str, Any] = {"events": list(events)}
         if expected_version is not None:
             body["expected_version"] = expected_version
         sent = {**auth, **(headers or {})}
         if key:
             sent["Idempotency-Key"] = key
-        response: httpx.Response = client.post(f"/v1/households/{household_id}/events",
-                                               json=body, headers=sent)
+        response: httpx.Response = client.post(
+            f"/v1/households/{household_id}/events", json=body, headers=sent
+        )
         return response
 
     return post

@@ -61,9 +61,16 @@ def served_in_thread(settings: Settings) -> Iterator[tuple[str, FastAPI]]:
     app (whose ``state`` holds the ledger)."""
     app = create_app(settings)
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                           log_level="warning", timeout_graceful_shutdown=5,
-                                           log_config=None))  # as ledger serve: logs redacted
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            timeout_graceful_shutdown=5,
+            log_config=None,
+        )
+    )  # as ledger serve: logs redacted
     thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
     thread.start()
     base = f"http://127.0.0.1:{port}"
@@ -89,9 +96,12 @@ class LedgerProcess:
 
     def start(self, ready_within: float = 60) -> None:
         self._log = self.log_file.open("ab")
-        self.process = subprocess.Popen([LEDGER, "serve", "--port", str(self.port)],
-                                        env=self.env, stdout=self._log,
-                                        stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(
+            [LEDGER, "serve", "--port", str(self.port)],
+            env=self.env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
         try:
             wait_ready(self.base, ready_within)
         except TimeoutError:

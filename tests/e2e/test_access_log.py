@@ -24,8 +24,9 @@ ARCHIVE = "GET /v1/households/{household_id}/archive"
 class Reader:
     """A token of a role, with its id (the part the access log names)."""
 
-    def __init__(self, make_token: Callable[..., str], role: str, division: str = "53",
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, make_token: Callable[..., str], role: str, division: str = "53", **kwargs: Any
+    ) -> None:
         token = make_token(role=role, division=division, **kwargs)
         self.token_id = token.split("_")[1]
         self.auth = {"Authorization": f"Bearer {token}"}
@@ -34,8 +35,7 @@ class Reader:
 @pytest.fixture
 def households(append: Append) -> list[str]:
     """hh-1 and hh-2 in Shuangjiang (530925), hh-3 in the next county (530926)."""
-    for household_id, village in (("hh-1", f.VILLAGE), ("hh-2", f.VILLAGE),
-                                  ("hh-3", OTHER_COUNTY)):
+    for household_id, village in (("hh-1", f.VILLAGE), ("hh-2", f.VILLAGE), ("hh-3", OTHER_COUNTY)):
         response = append(household_id, f.registered(village_code=village))
         assert response.status_code == 201, response.text
     return ["hh-1", "hh-2", "hh-3"]
@@ -54,29 +54,44 @@ def _log(client: TestClient, admin: Reader, **params: Any) -> list[dict[str, Any
 
 
 def _rows(client: TestClient, admin: Reader, reader: Reader) -> list[tuple[str, str]]:
-    return [(row["household_id"], row["endpoint"])
-            for row in _log(client, admin, token_id=reader.token_id)]
+    return [
+        (row["household_id"], row["endpoint"])
+        for row in _log(client, admin, token_id=reader.token_id)
+    ]
 
 
 def _personal_reads(client: TestClient, reader: Reader) -> None:
     """State, state as of now, history, the feed (three households), the archive."""
-    for path, params in (("/v1/households/hh-1", {}),
-                         ("/v1/households/hh-1", {"as_of": datetime.now(UTC).isoformat()}),
-                         ("/v1/households/hh-2/events", {}), ("/v1/feed", {}),
-                         ("/v1/households/hh-1/archive", {})):
+    for path, params in (
+        ("/v1/households/hh-1", {}),
+        ("/v1/households/hh-1", {"as_of": datetime.now(UTC).isoformat()}),
+        ("/v1/households/hh-2/events", {}),
+        ("/v1/feed", {}),
+        ("/v1/households/hh-1/archive", {}),
+    ):
         response = client.get(path, params=params, headers=reader.auth)
         assert response.status_code == 200, (path, response.text)
 
 
 @pytest.mark.parametrize("role", ["auditor", "recorder", "admin"])
 def test_each_personal_data_read_writes_one_row_per_household_it_carries(
-        households: list[str], client: TestClient, make_token: Callable[..., str],
-        admin: Reader, role: str) -> None:
+    households: list[str],
+    client: TestClient,
+    make_token: Callable[..., str],
+    admin: Reader,
+    role: str,
+) -> None:
     reader = Reader(make_token, role)
     _personal_reads(client, reader)
     assert _rows(client, admin, reader) == [
-        ("hh-1", STATE), ("hh-1", STATE), ("hh-2", HISTORY),
-        ("hh-1", FEED), ("hh-2", FEED), ("hh-3", FEED), ("hh-1", ARCHIVE)]
+        ("hh-1", STATE),
+        ("hh-1", STATE),
+        ("hh-2", HISTORY),
+        ("hh-1", FEED),
+        ("hh-2", FEED),
+        ("hh-3", FEED),
+        ("hh-1", ARCHIVE),
+    ]
     row = _log(client, admin, token_id=reader.token_id)[0]
     assert row["role"] == role
     assert row["village_code"] == f.VILLAGE
@@ -84,21 +99,26 @@ def test_each_personal_data_read_writes_one_row_per_household_it_carries(
 
 
 def test_evaluators_masked_reads_write_no_row(
-        households: list[str], client: TestClient, make_token: Callable[..., str],
-        admin: Reader) -> None:
+    households: list[str], client: TestClient, make_token: Callable[..., str], admin: Reader
+) -> None:
     evaluator = Reader(make_token, "evaluator")
     _personal_reads(client, evaluator)
     assert _rows(client, admin, evaluator) == []
 
 
 def test_reads_without_personal_data_or_refused_write_no_row(
-        households: list[str], client: TestClient, make_token: Callable[..., str],
-        admin: Reader) -> None:
+    households: list[str], client: TestClient, make_token: Callable[..., str], admin: Reader
+) -> None:
     auditor = Reader(make_token, "auditor")
-    for path, params in (("/v1/households/hh-1/completeness", {}), ("/v1/completeness", {}),
-                         ("/v1/completeness", {"format": "csv"}), ("/v1/lookback", {}),
-                         ("/v1/lookback", {"format": "xlsx"}), ("/v1/reports/summary", {}),
-                         ("/v1/households/hh-1/events", {"after_version": 1})):
+    for path, params in (
+        ("/v1/households/hh-1/completeness", {}),
+        ("/v1/completeness", {}),
+        ("/v1/completeness", {"format": "csv"}),
+        ("/v1/lookback", {}),
+        ("/v1/lookback", {"format": "xlsx"}),
+        ("/v1/reports/summary", {}),
+        ("/v1/households/hh-1/events", {"after_version": 1}),
+    ):
         assert client.get(path, params=params, headers=auditor.auth).status_code == 200
     elsewhere = Reader(make_token, "auditor", "44")
     assert client.get("/v1/households/hh-1", headers=elsewhere.auth).status_code == 404
@@ -108,8 +128,9 @@ def test_reads_without_personal_data_or_refused_write_no_row(
 
 
 @pytest.mark.parametrize("role", ["recorder", "auditor", "evaluator", "intake", "department"])
-def test_only_admins_read_the_access_log(client: TestClient, make_token: Callable[..., str],
-                                         role: str) -> None:
+def test_only_admins_read_the_access_log(
+    client: TestClient, make_token: Callable[..., str], role: str
+) -> None:
     extra = {"department": "health"} if role == "department" else {}
     response = client.get("/v1/access-log", headers=Reader(make_token, role, **extra).auth)
     assert (response.status_code, problem_code(response)) == (403, "FORBIDDEN")
@@ -117,8 +138,8 @@ def test_only_admins_read_the_access_log(client: TestClient, make_token: Callabl
 
 
 def test_an_admin_sees_only_the_rows_of_households_in_its_division(
-        households: list[str], client: TestClient, make_token: Callable[..., str],
-        admin: Reader) -> None:
+    households: list[str], client: TestClient, make_token: Callable[..., str], admin: Reader
+) -> None:
     auditor = Reader(make_token, "auditor")
     _personal_reads(client, auditor)
     next_county = Reader(make_token, "admin", "530926")
@@ -129,14 +150,16 @@ def test_an_admin_sees_only_the_rows_of_households_in_its_division(
 
 
 def test_the_log_is_filtered_by_household_token_and_time_and_paged(
-        households: list[str], client: TestClient, make_token: Callable[..., str],
-        admin: Reader) -> None:
+    households: list[str], client: TestClient, make_token: Callable[..., str], admin: Reader
+) -> None:
     first, second = Reader(make_token, "auditor"), Reader(make_token, "recorder")
     before = datetime.now(UTC)
     _personal_reads(client, first)
     _personal_reads(client, second)
     assert {r["token_id"] for r in _log(client, admin, household_id="hh-2")} == {
-        first.token_id, second.token_id}
+        first.token_id,
+        second.token_id,
+    }
     assert {r["household_id"] for r in _log(client, admin, household_id="hh-2")} == {"hh-2"}
     assert len(_log(client, admin, token_id=first.token_id, household_id="hh-1")) == 4
     assert len(_log(client, admin, since=before.isoformat())) == 14
@@ -154,12 +177,18 @@ def test_the_log_is_filtered_by_household_token_and_time_and_paged(
 
 
 def test_the_cli_archive_export_is_logged_as_the_cli(
-        households: list[str], client: TestClient, admin: Reader, tmp_path: Path) -> None:
+    households: list[str], client: TestClient, admin: Reader, tmp_path: Path
+) -> None:
     url = client.app.state.settings.database_url  # type: ignore[attr-defined]
-    result = CliRunner().invoke(main, ["archive", "export", "hh-1", "-o",
-                                       str(tmp_path / "hh-1.zip")],
-                                env={"LEDGER_DATABASE_URL": url})
+    result = CliRunner().invoke(
+        main,
+        ["archive", "export", "hh-1", "-o", str(tmp_path / "hh-1.zip")],
+        env={"LEDGER_DATABASE_URL": url},
+    )
     assert result.exit_code == 0, result.output
     [row] = _log(client, admin, token_id="cli")
     assert (row["household_id"], row["role"], row["endpoint"]) == (
-        "hh-1", "admin", "ledger archive export")
+        "hh-1",
+        "admin",
+        "ledger archive export",
+    )

@@ -18,11 +18,15 @@ def feed_size(client: TestClient, auth: dict[str, str]) -> int:
     return len(client.get("/v1/feed?limit=1000", headers=auth).json()["items"])
 
 
-def test_a_batch_is_appended_all_or_none(append: Append, registered: str, client: TestClient,
-                                         auth: dict[str, str]) -> None:
+def test_a_batch_is_appended_all_or_none(
+    append: Append, registered: str, client: TestClient, auth: dict[str, str]
+) -> None:
     before = feed_size(client, auth)
-    bad_last = [f.survey(), f.event("ApplicationSigned", {"member_id": "m1"}),
-                f.event("ApplicationSigned", {"member_id": "ghost"})]
+    bad_last = [
+        f.survey(),
+        f.event("ApplicationSigned", {"member_id": "m1"}),
+        f.event("ApplicationSigned", {"member_id": "ghost"}),
+    ]
     response = append(registered, *bad_last)
     assert problem_code(response) == "RULE_VIOLATION"
     assert "events[2]" in response.json()["detail"]
@@ -37,8 +41,7 @@ def test_a_batch_holds_one_to_five_hundred_events(append: Append, registered: st
     assert problem_code(append(registered)) == "VALIDATION_FAILED"
 
 
-def test_an_append_answers_with_versions_hashes_and_times(append: Append,
-                                                         registered: str) -> None:
+def test_an_append_answers_with_versions_hashes_and_times(append: Append, registered: str) -> None:
     body = append(registered, f.survey(), f.marked("enrolled", "marginal")).json()
     assert body["household_id"] == registered
     assert body["version"] == 3
@@ -57,7 +60,8 @@ def test_expected_version_guards_against_a_stale_writer(append: Append) -> None:
 
 
 def test_a_retry_with_the_same_key_returns_the_original_answer_without_appending(
-        append: Append, registered: str, client: TestClient, auth: dict[str, str]) -> None:
+    append: Append, registered: str, client: TestClient, auth: dict[str, str]
+) -> None:
     first = append(registered, f.survey(), key="retry-1")
     second = append(registered, f.survey(), key="retry-1")
     assert first.status_code == second.status_code == 201
@@ -68,22 +72,25 @@ def test_a_retry_with_the_same_key_returns_the_original_answer_without_appending
 
 def test_a_key_reused_for_another_request_is_refused(append: Append, registered: str) -> None:
     assert append(registered, f.survey(), key="k-2").status_code == 201
-    other = append(registered, f.survey(household_size=1, per_capita_net_income=12000),
-                   key="k-2")
+    other = append(registered, f.survey(household_size=1, per_capita_net_income=12000), key="k-2")
     assert problem_code(other) == "IDEMPOTENCY_KEY_REUSED"
     assert problem_code(append("hh-other", f.registered(), key="k-2")) == "IDEMPOTENCY_KEY_REUSED"
 
 
-def test_an_idempotent_answer_survives_a_restart(database: Any, registered: str,
-                                                 append: Append, auth: dict[str, str]) -> None:
+def test_an_idempotent_answer_survives_a_restart(
+    database: Any, registered: str, append: Append, auth: dict[str, str]
+) -> None:
     from api.app import create_app
     from api.settings import Settings
     from tests.conftest import _url
 
     first = append(registered, f.survey(), key="durable")
     with TestClient(create_app(Settings(database_url=_url(database)))) as restarted:
-        again = restarted.post(f"/v1/households/{registered}/events", headers={
-            **auth, "Idempotency-Key": "durable"}, json={"events": [f.survey()]})
+        again = restarted.post(
+            f"/v1/households/{registered}/events",
+            headers={**auth, "Idempotency-Key": "durable"},
+            json={"events": [f.survey()]},
+        )
     assert again.status_code == 201
     assert again.json() == first.json()
 
@@ -96,13 +103,15 @@ def test_a_failed_append_does_not_use_up_its_key(append: Append, registered: str
 
 
 def test_the_server_sets_recorded_by_and_keeps_the_envelope(
-        append: Append, registered: str, client: TestClient, make_token: Any) -> None:
+    append: Append, registered: str, client: TestClient, make_token: Any
+) -> None:
     token = make_token(role="recorder", division="530925", name="双江县录入员")
     headers = {"Authorization": f"Bearer {token}"}
     with_remedy = {**f.survey(), "occurred_at": "2021-10-23T08:00:00+08:00"}
     assert append(registered, with_remedy, headers=headers).status_code == 201
-    event = client.get(f"/v1/households/{registered}/events?after_version=1",
-                       headers=headers).json()["items"][0]
+    event = client.get(
+        f"/v1/households/{registered}/events?after_version=1", headers=headers
+    ).json()["items"][0]
     assert event["recorded_by"]["name"] == "双江县录入员"
     assert event["recorded_by"]["role"] == "recorder"
     assert event["recorded_by"]["division"] == "530925"
@@ -115,14 +124,18 @@ def test_the_server_sets_recorded_by_and_keeps_the_envelope(
     assert event["data"]["period"] == {"start": "2020-10-01", "end": "2021-09-30"}
 
 
-@pytest.mark.parametrize("header", [None, "Bearer nope", "Basic abc",
-                                    "Bearer ldg_0123456789abcdef_" + "A" * 43])
+@pytest.mark.parametrize(
+    "header", [None, "Bearer nope", "Basic abc", "Bearer ldg_0123456789abcdef_" + "A" * 43]
+)
 def test_every_v1_call_needs_a_valid_token(client: TestClient, header: str | None) -> None:
     headers = {"Authorization": header} if header else {}
-    for response in (client.get("/v1/feed", headers=headers),
-                     client.get("/v1/households/hh-1", headers=headers),
-                     client.post("/v1/households/hh-1/events", headers=headers,
-                                 json={"events": [f.registered()]})):
+    for response in (
+        client.get("/v1/feed", headers=headers),
+        client.get("/v1/households/hh-1", headers=headers),
+        client.post(
+            "/v1/households/hh-1/events", headers=headers, json={"events": [f.registered()]}
+        ),
+    ):
         assert response.status_code == 401
         assert problem_code(response) == "UNAUTHENTICATED"
 
@@ -130,33 +143,44 @@ def test_every_v1_call_needs_a_valid_token(client: TestClient, header: str | Non
 def test_readers_cannot_append(client: TestClient, make_token: Any) -> None:
     for role in ("auditor", "evaluator"):
         headers = {"Authorization": f"Bearer {make_token(role=role)}"}
-        response = client.post("/v1/households/hh-1/events", headers=headers,
-                               json={"events": [f.registered()]})
+        response = client.post(
+            "/v1/households/hh-1/events", headers=headers, json={"events": [f.registered()]}
+        )
         assert problem_code(response) == "FORBIDDEN"
 
 
 def test_a_household_outside_the_tokens_division_is_unknown(
-        append: Append, registered: str, client: TestClient, make_token: Any) -> None:
+    append: Append, registered: str, client: TestClient, make_token: Any
+) -> None:
     elsewhere = {"Authorization": f"Bearer {make_token(division='5301')}"}
-    assert problem_code(client.get(f"/v1/households/{registered}", headers=elsewhere)) == \
-        "UNKNOWN_HOUSEHOLD"
+    assert (
+        problem_code(client.get(f"/v1/households/{registered}", headers=elsewhere))
+        == "UNKNOWN_HOUSEHOLD"
+    )
     assert problem_code(append(registered, f.survey(), headers=elsewhere)) == "UNKNOWN_HOUSEHOLD"
     assert problem_code(append("hh-x", f.registered(), headers=elsewhere)) == "FORBIDDEN"
 
 
 def test_a_body_over_the_limit_is_refused(client: TestClient, auth: dict[str, str]) -> None:
     body = b'{"events": [' + b" " * (1024 * 1024) + b"]}"
-    response = client.post("/v1/households/hh-1/events", content=body,
-                           headers={**auth, "Content-Type": "application/json"})
+    response = client.post(
+        "/v1/households/hh-1/events",
+        content=body,
+        headers={**auth, "Content-Type": "application/json"},
+    )
     assert response.status_code == 413
     assert problem_code(response) == "PAYLOAD_TOO_LARGE"
 
 
 @pytest.mark.parametrize("body", [b"{not json", b"", b"\xff\xfe"])
-def test_a_body_that_is_not_json_is_a_400(client: TestClient, auth: dict[str, str],
-                                           body: bytes) -> None:
-    response = client.post("/v1/households/hh-1/events", content=body,
-                           headers={**auth, "Content-Type": "application/json"})
+def test_a_body_that_is_not_json_is_a_400(
+    client: TestClient, auth: dict[str, str], body: bytes
+) -> None:
+    response = client.post(
+        "/v1/households/hh-1/events",
+        content=body,
+        headers={**auth, "Content-Type": "application/json"},
+    )
     assert response.status_code in (400, 422)
     if body:
         assert response.status_code == 400
@@ -174,8 +198,9 @@ def test_validation_errors_name_the_failing_fields(append: Append, registered: s
 
 
 @pytest.mark.parametrize("household_id", ["has space", "x" * 65, "-leading"])
-def test_household_ids_are_checked(client: TestClient, auth: dict[str, str],
-                                   household_id: str) -> None:
+def test_household_ids_are_checked(
+    client: TestClient, auth: dict[str, str], household_id: str
+) -> None:
     response = client.get(f"/v1/households/{household_id}", headers=auth)
     assert response.status_code == 422
     assert problem_code(response) == "VALIDATION_FAILED"

@@ -24,11 +24,17 @@ Rewrite = Callable[[dict[str, bytes]], None]
 
 
 def _material(client: TestClient, auth: dict[str, str], content: bytes) -> dict[str, Any]:
-    response = client.post("/v1/materials", headers=auth,
-                           files={"file": ("公示照片.jpg", content, "image/jpeg")})
+    response = client.post(
+        "/v1/materials", headers=auth, files={"file": ("公示照片.jpg", content, "image/jpeg")}
+    )
     assert response.status_code == 201, response.text
-    return {"sha256": response.json()["sha256"], "kind": "notice_photo", "name": "公示照片.jpg",
-            "media_type": "image/jpeg", "size": len(content)}
+    return {
+        "sha256": response.json()["sha256"],
+        "kind": "notice_photo",
+        "name": "公示照片.jpg",
+        "media_type": "image/jpeg",
+        "size": len(content),
+    }
 
 
 @pytest.fixture
@@ -38,10 +44,14 @@ def archive(append: Append, client: TestClient, auth: dict[str, str], tmp_path: 
     survey = f.survey()
     survey["materials"] = [photo, f.MATERIAL]  # the second is cited but not stored
     assert append("other", f.registered()).status_code == 201  # leaves before ours
-    response = append("hh-1", f.registered(), survey,
-                      f.marked("enrolled", "sudden_hardship"),
-                      f.event("MemberUpdated", {"member_id": "m2", "health": "chronic"}),
-                      f.event("MemberUpdated", {"member_id": "m1", "labor": "partial"}))
+    response = append(
+        "hh-1",
+        f.registered(),
+        survey,
+        f.marked("enrolled", "sudden_hardship"),
+        f.event("MemberUpdated", {"member_id": "m2", "health": "chronic"}),
+        f.event("MemberUpdated", {"member_id": "m1", "labor": "partial"}),
+    )
     assert response.status_code == 201, response.text
     download = client.get("/v1/households/hh-1/archive", headers=auth)
     assert download.status_code == 200, download.text
@@ -86,8 +96,16 @@ def test_the_archive_holds_what_the_contract_lists(archive: Path) -> None:
         materials = json.loads(zipped.read("materials.json"))
         report = zipped.read("report.html").decode()
         manifest = json.loads(zipped.read("manifest.json"))
-    assert {"manifest.json", "events.jsonl", "chain.json", "checkpoint.json",
-            "public-key.json", "proofs.json", "materials.json", "report.html"} <= names
+    assert {
+        "manifest.json",
+        "events.jsonl",
+        "chain.json",
+        "checkpoint.json",
+        "public-key.json",
+        "proofs.json",
+        "materials.json",
+        "report.html",
+    } <= names
     assert [e["version"] for e in events] == [1, 2, 3, 4, 5]
     assert manifest["head_hash"] == events[-1]["hash"]
     stored = [m for m in materials if m["included"]]
@@ -98,8 +116,13 @@ def test_the_archive_holds_what_the_contract_lists(archive: Path) -> None:
 
 
 def test_an_untouched_archive_verifies_offline(archive: Path, public_key: Path) -> None:
-    result = subprocess.run([LEDGER, "verify", str(archive), "--public-key", str(public_key)],
-                            capture_output=True, text=True, timeout=60, check=False)
+    result = subprocess.run(
+        [LEDGER, "verify", str(archive), "--public-key", str(public_key)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("OK: household hh-1: 5 events")
     assert _verify(archive, "--public-key", str(public_key)).exit_code == 0
@@ -113,15 +136,21 @@ def test_archived_proofs_verify_against_the_archived_checkpoint(archive: Path) -
     for event in events:
         proof = proofs[event["id"]]
         assert merkle.verify_inclusion(
-            proof["leaf_index"], proof["tree_size"],
+            proof["leaf_index"],
+            proof["tree_size"],
             hashlib.sha256(b"\x00" + bytes.fromhex(event["hash"])).digest(),
-            [bytes.fromhex(h) for h in proof["path"]], root)
+            [bytes.fromhex(h) for h in proof["path"]],
+            root,
+        )
 
 
 def _change_one_character(members: dict[str, bytes]) -> None:
     lines = _events(members)
-    lines[1] = lines[1].replace("大文一组".encode(), "大文二组".encode(), 1) \
-        if "大文一组".encode() in lines[1] else lines[1].replace(b"9000", b"9001", 1)
+    lines[1] = (
+        lines[1].replace("大文一组".encode(), "大文二组".encode(), 1)
+        if "大文一组".encode() in lines[1]
+        else lines[1].replace(b"9000", b"9001", 1)
+    )
     members["events.jsonl"] = b"".join(lines)
 
 
@@ -165,19 +194,23 @@ def _drop_proof(members: dict[str, bytes]) -> None:
     members["proofs.json"] = json.dumps(json.loads(members["proofs.json"])[1:]).encode()
 
 
-@pytest.mark.parametrize(("rewrite", "message"), [
-    (_change_one_character, "content does not match its hash"),
-    (_drop_middle_event, "expected version 3"),
-    (_drop_last_event, "events were removed"),
-    (_swap_events, "expected version 4"),
-    (_alter_material, "the material was altered"),
-    (_alter_report, "report.html was changed"),
-    (_alter_checkpoint, "checkpoint's signature does not hold"),
-    (_alter_proof, "not in the signed tree"),
-    (_drop_proof, "has no inclusion proof"),
-])
-def test_tampering_fails_verification_and_says_what(archive: Path, rewrite: Rewrite,
-                                                    message: str) -> None:
+@pytest.mark.parametrize(
+    ("rewrite", "message"),
+    [
+        (_change_one_character, "content does not match its hash"),
+        (_drop_middle_event, "expected version 3"),
+        (_drop_last_event, "events were removed"),
+        (_swap_events, "expected version 4"),
+        (_alter_material, "the material was altered"),
+        (_alter_report, "report.html was changed"),
+        (_alter_checkpoint, "checkpoint's signature does not hold"),
+        (_alter_proof, "not in the signed tree"),
+        (_drop_proof, "has no inclusion proof"),
+    ],
+)
+def test_tampering_fails_verification_and_says_what(
+    archive: Path, rewrite: Rewrite, message: str
+) -> None:
     result = _verify(_tampered(archive, rewrite))
     assert result.exit_code == 1
     assert result.stderr.startswith("FAILED:")
@@ -201,28 +234,44 @@ def test_a_file_that_is_not_an_archive_fails_cleanly(tmp_path: Path) -> None:
 
 
 def test_a_household_outside_the_division_has_no_archive(
-        archive: Path, client: TestClient, make_token: Callable[..., str]) -> None:
+    archive: Path, client: TestClient, make_token: Callable[..., str]
+) -> None:
     elsewhere = {"Authorization": f"Bearer {make_token(role='auditor', division='44')}"}
     response = client.get("/v1/households/hh-1/archive", headers=elsewhere)
     assert (response.status_code, problem_code(response)) == (404, "UNKNOWN_HOUSEHOLD")
-    missing = client.get("/v1/households/nobody/archive",
-                         headers={"Authorization": f"Bearer {make_token(role='auditor')}"})
+    missing = client.get(
+        "/v1/households/nobody/archive",
+        headers={"Authorization": f"Bearer {make_token(role='auditor')}"},
+    )
     assert (missing.status_code, problem_code(missing)) == (404, "UNKNOWN_HOUSEHOLD")
 
 
-def test_the_cli_exports_the_archive_the_api_serves(archive: Path, client: TestClient,
-                                                    public_key: Path, tmp_path: Path) -> None:
+def test_the_cli_exports_the_archive_the_api_serves(
+    archive: Path, client: TestClient, public_key: Path, tmp_path: Path
+) -> None:
     exported = tmp_path / "exported.zip"
     env = _env(client)
-    result = subprocess.run([LEDGER, "archive", "export", "hh-1", "-o", str(exported)],
-                            env=env, capture_output=True, text=True, timeout=60, check=False)
+    result = subprocess.run(
+        [LEDGER, "archive", "export", "hh-1", "-o", str(exported)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     with zipfile.ZipFile(archive) as served, zipfile.ZipFile(exported) as cli:
         assert set(served.namelist()) == set(cli.namelist())
         assert served.read("events.jsonl") == cli.read("events.jsonl")
     assert _verify(exported, "--public-key", str(public_key)).exit_code == 0
-    unknown = subprocess.run([LEDGER, "archive", "export", "nobody", "-o", str(exported)],
-                             env=env, capture_output=True, text=True, timeout=60, check=False)
+    unknown = subprocess.run(
+        [LEDGER, "archive", "export", "nobody", "-o", str(exported)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert unknown.returncode == 1
     assert "not registered" in unknown.stderr
 

@@ -61,9 +61,23 @@ sys.exit(code)
 def ledger_verify(path: Path, *options: str) -> Run:
     """Runs the real ``ledger verify`` and measures its peak memory."""
     peak = path.with_suffix(".peak")
-    done = subprocess.run([sys.executable, "-c", _MEASURED, str(ADDRESS_SPACE), str(peak),
-                           LEDGER, "verify", str(path), *options],
-                          capture_output=True, text=True, timeout=200, check=False)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            _MEASURED,
+            str(ADDRESS_SPACE),
+            str(peak),
+            LEDGER,
+            "verify",
+            str(path),
+            *options,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=200,
+        check=False,
+    )
     return Run(done.returncode, done.stdout, done.stderr, int(peak.read_text()) / 1024)
 
 
@@ -88,8 +102,7 @@ def _forged_events(events: bytes) -> bytes:
 # Without a key obtained separately, nothing verifies.
 
 
-def test_an_archive_checked_without_a_key_of_ones_own_exits_3_and_says_so(
-        archive: Path) -> None:  # noqa: F811 (a fixture)
+def test_an_archive_checked_without_a_key_of_ones_own_exits_3_and_says_so(archive: Path) -> None:
     run = ledger_verify(archive)
     assert run.code == 3, run.stderr
     assert run.stdout.startswith("CONSISTENT (origin not verified): household hh-1: 5 events")
@@ -117,34 +130,59 @@ def _fabricate(path: Path, target: Path) -> None:
         event["hash"] = previous = event_hash(event)
         events.append(event)
     leaves = [merkle.leaf_hash(bytes.fromhex(e["hash"])) for e in events]
-    checkpoint = {"tree_size": len(leaves), "root_hash": _mth(leaves).hex(),
-                  "timestamp": "2026-01-01T00:00:00+00:00"}
+    checkpoint = {
+        "tree_size": len(leaves),
+        "root_hash": _mth(leaves).hex(),
+        "timestamp": "2026-01-01T00:00:00+00:00",
+    }
     checkpoint["signature"] = signing.sign(key, signing.signed_content(checkpoint))
-    proofs = [{"event_id": e["id"], "version": e["version"], "leaf_index": i,
-               "tree_size": len(leaves),
-               "path": [_mth(leaves[start:end]).hex() for start, end
-                        in merkle.inclusion_ranges(i, len(leaves))]}
-              for i, e in enumerate(events)]
-    files.update({
-        "events.jsonl": b"".join(json.dumps(e).encode() + b"\n" for e in events),
-        "chain.json": json.dumps([{"version": e["version"], "event_id": e["id"],
-                                   "prev_hash": e["prev_hash"], "hash": e["hash"]}
-                                  for e in events]).encode(),
-        "checkpoint.json": json.dumps(checkpoint).encode(),
-        "public-key.json": json.dumps({"public_key": signing.public_key_text(key)}).encode(),
-        "proofs.json": json.dumps(proofs).encode()})
+    proofs = [
+        {
+            "event_id": e["id"],
+            "version": e["version"],
+            "leaf_index": i,
+            "tree_size": len(leaves),
+            "path": [
+                _mth(leaves[start:end]).hex()
+                for start, end in merkle.inclusion_ranges(i, len(leaves))
+            ],
+        }
+        for i, e in enumerate(events)
+    ]
+    files.update(
+        {
+            "events.jsonl": b"".join(json.dumps(e).encode() + b"\n" for e in events),
+            "chain.json": json.dumps(
+                [
+                    {
+                        "version": e["version"],
+                        "event_id": e["id"],
+                        "prev_hash": e["prev_hash"],
+                        "hash": e["hash"],
+                    }
+                    for e in events
+                ]
+            ).encode(),
+            "checkpoint.json": json.dumps(checkpoint).encode(),
+            "public-key.json": json.dumps({"public_key": signing.public_key_text(key)}).encode(),
+            "proofs.json": json.dumps(proofs).encode(),
+        }
+    )
     manifest = json.loads(files["manifest.json"])
-    manifest.update(head_hash=previous, tree_size=len(leaves),
-                    public_key=signing.public_key_text(key),
-                    files={name: hashlib.sha256(files[name]).hexdigest()
-                           for name in manifest["files"]})
+    manifest.update(
+        head_hash=previous,
+        tree_size=len(leaves),
+        public_key=signing.public_key_text(key),
+        files={name: hashlib.sha256(files[name]).hexdigest() for name in manifest["files"]},
+    )
     manifest["signature"] = signing.sign(key, manifest_content(manifest))
     files["manifest.json"] = canonical_json(manifest)
     _write(target, list(files.items()))
 
 
 def test_a_wholly_fabricated_archive_bringing_its_own_key_is_never_verified(
-        archive: Path, public_key: Path) -> None:  # noqa: F811 (fixtures)
+    archive: Path, public_key: Path
+) -> None:
     forged = archive.with_name("forged.zip")
     _fabricate(archive, forged)
     alone = ledger_verify(forged)
@@ -159,34 +197,43 @@ def test_a_wholly_fabricated_archive_bringing_its_own_key_is_never_verified(
 
 
 def test_a_duplicate_entry_is_a_mismatch_whichever_copy_a_reader_takes(
-        archive: Path, public_key: Path) -> None:  # noqa: F811 (fixtures)
+    archive: Path, public_key: Path
+) -> None:
     entries = _entries(archive)
     original = dict(entries)["events.jsonl"]
     # The forged copy first (what `unzip` extracts), the signed one last (what Python reads).
-    duplicated = _write(archive.with_name("duplicate.zip"),
-                        [("events.jsonl", _forged_events(original)), *entries])
+    duplicated = _write(
+        archive.with_name("duplicate.zip"), [("events.jsonl", _forged_events(original)), *entries]
+    )
     if shutil.which("unzip"):
-        extracted = subprocess.run(["unzip", "-p", str(duplicated), "events.jsonl"],
-                                   capture_output=True, check=False).stdout
+        extracted = subprocess.run(
+            ["unzip", "-p", str(duplicated), "events.jsonl"], capture_output=True, check=False
+        ).stdout
         assert extracted.startswith(_forged_events(original))  # what a reader would see
     run = ledger_verify(duplicated, "--public-key", str(public_key))
     assert run.code == 1, run.stdout
     assert "holds 'events.jsonl' twice" in run.stderr
 
 
-@pytest.mark.parametrize(("name", "message"), [
-    ("notes.txt", "'notes.txt' is not listed in the signed manifest.json"),
-    ("tlog/extra.txt", "'tlog/extra.txt' is not listed in the signed manifest.json"),
-    ("materials/", "materials/ is not cited by any event"),
-    ("/etc/cron.d/ledger", "'/etc/cron.d/ledger' has an absolute or Windows path"),
-    ("C:/Windows/evil.dll", "'C:/Windows/evil.dll' has an absolute or Windows path"),
-    ("materials\\..\\evil", "has an absolute or Windows path"),
-    ("../evil.sh", "'../evil.sh' has a '..' component"),
-    ("materials/../../evil.sh", "has a '..' component"),
-])
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("notes.txt", "'notes.txt' is not listed in the signed manifest.json"),
+        ("tlog/extra.txt", "'tlog/extra.txt' is not listed in the signed manifest.json"),
+        ("materials/", "materials/ is not cited by any event"),
+        ("/etc/cron.d/ledger", "'/etc/cron.d/ledger' has an absolute or Windows path"),
+        ("C:/Windows/evil.dll", "'C:/Windows/evil.dll' has an absolute or Windows path"),
+        ("materials\\..\\evil", "has an absolute or Windows path"),
+        ("../evil.sh", "'../evil.sh' has a '..' component"),
+        ("materials/../../evil.sh", "has a '..' component"),
+    ],
+)
 def test_an_unlisted_or_unsafe_entry_is_a_mismatch_naming_it(
-        archive: Path, public_key: Path, name: str,  # noqa: F811 (fixtures)
-        message: str) -> None:
+    archive: Path,
+    public_key: Path,
+    name: str,
+    message: str,
+) -> None:
     extra = _write(archive.with_name("extra.zip"), [*_entries(archive), (name, b"#!/bin/sh\n")])
     run = ledger_verify(extra, "--public-key", str(public_key))
     assert run.code == 1, run.stdout
@@ -199,7 +246,7 @@ def _central_entries(data: bytearray) -> Iterator[tuple[int, str]]:
     count, _, start = struct.unpack_from("<HLL", data, end + 10)
     for _ in range(count):
         name_length, extra_length, comment_length = struct.unpack_from("<3H", data, start + 28)
-        yield start, data[start + 46:start + 46 + name_length].decode()
+        yield start, data[start + 46 : start + 46 + name_length].decode()
         start += 46 + name_length + extra_length + comment_length
 
 
@@ -219,12 +266,15 @@ def _restate(path: Path, name: str, size: int, crc: int) -> None:
 
 
 def test_an_entry_inflating_past_its_stated_size_is_a_mismatch(
-        archive: Path, public_key: Path) -> None:  # noqa: F811 (fixtures)
+    archive: Path, public_key: Path
+) -> None:
     entries = _entries(archive)
     readme = dict(entries)["README.txt"]
     # Python stops at the stated size (and its CRC holds there); the rest rides along.
-    crafted = _write(archive.with_name("longer.zip"),
-                     [(n, c + b"\0" * MiB if n == "README.txt" else c) for n, c in entries])
+    crafted = _write(
+        archive.with_name("longer.zip"),
+        [(n, c + b"\0" * MiB if n == "README.txt" else c) for n, c in entries],
+    )
     _restate(crafted, "README.txt", len(readme), zlib.crc32(readme))
     run = ledger_verify(crafted, "--public-key", str(public_key))
     assert run.code == 1, run.stdout
@@ -232,11 +282,12 @@ def test_an_entry_inflating_past_its_stated_size_is_a_mismatch(
 
 
 def test_a_local_header_naming_another_entry_than_the_directory_is_a_mismatch(
-        archive: Path, public_key: Path) -> None:  # noqa: F811 (fixtures)
+    archive: Path, public_key: Path
+) -> None:
     data = bytearray(archive.read_bytes())
     with zipfile.ZipFile(archive) as zipped:
         local = zipped.getinfo("README.txt").header_offset
-    data[local + 30:local + 40] = b"README.TXT"  # one streaming extractor's name, not another's
+    data[local + 30 : local + 40] = b"README.TXT"  # one streaming extractor's name, not another's
     crafted = archive.with_name("renamed.zip")
     crafted.write_bytes(bytes(data))
     run = ledger_verify(crafted, "--public-key", str(public_key))
@@ -276,7 +327,7 @@ def _with_bomb(path: Path, target: Path, name: str, bomb: tuple[bytes, int, int]
         local = zipped.getinfo(name).header_offset
     name_length, extra_length = struct.unpack_from("<2H", data, local + 26)
     start = local + 30 + name_length + extra_length
-    data[start:start + len(stream)] = stream
+    data[start : start + len(stream)] = stream
     struct.pack_into("<H", data, local + 8, zipfile.ZIP_DEFLATED)
     for offset, entry in _central_entries(data):
         if entry == name:
@@ -288,8 +339,10 @@ def _with_bomb(path: Path, target: Path, name: str, bomb: tuple[bytes, int, int]
 
 
 def test_a_zip_bomb_is_refused_before_it_inflates_within_bounded_memory(
-        archive: Path, public_key: Path,  # noqa: F811 (fixtures)
-        bomb_stream: tuple[bytes, int, int]) -> None:
+    archive: Path,
+    public_key: Path,
+    bomb_stream: tuple[bytes, int, int],
+) -> None:
     bomb = _with_bomb(archive, archive.with_name("bomb.zip"), "events.jsonl", bomb_stream)
     assert bomb.stat().st_size < 2 * MiB
     run = ledger_verify(bomb, "--public-key", str(public_key))
@@ -297,8 +350,7 @@ def test_a_zip_bomb_is_refused_before_it_inflates_within_bounded_memory(
     assert f"events.jsonl would inflate to {1536 * MiB} bytes, over the limit" in run.stderr
     assert run.peak_mib < PEAK_BOUND_MIB
     # A file that is only hashed, under a raised limit: inflated in chunks, memory bounded.
-    readme = _with_bomb(archive, archive.with_name("readme-bomb.zip"), "README.txt",
-                        bomb_stream)
+    readme = _with_bomb(archive, archive.with_name("readme-bomb.zip"), "README.txt", bomb_stream)
     streamed = ledger_verify(readme, "--public-key", str(public_key), "--max-entry-mib", "2048")
     assert streamed.code == 1, streamed.stdout
     assert "README.txt was changed after the archive was issued" in streamed.stderr
@@ -306,11 +358,14 @@ def test_a_zip_bomb_is_refused_before_it_inflates_within_bounded_memory(
 
 
 def test_a_document_of_empty_containers_is_refused_before_it_is_parsed(
-        archive: Path, public_key: Path) -> None:  # noqa: F811 (fixtures)
+    archive: Path, public_key: Path
+) -> None:
     # 24 MB of "{}," would take some 20 times that once parsed.
     containers = b"[" + b"{}," * (8 * MiB) + b"{}]"
-    crafted = _write(archive.with_name("containers.zip"),
-                     [(n, containers if n == "proofs.json" else c) for n, c in _entries(archive)])
+    crafted = _write(
+        archive.with_name("containers.zip"),
+        [(n, containers if n == "proofs.json" else c) for n, c in _entries(archive)],
+    )
     run = ledger_verify(crafted, "--public-key", str(public_key))
     assert run.code == 1, run.stdout
     assert "proofs.json would take about" in run.stderr
@@ -318,30 +373,36 @@ def test_a_document_of_empty_containers_is_refused_before_it_is_parsed(
 
 
 def test_the_system_unzip_agrees_on_what_a_verified_archive_holds(
-        archive: Path, public_key: Path) -> None:  # noqa: F811 (fixtures)
+    archive: Path, public_key: Path
+) -> None:
     if not shutil.which("unzip"):
         pytest.skip("no unzip on this machine")
     run = ledger_verify(archive, "--public-key", str(public_key))
     assert run.code == 0, run.stderr
-    listing = subprocess.run(["unzip", "-Z1", str(archive)], capture_output=True, text=True,
-                             check=True).stdout.splitlines()
+    listing = subprocess.run(
+        ["unzip", "-Z1", str(archive)], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
     with zipfile.ZipFile(archive) as zipped:
         assert sorted(listing) == sorted(zipped.namelist())
-    assert subprocess.run(["unzip", "-tq", str(archive)], capture_output=True,
-                          check=False).returncode == 0
+    assert (
+        subprocess.run(["unzip", "-tq", str(archive)], capture_output=True, check=False).returncode
+        == 0
+    )
 
 
 def test_a_large_archive_verifies_within_bounded_memory(
-        append: Append, client: TestClient, auth: dict[str, str],
-        public_key: Path, tmp_path: Path) -> None:  # noqa: F811 (fixtures)
+    append: Append, client: TestClient, auth: dict[str, str], public_key: Path, tmp_path: Path
+) -> None:
     """Material files are hashed as they inflate: memory does not grow with their size."""
     materials = [_material(client, auth, os.urandom(20 * MiB - n)) for n in range(3)]
     survey = f.survey()
     survey["materials"] = materials
     assert append("hh-big", f.registered(), survey).status_code == 201
     for _ in range(4):
-        updates = [f.event("MemberUpdated", {"member_id": "m1", "labor": labor})
-                   for labor in ("partial", "full") * 50]
+        updates = [
+            f.event("MemberUpdated", {"member_id": "m1", "labor": labor})
+            for labor in ("partial", "full") * 50
+        ]
         assert append("hh-big", *updates).status_code == 201
     download = client.get("/v1/households/hh-big/archive", headers=auth)
     assert download.status_code == 200, download.text

@@ -35,8 +35,12 @@ def _tokens(database: Database) -> dict[str, str]:
         return {
             "valid": create_token(tables, role="recorder", division="53"),
             "revoked": revoked,
-            "expired": create_token(tables, role="recorder", division="53",
-                                    expires_at=datetime.now(UTC) - timedelta(minutes=1)),
+            "expired": create_token(
+                tables,
+                role="recorder",
+                division="53",
+                expires_at=datetime.now(UTC) - timedelta(minutes=1),
+            ),
             "unknown": "ldg_0123456789abcdef_" + "A" * 43,
             "malformed": "not-a-token",
         }
@@ -52,17 +56,24 @@ def server(database: Database) -> Iterator[tuple[str, dict[str, str]]]:
         yield base, tokens
 
 
-def _head_only(base: str, path: str, content_type: str, length: int | None,
-               token: str | None, wait_s: float = 3) -> tuple[bytes, bool]:
+def _head_only(
+    base: str,
+    path: str,
+    content_type: str,
+    length: int | None,
+    token: str | None,
+    wait_s: float = 3,
+) -> tuple[bytes, bool]:
     """Sends a request head announcing ``length`` bytes (``None``: chunks) and no byte of
     the body; returns what the server answered and whether it then closed the
     connection."""
     host, port = base.removeprefix("http://").split(":")
     authorization = f"Authorization: Bearer {token}\r\n" if token else ""
-    framing = ("Transfer-Encoding: chunked" if length is None
-               else f"Content-Length: {length}")
-    head = (f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: {content_type}\r\n"
-            f"{framing}\r\n{authorization}\r\n").encode()
+    framing = "Transfer-Encoding: chunked" if length is None else f"Content-Length: {length}"
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: {content_type}\r\n"
+        f"{framing}\r\n{authorization}\r\n"
+    ).encode()
     with socket.create_connection((host, int(port)), timeout=wait_s) as connection:
         connection.sendall(head)
         answer = b""
@@ -78,11 +89,11 @@ def _head_only(base: str, path: str, content_type: str, length: int | None,
 @pytest.mark.parametrize("path", sorted(BIG_BODIES))
 @pytest.mark.parametrize("kind", [None, "malformed", "unknown", "revoked", "expired"])
 def test_a_big_body_without_a_valid_token_is_refused_after_the_head_alone(
-        server: tuple[str, dict[str, str]], path: str, kind: str | None) -> None:
+    server: tuple[str, dict[str, str]], path: str, kind: str | None
+) -> None:
     base, tokens = server
     content_type, length = BIG_BODIES[path]
-    answer, closed = _head_only(base, path, content_type, length,
-                                tokens[kind] if kind else None)
+    answer, closed = _head_only(base, path, content_type, length, tokens[kind] if kind else None)
     status_line, _, rest = answer.partition(b"\r\n")
     assert status_line == b"HTTP/1.1 401 Unauthorized", answer[:300]
     assert b"application/problem+json" in rest
@@ -92,7 +103,8 @@ def test_a_big_body_without_a_valid_token_is_refused_after_the_head_alone(
 
 
 def test_a_valid_token_still_sends_its_body_and_is_counted_once_against_its_rate(
-        server: tuple[str, dict[str, str]]) -> None:
+    server: tuple[str, dict[str, str]],
+) -> None:
     base, tokens = server
     auth = {"Authorization": f"Bearer {tokens['valid']}"}
     with httpx.Client(base_url=base, headers=auth, timeout=30) as client:
@@ -109,8 +121,9 @@ def test_a_valid_token_still_sends_its_body_and_is_counted_once_against_its_rate
 
 def test_an_authorised_head_waits_for_its_body(server: tuple[str, dict[str, str]]) -> None:
     base, tokens = server
-    answer, closed = _head_only(base, "/v1/households/hh-1/events", "application/json",
-                                10 * MIB, tokens["valid"], wait_s=2)
+    answer, closed = _head_only(
+        base, "/v1/households/hh-1/events", "application/json", 10 * MIB, tokens["valid"], wait_s=2
+    )
     assert answer == b""  # the server waits for the body it was promised
     assert not closed
 
@@ -123,18 +136,20 @@ def test_the_web_forms_are_held_to_a_small_body(server: tuple[str, dict[str, str
 
 
 def test_a_chunked_body_without_a_token_is_refused_after_the_head_alone(
-        server: tuple[str, dict[str, str]]) -> None:
+    server: tuple[str, dict[str, str]],
+) -> None:
     base, _ = server
-    answer, closed = _head_only(base, "/v1/households/hh-1/events", "application/json",
-                                None, None)
+    answer, closed = _head_only(base, "/v1/households/hh-1/events", "application/json", None, None)
     assert answer.startswith(b"HTTP/1.1 401 ")
     assert closed
 
 
 def test_an_authorised_body_declared_over_the_limit_is_refused_and_the_connection_closed(
-        server: tuple[str, dict[str, str]]) -> None:
+    server: tuple[str, dict[str, str]],
+) -> None:
     base, tokens = server
-    answer, closed = _head_only(base, "/v1/households/hh-1/events", "application/json",
-                                10 * MIB + 1, tokens["valid"])
+    answer, closed = _head_only(
+        base, "/v1/households/hh-1/events", "application/json", 10 * MIB + 1, tokens["valid"]
+    )
     assert answer.startswith(b"HTTP/1.1 413 ")
     assert closed, "the connection stays open for a body nobody will read"

@@ -20,8 +20,9 @@ LEDGER = str(Path(sys.executable).with_name("ledger"))
 
 def run(database: Database, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "LEDGER_DATABASE_URL": _url(database)}
-    return subprocess.run([LEDGER, *args], env=env, capture_output=True, text=True, timeout=60,
-                          check=False)
+    return subprocess.run(
+        [LEDGER, *args], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
 
 
 def free_port() -> int:
@@ -34,8 +35,12 @@ def free_port() -> int:
 def served(empty_database: Database) -> Iterator[str]:
     port = free_port()
     env = {**os.environ, "LEDGER_DATABASE_URL": _url(empty_database)}
-    server = subprocess.Popen([LEDGER, "serve", "--port", str(port)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [LEDGER, "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -61,8 +66,19 @@ def test_migrate_is_idempotent(empty_database: Database) -> None:
 
 
 def test_token_create_prints_the_token_alone_on_the_last_line(empty_database: Database) -> None:
-    created = run(empty_database, "token", "create", "--role", "department", "--division",
-                  "530925", "--department", "civil_affairs", "--name", "民政局")
+    created = run(
+        empty_database,
+        "token",
+        "create",
+        "--role",
+        "department",
+        "--division",
+        "530925",
+        "--department",
+        "civil_affairs",
+        "--name",
+        "民政局",
+    )
     assert created.returncode == 0, created.stderr
     token = created.stdout.strip().splitlines()[-1]
     assert token.startswith("ldg_")
@@ -76,11 +92,17 @@ def test_token_create_prints_the_token_alone_on_the_last_line(empty_database: Da
 
 
 def test_serve_answers_an_append_and_a_read(served: str, empty_database: Database) -> None:
-    token = run(empty_database, "token", "create", "--role", "recorder",
-                "--division", "53").stdout.strip().splitlines()[-1]
+    token = (
+        run(empty_database, "token", "create", "--role", "recorder", "--division", "53")
+        .stdout.strip()
+        .splitlines()[-1]
+    )
     headers = {"Authorization": f"Bearer {token}"}
-    appended = httpx.post(f"{served}/v1/households/hh-cli/events", headers=headers,
-                          json={"events": [f.registered(), f.survey()]})
+    appended = httpx.post(
+        f"{served}/v1/households/hh-cli/events",
+        headers=headers,
+        json={"events": [f.registered(), f.survey()]},
+    )
     assert appended.status_code == 201, appended.text
     state = httpx.get(f"{served}/v1/households/hh-cli", headers=headers).json()
     assert state["version"] == 2
@@ -89,8 +111,11 @@ def test_serve_answers_an_append_and_a_read(served: str, empty_database: Databas
 
 
 def test_a_revoked_token_is_refused(served: str, empty_database: Database) -> None:
-    token = run(empty_database, "token", "create", "--role", "auditor",
-                "--division", "53").stdout.strip().splitlines()[-1]
+    token = (
+        run(empty_database, "token", "create", "--role", "auditor", "--division", "53")
+        .stdout.strip()
+        .splitlines()[-1]
+    )
     headers = {"Authorization": f"Bearer {token}"}
     assert httpx.get(f"{served}/v1/feed", headers=headers).status_code == 200
     assert run(empty_database, "token", "revoke", token.split("_")[1]).returncode == 0
@@ -98,8 +123,11 @@ def test_a_revoked_token_is_refused(served: str, empty_database: Database) -> No
 
 
 def test_projections_rebuild_reports_its_position(empty_database: Database) -> None:
-    token = run(empty_database, "token", "create", "--role", "recorder",
-                "--division", "53").stdout.strip().splitlines()[-1]
+    token = (
+        run(empty_database, "token", "create", "--role", "recorder", "--division", "53")
+        .stdout.strip()
+        .splitlines()[-1]
+    )
     assert token
     from fastapi.testclient import TestClient
 
@@ -107,19 +135,30 @@ def test_projections_rebuild_reports_its_position(empty_database: Database) -> N
     from api.settings import Settings
 
     with TestClient(create_app(Settings(database_url=_url(empty_database)))) as client:
-        client.post("/v1/households/hh-r/events", headers={"Authorization": f"Bearer {token}"},
-                    json={"events": f.county_household(1)})
+        client.post(
+            "/v1/households/hh-r/events",
+            headers={"Authorization": f"Bearer {token}"},
+            json={"events": f.county_household(1)},
+        )
     rebuilt = run(empty_database, "projections", "rebuild")
     assert rebuilt.returncode == 0, rebuilt.stderr
     assert "rebuilt up to log position" in rebuilt.stdout
 
 
 def test_an_external_projection_process_keeps_the_lists_current(empty_database: Database) -> None:
-    env = {**os.environ, "LEDGER_DATABASE_URL": _url(empty_database),
-           "LEDGER_PROJECTIONS": "external", "LEDGER_PROJECTION_WAIT_S": "20"}
+    env = {
+        **os.environ,
+        "LEDGER_DATABASE_URL": _url(empty_database),
+        "LEDGER_PROJECTIONS": "external",
+        "LEDGER_PROJECTION_WAIT_S": "20",
+    }
     port = free_port()
-    server = subprocess.Popen([LEDGER, "serve", "--port", str(port)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [LEDGER, "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     follower = None
     base = f"http://127.0.0.1:{port}"
     try:
@@ -129,14 +168,26 @@ def test_an_external_projection_process_keeps_the_lists_current(empty_database: 
                     break
             except httpx.TransportError:
                 time.sleep(0.1)
-        token = run(empty_database, "token", "create", "--role", "recorder",
-                    "--division", "53").stdout.strip().splitlines()[-1]
+        token = (
+            run(empty_database, "token", "create", "--role", "recorder", "--division", "53")
+            .stdout.strip()
+            .splitlines()[-1]
+        )
         headers = {"Authorization": f"Bearer {token}"}
-        assert httpx.post(f"{base}/v1/households/hh-x/events", headers=headers,
-                          json={"events": f.county_household(1)}).status_code == 201
-        follower = subprocess.Popen([LEDGER, "projections", "run", "--poll-interval", "0.1"],
-                                    env=env, stdout=subprocess.DEVNULL,
-                                    stderr=subprocess.DEVNULL)
+        assert (
+            httpx.post(
+                f"{base}/v1/households/hh-x/events",
+                headers=headers,
+                json={"events": f.county_household(1)},
+            ).status_code
+            == 201
+        )
+        follower = subprocess.Popen(
+            [LEDGER, "projections", "run", "--poll-interval", "0.1"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         listed = httpx.get(f"{base}/v1/completeness", headers=headers, timeout=30).json()
         assert [i["household_id"] for i in listed["items"]] == ["hh-x"]
     finally:

@@ -30,22 +30,31 @@ class Service:
         # One client for all threads (httpx clients are thread-safe), a connection each.
         self.http = httpx.Client(timeout=TIMEOUT, limits=httpx.Limits(max_connections=100))
 
-    def append(self, household_id: str, *events: dict[str, Any],
-               expected_version: int | None = None, key: str | None = None) -> httpx.Response:
+    def append(
+        self,
+        household_id: str,
+        *events: dict[str, Any],
+        expected_version: int | None = None,
+        key: str | None = None,
+    ) -> httpx.Response:
         body: dict[str, Any] = {"events": list(events)}
         if expected_version is not None:
             body["expected_version"] = expected_version
         headers = {**self.headers, **({"Idempotency-Key": key} if key else {})}
-        return self.http.post(f"{self.base}/v1/households/{household_id}/events", json=body,
-                              headers=headers)
+        return self.http.post(
+            f"{self.base}/v1/households/{household_id}/events", json=body, headers=headers
+        )
 
     def history(self, household_id: str) -> list[dict[str, Any]]:
         events: list[dict[str, Any]] = []
         cursor: str | None = None
         while True:
             params: dict[str, Any] = {"limit": 1000, **({"cursor": cursor} if cursor else {})}
-            answer = self.http.get(f"{self.base}/v1/households/{household_id}/events",
-                                   params=params, headers=self.headers)
+            answer = self.http.get(
+                f"{self.base}/v1/households/{household_id}/events",
+                params=params,
+                headers=self.headers,
+            )
             assert answer.status_code == 200, answer.text
             events += answer.json()["items"]
             cursor = answer.json()["next"]
@@ -79,8 +88,7 @@ def location(n: int) -> dict[str, Any]:
     return f.event("LocationRecorded", {"lat": 23 + n / 1000, "lon": 99.8})
 
 
-def assert_sound_history(history: list[dict[str, Any]],
-                         acknowledged: list[dict[str, Any]]) -> None:
+def assert_sound_history(history: list[dict[str, Any]], acknowledged: list[dict[str, Any]]) -> None:
     """Versions 1..N, each event hashed over its served form and chained to the previous
     one, and every acknowledged event there exactly once, at its acknowledged version."""
     assert [e["version"] for e in history] == list(range(1, len(history) + 1))
@@ -100,11 +108,11 @@ def receipts(responses: list[httpx.Response]) -> list[dict[str, Any]]:
     return [event for r in responses if r.status_code == 201 for event in r.json()["events"]]
 
 
-def test_fifty_writers_on_one_household_lose_nothing_and_double_nothing(
-        service: Service) -> None:
+def test_fifty_writers_on_one_household_lose_nothing_and_double_nothing(service: Service) -> None:
     assert service.append("hh-busy", f.registered()).status_code == 201
-    answers = all_at_once([partial(service.append, "hh-busy", location(n), location(-n))
-                           for n in range(WRITERS)])
+    answers = all_at_once(
+        [partial(service.append, "hh-busy", location(n), location(-n)) for n in range(WRITERS)]
+    )
     assert [a.status_code for a in answers] == [201] * WRITERS, answers[0].text
     acknowledged = receipts(answers)
     assert sorted(e["version"] for e in acknowledged) == list(range(2, 2 + 2 * WRITERS))
@@ -114,16 +122,25 @@ def test_fifty_writers_on_one_household_lose_nothing_and_double_nothing(
 
 
 def test_fifty_writers_on_fifty_households_lose_nothing_and_double_nothing(
-        service: Service) -> None:
+    service: Service,
+) -> None:
     def write(household_id: str, village: str) -> list[httpx.Response]:
         """A registration, then two appends of two events, each after the previous."""
-        return [service.append(household_id, f.registered(village_code=village)),
-                *(service.append(household_id, location(n), location(-n)) for n in range(2))]
+        return [
+            service.append(household_id, f.registered(village_code=village)),
+            *(service.append(household_id, location(n), location(-n)) for n in range(2)),
+        ]
 
     households = [f"hh-{n:02d}" for n in range(WRITERS)]
-    answers = dict(zip(households, all_at_once([
-        partial(write, h, f"5309251012{n % 10:02d}") for n, h in enumerate(households)]),
-        strict=True))
+    answers = dict(
+        zip(
+            households,
+            all_at_once(
+                [partial(write, h, f"5309251012{n % 10:02d}") for n, h in enumerate(households)]
+            ),
+            strict=True,
+        )
+    )
     for household_id, responses in answers.items():
         assert [r.status_code for r in responses] == [201] * 3, responses[-1].text
         history = service.history(household_id)
@@ -131,8 +148,7 @@ def test_fifty_writers_on_fifty_households_lose_nothing_and_double_nothing(
         assert_sound_history(history, receipts(responses))
 
 
-def contend(service: Service, households: list[str], contenders: int,
-            rounds: int = 2) -> None:
+def contend(service: Service, households: list[str], contenders: int, rounds: int = 2) -> None:
     """``contenders`` writers per household per round, all sending the version the round
     started from: one wins each round, the others get a 409 that names the conflict."""
     winners: dict[str, list[str]] = {h: [] for h in households}
@@ -140,18 +156,25 @@ def contend(service: Service, households: list[str], contenders: int,
         assert service.append(household_id, f.registered()).status_code == 201
     for round_ in range(rounds):
         expected = 1 + round_
-        answers = all_at_once([
-            partial(service.append, h, location(n), expected_version=expected)
-            for h in households for n in range(contenders)])
+        answers = all_at_once(
+            [
+                partial(service.append, h, location(n), expected_version=expected)
+                for h in households
+                for n in range(contenders)
+            ]
+        )
         for n, household_id in enumerate(households):
-            mine = answers[n * contenders:(n + 1) * contenders]
+            mine = answers[n * contenders : (n + 1) * contenders]
             won = [a for a in mine if a.status_code == 201]
             lost = [a for a in mine if a.status_code != 201]
             assert len(won) == 1, [a.text for a in mine]
             assert [e["version"] for e in won[0].json()["events"]] == [expected + 1]
             assert {a.status_code for a in lost} == {409}
-            assert all(a.headers["content-type"].startswith("application/problem+json")
-                       and a.json()["code"] == "VERSION_CONFLICT" for a in lost)
+            assert all(
+                a.headers["content-type"].startswith("application/problem+json")
+                and a.json()["code"] == "VERSION_CONFLICT"
+                for a in lost
+            )
             winners[household_id] += [e["id"] for e in won[0].json()["events"]]
     for household_id in households:
         history = service.history(household_id)
@@ -160,7 +183,8 @@ def contend(service: Service, households: list[str], contenders: int,
 
 
 def test_with_expected_version_one_writer_per_round_wins_and_the_rest_get_a_clean_409(
-        service: Service) -> None:
+    service: Service,
+) -> None:
     contend(service, ["hh-race"], contenders=WRITERS)
     contend(service, [f"hh-race-{n}" for n in range(10)], contenders=WRITERS // 10)
 
@@ -168,17 +192,25 @@ def test_with_expected_version_one_writer_per_round_wins_and_the_rest_get_a_clea
 def test_idempotent_retries_by_several_threads_append_once(service: Service) -> None:
     assert service.append("hh-retry", f.registered()).status_code == 201
     keys = [f"retry-{n}" for n in range(10)]
-    answers = all_at_once([partial(service.append, "hh-retry", location(int(k[6:])), key=k)
-                           for k in keys for _ in range(WRITERS // len(keys))])
+    answers = all_at_once(
+        [
+            partial(service.append, "hh-retry", location(int(k[6:])), key=k)
+            for k in keys
+            for _ in range(WRITERS // len(keys))
+        ]
+    )
     assert {a.status_code for a in answers} == {201}
     by_key: dict[str, list[httpx.Response]] = {k: [] for k in keys}
-    for answer, key in zip(answers, [k for k in keys for _ in range(WRITERS // len(keys))],
-                           strict=True):
+    for answer, key in zip(
+        answers, [k for k in keys for _ in range(WRITERS // len(keys))], strict=True
+    ):
         by_key[key].append(answer)
     for key, same in by_key.items():
         assert len({a.text for a in same}) == 1, f"{key}: different answers to one request"
         assert sorted(a.headers.get("Idempotent-Replayed", "") for a in same) == [
-            "", *["true"] * (len(same) - 1)], key
+            "",
+            *["true"] * (len(same) - 1),
+        ], key
     history = service.history("hh-retry")
     assert len(history) == 1 + len(keys)
     assert_sound_history(history, receipts(answers))

@@ -19,9 +19,13 @@ HEAD_TIMEOUT_S = 1.5
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[LedgerProcess]:
-    server = LedgerProcess(f"sqlite:///{tmp_path}/ledger.db", tmp_path / "serve.log",
-                           LEDGER_HEAD_TIMEOUT_S=str(HEAD_TIMEOUT_S), LEDGER_MAX_CONNECTIONS="4",
-                           LEDGER_KEEP_ALIVE_S="30")
+    server = LedgerProcess(
+        f"sqlite:///{tmp_path}/ledger.db",
+        tmp_path / "serve.log",
+        LEDGER_HEAD_TIMEOUT_S=str(HEAD_TIMEOUT_S),
+        LEDGER_MAX_CONNECTIONS="4",
+        LEDGER_KEEP_ALIVE_S="30",
+    )
     server.start()
     try:
         yield server
@@ -38,7 +42,7 @@ def _closed_after(connection: socket.socket, trickle: bytes = b"") -> tuple[floa
     what the server said."""
     started, answer = time.monotonic(), b""
     connection.settimeout(0.2)
-    for byte in [trickle[i:i + 1] for i in range(len(trickle))] + [b""] * 1000:
+    for byte in [trickle[i : i + 1] for i in range(len(trickle))] + [b""] * 1000:
         try:
             if byte:
                 connection.sendall(byte)
@@ -56,7 +60,8 @@ def _closed_after(connection: socket.socket, trickle: bytes = b"") -> tuple[floa
 
 
 def test_a_connection_that_sends_nothing_is_closed_after_the_head_timeout(
-        served: LedgerProcess) -> None:
+    served: LedgerProcess,
+) -> None:
     with _connect(served) as connection:
         took, answer = _closed_after(connection)
     assert HEAD_TIMEOUT_S * 0.8 <= took <= HEAD_TIMEOUT_S * 3
@@ -64,7 +69,8 @@ def test_a_connection_that_sends_nothing_is_closed_after_the_head_timeout(
 
 
 def test_a_half_sent_head_trickled_byte_by_byte_is_cut_at_its_deadline_with_408(
-        served: LedgerProcess) -> None:
+    served: LedgerProcess,
+) -> None:
     head = b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"a" * 200
     with _connect(served) as connection:
         took, answer = _closed_after(connection, trickle=head)
@@ -72,8 +78,7 @@ def test_a_half_sent_head_trickled_byte_by_byte_is_cut_at_its_deadline_with_408(
     assert answer.startswith(b"HTTP/1.1 408 ")
 
 
-def test_a_kept_alive_connection_gets_a_new_deadline_for_each_head(
-        served: LedgerProcess) -> None:
+def test_a_kept_alive_connection_gets_a_new_deadline_for_each_head(served: LedgerProcess) -> None:
     with _connect(served) as connection:
         for _ in range(2):
             time.sleep(HEAD_TIMEOUT_S * 0.6)  # within the deadline each time
@@ -100,7 +105,8 @@ def _whole_response(connection: socket.socket) -> bytes:
 
 
 def test_connections_beyond_the_limit_are_answered_503_and_served_again_once_they_go(
-        served: LedgerProcess) -> None:
+    served: LedgerProcess,
+) -> None:
     stalled = [_connect(served) for _ in range(4)]
     for connection in stalled:
         connection.sendall(b"GET /healthz HTTP/1.1\r\n")  # half a head, held
@@ -116,7 +122,8 @@ def test_connections_beyond_the_limit_are_answered_503_and_served_again_once_the
 
 
 def test_many_slow_clients_are_all_dropped_and_normal_requests_work_after(
-        served: LedgerProcess) -> None:
+    served: LedgerProcess,
+) -> None:
     slow = [_connect(served) for _ in range(200)]
     for connection in slow:
         connection.sendall(b"POST /v1/households/hh-1/events HTTP/1.1\r\nHost: x\r\n")
@@ -133,29 +140,36 @@ def test_many_slow_clients_are_all_dropped_and_normal_requests_work_after(
 
 
 def test_serve_on_a_taken_port_says_so_and_exits_non_zero_without_announcing(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        result = subprocess.run([LEDGER, "serve", "--port", str(port)], capture_output=True,
-                                text=True, timeout=60, cwd=tmp_path,
-                                env={"PATH": "/usr/bin:/bin",
-                                     "LEDGER_DATABASE_URL": f"sqlite:///{tmp_path}/l.db"})
+        result = subprocess.run(
+            [LEDGER, "serve", "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=tmp_path,
+            env={"PATH": "/usr/bin:/bin", "LEDGER_DATABASE_URL": f"sqlite:///{tmp_path}/l.db"},
+        )
     assert result.returncode != 0
     assert f"127.0.0.1:{port} is already in use" in result.stderr
     assert "serving" not in result.stdout + result.stderr
 
 
-def test_serve_announces_its_address_only_once_it_accepts_connections(
-        tmp_path: Path) -> None:
+def test_serve_announces_its_address_only_once_it_accepts_connections(tmp_path: Path) -> None:
     port = free_port()
     log = tmp_path / "serve.log"
     with log.open("wb") as out:
-        process = subprocess.Popen([LEDGER, "serve", "--port", str(port)], stdout=out,
-                                   stderr=subprocess.STDOUT, cwd=tmp_path,
-                                   env={"PATH": "/usr/bin:/bin",
-                                        "LEDGER_DATABASE_URL": f"sqlite:///{tmp_path}/l.db"})
+        process = subprocess.Popen(
+            [LEDGER, "serve", "--port", str(port)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=tmp_path,
+            env={"PATH": "/usr/bin:/bin", "LEDGER_DATABASE_URL": f"sqlite:///{tmp_path}/l.db"},
+        )
         try:
             deadline = time.monotonic() + 60
             while f"serving http://127.0.0.1:{port}" not in log.read_text():

@@ -66,27 +66,35 @@ class Client:
         size = 20 + (len(self.sent) * 37 + self.number * 11) % 81
         events = f.county_household(len(self.sent)) if first else []
         if first:  # each writer's households in a village of its own
-            events[0] = {**events[0], "data": {**events[0]["data"],
-                                               "village_code": f"5309251012{self.number:02d}"}}
+            events[0] = {
+                **events[0],
+                "data": {**events[0]["data"], "village_code": f"5309251012{self.number:02d}"},
+            }
         while len(events) < size:
             self._serial += 1
-            events.append(f.event("LocationRecorded",
-                                  {"lat": 20 + self.number + self._serial / 100_000,
-                                   "lon": 99.8}))
+            events.append(
+                f.event(
+                    "LocationRecorded",
+                    {"lat": 20 + self.number + self._serial / 100_000, "lon": 99.8},
+                )
+            )
         return Batch(household_id, str(uuid.uuid4()), events)
 
     def ingest(self, base: str, stop: threading.Event) -> None:
         """Sends batches round-robin over its households until one is not acknowledged."""
-        with httpx.Client(base_url=base, timeout=TIMEOUT,
-                          headers={"Authorization": f"Bearer {self.token}"}) as http:
+        with httpx.Client(
+            base_url=base, timeout=TIMEOUT, headers={"Authorization": f"Bearer {self.token}"}
+        ) as http:
             for round_ in range(1000):
                 for household_id in self.households():
                     batch = self.next_batch(household_id, first=round_ == 0)
                     self.sent.append(batch)
                     try:
-                        answer = http.post(f"/v1/households/{household_id}/events",
-                                           json={"events": batch.events},
-                                           headers={"Idempotency-Key": batch.key})
+                        answer = http.post(
+                            f"/v1/households/{household_id}/events",
+                            json={"events": batch.events},
+                            headers={"Idempotency-Key": batch.key},
+                        )
                     except httpx.TransportError as error:
                         batch.error = f"transport: {type(error).__name__}: {error}"
                         return
@@ -132,7 +140,8 @@ def servers() -> Iterator[list[LedgerProcess]]:
 
 
 def test_a_server_killed_mid_ingest_loses_no_acknowledged_event_and_writes_no_half_batch(
-        database: Database, servers: list[LedgerProcess], tmp_path: Path) -> None:
+    database: Database, servers: list[LedgerProcess], tmp_path: Path
+) -> None:
     token = recorder_token(database)
     first = LedgerProcess(_url(database), tmp_path / "first.log", **UNLIMITED)
     servers.append(first)
@@ -146,7 +155,8 @@ def test_a_server_killed_mid_ingest_loses_no_acknowledged_event_and_writes_no_ha
         thread.start()
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and not all(
-            any(b.receipt is not None for b in c.sent) for c in clients):
+        any(b.receipt is not None for b in c.sent) for c in clients
+    ):
         time.sleep(0.05)
     time.sleep(1.0)  # every writer is in full flow: kill in the middle of it
     first.kill()
@@ -159,14 +169,16 @@ def test_a_server_killed_mid_ingest_loses_no_acknowledged_event_and_writes_no_ha
     unacknowledged = [b for b in batches if b.receipt is None]
     assert len(acknowledged) >= CLIENTS, first.output()[-2000:]
     assert len(unacknowledged) == CLIENTS  # each writer stops at its first failure
-    assert all((b.error or "").startswith("transport") for b in unacknowledged), \
-        [b.error for b in unacknowledged]  # the connection broke: never an HTTP error
+    assert all((b.error or "").startswith("transport") for b in unacknowledged), [
+        b.error for b in unacknowledged
+    ]  # the connection broke: never an HTTP error
 
     second = LedgerProcess(_url(database), tmp_path / "second.log", **UNLIMITED)
     servers.append(second)
     second.start()
-    with httpx.Client(base_url=second.base, timeout=TIMEOUT,
-                      headers={"Authorization": f"Bearer {token}"}) as http:
+    with httpx.Client(
+        base_url=second.base, timeout=TIMEOUT, headers={"Authorization": f"Bearer {token}"}
+    ) as http:
         # Every household holds exactly its acknowledged batches, and the batch that was
         # in flight either wholly or not at all.
         written: dict[str, bool] = {}  # unacknowledged batch → found whole in the history
@@ -176,11 +188,12 @@ def test_a_server_killed_mid_ingest_loses_no_acknowledged_event_and_writes_no_ha
                 stored = history(http, household_id)
                 acked = [b for b in sent if b.receipt is not None]
                 acked_events = [e for b in acked for e in b.identities()]
-                assert [identity(e) for e in stored[:len(acked_events)]] == acked_events
+                assert [identity(e) for e in stored[: len(acked_events)]] == acked_events
                 receipts = [r for b in acked for r in b.receipt["events"]]  # type: ignore[index]
-                assert [(e["id"], e["version"], e["hash"]) for e in stored[:len(receipts)]] \
-                    == [(r["id"], r["version"], r["hash"]) for r in receipts]
-                rest = [identity(e) for e in stored[len(acked_events):]]
+                assert [(e["id"], e["version"], e["hash"]) for e in stored[: len(receipts)]] == [
+                    (r["id"], r["version"], r["hash"]) for r in receipts
+                ]
+                rest = [identity(e) for e in stored[len(acked_events) :]]
                 pending = [b for b in sent if b.receipt is None]
                 assert rest in ([], *(b.identities() for b in pending)), household_id
                 for batch in pending:
@@ -190,24 +203,28 @@ def test_a_server_killed_mid_ingest_loses_no_acknowledged_event_and_writes_no_ha
         # one that was written, a fresh append for one that was not; never twice.
         for batch in unacknowledged:
             before = len(history(http, batch.household_id))
-            answer = http.post(f"/v1/households/{batch.household_id}/events",
-                               json={"events": batch.events},
-                               headers={"Idempotency-Key": batch.key})
+            answer = http.post(
+                f"/v1/households/{batch.household_id}/events",
+                json={"events": batch.events},
+                headers={"Idempotency-Key": batch.key},
+            )
             assert answer.status_code == 201, answer.text
             replayed = answer.headers.get("Idempotent-Replayed") == "true"
             assert replayed == written[batch.key]
             stored = history(http, batch.household_id)
             assert len(stored) == before + (0 if replayed else len(batch.events))
-            assert [identity(e) for e in stored[-len(batch.events):]] == batch.identities()
-            assert [(e["id"], e["hash"]) for e in stored[-len(batch.events):]] == [
-                (r["id"], r["hash"]) for r in answer.json()["events"]]
+            assert [identity(e) for e in stored[-len(batch.events) :]] == batch.identities()
+            assert [(e["id"], e["hash"]) for e in stored[-len(batch.events) :]] == [
+                (r["id"], r["hash"]) for r in answer.json()["events"]
+            ]
 
         # Every batch sent is now there once, in order.
         total, households = 0, 0
         for client in clients:
             for household_id in client.households():
-                expected = [i for b in client.sent if b.household_id == household_id
-                            for i in b.identities()]
+                expected = [
+                    i for b in client.sent if b.household_id == household_id for i in b.identities()
+                ]
                 assert [identity(e) for e in history(http, household_id)] == expected
                 total, households = total + len(expected), households + bool(expected)
 

@@ -23,8 +23,12 @@ def run(database: Database, *args: str) -> Result:
 
 
 def printed_statuses(output: str) -> dict[str, int]:
-    return {status: int(count.replace(",", "")) for status, count in re.findall(
-        r"^  (not_monitored|monitored|risk_eliminated) +([\d,]+)", output, re.MULTILINE)}
+    return {
+        status: int(count.replace(",", ""))
+        for status, count in re.findall(
+            r"^  (not_monitored|monitored|risk_eliminated) +([\d,]+)", output, re.MULTILINE
+        )
+    }
 
 
 def test_demo_loads_a_county_and_prints_what_the_database_holds(database: Database) -> None:
@@ -35,8 +39,10 @@ def test_demo_loads_a_county_and_prints_what_the_database_holds(database: Databa
     ledger = HouseholdLedger(database.eventsourcing_env(pool_size=2))
     try:
         assert ledger.tables.count_events() == int(held[1].replace(",", ""))
-        statuses = Counter(str(ledger.household(demo.household_id(n), _cli_caller()).status)
-                           for n in range(HOUSEHOLDS))
+        statuses = Counter(
+            str(ledger.household(demo.household_id(n), _cli_caller()).status)
+            for n in range(HOUSEHOLDS)
+        )
         printed = printed_statuses(loaded.stdout)
         assert printed.keys() == {"not_monitored", "monitored", "risk_eliminated"}
         assert +Counter(printed) == statuses
@@ -57,17 +63,20 @@ def test_demo_loads_a_county_and_prints_what_the_database_holds(database: Databa
         ledger.close()
 
 
-def test_demo_writes_the_county_as_an_import_file_when_asked(database: Database,
-                                                              tmp_path: Path) -> None:
+def test_demo_writes_the_county_as_an_import_file_when_asked(
+    database: Database, tmp_path: Path
+) -> None:
     path = tmp_path / "county.ndjson"
     written = run(database, "--households", "25", "--ndjson", str(path))
     assert written.exit_code == 0, written.stderr
     lines = path.read_bytes().splitlines()
     assert [orjson.loads(line) for line in lines] == [
         {"household_id": household_id, "events": events}
-        for household_id, _, events in map(demo.household, range(25))]
-    imported = CliRunner().invoke(main, ["import", str(path)],
-                                  env={"LEDGER_DATABASE_URL": _url(database)})
+        for household_id, _, events in map(demo.household, range(25))
+    ]
+    imported = CliRunner().invoke(
+        main, ["import", str(path)], env={"LEDGER_DATABASE_URL": _url(database)}
+    )
     assert imported.exit_code == 0, imported.stderr
     loaded = run(database, "--households", "30")
     assert "imported 5, already imported 25, failed 0" in loaded.stdout

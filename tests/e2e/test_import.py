@@ -26,13 +26,14 @@ from tests.conftest import _url
 from tests.e2e.test_cli import LEDGER
 
 Document = dict[str, Any]
-SERVER_SET = {"household_id", "id", "event_id", "recorded_at", "recorded_by", "hash",
-              "prev_hash"}
+SERVER_SET = {"household_id", "id", "event_id", "recorded_at", "recorded_by", "hash", "prev_hash"}
 
 
 def county(households: int, start: int = 0) -> list[Document]:
-    return [{"household_id": household_id, "events": events}
-            for household_id, _, events in map(demo.household, range(start, start + households))]
+    return [
+        {"household_id": household_id, "events": events}
+        for household_id, _, events in map(demo.household, range(start, start + households))
+    ]
 
 
 def ndjson(*documents: Document | bytes) -> bytes:
@@ -40,8 +41,9 @@ def ndjson(*documents: Document | bytes) -> bytes:
 
 
 def run_import(database: Database, path: Path, *args: str) -> Result:
-    return CliRunner().invoke(main, ["import", str(path), *args],
-                              env={"LEDGER_DATABASE_URL": _url(database)})
+    return CliRunner().invoke(
+        main, ["import", str(path), *args], env={"LEDGER_DATABASE_URL": _url(database)}
+    )
 
 
 @pytest.fixture
@@ -61,7 +63,8 @@ def without_server_fields(value: Any) -> Any:
 
 
 def test_an_imported_county_reads_as_appending_it_over_http_does(
-        database: Database, client: TestClient, auth: dict[str, str], tmp_path: Path) -> None:
+    database: Database, client: TestClient, auth: dict[str, str], tmp_path: Path
+) -> None:
     documents = county(30)
     path = tmp_path / "county.ndjson"
     path.write_bytes(ndjson(*documents))
@@ -71,8 +74,9 @@ def test_an_imported_county_reads_as_appending_it_over_http_does(
     assert f"lines 30: imported 30, already imported 0, failed 0; {events} events" in result.stdout
     for document in documents:
         imported, over_http = document["household_id"], f"http-{document['household_id']}"
-        appended = client.post(f"/v1/households/{over_http}/events", headers=auth,
-                               json={"events": document["events"]})
+        appended = client.post(
+            f"/v1/households/{over_http}/events", headers=auth, json={"events": document["events"]}
+        )
         assert appended.status_code == 201, appended.text
         for path_after in ("", "/events?limit=500", "/completeness"):
             mine = client.get(f"/v1/households/{imported}{path_after}", headers=auth).json()
@@ -81,7 +85,8 @@ def test_an_imported_county_reads_as_appending_it_over_http_does(
 
 
 def test_imported_events_name_the_operator_who_entered_them(
-        database: Database, stored: HouseholdLedger, tmp_path: Path) -> None:
+    database: Database, stored: HouseholdLedger, tmp_path: Path
+) -> None:
     path = tmp_path / "one.ndjson"
     path.write_bytes(ndjson(*county(1)))
     assert run_import(database, path, "--operator", "王五").exit_code == 0
@@ -90,8 +95,9 @@ def test_imported_events_name_the_operator_who_entered_them(
     assert recorded_by["role"] == "admin"
 
 
-def test_a_second_run_imports_nothing_twice(database: Database, stored: HouseholdLedger,
-                                           tmp_path: Path) -> None:
+def test_a_second_run_imports_nothing_twice(
+    database: Database, stored: HouseholdLedger, tmp_path: Path
+) -> None:
     documents = county(20)
     path = tmp_path / "county.ndjson"
     path.write_bytes(ndjson(*documents))
@@ -104,7 +110,8 @@ def test_a_second_run_imports_nothing_twice(database: Database, stored: Househol
 
 
 def test_a_file_cut_in_the_middle_of_a_line_is_imported_to_that_line_and_resumes(
-        database: Database, stored: HouseholdLedger, tmp_path: Path) -> None:
+    database: Database, stored: HouseholdLedger, tmp_path: Path
+) -> None:
     documents = county(12)
     whole = ndjson(*documents)
     last = ndjson(documents[-1])
@@ -122,8 +129,14 @@ def test_a_file_cut_in_the_middle_of_a_line_is_imported_to_that_line_and_resumes
     assert stored.tables.count_events() == sum(len(d["events"]) for d in documents)
 
 
-def stop_midway(database: Database, stored: HouseholdLedger, fed: bytes, pipe: Path,
-                how: signal.Signals, events: int) -> subprocess.CompletedProcess[str]:
+def stop_midway(
+    database: Database,
+    stored: HouseholdLedger,
+    fed: bytes,
+    pipe: Path,
+    how: signal.Signals,
+    events: int,
+) -> subprocess.CompletedProcess[str]:
     """Runs ``ledger import`` on a named pipe fed with ``fed`` and nothing more, so it
     cannot finish; sends it ``how`` once ``events`` are stored (its chunks of ``fed``)."""
     os.mkfifo(pipe)
@@ -132,8 +145,13 @@ def stop_midway(database: Database, stored: HouseholdLedger, fed: bytes, pipe: P
     feed = os.open(pipe, os.O_RDWR)
     env = {**os.environ, "LEDGER_DATABASE_URL": _url(database)}
     try:
-        with subprocess.Popen([LEDGER, "import", str(pipe)], env=env, text=True,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:
+        with subprocess.Popen(
+            [LEDGER, "import", str(pipe)],
+            env=env,
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        ) as process:
             writer = threading.Thread(target=os.write, args=(feed, fed), daemon=True)
             writer.start()  # blocks while the pipe is full, until the import reads on
             deadline = time.monotonic() + 60
@@ -149,28 +167,32 @@ def stop_midway(database: Database, stored: HouseholdLedger, fed: bytes, pipe: P
 
 @pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGINT], ids=["kill -9", "Ctrl-C"])
 def test_an_import_stopped_midway_resumes_without_appending_anything_twice(
-        database: Database, stored: HouseholdLedger, tmp_path: Path,
-        how: signal.Signals) -> None:
+    database: Database, stored: HouseholdLedger, tmp_path: Path, how: signal.Signals
+) -> None:
     documents = county(5 * CHUNK_LINES)
     total = sum(len(d["events"]) for d in documents)
-    fed = documents[:2 * CHUNK_LINES]  # two whole chunks: the import stores them, then waits
+    fed = documents[: 2 * CHUNK_LINES]  # two whole chunks: the import stores them, then waits
     stored_before = sum(len(d["events"]) for d in fed)
-    stopped = stop_midway(database, stored, ndjson(*fed), tmp_path / "pipe.ndjson", how,
-                          stored_before)
+    stopped = stop_midway(
+        database, stored, ndjson(*fed), tmp_path / "pipe.ndjson", how, stored_before
+    )
     assert stored.tables.count_events() == stored_before
     if how == signal.SIGINT:
         assert stopped.returncode == 130, stopped.stderr
         assert "interrupted: run the same command again to resume" in stopped.stderr
         # Ctrl-C may land after a chunk commits and before the summary counts it: the
         # resumed run below is the account that matters.
-        assert re.search(r"lines [\d,]+: imported [\d,]+, already imported 0, failed 0",
-                         stopped.stdout)
+        assert re.search(
+            r"lines [\d,]+: imported [\d,]+, already imported 0, failed 0", stopped.stdout
+        )
     path = tmp_path / "county.ndjson"
     path.write_bytes(ndjson(*documents))
     resumed = run_import(database, path)
     assert resumed.exit_code == 0, resumed.stderr
-    assert (f"imported {len(documents) - len(fed)}, already imported {len(fed)}, failed 0"
-            in resumed.stdout)
+    assert (
+        f"imported {len(documents) - len(fed)}, already imported {len(fed)}, failed 0"
+        in resumed.stdout
+    )
     assert stored.tables.count_events() == total
     for document in documents[::50]:
         versions = [e.version for e in stored.stream(document["household_id"])]
@@ -178,24 +200,40 @@ def test_an_import_stopped_midway_resumes_without_appending_anything_twice(
 
 
 def test_bad_lines_are_reported_by_number_and_nothing_of_them_is_stored(
-        database: Database, stored: HouseholdLedger, tmp_path: Path) -> None:
+    database: Database, stored: HouseholdLedger, tmp_path: Path
+) -> None:
     good, bad_id, refused, later = county(4)
     member = bad_id["events"][0]["data"]["members"][0]
-    member["id_number"] = member["id_number"][:-1] + ("0" if member["id_number"][-1] != "0"
-                                                      else "1")
+    member["id_number"] = member["id_number"][:-1] + (
+        "0" if member["id_number"][-1] != "0" else "1"
+    )
     refused["events"].append(f.event("ApplicationSigned", {"member_id": "m99"}))
-    stale = {"household_id": good["household_id"], "expected_version": 1,
-             "events": [f.event("LocationRecorded", {"lat": 23.4, "lon": 99.8})]}
+    stale = {
+        "household_id": good["household_id"],
+        "expected_version": 1,
+        "events": [f.event("LocationRecorded", {"lat": 23.4, "lon": 99.8})],
+    }
     path = tmp_path / "mixed.ndjson"
-    path.write_bytes(ndjson(good, b'{"household_id": "hh-x", "events": [', bad_id, refused,
-                            b"[1, 2]", {"household_id": "no spaces", "events": []}, b"  ",
-                            stale, later))
+    path.write_bytes(
+        ndjson(
+            good,
+            b'{"household_id": "hh-x", "events": [',
+            bad_id,
+            refused,
+            b"[1, 2]",
+            {"household_id": "no spaces", "events": []},
+            b"  ",
+            stale,
+            later,
+        )
+    )
     result = run_import(database, path)
     assert result.exit_code == 1
     reported = [line for line in result.stderr.splitlines() if line.startswith("line ")]
     assert reported[0].startswith("line 2: VALIDATION_FAILED: not JSON")
     assert reported[1].startswith(
-        "line 3: VALIDATION_FAILED: events[0].data.members[0].id_number: id_number is not")
+        "line 3: VALIDATION_FAILED: events[0].data.members[0].id_number: id_number is not"
+    )
     assert reported[2].startswith("line 4: RULE_VIOLATION: events[")
     assert reported[3].startswith("line 5: VALIDATION_FAILED: a line is an object")
     assert reported[4].startswith("line 6: VALIDATION_FAILED: household_id")

@@ -32,8 +32,8 @@ def _household(id_number: str) -> dict[str, Any]:
 
 
 def test_appends_refusals_and_failures_log_no_token_name_or_id_number(
-        client: TestClient, make_token: Callable[..., str],
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    client: TestClient, make_token: Callable[..., str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     token = make_token(role="recorder")
     auth = {"Authorization": f"Bearer {token}"}
     failing = TestClient(client.app, raise_server_exceptions=False)
@@ -42,17 +42,22 @@ def test_appends_refusals_and_failures_log_no_token_name_or_id_number(
         raise RuntimeError(f"could not decide on {ID_NUMBER} for {token} at {UNREACHABLE}")
 
     with rendered_logs() as logs:
-        appended = client.post("/v1/households/hh-1/events", headers=auth,
-                               json={"events": [_household(ID_NUMBER)]})
+        appended = client.post(
+            "/v1/households/hh-1/events", headers=auth, json={"events": [_household(ID_NUMBER)]}
+        )
         assert appended.status_code == 201, appended.text
-        refused = client.post("/v1/households/hh-2/events", headers=auth,
-                              json={"events": [_household(WRONG_CHECK_DIGIT)]})
+        refused = client.post(
+            "/v1/households/hh-2/events",
+            headers=auth,
+            json={"events": [_household(WRONG_CHECK_DIGIT)]},
+        )
         assert refused.status_code == 422, refused.text
         # Some upstream systems key households by the head's ID number: it is in the path.
         assert client.get(f"/v1/households/{ID_NUMBER}", headers=auth).status_code == 404
         monkeypatch.setattr("ledger.application.decide", explode)
-        failed = failing.post("/v1/households/hh-3/events", headers=auth,
-                              json={"events": [_household(ID_NUMBER)]})
+        failed = failing.post(
+            "/v1/households/hh-3/events", headers=auth, json={"events": [_household(ID_NUMBER)]}
+        )
         assert failed.status_code == 500
     output = logs.getvalue()
     assert output.count('"event": "request"') == 4  # every request's line was captured
@@ -63,8 +68,7 @@ def test_appends_refusals_and_failures_log_no_token_name_or_id_number(
     assert token not in failed.text
 
 
-def test_a_refused_token_is_not_echoed(client: TestClient, make_token: Callable[..., str]
-                                       ) -> None:
+def test_a_refused_token_is_not_echoed(client: TestClient, make_token: Callable[..., str]) -> None:
     forged = make_token()[:-4] + "AAAA"
     with rendered_logs() as logs:
         response = client.get("/v1/households/hh-1", headers={"Authorization": f"Bearer {forged}"})
@@ -76,8 +80,15 @@ def test_a_refused_token_is_not_echoed(client: TestClient, make_token: Callable[
 def test_a_service_that_cannot_reach_its_database_prints_no_password(tmp_path: Path) -> None:
     env = {**os.environ, "LEDGER_DATABASE_URL": UNREACHABLE}
     for command in (["serve", "--port", "0"], ["migrate"]):
-        result = subprocess.run([LEDGER, *command], env=env, capture_output=True, text=True,
-                                timeout=60, check=False, cwd=tmp_path)
+        result = subprocess.run(
+            [LEDGER, *command],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+            cwd=tmp_path,
+        )
         assert result.returncode != 0
         assert "Connection refused" in result.stdout + result.stderr
         assert PASSWORD not in result.stdout + result.stderr
@@ -88,19 +99,29 @@ def password_in_url(postgres_server: Database) -> Iterator[tuple[Database, str]]
     """A PostgreSQL database reached through a URL with a password (the test server
     trusts local connections, so any password is accepted)."""
     for database in fresh_postgres(postgres_server):
-        yield database, (f"postgresql://{database.user}:{PASSWORD}@{database.host}:"
-                         f"{database.port}/{database.name}")
+        yield (
+            database,
+            (
+                f"postgresql://{database.user}:{PASSWORD}@{database.host}:"
+                f"{database.port}/{database.name}"
+            ),
+        )
 
 
 def test_a_503_for_a_lost_database_echoes_no_password(
-        password_in_url: tuple[Database, str]) -> None:
+    password_in_url: tuple[Database, str],
+) -> None:
     database, url = password_in_url
     app = create_app(Settings(database_url=url, pool_size=2))
     with TestClient(app) as client, rendered_logs() as logs:
         token = create_token(app.state.ledger.tables, role="recorder", division="53")
         auth = {"Authorization": f"Bearer {token}"}
-        assert client.post("/v1/households/hh-1/events", headers=auth,
-                           json={"events": [f.registered()]}).status_code == 201
+        assert (
+            client.post(
+                "/v1/households/hh-1/events", headers=auth, json={"events": [f.registered()]}
+            ).status_code
+            == 201
+        )
         with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE "{database.name}" WITH (FORCE)')
         read = client.get("/v1/households/hh-1", headers=auth)

@@ -31,28 +31,49 @@ class Token:
 
 @pytest.fixture
 def tokens(make_token: Callable[..., str]) -> dict[str, Token]:
-    return {name: Token(make_token, role, division) for name, (role, division) in {
-        "shuangjiang": ("recorder", "530925"), "wuhua": ("recorder", "530102"),
-        "wuhua_auditor": ("auditor", "530102"), "wuhua_admin": ("admin", "530102"),
-        "shuangjiang_auditor": ("auditor", "530925"),
-        "shuangjiang_evaluator": ("evaluator", "530925"), "yunnan_admin": ("admin", "53"),
-    }.items()}
+    return {
+        name: Token(make_token, role, division)
+        for name, (role, division) in {
+            "shuangjiang": ("recorder", "530925"),
+            "wuhua": ("recorder", "530102"),
+            "wuhua_auditor": ("auditor", "530102"),
+            "wuhua_admin": ("admin", "530102"),
+            "shuangjiang_auditor": ("auditor", "530925"),
+            "shuangjiang_evaluator": ("evaluator", "530925"),
+            "yunnan_admin": ("admin", "53"),
+        }.items()
+    }
 
 
-def upload(client: TestClient, token: Token, name: str = SECRET_NAME,
-           content: bytes = CONTENT) -> httpx.Response:
-    response: httpx.Response = client.post("/v1/materials", headers=token.auth,
-                                           files={"file": (name, content, "image/jpeg")})
+def upload(
+    client: TestClient, token: Token, name: str = SECRET_NAME, content: bytes = CONTENT
+) -> httpx.Response:
+    response: httpx.Response = client.post(
+        "/v1/materials", headers=token.auth, files={"file": (name, content, "image/jpeg")}
+    )
     return response
 
 
-def register_citing(client: TestClient, token: Token, household_id: str, village: str,
-                    sha256: str) -> None:
-    survey = {**f.survey(), "materials": [{
-        "sha256": sha256, "kind": "survey_form", "name": "采集表.jpg",
-        "media_type": "image/jpeg", "size": len(CONTENT)}]}
-    response = client.post(f"/v1/households/{household_id}/events", headers=token.auth,
-                           json={"events": [f.registered(village_code=village), survey]})
+def register_citing(
+    client: TestClient, token: Token, household_id: str, village: str, sha256: str
+) -> None:
+    survey = {
+        **f.survey(),
+        "materials": [
+            {
+                "sha256": sha256,
+                "kind": "survey_form",
+                "name": "采集表.jpg",
+                "media_type": "image/jpeg",
+                "size": len(CONTENT),
+            }
+        ],
+    }
+    response = client.post(
+        f"/v1/households/{household_id}/events",
+        headers=token.auth,
+        json={"events": [f.registered(village_code=village), survey]},
+    )
     assert response.status_code == 201, response.text
 
 
@@ -68,7 +89,8 @@ def archived(client: TestClient, token: Token, household_id: str) -> zipfile.Zip
 
 
 def test_citing_another_countys_sha256_in_your_own_household_grants_nothing(
-        client: TestClient, tokens: dict[str, Token]) -> None:
+    client: TestClient, tokens: dict[str, Token]
+) -> None:
     sha256 = upload(client, tokens["shuangjiang"]).json()["sha256"]
     register_citing(client, tokens["wuhua"], "hh-wuhua", WUHUA_VILLAGE, sha256)
 
@@ -84,7 +106,8 @@ def test_citing_another_countys_sha256_in_your_own_household_grants_nothing(
 
 
 def test_a_reader_gets_the_file_through_a_household_of_the_uploaders_division(
-        client: TestClient, tokens: dict[str, Token]) -> None:
+    client: TestClient, tokens: dict[str, Token]
+) -> None:
     sha256 = upload(client, tokens["shuangjiang"]).json()["sha256"]
     register_citing(client, tokens["wuhua"], "hh-wuhua", WUHUA_VILLAGE, sha256)
     register_citing(client, tokens["shuangjiang"], "hh-1", SHUANGJIANG_VILLAGE, sha256)
@@ -98,7 +121,8 @@ def test_a_reader_gets_the_file_through_a_household_of_the_uploaders_division(
 
 
 def test_an_upload_of_stored_bytes_never_tells_the_stored_name_nor_that_they_exist(
-        client: TestClient, tokens: dict[str, Token]) -> None:
+    client: TestClient, tokens: dict[str, Token]
+) -> None:
     first = upload(client, tokens["shuangjiang"])
     assert first.status_code == 201
     again = upload(client, tokens["wuhua"], name="扫描件.jpg")
@@ -112,26 +136,30 @@ def test_an_upload_of_stored_bytes_never_tells_the_stored_name_nor_that_they_exi
     sha256 = first.json()["sha256"]
     theirs = download(client, tokens["wuhua"], sha256)
     assert theirs.status_code == 200
-    assert "filename*=UTF-8''%E6%89%AB%E6%8F%8F%E4%BB%B6.jpg" in theirs.headers[
-        "content-disposition"]
+    assert (
+        "filename*=UTF-8''%E6%89%AB%E6%8F%8F%E4%BB%B6.jpg" in theirs.headers["content-disposition"]
+    )
     assert "%E6%9D%8E" not in theirs.headers["content-disposition"]  # 李, of the first name
 
 
 def _logged(client: TestClient, admin: Token, reader: Token) -> list[dict[str, Any]]:
-    response = client.get("/v1/access-log", params={"token_id": reader.token_id},
-                          headers=admin.auth)
+    response = client.get(
+        "/v1/access-log", params={"token_id": reader.token_id}, headers=admin.auth
+    )
     assert response.status_code == 200, response.text
     items: list[dict[str, Any]] = response.json()["items"]
     return items
 
 
 def test_every_material_download_is_in_the_access_log(
-        client: TestClient, tokens: dict[str, Token]) -> None:
+    client: TestClient, tokens: dict[str, Token]
+) -> None:
     sha256 = upload(client, tokens["shuangjiang"]).json()["sha256"]
     assert download(client, tokens["shuangjiang"], sha256).status_code == 200  # not cited
     uncited = _logged(client, tokens["yunnan_admin"], tokens["shuangjiang"])
-    assert [(r["household_id"], r["village_code"], r["endpoint"], r["material"])
-            for r in uncited] == [("", "530925000000", DOWNLOAD, sha256)]
+    assert [
+        (r["household_id"], r["village_code"], r["endpoint"], r["material"]) for r in uncited
+    ] == [("", "530925000000", DOWNLOAD, sha256)]
 
     register_citing(client, tokens["shuangjiang"], "hh-1", SHUANGJIANG_VILLAGE, sha256)
     register_citing(client, tokens["shuangjiang"], "hh-2", SHUANGJIANG_VILLAGE, sha256)
@@ -139,7 +167,9 @@ def test_every_material_download_is_in_the_access_log(
         assert download(client, tokens[reader], sha256).status_code == 200
         rows = _logged(client, tokens["yunnan_admin"], tokens[reader])
         assert [(r["household_id"], r["endpoint"], r["material"]) for r in rows] == [
-            ("hh-1", DOWNLOAD, sha256), ("hh-2", DOWNLOAD, sha256)], reader
+            ("hh-1", DOWNLOAD, sha256),
+            ("hh-2", DOWNLOAD, sha256),
+        ], reader
     refused = download(client, tokens["wuhua_auditor"], sha256)
     assert refused.status_code == 404
     assert _logged(client, tokens["yunnan_admin"], tokens["wuhua_auditor"]) == []

@@ -26,8 +26,10 @@ LARGE = bytes(range(256)) * 800  # 200 KB: more than the 64 KiB store holds
 def _run(*command: str) -> None:
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
-        pytest.skip(f"cannot {' '.join(command)} here ({done.stderr.strip()}): the store's "
-                    "boundary tests cover the mapping")
+        pytest.skip(
+            f"cannot {' '.join(command)} here ({done.stderr.strip()}): the store's "
+            "boundary tests cover the mapping"
+        )
 
 
 @contextmanager
@@ -51,32 +53,35 @@ def files_in(directory: Path) -> list[str]:
 
 
 def upload(client: TestClient, auth: dict[str, str], content: bytes) -> httpx.Response:
-    response: httpx.Response = client.post("/v1/materials", headers=auth,
-                                           files={"file": ("公示.jpg", content, "image/jpeg")})
+    response: httpx.Response = client.post(
+        "/v1/materials", headers=auth, files={"file": ("公示.jpg", content, "image/jpeg")}
+    )
     return response
 
 
 def test_a_full_store_answers_507_and_keeps_no_partial_file(
-        client: TestClient, auth: dict[str, str]) -> None:
+    client: TestClient, auth: dict[str, str]
+) -> None:
     directory = store_dir(client)
     with tmpfs(directory, "size=64k"):
         full = upload(client, auth, LARGE)
         assert full.status_code == 507, full.text
         assert problem_code(full) == "MATERIALS_STORE_FULL"
-        assert_answered_as_documented(client.get("/openapi.json").json(), "/v1/materials",
-                                      "post", full)
+        assert_answered_as_documented(
+            client.get("/openapi.json").json(), "/v1/materials", "post", full
+        )
         assert files_in(directory) == []  # not even the temporary file
         # Nothing was kept, so the room is still there for a file that fits.
         small = upload(client, auth, SMALL)
         assert small.status_code == 201, small.text
         assert files_in(directory) == [f"{small.json()['sha256'][:2]}/{small.json()['sha256']}"]
-        refused = client.get(f"/v1/materials/{hashlib.sha256(LARGE).hexdigest()}",
-                             headers=auth)
+        refused = client.get(f"/v1/materials/{hashlib.sha256(LARGE).hexdigest()}", headers=auth)
         assert problem_code(refused) == "UNKNOWN_MATERIAL"
 
 
 def test_a_read_only_store_answers_503_and_still_serves_what_it_holds(
-        client: TestClient, auth: dict[str, str]) -> None:
+    client: TestClient, auth: dict[str, str]
+) -> None:
     directory = store_dir(client)
     with tmpfs(directory, "size=1m") as remount:
         stored = upload(client, auth, SMALL).json()["sha256"]
@@ -86,15 +91,17 @@ def test_a_read_only_store_answers_503_and_still_serves_what_it_holds(
         assert refused.status_code == 503, refused.text
         assert problem_code(refused) == "MATERIALS_STORE_UNAVAILABLE"
         assert refused.headers["Retry-After"] == "1"
-        assert_answered_as_documented(client.get("/openapi.json").json(), "/v1/materials",
-                                      "post", refused)
+        assert_answered_as_documented(
+            client.get("/openapi.json").json(), "/v1/materials", "post", refused
+        )
         assert files_in(directory) == before
         served = client.get(f"/v1/materials/{stored}", headers=auth)
         assert (served.status_code, served.content) == (200, SMALL)
 
 
 def test_a_store_that_is_read_only_from_the_start_answers_503(
-        client: TestClient, auth: dict[str, str]) -> None:
+    client: TestClient, auth: dict[str, str]
+) -> None:
     directory = store_dir(client)
     with tmpfs(directory, "ro,size=64k"):
         refused = upload(client, auth, SMALL)

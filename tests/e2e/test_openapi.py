@@ -12,11 +12,15 @@ from ledger.domain.commands import EVENT_TYPES
 from tests.e2e.openapi_schemas import errors
 
 
-def test_the_openapi_document_lists_the_endpoints_and_every_event_type(
-        client: TestClient) -> None:
+def test_the_openapi_document_lists_the_endpoints_and_every_event_type(client: TestClient) -> None:
     document = client.get("/openapi.json").json()
-    assert {"/v1/households/{household_id}/events", "/v1/households/{household_id}",
-            "/v1/feed", "/healthz", "/readyz"} <= set(document["paths"])
+    assert {
+        "/v1/households/{household_id}/events",
+        "/v1/households/{household_id}",
+        "/v1/feed",
+        "/healthz",
+        "/readyz",
+    } <= set(document["paths"])
     schemas = document["components"]["schemas"]
     assert {f"{name}In" for name in EVENT_TYPES} <= set(schemas)
     assert client.get("/docs").status_code == 200
@@ -37,8 +41,7 @@ def media_type_examples(document: dict[str, Any]) -> Iterator[tuple[str, Any, An
     """(where, schema, example) of every example of a request or response body."""
     for path, operations in document["paths"].items():
         for method, operation in operations.items():
-            bodies = {"request": operation.get("requestBody", {}),
-                      **operation["responses"]}
+            bodies = {"request": operation.get("requestBody", {}), **operation["responses"]}
             for name, body in bodies.items():
                 for media_type, content in body.get("content", {}).items():
                     where = f"{method} {path} {name} {media_type}"

@@ -36,13 +36,15 @@ def document(client: TestClient) -> Document:
 
 
 def append_examples(document: Document) -> dict[str, Any]:
-    examples: dict[str, Any] = (document["paths"][APPEND]["post"]["requestBody"]["content"]
-                                ["application/json"]["examples"])
+    examples: dict[str, Any] = document["paths"][APPEND]["post"]["requestBody"]["content"][
+        "application/json"
+    ]["examples"]
     return examples
 
 
 def test_every_event_type_of_the_contract_has_an_append_example_named_in_two_languages(
-        document: Document) -> None:
+    document: Document,
+) -> None:
     examples = append_examples(document)
     told = [example["value"]["events"][0]["type"] for example in examples.values()]
     assert sorted(set(EVENT_TYPES) - set(told)) == []
@@ -52,7 +54,8 @@ def test_every_event_type_of_the_contract_has_an_append_example_named_in_two_lan
 
 
 def test_every_append_example_is_a_batch_by_the_model_and_by_the_documented_schema(
-        document: Document) -> None:
+    document: Document,
+) -> None:
     body = document["paths"][APPEND]["post"]["requestBody"]["content"]["application/json"]
     for name, example in append_examples(document).items():
         AppendBatch.model_validate(example["value"])
@@ -60,7 +63,8 @@ def test_every_append_example_is_a_batch_by_the_model_and_by_the_documented_sche
 
 
 def test_the_append_examples_appended_in_order_tell_one_complete_story(
-        client: TestClient, auth: dict[str, str], document: Document) -> None:
+    client: TestClient, auth: dict[str, str], document: Document
+) -> None:
     real_ids: dict[str, str] = {}  # documented (illustrative) id -> the id the ledger gave
     answers = []
     for name, example in append_examples(document).items():
@@ -71,20 +75,25 @@ def test_the_append_examples_appended_in_order_tell_one_complete_story(
             real_ids[illustrative_id(event["version"])] = event["id"]
         answers.append(answer.json())
 
-    appended = (document["paths"][APPEND]["post"]["responses"]["201"]["content"]
-                ["application/json"]["example"])
+    appended = document["paths"][APPEND]["post"]["responses"]["201"]["content"]["application/json"][
+        "example"
+    ]
     served = answers[appended["version"] - 1]
     assert (served["version"], served["events"][0]["type"]) == (
-        appended["version"], appended["events"][0]["type"])
+        appended["version"],
+        appended["events"][0]["type"],
+    )
     assert set(served["events"][0]) == set(appended["events"][0])
 
     state = client.get(HOUSEHOLD.format(household_id=HOUSEHOLD_ID), headers=auth).json()
-    documented = (document["paths"][HOUSEHOLD]["get"]["responses"]["200"]["content"]
-                  ["application/json"]["example"])
+    documented = document["paths"][HOUSEHOLD]["get"]["responses"]["200"]["content"][
+        "application/json"
+    ]["example"]
     assert state == _with_real_ids(documented, real_ids)
 
-    episodes = client.get(f"{HOUSEHOLD.format(household_id=HOUSEHOLD_ID)}/completeness",
-                          headers=auth).json()["episodes"]
+    episodes = client.get(
+        f"{HOUSEHOLD.format(household_id=HOUSEHOLD_ID)}/completeness", headers=auth
+    ).json()["episodes"]
     assert [episode["kind"] for episode in episodes] == ["identification"]
     assert [gap for gap in episodes[0]["gaps"] if gap["severity"] == "violation"] == []
 
@@ -97,6 +106,7 @@ def _with_real_ids(value: Any, real_ids: dict[str, str]) -> Any:
 
 
 # Problems
+
 
 def problem_examples(document: Document) -> Iterator[tuple[str, str, int, str, Any]]:
     for path, operations in document["paths"].items():
@@ -119,15 +129,18 @@ def test_every_problem_example_is_a_problem_of_its_status_and_code(document: Doc
 
 RULE_ERRORS = {"RULE_VIOLATION", "INVALID_TRANSITION"}  # a rule's problem names its field
 Call = Callable[[TestClient, dict[str, str], Document], httpx.Response]
-_SIGNED_BY_M9 = {"type": "ApplicationSigned", "occurred_at": "2021-10-12T15:00:00+08:00",
-                 "actor": {"id": "w-0042", "name": "罗建明", "role": "work_team",
-                           "org": "530925101201"},
-                 "data": {"member_id": "m9"}}
+_SIGNED_BY_M9 = {
+    "type": "ApplicationSigned",
+    "occurred_at": "2021-10-12T15:00:00+08:00",
+    "actor": {"id": "w-0042", "name": "罗建明", "role": "work_team", "org": "530925101201"},
+    "data": {"member_id": "m9"},
+}
 
 
 def _append(client: TestClient, headers: dict[str, str], body: Any) -> httpx.Response:
-    answer: httpx.Response = client.post(APPEND.format(household_id=HOUSEHOLD_ID),
-                                         headers=headers, json=body)
+    answer: httpx.Response = client.post(
+        APPEND.format(household_id=HOUSEHOLD_ID), headers=headers, json=body
+    )
     return answer
 
 
@@ -139,53 +152,66 @@ def _registered(client: TestClient, headers: dict[str, str], document: Document)
 
 
 def _not_json(client: TestClient, headers: dict[str, str], document: Document) -> httpx.Response:
-    answer: httpx.Response = client.post(APPEND.format(household_id=HOUSEHOLD_ID),
-                                         content=b"{not json",
-                                         headers={**headers, "Content-Type": "application/json"})
+    answer: httpx.Response = client.post(
+        APPEND.format(household_id=HOUSEHOLD_ID),
+        content=b"{not json",
+        headers={**headers, "Content-Type": "application/json"},
+    )
     return answer
 
 
-def _rule_broken(client: TestClient, headers: dict[str, str], document: Document
-                 ) -> httpx.Response:
+def _rule_broken(client: TestClient, headers: dict[str, str], document: Document) -> httpx.Response:
     _registered(client, headers, document)
     return _append(client, headers, {"events": [_SIGNED_BY_M9]})
 
 
-def _registered_twice(client: TestClient, headers: dict[str, str], document: Document
-                      ) -> httpx.Response:
+def _registered_twice(
+    client: TestClient, headers: dict[str, str], document: Document
+) -> httpx.Response:
     body = _registered(client, headers, document)
     return _append(client, headers, {"events": body["events"]})
 
 
-def _stale_version(client: TestClient, headers: dict[str, str], document: Document
-                   ) -> httpx.Response:
+def _stale_version(
+    client: TestClient, headers: dict[str, str], document: Document
+) -> httpx.Response:
     _registered(client, headers, document)
     return _append(client, headers, {"events": [_SIGNED_BY_M9], "expected_version": 0})
 
 
-def _eliminated_unmonitored(client: TestClient, headers: dict[str, str], document: Document
-                            ) -> httpx.Response:
+def _eliminated_unmonitored(
+    client: TestClient, headers: dict[str, str], document: Document
+) -> httpx.Response:
     _registered(client, headers, document)
-    return _append(client, headers, {"events": [
-        {**_SIGNED_BY_M9, "type": "SystemMarked", "data": {"marking": "risk_eliminated"}}]})
+    return _append(
+        client,
+        headers,
+        {
+            "events": [
+                {**_SIGNED_BY_M9, "type": "SystemMarked", "data": {"marking": "risk_eliminated"}}
+            ]
+        },
+    )
 
 
-def _key_reused(client: TestClient, headers: dict[str, str], document: Document
-                ) -> httpx.Response:
+def _key_reused(client: TestClient, headers: dict[str, str], document: Document) -> httpx.Response:
     keyed = {**headers, "Idempotency-Key": "k-1"}
     _registered(client, keyed, document)
     return _append(client, keyed, {"events": [_SIGNED_BY_M9]})
 
 
-def _too_large(client: TestClient, headers: dict[str, str], document: Document
-               ) -> httpx.Response:  # the test app takes bodies of at most 1 MiB
-    return _append(client, headers, {"events": [{**_SIGNED_BY_M9, "data": {
-        "member_id": "m" * 2_000_000}}]})
+def _too_large(
+    client: TestClient, headers: dict[str, str], document: Document
+) -> httpx.Response:  # the test app takes bodies of at most 1 MiB
+    return _append(
+        client, headers, {"events": [{**_SIGNED_BY_M9, "data": {"member_id": "m" * 2_000_000}}]}
+    )
 
 
 def _get(url: str, authenticated: bool = True) -> Call:
     return lambda client, headers, document: client.get(
-        url, headers=headers if authenticated else {})
+        url, headers=headers if authenticated else {}
+    )
 
 
 _HH = HOUSEHOLD.format(household_id=HOUSEHOLD_ID)
@@ -195,10 +221,12 @@ PROVOKED: dict[tuple[int, str], tuple[str, str, Call]] = {
     (401, "UNAUTHENTICATED"): (HOUSEHOLD, "get", _get(_HH, authenticated=False)),
     (403, "FORBIDDEN"): ("/v1/completeness", "get", _get("/v1/completeness?division=54")),
     (404, "UNKNOWN_HOUSEHOLD"): (HOUSEHOLD, "get", _get(_HH)),
-    (404, "UNKNOWN_EVENT"): ("/v1/proofs/inclusion", "get",
-                             _get(f"/v1/proofs/inclusion?event_id={illustrative_id(1)}")),
-    (404, "UNKNOWN_MATERIAL"): ("/v1/materials/{sha256}", "get",
-                                _get(f"/v1/materials/{'0' * 64}")),
+    (404, "UNKNOWN_EVENT"): (
+        "/v1/proofs/inclusion",
+        "get",
+        _get(f"/v1/proofs/inclusion?event_id={illustrative_id(1)}"),
+    ),
+    (404, "UNKNOWN_MATERIAL"): ("/v1/materials/{sha256}", "get", _get(f"/v1/materials/{'0' * 64}")),
     (409, "RULE_VIOLATION"): (APPEND, "post", _rule_broken),
     (409, "ALREADY_REGISTERED"): (APPEND, "post", _registered_twice),
     (409, "VERSION_CONFLICT"): (APPEND, "post", _stale_version),
@@ -207,14 +235,20 @@ PROVOKED: dict[tuple[int, str], tuple[str, str, Call]] = {
     (413, "PAYLOAD_TOO_LARGE"): (APPEND, "post", _too_large),
 }
 # Provoked with an app of their own, below.
-ELSEWHERE = {(429, "RATE_LIMITED"), (503, "PROJECTIONS_UNAVAILABLE"),
-             (503, "SERVICE_UNAVAILABLE"), (503, "NOT_READY"),
-             # on a full or read-only tmpfs: tests/e2e/test_materials_store.py
-             (507, "MATERIALS_STORE_FULL"), (503, "MATERIALS_STORE_UNAVAILABLE")}
+ELSEWHERE = {
+    (429, "RATE_LIMITED"),
+    (503, "PROJECTIONS_UNAVAILABLE"),
+    (503, "SERVICE_UNAVAILABLE"),
+    (503, "NOT_READY"),
+    # on a full or read-only tmpfs: tests/e2e/test_materials_store.py
+    (507, "MATERIALS_STORE_FULL"),
+    (503, "MATERIALS_STORE_UNAVAILABLE"),
+}
 
 
-def assert_answered_as_documented(document: Document, path: str, method: str,
-                                  answer: httpx.Response) -> None:
+def assert_answered_as_documented(
+    document: Document, path: str, method: str, answer: httpx.Response
+) -> None:
     """The answer is the problem the document shows for its status and code on this
     operation: same members, type, title, status and code (not the same detail)."""
     assert answer.headers["content-type"].startswith("application/problem+json"), answer.text
@@ -226,9 +260,9 @@ def assert_answered_as_documented(document: Document, path: str, method: str,
     example = examples[body["code"]]["value"]
     assert set(body) == set(example), (body, example)
     assert {k: body[k] for k in ("type", "title", "status", "code")} == {
-        k: example[k] for k in ("type", "title", "status", "code")}
-    for error, documented in zip(body.get("errors", []), example.get("errors", []),
-                                 strict=False):
+        k: example[k] for k in ("type", "title", "status", "code")
+    }
+    for error, documented in zip(body.get("errors", []), example.get("errors", []), strict=False):
         assert set(error) == set(documented)
     for header in response.get("headers", {}):
         assert header in answer.headers, f"{answer.status_code} lacks {header}"
@@ -244,8 +278,8 @@ def test_every_documented_problem_code_is_provoked_by_a_test(document: Document)
 @pytest.mark.parametrize("empty_database", ["sqlite"], indirect=True)
 @pytest.mark.parametrize(("status", "code"), list(PROVOKED))
 def test_the_server_answers_each_problem_as_its_example_shows(
-        status: int, code: str, client: TestClient, auth: dict[str, str],
-        document: Document) -> None:
+    status: int, code: str, client: TestClient, auth: dict[str, str], document: Document
+) -> None:
     path, method, call = PROVOKED[(status, code)]
     answer = call(client, auth, document)
     assert (answer.status_code, answer.json()["code"]) == (status, code), answer.text
@@ -272,8 +306,7 @@ def test_a_rate_limited_token_is_answered_as_the_example_shows(database: Databas
 
 
 @pytest.mark.parametrize("empty_database", ["sqlite"], indirect=True)
-def test_read_models_behind_the_log_are_answered_as_the_example_shows(
-        database: Database) -> None:
+def test_read_models_behind_the_log_are_answered_as_the_example_shows(database: Database) -> None:
     # External projections that no process runs never catch up with the registration.
     with serving(database, projections="external", projection_wait_s=0.1) as (client, headers):
         document = client.get("/openapi.json").json()

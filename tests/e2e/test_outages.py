@@ -25,8 +25,12 @@ def test_a_lost_database_is_a_503_and_readyz_tells(doomed: Database) -> None:
 
         token = create_token(app.state.ledger.tables, role="recorder", division="53")
         headers = {"Authorization": f"Bearer {token}"}
-        assert client.post("/v1/households/hh-1/events", headers=headers,
-                           json={"events": [f.registered()]}).status_code == 201
+        assert (
+            client.post(
+                "/v1/households/hh-1/events", headers=headers, json={"events": [f.registered()]}
+            ).status_code
+            == 201
+        )
         with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE "{doomed.name}" WITH (FORCE)')
         ready = client.get("/readyz")

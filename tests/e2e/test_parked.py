@@ -35,8 +35,8 @@ def eventually(check: Callable[[], bool], within: float = 10) -> None:
 
 
 def test_a_parked_household_is_listed_for_admins_counted_and_the_lists_stay_current(
-        client: TestClient, append: Append, auth: dict[str, str],
-        make_token: Callable[..., str]) -> None:
+    client: TestClient, append: Append, auth: dict[str, str], make_token: Callable[..., str]
+) -> None:
     for n in range(4):
         assert append(f"hh-{n}", *f.county_household(n)).status_code == 201
     plant_text_dated_survey(ledger_of(client), "hh-1", RECORDER)
@@ -50,8 +50,9 @@ def test_a_parked_household_is_listed_for_admins_counted_and_the_lists_stay_curr
     ready = client.get("/readyz")
     assert ready.status_code == 200, ready.text
     assert ready.json()["parked"] == 1
-    eventually(lambda: client.get("/readyz").json()["projection_position"]
-               == ready.json()["log_position"])  # every other household current
+    eventually(
+        lambda: client.get("/readyz").json()["projection_position"] == ready.json()["log_position"]
+    )  # every other household current
     assert value(scrape(client), "ledger_projections_parked") == 1
 
     admin = {"Authorization": f"Bearer {make_token(role='admin', division='5309')}"}
@@ -76,7 +77,8 @@ def test_a_parked_household_is_listed_for_admins_counted_and_the_lists_stay_curr
 
 
 def test_parked_households_are_paged_by_household_id(
-        client: TestClient, append: Append, make_token: Callable[..., str]) -> None:
+    client: TestClient, append: Append, make_token: Callable[..., str]
+) -> None:
     for n in range(3):
         assert append(f"hh-{n}", *f.county_household(n)).status_code == 201
         plant_text_dated_survey(ledger_of(client), f"hh-{n}", RECORDER)
@@ -84,24 +86,30 @@ def test_parked_households_are_paged_by_household_id(
     admin = {"Authorization": f"Bearer {make_token(role='admin', division='')}"}
     first = client.get("/v1/admin/parked", params={"limit": 2}, headers=admin).json()
     assert [i["household_id"] for i in first["items"]] == ["hh-0", "hh-1"]
-    second = client.get("/v1/admin/parked", params={"limit": 2, "cursor": first["next"]},
-                        headers=admin).json()
+    second = client.get(
+        "/v1/admin/parked", params={"limit": 2, "cursor": first["next"]}, headers=admin
+    ).json()
     assert ([i["household_id"] for i in second["items"]], second["next"]) == (["hh-2"], None)
     bad = client.get("/v1/admin/parked", params={"cursor": "hh\x00"}, headers=admin)
     assert bad.status_code == 422, bad.text
 
 
 def test_projections_retry_unparks_what_the_rules_now_evaluate_and_names_the_rest(
-        database: Database, ledger: HouseholdLedger, recorder_caller: Caller) -> None:
+    database: Database, ledger: HouseholdLedger, recorder_caller: Caller
+) -> None:
     from ledger.domain.commands import AppendBatch
 
     for n in (0, 3):
-        ledger.append(f"hh-{n}", AppendBatch.model_validate(
-            {"events": f.county_household(n)}).events, recorder_caller)
+        ledger.append(
+            f"hh-{n}",
+            AppendBatch.model_validate({"events": f.county_household(n)}).events,
+            recorder_caller,
+        )
     plant_text_dated_survey(ledger, "hh-0", recorder_caller)
     # Parked by a rules configuration an earlier release ran with.
-    ProjectionRunner(ledger, open_views(ledger),
-                     broken_for("530925101203", load_default())).catch_up()
+    ProjectionRunner(
+        ledger, open_views(ledger), broken_for("530925101203", load_default())
+    ).catch_up()
     assert [p.household_id for p in open_views(ledger).parked()] == ["hh-0", "hh-3"]
 
     retried = run(database, "projections", "retry")
@@ -114,8 +122,9 @@ def test_projections_retry_unparks_what_the_rules_now_evaluate_and_names_the_res
     assert "household_parked" in retried.stderr
     assert [p.household_id for p in open_views(ledger).parked()] == ["hh-0"]
 
-    ledger.append("hh-0", AppendBatch.model_validate({"events": [f.survey()]}).events,
-                  recorder_caller)
+    ledger.append(
+        "hh-0", AppendBatch.model_validate({"events": [f.survey()]}).events, recorder_caller
+    )
     retried = run(database, "projections", "retry")
     assert retried.returncode == 0, retried.stdout
     assert open_views(ledger).parked() == []

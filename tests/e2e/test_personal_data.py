@@ -36,24 +36,43 @@ def seeded(append: Append, client: TestClient, make_token: Callable[..., str]) -
     the head, an enrollment without its procedure (gaps) and an unanswered application
     (a look-back candidate); recorded by a named recorder."""
     recorder = {"Authorization": f"Bearer {make_token(name=RECORDER)}"}
-    upload = client.post("/v1/materials", headers=recorder,
-                         files={"file": (FILE_NAME, b"scan of a survey form", "image/jpeg")})
+    upload = client.post(
+        "/v1/materials",
+        headers=recorder,
+        files={"file": (FILE_NAME, b"scan of a survey form", "image/jpeg")},
+    )
     assert upload.status_code == 201, upload.text
-    material = {"sha256": upload.json()["sha256"], "kind": "survey_form", "name": FILE_NAME,
-                "media_type": "image/jpeg", "size": 21}
-    registration = f.registered(members=[
-        f.member("m1", name=HEAD, id_number=ID_NUMBERS[0]),
-        f.member("m2", "spouse", sex="F", name=SPOUSE, id_number=ID_NUMBERS[1])])
+    material = {
+        "sha256": upload.json()["sha256"],
+        "kind": "survey_form",
+        "name": FILE_NAME,
+        "media_type": "image/jpeg",
+        "size": 21,
+    }
+    registration = f.registered(
+        members=[
+            f.member("m1", name=HEAD, id_number=ID_NUMBERS[0]),
+            f.member("m2", "spouse", sex="F", name=SPOUSE, id_number=ID_NUMBERS[1]),
+        ]
+    )
     registration["actor"] = ACTOR
-    child = f.member("m3", "child", name=CHILD, id_number=ID_NUMBERS[2],
-                     birth_date="2015-03-01", labor="not_applicable")
+    child = f.member(
+        "m3",
+        "child",
+        name=CHILD,
+        id_number=ID_NUMBERS[2],
+        birth_date="2015-03-01",
+        labor="not_applicable",
+    )
     response = append(
-        "hh-1", registration,
+        "hh-1",
+        registration,
         _event("MemberAdded", {"member": child, "reason": "birth"}),
         _event("AssistanceApplied", {"channel": "village", "summary": "医疗支出大"}),
         {**f.survey(), "actor": ACTOR, "materials": [material]},
         f.marked("enrolled", "sudden_hardship"),
-        headers=recorder)
+        headers=recorder,
+    )
     assert response.status_code == 201, response.text
     return "hh-1"
 
@@ -69,10 +88,16 @@ def _leaks(text: str) -> list[str]:
 
 def _json_reads(client: TestClient, auth: dict[str, str]) -> Iterator[tuple[str, str]]:
     now = datetime.now(UTC).isoformat()
-    for path, params in (("/v1/households/hh-1", {}), ("/v1/households/hh-1", {"as_of": now}),
-                         ("/v1/households/hh-1/events", {}), ("/v1/feed", {}),
-                         ("/v1/households/hh-1/completeness", {}), ("/v1/completeness", {}),
-                         ("/v1/lookback", {}), ("/v1/reports/summary", {})):
+    for path, params in (
+        ("/v1/households/hh-1", {}),
+        ("/v1/households/hh-1", {"as_of": now}),
+        ("/v1/households/hh-1/events", {}),
+        ("/v1/feed", {}),
+        ("/v1/households/hh-1/completeness", {}),
+        ("/v1/completeness", {}),
+        ("/v1/lookback", {}),
+        ("/v1/reports/summary", {}),
+    ):
         response = client.get(path, params=params, headers=auth)
         assert response.status_code == 200, (path, response.text)
         yield f"{path} {params}", response.text
@@ -88,8 +113,10 @@ def _exports(client: TestClient, auth: dict[str, str]) -> Iterator[tuple[str, st
         assert xlsx.status_code == 200, xlsx.text
         sheet = load_workbook(io.BytesIO(xlsx.content), read_only=True).active
         assert sheet is not None
-        yield f"{path} xlsx", "\n".join(str(cell) for row in sheet.iter_rows(values_only=True)
-                                        for cell in row)
+        yield (
+            f"{path} xlsx",
+            "\n".join(str(cell) for row in sheet.iter_rows(values_only=True) for cell in row),
+        )
 
 
 def _archive(client: TestClient, auth: dict[str, str], path: Path) -> dict[str, str]:
@@ -97,13 +124,15 @@ def _archive(client: TestClient, auth: dict[str, str], path: Path) -> dict[str, 
     assert response.status_code == 200, response.text
     path.write_bytes(response.content)
     with zipfile.ZipFile(path) as archive:
-        return {name: archive.read(name).decode("utf-8", errors="replace")
-                for name in archive.namelist()}
+        return {
+            name: archive.read(name).decode("utf-8", errors="replace")
+            for name in archive.namelist()
+        }
 
 
 def test_an_evaluator_sees_no_name_or_id_number_anywhere(
-        seeded: str, client: TestClient, reader: Callable[[str], dict[str, str]],
-        tmp_path: Path) -> None:
+    seeded: str, client: TestClient, reader: Callable[[str], dict[str, str]], tmp_path: Path
+) -> None:
     evaluator = reader("evaluator")
     for what, text in [*_json_reads(client, evaluator), *_exports(client, evaluator)]:
         assert _leaks(text) == [], what
@@ -112,7 +141,8 @@ def test_an_evaluator_sees_no_name_or_id_number_anywhere(
 
 
 def test_lists_and_exports_are_not_empty_so_the_evaluator_check_means_something(
-        seeded: str, client: TestClient, reader: Callable[[str], dict[str, str]]) -> None:
+    seeded: str, client: TestClient, reader: Callable[[str], dict[str, str]]
+) -> None:
     evaluator = reader("evaluator")
     for path in ("/v1/completeness", "/v1/lookback"):
         items = client.get(path, headers=evaluator).json()["items"]
@@ -120,16 +150,19 @@ def test_lists_and_exports_are_not_empty_so_the_evaluator_check_means_something(
 
 
 def test_an_evaluator_sees_masked_names_and_id_numbers_and_unchanged_hashes(
-        seeded: str, client: TestClient, reader: Callable[[str], dict[str, str]]) -> None:
+    seeded: str, client: TestClient, reader: Callable[[str], dict[str, str]]
+) -> None:
     state = client.get("/v1/households/hh-1", headers=reader("evaluator")).json()
     assert [(m["name"], m["id_number"]) for m in state["members"]] == [
         ("欧***", ID_NUMBERS[0][:6] + "********" + ID_NUMBERS[0][-4:]),
         ("王**", ID_NUMBERS[1][:6] + "********" + ID_NUMBERS[1][-4:]),
-        ("岩*", ID_NUMBERS[2][:6] + "********" + ID_NUMBERS[2][-4:])]
+        ("岩*", ID_NUMBERS[2][:6] + "********" + ID_NUMBERS[2][-4:]),
+    ]
     masked = client.get("/v1/households/hh-1/events", headers=reader("evaluator")).json()
     plain = client.get("/v1/households/hh-1/events", headers=reader("auditor")).json()
-    assert [(e["hash"], e["prev_hash"]) for e in masked["items"]] == \
-        [(e["hash"], e["prev_hash"]) for e in plain["items"]]
+    assert [(e["hash"], e["prev_hash"]) for e in masked["items"]] == [
+        (e["hash"], e["prev_hash"]) for e in plain["items"]
+    ]
     assert all(e["masked"] is True for e in masked["items"])
     assert not any("masked" in e for e in plain["items"])
     feed = client.get("/v1/feed", headers=reader("evaluator")).json()["items"]
@@ -137,8 +170,8 @@ def test_an_evaluator_sees_masked_names_and_id_numbers_and_unchanged_hashes(
 
 
 def test_an_auditor_sees_every_name_and_id_number(
-        seeded: str, client: TestClient, reader: Callable[[str], dict[str, str]],
-        tmp_path: Path) -> None:
+    seeded: str, client: TestClient, reader: Callable[[str], dict[str, str]], tmp_path: Path
+) -> None:
     auditor = reader("auditor")
     reads = dict(_json_reads(client, auditor))
     assert set(_leaks(reads["/v1/households/hh-1 {}"])) == {HEAD, SPOUSE, CHILD, *ID_NUMBERS}
@@ -168,8 +201,9 @@ def _rewritten(path: Path, rewrite: Callable[[dict[str, bytes]], None]) -> Path:
     return tampered
 
 
-def _edit_event(members: dict[str, bytes], version: int,
-                edit: Callable[[dict[str, Any]], None]) -> None:
+def _edit_event(
+    members: dict[str, bytes], version: int, edit: Callable[[dict[str, Any]], None]
+) -> None:
     lines = members["events.jsonl"].splitlines()
     event = json.loads(lines[version - 1])
     edit(event)
@@ -178,8 +212,9 @@ def _edit_event(members: dict[str, bytes], version: int,
 
 
 @pytest.fixture
-def masked_archive(seeded: str, client: TestClient, reader: Callable[[str], dict[str, str]],
-                   tmp_path: Path) -> Path:
+def masked_archive(
+    seeded: str, client: TestClient, reader: Callable[[str], dict[str, str]], tmp_path: Path
+) -> Path:
     path = tmp_path / "masked.zip"
     files = _archive(client, reader("evaluator"), path)
     assert json.loads(files["manifest.json"])["masked"] is True
@@ -187,13 +222,15 @@ def masked_archive(seeded: str, client: TestClient, reader: Callable[[str], dict
 
 
 def test_a_masked_archive_verifies_and_says_what_was_not_re_hashed(
-        masked_archive: Path, client: TestClient) -> None:
+    masked_archive: Path, client: TestClient
+) -> None:
     key = masked_archive.with_name("public-key.json")
     key.write_text(client.get("/v1/checkpoints/public-key").text)
     result = CliRunner().invoke(main, ["verify", str(masked_archive), "--public-key", str(key)])
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("OK: household hh-1: 5 events (5 masked for an "
-                                    "evaluator, so not re-hashed")
+    assert result.stdout.startswith(
+        "OK: household hh-1: 5 events (5 masked for an evaluator, so not re-hashed"
+    )
 
 
 def _set_hash(event: dict[str, Any]) -> None:
@@ -216,23 +253,30 @@ def _forge_proof(members: dict[str, bytes]) -> None:
     members["proofs.json"] = json.dumps(proofs).encode()
 
 
-@pytest.mark.parametrize(("rewrite", "reason"), [
-    (lambda m: _edit_event(m, 3, _set_hash), "the chain is broken"),
-    (lambda m: _edit_event(m, 5, _set_hash), "events were removed"),
-    (lambda m: _edit_event(m, 1, _restore_a_name), "events.jsonl was changed after the archive"),
-    (_forge_proof, "is not in the signed tree"),
-    (_drop_masked_flag, "the signature of manifest.json does not hold"),
-])
+@pytest.mark.parametrize(
+    ("rewrite", "reason"),
+    [
+        (lambda m: _edit_event(m, 3, _set_hash), "the chain is broken"),
+        (lambda m: _edit_event(m, 5, _set_hash), "events were removed"),
+        (
+            lambda m: _edit_event(m, 1, _restore_a_name),
+            "events.jsonl was changed after the archive",
+        ),
+        (_forge_proof, "is not in the signed tree"),
+        (_drop_masked_flag, "the signature of manifest.json does not hold"),
+    ],
+)
 def test_a_tampered_masked_archive_still_fails(
-        masked_archive: Path, rewrite: Callable[[dict[str, bytes]], None], reason: str) -> None:
+    masked_archive: Path, rewrite: Callable[[dict[str, bytes]], None], reason: str
+) -> None:
     result = _verify(_rewritten(masked_archive, rewrite))
     assert result.exit_code == 1
     assert reason in result.output
 
 
 def test_an_event_marked_masked_is_re_hashed_unless_the_signed_manifest_says_masked(
-        seeded: str, client: TestClient, reader: Callable[[str], dict[str, str]],
-        tmp_path: Path) -> None:
+    seeded: str, client: TestClient, reader: Callable[[str], dict[str, str]], tmp_path: Path
+) -> None:
     plain = tmp_path / "plain.zip"
     _archive(client, reader("auditor"), plain)
 

@@ -61,8 +61,9 @@ def until(check: Callable[[], bool], within: float, what: str) -> float:
     raise AssertionError(f"{what}: not within {within} s")
 
 
-def assert_unavailable(response: httpx.Response,
-                       codes: tuple[str, ...] = ("SERVICE_UNAVAILABLE",)) -> None:
+def assert_unavailable(
+    response: httpx.Response, codes: tuple[str, ...] = ("SERVICE_UNAVAILABLE",)
+) -> None:
     assert response.status_code == 503, response.text
     assert response.headers["content-type"].startswith("application/problem+json")
     assert response.json()["code"] in codes, response.text
@@ -70,19 +71,24 @@ def assert_unavailable(response: httpx.Response,
 
 
 def test_the_service_rides_out_a_postgres_restart_and_readyz_tells_the_truth_meanwhile(
-        cluster: PrivateCluster) -> None:
+    cluster: PrivateCluster,
+) -> None:
     with psycopg.connect(cluster.url(), autocommit=True) as admin:
         admin.execute('CREATE DATABASE "ledger"')
     database = Database.from_url(cluster.url("ledger"))
     token = recorder_token(database)
-    settings = Settings(database_url=_url(database), pool_size=4, checkpoint_interval_s=0.5,
-                        rate_limit_per_s=0)
-    with served_in_thread(settings) as (base, _), httpx.Client(
-            base_url=base, timeout=30, headers={"Authorization": f"Bearer {token}"}) as http:
+    settings = Settings(
+        database_url=_url(database), pool_size=4, checkpoint_interval_s=0.5, rate_limit_per_s=0
+    )
+    with (
+        served_in_thread(settings) as (base, _),
+        httpx.Client(
+            base_url=base, timeout=30, headers={"Authorization": f"Bearer {token}"}
+        ) as http,
+    ):
 
         def append(household_id: str, *events: dict[str, Any]) -> httpx.Response:
-            return http.post(f"/v1/households/{household_id}/events",
-                             json={"events": list(events)})
+            return http.post(f"/v1/households/{household_id}/events", json={"events": list(events)})
 
         def ready() -> httpx.Response:
             return timed(lambda: http.get("/readyz"))
@@ -118,24 +124,35 @@ def test_the_service_rides_out_a_postgres_restart_and_readyz_tells_the_truth_mea
             time.sleep(1)
 
         cluster.start()
-        until(lambda: ready().status_code == 200, RECOVERY_BOUND_S, "/readyz answering 200 "
-              f"again after an outage of {time.monotonic() - stopped:.0f} s")
+        until(
+            lambda: ready().status_code == 200,
+            RECOVERY_BOUND_S,
+            f"/readyz answering 200 again after an outage of {time.monotonic() - stopped:.0f} s",
+        )
         appended = append("hh-after", *f.county_household(1))
         assert appended.status_code == 201, appended.text
         assert append("hh-before", f.survey()).status_code == 201
-        assert http.get("/v1/households/hh-after").json()["version"] == len(
-            f.county_household(1))
+        assert http.get("/v1/households/hh-after").json()["version"] == len(f.county_household(1))
         total = len(f.county_household(0)) + len(f.county_household(1)) + 1
 
         # The read models follow appends made after the restart …
         listed = http.get("/v1/completeness", params={"division": "530925"})
         assert listed.status_code == 200, listed.text
         assert "hh-after" in [item["household_id"] for item in listed.json()["items"]]
-        until(lambda: http.get("/readyz").json()["projection_position"]
-              == http.get("/readyz").json()["log_position"], 10, "projections caught up")
+        until(
+            lambda: (
+                http.get("/readyz").json()["projection_position"]
+                == http.get("/readyz").json()["log_position"]
+            ),
+            10,
+            "projections caught up",
+        )
 
         # … and the checkpointer signs again by itself, not only when asked for a fresh one.
-        until(lambda: http.get("/v1/checkpoints/latest").json()["tree_size"] == total, 10,
-              "a background checkpoint covering the appends after the restart")
+        until(
+            lambda: http.get("/v1/checkpoints/latest").json()["tree_size"] == total,
+            10,
+            "a background checkpoint covering the appends after the restart",
+        )
         fresh = http.get("/v1/checkpoints/latest", params={"fresh": "true"})
         assert fresh.json()["tree_size"] == total

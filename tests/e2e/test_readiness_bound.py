@@ -22,16 +22,25 @@ def proxied(postgres_server: Database) -> Iterator[tuple[Database, Proxy]]:
     for database in fresh_postgres(postgres_server):
         proxy = Proxy(database.host, database.port)
         try:
-            yield Database(kind="postgres", host="127.0.0.1", port=proxy.port,
-                           user=database.user, password=database.password,
-                           name=database.name), proxy
+            yield (
+                Database(
+                    kind="postgres",
+                    host="127.0.0.1",
+                    port=proxy.port,
+                    user=database.user,
+                    password=database.password,
+                    name=database.name,
+                ),
+                proxy,
+            )
         finally:
             proxy.close()
 
 
 @pytest.mark.parametrize("away", ["refuse", "blackhole"])
 def test_readyz_answers_503_within_the_bound_while_postgres_is_away(
-        proxied: tuple[Database, Proxy], away: str) -> None:
+    proxied: tuple[Database, Proxy], away: str
+) -> None:
     database, proxy = proxied
     with TestClient(create_app(Settings(database_url=_url(database), pool_size=2))) as client:
         assert client.get("/readyz").status_code == 200

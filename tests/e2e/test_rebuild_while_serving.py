@@ -32,8 +32,12 @@ def client(database: Database) -> Iterator[TestClient]:
 
 
 def test_lists_answer_whole_throughout_a_rebuild_of_the_county(
-        client: TestClient, append: Append, auth: dict[str, str], database: Database,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    client: TestClient,
+    append: Append,
+    auth: dict[str, str],
+    database: Database,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     for n in range(HOUSEHOLDS):
         assert append(f"hh-{n:02d}", *f.county_household(n)).status_code == 201
     county = {"division": "530925"}
@@ -44,10 +48,8 @@ def test_lists_answer_whole_throughout_a_rebuild_of_the_county(
         listed = client.get("/v1/completeness", params=county, headers=auth)
         took = time.monotonic() - started
         assert took < READ_BOUND_S, f"a list and a summary took {took:.2f} s"
-        assert (summary.status_code, listed.status_code) == (200, 200), (summary.text,
-                                                                          listed.text)
-        return ([i["household_id"] for i in listed.json()["items"]],
-                summary.json()["households"])
+        assert (summary.status_code, listed.status_code) == (200, 200), (summary.text, listed.text)
+        return ([i["household_id"] for i in listed.json()["items"]], summary.json()["households"])
 
     before, households = read()
     assert households == HOUSEHOLDS
@@ -80,7 +82,8 @@ def test_lists_answer_whole_throughout_a_rebuild_of_the_county(
     assert not failure, failure
     assert len(answers) >= 3, "the rebuild ended before the lists were read during it"
     assert all(answer == (before, HOUSEHOLDS) for answer in answers), [
-        answer for answer in answers if answer != (before, HOUSEHOLDS)][:3]
+        answer for answer in answers if answer != (before, HOUSEHOLDS)
+    ][:3]
     assert open_views(client.app.state.ledger).live().name == "green"  # type: ignore[attr-defined]
 
     # The serving process's runner follows the new set.

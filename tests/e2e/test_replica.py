@@ -73,8 +73,11 @@ class Served:
         return self.http.get(path, params=params, headers=self.auth(role))
 
     def append(self, household_id: str, *events: dict[str, Any]) -> httpx.Response:
-        return self.http.post(f"/v1/households/{household_id}/events",
-                              json={"events": list(events)}, headers=self.auth("recorder"))
+        return self.http.post(
+            f"/v1/households/{household_id}/events",
+            json={"events": list(events)},
+            headers=self.auth("recorder"),
+        )
 
     def auth(self, role: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[role]}"}
@@ -85,13 +88,17 @@ class Served:
             row = connection.execute(
                 "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements s "
                 "JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = %s "
-                "AND s.query LIKE %s", (self.primary.name, statement)).fetchone()
+                "AND s.query LIKE %s",
+                (self.primary.name, statement),
+            ).fetchone()
         return int(row[0]) if row else 0
 
     def counts(self, statement: str) -> tuple[int, int]:
         """(on the primary, on the standby)."""
-        return (self.calls(self.replication.primary, statement),
-                self.calls(self.replication.standby, statement))
+        return (
+            self.calls(self.replication.primary, statement),
+            self.calls(self.replication.standby, statement),
+        )
 
 
 @pytest.fixture
@@ -104,21 +111,27 @@ def served(replication: Replication, tmp_path: Path) -> Iterator[Served]:
     migrate(primary)
     ledger = HouseholdLedger(primary.eventsourcing_env(pool_size=1))
     try:
-        tokens = {role: create_token(ledger.tables, role=role, division="53")
-                  for role in ("recorder", "auditor", "evaluator", "admin")}
+        tokens = {
+            role: create_token(ledger.tables, role=role, division="53")
+            for role in ("recorder", "auditor", "evaluator", "admin")
+        }
     finally:
         ledger.close()
     replication.standby.wait_replayed(replication.primary)  # its database, tables, tokens
-    settings = Settings(database_url=replication.primary.url(name),
-                        read_database_url=replication.standby.url(name), pool_size=3,
-                        checkpoint_interval_s=0.5, rate_limit_per_s=0)
-    with served_in_thread(settings) as (base, _), httpx.Client(base_url=base,
-                                                              timeout=30) as http:
+    settings = Settings(
+        database_url=replication.primary.url(name),
+        read_database_url=replication.standby.url(name),
+        pool_size=3,
+        checkpoint_interval_s=0.5,
+        rate_limit_per_s=0,
+    )
+    with served_in_thread(settings) as (base, _), httpx.Client(base_url=base, timeout=30) as http:
         yield Served(http, primary, standby, replication, tokens)
 
 
 def test_readers_are_answered_from_the_standby_and_appends_go_to_the_primary(
-        served: Served) -> None:
+    served: Served,
+) -> None:
     for n in range(4):
         appended = served.append(f"hh-{n}", *f.county_household(n))
         assert appended.status_code == 201, appended.text
@@ -136,8 +149,12 @@ def test_readers_are_answered_from_the_standby_and_appends_go_to_the_primary(
     assert (tokens_after[0] - tokens_before[0], tokens_after[1] - tokens_before[1]) == (0, 3)
 
     events_before = served.counts(EVENTS_READ)
-    for path in ("/v1/households/hh-3", "/v1/households/hh-3/events",
-                 "/v1/households/hh-3/completeness", "/v1/feed"):
+    for path in (
+        "/v1/households/hh-3",
+        "/v1/households/hh-3/events",
+        "/v1/households/hh-3/completeness",
+        "/v1/feed",
+    ):
         answer = served.get(path, "auditor")
         assert answer.status_code == 200, answer.text
         assert answer.headers["Ledger-Read-From"] == "standby"
@@ -158,15 +175,15 @@ def test_a_read_right_after_an_append_sees_it_on_the_standby(served: Served) -> 
         appended = served.append("hh-ryw", f.survey())
         assert appended.json()["events"][0]["version"] == version, appended.text
         state = served.get("/v1/households/hh-ryw")
-        assert (state.json()["version"], state.headers["Ledger-Read-From"]) == (version,
-                                                                                 "standby")
+        assert (state.json()["version"], state.headers["Ledger-Read-From"]) == (version, "standby")
         listed = served.get("/v1/completeness", division="530925")
         assert listed.headers["Ledger-Read-From"] == "standby"
         assert listed.status_code == 200, listed.text
 
 
 def test_integrity_reads_on_the_standby_sign_and_sequence_on_the_primary(
-        served: Served, tmp_path: Path) -> None:
+    served: Served, tmp_path: Path
+) -> None:
     # Appended a moment ago: neither sequenced nor covered by a checkpoint yet, so the
     # standby's log asks the primary to sequence and sign, then waits to replay that.
     appended = served.append("hh-log", *f.county_household(0))
@@ -179,7 +196,9 @@ def test_integrity_reads_on_the_standby_sign_and_sequence_on_the_primary(
     assert served.append("hh-log", f.survey()).status_code == 201
     fresh = served.get("/v1/checkpoints/latest", "auditor", fresh="true")
     assert (fresh.json()["tree_size"], fresh.headers["Ledger-Read-From"]) == (
-        len(event_ids) + 1, "standby")
+        len(event_ids) + 1,
+        "standby",
+    )
 
     assert served.append("hh-log", f.survey()).status_code == 201
     archive = served.get("/v1/households/hh-log/archive", "auditor")
@@ -193,12 +212,12 @@ def test_integrity_reads_on_the_standby_sign_and_sequence_on_the_primary(
 
 def pause_replay(server: PrivateCluster, paused: bool) -> None:
     with psycopg.connect(server.url(), autocommit=True) as connection:
-        connection.execute("SELECT pg_wal_replay_pause()" if paused
-                           else "SELECT pg_wal_replay_resume()")
+        connection.execute(
+            "SELECT pg_wal_replay_pause()" if paused else "SELECT pg_wal_replay_resume()"
+        )
 
 
-def test_a_lagging_standby_hands_reads_to_the_primary_until_it_catches_up(
-        served: Served) -> None:
+def test_a_lagging_standby_hands_reads_to_the_primary_until_it_catches_up(served: Served) -> None:
     assert served.append("hh-lag", f.registered()).status_code == 201
     pause_replay(served.replication.standby, True)
     try:
@@ -223,15 +242,17 @@ def test_a_lagging_standby_hands_reads_to_the_primary_until_it_catches_up(
     assert served.get("/readyz").json()["replica"]["reads"] == "standby"
 
 
-def test_a_stopped_standby_hands_reads_to_the_primary_without_an_error(
-        served: Served) -> None:
+def test_a_stopped_standby_hands_reads_to_the_primary_without_an_error(served: Served) -> None:
     assert served.append("hh-down", *f.county_household(1)).status_code == 201
     served.replication.standby.stop("fast")
     try:
-        for path, role in (("/v1/households/hh-down", "auditor"),
-                           ("/v1/households/hh-down/events", "evaluator"),
-                           ("/v1/completeness", "evaluator"), ("/v1/feed", "auditor"),
-                           ("/v1/households/hh-down/archive", "auditor")):
+        for path, role in (
+            ("/v1/households/hh-down", "auditor"),
+            ("/v1/households/hh-down/events", "evaluator"),
+            ("/v1/completeness", "evaluator"),
+            ("/v1/feed", "auditor"),
+            ("/v1/households/hh-down/archive", "auditor"),
+        ):
             started = time.monotonic()
             answer = served.get(path, role)
             assert answer.status_code == 200, answer.text
@@ -242,17 +263,21 @@ def test_a_stopped_standby_hands_reads_to_the_primary_without_an_error(
         assert ready.json()["replica"]["reads"] == "primary"
         assert served.append("hh-down", f.survey()).status_code == 201
         # A service started while its standby is down starts, and reads on the primary.
-        settings = Settings(database_url=served.replication.primary.url(served.primary.name),
-                            read_database_url=served.replication.standby.url(
-                                served.standby.name))
+        settings = Settings(
+            database_url=served.replication.primary.url(served.primary.name),
+            read_database_url=served.replication.standby.url(served.standby.name),
+        )
         with TestClient(create_app(settings)) as client:
             state = client.get("/v1/households/hh-down", headers=served.auth("auditor"))
         assert (state.status_code, state.headers["Ledger-Read-From"]) == (200, "primary")
     finally:
         served.replication.standby.start()
     served.replication.primary.wait_streaming()
-    until(lambda: served.get("/v1/households/hh-down").headers["Ledger-Read-From"]
-          == "standby", within=RECHECK_AFTER_S + 3, what="reads back on the standby")
+    until(
+        lambda: served.get("/v1/households/hh-down").headers["Ledger-Read-From"] == "standby",
+        within=RECHECK_AFTER_S + 3,
+        what="reads back on the standby",
+    )
     state = served.get("/v1/households/hh-down")
     assert (state.status_code, state.headers["Ledger-Read-From"]) == (200, "standby")
     assert state.json()["version"] == len(f.county_household(1)) + 1
@@ -262,13 +287,16 @@ def test_a_standby_refuses_writes_with_a_problem_not_a_500(served: Served) -> No
     # Misconfigured: the primary's URL names the standby. Reads work; appends are a 503
     # problem. (PostgreSQL says "read-only transaction" — then the detail says so — or, in
     # psycopg's pipeline mode, sometimes only "pipeline aborted".)
-    settings = Settings(database_url=served.replication.standby.url(served.standby.name),
-                        auto_migrate=False)
+    settings = Settings(
+        database_url=served.replication.standby.url(served.standby.name), auto_migrate=False
+    )
     with TestClient(create_app(settings)) as client:
         for n in range(3):
-            refused = client.post(f"/v1/households/hh-{n}/events",
-                                  json={"events": [f.registered()]},
-                                  headers=served.auth("recorder"))
+            refused = client.post(
+                f"/v1/households/hh-{n}/events",
+                json={"events": [f.registered()]},
+                headers=served.auth("recorder"),
+            )
             assert refused.status_code == 503, refused.text
             assert refused.headers["content-type"].startswith("application/problem+json")
             assert refused.json()["code"] == "SERVICE_UNAVAILABLE"
@@ -278,7 +306,8 @@ def test_a_standby_refuses_writes_with_a_problem_not_a_500(served: Served) -> No
 
 
 def test_no_session_on_the_read_database_may_write_even_if_it_is_not_a_standby(
-        served: Served, tmp_path: Path) -> None:
+    served: Served, tmp_path: Path
+) -> None:
     # The primary itself given as the read database (as a promoted standby would be).
     settings = Settings(database_url=served.replication.primary.url(served.primary.name))
     app = create_app(settings)
@@ -292,11 +321,15 @@ def test_no_session_on_the_read_database_may_write_even_if_it_is_not_a_standby(
             standby.close()
 
 
-@pytest.mark.parametrize(("database_url", "read_url", "refusal"), [
-    ("sqlite:///ledger.db", "postgresql://127.0.0.1/ledger", "SQLite ledger has no replicas"),
-    ("postgresql://127.0.0.1/ledger", "sqlite:///replica.db", "must be a postgresql:// URL"),
-])
+@pytest.mark.parametrize(
+    ("database_url", "read_url", "refusal"),
+    [
+        ("sqlite:///ledger.db", "postgresql://127.0.0.1/ledger", "SQLite ledger has no replicas"),
+        ("postgresql://127.0.0.1/ledger", "sqlite:///replica.db", "must be a postgresql:// URL"),
+    ],
+)
 def test_a_read_database_is_refused_at_start_where_it_cannot_work(
-        database_url: str, read_url: str, refusal: str) -> None:
+    database_url: str, read_url: str, refusal: str
+) -> None:
     with pytest.raises(ValueError, match=refusal):
         create_app(Settings(database_url=database_url, read_database_url=read_url))

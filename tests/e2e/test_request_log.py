@@ -29,17 +29,26 @@ def request_lines(output: str) -> list[dict[str, Any]]:
 
 
 def test_the_canonical_line_names_the_request_caller_household_route_status_and_duration(
-        client: TestClient, make_token: Callable[..., str]) -> None:
+    client: TestClient, make_token: Callable[..., str]
+) -> None:
     token = make_token(role="recorder")
     with rendered_logs() as logs:
-        response = client.post("/v1/households/hh-7/events", json={"events": [f.registered()]},
-                               headers={"Authorization": f"Bearer {token}"})
+        response = client.post(
+            "/v1/households/hh-7/events",
+            json={"events": [f.registered()]},
+            headers={"Authorization": f"Bearer {token}"},
+        )
     assert response.status_code == 201, response.text
     [line] = request_lines(logs.getvalue())
     assert line["request_id"] == response.headers["x-request-id"]
     assert (line["token_id"], line["role"]) == (token.split("_")[1], "recorder")
-    assert (line["household_id"], line["method"], line["route"], line["path"],
-            line["status"]) == ("hh-7", "POST", APPEND_ROUTE, "/v1/households/hh-7/events", 201)
+    assert (line["household_id"], line["method"], line["route"], line["path"], line["status"]) == (
+        "hh-7",
+        "POST",
+        APPEND_ROUTE,
+        "/v1/households/hh-7/events",
+        201,
+    )
     assert isinstance(line["duration_ms"], float | int)
     assert line["duration_ms"] >= 0
     assert (line["level"], line["timestamp"][:2]) == ("info", "20")
@@ -54,11 +63,15 @@ def test_a_refused_request_is_logged_without_a_caller(client: TestClient) -> Non
     assert "token_id" not in line
     assert "role" not in line
     assert (line["household_id"], line["route"], line["status"]) == (
-        "hh-7", "/v1/households/{household_id}", 401)
+        "hh-7",
+        "/v1/households/{household_id}",
+        401,
+    )
 
 
 def test_a_route_without_a_household_logs_none_and_an_unknown_path_no_route(
-        client: TestClient, auth: dict[str, str]) -> None:
+    client: TestClient, auth: dict[str, str]
+) -> None:
     with rendered_logs() as logs:
         assert client.get("/v1/feed", headers=auth).status_code == 200
         assert client.get("/no/such/path").status_code == 404
@@ -70,7 +83,8 @@ def test_a_route_without_a_household_logs_none_and_an_unknown_path_no_route(
 
 @pytest.mark.parametrize("upstream", ["4bf92f3577b34da6a3ce929d0e0e4736", "req-2024.05:01_a"])
 def test_a_well_formed_upstream_request_id_is_kept_so_traces_join_up(
-        client: TestClient, upstream: str) -> None:
+    client: TestClient, upstream: str
+) -> None:
     with rendered_logs() as logs:
         response = client.get("/healthz", headers={"X-Request-ID": upstream})
     assert response.headers["x-request-id"] == upstream
@@ -78,10 +92,12 @@ def test_a_well_formed_upstream_request_id_is_kept_so_traces_join_up(
     assert line["request_id"] == upstream
 
 
-@pytest.mark.parametrize("upstream", ["", "a b", "x" * 65, "<script>", "-leading-dash",
-                                      "id\nforged: line", "ümlaut"])
+@pytest.mark.parametrize(
+    "upstream", ["", "a b", "x" * 65, "<script>", "-leading-dash", "id\nforged: line", "ümlaut"]
+)
 def test_a_malformed_upstream_request_id_is_replaced_by_a_new_one(
-        client: TestClient, upstream: str) -> None:
+    client: TestClient, upstream: str
+) -> None:
     with rendered_logs() as logs:
         response = client.get("/healthz", headers={"X-Request-ID": upstream.encode()})
     returned = response.headers["x-request-id"]
@@ -101,14 +117,18 @@ class Stream(io.StringIO):
         return self.terminal
 
 
-@pytest.mark.parametrize(("log_format", "terminal", "renderer"), [
-    ("auto", True, structlog.dev.ConsoleRenderer),
-    ("auto", False, structlog.processors.JSONRenderer),
-    ("json", True, structlog.processors.JSONRenderer),
-    ("console", False, structlog.dev.ConsoleRenderer),
-])
+@pytest.mark.parametrize(
+    ("log_format", "terminal", "renderer"),
+    [
+        ("auto", True, structlog.dev.ConsoleRenderer),
+        ("auto", False, structlog.processors.JSONRenderer),
+        ("json", True, structlog.processors.JSONRenderer),
+        ("console", False, structlog.dev.ConsoleRenderer),
+    ],
+)
 def test_auto_renders_readable_lines_on_a_terminal_and_json_elsewhere(
-        log_format: LogFormat, terminal: bool, renderer: type) -> None:
+    log_format: LogFormat, terminal: bool, renderer: type
+) -> None:
     assert isinstance(renderer_for(log_format, Stream(terminal)), renderer)
 
 
@@ -120,9 +140,10 @@ def served_once(tmp_path: Path, **env: str) -> tuple[str, str]:
     server = LedgerProcess(f"sqlite:///{tmp_path}/ledger.db", tmp_path / "serve.log", **env)
     server.start()
     try:
-        response = httpx.get(f"{server.base}/v1/households/hh-1",
-                             headers={"Authorization": f"Bearer {token}",
-                                      "X-Request-ID": "upstream-1"})
+        response = httpx.get(
+            f"{server.base}/v1/households/hh-1",
+            headers={"Authorization": f"Bearer {token}", "X-Request-ID": "upstream-1"},
+        )
         assert response.status_code == 404
     finally:
         server.stop()
@@ -130,15 +151,13 @@ def served_once(tmp_path: Path, **env: str) -> tuple[str, str]:
 
 
 @pytest.mark.parametrize("log_format", ["json", "console"])
-def test_the_served_process_writes_the_configured_format(log_format: str,
-                                                         tmp_path: Path) -> None:
+def test_the_served_process_writes_the_configured_format(log_format: str, tmp_path: Path) -> None:
     output, token = served_once(tmp_path, LEDGER_LOG_FORMAT=log_format)
     assert token not in output
     [line] = [line for line in output.splitlines() if "upstream-1" in line]
     if log_format == "json":
         fields = json.loads(line)
-        assert (fields["event"], fields["status"], fields["role"]) == ("request", 404,
-                                                                      "recorder")
+        assert (fields["event"], fields["status"], fields["role"]) == ("request", 404, "recorder")
     else:
         assert not line.startswith("{")
         assert "request" in line

@@ -4,8 +4,11 @@ from tests import factories as f
 
 
 def test_an_append_and_a_read_work_through_http(client: TestClient, auth: dict[str, str]) -> None:
-    response = client.post("/v1/households/hh-1/events", headers=auth,
-                           json={"events": [f.registered(), *f.one_of_each_after_registration()]})
+    response = client.post(
+        "/v1/households/hh-1/events",
+        headers=auth,
+        json={"events": [f.registered(), *f.one_of_each_after_registration()]},
+    )
     assert response.status_code == 201, response.text
     body = response.json()
     assert body["version"] == 27

@@ -23,19 +23,24 @@ def postgres_database(postgres_server: Database) -> Iterator[Database]:
 
 def connections_to(database: Database) -> int:
     with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
-        row = admin.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s",
-                            (database.name,)).fetchone()
+        row = admin.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s", (database.name,)
+        ).fetchone()
     assert row is not None
     return int(row[0])
 
 
 def test_a_start_refused_for_a_signing_key_others_can_read_leaves_no_connection_open(
-        postgres_database: Database, tmp_path: Path) -> None:
+    postgres_database: Database, tmp_path: Path
+) -> None:
     key = tmp_path / "signing-key.pem"
     key.write_text("-----BEGIN PRIVATE KEY-----\n-----END PRIVATE KEY-----\n")
     key.chmod(0o644)
-    settings = Settings(database_url=_url(postgres_database), signing_key=str(key),
-                        materials_dir=str(tmp_path / "materials"))
+    settings = Settings(
+        database_url=_url(postgres_database),
+        signing_key=str(key),
+        materials_dir=str(tmp_path / "materials"),
+    )
     with pytest.raises(KeyFileError), TestClient(create_app(settings)):
         pass
     assert connections_to(postgres_database) == 0

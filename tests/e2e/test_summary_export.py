@@ -19,20 +19,25 @@ from tests.e2e.servers import recorder_token, served_in_thread
 @pytest.fixture
 def county(database: Database) -> Iterator[httpx.Client]:
     token = recorder_token(database, division="53")
-    with served_in_thread(Settings(database_url=_url(database))) as (base, _), httpx.Client(
-            base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=60) as client:
+    with (
+        served_in_thread(Settings(database_url=_url(database))) as (base, _),
+        httpx.Client(
+            base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=60
+        ) as client,
+    ):
         for n in range(8):
-            appended = client.post(f"/v1/households/hh-{n:03d}/events",
-                                   json={"events": f.county_household(n)})
+            appended = client.post(
+                f"/v1/households/hh-{n:03d}/events", json={"events": f.county_household(n)}
+            )
             assert appended.status_code == 201, appended.text
         yield client
 
 
 def test_the_summary_exports_as_csv_with_a_row_per_figure_matching_the_json(
-        county: httpx.Client) -> None:
+    county: httpx.Client,
+) -> None:
     report = county.get("/v1/reports/summary", params={"division": "530925"}).json()
-    exported = county.get("/v1/reports/summary",
-                          params={"division": "530925", "format": "csv"})
+    exported = county.get("/v1/reports/summary", params={"division": "530925", "format": "csv"})
     assert exported.status_code == 200
     assert exported.headers["content-type"].startswith("text/csv")
     assert 'filename="summary.csv"' in exported.headers["content-disposition"]

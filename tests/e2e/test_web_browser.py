@@ -41,15 +41,21 @@ class Served:
     database: Database
 
     def token(self, role: str, division: str = COUNTY) -> str:
-        created = CliRunner().invoke(main, ["token", "create", "--role", role, "--division",
-                                            division], env={"LEDGER_DATABASE_URL":
-                                                            _url(self.database)})
+        created = CliRunner().invoke(
+            main,
+            ["token", "create", "--role", role, "--division", division],
+            env={"LEDGER_DATABASE_URL": _url(self.database)},
+        )
         assert created.exit_code == 0, created.output
         return created.stdout.strip().splitlines()[-1]
 
     def api(self, token: str, path: str, **params: Any) -> Any:
-        response = httpx.get(f"{self.base}{path}", params=params, timeout=30,
-                             headers={"Authorization": f"Bearer {token}"})
+        response = httpx.get(
+            f"{self.base}{path}",
+            params=params,
+            timeout=30,
+            headers={"Authorization": f"Bearer {token}"},
+        )
         assert response.status_code == 200, response.text
         return response.json()
 
@@ -57,8 +63,9 @@ class Served:
 @pytest.fixture
 def county(database: Database) -> Iterator[Served]:
     """The demo county, served over real HTTP."""
-    loaded = CliRunner().invoke(main, ["demo", "--households", str(HOUSEHOLDS)],
-                                env={"LEDGER_DATABASE_URL": _url(database)})
+    loaded = CliRunner().invoke(
+        main, ["demo", "--households", str(HOUSEHOLDS)], env={"LEDGER_DATABASE_URL": _url(database)}
+    )
     assert loaded.exit_code == 0, loaded.output
     with served_in_thread(Settings(database_url=_url(database))) as (base, _):
         yield Served(base, database)
@@ -72,7 +79,8 @@ def sign_in(page: Page, county: Served, token: str, start: str = "/") -> None:
 
 
 def test_an_auditor_browses_the_county_to_a_household_timeline_and_exports_the_gaps(
-        page: Page, county: Served, request: pytest.FixtureRequest) -> None:
+    page: Page, county: Served, request: pytest.FixtureRequest
+) -> None:
     auditor = county.token("auditor")
     sign_in(page, county, auditor)
     expect(page).to_have_url(f"{county.base}/ui/divisions/{COUNTY}")
@@ -118,8 +126,9 @@ def test_an_auditor_browses_the_county_to_a_household_timeline_and_exports_the_g
     for event in history:
         expect(page.locator("#timeline")).to_contain_text(label("event_type", event["type"]))
         expect(page.locator("#timeline")).to_contain_text(event["actor"]["name"])
-    violations = [g for e in completeness["episodes"] for g in e["gaps"]
-                  if g["severity"] == "violation"]
+    violations = [
+        g for e in completeness["episodes"] for g in e["gaps"] if g["severity"] == "violation"
+    ]
     expect(page.locator("#completeness .gap.violation")).to_have_count(len(violations))
     expect(page.locator("#completeness")).to_contain_text(label("gap_code", code))
     expect(page.locator("#verification")).to_have_class(re.compile("holds"))
@@ -132,9 +141,12 @@ def test_an_auditor_browses_the_county_to_a_household_timeline_and_exports_the_g
         time.sleep(1)
         before = datetime.now(CHINA).replace(microsecond=0)
     time.sleep(1.1)
-    located = httpx.post(f"{county.base}/v1/households/{household_id}/events", json={
-        "events": [f.event("LocationRecorded", {"lat": 23.47, "lon": 99.81})]},
-        headers={"Authorization": f"Bearer {county.token('recorder')}"}, timeout=30)
+    located = httpx.post(
+        f"{county.base}/v1/households/{household_id}/events",
+        json={"events": [f.event("LocationRecorded", {"lat": 23.47, "lon": 99.81})]},
+        headers={"Authorization": f"Bearer {county.token('recorder')}"},
+        timeout=30,
+    )
     assert located.status_code == 201, located.text
     page.reload()
     expect(page.locator("#timeline tbody tr")).to_have_count(len(history) + 1)
@@ -144,8 +156,9 @@ def test_an_auditor_browses_the_county_to_a_household_timeline_and_exports_the_g
     expect(page.locator("#as-of-notice")).to_contain_text(before.strftime("%Y-%m-%d %H:%M:%S"))
     expect(page.locator("#timeline tbody tr")).to_have_count(len(history))
     located_before = sum(e["type"] == "LocationRecorded" for e in history)
-    expect(page.locator("#timeline tbody tr", has_text=label("event_type", "LocationRecorded"))
-           ).to_have_count(located_before)
+    expect(
+        page.locator("#timeline tbody tr", has_text=label("event_type", "LocationRecorded"))
+    ).to_have_count(located_before)
     screenshot(page, request, "household-as-of")
     page.fill("#as-of-time", (before - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%S"))
     page.click("#as-of button[type=submit]")
@@ -159,13 +172,19 @@ def test_an_auditor_browses_the_county_to_a_household_timeline_and_exports_the_g
 
 
 def test_an_evaluator_sees_names_masked_and_nothing_outside_their_division(
-        page: Page, county: Served, request: pytest.FixtureRequest) -> None:
+    page: Page, county: Served, request: pytest.FixtureRequest
+) -> None:
     auditor = county.token("auditor")
     households = county.api(auditor, "/v1/completeness", division=COUNTY, limit=100)["items"]
     inside = households[0]
     township = inside["village_code"][:9]
-    outside = next(state for n in range(HOUSEHOLDS) if not (state := county.api(
-        auditor, f"/v1/households/{demo.household_id(n)}"))["village_code"].startswith(township))
+    outside = next(
+        state
+        for n in range(HOUSEHOLDS)
+        if not (state := county.api(auditor, f"/v1/households/{demo.household_id(n)}"))[
+            "village_code"
+        ].startswith(township)
+    )
     evaluator = county.token("evaluator", township)
 
     sign_in(page, county, evaluator, f"/ui/households/{inside['household_id']}")
@@ -197,11 +216,16 @@ def test_an_evaluator_sees_names_masked_and_nothing_outside_their_division(
 
 
 def test_a_changed_row_turns_the_verification_badge_red(
-        page: Page, county: Served, sql: Sql, database: Database,  # noqa: F811
-        request: pytest.FixtureRequest) -> None:
+    page: Page,
+    county: Served,
+    sql: Sql,
+    database: Database,
+    request: pytest.FixtureRequest,
+) -> None:
     auditor = county.token("auditor")
     household_id = county.api(auditor, "/v1/completeness", division=COUNTY)["items"][0][
-        "household_id"]
+        "household_id"
+    ]
     sign_in(page, county, auditor, f"/ui/households/{household_id}")
     expect(page.locator("#verification")).to_contain_text("核验通过")
 
@@ -209,9 +233,15 @@ def test_a_changed_row_turns_the_verification_badge_red(
     name = county.api(auditor, f"/v1/households/{household_id}")["members"][0]["name"]
     stored = name.encode()
     assert stored in state
-    _set_state(sql, database, household_id, 1, state.replace(stored, "王".encode() * len(name)
-                                                             if name[0] != "王" else
-                                                             "李".encode() * len(name), 1))
+    _set_state(
+        sql,
+        database,
+        household_id,
+        1,
+        state.replace(
+            stored, "王".encode() * len(name) if name[0] != "王" else "李".encode() * len(name), 1
+        ),
+    )
     page.reload()
     expect(page.locator("#verification")).to_have_class(re.compile("fails"))
     expect(page.locator("#verification")).to_contain_text("核验未通过")
@@ -220,7 +250,8 @@ def test_a_changed_row_turns_the_verification_badge_red(
 
 
 def test_a_token_that_may_not_read_households_is_refused_at_sign_in(
-        page: Page, county: Served) -> None:
+    page: Page, county: Served
+) -> None:
     sign_in(page, county, "ldg_not_a_token")
     expect(page.locator("#message")).to_contain_text("令牌无效")
     page.fill("#token", county.token("intake"))
@@ -229,7 +260,8 @@ def test_a_token_that_may_not_read_households_is_refused_at_sign_in(
 
 
 def test_the_api_documentation_renders_with_an_example_of_every_event_type(
-        page: Page, database: Database, request: pytest.FixtureRequest) -> None:
+    page: Page, database: Database, request: pytest.FixtureRequest
+) -> None:
     """Swagger UI from the package (no CDN: the browser here reaches none), rendering the
     OpenAPI 3.1 document with the append examples."""
     blocked: list[str] = []
@@ -237,7 +269,8 @@ def test_the_api_documentation_renders_with_an_example_of_every_event_type(
     with served_in_thread(Settings(database_url=_url(database))) as (base, _):
         page.goto(f"{base}/docs")
         append = page.locator(
-            "#operations-households-append_events_v1_households__household_id__events_post")
+            "#operations-households-append_events_v1_households__household_id__events_post"
+        )
         expect(append).to_be_visible()
         append.locator(".opblock-summary").click()
         examples = append.locator(".opblock-section-request-body .examples-select select")

@@ -27,27 +27,38 @@ ORIGIN = {"Origin": "http://testserver"}
 
 
 @contextmanager
-def served(database: Database, base_url: str = "http://testserver",
-           **settings: Any) -> Iterator[TestClient]:
+def served(
+    database: Database, base_url: str = "http://testserver", **settings: Any
+) -> Iterator[TestClient]:
     app = create_app(Settings(database_url=_url(database), **settings))
     with TestClient(app, base_url=base_url) as client:
         yield client
 
 
 def token_of(client: TestClient, role: str = "auditor") -> str:
-    return create_token(client.app.state.ledger.tables, role=role,  # type: ignore[attr-defined]
-                        division="53")
+    return create_token(
+        client.app.state.ledger.tables,  # type: ignore[attr-defined]
+        role=role,
+        division="53",
+    )
 
 
 def register(client: TestClient) -> None:
-    created = client.post("/v1/households/hh-1/events", json={"events": [f.registered()]},
-                          headers={"Authorization": f"Bearer {token_of(client, 'recorder')}"})
+    created = client.post(
+        "/v1/households/hh-1/events",
+        json={"events": [f.registered()]},
+        headers={"Authorization": f"Bearer {token_of(client, 'recorder')}"},
+    )
     assert created.status_code == 201, created.text
 
 
 def sign_in(client: TestClient, token: str, headers: dict[str, str] | None = None) -> str:
-    response = client.post("/ui/sign-in", data={"token": token}, follow_redirects=False,
-                           headers=ORIGIN if headers is None else headers)
+    response = client.post(
+        "/ui/sign-in",
+        data={"token": token},
+        follow_redirects=False,
+        headers=ORIGIN if headers is None else headers,
+    )
     assert response.status_code == 303, response.text
     return str(response.cookies[COOKIE])
 
@@ -61,28 +72,30 @@ def shows_page(client: TestClient, session_id: str) -> bool:
 
 
 def test_signing_in_opens_a_session_whose_id_is_random_and_stored_only_hashed(
-        client: TestClient, make_token: Callable[..., str], registered: str,
-        sql: Sql) -> None:  # noqa: F811
+    client: TestClient, make_token: Callable[..., str], registered: str, sql: Sql
+) -> None:
     token = make_token("auditor")
     session_id = sign_in(client, token)
     assert session_id != token
     assert token.split("_", 2)[2] not in session_id
     assert len(session_id) >= 43  # secrets.token_urlsafe(32)
     assert sign_in(client, token) != session_id  # each sign-in its own session
-    rows = sql("SELECT session_sha256, token_id, created_at, last_seen_at FROM web_sessions",
-               ())
+    rows = sql("SELECT session_sha256, token_id, created_at, last_seen_at FROM web_sessions", ())
     assert len(rows) == 2
     digest = hashlib.sha256(session_id.encode()).hexdigest()
     [row] = [row for row in rows if row[0] == digest]
     assert row[1] == token.split("_")[1]
-    assert not any(session_id in str(value) or token.split("_", 2)[2] in str(value)
-                   for row in rows for value in row)
+    assert not any(
+        session_id in str(value) or token.split("_", 2)[2] in str(value)
+        for row in rows
+        for value in row
+    )
     assert shows_page(client, session_id)
 
 
 def test_signing_out_ends_the_session_so_a_copy_of_its_cookie_no_longer_works(
-        client: TestClient, make_token: Callable[..., str], registered: str,
-        sql: Sql) -> None:  # noqa: F811
+    client: TestClient, make_token: Callable[..., str], registered: str, sql: Sql
+) -> None:
     session_id = sign_in(client, make_token("auditor"))
     assert shows_page(client, session_id)
     out = client.post("/ui/sign-out", headers=ORIGIN, follow_redirects=False)
@@ -92,7 +105,8 @@ def test_signing_out_ends_the_session_so_a_copy_of_its_cookie_no_longer_works(
 
 
 def test_a_session_left_idle_longer_than_its_limit_ends_and_one_in_use_does_not(
-        database: Database) -> None:
+    database: Database,
+) -> None:
     with served(database, web_session_idle_s=1.5) as client:
         register(client)
         session_id = sign_in(client, token_of(client))
@@ -118,8 +132,8 @@ def test_a_session_ends_at_its_absolute_limit_however_busy(database: Database) -
 
 
 def test_revoking_the_token_ends_its_sessions(
-        client: TestClient, make_token: Callable[..., str], registered: str,
-        sql: Sql) -> None:  # noqa: F811
+    client: TestClient, make_token: Callable[..., str], registered: str, sql: Sql
+) -> None:
     token = make_token("auditor")
     session_id = sign_in(client, token)
     assert shows_page(client, session_id)
@@ -129,19 +143,27 @@ def test_revoking_the_token_ends_its_sessions(
     assert sql("SELECT COUNT(*) FROM web_sessions", ())[0][0] == 0
 
 
-@pytest.mark.parametrize("headers", [
-    {"Origin": "https://evil.example"},
-    {"Origin": "http://testserver.evil.example"},
-    {"Origin": "http://testserver:8443"},
-    {"Origin": "null"},
-    {"Referer": "https://evil.example/ui/sign-in"},
-    {},
-], ids=["other-site", "longer-host", "other-port", "null", "referer-elsewhere", "neither"])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Origin": "https://evil.example"},
+        {"Origin": "http://testserver.evil.example"},
+        {"Origin": "http://testserver:8443"},
+        {"Origin": "null"},
+        {"Referer": "https://evil.example/ui/sign-in"},
+        {},
+    ],
+    ids=["other-site", "longer-host", "other-port", "null", "referer-elsewhere", "neither"],
+)
 def test_a_sign_in_from_another_origin_is_refused_and_opens_no_session(
-        client: TestClient, make_token: Callable[..., str], headers: dict[str, str],
-        sql: Sql) -> None:  # noqa: F811
-    response = client.post("/ui/sign-in", data={"token": make_token("auditor")},
-                           headers=headers, follow_redirects=False)
+    client: TestClient, make_token: Callable[..., str], headers: dict[str, str], sql: Sql
+) -> None:
+    response = client.post(
+        "/ui/sign-in",
+        data={"token": make_token("auditor")},
+        headers=headers,
+        follow_redirects=False,
+    )
     assert response.status_code == 403
     assert response.headers["content-type"].startswith("text/html")
     assert "FORBIDDEN" in response.text
@@ -150,17 +172,20 @@ def test_a_sign_in_from_another_origin_is_refused_and_opens_no_session(
 
 
 def test_a_sign_in_from_the_pages_own_form_passes_by_origin_or_by_referer(
-        client: TestClient, make_token: Callable[..., str], registered: str) -> None:
+    client: TestClient, make_token: Callable[..., str], registered: str
+) -> None:
     assert shows_page(client, sign_in(client, make_token("auditor"), ORIGIN))
     referer = {"Referer": "http://testserver/ui/sign-in?next=%2Fui%2F"}
     assert shows_page(client, sign_in(client, make_token("auditor"), referer))
 
 
 def test_a_sign_out_posted_from_another_site_is_refused_and_the_session_goes_on(
-        client: TestClient, make_token: Callable[..., str], registered: str) -> None:
+    client: TestClient, make_token: Callable[..., str], registered: str
+) -> None:
     session_id = sign_in(client, make_token("auditor"))
-    forged = client.post("/ui/sign-out", headers={"Origin": "https://evil.example"},
-                         follow_redirects=False)
+    forged = client.post(
+        "/ui/sign-out", headers={"Origin": "https://evil.example"}, follow_redirects=False
+    )
     assert forged.status_code == 403
     assert shows_page(client, session_id)
 
@@ -168,26 +193,31 @@ def test_a_sign_out_posted_from_another_site_is_refused_and_the_session_goes_on(
 def test_the_configured_origin_is_the_one_forms_must_come_from(database: Database) -> None:
     with served(database, web_origin="https://ledger.example.gov.cn") as client:
         token = token_of(client)
-        refused = client.post("/ui/sign-in", data={"token": token}, headers=ORIGIN,
-                              follow_redirects=False)
+        refused = client.post(
+            "/ui/sign-in", data={"token": token}, headers=ORIGIN, follow_redirects=False
+        )
         assert refused.status_code == 403
         sign_in(client, token, {"Origin": "https://ledger.example.gov.cn"})
 
 
 def test_the_cookie_is_http_only_strict_scoped_to_the_pages_and_secure_over_https(
-        database: Database) -> None:
+    database: Database,
+) -> None:
     with served(database, base_url="https://testserver") as client:
-        response = client.post("/ui/sign-in", data={"token": token_of(client)},
-                               headers={"Origin": "https://testserver"},
-                               follow_redirects=False)
+        response = client.post(
+            "/ui/sign-in",
+            data={"token": token_of(client)},
+            headers={"Origin": "https://testserver"},
+            follow_redirects=False,
+        )
         assert response.status_code == 303
         cookie = response.headers["set-cookie"]
-        assert all(part in cookie for part in ("HttpOnly", "Path=/ui", "SameSite=strict",
-                                               "Secure"))
+        assert all(part in cookie for part in ("HttpOnly", "Path=/ui", "SameSite=strict", "Secure"))
 
 
 def test_a_page_signed_in_elsewhere_sees_the_household_as_before(
-        client: TestClient, make_token: Callable[..., str], append: Append) -> None:
+    client: TestClient, make_token: Callable[..., str], append: Append
+) -> None:
     created = append("hh-1", f.registered())
     assert created.status_code == 201
     session_id = sign_in(client, make_token("auditor", "54"))  # another province
@@ -198,9 +228,12 @@ def test_a_page_signed_in_elsewhere_sees_the_household_as_before(
 def test_a_session_ends_when_its_token_expires(database: Database) -> None:
     with served(database) as client:
         register(client)
-        token = create_token(client.app.state.ledger.tables,  # type: ignore[attr-defined]
-                             role="auditor", division="53",
-                             expires_at=datetime.now(UTC) + timedelta(seconds=2))
+        token = create_token(
+            client.app.state.ledger.tables,  # type: ignore[attr-defined]
+            role="auditor",
+            division="53",
+            expires_at=datetime.now(UTC) + timedelta(seconds=2),
+        )
         session_id = sign_in(client, token)
         assert shows_page(client, session_id)
         time.sleep(2.2)

@@ -24,21 +24,28 @@ MARKING = 123  # the enrolment's event number
 def history() -> list[dict[str, Any]]:
     """253 events: the registration, 120 locations, a survey, the enrolment (event 123),
     130 applications."""
-    return [f.registered(),
-            *[f.event("LocationRecorded", {"lat": 23.47, "lon": 99.81, "accuracy_m": n})
-              for n in range(1, 121)],
-            f.survey(), f.marked("enrolled", "marginal"),
-            *[f.event("AssistanceApplied", {"channel": "rescue_platform",
-                                            "summary": f"申请{n}"}) for n in range(130)]]
+    return [
+        f.registered(),
+        *[
+            f.event("LocationRecorded", {"lat": 23.47, "lon": 99.81, "accuracy_m": n})
+            for n in range(1, 121)
+        ],
+        f.survey(),
+        f.marked("enrolled", "marginal"),
+        *[
+            f.event("AssistanceApplied", {"channel": "rescue_platform", "summary": f"申请{n}"})
+            for n in range(130)
+        ],
+    ]
 
 
 @pytest.fixture
-def long_history(client: TestClient, append: Append,
-                 make_token: Callable[..., str]) -> TestClient:
+def long_history(client: TestClient, append: Append, make_token: Callable[..., str]) -> TestClient:
     created = append("hh-1", *history())
     assert created.status_code == 201, created.text
-    signed = client.post("/ui/sign-in", data={"token": make_token("auditor")}, headers=ORIGIN,
-                         follow_redirects=False)
+    signed = client.post(
+        "/ui/sign-in", data={"token": make_token("auditor")}, headers=ORIGIN, follow_redirects=False
+    )
     assert signed.status_code == 303
     client.cookies.set(COOKIE, signed.cookies[COOKIE], path="/ui")
     return client
@@ -57,7 +64,8 @@ def rows(page: str) -> list[int]:
 
 
 def test_the_timeline_shows_a_hundred_events_a_page_with_links_to_the_others(
-        long_history: TestClient) -> None:
+    long_history: TestClient,
+) -> None:
     first = long_history.get(HOUSEHOLD)
     assert first.status_code == 200
     assert rows(first.text) == list(range(1, 101))
@@ -74,14 +82,15 @@ def test_the_timeline_shows_a_hundred_events_a_page_with_links_to_the_others(
 
 
 def test_every_page_keeps_the_status_history_members_and_procedures_whole(
-        long_history: TestClient) -> None:
+    long_history: TestClient,
+) -> None:
     for page in (1, 2, 3):
         text = long_history.get(f"{HOUSEHOLD}?page={page}").text
-        section = text[text.index('id="status-history"'):text.index('id="timeline"')]
+        section = text[text.index('id="status-history"') : text.index('id="timeline"')]
         href = "" if page == 2 else "?page=2"
         assert f'<a href="{href}#ev-{MARKING}">第{MARKING}条</a>' in section
         assert text.count("张三") >= 2  # both members, on every page
-        procedures = text[text.index('id="completeness"'):text.index('id="materials"')]
+        procedures = text[text.index('id="completeness"') : text.index('id="materials"')]
         assert f'href="{href}#ev-{MARKING}"' in procedures  # the enrolment's procedure
         assert "缺失" in procedures  # its missing steps
 
@@ -95,7 +104,8 @@ def test_the_as_of_time_stays_in_the_timeline_links(long_history: TestClient) ->
 
 @pytest.mark.parametrize("page", ["0", "-1", "x", "99999999999"])
 def test_a_page_number_that_is_no_page_is_a_validation_error_page(
-        long_history: TestClient, page: str) -> None:
+    long_history: TestClient, page: str
+) -> None:
     response = long_history.get(f"{HOUSEHOLD}?page={page}")
     assert response.status_code == 422
     assert response.headers["content-type"].startswith("text/html")
@@ -103,7 +113,8 @@ def test_a_page_number_that_is_no_page_is_a_validation_error_page(
 
 
 def test_the_badge_is_kept_between_views_and_turns_red_when_a_stored_row_changes(
-        long_history: TestClient, sql: Sql, database: Database) -> None:  # noqa: F811
+    long_history: TestClient, sql: Sql, database: Database
+) -> None:
     badges = long_history.app.state.badges  # type: ignore[attr-defined]
     assert "核验通过" in badge(long_history)
     assert "全部 253 条记录" in badge(long_history)
@@ -124,8 +135,11 @@ def test_the_badge_is_kept_between_views_and_turns_red_when_a_stored_row_changes
 
 
 def test_a_row_changed_before_an_append_is_found_though_only_new_rows_are_rehashed(
-        long_history: TestClient, append: Append, sql: Sql,  # noqa: F811
-        database: Database) -> None:
+    long_history: TestClient,
+    append: Append,
+    sql: Sql,
+    database: Database,
+) -> None:
     badges = long_history.app.state.badges  # type: ignore[attr-defined]
     assert "核验通过" in badge(long_history)
     assert append("hh-1", f.survey()).status_code == 201
@@ -142,10 +156,13 @@ def test_a_row_changed_before_an_append_is_found_though_only_new_rows_are_rehash
 
 
 def test_the_badge_finds_a_removed_last_event(
-        long_history: TestClient, sql: Sql, database: Database) -> None:  # noqa: F811
+    long_history: TestClient, sql: Sql, database: Database
+) -> None:
     assert "核验通过" in badge(long_history)
-    sql("DELETE FROM ledger_events WHERE originator_id = ? AND originator_version = ?",
-        (_uuid(database, "hh-1"), 253))
+    sql(
+        "DELETE FROM ledger_events WHERE originator_id = ? AND originator_version = ?",
+        (_uuid(database, "hh-1"), 253),
+    )
     page = badge(long_history)
     assert "核验未通过" in page
     assert "events were removed" in page

@@ -22,18 +22,24 @@ T0 = datetime(2024, 5, 1, 8, 0, tzinfo=UTC)
 SQLSTATE = "AP001"  # migrations/postgres/0006_append_only.sql
 
 
-def _access(household_id: str, reader: str = "t1", *, at: datetime = T0,
-            village_code: str = "530925101201") -> Access:
-    return Access(at, reader, "auditor", household_id, village_code,
-                  "GET /v1/households/{household_id}")
+def _access(
+    household_id: str, reader: str = "t1", *, at: datetime = T0, village_code: str = "530925101201"
+) -> Access:
+    return Access(
+        at, reader, "auditor", household_id, village_code, "GET /v1/households/{household_id}"
+    )
 
 
 @pytest.fixture
 def log(ledger: HouseholdLedger) -> AccessLog:
     access_log: AccessLog = cast(Any, ledger.recorder).access_log
-    access_log.record([_access("hh-1"), _access("hh-2", "t2", at=T0 + timedelta(seconds=1)),
-                       _access("hh-3", at=T0 + timedelta(microseconds=1),
-                               village_code="530926101201")])
+    access_log.record(
+        [
+            _access("hh-1"),
+            _access("hh-2", "t2", at=T0 + timedelta(seconds=1)),
+            _access("hh-3", at=T0 + timedelta(microseconds=1), village_code="530926101201"),
+        ]
+    )
     return access_log
 
 
@@ -44,8 +50,7 @@ def test_rows_come_back_in_order_with_their_times(log: AccessLog) -> None:
     assert rows[0].access == _access("hh-1")
 
 
-def test_rows_are_selected_by_division_household_token_time_and_position(
-        log: AccessLog) -> None:
+def test_rows_are_selected_by_division_household_token_time_and_position(log: AccessLog) -> None:
     def households(**selection: Any) -> list[str]:
         return [r.access.household_id for r in log.entries(**selection)]
 
@@ -55,10 +60,10 @@ def test_rows_are_selected_by_division_household_token_time_and_position(
     assert households(division="53", token_id="t1") == ["hh-1", "hh-3"]
     # Times compare as times (microseconds, other offsets), not as text.
     beijing = timezone(timedelta(hours=8))
-    assert households(division="53", since=(T0 + timedelta(microseconds=1)).astimezone(
-        beijing)) == ["hh-2", "hh-3"]
-    assert households(division="53", since=(T0 + timedelta(seconds=2)).astimezone(
-        beijing)) == []
+    assert households(
+        division="53", since=(T0 + timedelta(microseconds=1)).astimezone(beijing)
+    ) == ["hh-2", "hh-3"]
+    assert households(division="53", since=(T0 + timedelta(seconds=2)).astimezone(beijing)) == []
     first = log.entries(division="53", limit=1)
     assert households(division="53", after_id=first[0].id, limit=1) == ["hh-2"]
 
@@ -77,16 +82,21 @@ def _all(sql: Any) -> list[tuple[Any, ...]]:
     return [tuple(row) for row in sql.execute("SELECT * FROM access_log ORDER BY id")]
 
 
-@pytest.mark.parametrize(("statement", "operation"), [
-    ("UPDATE access_log SET token_id = 'someone-else'", "UPDATE"),
-    ("DELETE FROM access_log WHERE household_id = 'hh-1'", "DELETE"),
-])
+@pytest.mark.parametrize(
+    ("statement", "operation"),
+    [
+        ("UPDATE access_log SET token_id = 'someone-else'", "UPDATE"),
+        ("DELETE FROM access_log WHERE household_id = 'hh-1'", "DELETE"),
+    ],
+)
 def test_the_log_cannot_be_changed_or_removed_by_sql(
-        log: AccessLog, sql: Any, statement: str, operation: str) -> None:
+    log: AccessLog, sql: Any, statement: str, operation: str
+) -> None:
     before = _all(sql)
     assert len(before) == 3
-    with pytest.raises((sqlite3.Error, psycopg.Error),
-                       match=f"access_log is append-only: {operation} refused") as error:
+    with pytest.raises(
+        (sqlite3.Error, psycopg.Error), match=f"access_log is append-only: {operation} refused"
+    ) as error:
         sql.execute(statement)
     if isinstance(error.value, psycopg.Error):
         assert error.value.sqlstate == SQLSTATE
@@ -94,6 +104,7 @@ def test_the_log_cannot_be_changed_or_removed_by_sql(
 
 
 # PostgreSQL: TRUNCATE, and what the service's role may do.
+
 
 @pytest.fixture
 def postgres(postgres_server: Database) -> Iterator[Database]:
@@ -103,13 +114,14 @@ def postgres(postgres_server: Database) -> Iterator[Database]:
 
 
 def test_on_postgresql_truncate_is_refused_even_for_the_superuser(postgres: Database) -> None:
-    with psycopg.connect(_url(postgres), autocommit=True) as superuser, pytest.raises(
-            psycopg.Error, match="access_log is append-only: TRUNCATE refused"):
+    with (
+        psycopg.connect(_url(postgres), autocommit=True) as superuser,
+        pytest.raises(psycopg.Error, match="access_log is append-only: TRUNCATE refused"),
+    ):
         superuser.execute("TRUNCATE access_log")
 
 
-def test_ledger_service_may_append_and_read_the_log_and_nothing_more(
-        postgres: Database) -> None:
+def test_ledger_service_may_append_and_read_the_log_and_nothing_more(postgres: Database) -> None:
     role = f"ledger_test_service_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
         admin.execute(pgsql.SQL("CREATE ROLE {} LOGIN").format(pgsql.Identifier(role)))
@@ -127,17 +139,33 @@ def test_ledger_service_may_append_and_read_the_log_and_nothing_more(
             superuser.execute("ALTER TABLE access_log DISABLE TRIGGER USER")
             try:
                 with psycopg.connect(_url(service), autocommit=True) as connection:
-                    for statement in ("UPDATE access_log SET role = 'admin'",
-                                      "DELETE FROM access_log", "TRUNCATE access_log"):
-                        with pytest.raises(psycopg.errors.InsufficientPrivilege,
-                                           match="permission denied for table access_log"):
+                    for statement in (
+                        "UPDATE access_log SET role = 'admin'",
+                        "DELETE FROM access_log",
+                        "TRUNCATE access_log",
+                    ):
+                        with pytest.raises(
+                            psycopg.errors.InsufficientPrivilege,
+                            match="permission denied for table access_log",
+                        ):
                             connection.execute(statement)
             finally:
                 superuser.execute("ALTER TABLE access_log ENABLE TRIGGER USER")
-            granted = {p for p in ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE",
-                                   "REFERENCES", "TRIGGER")
-                       if superuser.execute("SELECT has_table_privilege('ledger_service', "
-                                            "'public.access_log', %s)", (p,)).fetchall()[0][0]}
+            granted = {
+                p
+                for p in (
+                    "SELECT",
+                    "INSERT",
+                    "UPDATE",
+                    "DELETE",
+                    "TRUNCATE",
+                    "REFERENCES",
+                    "TRIGGER",
+                )
+                if superuser.execute(
+                    "SELECT has_table_privilege('ledger_service', 'public.access_log', %s)", (p,)
+                ).fetchall()[0][0]
+            }
             assert granted == {"SELECT", "INSERT"}
     finally:
         with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:

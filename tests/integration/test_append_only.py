@@ -51,13 +51,24 @@ def _fill(ledger: HouseholdLedger, caller: Caller) -> None:
     """Rows in every append-only table: events (appended with idempotency keys), their
     leaves and subtree hashes, a signed checkpoint, a material upload."""
     for household_id in ("hh-1", "hh-2"):
-        ledger.append(household_id, AppendBatch.model_validate(
-            {"events": [f.registered(), f.survey()]}).events, caller,
-            idempotency=Idempotency(key=f"key-{household_id}", request_digest="d" * 64))
+        ledger.append(
+            household_id,
+            AppendBatch.model_validate({"events": [f.registered(), f.survey()]}).events,
+            caller,
+            idempotency=Idempotency(key=f"key-{household_id}", request_digest="d" * 64),
+        )
     TransparencyLog(ledger, Ed25519PrivateKey.generate()).checkpoint(fresh=True)
-    ledger.tables.add_material(MaterialRecord(
-        sha256="a" * 64, size=3, media_type="image/jpeg", file_name="采集表.jpg",
-        uploaded_at=datetime.now(UTC), uploaded_by=caller.token_id, uploader_division="53"))
+    ledger.tables.add_material(
+        MaterialRecord(
+            sha256="a" * 64,
+            size=3,
+            media_type="image/jpeg",
+            file_name="采集表.jpg",
+            uploaded_at=datetime.now(UTC),
+            uploaded_by=caller.token_id,
+            uploader_division="53",
+        )
+    )
 
 
 @pytest.fixture
@@ -87,13 +98,16 @@ def sql(database: Database) -> Iterator[Sql]:
 
 
 def _rows(sql: Sql, table: str) -> list[tuple[Any, ...]]:
-    return [tuple(bytes(v) if isinstance(v, memoryview) else v for v in row)
-            for row in sql(f"SELECT * FROM {table} ORDER BY 1, 2")]
+    return [
+        tuple(bytes(v) if isinstance(v, memoryview) else v for v in row)
+        for row in sql(f"SELECT * FROM {table} ORDER BY 1, 2")
+    ]
 
 
 @pytest.mark.parametrize("table", APPEND_ONLY)
 def test_an_update_by_sql_is_refused_with_a_clear_message_and_changes_nothing(
-        filled: HouseholdLedger, sql: Sql, table: str) -> None:
+    filled: HouseholdLedger, sql: Sql, table: str
+) -> None:
     before = _rows(sql, table)
     assert before, f"{table} has rows to change"
     column, forged = CHANGES[table]
@@ -106,7 +120,8 @@ def test_an_update_by_sql_is_refused_with_a_clear_message_and_changes_nothing(
 
 @pytest.mark.parametrize("table", APPEND_ONLY)
 def test_a_delete_by_sql_is_refused_with_a_clear_message_and_removes_nothing(
-        filled: HouseholdLedger, sql: Sql, table: str) -> None:
+    filled: HouseholdLedger, sql: Sql, table: str
+) -> None:
     before = _rows(sql, table)
     assert before, f"{table} has rows to remove"
     with pytest.raises(REFUSED, match=f"{table} is append-only: DELETE refused") as error:
@@ -117,19 +132,28 @@ def test_a_delete_by_sql_is_refused_with_a_clear_message_and_removes_nothing(
 
 
 def test_rewriting_or_removing_one_stored_event_is_refused(
-        filled: HouseholdLedger, sql: Sql) -> None:
-    [(key, state)] = sql("SELECT originator_id, state FROM ledger_events WHERE "
-                         "originator_version = 2 ORDER BY originator_id LIMIT 1")
+    filled: HouseholdLedger, sql: Sql
+) -> None:
+    [(key, state)] = sql(
+        "SELECT originator_id, state FROM ledger_events WHERE "
+        "originator_version = 2 ORDER BY originator_id LIMIT 1"
+    )
     forged = bytes(state).replace(b"9000", b"9900", 1)
     assert forged != bytes(state)
     with pytest.raises(REFUSED, match="ledger_events is append-only: UPDATE refused"):
-        sql("UPDATE ledger_events SET state = ? WHERE originator_id = ? AND "
-            "originator_version = 2", (forged, key))
+        sql(
+            "UPDATE ledger_events SET state = ? WHERE originator_id = ? AND originator_version = 2",
+            (forged, key),
+        )
     with pytest.raises(REFUSED, match="ledger_events is append-only: DELETE refused"):
-        sql("DELETE FROM ledger_events WHERE originator_id = ? AND originator_version = 2",
-            (key,))
-    assert [bytes(s) for (s,) in sql("SELECT state FROM ledger_events WHERE originator_id = ? "
-                                     "AND originator_version = 2", (key,))] == [bytes(state)]
+        sql("DELETE FROM ledger_events WHERE originator_id = ? AND originator_version = 2", (key,))
+    assert [
+        bytes(s)
+        for (s,) in sql(
+            "SELECT state FROM ledger_events WHERE originator_id = ? AND originator_version = 2",
+            (key,),
+        )
+    ] == [bytes(state)]
 
 
 def test_tokens_are_not_history_and_can_still_be_revoked(filled: HouseholdLedger) -> None:
@@ -141,6 +165,7 @@ def test_tokens_are_not_history_and_can_still_be_revoked(filled: HouseholdLedger
 
 
 # PostgreSQL: the trigger against the superuser, and the privileges of ledger_service.
+
 
 @pytest.fixture
 def postgres(postgres_server: Database) -> Iterator[Database]:
@@ -154,7 +179,8 @@ def postgres(postgres_server: Database) -> Iterator[Database]:
 def superuser(postgres: Database) -> Iterator[psycopg.Connection[Any]]:
     with psycopg.connect(_url(postgres), autocommit=True) as connection:
         [(is_superuser,)] = connection.execute(
-            "SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchall()
+            "SELECT rolsuper FROM pg_roles WHERE rolname = current_user"
+        ).fetchall()
         assert is_superuser
         yield connection
 
@@ -186,17 +212,23 @@ def filled_postgres(postgres: Database, recorder_caller: Caller) -> Database:
 
 
 def _counts(connection: psycopg.Connection[Any]) -> dict[str, int]:
-    return {table: connection.execute(pgsql.SQL("SELECT count(*) FROM {}").format(
-        pgsql.Identifier(table))).fetchall()[0][0] for table in APPEND_ONLY}
+    return {
+        table: connection.execute(
+            pgsql.SQL("SELECT count(*) FROM {}").format(pgsql.Identifier(table))
+        ).fetchall()[0][0]
+        for table in APPEND_ONLY
+    }
 
 
 def test_on_postgresql_truncate_is_refused_even_for_the_superuser(
-        filled_postgres: Database, superuser: psycopg.Connection[Any]) -> None:
+    filled_postgres: Database, superuser: psycopg.Connection[Any]
+) -> None:
     before = _counts(superuser)
     assert all(before.values()), before
     for table in APPEND_ONLY:
-        with pytest.raises(psycopg.Error,
-                           match=f"{table} is append-only: TRUNCATE refused") as error:
+        with pytest.raises(
+            psycopg.Error, match=f"{table} is append-only: TRUNCATE refused"
+        ) as error:
             superuser.execute(pgsql.SQL("TRUNCATE {}").format(pgsql.Identifier(table)))
         assert error.value.sqlstate == SQLSTATE
     assert _counts(superuser) == before
@@ -213,11 +245,13 @@ def test_the_service_works_as_a_member_of_ledger_service(service_database: Datab
         auth = {"Authorization": f"Bearer {token}"}
 
         body = {"events": [f.registered(), f.survey()]}
-        appended = client.post("/v1/households/hh-1/events", json=body,
-                               headers={**auth, "Idempotency-Key": "first"})
+        appended = client.post(
+            "/v1/households/hh-1/events", json=body, headers={**auth, "Idempotency-Key": "first"}
+        )
         assert appended.status_code == 201, appended.text
-        replayed = client.post("/v1/households/hh-1/events", json=body,
-                               headers={**auth, "Idempotency-Key": "first"})
+        replayed = client.post(
+            "/v1/households/hh-1/events", json=body, headers={**auth, "Idempotency-Key": "first"}
+        )
         assert replayed.headers.get("Idempotent-Replayed") == "true", replayed.text
         assert client.get("/v1/households/hh-1", headers=auth).status_code == 200
 
@@ -230,13 +264,13 @@ def test_the_service_works_as_a_member_of_ledger_service(service_database: Datab
         summary = client.get("/v1/reports/summary", params={"division": "53"}, headers=auth)
         assert summary.json()["households"] == 1
 
-        checkpoint = client.get("/v1/checkpoints/latest", params={"fresh": "true"},
-                                headers=auth)
+        checkpoint = client.get("/v1/checkpoints/latest", params={"fresh": "true"}, headers=auth)
         assert checkpoint.status_code == 200, checkpoint.text
         assert checkpoint.json()["tree_size"] == 2
 
-        uploaded = client.post("/v1/materials", headers=auth,
-                               files={"file": ("采集表.jpg", b"scan", "image/jpeg")})
+        uploaded = client.post(
+            "/v1/materials", headers=auth, files={"file": ("采集表.jpg", b"scan", "image/jpeg")}
+        )
         assert uploaded.status_code == 201, uploaded.text
 
         assert ledger.tables.revoke_token(token.split("_")[1], datetime.now(UTC))
@@ -244,25 +278,30 @@ def test_the_service_works_as_a_member_of_ledger_service(service_database: Datab
 
 
 def test_ledger_service_may_not_change_history_even_with_the_triggers_disabled(
-        filled_postgres: Database, service_database: Database,
-        superuser: psycopg.Connection[Any]) -> None:
+    filled_postgres: Database, service_database: Database, superuser: psycopg.Connection[Any]
+) -> None:
     before = _counts(superuser)
     for table in APPEND_ONLY:  # what an owner gone rogue could do; the service cannot
-        superuser.execute(pgsql.SQL("ALTER TABLE {} DISABLE TRIGGER USER").format(
-            pgsql.Identifier(table)))
+        superuser.execute(
+            pgsql.SQL("ALTER TABLE {} DISABLE TRIGGER USER").format(pgsql.Identifier(table))
+        )
     try:
         with psycopg.connect(_url(service_database), autocommit=True) as service:
             for table in APPEND_ONLY:
                 column, forged = CHANGES[table]
                 name = pgsql.Identifier(table)
                 for statement, params in (
-                    (pgsql.SQL("UPDATE {} SET {} = %s").format(name, pgsql.Identifier(column)),
-                     (forged,)),
+                    (
+                        pgsql.SQL("UPDATE {} SET {} = %s").format(name, pgsql.Identifier(column)),
+                        (forged,),
+                    ),
                     (pgsql.SQL("DELETE FROM {}").format(name), ()),
                     (pgsql.SQL("TRUNCATE {}").format(name), ()),
                 ):
-                    with pytest.raises(psycopg.errors.InsufficientPrivilege,
-                                       match=f"permission denied for table {table}"):
+                    with pytest.raises(
+                        psycopg.errors.InsufficientPrivilege,
+                        match=f"permission denied for table {table}",
+                    ):
                         service.execute(statement, params)
             with pytest.raises(psycopg.errors.InsufficientPrivilege, match="must be owner"):
                 service.execute("ALTER TABLE ledger_events ENABLE TRIGGER USER")
@@ -270,8 +309,9 @@ def test_ledger_service_may_not_change_history_even_with_the_triggers_disabled(
                 service.execute("SET session_replication_role = replica")
     finally:
         for table in APPEND_ONLY:
-            superuser.execute(pgsql.SQL("ALTER TABLE {} ENABLE TRIGGER USER").format(
-                pgsql.Identifier(table)))
+            superuser.execute(
+                pgsql.SQL("ALTER TABLE {} ENABLE TRIGGER USER").format(pgsql.Identifier(table))
+            )
     assert _counts(superuser) == before
     with pytest.raises(psycopg.Error, match="ledger_events is append-only: DELETE refused"):
         superuser.execute("DELETE FROM ledger_events")  # the trigger is back
@@ -279,13 +319,29 @@ def test_ledger_service_may_not_change_history_even_with_the_triggers_disabled(
 
 EXPECTED_PRIVILEGES = {
     **{table: {"SELECT", "INSERT"} for table in APPEND_ONLY},
-    **{table: {"SELECT", "INSERT", "UPDATE", "DELETE"} for table in (
-        "household_view", "episode_view", "gap_view", "lookback_view", "material_view",
-        "projection_tracking")},
+    **{
+        table: {"SELECT", "INSERT", "UPDATE", "DELETE"}
+        for table in (
+            "household_view",
+            "episode_view",
+            "gap_view",
+            "lookback_view",
+            "material_view",
+            "projection_tracking",
+        )
+    },
     # The twin read models a rebuild fills, and parked households (migration 0008).
-    **{table: {"SELECT", "INSERT", "UPDATE", "DELETE"} for table in (
-        "household_view_green", "episode_view_green", "gap_view_green", "lookback_view_green",
-        "material_view_green", "parked_households")},
+    **{
+        table: {"SELECT", "INSERT", "UPDATE", "DELETE"}
+        for table in (
+            "household_view_green",
+            "episode_view_green",
+            "gap_view_green",
+            "lookback_view_green",
+            "material_view_green",
+            "parked_households",
+        )
+    },
     "read_models": {"SELECT", "UPDATE"},
     "api_tokens": {"SELECT", "INSERT", "UPDATE"},
     "web_sessions": {"SELECT", "INSERT", "UPDATE", "DELETE"},
@@ -295,12 +351,19 @@ TABLE_PRIVILEGES = ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFEREN
 
 
 def test_ledger_service_has_exactly_the_privileges_the_service_needs(
-        superuser: psycopg.Connection[Any]) -> None:
+    superuser: psycopg.Connection[Any],
+) -> None:
     granted = {
-        table: {privilege for privilege in TABLE_PRIVILEGES if superuser.execute(
-            "SELECT has_table_privilege('ledger_service', %s, %s)",
-            (f"public.{table}", privilege)).fetchall()[0][0]}
-        for table in EXPECTED_PRIVILEGES}
+        table: {
+            privilege
+            for privilege in TABLE_PRIVILEGES
+            if superuser.execute(
+                "SELECT has_table_privilege('ledger_service', %s, %s)",
+                (f"public.{table}", privilege),
+            ).fetchall()[0][0]
+        }
+        for table in EXPECTED_PRIVILEGES
+    }
     assert granted == EXPECTED_PRIVILEGES
     [(sequence, lock, refuse, create, on_database)] = superuser.execute(
         "SELECT has_sequence_privilege('ledger_service', "
@@ -310,5 +373,6 @@ def test_ledger_service_has_exactly_the_privileges_the_service_needs(
         "has_schema_privilege('ledger_service', 'public', 'CREATE'), "
         "(SELECT count(*) FROM pg_database, aclexplode(datacl) AS acl "
         " WHERE datname = current_database() "
-        "   AND acl.grantee = 'ledger_service'::regrole)").fetchall()
+        "   AND acl.grantee = 'ledger_service'::regrole)"
+    ).fetchall()
     assert (sequence, lock, refuse, create, on_database) == (True, True, False, False, 0)

@@ -15,8 +15,9 @@ class BeatenToIt(TransparencyLog):
     """This process's log, whose checkpointer thread (``other``) sequences every new event
     just before this instance's own ``catch_up`` does: that call then adds nothing."""
 
-    def __init__(self, ledger: HouseholdLedger, key: Ed25519PrivateKey,
-                 other: TransparencyLog) -> None:
+    def __init__(
+        self, ledger: HouseholdLedger, key: Ed25519PrivateKey, other: TransparencyLog
+    ) -> None:
         super().__init__(ledger, key)
         self.other = other
 
@@ -26,13 +27,18 @@ class BeatenToIt(TransparencyLog):
 
 
 def test_the_badge_holds_when_the_checkpointer_sequenced_the_last_event_first(
-        ledger: HouseholdLedger, recorder_caller: Caller) -> None:
-    ledger.append("hh-1", AppendBatch.model_validate(
-        {"events": [f.registered(), f.survey()]}).events, recorder_caller)
+    ledger: HouseholdLedger, recorder_caller: Caller
+) -> None:
+    ledger.append(
+        "hh-1",
+        AppendBatch.model_validate({"events": [f.registered(), f.survey()]}).events,
+        recorder_caller,
+    )
     key = Ed25519PrivateKey.generate()
     log = BeatenToIt(ledger, key, TransparencyLog(ledger, key))
     assert log.catch_up() == 0  # as the page finds it: sequenced, but not by this call
-    ledger.append("hh-1", AppendBatch.model_validate({"events": [f.survey()]}).events,
-                  recorder_caller)
+    ledger.append(
+        "hh-1", AppendBatch.model_validate({"events": [f.survey()]}).events, recorder_caller
+    )
     badge = Badges().verify(ledger, log, "hh-1")
     assert (badge.events, badge.tree_size) == (3, 3)

@@ -39,11 +39,16 @@ def run_all(jobs: Sequence[Callable[[], Any]], threads: int = 16) -> list[Any]:
 
 
 def test_many_writers_on_one_household_lose_nothing_and_double_nothing(
-        two_ledgers: tuple[HouseholdLedger, HouseholdLedger], recorder_caller: Caller) -> None:
+    two_ledgers: tuple[HouseholdLedger, HouseholdLedger], recorder_caller: Caller
+) -> None:
     first, second = two_ledgers
     first.append("hh-busy", commands(f.registered()), recorder_caller)
-    answers = run_all([partial(ledger.append, "hh-busy", LOCATION, recorder_caller)
-                       for ledger in [first, second] * 40])
+    answers = run_all(
+        [
+            partial(ledger.append, "hh-busy", LOCATION, recorder_caller)
+            for ledger in [first, second] * 40
+        ]
+    )
     versions = sorted(a.response["events"][0]["version"] for a in answers)
     assert versions == list(range(2, 82))
     history = first.history("hh-busy", recorder_caller, limit=1000)
@@ -52,20 +57,29 @@ def test_many_writers_on_one_household_lose_nothing_and_double_nothing(
 
 
 def test_writers_on_many_households_interleave_without_loss(
-        two_ledgers: tuple[HouseholdLedger, HouseholdLedger], recorder_caller: Caller) -> None:
+    two_ledgers: tuple[HouseholdLedger, HouseholdLedger], recorder_caller: Caller
+) -> None:
     first, second = two_ledgers
     households = [f"hh-{n}" for n in range(10)]
-    run_all([partial(first.append, h, commands(f.registered()), recorder_caller)
-             for h in households])
-    run_all([partial(ledger.append, h, LOCATION, recorder_caller)
-             for h in households for ledger in (first, second) for _ in range(3)])
+    run_all(
+        [partial(first.append, h, commands(f.registered()), recorder_caller) for h in households]
+    )
+    run_all(
+        [
+            partial(ledger.append, h, LOCATION, recorder_caller)
+            for h in households
+            for ledger in (first, second)
+            for _ in range(3)
+        ]
+    )
     for household in households:
         assert [e.version for e in first.history(household, recorder_caller)] == list(range(1, 8))
     assert len(second.feed(recorder_caller, limit=1000).events) == 70
 
 
 def test_a_stale_expected_version_is_a_clean_conflict_under_contention(
-        two_ledgers: tuple[HouseholdLedger, HouseholdLedger], recorder_caller: Caller) -> None:
+    two_ledgers: tuple[HouseholdLedger, HouseholdLedger], recorder_caller: Caller
+) -> None:
     first, second = two_ledgers
     first.append("hh-race", commands(f.registered()), recorder_caller)
 
@@ -82,25 +96,32 @@ def test_a_stale_expected_version_is_a_clean_conflict_under_contention(
 
 
 def test_concurrent_retries_with_one_key_append_once(
-        two_ledgers: tuple[HouseholdLedger, HouseholdLedger], recorder_caller: Caller) -> None:
+    two_ledgers: tuple[HouseholdLedger, HouseholdLedger], recorder_caller: Caller
+) -> None:
     first, second = two_ledgers
     first.append("hh-retry", commands(f.registered()), recorder_caller)
     key = Idempotency("same-request", "digest-1")
-    answers = run_all([partial(ledger.append, "hh-retry", LOCATION, recorder_caller,
-                               idempotency=key) for ledger in [first, second] * 10])
+    answers = run_all(
+        [
+            partial(ledger.append, "hh-retry", LOCATION, recorder_caller, idempotency=key)
+            for ledger in [first, second] * 10
+        ]
+    )
     assert len({str(a.response) for a in answers}) == 1
     assert sum(not a.replayed for a in answers) == 1
     assert first.household("hh-retry", recorder_caller).version == 2
 
 
 def test_a_feed_reader_never_passes_an_event_that_commits_later(
-        two_ledgers: tuple[HouseholdLedger, HouseholdLedger], recorder_caller: Caller) -> None:
+    two_ledgers: tuple[HouseholdLedger, HouseholdLedger], recorder_caller: Caller
+) -> None:
     """Positions seen by a tailing reader only grow and it misses nothing: insert order is
     commit order (the library's table lock on PostgreSQL, the write lock on SQLite)."""
     first, second = two_ledgers
     households = [f"hh-{n}" for n in range(8)]
-    run_all([partial(first.append, h, commands(f.registered()), recorder_caller)
-             for h in households])
+    run_all(
+        [partial(first.append, h, commands(f.registered()), recorder_caller) for h in households]
+    )
     done = threading.Event()
     seen: list[int] = []
 
@@ -116,8 +137,14 @@ def test_a_feed_reader_never_passes_an_event_that_commits_later(
 
     reader = threading.Thread(target=tail)
     reader.start()
-    run_all([partial(ledger.append, h, LOCATION, recorder_caller)
-             for h in households for ledger in (first, second) for _ in range(5)])
+    run_all(
+        [
+            partial(ledger.append, h, LOCATION, recorder_caller)
+            for h in households
+            for ledger in (first, second)
+            for _ in range(5)
+        ]
+    )
     done.set()
     reader.join(timeout=60)
     everything = [pos for pos, _ in first.feed(recorder_caller, limit=1000).events]

@@ -44,8 +44,9 @@ def _waiting_writers(ledger: HouseholdLedger) -> int:
     return len(ledger._group_commit._queue)
 
 
-def _appends_during_a_held_lock(database: Database, ledger: HouseholdLedger,
-                                jobs: list[Callable[[], Any]]) -> list[Future[Any]]:
+def _appends_during_a_held_lock(
+    database: Database, ledger: HouseholdLedger, jobs: list[Callable[[], Any]]
+) -> list[Future[Any]]:
     """Starts one append (the leader, which then waits for the lock) and ``jobs`` while the
     events table is locked; releases the lock once every job waits its turn."""
     pool = ThreadPoolExecutor(len(jobs) + 1)
@@ -61,8 +62,12 @@ def _appends_during_a_held_lock(database: Database, ledger: HouseholdLedger,
 
 
 def _caller() -> Caller:
-    return Caller(token_id="t-test", name="测试录入员", role="recorder",  # type: ignore[arg-type]
-                  division="53")
+    return Caller(
+        token_id="t-test",
+        name="测试录入员",
+        role="recorder",  # type: ignore[arg-type]
+        division="53",
+    )
 
 
 def _register(ledger: HouseholdLedger, *households: str) -> None:
@@ -71,12 +76,16 @@ def _register(ledger: HouseholdLedger, *households: str) -> None:
 
 
 def test_concurrent_appends_share_one_transaction_and_each_gets_its_own_answer(
-        database: Database, ledger: HouseholdLedger) -> None:
+    database: Database, ledger: HouseholdLedger
+) -> None:
     households = [f"hh-{n}" for n in range(12)]
     _register(ledger, "hh-leader", *households)
     ledger._group_commit.groups_written = 0
-    futures = _appends_during_a_held_lock(database, ledger, [
-        partial(ledger.append, h, commands(*LOCATION_EVENTS), _caller()) for h in households])
+    futures = _appends_during_a_held_lock(
+        database,
+        ledger,
+        [partial(ledger.append, h, commands(*LOCATION_EVENTS), _caller()) for h in households],
+    )
     answers = [future.result().response for future in futures]
     assert ledger._group_commit.groups_written == 2, "the leader alone, then all the others"
     for household, answer in zip(households, answers[1:], strict=True):
@@ -86,8 +95,9 @@ def test_concurrent_appends_share_one_transaction_and_each_gets_its_own_answer(
         assert all(event_hash(e) == e["hash"] for e in stored)
         assert stored[1]["prev_hash"] == stored[0]["hash"]
     # Commit order: each household's events are contiguous and in version order in the log.
-    feed = [(e.household_id, e.version) for _, e in
-            ledger.feed(_caller(), limit=1000).events][len(households) + 1:]
+    feed = [(e.household_id, e.version) for _, e in ledger.feed(_caller(), limit=1000).events][
+        len(households) + 1 :
+    ]
     assert feed[0] == ("hh-leader", 2)
     assert sorted(feed[1:]) == sorted((h, v) for h in households for v in (2, 3))
     for household in households:
@@ -95,12 +105,15 @@ def test_concurrent_appends_share_one_transaction_and_each_gets_its_own_answer(
         assert feed[at + 1] == (household, 3)
 
 
-LOCATION_EVENTS = [f.event("LocationRecorded", {"lat": 23.5, "lon": 99.8}),
-                   f.event("LocationRecorded", {"lat": 23.6, "lon": 99.9})]
+LOCATION_EVENTS = [
+    f.event("LocationRecorded", {"lat": 23.5, "lon": 99.8}),
+    f.event("LocationRecorded", {"lat": 23.6, "lon": 99.9}),
+]
 
 
 def test_a_request_that_fails_inside_a_group_fails_alone_and_leaves_nothing(
-        database: Database, ledger: HouseholdLedger) -> None:
+    database: Database, ledger: HouseholdLedger
+) -> None:
     _register(ledger, "hh-leader", "hh-a", "hh-b", "hh-c")
 
     def outcome(household: str, key: Idempotency | None) -> str:
@@ -111,10 +124,15 @@ def test_a_request_that_fails_inside_a_group_fails_alone_and_leaves_nothing(
         return "appended"
 
     reused = "one-key"
-    futures = _appends_during_a_held_lock(database, ledger, [
-        partial(outcome, "hh-a", Idempotency(reused, "digest-a")),
-        partial(outcome, "hh-b", Idempotency(reused, "digest-b")),
-        partial(outcome, "hh-c", None)])
+    futures = _appends_during_a_held_lock(
+        database,
+        ledger,
+        [
+            partial(outcome, "hh-a", Idempotency(reused, "digest-a")),
+            partial(outcome, "hh-b", Idempotency(reused, "digest-b")),
+            partial(outcome, "hh-c", None),
+        ],
+    )
     outcomes = [future.result() for future in futures[1:]]
     assert sorted(outcomes) == ["appended", "appended", "key reused"]
     loser = ["hh-a", "hh-b"][outcomes.index("key reused")]
@@ -127,8 +145,12 @@ def test_append_many_answers_each_request_in_order(ledger: HouseholdLedger) -> N
     _register(ledger, "hh-old")
     requests = [
         AppendRequest("hh-1", commands(f.registered()), caller),
-        AppendRequest("hh-2", commands(f.registered(), *LOCATION_EVENTS), caller,
-                      idempotency=Idempotency("import:2", "d2")),
+        AppendRequest(
+            "hh-2",
+            commands(f.registered(), *LOCATION_EVENTS),
+            caller,
+            idempotency=Idempotency("import:2", "d2"),
+        ),
         AppendRequest("hh-1", LOCATION, caller),  # sees hh-1's registration above
         AppendRequest("hh-3", LOCATION, caller),  # not registered: refused
         AppendRequest("hh-old", LOCATION, caller, expected_version=7),  # stale
@@ -136,8 +158,13 @@ def test_append_many_answers_each_request_in_order(ledger: HouseholdLedger) -> N
     ]
     answers = ledger.append_many(requests)
     assert [type(a).__name__ for a in answers] == [
-        "Appended", "Appended", "Appended", "UnknownHousehold", "VersionConflict",
-        "AlreadyRegistered"]
+        "Appended",
+        "Appended",
+        "Appended",
+        "UnknownHousehold",
+        "VersionConflict",
+        "AlreadyRegistered",
+    ]
     assert isinstance(answers[4], VersionConflict)
     assert [ledger.household(h, caller).version for h in ("hh-1", "hh-2", "hh-old")] == [2, 3, 1]
     assert ledger.stream("hh-4") == []
@@ -148,7 +175,8 @@ def test_append_many_answers_each_request_in_order(ledger: HouseholdLedger) -> N
 
 
 def test_append_many_yields_to_a_concurrent_writer_without_losing_either(
-        database: Database, ledger: HouseholdLedger) -> None:
+    database: Database, ledger: HouseholdLedger
+) -> None:
     other = HouseholdLedger(database.eventsourcing_env(pool_size=2))
     try:
         caller = _caller()
@@ -163,29 +191,30 @@ def test_append_many_yields_to_a_concurrent_writer_without_losing_either(
             return streams
 
         ledger._streams = streams_then_race  # type: ignore[method-assign]
-        answers = ledger.append_many([AppendRequest(f"hh-{n}", LOCATION, caller)
-                                      for n in range(5)])
+        answers = ledger.append_many([AppendRequest(f"hh-{n}", LOCATION, caller) for n in range(5)])
         ledger._streams = real_streams  # type: ignore[method-assign]
         assert not any(isinstance(a, LedgerError) for a in answers)
-        assert [ledger.household(f"hh-{n}", caller).version for n in range(5)] == \
-            [2, 2, 3, 2, 2]
+        assert [ledger.household(f"hh-{n}", caller).version for n in range(5)] == [2, 2, 3, 2, 2]
     finally:
         other.close()
 
 
 def test_append_many_keeps_each_request_in_its_callers_scope(ledger: HouseholdLedger) -> None:
     caller = _caller()  # division 53
-    answers = ledger.append_many([
-        AppendRequest("hh-x", commands(f.registered(village_code="610000000000")), caller),
-        AppendRequest("hh-y", commands(f.registered()), caller),
-    ])
+    answers = ledger.append_many(
+        [
+            AppendRequest("hh-x", commands(f.registered(village_code="610000000000")), caller),
+            AppendRequest("hh-y", commands(f.registered()), caller),
+        ]
+    )
     assert isinstance(answers[0], Forbidden)
     assert ledger.stream("hh-x") == []
     assert ledger.household("hh-y", caller).version == 1
 
 
 def test_a_state_kept_by_one_process_never_lets_a_stale_append_in(
-        database: Database, ledger: HouseholdLedger) -> None:
+    database: Database, ledger: HouseholdLedger
+) -> None:
     """Process A keeps hh-k's state after appending; process B appends twice; A's next
     appends are judged on what B stored (versions, chain, expected_version, rules)."""
     other = HouseholdLedger(database.eventsourcing_env(pool_size=2))
@@ -197,8 +226,12 @@ def test_a_state_kept_by_one_process_never_lets_a_stale_append_in(
         other.append("hh-k", LOCATION, caller)  # the stream is at 4
         answer = ledger.append("hh-k", LOCATION, caller)
         assert [e["version"] for e in answer.response["events"]] == [5]
-        assert ledger.append("hh-k", LOCATION, caller, expected_version=5).response[
-            "events"][0]["version"] == 6
+        assert (
+            ledger.append("hh-k", LOCATION, caller, expected_version=5).response["events"][0][
+                "version"
+            ]
+            == 6
+        )
         other.append("hh-k", LOCATION, caller)  # 7, unseen by A
         try:
             ledger.append("hh-k", LOCATION, caller, expected_version=6)
@@ -208,15 +241,15 @@ def test_a_state_kept_by_one_process_never_lets_a_stale_append_in(
             raise AssertionError("a stale expected_version was accepted")
         stored = [event_document(e) for e in ledger.stream("hh-k")]
         assert [e["version"] for e in stored] == list(range(1, 8))
-        assert all(later["prev_hash"] == earlier["hash"]
-                   for earlier, later in pairwise(stored))
+        assert all(later["prev_hash"] == earlier["hash"] for earlier, later in pairwise(stored))
         assert all(event_hash(e) == e["hash"] for e in stored)
     finally:
         other.close()
 
 
 def test_a_refusal_on_a_kept_state_is_checked_against_the_stream(
-        database: Database, ledger: HouseholdLedger) -> None:
+    database: Database, ledger: HouseholdLedger
+) -> None:
     other = HouseholdLedger(database.eventsourcing_env(pool_size=2))
     try:
         caller = _caller()
@@ -229,12 +262,13 @@ def test_a_refusal_on_a_kept_state_is_checked_against_the_stream(
         other.close()
 
 
-def test_append_many_splits_what_one_transaction_should_not_carry(
-        ledger: HouseholdLedger) -> None:
+def test_append_many_splits_what_one_transaction_should_not_carry(ledger: HouseholdLedger) -> None:
     caller = _caller()
     location = LOCATION_EVENTS[0]
-    requests = [AppendRequest(f"hh-big-{n}", commands(f.registered(), *[location] * 499),
-                              caller) for n in range(5)]  # 2,500 events, over 2,000
+    requests = [
+        AppendRequest(f"hh-big-{n}", commands(f.registered(), *[location] * 499), caller)
+        for n in range(5)
+    ]  # 2,500 events, over 2,000
     answers = ledger.append_many(requests)
     assert not any(isinstance(a, LedgerError) for a in answers)
     assert [ledger.household(f"hh-big-{n}", caller).version for n in range(5)] == [500] * 5

@@ -63,8 +63,15 @@ class PostgresCase:
             admin.execute(f'CREATE DATABASE "{self.name}"')
         server = Database.from_url(POSTGRES_URL)
         migrate(server.with_name(self.name))
-        self.datastore = PostgresDatastore(self.name, server.host, server.port, server.user,
-                                           server.password, pool_size=4, max_overflow=4)
+        self.datastore = PostgresDatastore(
+            self.name,
+            server.host,
+            server.port,
+            server.user,
+            server.password,
+            pool_size=4,
+            max_overflow=4,
+        )
 
     def tearDown(self) -> None:
         join_threads_started_since(self.threads_before)
@@ -89,18 +96,17 @@ class TestSQLiteApplicationRecorder(SQLiteCase, library_cases.ApplicationRecorde
 
 
 @_skip_timing
-class TestPostgresApplicationRecorder(PostgresCase,
-                                      library_cases.ApplicationRecorderTestCase):
+class TestPostgresApplicationRecorder(PostgresCase, library_cases.ApplicationRecorderTestCase):
     pass
 
 
-class TestSQLiteNonInterleaving(SQLiteCase,
-                                library_cases.NonInterleavingNotificationIDsBaseCase):
+class TestSQLiteNonInterleaving(SQLiteCase, library_cases.NonInterleavingNotificationIDsBaseCase):
     pass
 
 
-class TestPostgresNonInterleaving(PostgresCase,
-                                  library_cases.NonInterleavingNotificationIDsBaseCase):
+class TestPostgresNonInterleaving(
+    PostgresCase, library_cases.NonInterleavingNotificationIDsBaseCase
+):
     pass
 
 

@@ -39,10 +39,13 @@ def test_a_write_to_a_full_device_is_a_full_store() -> None:
 @given(st.sampled_from(sorted(errno.errorcode)))
 def test_only_full_and_refused_filesystems_are_the_operators_problem(code: int) -> None:
     problem = storage_error(OSError(code, os.strerror(code)))
-    expected = (MaterialsStoreFull if code in (errno.ENOSPC, errno.EDQUOT)
-                else MaterialsStoreUnavailable if code in (errno.EROFS, errno.EACCES,
-                                                           errno.EPERM)
-                else type(None))
+    expected = (
+        MaterialsStoreFull
+        if code in (errno.ENOSPC, errno.EDQUOT)
+        else MaterialsStoreUnavailable
+        if code in (errno.EROFS, errno.EACCES, errno.EPERM)
+        else type(None)
+    )
     assert type(problem) is expected
 
 
@@ -88,19 +91,19 @@ def _as_nobody(action: Callable[[], object]) -> str:
     return outcome
 
 
-def test_a_directory_the_service_may_not_write_is_an_unavailable_store(
-        shared_dir: Path) -> None:
+def test_a_directory_the_service_may_not_write_is_an_unavailable_store(shared_dir: Path) -> None:
     store = shared_dir / "materials"
     store.mkdir(mode=0o555)
     assert _as_nobody(lambda: MaterialStore(store).put([b"scan"])) == (
-        f"MATERIALS_STORE_UNAVAILABLE {errno.EACCES}")
+        f"MATERIALS_STORE_UNAVAILABLE {errno.EACCES}"
+    )
     assert list(store.iterdir()) == []
 
 
-def test_a_directory_the_service_may_not_read_is_an_unavailable_store(
-        shared_dir: Path) -> None:
+def test_a_directory_the_service_may_not_read_is_an_unavailable_store(shared_dir: Path) -> None:
     store = shared_dir / "materials"
     store.mkdir(mode=0o700)
     (store / "ab").mkdir(mode=0o700)
     assert _as_nobody(lambda: MaterialStore(store).path("ab" * 32)) == (
-        f"MATERIALS_STORE_UNAVAILABLE {errno.EACCES}")
+        f"MATERIALS_STORE_UNAVAILABLE {errno.EACCES}"
+    )

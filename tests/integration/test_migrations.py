@@ -8,8 +8,12 @@ from ledger.persistence.migrate import migrate, migration_scripts
 
 
 def test_migrate_applies_everything_once_and_then_nothing(empty_database: Database) -> None:
-    versions = [version for version, _ in migration_scripts(
-        "sqlite" if empty_database.kind == "sqlite" else "postgres")]
+    versions = [
+        version
+        for version, _ in migration_scripts(
+            "sqlite" if empty_database.kind == "sqlite" else "postgres"
+        )
+    ]
     assert migrate(empty_database) == versions
     assert migrate(empty_database) == []
 
@@ -33,5 +37,6 @@ def test_the_ledger_runs_on_the_migrated_schema_alone(database: Database) -> Non
 
 
 def test_both_backends_have_the_same_migration_versions() -> None:
-    assert [v for v, _ in migration_scripts("sqlite")] == [v for v, _ in
-                                                           migration_scripts("postgres")]
+    assert [v for v, _ in migration_scripts("sqlite")] == [
+        v for v, _ in migration_scripts("postgres")
+    ]

@@ -21,20 +21,27 @@ BROKEN = {"hh-003", "hh-013"}
 
 
 def located(ledger: HouseholdLedger, caller: Caller, household_id: str) -> None:
-    batch = AppendBatch.model_validate({"events": [f.event(
-        "LocationRecorded", {"lat": 23.47, "lon": 99.8})]})
+    batch = AppendBatch.model_validate(
+        {"events": [f.event("LocationRecorded", {"lat": 23.47, "lon": 99.8})]}
+    )
     ledger.append(household_id, batch.events, caller)
 
 
 def versions(runner: ProjectionRunner) -> dict[str, int]:
-    return {row["household_id"]: row["version"]
-            for row in runner.views._rows("SELECT household_id, version FROM {household_view}")}
+    return {
+        row["household_id"]: row["version"]
+        for row in runner.views._rows("SELECT household_id, version FROM {household_view}")
+    }
 
 
 def rows_of(runner: ProjectionRunner, household_ids: set[str]) -> dict[str, Any]:
-    return {table: sorted(tuple(str(v) for v in dict(row).values())
-                          for row in runner.views.rows_of(table, sorted(household_ids)))
-            for table in ("household_view", "gap_view", "lookback_view", "episode_view")}
+    return {
+        table: sorted(
+            tuple(str(v) for v in dict(row).values())
+            for row in runner.views.rows_of(table, sorted(household_ids))
+        )
+        for table in ("household_view", "gap_view", "lookback_view", "episode_view")
+    }
 
 
 @pytest.fixture
@@ -52,13 +59,15 @@ def current(county: HouseholdLedger) -> ProjectionRunner:
 
 
 def test_a_household_whose_rules_raise_is_parked_and_every_other_one_stays_current(
-        county: HouseholdLedger, current: ProjectionRunner, recorder_caller: Caller) -> None:
+    county: HouseholdLedger, current: ProjectionRunner, recorder_caller: Caller
+) -> None:
     last_good = rows_of(current, BROKEN)
     before = versions(current)
     for n in range(14):
         located(county, recorder_caller, f"hh-{n:03d}")
-    runner = ProjectionRunner(county, open_views(county),
-                              broken_for(BROKEN_VILLAGE, load_default()), batch_size=7)
+    runner = ProjectionRunner(
+        county, open_views(county), broken_for(BROKEN_VILLAGE, load_default()), batch_size=7
+    )
     runner.catch_up()
 
     assert runner.position() == county.recorder.max_notification_id()
@@ -80,7 +89,8 @@ def test_a_household_whose_rules_raise_is_parked_and_every_other_one_stays_curre
 
 
 def test_a_parked_household_is_retried_on_its_next_event_and_unparked_when_it_succeeds(
-        county: HouseholdLedger, current: ProjectionRunner, recorder_caller: Caller) -> None:
+    county: HouseholdLedger, current: ProjectionRunner, recorder_caller: Caller
+) -> None:
     last_good = rows_of(current, {"hh-005"})
     plant_text_dated_survey(county, "hh-005", recorder_caller)
     located(county, recorder_caller, "hh-006")
@@ -104,12 +114,14 @@ def test_a_parked_household_is_retried_on_its_next_event_and_unparked_when_it_su
 
 
 def test_retry_unparks_the_households_the_rules_now_evaluate_and_keeps_the_others(
-        county: HouseholdLedger, current: ProjectionRunner, recorder_caller: Caller) -> None:
+    county: HouseholdLedger, current: ProjectionRunner, recorder_caller: Caller
+) -> None:
     plant_text_dated_survey(county, "hh-001", recorder_caller)
     for n in (1, 3, 13):
         located(county, recorder_caller, f"hh-{n:03d}")
-    broken = ProjectionRunner(county, open_views(county),
-                              broken_for(BROKEN_VILLAGE, load_default()))
+    broken = ProjectionRunner(
+        county, open_views(county), broken_for(BROKEN_VILLAGE, load_default())
+    )
     broken.catch_up()
     assert {p.household_id for p in broken.views.parked()} == BROKEN | {"hh-001"}
     position = broken.position()
@@ -124,11 +136,13 @@ def test_retry_unparks_the_households_the_rules_now_evaluate_and_keeps_the_other
 
 @pytest.mark.parametrize("workers", [0, 2])
 def test_a_rebuild_parks_the_households_whose_rules_raise_with_their_last_good_rows(
-        county: HouseholdLedger, current: ProjectionRunner, workers: int) -> None:
+    county: HouseholdLedger, current: ProjectionRunner, workers: int
+) -> None:
     last_good = rows_of(current, BROKEN)
     others = rows_of(current, {f"hh-{n:03d}" for n in range(14)} - BROKEN)
-    rebuilding = ProjectionRunner(county, open_views(county),
-                                  broken_for(BROKEN_VILLAGE, load_default()))
+    rebuilding = ProjectionRunner(
+        county, open_views(county), broken_for(BROKEN_VILLAGE, load_default())
+    )
     rebuilding.rebuild(workers=workers)
     assert rebuilding.views.live().name == "green"
     assert rebuilding.position() == county.recorder.max_notification_id()
@@ -144,7 +158,8 @@ def test_a_rebuild_parks_the_households_whose_rules_raise_with_their_last_good_r
 
 
 def test_a_household_whose_rows_hold_a_nul_is_parked_alike_on_both_backends(
-        county: HouseholdLedger, current: ProjectionRunner, recorder_caller: Caller) -> None:
+    county: HouseholdLedger, current: ProjectionRunner, recorder_caller: Caller
+) -> None:
     # PostgreSQL cannot store the NUL: unchecked, the whole batch failed there, for everyone.
     plant_nul_member(county, "hh-nul", recorder_caller)
     for n in (0, 1):
@@ -155,6 +170,6 @@ def test_a_household_whose_rows_hold_a_nul_is_parked_alike_on_both_backends(
     assert (parked.household_id, parked.village_code) == ("hh-nul", "530925101201")
     assert parked.error == "ValueError: the rows' detail holds a NUL character"
     assert "hh-nul" not in versions(current)
-    assert all(versions(current)[f"hh-{n:03d}"] == len(county.stream(f"hh-{n:03d}"))
-               for n in (0, 1))
-
+    assert all(
+        versions(current)[f"hh-{n:03d}"] == len(county.stream(f"hh-{n:03d}")) for n in (0, 1)
+    )

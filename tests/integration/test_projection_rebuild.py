@@ -22,16 +22,20 @@ from tests import factories as f
 
 
 def snapshot(views: ViewTables) -> dict[str, list[tuple[Any, ...]]]:
-    return {table: sorted(tuple(str(v) for v in dict(row).values())
-                          for row in views._rows(f"SELECT * FROM {{{table}}}"))
-            for table in TABLES}
+    return {
+        table: sorted(
+            tuple(str(v) for v in dict(row).values())
+            for row in views._rows(f"SELECT * FROM {{{table}}}")
+        )
+        for table in TABLES
+    }
 
 
 def append_county(ledger: HouseholdLedger, caller: Caller, households: range) -> None:
     for n in households:
         events = f.county_household(n)
         for start in range(0, len(events), 3):  # households interleaved in the log
-            batch = AppendBatch.model_validate({"events": events[start:start + 3]})
+            batch = AppendBatch.model_validate({"events": events[start : start + 3]})
             ledger.append(f"hh-{n:03d}", batch.events, caller)
 
 
@@ -57,7 +61,8 @@ def caught_up(ledger: HouseholdLedger) -> dict[str, list[tuple[Any, ...]]]:
 @pytest.mark.usefixtures("small_pages")
 @pytest.mark.parametrize("workers", [0, 2])
 def test_a_rebuild_gives_the_rows_of_a_catch_up_and_the_position_of_the_log_end(
-        county: HouseholdLedger, workers: int) -> None:
+    county: HouseholdLedger, workers: int
+) -> None:
     expected = caught_up(county)
     assert all(expected[table] for table in ("lookback_view", "gap_view", "material_view"))
     runner = ProjectionRunner(county, open_views(county), load_default())
@@ -70,7 +75,8 @@ def test_a_rebuild_gives_the_rows_of_a_catch_up_and_the_position_of_the_log_end(
 
 @pytest.mark.usefixtures("small_pages")
 def test_a_runner_catching_up_during_a_rebuild_leaves_the_rows_of_a_catch_up(
-        county: HouseholdLedger, recorder_caller: Caller) -> None:
+    county: HouseholdLedger, recorder_caller: Caller
+) -> None:
     rebuilding = ProjectionRunner(county, open_views(county), load_default())
     live = ProjectionRunner(county, open_views(county), load_default(), batch_size=3)
     stop = threading.Event()
@@ -82,8 +88,9 @@ def test_a_runner_catching_up_during_a_rebuild_leaves_the_rows_of_a_catch_up(
     follower = threading.Thread(target=follow)
     follower.start()
     try:
-        appender = threading.Thread(target=append_county,
-                                    args=(county, recorder_caller, range(14, 20)))
+        appender = threading.Thread(
+            target=append_county, args=(county, recorder_caller, range(14, 20))
+        )
         appender.start()
         rebuilding.rebuild()
         appender.join(60)
@@ -96,20 +103,23 @@ def test_a_runner_catching_up_during_a_rebuild_leaves_the_rows_of_a_catch_up(
 
 
 def test_rows_a_runner_wrote_from_a_later_version_survive_the_rebuilds_older_ones(
-        county: HouseholdLedger, recorder_caller: Caller) -> None:
+    county: HouseholdLedger, recorder_caller: Caller
+) -> None:
     rebuilding = ProjectionRunner(county, open_views(county), load_default())
     live = ProjectionRunner(county, open_views(county), load_default())
     write = rebuilding.views.replace
     moved: list[str] = []
 
-    def write_after_a_household_moved_on(households: Sequence[HouseholdRows],
-                                         **kwargs: Any) -> None:
+    def write_after_a_household_moved_on(
+        households: Sequence[HouseholdRows], **kwargs: Any
+    ) -> None:
         # Between the rebuild's read of these streams and its write of their rows, one of
         # the households gets an event and the live runner writes its newer rows.
         if not moved and households:
             moved.append(households[0].household_id)
-            location = AppendBatch.model_validate({"events": [f.event(
-                "LocationRecorded", {"lat": 23.47, "lon": 99.8})]})
+            location = AppendBatch.model_validate(
+                {"events": [f.event("LocationRecorded", {"lat": 23.47, "lon": 99.8})]}
+            )
             county.append(moved[0], location.events, recorder_caller)
             live.catch_up()
         write(households, **kwargs)
@@ -124,11 +134,25 @@ def test_rows_of_an_older_version_never_replace_newer_ones(county: HouseholdLedg
     runner = ProjectionRunner(county, open_views(county), load_default())
     runner.catch_up()
     before = snapshot(runner.views)
-    newest = [computed[1] for computed in map(runner._rows, runner.streams.of(
-        list(runner.streams.touched(0, 10_000).originator_ids)).values())
-        if isinstance(computed, tuple) and computed[1]]
-    older = [replace(rows, household={**rows.household, "version": 1, "status": "older"},
-                     gaps=[], lookback=[], materials=[], episodes=[]) for rows in newest]
+    newest = [
+        computed[1]
+        for computed in map(
+            runner._rows,
+            runner.streams.of(list(runner.streams.touched(0, 10_000).originator_ids)).values(),
+        )
+        if isinstance(computed, tuple) and computed[1]
+    ]
+    older = [
+        replace(
+            rows,
+            household={**rows.household, "version": 1, "status": "older"},
+            gaps=[],
+            lookback=[],
+            materials=[],
+            episodes=[],
+        )
+        for rows in newest
+    ]
     runner.views.replace(older)
     assert snapshot(runner.views) == before
     runner.views.replace(newest)  # the same versions: nothing to write either
@@ -136,7 +160,8 @@ def test_rows_of_an_older_version_never_replace_newer_ones(county: HouseholdLedg
 
 
 def test_the_rebuild_records_its_position_only_if_no_runner_recorded_one(
-        county: HouseholdLedger) -> None:
+    county: HouseholdLedger,
+) -> None:
     views = open_views(county)
     views.reset()
     assert views.record(3)
@@ -146,11 +171,15 @@ def test_the_rebuild_records_its_position_only_if_no_runner_recorded_one(
 
 @pytest.mark.parametrize("workers", [0, 2])
 def test_rules_failing_in_worker_processes_park_their_households_not_the_rebuild(
-        county: HouseholdLedger, workers: int) -> None:
+    county: HouseholdLedger, workers: int
+) -> None:
     # Resolving the county's division fails on the unknown setting: in the workers when
     # there are workers. Nothing had rows before: parked, they have none.
-    broken = RulesConfiguration("broken", {"trigger_followup_days": {"value": 30, "source": "-"}},
-                                {"53": {"unknown": {"value": 1, "source": "-"}}})
+    broken = RulesConfiguration(
+        "broken",
+        {"trigger_followup_days": {"value": 30, "source": "-"}},
+        {"53": {"unknown": {"value": 1, "source": "-"}}},
+    )
     runner = ProjectionRunner(county, open_views(county), broken)
     runner.rebuild(workers=workers)
     assert runner.position() == county.recorder.max_notification_id()

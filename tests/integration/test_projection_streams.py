@@ -22,7 +22,7 @@ def stored(ledger: HouseholdLedger, recorder_caller: Caller) -> HouseholdLedger:
     for n, household_id in enumerate(HOUSEHOLDS):
         events = f.county_household(n)
         for start in range(0, len(events), 2):  # interleave the households in the log
-            batch = AppendBatch.model_validate({"events": events[start:start + 2]})
+            batch = AppendBatch.model_validate({"events": events[start : start + 2]})
             ledger.append(household_id, batch.events, recorder_caller)
     return ledger
 
@@ -41,24 +41,28 @@ def test_the_streams_of_a_batch_are_read_whole_in_one_query(stored: HouseholdLed
 
 
 @pytest.mark.parametrize("page_size", [1, 3, 7, 1000])
-def test_pages_in_primary_key_order_hold_every_stream_whole(stored: HouseholdLedger,
-                                                              page_size: int) -> None:
+def test_pages_in_primary_key_order_hold_every_stream_whole(
+    stored: HouseholdLedger, page_size: int
+) -> None:
     pages = list(open_streams(stored).pages_in_stream_order(page_size))
     streams = [stream for page in pages for stream in streams_of(page)]
     ids = [UUID(str(stream[0].originator_id)) for stream in streams]
     assert ids == sorted(ids, key=lambda i: i.hex)
     assert set(ids) == {originator_id(h) for h in HOUSEHOLDS}  # each once: never split
     for stream_id, stream in zip(ids, streams, strict=True):
-        assert [replace(e, originator_id=stream_id) for e in stream] == \
-            by_recorder(stored, stream_id)
+        assert [replace(e, originator_id=stream_id) for e in stream] == by_recorder(
+            stored, stream_id
+        )
     assert all(pages)
 
 
 @pytest.mark.parametrize(("after", "limit"), [(0, 1), (0, 5), (3, 4), (0, 1000), (10_000, 5)])
 def test_a_page_of_the_log_names_the_streams_it_touches_once_each(
-        stored: HouseholdLedger, after: int, limit: int) -> None:
-    notifications = stored.recorder.select_notifications(start=after, limit=limit,
-                                                         inclusive_of_start=False)
+    stored: HouseholdLedger, after: int, limit: int
+) -> None:
+    notifications = stored.recorder.select_notifications(
+        start=after, limit=limit, inclusive_of_start=False
+    )
     page = open_streams(stored).touched(after, limit)
     assert page.entries == len(notifications)
     assert page.last == (notifications[-1].id if notifications else after)

@@ -21,9 +21,13 @@ TABLES = ("household_view", "episode_view", "gap_view", "lookback_view", "materi
 
 
 def snapshot(views: ViewTables) -> dict[str, list[tuple[Any, ...]]]:
-    return {table: sorted(tuple(str(v) for v in dict(row).values())
-                          for row in views._rows(f"SELECT * FROM {{{table}}}"))
-            for table in TABLES}
+    return {
+        table: sorted(
+            tuple(str(v) for v in dict(row).values())
+            for row in views._rows(f"SELECT * FROM {{{table}}}")
+        )
+        for table in TABLES
+    }
 
 
 @pytest.fixture
@@ -35,17 +39,17 @@ def populate(ledger: HouseholdLedger, caller: Caller, households: int = 12) -> N
     for n in range(households):
         events = f.county_household(n)
         for start in range(0, len(events), 5):  # several appends per household
-            batch = AppendBatch.model_validate({"events": events[start:start + 5]})
+            batch = AppendBatch.model_validate({"events": events[start : start + 5]})
             ledger.append(f"hh-{n:03d}", batch.events, caller)
 
 
-def test_a_rebuild_from_zero_equals_live_updating(ledger: HouseholdLedger,
-                                                  runner: ProjectionRunner,
-                                                  recorder_caller: Caller) -> None:
+def test_a_rebuild_from_zero_equals_live_updating(
+    ledger: HouseholdLedger, runner: ProjectionRunner, recorder_caller: Caller
+) -> None:
     for n in range(12):
         populate_one = f.county_household(n)
         for start in range(0, len(populate_one), 5):
-            batch = AppendBatch.model_validate({"events": populate_one[start:start + 5]})
+            batch = AppendBatch.model_validate({"events": populate_one[start : start + 5]})
             ledger.append(f"hh-{n:03d}", batch.events, recorder_caller)
             runner.catch_up()  # live: the views follow every append
     live = snapshot(runner.views)
@@ -56,8 +60,9 @@ def test_a_rebuild_from_zero_equals_live_updating(ledger: HouseholdLedger,
     assert snapshot(runner.views) == live
 
 
-def test_a_position_is_recorded_once(ledger: HouseholdLedger, runner: ProjectionRunner,
-                                     recorder_caller: Caller) -> None:
+def test_a_position_is_recorded_once(
+    ledger: HouseholdLedger, runner: ProjectionRunner, recorder_caller: Caller
+) -> None:
     populate(ledger, recorder_caller, households=2)
     runner.catch_up()
     position = runner.position()
@@ -66,9 +71,9 @@ def test_a_position_is_recorded_once(ledger: HouseholdLedger, runner: Projection
     assert runner.position() == position
 
 
-def test_a_stopped_runner_resumes_where_it_stopped(ledger: HouseholdLedger,
-                                                   runner: ProjectionRunner,
-                                                   recorder_caller: Caller) -> None:
+def test_a_stopped_runner_resumes_where_it_stopped(
+    ledger: HouseholdLedger, runner: ProjectionRunner, recorder_caller: Caller
+) -> None:
     populate(ledger, recorder_caller, households=6)
     runner.run_once()
     runner.run_once()
@@ -82,12 +87,14 @@ def test_a_stopped_runner_resumes_where_it_stopped(ledger: HouseholdLedger,
     assert snapshot(successor.views) == resumed
 
 
-def test_runners_at_once_give_the_same_views_as_one(ledger: HouseholdLedger,
-                                                    runner: ProjectionRunner,
-                                                    recorder_caller: Caller) -> None:
+def test_runners_at_once_give_the_same_views_as_one(
+    ledger: HouseholdLedger, runner: ProjectionRunner, recorder_caller: Caller
+) -> None:
     populate(ledger, recorder_caller, households=16)
-    others = [ProjectionRunner(ledger, open_views(ledger), load_default(), batch_size=size)
-              for size in (3, 5, 11)]
+    others = [
+        ProjectionRunner(ledger, open_views(ledger), load_default(), batch_size=size)
+        for size in (3, 5, 11)
+    ]
     threads = [threading.Thread(target=r.catch_up) for r in (runner, *others)]
     for thread in threads:
         thread.start()
@@ -100,15 +107,19 @@ def test_runners_at_once_give_the_same_views_as_one(ledger: HouseholdLedger,
 
 
 def test_a_failing_rule_parks_its_household_and_the_background_runner_goes_on(
-        ledger: HouseholdLedger, recorder_caller: Caller) -> None:
+    ledger: HouseholdLedger, recorder_caller: Caller
+) -> None:
     populate(ledger, recorder_caller, households=4)
     # hh-003's village has a setting this release does not know: its rules raise.
-    runner = ProjectionRunner(ledger, open_views(ledger),
-                              broken_for("530925101203", load_default()))
+    runner = ProjectionRunner(
+        ledger, open_views(ledger), broken_for("530925101203", load_default())
+    )
     runner.start(poll_interval=0.05)
     deadline = time.monotonic() + 10
-    while runner.position() < (ledger.recorder.max_notification_id() or 0) \
-            and time.monotonic() < deadline:
+    while (
+        runner.position() < (ledger.recorder.max_notification_id() or 0)
+        and time.monotonic() < deadline
+    ):
         time.sleep(0.05)
     runner.stop(timeout=5)
     assert not runner.failed

@@ -9,7 +9,8 @@ from tests.integration.test_group_commit import _caller
 
 
 def test_a_kept_read_state_moves_on_with_what_other_processes_append(
-        database: Database, ledger: HouseholdLedger) -> None:
+    database: Database, ledger: HouseholdLedger
+) -> None:
     other = HouseholdLedger(database.eventsourcing_env(pool_size=2))
     try:
         caller = _caller()
@@ -23,8 +24,10 @@ def test_a_kept_read_state_moves_on_with_what_other_processes_append(
         assert state.version == 4
         assert first.version == 1, "a kept state is never changed, only replaced"
         assert state == replay("hh-read", ledger.stream("hh-read"))
-        assert [e.version for e in ledger.history("hh-read", caller, after_version=1,
-                                                  limit=2)] == [2, 3]
+        assert [e.version for e in ledger.history("hh-read", caller, after_version=1, limit=2)] == [
+            2,
+            3,
+        ]
         assert [e.version for e in ledger.history("hh-read", caller, after_version=3)] == [4]
         assert ledger.history("hh-read", caller, after_version=9) == []
     finally:

@@ -42,11 +42,11 @@ def _sql(database: Database) -> Callable[[str, tuple[Any, ...]], None]:
         else:
             with psycopg.connect(_url(database), autocommit=True) as connection:
                 connection.execute(statement.replace("?", "%s"), params)
+
     return run
 
 
-def test_a_key_stored_before_owners_replays_to_its_token_only(
-        empty_database: Database) -> None:
+def test_a_key_stored_before_owners_replays_to_its_token_only(empty_database: Database) -> None:
     _migrate_before_0009(empty_database)
     body = {"events": [f.registered(), f.survey()]}
     batch = AppendBatch.model_validate(body)
@@ -62,19 +62,30 @@ def test_a_key_stored_before_owners_replays_to_its_token_only(
     _sql(empty_database)(
         "INSERT INTO idempotency_keys (idempotency_key, request_digest, household_id, "
         "response, created_at) VALUES (?, ?, ?, ?, ?)",
-        ("before-0009", request_digest("hh-1", batch), "hh-1",
-         orjson.dumps(response).decode(), datetime.now(UTC).isoformat()))
+        (
+            "before-0009",
+            request_digest("hh-1", batch),
+            "hh-1",
+            orjson.dumps(response).decode(),
+            datetime.now(UTC).isoformat(),
+        ),
+    )
 
     with TestClient(create_app(Settings(database_url=_url(empty_database)))) as client:
+
         def post(token: str) -> Any:
-            return client.post("/v1/households/hh-1/events", json={"events": [f.survey()]},
-                               headers={"Authorization": f"Bearer {token}",
-                                        "Idempotency-Key": "before-0009"})
+            return client.post(
+                "/v1/households/hh-1/events",
+                json={"events": [f.survey()]},
+                headers={"Authorization": f"Bearer {token}", "Idempotency-Key": "before-0009"},
+            )
 
         def retry(token: str) -> Any:
-            return client.post("/v1/households/hh-1/events", json=body,
-                               headers={"Authorization": f"Bearer {token}",
-                                        "Idempotency-Key": "before-0009"})
+            return client.post(
+                "/v1/households/hh-1/events",
+                json=body,
+                headers={"Authorization": f"Bearer {token}", "Idempotency-Key": "before-0009"},
+            )
 
         replayed = retry(ours)
         assert replayed.status_code == 201, replayed.text
@@ -88,11 +99,13 @@ def test_a_key_stored_before_owners_replays_to_its_token_only(
 
 
 def test_a_material_uploaded_before_0009_is_still_its_uploaders(
-        empty_database: Database, tmp_path: Any) -> None:
+    empty_database: Database, tmp_path: Any
+) -> None:
     _migrate_before_0009(empty_database)
     content = "入户调查表".encode() * 100
-    with TestClient(create_app(Settings(database_url=_url(empty_database),
-                                        auto_migrate=False))) as client:
+    with TestClient(
+        create_app(Settings(database_url=_url(empty_database), auto_migrate=False))
+    ) as client:
         tables = client.app.state.ledger.tables  # type: ignore[attr-defined]
         token = create_token(tables, role="recorder", division="530925")
         headers = {"Authorization": f"Bearer {token}"}
@@ -101,8 +114,16 @@ def test_a_material_uploaded_before_0009_is_still_its_uploaders(
         _sql(empty_database)(
             "INSERT INTO materials (sha256, size, media_type, file_name, uploaded_at, "
             "uploaded_by, uploader_division) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (stored.sha256, stored.size, "image/jpeg", "调查表.jpg",
-             datetime.now(UTC).isoformat(), token.split("_")[1], "530925"))
+            (
+                stored.sha256,
+                stored.size,
+                "image/jpeg",
+                "调查表.jpg",
+                datetime.now(UTC).isoformat(),
+                token.split("_")[1],
+                "530925",
+            ),
+        )
     with TestClient(create_app(Settings(database_url=_url(empty_database)))) as client:
         download = client.get(f"/v1/materials/{stored.sha256}", headers=headers)
         assert download.status_code == 200, download.text

@@ -31,9 +31,11 @@ from ledger.domain.serialization import event_document
 from tests import strategies as s
 
 # Types the context can generate before any event id is known (the prefix).
-PREFIX_TYPES = [t for t in EVENT_TYPES
-                if t not in ("HouseholdRegistered", "ObjectionResolved", "MaterialAttached",
-                             "EntryVoided")]
+PREFIX_TYPES = [
+    t
+    for t in EVENT_TYPES
+    if t not in ("HouseholdRegistered", "ObjectionResolved", "MaterialAttached", "EntryVoided")
+]
 # What to append first so that an event of the type under test can be accepted.
 PREREQUISITE = {
     "MemberRemoved": "MemberAdded",
@@ -67,15 +69,17 @@ def assert_identical(a: Any, b: Any, path: str = "") -> None:
     elif isinstance(a, Decimal):
         assert a.as_tuple() == b.as_tuple(), f"{where}: Decimal {a!r} != {b!r}"
     elif isinstance(a, datetime):
-        assert (a, a.utcoffset(), a.isoformat()) == (b, b.utcoffset(), b.isoformat()), \
+        assert (a, a.utcoffset(), a.isoformat()) == (b, b.utcoffset(), b.isoformat()), (
             f"{where}: datetime {a!r} != {b!r}"
+        )
         assert type(a.tzinfo) is type(b.tzinfo), f"{where}: tzinfo {a.tzinfo!r} != {b.tzinfo!r}"
     elif isinstance(a, float):
         assert a == b, f"{where}: {a!r} != {b!r}"
         assert math.copysign(1, a) == math.copysign(1, b), f"{where}: {a!r} != {b!r}"
     else:
-        assert isinstance(a, str | int | bool | date | UUID | None), \
+        assert isinstance(a, str | int | bool | date | UUID | None), (
             f"{where}: unexpected {type(a).__name__} {a!r}"
+        )
         assert a == b, f"{where}: {a!r} != {b!r}"
 
 
@@ -97,8 +101,9 @@ def decided_events(ledger: HouseholdLedger) -> Iterator[list[HouseholdEvent]]:
         del ledger.save
 
 
-def append(ledger: HouseholdLedger, household_id: str, caller: Caller,
-           batch: list[dict[str, Any]]) -> list[str]:
+def append(
+    ledger: HouseholdLedger, household_id: str, caller: Caller, batch: list[dict[str, Any]]
+) -> list[str]:
     commands = AppendBatch.model_validate({"events": batch}).events
     receipt = ledger.append(household_id, commands, caller).response
     return [e["id"] for e in receipt["events"]]
@@ -120,25 +125,44 @@ def placeholder(index: int) -> str:
 
 def with_real_ids(batch: list[dict[str, Any]], ids: dict[str, str]) -> list[dict[str, Any]]:
     """``batch`` with placeholders in its references replaced by the appended events' ids."""
+
     def real(value: Any) -> Any:
         return ids.get(value, value) if isinstance(value, str) else value
 
-    return [{**event, "remedies": real(event.get("remedies")),
-             "data": {k: real(v) if k in ("target_event_id", "objection_id") else v
-                      for k, v in event["data"].items()}}
-            for event in batch]
+    return [
+        {
+            **event,
+            "remedies": real(event.get("remedies")),
+            "data": {
+                k: real(v) if k in ("target_event_id", "objection_id") else v
+                for k, v in event["data"].items()
+            },
+        }
+        for event in batch
+    ]
 
 
 # PostgreSQL's connection pool draws from ``random`` in its own threads, which Hypothesis
 # would take for a strategy's doing.
 @pytest.mark.filterwarnings("ignore:Do not use the `random` module")
 @pytest.mark.parametrize("event_type", EVENT_TYPES)
-@settings(max_examples=15, deadline=None, database=None, print_blob=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                 HealthCheck.data_too_large])
+@settings(
+    max_examples=15,
+    deadline=None,
+    database=None,
+    print_blob=True,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+    ],
+)
 @given(data=st.data())
 def test_every_event_type_round_trips_through_storage_unchanged(
-    ledger: HouseholdLedger, recorder_caller: Caller, event_type: str, data: st.DataObject,
+    ledger: HouseholdLedger,
+    recorder_caller: Caller,
+    event_type: str,
+    data: st.DataObject,
 ) -> None:
     # Everything is drawn before the database is touched (its pool's threads use
     # ``random``, which Hypothesis would take for a strategy's).
@@ -149,8 +173,9 @@ def test_every_event_type_round_trips_through_storage_unchanged(
     prefix: list[dict[str, Any]] = []
     kinds = data.draw(st.lists(st.sampled_from(PREFIX_TYPES), max_size=4), label="prefix")
     if event_type == "EntryVoided":
-        kinds += data.draw(st.lists(st.sampled_from(VOIDABLE_TYPES), min_size=1, max_size=3),
-                           label="voidable")
+        kinds += data.draw(
+            st.lists(st.sampled_from(VOIDABLE_TYPES), min_size=1, max_size=3), label="voidable"
+        )
     if event_type in PREREQUISITE:
         kinds += [PREREQUISITE[event_type]] * data.draw(st.integers(1, 3), label="prerequisites")
     if event_type in s.STEP_TYPES and data.draw(st.booleans(), label="remedies"):
@@ -179,7 +204,7 @@ def test_every_event_type_round_trips_through_storage_unchanged(
             known = {placeholder(index): real for index, real in enumerate(ids)}
             append(ledger, household_id, recorder_caller, with_real_ids(batch, known))
 
-    under_test = decided[-len(batch):] if batch else decided[:1]
+    under_test = decided[-len(batch) :] if batch else decided[:1]
     assert {e.TYPE for e in under_test} == {event_type}
     stored = ledger.history(household_id, recorder_caller)
     fed = [e for _, e in ledger.feed(recorder_caller, after=position, limit=1000).events]

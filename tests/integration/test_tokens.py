@@ -34,12 +34,19 @@ def test_a_wrong_secret_for_a_real_token_id_is_refused(ledger: HouseholdLedger) 
         authenticate(ledger.tables, forged)
 
 
-@pytest.mark.parametrize(("role", "division", "department"), [
-    ("superuser", "53", None), ("recorder", "53a", None), ("department", "53", None),
-    ("recorder", "53", "health"), ("recorder", "5309251012011", None),
-])
+@pytest.mark.parametrize(
+    ("role", "division", "department"),
+    [
+        ("superuser", "53", None),
+        ("recorder", "53a", None),
+        ("department", "53", None),
+        ("recorder", "53", "health"),
+        ("recorder", "5309251012011", None),
+    ],
+)
 def test_tokens_are_created_only_for_known_roles_and_divisions(
-        ledger: HouseholdLedger, role: str, division: str, department: str | None) -> None:
+    ledger: HouseholdLedger, role: str, division: str, department: str | None
+) -> None:
     with pytest.raises(ValidationFailed):
         create_token(ledger.tables, role=role, division=division, department=department)
 

@@ -12,8 +12,9 @@ from tests import factories as f
 
 
 def test_every_contract_type_has_its_own_explicit_topic() -> None:
-    product = {name: cls for name, cls in EVENT_CLASSES.items()
-               if cls.__module__ == "ledger.domain.events"}
+    product = {
+        name: cls for name, cls in EVENT_CLASSES.items() if cls.__module__ == "ledger.domain.events"
+    }
     assert sorted(product) == sorted(EVENT_TYPES)
     assert all(cls.__dict__["TOPIC"] == f"household/{name}" for name, cls in product.items())
 
@@ -24,12 +25,15 @@ def test_an_event_class_without_an_explicit_topic_is_refused() -> None:
 
 
 def test_stored_events_carry_the_explicit_topic_not_the_module_path(
-        ledger: HouseholdLedger, recorder_caller: Caller) -> None:
+    ledger: HouseholdLedger, recorder_caller: Caller
+) -> None:
     batch = AppendBatch.model_validate({"events": [f.registered(), f.survey()]})
     ledger.append("hh-t", batch.events, recorder_caller)
     stored = ledger.recorder.select_events(originator_id("hh-t"))
-    assert [s.topic for s in stored] == ["household/HouseholdRegistered",
-                                         "household/FieldSurveyConducted"]
+    assert [s.topic for s in stored] == [
+        "household/HouseholdRegistered",
+        "household/FieldSurveyConducted",
+    ]
 
 
 class RenamedField(HouseholdEvent):
@@ -43,16 +47,21 @@ class RenamedField(HouseholdEvent):
         state["data"]["new"] = state["data"].pop("old")
 
 
-def test_a_stored_version_1_event_is_upcast_when_read(ledger: HouseholdLedger,
-                                                      recorder_caller: Caller) -> None:
+def test_a_stored_version_1_event_is_upcast_when_read(
+    ledger: HouseholdLedger, recorder_caller: Caller
+) -> None:
     batch = AppendBatch.model_validate({"events": [f.registered()]})
     ledger.append("hh-u", batch.events, recorder_caller)
     [registered] = ledger.history("hh-u", recorder_caller)
     stored = ledger.mapper.to_stored_event(registered)
     state = ledger.mapper.transcoder.decode(stored.state)
     state["data"] = {"old": "value written by version 1"}
-    old = type(stored)(originator_id=stored.originator_id, originator_version=2,
-                       topic="test/RenamedField", state=ledger.mapper.transcoder.encode(state))
+    old = type(stored)(
+        originator_id=stored.originator_id,
+        originator_version=2,
+        topic="test/RenamedField",
+        state=ledger.mapper.transcoder.encode(state),
+    )
     ledger.recorder.insert_events([old])
     [_, upcast] = ledger.history("hh-u", recorder_caller)
     assert isinstance(upcast, RenamedField)

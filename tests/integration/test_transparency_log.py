@@ -21,12 +21,14 @@ from tests import factories as f
 
 
 def _append(ledger: HouseholdLedger, caller: Caller, household_id: str) -> None:
-    ledger.append(household_id,
-                  AppendBatch.model_validate({"events": [f.registered()]}).events, caller)
+    ledger.append(
+        household_id, AppendBatch.model_validate({"events": [f.registered()]}).events, caller
+    )
 
 
 def test_leaves_are_contiguous_where_notification_ids_are_not(
-        database: Database, ledger: HouseholdLedger, recorder_caller: Caller) -> None:
+    database: Database, ledger: HouseholdLedger, recorder_caller: Caller
+) -> None:
     _append(ledger, recorder_caller, "hh-1")
     [stored] = ledger.recorder.select_events(originator_id("hh-1"))
     with pytest.raises(IntegrityError):
@@ -42,13 +44,13 @@ def test_leaves_are_contiguous_where_notification_ids_are_not(
         assert [n.id for n in feed] == [1, 3]  # the gap the leaf index must not show
 
 
-def test_concurrent_sequencers_build_one_tree(database: Database, recorder_caller: Caller,
-                                              ledger: HouseholdLedger) -> None:
+def test_concurrent_sequencers_build_one_tree(
+    database: Database, recorder_caller: Caller, ledger: HouseholdLedger
+) -> None:
     for i in range(60):
         _append(ledger, recorder_caller, f"hh-{i}")
     others = [HouseholdLedger(database.eventsourcing_env(pool_size=2)) for _ in range(3)]
-    logs = [TransparencyLog(other, Ed25519PrivateKey.generate(), batch_size=7)
-            for other in others]
+    logs = [TransparencyLog(other, Ed25519PrivateKey.generate(), batch_size=7) for other in others]
     errors: list[BaseException] = []
 
     def run(log: TransparencyLog) -> None:
@@ -88,8 +90,9 @@ def test_proofs_at_every_size_verify(ledger: HouseholdLedger, recorder_caller: C
         root = log.root(size)
         for proof in log.inclusions(leaves[:size], size):
             leaf = merkle.leaf_hash(bytes.fromhex(hashes[proof.leaf.event_id]))
-            assert merkle.verify_inclusion(proof.leaf.leaf_index, size, leaf,
-                                           [bytes.fromhex(h) for h in proof.path], root)
+            assert merkle.verify_inclusion(
+                proof.leaf.leaf_index, size, leaf, [bytes.fromhex(h) for h in proof.path], root
+            )
         for first in range(1, size + 1):
             path = [bytes.fromhex(h) for h in log.consistency(first, size)]
             assert merkle.verify_consistency(first, size, log.root(first), root, path)
@@ -131,7 +134,8 @@ def test_checkpoint_signatures_verify_only_with_their_key() -> None:
 
 
 def test_a_ledger_with_checkpoints_never_gets_a_second_key_by_accident(
-        ledger: HouseholdLedger, tmp_path: Path) -> None:
+    ledger: HouseholdLedger, tmp_path: Path
+) -> None:
     first = TransparencyLog.open(ledger, str(tmp_path / "key.pem"))  # first start: generated
     first.checkpoint(fresh=True)
     with pytest.raises(signing.KeyFileError, match="already has checkpoints"):

@@ -37,13 +37,17 @@ def test_an_end_before_the_start_covers_no_day() -> None:
     assert working_days_between(D("2021-10-12"), D("2021-10-08")) == 0
 
 
-@pytest.mark.parametrize(("start", "end"), [
-    ("2027-01-04", "2027-01-08"),  # not yet published
-    ("2003-06-02", "2003-06-06"),  # before the package's data
-    ("2026-12-28", "2027-01-05"),  # one end outside is enough
-])
-def test_a_year_outside_the_known_arrangements_is_unknown_never_guessed(start: str,
-                                                                        end: str) -> None:
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        ("2027-01-04", "2027-01-08"),  # not yet published
+        ("2003-06-02", "2003-06-06"),  # before the package's data
+        ("2026-12-28", "2027-01-05"),  # one end outside is enough
+    ],
+)
+def test_a_year_outside_the_known_arrangements_is_unknown_never_guessed(
+    start: str, end: str
+) -> None:
     assert working_days_between(D(start), D(end)) is None
     assert not OFFICIAL_CALENDAR.covers(D(end))
 

@@ -72,31 +72,42 @@ def test_the_packaged_rules_supply_no_year_of_their_own() -> None:
 
 def test_the_example_in_the_packaged_rules_loads_once_uncommented() -> None:
     text = default_text()
-    example = text[text.index("# [calendar."):].splitlines()
+    example = text[text.index("# [calendar.") :].splitlines()
     assert all(line.startswith("# ") for line in example)
     uncommented = "\n".join(line[2:] for line in example)
     assert "EXAMPLE" in uncommented
-    assert sorted(RulesConfiguration.from_toml(text + "\n" + uncommented).calendar.supplied) \
-        == [2027]
+    assert sorted(RulesConfiguration.from_toml(text + "\n" + uncommented).calendar.supplied) == [
+        2027
+    ]
 
 
-@pytest.mark.parametrize(("arrangement", "message"), [
-    ('source = "x"\nholidays = [2026-12-31]', "calendar.2027: 2026-12-31 is not in 2027"),
-    ('source = "x"\nholidays = [[2027-12-30, 2028-01-02]]', "2028-01-01 is not in 2027"),
-    ('source = "x"\nholidays = [[2027-02-06, 2027-02-21]]\nworking_days = [2027-02-20]',
-     "2027-02-20 is both a holiday and a make-up working day"),
-    ("holidays = [2027-01-01]", "calendar.2027.source: name the State Council notice"),
-    ('source = "  "\nholidays = [2027-01-01]', "no source"),
-    ('source = "x"\nworking_days = [2027-02-17]', "2027-02-17 is a make-up working day but a "
-                                                 "Wednesday"),
-    ('source = "x"\nholidays = ["2027-01-01"]', "'2027-01-01' is not a date"),
-    ('source = "x"\nholidays = [[2027-02-13, 2027-02-06]]', "is not a date (YYYY-MM-DD) or a "
-                                                           "[first, last] period"),
-    ('source = "x"\nholidays = 2027-01-01', "expected a list of dates"),
-    ('source = "x"\nholiday = [2027-01-01]', "unknown keys ['holiday']"),
-])
-def test_a_mistaken_arrangement_is_refused_at_load_naming_it(arrangement: str,
-                                                              message: str) -> None:
+@pytest.mark.parametrize(
+    ("arrangement", "message"),
+    [
+        ('source = "x"\nholidays = [2026-12-31]', "calendar.2027: 2026-12-31 is not in 2027"),
+        ('source = "x"\nholidays = [[2027-12-30, 2028-01-02]]', "2028-01-01 is not in 2027"),
+        (
+            'source = "x"\nholidays = [[2027-02-06, 2027-02-21]]\nworking_days = [2027-02-20]',
+            "2027-02-20 is both a holiday and a make-up working day",
+        ),
+        ("holidays = [2027-01-01]", "calendar.2027.source: name the State Council notice"),
+        ('source = "  "\nholidays = [2027-01-01]', "no source"),
+        (
+            'source = "x"\nworking_days = [2027-02-17]',
+            "2027-02-17 is a make-up working day but a Wednesday",
+        ),
+        ('source = "x"\nholidays = ["2027-01-01"]', "'2027-01-01' is not a date"),
+        (
+            'source = "x"\nholidays = [[2027-02-13, 2027-02-06]]',
+            "is not a date (YYYY-MM-DD) or a [first, last] period",
+        ),
+        ('source = "x"\nholidays = 2027-01-01', "expected a list of dates"),
+        ('source = "x"\nholiday = [2027-01-01]', "unknown keys ['holiday']"),
+    ],
+)
+def test_a_mistaken_arrangement_is_refused_at_load_naming_it(
+    arrangement: str, message: str
+) -> None:
     with pytest.raises(ConfigurationError) as refused:
         _with(f'[calendar."2027"]\n{arrangement}\n')
     assert message in str(refused.value)
@@ -129,8 +140,9 @@ def arrangements(draw: st.DrawFn) -> Arrangement:
 
 
 @given(arrangements(), _DAYS, st.integers(min_value=-5, max_value=400))
-def test_the_working_day_count_is_the_brute_force_count(arrangement: Arrangement,
-                                                        start: date, length: int) -> None:
+def test_the_working_day_count_is_the_brute_force_count(
+    arrangement: Arrangement, start: date, length: int
+) -> None:
     assert arrangement.problems() == []
     end = start + timedelta(days=length)
     counted = OfficialCalendar({YEAR: arrangement}).working_days_between(start, end)
@@ -150,10 +162,15 @@ def test_the_working_day_count_is_the_brute_force_count(arrangement: Arrangement
 @given(st.dates(date(2004, 1, 1), date(2026, 12, 31)))
 def test_an_arrangement_copied_from_the_package_agrees_with_it(day: date) -> None:
     calendar = OfficialCalendar()
-    year = [day.replace(month=1, day=1) + timedelta(days=n) for n in range(366)
-            if (day.replace(month=1, day=1) + timedelta(days=n)).year == day.year]
-    holidays = frozenset(d for d in year if d.weekday() < 5
-                         and calendar.working_days_between(d, d) == 0)
-    worked = frozenset(d for d in year if d.weekday() >= 5
-                       and calendar.working_days_between(d, d) == 1)
+    year = [
+        day.replace(month=1, day=1) + timedelta(days=n)
+        for n in range(366)
+        if (day.replace(month=1, day=1) + timedelta(days=n)).year == day.year
+    ]
+    holidays = frozenset(
+        d for d in year if d.weekday() < 5 and calendar.working_days_between(d, d) == 0
+    )
+    worked = frozenset(
+        d for d in year if d.weekday() >= 5 and calendar.working_days_between(d, d) == 1
+    )
     assert Arrangement(day.year, holidays, worked, "copied").problems() == []

@@ -40,8 +40,13 @@ def at(on: str, time: str = "09:30:00", offset: str = "+08:00") -> str:
 
 
 def material(kind: str) -> Json:
-    return {"sha256": hashlib.sha256(kind.encode()).hexdigest(), "kind": kind,
-            "name": f"{kind}.jpg", "media_type": "image/jpeg", "size": 1000}
+    return {
+        "sha256": hashlib.sha256(kind.encode()).hexdigest(),
+        "kind": kind,
+        "name": f"{kind}.jpg",
+        "media_type": "image/jpeg",
+        "size": 1000,
+    }
 
 
 def ev(type_: str, data: Json, on: str, kinds: Iterable[str] = (), **envelope: Any) -> Json:
@@ -50,48 +55,92 @@ def ev(type_: str, data: Json, on: str, kinds: Iterable[str] = (), **envelope: A
     return event
 
 
-def survey(on: str, purpose: str = "identification", per_capita: int = 5000,
-           period: tuple[str, str] = ("2020-10-01", "2021-09-30"),
-           kinds: Iterable[str] = ("survey_form", "income_sheet"), **data: Any) -> Json:
-    body = {**f.survey()["data"], "purpose": purpose,
-            "period": {"start": period[0], "end": period[1]},
-            "income": {"wage": per_capita * 2, "operating": 0, "property": 0, "transfer": 0,
-                       "operating_cost": 0},
-            "household_size": 2, "per_capita_net_income": per_capita, **data}
+def survey(
+    on: str,
+    purpose: str = "identification",
+    per_capita: int = 5000,
+    period: tuple[str, str] = ("2020-10-01", "2021-09-30"),
+    kinds: Iterable[str] = ("survey_form", "income_sheet"),
+    **data: Any,
+) -> Json:
+    body = {
+        **f.survey()["data"],
+        "purpose": purpose,
+        "period": {"start": period[0], "end": period[1]},
+        "income": {
+            "wage": per_capita * 2,
+            "operating": 0,
+            "property": 0,
+            "transfer": 0,
+            "operating_cost": 0,
+        },
+        "household_size": 2,
+        "per_capita_net_income": per_capita,
+        **data,
+    }
     return ev("FieldSurveyConducted", body, on, kinds)
 
 
-def notice(start: str, end: str, purpose: str = "identification",
-           channels: Iterable[str] = ("group_board", "rescue_platform"),
-           kinds: Iterable[str] = ("notice_text", "notice_photo")) -> Json:
-    return ev("PublicNoticePosted", {"purpose": purpose, "channels": list(channels),
-                                     "start_date": start, "end_date": end}, start, kinds)
+def notice(
+    start: str,
+    end: str,
+    purpose: str = "identification",
+    channels: Iterable[str] = ("group_board", "rescue_platform"),
+    kinds: Iterable[str] = ("notice_text", "notice_photo"),
+) -> Json:
+    return ev(
+        "PublicNoticePosted",
+        {"purpose": purpose, "channels": list(channels), "start_date": start, "end_date": end},
+        start,
+        kinds,
+    )
 
 
-def verified(on: str, purpose: str = "identification", department: str = "public_security",
-             findings: Iterable[Json] = ()) -> Json:
+def verified(
+    on: str,
+    purpose: str = "identification",
+    department: str = "public_security",
+    findings: Iterable[Json] = (),
+) -> Json:
     found = list(findings)
-    return ev("DepartmentVerified", {"purpose": purpose, "department": department,
-                                     "consistent": not found, "findings": found,
-                                     "summary": "比对"}, on)
+    return ev(
+        "DepartmentVerified",
+        {
+            "purpose": purpose,
+            "department": department,
+            "consistent": not found,
+            "findings": found,
+            "summary": "比对",
+        },
+        on,
+    )
 
 
 def appraisal(on: str, purpose: str = "identification", result: str = "approved") -> Json:
-    return ev("DemocraticAppraisalHeld", {
-        "purpose": purpose, "attendees": {"party_members": 5, "household_heads": 30, "total": 35},
-        "result": result}, on, ("minutes", "sign_in_sheet"))
+    return ev(
+        "DemocraticAppraisalHeld",
+        {
+            "purpose": purpose,
+            "attendees": {"party_members": 5, "household_heads": 30, "total": 35},
+            "result": result,
+        },
+        on,
+        ("minutes", "sign_in_sheet"),
+    )
 
 
 def review(on: str, purpose: str = "identification", decision: str = "approved") -> Json:
-    return ev("TownshipReviewed", {"purpose": purpose, "decision": decision,
-                                   "spot_checked": True}, on)
+    return ev(
+        "TownshipReviewed", {"purpose": purpose, "decision": decision, "spot_checked": True}, on
+    )
 
 
 def confirmed(on: str, purpose: str = "identification", **data: Any) -> Json:
     body: Json = {"purpose": purpose, "decision": "confirmed"}
     if purpose == "identification":
-        body.update(monitoring_type="marginal", risk_types=["illness"],
-                    responsible_department="health")
+        body.update(
+            monitoring_type="marginal", risk_types=["illness"], responsible_department="health"
+        )
     return ev("CountyConfirmed", {**body, **data}, on)
 
 
@@ -106,21 +155,35 @@ def identification(monitoring_type: str = "marginal") -> dict[str, Json]:
     """A complete identification in Shuangjiang's 2021 round: no gaps. A case changes one
     step."""
     return {
-        "trigger": ev("WarningReceived", {"department": "medical_insurance",
-                                          "code": "medical_self_pay_high",
-                                          "summary": "自付超过1万元"}, "2021-10-19"),
-        "screening": ev("ScreeningAnalyzed", {"decision": "key_check", "basis": "医保预警"},
-                        "2021-10-20", ("minutes",)),
+        "trigger": ev(
+            "WarningReceived",
+            {
+                "department": "medical_insurance",
+                "code": "medical_self_pay_high",
+                "summary": "自付超过1万元",
+            },
+            "2021-10-19",
+        ),
+        "screening": ev(
+            "ScreeningAnalyzed",
+            {"decision": "key_check", "basis": "医保预警"},
+            "2021-10-20",
+            ("minutes",),
+        ),
         "field_survey": survey("2021-10-21"),
-        "application": ev("ApplicationSigned", {"member_id": "m1"}, "2021-10-21",
-                          ("application_form",)),
-        "authorization": ev("AuthorizationSigned", {"member_id": "m1"}, "2021-10-21",
-                            ("authorization_letter",)),
+        "application": ev(
+            "ApplicationSigned", {"member_id": "m1"}, "2021-10-21", ("application_form",)
+        ),
+        "authorization": ev(
+            "AuthorizationSigned", {"member_id": "m1"}, "2021-10-21", ("authorization_letter",)
+        ),
         "department_check": verified("2021-10-22"),
         "appraisal": appraisal("2021-10-22"),
-        "village_decision": ev("VillageCommitteeDecided", {
-            "purpose": "identification", "decision": "propose", "measures": ["health"]},
-            "2021-10-23"),
+        "village_decision": ev(
+            "VillageCommitteeDecided",
+            {"purpose": "identification", "decision": "propose", "measures": ["health"]},
+            "2021-10-23",
+        ),
         "notice": notice("2021-10-25", "2021-10-29"),  # Monday to Friday: 5 working days
         "township_review": review("2021-11-01"),
         "county_confirmation": confirmed("2021-11-05", monitoring_type=monitoring_type),
@@ -130,24 +193,43 @@ def identification(monitoring_type: str = "marginal") -> dict[str, Json]:
 
 def assisted() -> dict[str, Json]:
     return {
-        "plan": ev("AssistancePlanned", {"measure_id": "ms1", "category": "health",
-                                         "summary": "大病救助"}, "2021-11-25"),
-        "delivery": ev("AssistanceDelivered", {"measure_id": "ms1", "delivered_on": "2021-12-15",
-                                               "amount": 3000, "summary": "救助金"},
-                       "2021-12-15"),
+        "plan": ev(
+            "AssistancePlanned",
+            {"measure_id": "ms1", "category": "health", "summary": "大病救助"},
+            "2021-11-25",
+        ),
+        "delivery": ev(
+            "AssistanceDelivered",
+            {
+                "measure_id": "ms1",
+                "delivered_on": "2021-12-15",
+                "amount": 3000,
+                "summary": "救助金",
+            },
+            "2021-12-15",
+        ),
     }
 
 
 def elimination() -> dict[str, Json]:
     """A complete risk elimination in 2023 (income period ending 2023-09-30, floor 8050)."""
     return {
-        "effectiveness_appraisal": ev("EffectivenessAppraised", {
-            "result": "stable", "summary": "收入稳定"}, "2023-09-25"),
-        "field_survey": survey("2023-09-26", "elimination", 9000, ("2022-10-01", "2023-09-30"),
-                               ("survey_form", "income_sheet", "elimination_assessment")),
-        "informed_consent": ev("InformedConsentGiven", {"purpose": "elimination",
-                                                        "member_id": "m1"}, "2023-09-27",
-                               ("consent_form",)),
+        "effectiveness_appraisal": ev(
+            "EffectivenessAppraised", {"result": "stable", "summary": "收入稳定"}, "2023-09-25"
+        ),
+        "field_survey": survey(
+            "2023-09-26",
+            "elimination",
+            9000,
+            ("2022-10-01", "2023-09-30"),
+            ("survey_form", "income_sheet", "elimination_assessment"),
+        ),
+        "informed_consent": ev(
+            "InformedConsentGiven",
+            {"purpose": "elimination", "member_id": "m1"},
+            "2023-09-27",
+            ("consent_form",),
+        ),
         "appraisal": appraisal("2023-09-28", "elimination"),
         # after National Day 2023 (09-29 to 10-06 off): Monday 10-09 to Friday 10-13
         "notice": notice("2023-10-09", "2023-10-13", "elimination"),
@@ -161,8 +243,11 @@ def exit_steps(marking: str = "withdrawn") -> dict[str, Json]:
     """A look-back exit (清退 or 风险标注回退) on a consumer car owned since before the
     enrolment."""
     return {
-        "department_check": verified("2022-03-01", "lookback", findings=[
-            {"exclusion": "consumer_car", "since": "2021-06-01"}]),
+        "department_check": verified(
+            "2022-03-01",
+            "lookback",
+            findings=[{"exclusion": "consumer_car", "since": "2021-06-01"}],
+        ),
         "field_survey": survey("2022-03-02", "lookback"),
         "township_review": review("2022-03-04", "lookback"),
         "county_confirmation": confirmed("2022-03-07", "lookback"),
@@ -173,8 +258,9 @@ def exit_steps(marking: str = "withdrawn") -> dict[str, Json]:
 def rollback() -> dict[str, Json]:
     """A 风险消除回退 after the 2023 elimination."""
     return {
-        "effectiveness_appraisal": ev("EffectivenessAppraised", {
-            "result": "unstable", "summary": "收入不稳"}, "2023-11-10"),
+        "effectiveness_appraisal": ev(
+            "EffectivenessAppraised", {"result": "unstable", "summary": "收入不稳"}, "2023-11-10"
+        ),
         "field_survey": survey("2023-11-12", "lookback", 7000, ("2022-10-01", "2023-09-30")),
         "county_confirmation": confirmed("2023-11-15", "lookback"),
         "marking": marked("elimination_rolled_back", "2023-11-20"),
@@ -194,8 +280,12 @@ class Stream:
     def add(self, event: Json) -> HouseholdEvent:
         self._clock += timedelta(minutes=1)
         commands = AppendBatch.model_validate({"events": [event]}).events
-        [recorded] = decide(self.household, commands,
-                            Recording(self._clock, {"role": "recorder"}), originator_id=ORIGIN)
+        [recorded] = decide(
+            self.household,
+            commands,
+            Recording(self._clock, {"role": "recorder"}),
+            originator_id=ORIGIN,
+        )
         self.events.append(recorded)
         return recorded
 
@@ -213,14 +303,18 @@ def codes(episode: Episode) -> list[str]:
     return [gap.code for gap in episode.gaps]
 
 
-def enrolled(steps: dict[str, Json] | None = None, registration: Json | None = None,
-             ) -> tuple[Stream, dict[str, HouseholdEvent]]:
+def enrolled(
+    steps: dict[str, Json] | None = None,
+    registration: Json | None = None,
+) -> tuple[Stream, dict[str, HouseholdEvent]]:
     stream = Stream(registration)
     return stream, stream.run(steps if steps is not None else identification())
 
 
-def eliminated(steps: dict[str, Json] | None = None, help_given: bool = True,
-               ) -> tuple[Stream, dict[str, HouseholdEvent]]:
+def eliminated(
+    steps: dict[str, Json] | None = None,
+    help_given: bool = True,
+) -> tuple[Stream, dict[str, HouseholdEvent]]:
     stream, _ = enrolled()
     if help_given:
         stream.run(assisted())
@@ -247,9 +341,18 @@ def test_a_complete_identification_has_no_gaps_and_lists_every_step() -> None:
     assert episode.steps["trigger"] == [str(events["trigger"].id)]
     assert episode.steps["assistance_plan"] == [str(events["village_decision"].id)]
     assert episode.steps["department_comparison"] == []
-    for step in ("screening", "field_survey", "application", "authorization", "appraisal",
-                 "village_decision", "notice", "township_review", "department_check",
-                 "county_confirmation"):
+    for step in (
+        "screening",
+        "field_survey",
+        "application",
+        "authorization",
+        "appraisal",
+        "village_decision",
+        "notice",
+        "township_review",
+        "department_check",
+        "county_confirmation",
+    ):
         assert episode.steps[step] == [str(events[step].id)]
 
 
@@ -310,8 +413,13 @@ def test_a_voided_step_counts_for_nothing() -> None:
     steps = identification()
     marking = steps.pop("marking")
     stream, events = enrolled(steps)
-    stream.add(ev("EntryVoided", {"target_event_id": str(events["notice"].id),
-                                  "reason": "录错户"}, "2021-11-10"))
+    stream.add(
+        ev(
+            "EntryVoided",
+            {"target_event_id": str(events["notice"].id), "reason": "录错户"},
+            "2021-11-10",
+        )
+    )
     stream.add(marking)
     assert codes(stream.episode()) == ["MISSING_NOTICE"]
 
@@ -330,41 +438,48 @@ def test_the_last_event_of_a_step_before_the_marking_is_judged_and_the_others_li
 # MISSING_<STEP>
 
 
-@pytest.mark.parametrize(("step", "expected"), [
-    ("screening", ["MISSING_SCREENING"]),
-    ("field_survey", ["MISSING_FIELD_SURVEY"]),
-    ("application", ["MISSING_APPLICATION"]),
-    ("authorization", ["MISSING_AUTHORIZATION"]),
-    ("appraisal", ["MISSING_APPRAISAL"]),
-    ("village_decision", ["MISSING_VILLAGE_DECISION", "MISSING_ASSISTANCE_PLAN"]),
-    ("notice", ["MISSING_NOTICE"]),
-    ("township_review", ["MISSING_TOWNSHIP_REVIEW"]),
-    ("department_check", ["MISSING_DEPARTMENT_CHECK"]),
-    ("county_confirmation", ["MISSING_COUNTY_CONFIRMATION"]),
-])
+@pytest.mark.parametrize(
+    ("step", "expected"),
+    [
+        ("screening", ["MISSING_SCREENING"]),
+        ("field_survey", ["MISSING_FIELD_SURVEY"]),
+        ("application", ["MISSING_APPLICATION"]),
+        ("authorization", ["MISSING_AUTHORIZATION"]),
+        ("appraisal", ["MISSING_APPRAISAL"]),
+        ("village_decision", ["MISSING_VILLAGE_DECISION", "MISSING_ASSISTANCE_PLAN"]),
+        ("notice", ["MISSING_NOTICE"]),
+        ("township_review", ["MISSING_TOWNSHIP_REVIEW"]),
+        ("department_check", ["MISSING_DEPARTMENT_CHECK"]),
+        ("county_confirmation", ["MISSING_COUNTY_CONFIRMATION"]),
+    ],
+)
 def test_an_identification_without_a_step_misses_it(step: str, expected: list[str]) -> None:
     stream, _ = enrolled(without(identification(), step))
     assert codes(stream.episode()) == expected
     assert all(g.severity == "violation" for g in stream.episode().gaps)
 
 
-@pytest.mark.parametrize(("step", "expected"), [
-    ("effectiveness_appraisal", ["MISSING_EFFECTIVENESS_APPRAISAL"]),
-    # without it, the latest survey is the identification's, below the 2021 floor
-    ("field_survey", ["MISSING_FIELD_SURVEY", "INCOME_BELOW_FLOOR"]),
-    ("informed_consent", ["MISSING_INFORMED_CONSENT"]),
-    ("appraisal", ["MISSING_APPRAISAL"]),
-    ("notice", ["MISSING_NOTICE"]),
-    ("township_review", ["MISSING_TOWNSHIP_REVIEW"]),
-    ("county_confirmation", ["MISSING_COUNTY_CONFIRMATION"]),
-])
+@pytest.mark.parametrize(
+    ("step", "expected"),
+    [
+        ("effectiveness_appraisal", ["MISSING_EFFECTIVENESS_APPRAISAL"]),
+        # without it, the latest survey is the identification's, below the 2021 floor
+        ("field_survey", ["MISSING_FIELD_SURVEY", "INCOME_BELOW_FLOOR"]),
+        ("informed_consent", ["MISSING_INFORMED_CONSENT"]),
+        ("appraisal", ["MISSING_APPRAISAL"]),
+        ("notice", ["MISSING_NOTICE"]),
+        ("township_review", ["MISSING_TOWNSHIP_REVIEW"]),
+        ("county_confirmation", ["MISSING_COUNTY_CONFIRMATION"]),
+    ],
+)
 def test_an_elimination_without_a_step_misses_it(step: str, expected: list[str]) -> None:
     stream, _ = eliminated(without(elimination(), step))
     assert codes(stream.episode()) == expected
 
 
-@pytest.mark.parametrize("step", ["field_survey", "department_check", "township_review",
-                                  "county_confirmation"])
+@pytest.mark.parametrize(
+    "step", ["field_survey", "department_check", "township_review", "county_confirmation"]
+)
 def test_an_exit_without_a_step_misses_it(step: str) -> None:
     stream, _ = enrolled()
     stream.run(assisted())
@@ -392,8 +507,10 @@ def test_an_exit_needs_a_verification_whose_findings_name_an_exclusion() -> None
 
 
 def test_an_exclusion_found_at_identification_supports_the_exit_whatever_its_purpose() -> None:
-    steps = replaced(identification(), department_check=verified(
-        "2021-10-22", findings=[{"exclusion": "urban_property"}]))
+    steps = replaced(
+        identification(),
+        department_check=verified("2021-10-22", findings=[{"exclusion": "urban_property"}]),
+    )
     stream, _ = enrolled(steps)
     stream.run(assisted())
     stream.run(without(exit_steps(), "department_check"))
@@ -427,8 +544,7 @@ def test_the_make_up_saturday_after_national_day_counts_as_a_working_day() -> No
 def test_a_notice_one_working_day_short_is_too_short() -> None:
     found = _identified_with_notice("2021-10-25", "2021-10-28")
     assert "NOTICE_TOO_SHORT" in found
-    stream, events = enrolled(replaced(identification(),
-                                       notice=notice("2021-10-25", "2021-10-28")))
+    stream, events = enrolled(replaced(identification(), notice=notice("2021-10-25", "2021-10-28")))
     [gap] = [g for g in stream.episode().gaps if g.code == "NOTICE_TOO_SHORT"]
     assert str(events["notice"].id) in gap.detail
     assert "4 working days" in gap.detail
@@ -445,11 +561,13 @@ def test_a_notice_outside_the_known_calendar_is_not_judged_but_reported_as_infor
 
 
 def test_a_division_counting_calendar_days_counts_the_holiday() -> None:
-    text = load_text().replace('notice_day_basis = { value = "working"',
-                               'notice_day_basis = { value = "calendar"')
+    text = load_text().replace(
+        'notice_day_basis = { value = "working"', 'notice_day_basis = { value = "calendar"'
+    )
     calendar_days = RulesConfiguration.from_toml(text).for_division(f.VILLAGE)
-    assert "NOTICE_TOO_SHORT" not in _identified_with_notice("2021-10-01", "2021-10-05",
-                                                             calendar_days)
+    assert "NOTICE_TOO_SHORT" not in _identified_with_notice(
+        "2021-10-01", "2021-10-05", calendar_days
+    )
     assert "NOTICE_TOO_SHORT" in _identified_with_notice("2021-10-01", "2021-10-05")
 
 
@@ -468,48 +586,77 @@ def load_text() -> str:
 
 
 def test_a_notice_missing_the_villager_groups_public_place_lacks_a_channel() -> None:
-    stream, _ = enrolled(replaced(identification(), notice=notice(
-        "2021-10-25", "2021-10-29", channels=["village_board", "rescue_platform"])))
+    stream, _ = enrolled(
+        replaced(
+            identification(),
+            notice=notice(
+                "2021-10-25", "2021-10-29", channels=["village_board", "rescue_platform"]
+            ),
+        )
+    )
     [gap] = stream.episode().gaps
     assert (gap.code, gap.step) == ("NOTICE_CHANNEL_MISSING", "notice")
     assert "group_board" in gap.detail
 
 
 def test_a_notice_on_the_group_board_and_the_rescue_platform_has_every_channel() -> None:
-    stream, _ = enrolled(replaced(identification(), notice=notice(
-        "2021-10-25", "2021-10-29", channels=["group_board", "rescue_platform",
-                                              "village_board"])))
+    stream, _ = enrolled(
+        replaced(
+            identification(),
+            notice=notice(
+                "2021-10-25",
+                "2021-10-29",
+                channels=["group_board", "rescue_platform", "village_board"],
+            ),
+        )
+    )
     assert stream.episode().gaps == []
 
 
 def test_a_notice_only_on_boards_misses_the_rescue_platform_online() -> None:
-    stream, _ = enrolled(replaced(identification(), notice=notice(
-        "2021-10-25", "2021-10-29", channels=["group_board", "village_board"])))
+    stream, _ = enrolled(
+        replaced(
+            identification(),
+            notice=notice("2021-10-25", "2021-10-29", channels=["group_board", "village_board"]),
+        )
+    )
     assert codes(stream.episode()) == ["NOTICE_CHANNEL_MISSING"]
 
 
 def test_a_division_may_accept_the_village_board_for_the_public_place() -> None:
     text = load_text() + (
         '\n[divisions."530925101"]\nnotice_channels = { value = ["group_board|village_board", '
-        '"rescue_platform"], source = "test: township accepts the village board" }\n')
+        '"rescue_platform"], source = "test: township accepts the village board" }\n'
+    )
     township = RulesConfiguration.from_toml(text).for_division(f.VILLAGE)
-    stream, _ = enrolled(replaced(identification(), notice=notice(
-        "2021-10-25", "2021-10-29", channels=["village_board", "rescue_platform"])))
+    stream, _ = enrolled(
+        replaced(
+            identification(),
+            notice=notice(
+                "2021-10-25", "2021-10-29", channels=["village_board", "rescue_platform"]
+            ),
+        )
+    )
     assert stream.episode(config=township).gaps == []
 
 
 # Objections: OBJECTION_UNRESOLVED and OBJECTION_UPHELD
 
 
-def _with_objection(resolved_on: str | None, outcome: str = "dismissed",
-                    purpose: str = "identification") -> Stream:
+def _with_objection(
+    resolved_on: str | None, outcome: str = "dismissed", purpose: str = "identification"
+) -> Stream:
     steps = identification()
     later = {k: steps.pop(k) for k in ("township_review", "county_confirmation", "marking")}
     stream, _ = enrolled(steps)
-    objection = stream.add(ev("ObjectionRaised", {"purpose": purpose, "summary": "有车"},
-                              "2021-10-26"))
-    answer = ev("ObjectionResolved", {"objection_id": str(objection.id), "outcome": outcome,
-                                      "summary": "核实无车"}, resolved_on or "2021-10-30")
+    objection = stream.add(
+        ev("ObjectionRaised", {"purpose": purpose, "summary": "有车"}, "2021-10-26")
+    )
+    answer = ev(
+        "ObjectionResolved",
+        {"objection_id": str(objection.id), "outcome": outcome, "summary": "核实无车"},
+        resolved_on or "2021-10-30",
+    )
     if resolved_on and resolved_on < "2021-11-01":
         stream.add(answer)
     stream.run(later)
@@ -580,44 +727,70 @@ def test_dates_are_taken_in_each_events_own_utc_offset() -> None:
 
 
 def test_an_elimination_notice_must_start_after_the_appraisal() -> None:
-    stream, _ = eliminated(replaced(elimination(), appraisal=appraisal("2023-10-10",
-                                                                       "elimination")))
+    stream, _ = eliminated(
+        replaced(elimination(), appraisal=appraisal("2023-10-10", "elimination"))
+    )
     assert codes(stream.episode()) == ["OUT_OF_ORDER"]
 
 
 # STEP_REJECTED
 
 
-@pytest.mark.parametrize(("step", "event"), [
-    ("screening", ev("ScreeningAnalyzed", {"decision": "no_action", "basis": "收入达标"},
-                     "2021-10-20", ("minutes",))),
-    ("appraisal", appraisal("2021-10-22", result="rejected")),
-    ("village_decision", ev("VillageCommitteeDecided", {
-        "purpose": "identification", "decision": "reject", "measures": ["health"]},
-        "2021-10-23")),
-    ("township_review", review("2021-11-01", decision="returned")),
-    ("county_confirmation", confirmed("2021-11-05", decision="rejected")),
-])
+@pytest.mark.parametrize(
+    ("step", "event"),
+    [
+        (
+            "screening",
+            ev(
+                "ScreeningAnalyzed",
+                {"decision": "no_action", "basis": "收入达标"},
+                "2021-10-20",
+                ("minutes",),
+            ),
+        ),
+        ("appraisal", appraisal("2021-10-22", result="rejected")),
+        (
+            "village_decision",
+            ev(
+                "VillageCommitteeDecided",
+                {"purpose": "identification", "decision": "reject", "measures": ["health"]},
+                "2021-10-23",
+            ),
+        ),
+        ("township_review", review("2021-11-01", decision="returned")),
+        ("county_confirmation", confirmed("2021-11-05", decision="rejected")),
+    ],
+)
 def test_a_rejected_step_contradicts_the_marking(step: str, event: Json) -> None:
     stream, _ = enrolled(replaced(identification(), **{step: event}))
     assert [(g.code, g.step) for g in stream.episode().gaps] == [("STEP_REJECTED", step)]
 
 
 def test_an_elimination_on_an_unstable_effectiveness_appraisal_is_rejected() -> None:
-    stream, _ = eliminated(replaced(elimination(), effectiveness_appraisal=ev(
-        "EffectivenessAppraised", {"result": "unstable", "summary": "不稳"}, "2023-09-25")))
+    stream, _ = eliminated(
+        replaced(
+            elimination(),
+            effectiveness_appraisal=ev(
+                "EffectivenessAppraised", {"result": "unstable", "summary": "不稳"}, "2023-09-25"
+            ),
+        )
+    )
     assert codes(stream.episode()) == ["STEP_REJECTED"]
 
 
 def test_a_rejection_followed_by_an_approval_is_not_rejected() -> None:
     steps = identification()
-    steps = {**{k: steps[k] for k in list(steps)[:6]},
-             "first_appraisal": appraisal("2021-10-21", result="rejected"),
-             **{k: steps[k] for k in list(steps)[6:]}}
+    steps = {
+        **{k: steps[k] for k in list(steps)[:6]},
+        "first_appraisal": appraisal("2021-10-21", result="rejected"),
+        **{k: steps[k] for k in list(steps)[6:]},
+    }
     stream, events = enrolled(steps)
     assert stream.episode().gaps == []
-    assert stream.episode().steps["appraisal"] == [str(events["first_appraisal"].id),
-                                                   str(events["appraisal"].id)]
+    assert stream.episode().steps["appraisal"] == [
+        str(events["first_appraisal"].id),
+        str(events["appraisal"].id),
+    ]
 
 
 # EXCLUSION_FOUND
@@ -638,14 +811,19 @@ def test_a_household_level_exclusion_found_before_enrolment_counts_against_it() 
 
 
 def test_a_special_inclusion_explanation_answers_the_exclusion() -> None:
-    stream = _enrolled_with_findings({"exclusion": "consumer_car"},
-                                     special_inclusion="车辆为残疾人代步车，已公开说明")
+    stream = _enrolled_with_findings(
+        {"exclusion": "consumer_car"}, special_inclusion="车辆为残疾人代步车，已公开说明"
+    )
     assert stream.episode().gaps == []
 
 
 def test_a_finding_about_one_member_is_not_household_level() -> None:
-    assert _enrolled_with_findings({"exclusion": "paid_village_cadre", "member_id": "m2"}
-                                   ).episode().gaps == []
+    assert (
+        _enrolled_with_findings({"exclusion": "paid_village_cadre", "member_id": "m2"})
+        .episode()
+        .gaps
+        == []
+    )
     assert _enrolled_with_findings({"exclusion": "absent_member"}).episode().gaps == []
 
 
@@ -654,8 +832,9 @@ def test_a_later_check_counts_against_the_enrolment_only_if_the_situation_existe
     stream, _ = enrolled()
     stream.add(later)
     assert stream.episode().gaps == []
-    since = verified("2022-02-01", "lookback", findings=[{"exclusion": "urban_property",
-                                                          "since": "2020-05-01"}])
+    since = verified(
+        "2022-02-01", "lookback", findings=[{"exclusion": "urban_property", "since": "2020-05-01"}]
+    )
     stream, _ = enrolled()
     stream.add(since)
     assert codes(stream.episode()) == ["EXCLUSION_FOUND"]
@@ -679,9 +858,18 @@ def test_risk_eliminated_after_delivered_assistance_is_not_quick_in_and_out() ->
 
 def _eliminated_on_income(per_capita: int, period_end: str = "2023-09-30") -> Episode:
     start = f"{int(period_end[:4]) - 1}-10-01"
-    stream, _ = eliminated(replaced(elimination(), field_survey=survey(
-        "2023-09-26", "elimination", per_capita, (start, period_end),
-        ("survey_form", "income_sheet", "elimination_assessment"))))
+    stream, _ = eliminated(
+        replaced(
+            elimination(),
+            field_survey=survey(
+                "2023-09-26",
+                "elimination",
+                per_capita,
+                (start, period_end),
+                ("survey_form", "income_sheet", "elimination_assessment"),
+            ),
+        )
+    )
     return stream.episode()
 
 
@@ -706,31 +894,46 @@ def test_a_year_without_a_configured_floor_is_reported_and_not_guessed() -> None
 
 
 def test_a_notice_without_its_photo_lacks_a_trace_material() -> None:
-    stream, _ = enrolled(replaced(identification(), notice=notice(
-        "2021-10-25", "2021-10-29", kinds=["notice_text"])))
+    stream, _ = enrolled(
+        replaced(identification(), notice=notice("2021-10-25", "2021-10-29", kinds=["notice_text"]))
+    )
     [gap] = stream.episode().gaps
     assert (gap.code, gap.step) == ("MISSING_MATERIAL", "notice")
     assert "notice_photo" in gap.detail
 
 
 def test_a_photo_attached_later_completes_the_notices_materials() -> None:
-    steps = replaced(identification(), notice=notice("2021-10-25", "2021-10-29",
-                                                     kinds=["notice_text"]))
+    steps = replaced(
+        identification(), notice=notice("2021-10-25", "2021-10-29", kinds=["notice_text"])
+    )
     stream, events = enrolled(steps)
-    stream.add(ev("MaterialAttached", {"target_event_id": str(events["notice"].id),
-                                       "note": "补公示照片"}, "2022-01-05", ("notice_photo",)))
+    stream.add(
+        ev(
+            "MaterialAttached",
+            {"target_event_id": str(events["notice"].id), "note": "补公示照片"},
+            "2022-01-05",
+            ("notice_photo",),
+        )
+    )
     assert stream.episode().gaps == []
 
 
 def test_a_voided_attachment_does_not_complete_the_materials() -> None:
-    steps = replaced(identification(), notice=notice("2021-10-25", "2021-10-29",
-                                                     kinds=["notice_text"]))
+    steps = replaced(
+        identification(), notice=notice("2021-10-25", "2021-10-29", kinds=["notice_text"])
+    )
     stream, events = enrolled(steps)
-    attached = stream.add(ev("MaterialAttached", {"target_event_id": str(events["notice"].id),
-                                                  "note": "补"}, "2022-01-05",
-                             ("notice_photo",)))
-    stream.add(ev("EntryVoided", {"target_event_id": str(attached.id), "reason": "错图"},
-                  "2022-01-06"))
+    attached = stream.add(
+        ev(
+            "MaterialAttached",
+            {"target_event_id": str(events["notice"].id), "note": "补"},
+            "2022-01-05",
+            ("notice_photo",),
+        )
+    )
+    stream.add(
+        ev("EntryVoided", {"target_event_id": str(attached.id), "reason": "错图"}, "2022-01-06")
+    )
     assert codes(stream.episode()) == ["MISSING_MATERIAL"]
 
 
@@ -743,28 +946,45 @@ def test_a_survey_made_in_the_national_app_needs_no_paper_form() -> None:
 
 
 def test_an_elimination_survey_needs_the_risk_elimination_assessment() -> None:
-    stream, _ = eliminated(replaced(elimination(), field_survey=survey(
-        "2023-09-26", "elimination", 9000, ("2022-10-01", "2023-09-30"))))
+    stream, _ = eliminated(
+        replaced(
+            elimination(),
+            field_survey=survey("2023-09-26", "elimination", 9000, ("2022-10-01", "2023-09-30")),
+        )
+    )
     [gap] = stream.episode().gaps
     assert gap.code == "MISSING_MATERIAL"
     assert "elimination_assessment" in gap.detail
 
 
 def test_an_unsigned_application_form_is_a_missing_material() -> None:
-    stream, _ = enrolled(replaced(identification(), application=ev(
-        "ApplicationSigned", {"member_id": "m1"}, "2021-10-21")))
+    stream, _ = enrolled(
+        replaced(
+            identification(), application=ev("ApplicationSigned", {"member_id": "m1"}, "2021-10-21")
+        )
+    )
     assert [(g.code, g.step) for g in stream.episode().gaps] == [
-        ("MISSING_MATERIAL", "application")]
+        ("MISSING_MATERIAL", "application")
+    ]
 
 
 # LATE_ASSISTANCE_PLAN and MISSING_ASSISTANCE_PLAN
 
 
 def _planned(on: str | None, after_marking: bool = False) -> Episode:
-    steps = replaced(identification(), village_decision=ev("VillageCommitteeDecided", {
-        "purpose": "identification", "decision": "propose"}, "2021-10-23"))
-    plan = ev("AssistancePlanned", {"measure_id": "ms1", "category": "health",
-                                    "summary": "大病救助"}, on or "2021-11-01")
+    steps = replaced(
+        identification(),
+        village_decision=ev(
+            "VillageCommitteeDecided",
+            {"purpose": "identification", "decision": "propose"},
+            "2021-10-23",
+        ),
+    )
+    plan = ev(
+        "AssistancePlanned",
+        {"measure_id": "ms1", "category": "health", "summary": "大病救助"},
+        on or "2021-11-01",
+    )
     marking = steps.pop("marking")
     stream, _ = enrolled(steps)
     if on and not after_marking:
@@ -805,15 +1025,18 @@ def test_a_comparison_before_the_authorization_is_kept_as_information() -> None:
     episode = stream.episode()
     assert episode.steps["department_comparison"] == [str(events["comparison"].id)]
     assert episode.gaps == []
-    stream, _ = enrolled({"comparison": verified("2021-10-15"),
-                          **without(identification(), "department_check")})
+    stream, _ = enrolled(
+        {"comparison": verified("2021-10-15"), **without(identification(), "department_check")}
+    )
     assert codes(stream.episode()) == ["MISSING_DEPARTMENT_CHECK"]
 
 
 def _requiring(*departments: str) -> RulesConfig:
     listed = ", ".join(f'"{d}"' for d in departments)
-    text = load_text() + (f'\n[divisions."530925".required_departments]\nidentification = '
-                          f'{{ value = [{listed}], source = "test: county joint review" }}\n')
+    text = load_text() + (
+        f'\n[divisions."530925".required_departments]\nidentification = '
+        f'{{ value = [{listed}], source = "test: county joint review" }}\n'
+    )
     return RulesConfiguration.from_toml(text).for_division(f.VILLAGE)
 
 
@@ -837,8 +1060,9 @@ def test_every_required_department_verifying_completes_the_check() -> None:
 
 
 def _exited(marking: str, filed_card: bool) -> Episode:
-    registration = f.registered(category="poverty_alleviated" if filed_card else "general",
-                                filed_card=filed_card)
+    registration = f.registered(
+        category="poverty_alleviated" if filed_card else "general", filed_card=filed_card
+    )
     monitoring_type = "unstable_alleviated" if filed_card else "marginal"
     stream, _ = enrolled(identification(monitoring_type), registration)
     stream.run(assisted())
@@ -856,7 +1080,8 @@ def test_rolling_back_the_risk_mark_of_a_filed_card_household_is_its_exit() -> N
 
 def test_rolling_back_the_mark_of_a_household_without_a_card_is_the_wrong_exit() -> None:
     assert codes(_exited("risk_mark_rolled_back", filed_card=False)) == [
-        "WRONG_EXIT_FOR_CARD_STATUS"]
+        "WRONG_EXIT_FOR_CARD_STATUS"
+    ]
     assert _exited("withdrawn", filed_card=False).gaps == []
 
 
@@ -870,7 +1095,8 @@ def test_a_step_completed_afterwards_is_remedied_late_not_missing_or_out_of_orde
     added = stream.add(remedy)
     episode = stream.episode()
     assert [(g.code, g.step, g.severity) for g in episode.gaps] == [
-        ("REMEDIED_LATE", "appraisal", "info")]
+        ("REMEDIED_LATE", "appraisal", "info")
+    ]
     assert episode.steps["appraisal"] == [str(added.id)]
 
 
@@ -905,13 +1131,25 @@ def test_a_remedied_notice_is_still_judged_for_its_length() -> None:
 
 
 def test_measures_planned_in_a_later_monitoring_period_do_not_make_an_old_plan_late() -> None:
-    stream, _ = enrolled(replaced(identification(), village_decision=ev(
-        "VillageCommitteeDecided", {"purpose": "identification", "decision": "propose"},
-        "2021-10-23")))
+    stream, _ = enrolled(
+        replaced(
+            identification(),
+            village_decision=ev(
+                "VillageCommitteeDecided",
+                {"purpose": "identification", "decision": "propose"},
+                "2021-10-23",
+            ),
+        )
+    )
     stream.run(exit_steps())
     stream.add(marked("enrolled", "2022-06-01", "marginal"))
-    stream.add(ev("AssistancePlanned", {"measure_id": "ms9", "category": "employment",
-                                        "summary": "公益性岗位"}, "2022-06-05"))
+    stream.add(
+        ev(
+            "AssistancePlanned",
+            {"measure_id": "ms9", "category": "employment", "summary": "公益性岗位"},
+            "2022-06-05",
+        )
+    )
     assert "MISSING_ASSISTANCE_PLAN" in codes(stream.episode(0))
     assert "LATE_ASSISTANCE_PLAN" not in codes(stream.episode(0))
 
@@ -921,8 +1159,12 @@ def test_a_risk_re_marking_follows_the_identification_procedure() -> None:
     stream.add(marked("risk_remarked", "2024-03-01", "sudden_hardship"))
     episode = stream.episode()
     assert episode.kind == "identification"
-    assert {"MISSING_SCREENING", "MISSING_FIELD_SURVEY", "MISSING_NOTICE",
-            "MISSING_COUNTY_CONFIRMATION"} <= set(codes(episode))
+    assert {
+        "MISSING_SCREENING",
+        "MISSING_FIELD_SURVEY",
+        "MISSING_NOTICE",
+        "MISSING_COUNTY_CONFIRMATION",
+    } <= set(codes(episode))
 
 
 def test_help_delivered_during_the_identification_procedure_counts_against_quick_in_out() -> None:

@@ -16,11 +16,11 @@ OTHER_YUNNAN_VILLAGE = "530921100200"  # another county of Lincang
 KUNMING_VILLAGE = "530102001001"
 BEIJING_VILLAGE = "110101001001"
 
-MINIMAL = '''
+MINIMAL = """
 version = "t1"
 [defaults]
 trigger_followup_days = { value = 30, source = "CONTRACT §3" }
-'''
+"""
 
 
 def configured(extra: str) -> RulesConfiguration:
@@ -39,8 +39,15 @@ def test_the_packaged_file_parses_and_names_its_version_and_the_override_used() 
 def test_yunnans_floors_are_those_given_and_no_other_year_is_guessed() -> None:
     config = load_default().for_division(SHUANGJIANG_VILLAGE)
     assert {year: config.floor(year) for year in range(2019, 2027)} == {
-        2019: None, 2020: Decimal(6000), 2021: Decimal(6000), 2022: None,
-        2023: Decimal(8050), 2024: None, 2025: Decimal(8700), 2026: None}
+        2019: None,
+        2020: Decimal(6000),
+        2021: Decimal(6000),
+        2022: None,
+        2023: Decimal(8050),
+        2024: None,
+        2025: Decimal(8700),
+        2026: None,
+    }
     assert "002 §二(二)" in config.floors[2020].source
     assert load_default().for_division(BEIJING_VILLAGE).floor(2021) is None
 
@@ -86,21 +93,27 @@ def test_campaign_deadlines_come_from_the_longest_matching_prefix_step_by_step()
 
 def test_every_value_in_the_packaged_file_names_its_source() -> None:
     config = load_default().for_division(SHUANGJIANG_VILLAGE)
-    sourced = [*config.floors.values(), config.notice_length, config.notice_day_basis,
-               config.notice_channels, config.trigger_followup_days,
-               *config.materials.values(), *config.required_departments.values(),
-               *(p for c in config.campaigns.values() for p in c.values())]
+    sourced = [
+        *config.floors.values(),
+        config.notice_length,
+        config.notice_day_basis,
+        config.notice_channels,
+        config.trigger_followup_days,
+        *config.materials.values(),
+        *config.required_departments.values(),
+        *(p for c in config.campaigns.values() for p in c.values()),
+    ]
     assert all(s is not None and s.source.strip() for s in sourced)
 
 
 def test_the_longest_matching_prefix_wins_then_the_province_then_the_defaults() -> None:
-    configuration = configured('''
+    configuration = configured("""
 [divisions."53"]
 floors = { 2021 = { value = 6000, source = "002" } }
 trigger_followup_days = { value = 20, source = "province" }
 [divisions."530925"]
 floors = { 2021 = { value = 6500, source = "county" } }
-''')
+""")
     county = configuration.for_division(SHUANGJIANG_VILLAGE)
     assert county.floor(2021) == Decimal(6500)
     assert county.trigger_followup_days.value == 20
@@ -110,31 +123,39 @@ floors = { 2021 = { value = 6500, source = "county" } }
 
 def test_a_city_may_not_set_a_floor_below_the_provinces() -> None:
     with pytest.raises(ConfigurationError, match="below"):
-        configured('''
+        configured("""
 [divisions."53"]
 floors = { 2021 = { value = 6000, source = "002" } }
 [divisions."5309"]
 floors = { 2021 = { value = 5500, source = "city" } }
-''')
+""")
 
 
-@pytest.mark.parametrize(("extra", "message"), [
-    ('[divisions."53"]\nnotice_length = 5\n', "source"),
-    ('[divisions."53"]\nnotice_length = { value = 5, source = "" }\n', "source"),
-    ('[divisions."53"]\nnotice_length = { value = 5, source = "x" }\n', "notice_day_basis"),
-    ('[divisions."53"]\nnotice_channels = { value = ["wechat"], source = "x" }\n', "wechat"),
-    ('[divisions."53"]\nfloors = { 21 = { value = 6000, source = "x" } }\n', "four digits"),
-    ('[divisions."53"]\nfloors = { 2021 = { value = -1, source = "x" } }\n', "yuan"),
-    ('[divisions."5"]\n', "prefix"),
-    ('[divisions."53"]\nnotice_lenght = { value = 5, source = "x" }\n', "unknown"),
-    ('[defaults.materials]\nnotice = { value = ["selfie"], source = "x" }\n', "selfie"),
-    ('[defaults.materials]\nvoting = { value = ["minutes"], source = "x" }\n', "step"),
-    ('[defaults.required_departments]\nexit = { value = ["army"], source = "x" }\n',
-     "departments"),
-    ('[divisions."53".campaigns."2021"]\nx = { start = 2021-12-01, end = 2021-11-01, '
-     'source = "x" }\n', "end"),
-    ('surprise = 1\n', "unknown"),
-])
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ('[divisions."53"]\nnotice_length = 5\n', "source"),
+        ('[divisions."53"]\nnotice_length = { value = 5, source = "" }\n', "source"),
+        ('[divisions."53"]\nnotice_length = { value = 5, source = "x" }\n', "notice_day_basis"),
+        ('[divisions."53"]\nnotice_channels = { value = ["wechat"], source = "x" }\n', "wechat"),
+        ('[divisions."53"]\nfloors = { 21 = { value = 6000, source = "x" } }\n', "four digits"),
+        ('[divisions."53"]\nfloors = { 2021 = { value = -1, source = "x" } }\n', "yuan"),
+        ('[divisions."5"]\n', "prefix"),
+        ('[divisions."53"]\nnotice_lenght = { value = 5, source = "x" }\n', "unknown"),
+        ('[defaults.materials]\nnotice = { value = ["selfie"], source = "x" }\n', "selfie"),
+        ('[defaults.materials]\nvoting = { value = ["minutes"], source = "x" }\n', "step"),
+        (
+            '[defaults.required_departments]\nexit = { value = ["army"], source = "x" }\n',
+            "departments",
+        ),
+        (
+            '[divisions."53".campaigns."2021"]\nx = { start = 2021-12-01, end = 2021-11-01, '
+            'source = "x" }\n',
+            "end",
+        ),
+        ("surprise = 1\n", "unknown"),
+    ],
+)
 def test_a_malformed_file_is_refused_naming_the_key(extra: str, message: str) -> None:
     with pytest.raises(ConfigurationError, match=message):
         configured(extra)

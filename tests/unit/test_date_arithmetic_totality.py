@@ -50,8 +50,9 @@ def rebound(draw: Any, event: dict[str, Any], now: datetime) -> dict[str, Any]:
     """``event`` with its dates redrawn anywhere the bounds allow at ``now``."""
     occurred_at = draw(moments(BOUNDS.earliest, now + timedelta(seconds=BOUNDS.clock_skew_s)))
     data_latest = one_year_after(now.date())
-    anywhere = st.one_of(st.just(DATA_EARLIEST), st.just(data_latest),
-                         st.dates(DATA_EARLIEST, data_latest))
+    anywhere = st.one_of(
+        st.just(DATA_EARLIEST), st.just(data_latest), st.dates(DATA_EARLIEST, data_latest)
+    )
 
     def redrawn(value: Any) -> Any:
         if isinstance(value, list):
@@ -62,7 +63,8 @@ def rebound(draw: Any, event: dict[str, Any], now: datetime) -> dict[str, Any]:
         for first, second in PAIRS:
             if first in value and second in value:
                 value[first], value[second] = sorted(
-                    (draw(anywhere).isoformat(), draw(anywhere).isoformat()))
+                    (draw(anywhere).isoformat(), draw(anywhere).isoformat())
+                )
             elif first in value and value[first] is not None and first in SINGLE_DATES:
                 value[first] = draw(anywhere).isoformat()
         for key in ("delivered_on", "since"):
@@ -70,8 +72,9 @@ def rebound(draw: Any, event: dict[str, Any], now: datetime) -> dict[str, Any]:
                 value[key] = draw(anywhere).isoformat()
         if "birth_date" in value:
             born_by = min(datetime.fromisoformat(occurred_at).date(), data_latest)
-            value["birth_date"] = draw(st.one_of(st.just(DATA_EARLIEST),
-                                                 st.dates(DATA_EARLIEST, born_by))).isoformat()
+            value["birth_date"] = draw(
+                st.one_of(st.just(DATA_EARLIEST), st.dates(DATA_EARLIEST, born_by))
+            ).isoformat()
         return value
 
     return {**event, "occurred_at": occurred_at, "data": redrawn(event["data"])}
@@ -81,16 +84,23 @@ def record(household: Household, event: dict[str, Any], now: datetime) -> list[H
     commands = AppendBatch.model_validate({"events": [event]}).events
     check_bounds(commands, BOUNDS, now)  # the history holds only what an append accepts
     ids = iter(UUID(int=household.version + 1 + n) for n in range(len(commands)))
-    return decide(household, commands, Recording(now, {"role": "recorder"}),
-                  originator_id=ORIGIN, new_id=lambda: next(ids))
+    return decide(
+        household,
+        commands,
+        Recording(now, {"role": "recorder"}),
+        originator_id=ORIGIN,
+        new_id=lambda: next(ids),
+    )
 
 
 @st.composite
 def bounded_histories(draw: Any) -> tuple[datetime, list[HouseholdEvent]]:
     """A moment ``now`` (this decade to the end of the century) and a history accepted up
     to it, its dates anywhere in the bounds."""
-    now = draw(st.datetimes(datetime(2020, 1, 1), datetime(2100, 12, 31),
-                            timezones=st.just(UTC)), label="now")
+    now = draw(
+        st.datetimes(datetime(2020, 1, 1), datetime(2100, 12, 31), timezones=st.just(UTC)),
+        label="now",
+    )
     household = Household(HOUSEHOLD_ID)
     events = record(household, draw(rebound(draw(s.registrations("530925")), now)), now)
     for _ in range(draw(st.integers(0, 30), label="length")):
@@ -104,18 +114,28 @@ def bounded_histories(draw: Any) -> tuple[datetime, list[HouseholdEvent]]:
     return now, events
 
 
-@settings(max_examples=150, deadline=None, database=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=150,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(history=bounded_histories(), data=st.data())
 def test_completeness_lookback_and_rows_are_total_over_every_accepted_date(
-        history: tuple[datetime, list[HouseholdEvent]], data: st.DataObject) -> None:
+    history: tuple[datetime, list[HouseholdEvent]], data: st.DataObject
+) -> None:
     now, events = history
     rows = rows_for(HOUSEHOLD_ID, events, CONFIGURATION)
     assert rows is not None
     config = CONFIGURATION.for_division(rows.household["village_code"])
     assess(HOUSEHOLD_ID, events, config)
     candidate_windows(HOUSEHOLD_ID, events, config)
-    reference = data.draw(st.one_of(st.just(DATA_EARLIEST), st.just(one_year_after(now.date())),
-                                    st.dates(DATA_EARLIEST, one_year_after(now.date()))),
-                          label="reference")
+    reference = data.draw(
+        st.one_of(
+            st.just(DATA_EARLIEST),
+            st.just(one_year_after(now.date())),
+            st.dates(DATA_EARLIEST, one_year_after(now.date())),
+        ),
+        label="reference",
+    )
     candidates(HOUSEHOLD_ID, events, config, reference)

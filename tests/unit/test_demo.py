@@ -29,13 +29,15 @@ households = st.integers(min_value=0, max_value=3 * demo.BLOCK)
 seeds = st.integers(min_value=0, max_value=5)
 
 
-def recorded(household_id: str, events: list[dict[str, Any]]
-             ) -> tuple[Household, list[HouseholdEvent]]:
+def recorded(
+    household_id: str, events: list[dict[str, Any]]
+) -> tuple[Household, list[HouseholdEvent]]:
     """The household's state and events once the ledger's own rules have recorded them."""
     commands = AppendBatch.model_validate({"events": events}).events
     state = replay(household_id, [])
-    stored = decide(state, commands, Recording(datetime(2022, 1, 4, tzinfo=UTC), {}),
-                    originator_id=UUID(int=1))
+    stored = decide(
+        state, commands, Recording(datetime(2022, 1, 4, tzinfo=UTC), {}), originator_id=UUID(int=1)
+    )
     return state, stored
 
 
@@ -72,8 +74,10 @@ def test_every_household_is_an_append_the_ledger_accepts(n: int, seed: int) -> N
 @given(n=households, seed=seeds)
 def test_members_carry_valid_id_numbers_that_agree_with_them(n: int, seed: int) -> None:
     _, _, events = demo.household(n, seed)
-    members = [*events[0]["data"]["members"],
-               *(e["data"]["member"] for e in events if e["type"] == "MemberAdded")]
+    members = [
+        *events[0]["data"]["members"],
+        *(e["data"]["member"] for e in events if e["type"] == "MemberAdded"),
+    ]
     numbers = [m["id_number"] for m in members]
     assert len(set(numbers)) == len(numbers)
     for member in members:
@@ -88,8 +92,9 @@ def test_members_carry_valid_id_numbers_that_agree_with_them(n: int, seed: int) 
 
 @settings(max_examples=50, deadline=None)
 @given(n=households, seed=seeds, others=st.lists(households, max_size=3))
-def test_a_household_depends_on_the_seed_and_its_number_alone(n: int, seed: int,
-                                                               others: list[int]) -> None:
+def test_a_household_depends_on_the_seed_and_its_number_alone(
+    n: int, seed: int, others: list[int]
+) -> None:
     first = demo.household(n, seed)
     for other in others:
         demo.household(other, seed + 1)
@@ -152,13 +157,13 @@ def test_each_archetype_shows_what_it_documents(n: int) -> None:
     household_id, archetype, events = demo.household(n)
     state, stored = recorded(household_id, events)
     config = CONFIGURATION.for_division(state.village_code)
-    gaps = {g.code for e in assess(household_id, stored, config).episodes
-            for g in e.gaps}
+    gaps = {g.code for e in assess(household_id, stored, config).episodes for g in e.gaps}
     found = {c.code for c in candidates(household_id, stored, config, REFERENCE)}
     if archetype == "exclusion_found":
         assert gaps == {"EXCLUSION_FOUND"}
-        assert found == {"LB_ROLLBACK_MARK_EXCLUSION" if state.filed_card
-                         else "LB_WITHDRAW_EXCLUSION"}
+        assert found == {
+            "LB_ROLLBACK_MARK_EXCLUSION" if state.filed_card else "LB_WITHDRAW_EXCLUSION"
+        }
     elif archetype == "eliminated_below_floor":
         assert "INCOME_BELOW_FLOOR" in gaps <= {"INCOME_BELOW_FLOOR", "MISSING_INFORMED_CONSENT"}
         assert "LB_REMARK_INCOME_BELOW_FLOOR" in found

@@ -10,9 +10,14 @@ from api.exports import LOOKBACK_COLUMNS, table
 
 
 def exported(detail: str, fmt: str) -> bytes:
-    row = {"household_id": "hh-1", "village_code": "530925101201", "status": "monitored",
-           "code": "LB_MEMBER_CHANGE", "action": "MemberRemoved or a correction",
-           "detail": detail}
+    row = {
+        "household_id": "hh-1",
+        "village_code": "530925101201",
+        "status": "monitored",
+        "code": "LB_MEMBER_CHANGE",
+        "action": "MemberRemoved or a correction",
+        "detail": detail,
+    }
     response = table([row], LOOKBACK_COLUMNS, fmt, "lookback")
     assert response.status_code == 200
     return bytes(response.body)

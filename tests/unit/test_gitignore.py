@@ -14,7 +14,11 @@ def readme_outputs() -> set[str]:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     blocks = re.findall(r"```sh\n(.*?)```", text, flags=re.S)
     return {name for block in blocks for name in _OUTPUT.findall(block)} | {
-        "roster-template.xlsx", "roster.xlsx", "completeness.xlsx", "lookback.csv"}
+        "roster-template.xlsx",
+        "roster.xlsx",
+        "completeness.xlsx",
+        "lookback.csv",
+    }
 
 
 def test_the_readme_names_the_files_its_examples_write() -> None:
@@ -23,6 +27,11 @@ def test_the_readme_names_the_files_its_examples_write() -> None:
 
 def test_every_file_the_readme_examples_write_is_ignored_by_git() -> None:
     outputs = sorted(readme_outputs())
-    checked = subprocess.run(["git", "check-ignore", "--no-index", *outputs], cwd=ROOT,
-                             capture_output=True, text=True, check=False)
+    checked = subprocess.run(
+        ["git", "check-ignore", "--no-index", *outputs],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert sorted(checked.stdout.split()) == outputs

@@ -44,12 +44,14 @@ def _commit(group: GroupCommit[str], item: str) -> str:
     return "ok"
 
 
-def _queued_behind_first(store: Store, items: list[str], max_items: int = 256,
-                         max_weight: int | None = None) -> list[str]:
+def _queued_behind_first(
+    store: Store, items: list[str], max_items: int = 256, max_weight: int | None = None
+) -> list[str]:
     """Commits "first" alone, then ``items`` concurrently while "first" is being written;
     an item weighs its length."""
-    group = GroupCommit(store.write, conflict=Conflict, max_items=max_items,
-                        weight=len, max_weight=max_weight)
+    group = GroupCommit(
+        store.write, conflict=Conflict, max_items=max_items, weight=len, max_weight=max_weight
+    )
     with ThreadPoolExecutor(len(items) + 1) as pool:
         leader = pool.submit(_commit, group, "first")
         assert store.first_write_started.wait(5)

@@ -14,20 +14,26 @@ from ledger.domain.commands import AppendBatch, request_digest
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
-    max_leaves=20)
+    max_leaves=20,
+)
 
 
 @settings(max_examples=60, deadline=None)
 @given(n=st.integers(0, 100_000), layout=st.randoms(use_true_random=False))
-def test_a_line_is_keyed_by_its_content_however_it_is_written(n: int,
-                                                              layout: random.Random) -> None:
+def test_a_line_is_keyed_by_its_content_however_it_is_written(
+    n: int, layout: random.Random
+) -> None:
     household_id, _, events = demo.household(n)
     document = {"household_id": household_id, "events": events}
     compact = parse(1, json.dumps(document, ensure_ascii=False).encode())
     keys = list(document)
     layout.shuffle(keys)
-    spaced = json.dumps({k: document[k] for k in keys}, ensure_ascii=layout.random() < 0.5,
-                        indent=layout.choice((None, 1)), sort_keys=layout.random() < 0.5)
+    spaced = json.dumps(
+        {k: document[k] for k in keys},
+        ensure_ascii=layout.random() < 0.5,
+        indent=layout.choice((None, 1)),
+        sort_keys=layout.random() < 0.5,
+    )
     reformatted = parse(7, spaced.replace("\n", " ").encode())
     assert isinstance(compact, Line)
     assert isinstance(reformatted, Line)

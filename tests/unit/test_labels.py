@@ -69,8 +69,11 @@ def _labelled(vocabulary_name: Vocabulary, value: str) -> bool:
 
 
 def test_every_enumeration_of_the_vocabulary_has_a_label_vocabulary() -> None:
-    enums = {cls for _, cls in inspect.getmembers(vocabulary, inspect.isclass)
-             if issubclass(cls, StrEnum) and cls.__module__ == vocabulary.__name__}
+    enums = {
+        cls
+        for _, cls in inspect.getmembers(vocabulary, inspect.isclass)
+        if issubclass(cls, StrEnum) and cls.__module__ == vocabulary.__name__
+    }
     assert enums == set(ENUM_VOCABULARY)
 
 
@@ -114,8 +117,7 @@ def test_every_episode_kind_and_step_has_a_chinese_label() -> None:
 def _gap_calls() -> Iterator[ast.Call]:
     tree = ast.parse(Path(inspect.getfile(completeness)).read_text(encoding="utf-8"))
     for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
-                and node.func.id == "Gap":
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "Gap":
             yield node
 
 
@@ -137,8 +139,9 @@ def _gaps_in_the_rules() -> dict[str, set[str]]:
 
 
 def _steps_named_by_gaps() -> set[str]:
-    return {str(call.args[1].value) for call in _gap_calls()
-            if isinstance(call.args[1], ast.Constant)}
+    return {
+        str(call.args[1].value) for call in _gap_calls() if isinstance(call.args[1], ast.Constant)
+    }
 
 
 def test_every_gap_code_of_the_rules_has_a_chinese_label_and_its_severity() -> None:
@@ -187,8 +190,10 @@ def _enum_and_model(annotation: object) -> tuple[type[StrEnum] | None, type[Base
     return enum, model
 
 
-def _fields(model: type[BaseModel], prefix: str = "",
-            ) -> Iterator[tuple[str, type[StrEnum] | None]]:
+def _fields(
+    model: type[BaseModel],
+    prefix: str = "",
+) -> Iterator[tuple[str, type[StrEnum] | None]]:
     for name, info in model.model_fields.items():
         path = f"{prefix}{info.alias or name}"
         enum, nested = _enum_and_model(info.annotation)
@@ -205,8 +210,11 @@ def _payload_fields() -> Iterator[tuple[str, str, type[StrEnum] | None]]:
 
 
 def test_every_data_field_of_every_event_type_has_a_chinese_label() -> None:
-    unlabelled = [(t, path) for t, path, _ in _payload_fields()
-                  if not _is_chinese(field_label(path)) and field_label(path) != "SHA-256"]
+    unlabelled = [
+        (t, path)
+        for t, path, _ in _payload_fields()
+        if not _is_chinese(field_label(path)) and field_label(path) != "SHA-256"
+    ]
     assert unlabelled == []
 
 
@@ -217,7 +225,9 @@ def test_the_envelope_fields_have_chinese_labels() -> None:
 
 
 def test_every_enumerated_data_field_names_the_vocabulary_of_its_values() -> None:
-    wrong = [(t, path, value_vocabulary(t, path))
-             for t, path, enum in _payload_fields()
-             if value_vocabulary(t, path) != (ENUM_VOCABULARY[enum] if enum else None)]
+    wrong = [
+        (t, path, value_vocabulary(t, path))
+        for t, path, enum in _payload_fields()
+        if value_vocabulary(t, path) != (ENUM_VOCABULARY[enum] if enum else None)
+    ]
     assert wrong == []

@@ -19,8 +19,10 @@ URL = "postgresql://ledger:s3cret-pw@db.example:5432/ledger"
 
 def test_an_id_number_is_redacted_wherever_it_is_in_a_text() -> None:
     assert redact_text(f"member {ID_NUMBER} added") == f"member {REDACTED} added"
-    assert redact_text("/v1/households/530925198001010013/events") == \
-        f"/v1/households/{REDACTED}/events"
+    assert (
+        redact_text("/v1/households/530925198001010013/events")
+        == f"/v1/households/{REDACTED}/events"
+    )
     assert redact_text("order 12345 of 2024-05-01") == "order 12345 of 2024-05-01"
 
 
@@ -29,23 +31,34 @@ def test_a_bearer_token_keeps_its_id_and_loses_its_secret() -> None:
 
 
 def test_a_url_keeps_its_user_and_host_and_loses_its_password() -> None:
-    assert redact_text(f"connect to {URL} failed") == \
-        "connect to postgresql://ledger:***@db.example:5432/ledger failed"
+    assert (
+        redact_text(f"connect to {URL} failed")
+        == "connect to postgresql://ledger:***@db.example:5432/ledger failed"
+    )
     assert redact_text("sqlite:///./ledger.db") == "sqlite:///./ledger.db"
     assert redact_text("postgresql://ledger@db/ledger") == "postgresql://ledger@db/ledger"
 
 
-@pytest.mark.parametrize("key", ["name", "id_number", "authorization", "Authorization",
-                                 "token", "password", "secret"])
+@pytest.mark.parametrize(
+    "key", ["name", "id_number", "authorization", "Authorization", "token", "password", "secret"]
+)
 def test_the_values_of_personal_and_secret_keys_are_redacted_at_any_depth(key: str) -> None:
     event = {"event": "x", key: "张三", "nested": [{"deeper": {key: {"any": "value"}}}]}
     assert redact_event(None, "info", event) == {
-        "event": "x", key: REDACTED, "nested": [{"deeper": {key: REDACTED}}]}
+        "event": "x",
+        key: REDACTED,
+        "nested": [{"deeper": {key: REDACTED}}],
+    }
 
 
 def test_other_values_pass_unchanged_and_odd_objects_are_redacted_as_shown() -> None:
-    assert redact({"status": 201, "ok": True, "ms": 1.5, "none": None, "ids": ("a", "b")}) == \
-        {"status": 201, "ok": True, "ms": 1.5, "none": None, "ids": ["a", "b"]}
+    assert redact({"status": 201, "ok": True, "ms": 1.5, "none": None, "ids": ("a", "b")}) == {
+        "status": 201,
+        "ok": True,
+        "ms": 1.5,
+        "none": None,
+        "ids": ["a", "b"],
+    }
     assert redact(ValueError(f"bad {ID_NUMBER}")) == f"ValueError('bad {REDACTED}')"
 
 
@@ -55,11 +68,14 @@ def rendered() -> Iterator[io.StringIO]:
         yield buffer
 
 
-def test_structlog_lines_and_their_exceptions_are_rendered_redacted(
-        rendered: io.StringIO) -> None:
+def test_structlog_lines_and_their_exceptions_are_rendered_redacted(rendered: io.StringIO) -> None:
     log = structlog.get_logger("test")
-    log.info("member_added", member={"name": "欧阳娜娜", "id_number": ID_NUMBER},
-             authorization=f"Bearer {TOKEN}", url=URL)
+    log.info(
+        "member_added",
+        member={"name": "欧阳娜娜", "id_number": ID_NUMBER},
+        authorization=f"Bearer {TOKEN}",
+        url=URL,
+    )
     try:  # names are recognised by their keys only: free text is matched for patterns
         raise RuntimeError(f"could not add {ID_NUMBER} with {TOKEN} on {URL}")
     except RuntimeError:
@@ -71,8 +87,7 @@ def test_structlog_lines_and_their_exceptions_are_rendered_redacted(
         assert secret not in output
 
 
-def test_standard_library_lines_and_tracebacks_are_rendered_redacted(
-        rendered: io.StringIO) -> None:
+def test_standard_library_lines_and_tracebacks_are_rendered_redacted(rendered: io.StringIO) -> None:
     log = logging.getLogger("uvicorn.error")
     try:
         raise RuntimeError(f"row {ID_NUMBER} failed on {URL}")

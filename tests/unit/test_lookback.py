@@ -41,8 +41,11 @@ def test_candidates_say_the_action_they_suggest_and_why() -> None:
     assert candidate.action == "risk_remarked"
     assert "8000" in candidate.detail
     assert "8050" in candidate.detail
-    assert candidate.to_document() == {"code": candidate.code, "action": candidate.action,
-                                       "detail": candidate.detail}
+    assert candidate.to_document() == {
+        "code": candidate.code,
+        "action": candidate.action,
+        "detail": candidate.detail,
+    }
 
 
 # LB_REMARK_INCOME_BELOW_FLOOR
@@ -102,8 +105,9 @@ def test_no_present_member_with_any_labour_is_rolled_back() -> None:
 
 
 def _delivered(on: str) -> dict[str, Any]:
-    return ev("AssistanceDelivered", {"measure_id": "ms1", "delivered_on": on,
-                                      "summary": "救助金"}, on)
+    return ev(
+        "AssistanceDelivered", {"measure_id": "ms1", "delivered_on": on, "summary": "救助金"}, on
+    )
 
 
 def test_assistance_delivered_after_the_elimination_means_still_living_on_measures() -> None:
@@ -120,12 +124,12 @@ def test_a_delivery_before_the_elimination_entered_late_is_not_after_it() -> Non
 
 def test_an_unstable_effectiveness_appraisal_after_the_elimination_rolls_it_back() -> None:
     stream, _ = eliminated()
-    stream.add(ev("EffectivenessAppraised", {"result": "unstable", "summary": "不稳"},
-                  "2023-12-01"))
+    stream.add(
+        ev("EffectivenessAppraised", {"result": "unstable", "summary": "不稳"}, "2023-12-01")
+    )
     assert "LB_ROLLBACK_UNSTABLE" in found(stream)
     stable, _ = eliminated()
-    stable.add(ev("EffectivenessAppraised", {"result": "stable", "summary": "稳"},
-                  "2023-12-01"))
+    stable.add(ev("EffectivenessAppraised", {"result": "stable", "summary": "稳"}, "2023-12-01"))
     assert "LB_ROLLBACK_UNSTABLE" not in found(stable)
 
 
@@ -133,15 +137,22 @@ def test_an_unstable_effectiveness_appraisal_after_the_elimination_rolls_it_back
 
 
 def _car_found(filed_card: bool, **county: Any) -> Stream:
-    registration = f.registered(category="poverty_alleviated" if filed_card else "general",
-                                filed_card=filed_card)
+    registration = f.registered(
+        category="poverty_alleviated" if filed_card else "general", filed_card=filed_card
+    )
     monitoring_type = "unstable_alleviated" if filed_card else "marginal"
     steps = identification(monitoring_type)
-    steps["county_confirmation"] = confirmed("2021-11-05", monitoring_type=monitoring_type,
-                                             **county)
+    steps["county_confirmation"] = confirmed(
+        "2021-11-05", monitoring_type=monitoring_type, **county
+    )
     stream, _ = enrolled(steps, registration)
-    stream.add(verified("2022-02-01", "lookback", findings=[{"exclusion": "consumer_car",
-                                                             "since": "2021-06-01"}]))
+    stream.add(
+        verified(
+            "2022-02-01",
+            "lookback",
+            findings=[{"exclusion": "consumer_car", "since": "2021-06-01"}],
+        )
+    )
     return stream
 
 
@@ -162,8 +173,13 @@ def test_an_exclusion_explained_by_a_special_inclusion_is_no_candidate() -> None
 
 def test_an_exclusion_arising_after_the_enrolment_does_not_count_against_it() -> None:
     stream, _ = enrolled()
-    stream.add(verified("2022-02-01", "lookback", findings=[{"exclusion": "consumer_car",
-                                                             "since": "2022-01-15"}]))
+    stream.add(
+        verified(
+            "2022-02-01",
+            "lookback",
+            findings=[{"exclusion": "consumer_car", "since": "2022-01-15"}],
+        )
+    )
     assert found(stream, "2022-03-01") == {}
 
 
@@ -179,10 +195,12 @@ def test_a_household_already_withdrawn_is_no_exclusion_candidate() -> None:
 
 def test_a_finding_about_a_member_still_present_suggests_a_population_change() -> None:
     stream, _ = enrolled()
-    stream.add(verified("2022-02-01", "lookback", findings=[{"exclusion": "absent_member",
-                                                             "member_id": "m2"}]))
-    assert found(stream, "2022-03-01")["LB_MEMBER_CHANGE"].action == \
-        "MemberRemoved or a correction"
+    stream.add(
+        verified(
+            "2022-02-01", "lookback", findings=[{"exclusion": "absent_member", "member_id": "m2"}]
+        )
+    )
+    assert found(stream, "2022-03-01")["LB_MEMBER_CHANGE"].action == "MemberRemoved or a correction"
     stream.add(ev("MemberRemoved", {"member_id": "m2", "reason": "imprisoned"}, "2022-02-10"))
     assert "LB_MEMBER_CHANGE" not in found(stream, "2022-03-01")
 
@@ -205,26 +223,30 @@ def test_an_unstable_alleviated_type_on_a_household_that_never_had_a_card_is_wro
 
 
 def test_a_marginal_type_identified_at_or_above_the_floor_should_be_sudden_hardship() -> None:
-    above = replaced(identification("marginal"), field_survey=survey("2021-10-21",
-                                                                     per_capita=6000))
+    above = replaced(identification("marginal"), field_survey=survey("2021-10-21", per_capita=6000))
     assert "LB_TYPE_MISMATCH" in found(enrolled(above)[0], "2022-01-01")
-    below = replaced(identification("marginal"), field_survey=survey("2021-10-21",
-                                                                     per_capita=5999))
+    below = replaced(identification("marginal"), field_survey=survey("2021-10-21", per_capita=5999))
     assert "LB_TYPE_MISMATCH" not in found(enrolled(below)[0], "2022-01-01")
 
 
 def test_a_sudden_hardship_type_identified_below_the_floor_should_be_another_type() -> None:
     below = replaced(identification("sudden_hardship"), field_survey=survey("2021-10-21"))
     assert "LB_TYPE_MISMATCH" in found(enrolled(below)[0], "2022-01-01")
-    above = replaced(identification("sudden_hardship"),
-                     field_survey=survey("2021-10-21", per_capita=7000))
+    above = replaced(
+        identification("sudden_hardship"), field_survey=survey("2021-10-21", per_capita=7000)
+    )
     assert "LB_TYPE_MISMATCH" not in found(enrolled(above)[0], "2022-01-01")
 
 
 def test_a_type_adjustment_settles_the_mismatch() -> None:
     stream, _ = enrolled(identification("unstable_alleviated"))
-    stream.add(ev("SystemMarked", {"marking": "type_adjusted", "monitoring_type": "marginal"},
-                  "2021-12-01"))
+    stream.add(
+        ev(
+            "SystemMarked",
+            {"marking": "type_adjusted", "monitoring_type": "marginal"},
+            "2021-12-01",
+        )
+    )
     assert "LB_TYPE_MISMATCH" not in found(stream, "2022-01-01")
 
 
@@ -234,8 +256,7 @@ def test_a_type_adjustment_settles_the_mismatch() -> None:
 def test_a_household_not_monitored_with_income_below_the_floor_should_be_checked() -> None:
     stream = Stream()
     stream.add(survey("2021-10-21", "annual"))
-    assert found(stream, "2021-11-01")["LB_SHOULD_ENROLL"].action == \
-        "enrolled after the procedure"
+    assert found(stream, "2021-11-01")["LB_SHOULD_ENROLL"].action == "enrolled after the procedure"
     at_floor = Stream()
     at_floor.add(survey("2021-10-21", "annual", per_capita=6000))
     assert found(at_floor, "2021-11-01") == {}
@@ -253,11 +274,17 @@ def test_an_unexplained_exclusion_keeps_a_low_income_household_out() -> None:
 
 def _warned(screened_on: str | None = None) -> Stream:
     stream = Stream()
-    stream.add(ev("WarningReceived", {"department": "emergency", "code": "disaster",
-                                      "summary": "泥石流"}, "2021-10-01"))
+    stream.add(
+        ev(
+            "WarningReceived",
+            {"department": "emergency", "code": "disaster", "summary": "泥石流"},
+            "2021-10-01",
+        )
+    )
     if screened_on:
-        stream.add(ev("ScreeningAnalyzed", {"decision": "no_action", "basis": "核实无损"},
-                      screened_on))
+        stream.add(
+            ev("ScreeningAnalyzed", {"decision": "no_action", "basis": "核实无损"}, screened_on)
+        )
     return stream
 
 
@@ -285,8 +312,7 @@ def test_a_household_monitored_for_a_year_without_an_effectiveness_appraisal() -
 
 def test_an_effectiveness_appraisal_within_the_twelve_months_is_enough() -> None:
     stream, _ = enrolled()
-    stream.add(ev("EffectivenessAppraised", {"result": "stable", "summary": "稳"},
-                  "2021-11-21"))
+    stream.add(ev("EffectivenessAppraised", {"result": "stable", "summary": "稳"}, "2021-11-21"))
     assert "LB_NO_ANNUAL_EFFECTIVENESS" not in found(stream, "2022-11-20")
     assert "LB_NO_ANNUAL_EFFECTIVENESS" in found(stream, "2022-11-21")
 
@@ -310,10 +336,17 @@ def test_a_remedied_step_leaves_nothing_to_complete() -> None:
 
 
 def test_a_missing_material_is_completed_by_attaching_it() -> None:
-    steps = replaced(identification(), notice=notice("2021-10-25", "2021-10-29",
-                                                     kinds=["notice_text"]))
+    steps = replaced(
+        identification(), notice=notice("2021-10-25", "2021-10-29", kinds=["notice_text"])
+    )
     stream, events = enrolled(steps)
     assert "MISSING_MATERIAL" in found(stream, "2022-01-01")["LB_MISSING_PROCEDURE"].detail
-    stream.add(ev("MaterialAttached", {"target_event_id": str(events["notice"].id),
-                                       "note": "补照片"}, "2021-12-20", ("notice_photo",)))
+    stream.add(
+        ev(
+            "MaterialAttached",
+            {"target_event_id": str(events["notice"].id), "note": "补照片"},
+            "2021-12-20",
+            ("notice_photo",),
+        )
+    )
     assert found(stream, "2022-01-01") == {}

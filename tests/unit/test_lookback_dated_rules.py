@@ -36,9 +36,11 @@ def trigger_unverified(f: _Facts) -> Iterator[str]:
         deadline = day(trigger) + timedelta(days=days.value)
         if deadline >= f.reference or any(day(trigger) <= on <= deadline for on in checks):
             continue
-        yield (f"{trigger.TYPE} {trigger.id} ({day(trigger)}) had no ScreeningAnalyzed or "
-               f"FieldSurveyConducted by {deadline}, {days.value} days after it "
-               f"({days.source}).")
+        yield (
+            f"{trigger.TYPE} {trigger.id} ({day(trigger)}) had no ScreeningAnalyzed or "
+            f"FieldSurveyConducted by {deadline}, {days.value} days after it "
+            f"({days.source})."
+        )
 
 
 def annual_effectiveness(f: _Facts) -> Iterator[str]:
@@ -53,21 +55,31 @@ def annual_effectiveness(f: _Facts) -> Iterator[str]:
     if latest is not None and day(latest) >= since:
         return
     last = f"the last was {latest.id} ({day(latest)})" if latest else "there was none since"
-    yield (f"Monitored since the '{entry.data.get('marking')}' marking {entry.id} "
-           f"({day(entry)}), with no EffectivenessAppraised in the 12 months before the "
-           f"reference date: {last} (002 §五(一) 每年至少组织开展一次监测对象帮扶成效评议).")
+    yield (
+        f"Monitored since the '{entry.data.get('marking')}' marking {entry.id} "
+        f"({day(entry)}), with no EffectivenessAppraised in the 12 months before the "
+        f"reference date: {last} (002 §五(一) 每年至少组织开展一次监测对象帮扶成效评议)."
+    )
 
 
 FORMER: dict[str, Callable[[_Facts], Iterator[str]]] = {
     "LB_TRIGGER_UNVERIFIED": trigger_unverified,
-    "LB_NO_ANNUAL_EFFECTIVENESS": annual_effectiveness}
+    "LB_NO_ANNUAL_EFFECTIVENESS": annual_effectiveness,
+}
 
 
 def facts(household_id: str, events: list[HouseholdEvent], reference: date) -> _Facts:
     ordered = sorted(events, key=lambda e: e.version)
     config = CONFIGURATION.for_division(replay(household_id, ordered).village_code)
-    return _Facts(household_id, ordered, replay(household_id, ordered),
-                  HouseholdRecord.of(ordered), config, reference, None)
+    return _Facts(
+        household_id,
+        ordered,
+        replay(household_id, ordered),
+        HouseholdRecord.of(ordered),
+        config,
+        reference,
+        None,
+    )
 
 
 def former_windows(household_id: str, events: list[HouseholdEvent]) -> list[CandidateWindow]:
@@ -94,34 +106,35 @@ def former_windows(household_id: str, events: list[HouseholdEvent]) -> list[Cand
 
 
 SETTINGS: dict[str, Any] = {
-    "deadline": None, "database": None,
-    "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large]}
+    "deadline": None,
+    "database": None,
+    "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large],
+}
 
 
 @settings(max_examples=150, **SETTINGS)
 @given(history=histories())
 def test_windows_equal_those_of_rules_judged_afresh_at_every_turning_point(
-        history: tuple[Household, list[HouseholdEvent]]) -> None:
+    history: tuple[Household, list[HouseholdEvent]],
+) -> None:
     household, events = history
     config = CONFIGURATION.for_division(household.village_code)
-    assert candidate_windows(HOUSEHOLD_ID, events, config) == \
-        former_windows(HOUSEHOLD_ID, events)
+    assert candidate_windows(HOUSEHOLD_ID, events, config) == former_windows(HOUSEHOLD_ID, events)
 
 
 def test_the_sample_streams_give_the_windows_of_the_former_rules() -> None:
     for stream in STREAMS:
-        config = CONFIGURATION.for_division(replay(stream.household_id,
-                                                   stream.events).village_code)
+        config = CONFIGURATION.for_division(replay(stream.household_id, stream.events).village_code)
         windows = candidate_windows(stream.household_id, stream.events, config)
         assert windows == former_windows(stream.household_id, stream.events)
-    assert any(w.code in FORMER for s in STREAMS
-               for w in former_windows(s.household_id, s.events))
+    assert any(w.code in FORMER for s in STREAMS for w in former_windows(s.household_id, s.events))
 
 
 @settings(max_examples=150, **SETTINGS)
 @given(history=histories(), reference=st.dates(date(2015, 1, 1), date(2031, 12, 31)))
 def test_candidates_at_any_date_give_the_reasons_of_the_former_rules(
-        history: tuple[Household, list[HouseholdEvent]], reference: date) -> None:
+    history: tuple[Household, list[HouseholdEvent]], reference: date
+) -> None:
     household, events = history
     config = CONFIGURATION.for_division(household.village_code)
     found = {c.code: c.detail for c in candidates(HOUSEHOLD_ID, events, config, reference)}

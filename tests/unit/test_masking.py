@@ -56,9 +56,12 @@ def test_only_evaluators_read_personal_data_masked() -> None:
 
 def _served(*events: Json) -> list[Json]:
     household = Household("hh-1")
-    decide(household, AppendBatch.model_validate({"events": list(events)}).events,
-           Recording(datetime(2024, 5, 1, tzinfo=UTC), {"token_id": "t", "name": "周五"}),
-           originator_id=UUID(int=0))
+    decide(
+        household,
+        AppendBatch.model_validate({"events": list(events)}).events,
+        Recording(datetime(2024, 5, 1, tzinfo=UTC), {"token_id": "t", "name": "周五"}),
+        originator_id=UUID(int=0),
+    )
     return [event_document(e) for e in household.history]
 
 
@@ -69,7 +72,8 @@ def test_a_masked_registration_hides_members_actor_recorder_and_file_names() -> 
     masked = mask_event(served)
     assert [(m["name"], m["id_number"]) for m in masked["data"]["members"]] == [
         ("张*", "530925********" + f.id_number(1)[-4:]),
-        ("张*", "530925********" + f.id_number(2)[-4:])]
+        ("张*", "530925********" + f.id_number(2)[-4:]),
+    ]
     assert masked["actor"] == {**served["actor"], "name": "李*"}
     assert masked["recorded_by"] == {**served["recorded_by"], "name": "周*"}
     assert masked["materials"] == [{**served["materials"][0], "name": "张********"}]
@@ -79,9 +83,13 @@ def test_a_masked_registration_hides_members_actor_recorder_and_file_names() -> 
 
 
 def test_a_member_without_an_id_number_keeps_null() -> None:
-    added = f.event("MemberAdded", {"member": f.member("m3", "child", id_number=None,
-                                                       id_missing_reason="newborn"),
-                                    "reason": "birth"})
+    added = f.event(
+        "MemberAdded",
+        {
+            "member": f.member("m3", "child", id_number=None, id_missing_reason="newborn"),
+            "reason": "birth",
+        },
+    )
     masked = mask_event(_served(f.registered(), added)[1])
     assert masked["data"]["member"]["id_number"] is None
     assert masked["data"]["member"]["name"] == "张*"
@@ -90,9 +98,12 @@ def test_a_member_without_an_id_number_keeps_null() -> None:
 def test_a_masked_state_hides_present_and_former_members() -> None:
     household = Household("hh-1")
     removed = f.event("MemberRemoved", {"member_id": "m2", "reason": "moved_out"})
-    decide(household, AppendBatch.model_validate({"events": [f.registered(), removed]}).events,
-           Recording(datetime(2024, 5, 1, tzinfo=UTC), {"token_id": "t"}),
-           originator_id=UUID(int=0))
+    decide(
+        household,
+        AppendBatch.model_validate({"events": [f.registered(), removed]}).events,
+        Recording(datetime(2024, 5, 1, tzinfo=UTC), {"token_id": "t"}),
+        originator_id=UUID(int=0),
+    )
     state = mask_state(state_document(household))
     people = state["members"] + state["former_members"]
     assert [(m["member_id"], m["name"]) for m in people] == [("m1", "张*"), ("m2", "张*")]
@@ -105,6 +116,7 @@ def test_a_masked_state_hides_present_and_former_members() -> None:
 def _personal(document: Json, *, state: bool = False) -> Iterator[tuple[Path, Any]]:
     """(path, value) of every name and ID number the contract puts in an event (or, for a
     state, anywhere), found from the contract's shapes rather than from the masker."""
+
     def walk(value: Any, path: Path) -> Iterator[tuple[Path, Any]]:
         if isinstance(value, dict):
             for key, item in value.items():
@@ -154,38 +166,66 @@ def _check_masked(original: Json, masked: Json, *, state: bool = False) -> None:
     # No original value survives anywhere in the masked JSON — unless the same text is
     # public anyway: elsewhere in the document (free text may repeat it) or in what the
     # format keeps (a one-character file name may be another name's first character).
-    public = "\x00".join([json.dumps(_blanked(original, paths), ensure_ascii=False),
-                          *(kept for path, value in personal for kept in _kept(path, value))])
+    public = "\x00".join(
+        [
+            json.dumps(_blanked(original, paths), ensure_ascii=False),
+            *(kept for path, value in personal for kept in _kept(path, value)),
+        ]
+    )
     text = json.dumps(masked, ensure_ascii=False)
     for path, value in personal:
         if value and value not in public:
             assert value not in text, f"{path}: {value!r} survives masking"
 
 
-RECORDERS = st.fixed_dictionaries({"token_id": st.just("t-test"), "name": s.person_names(),
-                                   "role": st.just("recorder"), "division": st.just("53")})
+RECORDERS = st.fixed_dictionaries(
+    {
+        "token_id": st.just("t-test"),
+        "name": s.person_names(),
+        "role": st.just("recorder"),
+        "division": st.just("53"),
+    }
+)
 
 
-@settings(max_examples=60, deadline=None, database=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=60,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(registration=s.registrations(), recorded_by=RECORDERS, data=st.data())
 def test_no_name_or_id_number_survives_masking_and_hashes_are_unchanged(
-        registration: Json, recorded_by: Json, data: st.DataObject) -> None:
+    registration: Json, recorded_by: Json, data: st.DataObject
+) -> None:
     household = Household("hh-generated")
     ids = iter(UUID(int=n) for n in range(1, 1000))
     recording = Recording(datetime(2024, 5, 1, tzinfo=UTC), recorded_by)
-    decide(household, AppendBatch.model_validate({"events": [registration]}).events,
-           recording, originator_id=UUID(int=0), new_id=lambda: next(ids))
+    decide(
+        household,
+        AppendBatch.model_validate({"events": [registration]}).events,
+        recording,
+        originator_id=UUID(int=0),
+        new_id=lambda: next(ids),
+    )
     for _ in range(data.draw(st.integers(1, 12), label="length")):
         context = s.Context.of(household)
         kinds = [t for t in EVENT_TYPES if context.available(t)]
         event = data.draw(st.sampled_from(kinds).flatmap(context.event), label="event")
-        decide(household, AppendBatch.model_validate({"events": [event]}).events, recording,
-               originator_id=UUID(int=0), new_id=lambda: next(ids))
+        decide(
+            household,
+            AppendBatch.model_validate({"events": [event]}).events,
+            recording,
+            originator_id=UUID(int=0),
+            new_id=lambda: next(ids),
+        )
     for served in (event_document(e) for e in household.history):
         masked = mask_event(served)
         assert (masked["hash"], masked["prev_hash"], masked["masked"]) == (
-            served["hash"], served["prev_hash"], True)
+            served["hash"],
+            served["prev_hash"],
+            True,
+        )
         _check_masked(served, masked)
     state = state_document(household)
     _check_masked(state, mask_state(state), state=True)

@@ -92,10 +92,22 @@ def test_the_directory_is_created_on_the_first_write_for_its_owner_only(tmp_path
     assert stat.S_IMODE(files_under(tmp_path)[0].stat().st_mode) == 0o600
 
 
-@pytest.mark.parametrize("name", ["../../etc/passwd", "A" * 64, "a" * 63, "a" * 65,
-                                  "", "/" + "a" * 63, "a" * 62 + "/.", "g" * 64])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "../../etc/passwd",
+        "A" * 64,
+        "a" * 63,
+        "a" * 65,
+        "",
+        "/" + "a" * 63,
+        "a" * 62 + "/.",
+        "g" * 64,
+    ],
+)
 def test_a_malformed_sha256_is_refused_before_the_filesystem_is_touched(
-        tmp_path: Path, name: str) -> None:
+    tmp_path: Path, name: str
+) -> None:
     store = MaterialStore(tmp_path / "materials")
     for look in (store.path, store.has, store.open):
         with pytest.raises(ValidationFailed):
@@ -112,8 +124,7 @@ def test_opening_a_material_that_is_not_stored_is_unknown(tmp_path: Path) -> Non
 
 
 @given(st.lists(st.binary(max_size=300), max_size=8))
-def test_the_name_is_the_sha256_of_the_bytes_however_they_are_chunked(
-        chunks: list[bytes]) -> None:
+def test_the_name_is_the_sha256_of_the_bytes_however_they_are_chunked(chunks: list[bytes]) -> None:
     content = b"".join(chunks)
     with tempfile.TemporaryDirectory() as directory:
         stored = MaterialStore(directory).put(chunks)

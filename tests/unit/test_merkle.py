@@ -47,8 +47,9 @@ from ledger.domain.merkle import (
     verify_inclusion,
 )
 
-QUICK = settings(max_examples=60, deadline=None, database=None,
-                 suppress_health_check=[HealthCheck.too_slow])
+QUICK = settings(
+    max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 Store = dict[Node, bytes]
 
@@ -119,63 +120,117 @@ CT_ROOTS = [
 # kSHA256Paths: (leaf, snapshot, path); the invalid {0, 0} entry is tested apart.
 CT_PATHS: list[tuple[int, int, list[bytes]]] = [
     (1, 1, []),
-    (1, 8, [h("96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7"),
+    (
+        1,
+        8,
+        [
+            h("96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7"),
             h("5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e"),
-            h("6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4")]),
-    (6, 8, [h("bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"),
+            h("6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"),
+        ],
+    ),
+    (
+        6,
+        8,
+        [
+            h("bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"),
             h("ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0"),
-            h("d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7")]),
+            h("d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"),
+        ],
+    ),
     (3, 3, [h("fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125")]),
-    (2, 5, [h("6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d"),
+    (
+        2,
+        5,
+        [
+            h("6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d"),
             h("5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e"),
-            h("bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b")]),
+            h("bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"),
+        ],
+    ),
 ]
 
 # kSHA256Proofs: (snapshot1, snapshot2, proof), plus the {6, 7} vector that
 # transparency-dev/merkle proof/verify_test.go (consistencyProofs) adds.
 CT_CONSISTENCY: list[tuple[int, int, list[bytes]]] = [
     (1, 1, []),
-    (1, 8, [h("96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7"),
+    (
+        1,
+        8,
+        [
+            h("96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7"),
             h("5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e"),
-            h("6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4")]),
-    (6, 8, [h("0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a"),
+            h("6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"),
+        ],
+    ),
+    (
+        6,
+        8,
+        [
+            h("0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a"),
             h("ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0"),
-            h("d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7")]),
-    (2, 5, [h("5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e"),
-            h("bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b")]),
-    (6, 7, [h("0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a"),
+            h("d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"),
+        ],
+    ),
+    (
+        2,
+        5,
+        [
+            h("5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e"),
+            h("bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"),
+        ],
+    ),
+    (
+        6,
+        7,
+        [
+            h("0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a"),
             h("b08693ec2e721597130641e8211e7eedccb4c26413963eee6c1e2ed16ffb1a5f"),
-            h("d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7")]),
+            h("d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"),
+        ],
+    ),
 ]
 
 # transparency-dev/merkle testonly/constants.go, NodeHashes(): every complete subtree of
 # the 8-leaf tree, by level then index.
-CT_NODE_HASHES = [[
-    h("6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d"),
-    h("96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7"),
-    h("0298d122906dcfc10892cb53a73992fc5b9f493ea4c9badb27b791b4127a7fe7"),
-    h("07506a85fd9dd2f120eb694f86011e5bb4662e5c415a62917033d4a9624487e7"),
-    h("bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"),
-    h("4271a26be0d8a84f0bd54c8c302e7cb3a3b5d1fa6780a40bcce2873477dab658"),
-    h("b08693ec2e721597130641e8211e7eedccb4c26413963eee6c1e2ed16ffb1a5f"),
-    h("46f6ffadd3d06a09ff3c5860d2755c8b9819db7df44251788c7d8e3180de8eb1"),
-], [
-    h("fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125"),
-    h("5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e"),
-    h("0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a"),
-    h("ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0"),
-], [
-    h("d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"),
-    h("6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"),
-], [
-    h("5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328"),
-]]
+CT_NODE_HASHES = [
+    [
+        h("6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d"),
+        h("96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7"),
+        h("0298d122906dcfc10892cb53a73992fc5b9f493ea4c9badb27b791b4127a7fe7"),
+        h("07506a85fd9dd2f120eb694f86011e5bb4662e5c415a62917033d4a9624487e7"),
+        h("bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"),
+        h("4271a26be0d8a84f0bd54c8c302e7cb3a3b5d1fa6780a40bcce2873477dab658"),
+        h("b08693ec2e721597130641e8211e7eedccb4c26413963eee6c1e2ed16ffb1a5f"),
+        h("46f6ffadd3d06a09ff3c5860d2755c8b9819db7df44251788c7d8e3180de8eb1"),
+    ],
+    [
+        h("fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125"),
+        h("5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e"),
+        h("0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a"),
+        h("ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0"),
+    ],
+    [
+        h("d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"),
+        h("6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"),
+    ],
+    [
+        h("5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328"),
+    ],
+]
 
 # transparency-dev/merkle testonly/constants.go, CompactTrees(): the right edge (our
 # Frontier.edge) of the trees of 0..8 leaves, as (level, index) into CT_NODE_HASHES.
 CT_COMPACT_TREES: list[list[Node]] = [
-    [], [(0, 0)], [(1, 0)], [(1, 0), (0, 2)], [(2, 0)], [(2, 0), (0, 4)], [(2, 0), (1, 2)],
-    [(2, 0), (1, 2), (0, 6)], [(3, 0)],
+    [],
+    [(0, 0)],
+    [(1, 0)],
+    [(1, 0), (0, 2)],
+    [(2, 0)],
+    [(2, 0), (0, 4)],
+    [(2, 0), (1, 2)],
+    [(2, 0), (1, 2), (0, 6)],
+    [(3, 0)],
 ]
 
 # transparency-dev/merkle proof/verify_test.go.
@@ -191,9 +246,11 @@ def test_hasher_vectors() -> None:
     assert EMPTY_ROOT == CT_EMPTY_TREE_HASH
     assert leaf_hash(b"") == h("6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d")
     assert leaf_hash(b"L123456") == h(
-        "395aa064aa4c29f7010acfe3f25db9485bbd4b91897b6ad7ad547639252b4d56")
+        "395aa064aa4c29f7010acfe3f25db9485bbd4b91897b6ad7ad547639252b4d56"
+    )
     assert node_hash(b"N123", b"N456") == h(
-        "aa217fe888e47007fa15edab33c2b492a722cb106c64667fc2b044444de66bbb")
+        "aa217fe888e47007fa15edab33c2b492a722cb106c64667fc2b044444de66bbb"
+    )
     # TestRFC6962HasherCollisions: domain separation and order.
     one, two = leaf_hash(b"Hello"), leaf_hash(b"World")
     assert one != two
@@ -215,16 +272,20 @@ def test_roots_of_sizes_0_to_8() -> None:
 
 def test_stored_nodes_are_the_reference_node_hashes() -> None:
     store, _ = ct_store()
-    assert store == {(level, index): value for level, row in enumerate(CT_NODE_HASHES)
-                     for index, value in enumerate(row)}
+    assert store == {
+        (level, index): value
+        for level, row in enumerate(CT_NODE_HASHES)
+        for index, value in enumerate(row)
+    }
 
 
 def test_frontier_edge_is_the_reference_compact_tree() -> None:
     store, _ = ct_store()
     frontier = Frontier()
     for size in range(9):
-        expected = [(level, CT_NODE_HASHES[level][index])
-                    for level, index in CT_COMPACT_TREES[size]]
+        expected = [
+            (level, CT_NODE_HASHES[level][index]) for level, index in CT_COMPACT_TREES[size]
+        ]
         assert frontier.edge == expected
         assert Frontier.load(size, store.__getitem__) == Frontier(size, expected)
         if size < 8:
@@ -241,8 +302,9 @@ InclusionArgs = tuple[int, int, bytes, list[bytes], bytes]
 ConsistencyArgs = tuple[int, int, bytes, bytes, list[bytes]]
 
 
-def inclusion_probes(index: int, size: int, path: list[bytes], root_hash: bytes,
-                     leaf: bytes) -> dict[str, InclusionArgs]:
+def inclusion_probes(
+    index: int, size: int, path: list[bytes], root_hash: bytes, leaf: bytes
+) -> dict[str, InclusionArgs]:
     """transparency-dev/merkle proof/verify_test.go corruptInclusionProof (and the CT
     VerifierCheck): description -> (index, size, leaf, path, root), each one must fail."""
     probes: dict[str, InclusionArgs] = {
@@ -262,23 +324,36 @@ def inclusion_probes(index: int, size: int, path: list[bytes], root_hash: bytes,
     for i in range(len(path)):
         probes[f"proof[{i}] bit 3"] = (index, size, leaf, flip(path, i, 0, 3), root_hash)
         probes[f"proof[{i}] empty tree hash"] = (
-            index, size, leaf, [*path[:i], CT_EMPTY_TREE_HASH, *path[i + 1:]], root_hash)
+            index,
+            size,
+            leaf,
+            [*path[:i], CT_EMPTY_TREE_HASH, *path[i + 1 :]],
+            root_hash,
+        )
     if path:
         probes["removed component"] = (index, size, leaf, path[:-1], root_hash)
     if len(path) > 1:
-        probes["inserted component"] = (index, size, leaf, [path[0], SOME_HASH, *path[1:]],
-                                        root_hash)
+        probes["inserted component"] = (
+            index,
+            size,
+            leaf,
+            [path[0], SOME_HASH, *path[1:]],
+            root_hash,
+        )
     return probes
 
 
 @pytest.mark.parametrize(("leaf", "size", "path"), CT_PATHS)
 def test_published_audit_paths_verify_and_their_corruptions_do_not(
-        leaf: int, size: int, path: list[bytes]) -> None:
+    leaf: int, size: int, path: list[bytes]
+) -> None:
     index, root_hash, hashed = leaf - 1, CT_ROOTS[size - 1], leaf_hash(CT_INPUTS[leaf - 1])
     assert verify_inclusion(index, size, hashed, path, root_hash)
-    accepted = [description for description, args in
-                inclusion_probes(index, size, path, root_hash, hashed).items()
-                if verify_inclusion(*args)]
+    accepted = [
+        description
+        for description, args in inclusion_probes(index, size, path, root_hash, hashed).items()
+        if verify_inclusion(*args)
+    ]
     assert accepted == []
 
 
@@ -309,8 +384,9 @@ def test_published_consistency_proofs(first: int, second: int, proof: list[bytes
     assert consistency_path(first, second, store) == proof
 
 
-def consistency_probes(first: int, second: int, first_root: bytes, second_root: bytes,
-                       proof: list[bytes]) -> dict[str, ConsistencyArgs]:
+def consistency_probes(
+    first: int, second: int, first_root: bytes, second_root: bytes, proof: list[bytes]
+) -> dict[str, ConsistencyArgs]:
     """transparency-dev/merkle proof/verify_test.go corruptConsistencyProof (and the CT
     VerifierConsistencyCheck): description -> (first, second, root1, root2, proof)."""
     probes: dict[str, ConsistencyArgs] = {
@@ -334,24 +410,32 @@ def consistency_probes(first: int, second: int, first_root: bytes, second_root: 
         "truncated proof": (first, second, first_root, second_root, proof[:-1]),
     }
     for i in range(len(proof)):
-        probes[f"proof[{i}] bit 4"] = (first, second, first_root, second_root,
-                                       flip(proof, i, 0, 4))
+        probes[f"proof[{i}] bit 4"] = (first, second, first_root, second_root, flip(proof, i, 0, 4))
         probes[f"proof[{i}] empty tree hash"] = (
-            first, second, first_root, second_root,
-            [*proof[:i], CT_EMPTY_TREE_HASH, *proof[i + 1:]])
+            first,
+            second,
+            first_root,
+            second_root,
+            [*proof[:i], CT_EMPTY_TREE_HASH, *proof[i + 1 :]],
+        )
     return probes
 
 
 @pytest.mark.parametrize(("first", "second", "proof"), CT_CONSISTENCY)
 def test_published_consistency_proofs_verify_and_their_corruptions_do_not(
-        first: int, second: int, proof: list[bytes]) -> None:
+    first: int, second: int, proof: list[bytes]
+) -> None:
     first_root, second_root = CT_ROOTS[first - 1], CT_ROOTS[second - 1]
     assert verify_consistency(first, second, first_root, second_root, proof)
     if not proof:  # as in both suites: only non-trivial proofs are corrupted
         return
-    accepted = [description for description, args in
-                consistency_probes(first, second, first_root, second_root, proof).items()
-                if verify_consistency(*args)]
+    accepted = [
+        description
+        for description, args in consistency_probes(
+            first, second, first_root, second_root, proof
+        ).items()
+        if verify_consistency(*args)
+    ]
     assert accepted == []
 
 
@@ -365,8 +449,9 @@ def test_consistency_edge_cases() -> None:
     assert verify_consistency(1, 1, other, other, [])  # first == second: roots equal
     assert not verify_consistency(1, 1, one, other, [])
     assert not verify_consistency(1, 1, CT_EMPTY_TREE_HASH, other, [])
-    assert not verify_consistency(1, 1, CT_EMPTY_TREE_HASH, CT_EMPTY_TREE_HASH,
-                                  [CT_EMPTY_TREE_HASH])  # equal roots, non-empty proof
+    assert not verify_consistency(
+        1, 1, CT_EMPTY_TREE_HASH, CT_EMPTY_TREE_HASH, [CT_EMPTY_TREE_HASH]
+    )  # equal roots, non-empty proof
     assert not verify_consistency(1, 0, one, other, [])  # time travel to the past
     assert not verify_consistency(2, 1, one, other, [])
     assert not verify_consistency(8, 6, CT_ROOTS[7], CT_ROOTS[5], CT_CONSISTENCY[2][2])
@@ -374,8 +459,9 @@ def test_consistency_edge_cases() -> None:
     assert not verify_consistency(1, 2, CT_ROOTS[0], CT_ROOTS[1], [])
     for second in (0, 1, 8):  # size 0
         assert not verify_consistency(0, second, CT_EMPTY_TREE_HASH, CT_EMPTY_TREE_HASH, [])
-        assert not verify_consistency(0, second, CT_EMPTY_TREE_HASH, CT_EMPTY_TREE_HASH,
-                                      [CT_EMPTY_TREE_HASH])
+        assert not verify_consistency(
+            0, second, CT_EMPTY_TREE_HASH, CT_EMPTY_TREE_HASH, [CT_EMPTY_TREE_HASH]
+        )
     assert not verify_consistency(-1, 8, CT_ROOTS[0], CT_ROOTS[7], CT_CONSISTENCY[1][2])
 
 
@@ -384,11 +470,21 @@ def test_a_proof_for_a_different_tree_does_not_verify() -> None:
     other_store, _ = build([data + b"!" for data in CT_INPUTS])
     other_root = root(8, other_store.__getitem__)
     for leaf, size, path in CT_PATHS[1:]:
-        assert not verify_inclusion(leaf - 1, size, leaf_hash(CT_INPUTS[leaf - 1]), path,
-                                    root(size, other_store.__getitem__))
+        assert not verify_inclusion(
+            leaf - 1,
+            size,
+            leaf_hash(CT_INPUTS[leaf - 1]),
+            path,
+            root(size, other_store.__getitem__),
+        )
     for first, second, proof in CT_CONSISTENCY[1:]:
-        assert not verify_consistency(first, second, root(first, other_store.__getitem__),
-                                      root(second, other_store.__getitem__), proof)
+        assert not verify_consistency(
+            first,
+            second,
+            root(first, other_store.__getitem__),
+            root(second, other_store.__getitem__),
+            proof,
+        )
     assert not verify_consistency(6, 8, CT_ROOTS[5], other_root, CT_CONSISTENCY[2][2])
 
 
@@ -397,12 +493,12 @@ def test_every_proof_of_the_reference_tree_verifies() -> None:
     for size in range(1, 9):
         for index in range(size):
             path = inclusion_path(index, size, store)
-            assert verify_inclusion(index, size, leaf_hash(CT_INPUTS[index]), path,
-                                    CT_ROOTS[size - 1])
+            assert verify_inclusion(
+                index, size, leaf_hash(CT_INPUTS[index]), path, CT_ROOTS[size - 1]
+            )
         for first in range(1, size + 1):
             proof = consistency_path(first, size, store)
-            assert verify_consistency(first, size, CT_ROOTS[first - 1], CT_ROOTS[size - 1],
-                                      proof)
+            assert verify_consistency(first, size, CT_ROOTS[first - 1], CT_ROOTS[size - 1], proof)
 
 
 def test_proof_ranges_refuse_impossible_requests() -> None:
@@ -420,6 +516,7 @@ def test_proof_ranges_refuse_impossible_requests() -> None:
 # ---------------------------------------------------------------------------------------
 # 2. Properties against a naive implementation of the RFC 9162 §2.1 definitions
 # ---------------------------------------------------------------------------------------
+
 
 def rfc_k(n: int) -> int:
     """§2.1.1: "k be the largest power of two smaller than n (i.e., k < n <= 2k)"."""
@@ -505,15 +602,19 @@ def test_any_range_hash_equals_the_rfc_definition(tree: Tree, data: st.DataObjec
     start = data.draw(st.integers(0, tree.size - 1), label="start")
     end = data.draw(st.integers(start + 1, tree.size), label="end")
     assert range_hash(start, end, tree.store.__getitem__) == rfc_mth(tree.leaves[start:end])
-    covered = [leaf for level, index in range_nodes(start, end)
-               for leaf in range(index << level, (index + 1) << level)]
+    covered = [
+        leaf
+        for level, index in range_nodes(start, end)
+        for leaf in range(index << level, (index + 1) << level)
+    ]
     assert covered == list(range(start, end))
 
 
 @QUICK
 @given(tree=trees(), data=st.data())
 def test_audit_paths_equal_the_rfc_definition_and_only_they_verify(
-        tree: Tree, data: st.DataObject) -> None:
+    tree: Tree, data: st.DataObject
+) -> None:
     size = data.draw(st.integers(1, tree.size), label="tree size")
     index = data.draw(st.integers(0, size - 1), label="leaf index")
     root_hash = rfc_mth(tree.leaves[:size])
@@ -522,16 +623,20 @@ def test_audit_paths_equal_the_rfc_definition_and_only_they_verify(
     assert path == rfc_path(index, tree.leaves[:size])
     assert verify_inclusion(index, size, hashed, path, root_hash)
     # Any other index, any corruption the CT suites try, any single flipped bit.
-    assert [other for other in range(-1, size + 1)
-            if other != index and verify_inclusion(other, size, hashed, path, root_hash)] == []
-    accepted = [description for description, args in
-                inclusion_probes(index, size, path, root_hash, hashed).items()
-                if verify_inclusion(*args)]
+    assert [
+        other
+        for other in range(-1, size + 1)
+        if other != index and verify_inclusion(other, size, hashed, path, root_hash)
+    ] == []
+    accepted = [
+        description
+        for description, args in inclusion_probes(index, size, path, root_hash, hashed).items()
+        if verify_inclusion(*args)
+    ]
     assert accepted == []
     if path:
         element, byte, bit = data.draw(bit_flips(len(path)), label="flipped bit")
-        assert not verify_inclusion(index, size, hashed, flip(path, element, byte, bit),
-                                    root_hash)
+        assert not verify_inclusion(index, size, hashed, flip(path, element, byte, bit), root_hash)
     byte, bit = data.draw(st.integers(0, 31)), data.draw(st.integers(0, 7))
     assert not verify_inclusion(index, size, flip([hashed], 0, byte, bit)[0], path, root_hash)
     assert not verify_inclusion(index, size, hashed, path, flip([root_hash], 0, byte, bit)[0])
@@ -540,7 +645,8 @@ def test_audit_paths_equal_the_rfc_definition_and_only_they_verify(
 @QUICK
 @given(tree=trees(), data=st.data())
 def test_consistency_proofs_equal_the_rfc_definition_and_only_they_verify(
-        tree: Tree, data: st.DataObject) -> None:
+    tree: Tree, data: st.DataObject
+) -> None:
     second = data.draw(st.integers(1, tree.size), label="second")
     first = data.draw(st.integers(1, second), label="first")
     first_root, second_root = rfc_mth(tree.leaves[:first]), rfc_mth(tree.leaves[:second])
@@ -550,18 +656,25 @@ def test_consistency_proofs_equal_the_rfc_definition_and_only_they_verify(
     if first == second:
         assert proof == []
         return
-    accepted = [description for description, args in
-                consistency_probes(first, second, first_root, second_root, proof).items()
-                if verify_consistency(*args)]
+    accepted = [
+        description
+        for description, args in consistency_probes(
+            first, second, first_root, second_root, proof
+        ).items()
+        if verify_consistency(*args)
+    ]
     assert accepted == []
     element, byte, bit = data.draw(bit_flips(len(proof)), label="flipped bit")
-    assert not verify_consistency(first, second, first_root, second_root,
-                                  flip(proof, element, byte, bit))
+    assert not verify_consistency(
+        first, second, first_root, second_root, flip(proof, element, byte, bit)
+    )
     byte, bit = data.draw(st.integers(0, 31)), data.draw(st.integers(0, 7))
-    assert not verify_consistency(first, second, flip([first_root], 0, byte, bit)[0],
-                                  second_root, proof)
-    assert not verify_consistency(first, second, first_root,
-                                  flip([second_root], 0, byte, bit)[0], proof)
+    assert not verify_consistency(
+        first, second, flip([first_root], 0, byte, bit)[0], second_root, proof
+    )
+    assert not verify_consistency(
+        first, second, first_root, flip([second_root], 0, byte, bit)[0], proof
+    )
 
 
 @QUICK
@@ -576,14 +689,12 @@ def test_proofs_read_only_the_nodes_nodes_of_names(tree: Tree, data: st.DataObje
         wanted = nodes_of(ranges)
         assert all((i + 1) << level <= size for level, i in wanted)
         fetched = {node: tree.store[node] for node in wanted}
-        assert hashes_of(ranges, fetched.__getitem__) == hashes_of(ranges,
-                                                                   tree.store.__getitem__)
+        assert hashes_of(ranges, fetched.__getitem__) == hashes_of(ranges, tree.store.__getitem__)
 
 
 @QUICK
 @given(tree=trees(), data=st.data())
-def test_frontier_load_then_append_equals_appending_all(tree: Tree,
-                                                         data: st.DataObject) -> None:
+def test_frontier_load_then_append_equals_appending_all(tree: Tree, data: st.DataObject) -> None:
     cut = data.draw(st.integers(0, tree.size), label="loaded size")
     store, _ = build(tree.leaves[:cut])
     frontier = Frontier.load(cut, store.__getitem__)
@@ -602,8 +713,7 @@ def log2_bound(size: int) -> float:
 
 @settings(max_examples=200, deadline=None, database=None)
 @given(size=st.integers(1, 2**40), data=st.data())
-def test_proofs_need_o_log_squared_nodes_up_to_2_to_the_40(size: int,
-                                                           data: st.DataObject) -> None:
+def test_proofs_need_o_log_squared_nodes_up_to_2_to_the_40(size: int, data: st.DataObject) -> None:
     """Counts only, no hashing: a proof in a log of a trillion leaves reads at most
     (log2 n + 1)² stored nodes, every one complete at that size."""
     index = data.draw(st.integers(0, size - 1), label="leaf index")
@@ -631,16 +741,23 @@ hashes = st.binary(max_size=40)
 
 @settings(max_examples=150, deadline=None, database=None)
 @given(index=sizes, size=sizes, leaf=hashes, path=st.lists(hashes, max_size=48), root_=hashes)
-def test_verify_inclusion_never_raises(index: int, size: int, leaf: bytes, path: list[bytes],
-                                       root_: bytes) -> None:
+def test_verify_inclusion_never_raises(
+    index: int, size: int, leaf: bytes, path: list[bytes], root_: bytes
+) -> None:
     assert verify_inclusion(index, size, leaf, path, root_) in (True, False)
 
 
 @settings(max_examples=150, deadline=None, database=None)
-@given(first=sizes, second=sizes, first_root=hashes, second_root=hashes,
-       path=st.lists(hashes, max_size=48))
-def test_verify_consistency_never_raises(first: int, second: int, first_root: bytes,
-                                         second_root: bytes, path: list[bytes]) -> None:
+@given(
+    first=sizes,
+    second=sizes,
+    first_root=hashes,
+    second_root=hashes,
+    path=st.lists(hashes, max_size=48),
+)
+def test_verify_consistency_never_raises(
+    first: int, second: int, first_root: bytes, second_root: bytes, path: list[bytes]
+) -> None:
     assert verify_consistency(first, second, first_root, second_root, path) in (True, False)
 
 
@@ -652,7 +769,8 @@ def shape(index: int, size: int) -> list[bool]:
 @QUICK
 @given(tree=trees(max_size=64), data=st.data())
 def test_an_audit_path_proves_its_leaf_only_where_its_shape_fits(
-        tree: Tree, data: st.DataObject) -> None:
+    tree: Tree, data: st.DataObject
+) -> None:
     """Given another tree size (-n..2n), a true path and root verify exactly when the leaf's
     path in a tree of that size has the same sides, that is, the verifier hashes in the
     same order: the root, not the size, is what a path is checked against (RFC 9162
@@ -670,25 +788,34 @@ def test_an_audit_path_proves_its_leaf_only_where_its_shape_fits(
 # 3. An independent verifier: sigstore (Apache-2.0), Rekor's RFC 6962 inclusion check
 # ---------------------------------------------------------------------------------------
 
+
 def b64(value: bytes) -> str:
     return base64.b64encode(value).decode()
 
 
-def sigstore_verifies_inclusion(index: int, size: int, data: bytes, path: Sequence[bytes],
-                                root_hash: bytes) -> bool:
+def sigstore_verifies_inclusion(
+    index: int, size: int, data: bytes, path: Sequence[bytes], root_hash: bytes
+) -> bool:
     """sigstore's ``verify_merkle_inclusion`` on a Rekor log entry whose body is the leaf's
     data: sigstore hashes the leaf itself (RFC 6962 0x00 prefix) and chains the path."""
-    entry = TransparencyLogEntry(rekor_v1.TransparencyLogEntry.model_validate({
-        "logIndex": str(index),
-        "logId": {"keyId": b64(bytes(32))},
-        "kindVersion": {"kind": "hashedrekord", "version": "0.0.1"},
-        "integratedTime": "0",
-        "inclusionProof": {
-            "logIndex": str(index), "treeSize": str(size), "rootHash": b64(root_hash),
-            "hashes": [b64(value) for value in path], "checkpoint": {"envelope": "test"},
-        },
-        "canonicalizedBody": b64(data),
-    }))
+    entry = TransparencyLogEntry(
+        rekor_v1.TransparencyLogEntry.model_validate(
+            {
+                "logIndex": str(index),
+                "logId": {"keyId": b64(bytes(32))},
+                "kindVersion": {"kind": "hashedrekord", "version": "0.0.1"},
+                "integratedTime": "0",
+                "inclusionProof": {
+                    "logIndex": str(index),
+                    "treeSize": str(size),
+                    "rootHash": b64(root_hash),
+                    "hashes": [b64(value) for value in path],
+                    "checkpoint": {"envelope": "test"},
+                },
+                "canonicalizedBody": b64(data),
+            }
+        )
+    )
     try:
         sigstore_merkle.verify_merkle_inclusion(entry)
     except VerificationError:
@@ -696,8 +823,9 @@ def sigstore_verifies_inclusion(index: int, size: int, data: bytes, path: Sequen
     return True
 
 
-def sigstore_chains_consistency(first: int, second: int, first_root: bytes,
-                                second_root: bytes, proof: Sequence[bytes]) -> bool:
+def sigstore_chains_consistency(
+    first: int, second: int, first_root: bytes, second_root: bytes, proof: Sequence[bytes]
+) -> bool:
     """A consistency proof checked with sigstore's chaining functions, split as
     transparency-dev/merkle proof/verify.go ``VerifyConsistency`` splits it: the proof
     (after the seed) is the upper part of the audit path of the subtree (level ``shift``,
@@ -718,15 +846,43 @@ def sigstore_chains_consistency(first: int, second: int, first_root: bytes,
     mask = (first - 1) >> shift
     lower, upper = list(rest[:inner]), list(rest[inner:])
     second_hash = sigstore_merkle._chain_border_right(
-        sigstore_merkle._chain_inner(seed, lower, mask), upper)
+        sigstore_merkle._chain_inner(seed, lower, mask), upper
+    )
     left_hashes = [value for level, value in enumerate(lower) if mask >> level & 1]
     first_hash = sigstore_merkle._chain_border_right(
-        sigstore_merkle._chain_border_right(seed, left_hashes), upper)
+        sigstore_merkle._chain_border_right(seed, left_hashes), upper
+    )
     return first_hash == first_root and second_hash == second_root
 
 
-SIGSTORE_SIZES = [1, 2, 3, 4, 5, 6, 7, 8, 9, 15, 16, 17, 31, 33, 63, 100, 127, 128, 129,
-                  255, 256, 257, 1000, 1023, 1024, 1025]
+SIGSTORE_SIZES = [
+    1,
+    2,
+    3,
+    4,
+    5,
+    6,
+    7,
+    8,
+    9,
+    15,
+    16,
+    17,
+    31,
+    33,
+    63,
+    100,
+    127,
+    128,
+    129,
+    255,
+    256,
+    257,
+    1000,
+    1023,
+    1024,
+    1025,
+]
 
 
 @cache
@@ -745,11 +901,13 @@ def picks(size: int, *, every_below: int = 33) -> list[int]:
 
 def test_sigstore_accepts_the_published_audit_paths() -> None:
     for leaf, size, path in CT_PATHS:
-        assert sigstore_verifies_inclusion(leaf - 1, size, CT_INPUTS[leaf - 1], path,
-                                           CT_ROOTS[size - 1])
+        assert sigstore_verifies_inclusion(
+            leaf - 1, size, CT_INPUTS[leaf - 1], path, CT_ROOTS[size - 1]
+        )
         if path:  # the harness can fail
-            assert not sigstore_verifies_inclusion(leaf - 1, size, CT_INPUTS[leaf - 1],
-                                                   flip(path, 0, 0, 3), CT_ROOTS[size - 1])
+            assert not sigstore_verifies_inclusion(
+                leaf - 1, size, CT_INPUTS[leaf - 1], flip(path, 0, 0, 3), CT_ROOTS[size - 1]
+            )
 
 
 def test_the_sigstore_consistency_harness_accepts_the_published_proofs() -> None:
@@ -757,9 +915,13 @@ def test_the_sigstore_consistency_harness_accepts_the_published_proofs() -> None
         first_root, second_root = CT_ROOTS[first - 1], CT_ROOTS[second - 1]
         assert sigstore_chains_consistency(first, second, first_root, second_root, proof)
         if proof:
-            accepted = [description for description, args in
-                        consistency_probes(first, second, first_root, second_root, proof).items()
-                        if sigstore_chains_consistency(*args)]
+            accepted = [
+                description
+                for description, args in consistency_probes(
+                    first, second, first_root, second_root, proof
+                ).items()
+                if sigstore_chains_consistency(*args)
+            ]
             assert accepted == []
 
 
@@ -772,8 +934,7 @@ def test_sigstore_verifies_our_audit_paths(size: int) -> None:
         assert sigstore_verifies_inclusion(index, size, tree.leaves[index], path, root_hash)
         other = (index + 1) % size
         if other != index:  # the harness can fail
-            assert not sigstore_verifies_inclusion(other, size, tree.leaves[index], path,
-                                                   root_hash)
+            assert not sigstore_verifies_inclusion(other, size, tree.leaves[index], path, root_hash)
 
 
 @pytest.mark.parametrize("second", SIGSTORE_SIZES)
@@ -785,8 +946,9 @@ def test_sigstore_chaining_verifies_our_consistency_proofs(second: int) -> None:
         proof = consistency_path(first, second, tree.store)
         assert sigstore_chains_consistency(first, second, first_root, second_root, proof)
         if proof:
-            assert not sigstore_chains_consistency(first, second, first_root, second_root,
-                                                   flip(proof, len(proof) - 1, 31, 0))
+            assert not sigstore_chains_consistency(
+                first, second, first_root, second_root, flip(proof, len(proof) - 1, 31, 0)
+            )
 
 
 @QUICK
@@ -796,7 +958,13 @@ def test_sigstore_verifies_random_proofs(tree: Tree, data: st.DataObject) -> Non
     index = data.draw(st.integers(0, second - 1), label="leaf index")
     first = data.draw(st.integers(1, second), label="first")
     second_root = root(second, tree.store.__getitem__)
-    assert sigstore_verifies_inclusion(index, second, tree.leaves[index],
-                                       inclusion_path(index, second, tree.store), second_root)
-    assert sigstore_chains_consistency(first, second, root(first, tree.store.__getitem__),
-                                       second_root, consistency_path(first, second, tree.store))
+    assert sigstore_verifies_inclusion(
+        index, second, tree.leaves[index], inclusion_path(index, second, tree.store), second_root
+    )
+    assert sigstore_chains_consistency(
+        first,
+        second,
+        root(first, tree.store.__getitem__),
+        second_root,
+        consistency_path(first, second, tree.store),
+    )

@@ -13,8 +13,7 @@ def test_an_error_is_kept_storable_readable_and_bounded(message: str) -> None:
     text = error_text(RuntimeError(message))
     assert len(text) <= MAX_ERROR_CHARS
     assert not any(unicodedata.category(c) == "Cc" for c in text)
-    if len(text) < MAX_ERROR_CHARS and not any(unicodedata.category(c) == "Cc"
-                                               for c in message):
+    if len(text) < MAX_ERROR_CHARS and not any(unicodedata.category(c) == "Cc" for c in message):
         assert text == f"RuntimeError: {message}"
 
 

@@ -18,11 +18,16 @@ from tests.unit.test_rules_never_crash import HOUSEHOLD_ID, histories
 _RULES_TEXT = default_text()
 
 
-@settings(max_examples=100, deadline=None, database=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=100,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(history=histories())
 def test_rows_hold_what_replay_assess_and_candidate_windows_say_alone(
-        history: tuple[Household, list[HouseholdEvent]]) -> None:
+    history: tuple[Household, list[HouseholdEvent]],
+) -> None:
     _, events = history
     configuration = load_default()
     rows = rows_for(HOUSEHOLD_ID, events, configuration)
@@ -32,15 +37,25 @@ def test_rows_hold_what_replay_assess_and_candidate_windows_say_alone(
     assert rows.household["version"] == state.version
     config = RulesConfiguration.from_toml(_RULES_TEXT).for_division(state.village_code)
     report = assess(HOUSEHOLD_ID, events, config)
-    assert rows.gaps == [{"household_id": HOUSEHOLD_ID, "village_code": state.village_code,
-                          "status": str(state.status), "episode": e.marking_event_id,
-                          "kind": e.kind, "code": g.code, "step": g.step,
-                          "severity": g.severity}
-                         for e in report.episodes for g in e.gaps]
+    assert rows.gaps == [
+        {
+            "household_id": HOUSEHOLD_ID,
+            "village_code": state.village_code,
+            "status": str(state.status),
+            "episode": e.marking_event_id,
+            "kind": e.kind,
+            "code": g.code,
+            "step": g.step,
+            "severity": g.severity,
+        }
+        for e in report.episodes
+        for g in e.gaps
+    ]
     windows = candidate_windows(HOUSEHOLD_ID, events, config)
-    assert [(w["code"], w["action"], w["detail"], w["active_from"], w["active_until"])
-            for w in rows.lookback] == \
-        [(w.code, w.action, w.detail, w.active_from, w.active_until) for w in windows]
+    assert [
+        (w["code"], w["action"], w["detail"], w["active_from"], w["active_until"])
+        for w in rows.lookback
+    ] == [(w.code, w.action, w.detail, w.active_from, w.active_until) for w in windows]
 
 
 def test_a_division_resolves_once_and_equals_a_fresh_resolution() -> None:
@@ -53,4 +68,3 @@ def test_a_division_resolves_once_and_equals_a_fresh_resolution() -> None:
     villages: Any = [configuration.for_division(f"5309251012{n:02d}") for n in range(3)]
     assert len({v.division for v in villages}) == 3
     assert villages[0].floors is villages[1].floors  # one chain of overrides, shared
-

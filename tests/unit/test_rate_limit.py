@@ -28,7 +28,8 @@ PATIENT = settings(deadline=None)
 @PATIENT
 @given(per_s=rates, burst=bursts, gaps=gaps)
 def test_a_token_never_gets_more_than_its_burst_plus_the_rate_times_the_time(
-        per_s: float, burst: int, gaps: list[float]) -> None:
+    per_s: float, burst: int, gaps: list[float]
+) -> None:
     clock = FakeClock()
     limiter = RateLimiter(per_s, burst, clock)
     allowed = 0

@@ -43,51 +43,114 @@ def household_record(name: str = "张三") -> Stream:
     """A household of Shuangjiang through all 29 event types: enrolled with an objection
     and a voided notice, helped, then risk eliminated without the appraisal and with the
     informed consent completed afterwards (补齐)."""
-    stream = Stream(f.registered(members=[f.member("m1", name=name),
-                                          f.member("m2", "spouse", name="李梅", sex="F")]))
-    stream.add(ev("AssistanceApplied", {"channel": "rescue_platform", "summary": "医疗支出大"},
-                  "2021-10-18"))
+    stream = Stream(
+        f.registered(
+            members=[f.member("m1", name=name), f.member("m2", "spouse", name="李梅", sex="F")]
+        )
+    )
+    stream.add(
+        ev(
+            "AssistanceApplied",
+            {"channel": "rescue_platform", "summary": "医疗支出大"},
+            "2021-10-18",
+        )
+    )
     steps = identification()
     marking = steps.pop("marking")
     for name_, step in steps.items():
         if name_ == "notice":
             wrong = stream.add(notice("2021-10-24", "2021-10-25"))
-            stream.add(ev("EntryVoided", {"target_event_id": str(wrong.id),
-                                          "reason": "公示日期填错"}, "2021-10-25"))
+            stream.add(
+                ev(
+                    "EntryVoided",
+                    {"target_event_id": str(wrong.id), "reason": "公示日期填错"},
+                    "2021-10-25",
+                )
+            )
         stream.add(step)
         if name_ == "notice":
-            objection = stream.add(ev("ObjectionRaised", {"purpose": "identification",
-                                                          "summary": "家中有车"}, "2021-10-26"))
-            stream.add(ev("ObjectionResolved", {
-                "objection_id": str(objection.id), "outcome": "dismissed",
-                "summary": "经公安部门核实无车", "feedback_given": True}, "2021-10-28"))
+            objection = stream.add(
+                ev(
+                    "ObjectionRaised",
+                    {"purpose": "identification", "summary": "家中有车"},
+                    "2021-10-26",
+                )
+            )
+            stream.add(
+                ev(
+                    "ObjectionResolved",
+                    {
+                        "objection_id": str(objection.id),
+                        "outcome": "dismissed",
+                        "summary": "经公安部门核实无车",
+                        "feedback_given": True,
+                    },
+                    "2021-10-28",
+                )
+            )
     enrolled = stream.add(marking)
     stream.run(assisted())
-    stream.add(ev("MemberAdded", {"member": f.member(
-        "m3", "child", name="张小宝", birth_date="2022-03-01", labor="not_applicable",
-        id_number=None, id_missing_reason="新生儿未办证"), "reason": "birth"}, "2022-03-10"))
+    stream.add(
+        ev(
+            "MemberAdded",
+            {
+                "member": f.member(
+                    "m3",
+                    "child",
+                    name="张小宝",
+                    birth_date="2022-03-01",
+                    labor="not_applicable",
+                    id_number=None,
+                    id_missing_reason="新生儿未办证",
+                ),
+                "reason": "birth",
+            },
+            "2022-03-10",
+        )
+    )
     stream.add(ev("MemberUpdated", {"member_id": "m2", "health": "chronic"}, "2022-04-01"))
-    stream.add(ev("LocationRecorded", {"lat": 23.47, "lon": 99.81, "accuracy_m": 12.5},
-                  "2022-04-01"))
-    issue = {"issue_id": "q1", "source": "national_feedback", "code": "ID_MISMATCH",
-             "summary": "身份证号不一致", "member_id": "m2"}
+    stream.add(
+        ev("LocationRecorded", {"lat": 23.47, "lon": 99.81, "accuracy_m": 12.5}, "2022-04-01")
+    )
+    issue = {
+        "issue_id": "q1",
+        "source": "national_feedback",
+        "code": "ID_MISMATCH",
+        "summary": "身份证号不一致",
+        "member_id": "m2",
+    }
     stream.add(ev("DataIssueRaised", issue, "2022-05-01"))
     stream.add(ev("DataIssueResolved", {"issue_id": "q1", "summary": "已更正"}, "2022-05-03"))
     stream.add(ev("AssistanceEnded", {"measure_id": "ms1", "reason": "已康复"}, "2023-09-01"))
-    stream.add(ev("EffectivenessAppraised", {"result": "stable", "summary": "收入稳定"},
-                  "2023-09-25"))
-    elimination_survey = stream.add(survey("2023-09-26", "elimination", 9000,
-                                           ("2022-10-01", "2023-09-30")))
+    stream.add(
+        ev("EffectivenessAppraised", {"result": "stable", "summary": "收入稳定"}, "2023-09-25")
+    )
+    elimination_survey = stream.add(
+        survey("2023-09-26", "elimination", 9000, ("2022-10-01", "2023-09-30"))
+    )
     stream.add(notice("2023-10-09", "2023-10-11", "elimination"))
     stream.add(review("2023-10-16", "elimination"))
-    stream.add(ev("CountyConfirmed", {"purpose": "elimination", "decision": "confirmed"},
-                  "2023-10-18"))
+    stream.add(
+        ev("CountyConfirmed", {"purpose": "elimination", "decision": "confirmed"}, "2023-10-18")
+    )
     eliminated = stream.add(marked("risk_eliminated", "2023-10-25"))
-    stream.add(ev("InformedConsentGiven", {"purpose": "elimination", "member_id": "m1"},
-                  "2023-11-02", ("consent_form",), remedies=str(eliminated.id)))
-    stream.add(ev("MaterialAttached", {"target_event_id": str(elimination_survey.id),
-                                       "note": "补充风险销号评估认定表"}, "2023-11-03",
-                  ("elimination_assessment",)))
+    stream.add(
+        ev(
+            "InformedConsentGiven",
+            {"purpose": "elimination", "member_id": "m1"},
+            "2023-11-02",
+            ("consent_form",),
+            remedies=str(eliminated.id),
+        )
+    )
+    stream.add(
+        ev(
+            "MaterialAttached",
+            {"target_event_id": str(elimination_survey.id), "note": "补充风险销号评估认定表"},
+            "2023-11-03",
+            ("elimination_assessment",),
+        )
+    )
     stream.add(ev("MemberRemoved", {"member_id": "m3", "reason": "moved_out"}, "2023-12-01"))
     assert enrolled.version < eliminated.version
     return stream
@@ -100,9 +163,12 @@ def materials_index(events: Iterable[Json]) -> list[Json]:
 
 
 def checkpoint(tree_size: int) -> Json:
-    return {"tree_size": tree_size, "root_hash": hashlib.sha256(b"root").hexdigest(),
-            "timestamp": "2024-03-01T02:00:00Z",
-            "signature": base64.b64encode(bytes(range(64))).decode()}
+    return {
+        "tree_size": tree_size,
+        "root_hash": hashlib.sha256(b"root").hexdigest(),
+        "timestamp": "2024-03-01T02:00:00Z",
+        "signature": base64.b64encode(bytes(range(64))).decode(),
+    }
 
 
 def documents(stream: Stream) -> Json:
@@ -130,10 +196,37 @@ def page(served: Json) -> str:
 class Structure(HTMLParser):
     """Counts tags and checks that the page's main elements open and close in order."""
 
-    CHECKED = frozenset({"html", "head", "body", "header", "main", "section", "footer",
-                         "table", "thead", "tbody", "tr", "td", "th", "div", "ul", "li", "a",
-                         "s", "dl", "h1", "h2", "h3", "p", "strong", "span", "style",
-                         "title"})
+    CHECKED = frozenset(
+        {
+            "html",
+            "head",
+            "body",
+            "header",
+            "main",
+            "section",
+            "footer",
+            "table",
+            "thead",
+            "tbody",
+            "tr",
+            "td",
+            "th",
+            "div",
+            "ul",
+            "li",
+            "a",
+            "s",
+            "dl",
+            "h1",
+            "h2",
+            "h3",
+            "p",
+            "strong",
+            "span",
+            "style",
+            "title",
+        }
+    )
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -187,32 +280,44 @@ def test_the_recorded_household_goes_through_all_29_event_types(served: Json) ->
     assert len(EVENT_TYPES) == 29
 
 
-def test_the_page_is_titled_and_describes_the_household_in_chinese(page: str,
-                                                                     served: Json) -> None:
+def test_the_page_is_titled_and_describes_the_household_in_chinese(page: str, served: Json) -> None:
     text = text_of(page)
     assert '<html lang="zh-CN">' in page
     assert '<meta charset="utf-8">' in page
     assert TITLE == "防止返贫动态监测 痕迹资料报告"
     assert TITLE in text
     household = served["household"]
-    for shown in (f"户编号{household['household_id']}", f"村代码{f.VILLAGE}", "类别一般农户",
-                  "当前状态风险已消除", "监测类型边缘易致贫户", f"版本{household['version']}",
-                  f"生成时间 {GENERATED_AT}"):
+    for shown in (
+        f"户编号{household['household_id']}",
+        f"村代码{f.VILLAGE}",
+        "类别一般农户",
+        "当前状态风险已消除",
+        "监测类型边缘易致贫户",
+        f"版本{household['version']}",
+        f"生成时间 {GENERATED_AT}",
+    ):
         assert shown in text, shown
 
 
-def test_every_member_appears_with_relation_labor_and_health(page: str,
-                                                             served: Json) -> None:
+def test_every_member_appears_with_relation_labor_and_health(page: str, served: Json) -> None:
     text = text_of(page)
     for member in served["household"]["members"]:
         assert member["id_number"] in text
-    for shown in ("户主", "配偶", "有劳动能力", "长期慢性病", "已减少成员", "张小宝",
-                  "无（新生儿未办证）"):
+    for shown in (
+        "户主",
+        "配偶",
+        "有劳动能力",
+        "长期慢性病",
+        "已减少成员",
+        "张小宝",
+        "无（新生儿未办证）",
+    ):
         assert shown in text, shown
 
 
-def test_every_event_appears_in_the_timeline_with_its_chinese_label(page: str,
-                                                                   served: Json) -> None:
+def test_every_event_appears_in_the_timeline_with_its_chinese_label(
+    page: str, served: Json
+) -> None:
     structure = parsed(page)
     rows = [i for i in structure.ids if i.startswith("ev-")]
     assert len(rows) == len(served["events"])
@@ -225,17 +330,29 @@ def test_every_event_appears_in_the_timeline_with_its_chinese_label(page: str,
 
 def test_the_summaries_use_chinese_labels_for_fields_and_values(page: str) -> None:
     text = text_of(page)
-    for shown in ("收入（元）·工资性收入", "两不愁三保障及饮水安全·基本医疗", "有风险", "因病",
-                  "村民小组公开场所", "政府救助平台", "异议不成立", "健康帮扶", "救助金",
-                  "3000", "列为重点核查", "参会人数·党员", "结果"):
+    for shown in (
+        "收入（元）·工资性收入",
+        "两不愁三保障及饮水安全·基本医疗",
+        "有风险",
+        "因病",
+        "村民小组公开场所",
+        "政府救助平台",
+        "异议不成立",
+        "健康帮扶",
+        "救助金",
+        "3000",
+        "列为重点核查",
+        "参会人数·党员",
+        "结果",
+    ):
         assert shown in text, shown
 
 
-def test_a_voided_entry_is_struck_through_and_points_to_its_void(page: str,
-                                                                 served: Json) -> None:
+def test_a_voided_entry_is_struck_through_and_points_to_its_void(page: str, served: Json) -> None:
     [void] = [e for e in served["events"] if e["type"] == "EntryVoided"]
-    target = next(n for n, e in enumerate(served["events"], 1)
-                  if e["id"] == void["data"]["target_event_id"])
+    target = next(
+        n for n, e in enumerate(served["events"], 1) if e["id"] == void["data"]["target_event_id"]
+    )
     row = re.search(rf'<tr id="ev-{target}" class="voided">(.*?)</tr>', page, re.S)
     assert row is not None
     assert "<s>公示</s>" in row.group(1)
@@ -244,7 +361,7 @@ def test_a_voided_entry_is_struck_through_and_points_to_its_void(page: str,
 
 
 def test_the_status_history_lists_every_marking(page: str) -> None:
-    section = page[page.index('id="status-history"'):page.index('id="timeline"')]
+    section = page[page.index('id="status-history"') : page.index('id="timeline"')]
     assert "纳入监测" in section
     assert "风险消除" in section
 
@@ -252,8 +369,9 @@ def test_the_status_history_lists_every_marking(page: str) -> None:
 def test_a_remedying_event_links_to_the_marking_it_completes(page: str, served: Json) -> None:
     [consent] = [e for e in served["events"] if e["type"] == "InformedConsentGiven"]
     marking = next(n for n, e in enumerate(served["events"], 1) if e["id"] == consent["remedies"])
-    row = re.search(rf'<tr id="ev-{served["events"].index(consent) + 1}"[^>]*>(.*?)</tr>', page,
-                    re.S)
+    row = re.search(
+        rf'<tr id="ev-{served["events"].index(consent) + 1}"[^>]*>(.*?)</tr>', page, re.S
+    )
     assert row is not None
     assert "补齐" in row.group(1)
     assert f'href="#ev-{marking}"' in row.group(1)
@@ -262,8 +380,9 @@ def test_a_remedying_event_links_to_the_marking_it_completes(page: str, served: 
 # Completeness
 
 
-def test_every_gap_appears_with_its_chinese_label_severity_and_detail(page: str,
-                                                                      served: Json) -> None:
+def test_every_gap_appears_with_its_chinese_label_severity_and_detail(
+    page: str, served: Json
+) -> None:
     gaps = [g for e in served["completeness"]["episodes"] for g in e["gaps"]]
     codes = {g["code"] for g in gaps}
     assert {"MISSING_APPRAISAL", "NOTICE_TOO_SHORT", "REMEDIED_LATE"} <= codes
@@ -272,22 +391,32 @@ def test_every_gap_appears_with_its_chinese_label_severity_and_detail(page: str,
         assert label("gap_code", gap["code"]) in text
         assert gap["detail"][:40] in text
     assert page.count('<div class="gap violation">') == sum(
-        g["severity"] == "violation" for g in gaps)
+        g["severity"] == "violation" for g in gaps
+    )
     assert page.count('<div class="gap info">') == sum(g["severity"] == "info" for g in gaps)
 
 
 def test_the_label_of_every_gap_code_shows_when_it_occurs(served: Json) -> None:
-    gaps = [{"code": code, "step": "notice", "severity": severity, "detail": f"{code} 说明"}
-            for code, severity in GAP_SEVERITY.items()]
-    completeness = {"household_id": "hh-test", "episodes": [
-        {"kind": "identification", "marking_event_id": served["events"][-1]["id"],
-         "steps": {}, "gaps": gaps}]}
+    gaps = [
+        {"code": code, "step": "notice", "severity": severity, "detail": f"{code} 说明"}
+        for code, severity in GAP_SEVERITY.items()
+    ]
+    completeness = {
+        "household_id": "hh-test",
+        "episodes": [
+            {
+                "kind": "identification",
+                "marking_event_id": served["events"][-1]["id"],
+                "steps": {},
+                "gaps": gaps,
+            }
+        ],
+    }
     text = text_of(render_report(**{**served, "completeness": completeness}))
     assert [c for c in GAP_SEVERITY if label("gap_code", c) not in text] == []
 
 
-def test_the_steps_of_each_episode_link_to_their_timeline_rows(page: str,
-                                                              served: Json) -> None:
+def test_the_steps_of_each_episode_link_to_their_timeline_rows(page: str, served: Json) -> None:
     anchors = {e["id"]: f"#ev-{n}" for n, e in enumerate(served["events"], 1)}
     hrefs = set(parsed(page).hrefs)
     for episode in served["completeness"]["episodes"]:
@@ -297,31 +426,48 @@ def test_the_steps_of_each_episode_link_to_their_timeline_rows(page: str,
 
 
 def test_the_event_ids_in_a_gap_detail_become_links(page: str, served: Json) -> None:
-    [missing] = [g for e in served["completeness"]["episodes"] for g in e["gaps"]
-                 if g["code"] == "MISSING_APPRAISAL"]
-    [marking] = [n for n, e in enumerate(served["events"], 1) if e["id"] in missing["detail"]
-                 and e["type"] == "SystemMarked" and e["data"]["marking"] == "risk_eliminated"]
+    [missing] = [
+        g
+        for e in served["completeness"]["episodes"]
+        for g in e["gaps"]
+        if g["code"] == "MISSING_APPRAISAL"
+    ]
+    [marking] = [
+        n
+        for n, e in enumerate(served["events"], 1)
+        if e["id"] in missing["detail"]
+        and e["type"] == "SystemMarked"
+        and e["data"]["marking"] == "risk_eliminated"
+    ]
     assert f'href="#ev-{marking}"' in page
 
 
 # Materials and integrity
 
 
-def test_the_materials_index_says_whether_each_file_is_in_the_archive(page: str,
-                                                                      served: Json) -> None:
-    section = page[page.index('id="materials"'):page.index('id="integrity"')]
+def test_the_materials_index_says_whether_each_file_is_in_the_archive(
+    page: str, served: Json
+) -> None:
+    section = page[page.index('id="materials"') : page.index('id="integrity"')]
     assert section.count("已收录</span>") == sum(m["included"] for m in served["materials"])
     assert section.count("未收录</span>") == sum(not m["included"] for m in served["materials"])
     for material in served["materials"]:
         assert label("material_kind", material["kind"]) in section
 
 
-def test_the_footer_shows_the_checkpoint_and_how_to_verify_offline(page: str,
-                                                                  served: Json) -> None:
-    footer = page[page.index('<footer id="integrity">'):]
+def test_the_footer_shows_the_checkpoint_and_how_to_verify_offline(page: str, served: Json) -> None:
+    footer = page[page.index('<footer id="integrity">') :]
     point = served["checkpoint"]
-    for shown in ("树大小", "根哈希", "签名", str(point["tree_size"]), point["root_hash"],
-                  point["timestamp"], point["signature"][:16], "ledger verify 文件.zip"):
+    for shown in (
+        "树大小",
+        "根哈希",
+        "签名",
+        str(point["tree_size"]),
+        point["root_hash"],
+        point["timestamp"],
+        point["signature"][:16],
+        "ledger verify 文件.zip",
+    ):
         assert shown in footer, shown
     assert f'title="{point["signature"]}"' in footer
 
@@ -366,22 +512,55 @@ _TEXT = st.text(max_size=60)
 def _odd_documents(draw: st.DrawFn) -> Json:
     """The served documents with arbitrary text in names, summaries and gap details."""
     served = _served()
-    household = {**served["household"], "members": [
-        {**m, "name": draw(_TEXT)} for m in served["household"]["members"]]}
-    events = [{**e, "actor": {**e["actor"], "name": draw(_TEXT), "org": draw(_TEXT)},
-               "data": {**e["data"], "summary": draw(_TEXT),
-                        draw(_TEXT): draw(st.none() | st.booleans() | st.integers()
-                                          | st.floats() | _TEXT | st.lists(_TEXT, max_size=3)
-                                          | st.dictionaries(_TEXT, _TEXT, max_size=2))},
-               "materials": [{**m, "name": draw(_TEXT)} for m in e["materials"]]}
-              for e in served["events"][:8]]
-    completeness = {**served["completeness"], "episodes": [
-        {**episode, "gaps": [{"code": draw(_TEXT), "step": draw(_TEXT),
-                              "severity": draw(st.sampled_from(["violation", "info"]) | _TEXT),
-                              "detail": draw(_TEXT)}]}
-        for episode in served["completeness"]["episodes"]]}
-    return {**served, "household": household, "events": events, "completeness": completeness,
-            "generated_at": draw(_TEXT)}
+    household = {
+        **served["household"],
+        "members": [{**m, "name": draw(_TEXT)} for m in served["household"]["members"]],
+    }
+    events = [
+        {
+            **e,
+            "actor": {**e["actor"], "name": draw(_TEXT), "org": draw(_TEXT)},
+            "data": {
+                **e["data"],
+                "summary": draw(_TEXT),
+                draw(_TEXT): draw(
+                    st.none()
+                    | st.booleans()
+                    | st.integers()
+                    | st.floats()
+                    | _TEXT
+                    | st.lists(_TEXT, max_size=3)
+                    | st.dictionaries(_TEXT, _TEXT, max_size=2)
+                ),
+            },
+            "materials": [{**m, "name": draw(_TEXT)} for m in e["materials"]],
+        }
+        for e in served["events"][:8]
+    ]
+    completeness = {
+        **served["completeness"],
+        "episodes": [
+            {
+                **episode,
+                "gaps": [
+                    {
+                        "code": draw(_TEXT),
+                        "step": draw(_TEXT),
+                        "severity": draw(st.sampled_from(["violation", "info"]) | _TEXT),
+                        "detail": draw(_TEXT),
+                    }
+                ],
+            }
+            for episode in served["completeness"]["episodes"]
+        ],
+    }
+    return {
+        **served,
+        "household": household,
+        "events": events,
+        "completeness": completeness,
+        "generated_at": draw(_TEXT),
+    }
 
 
 @cache
@@ -397,8 +576,7 @@ def test_rendering_never_raises_and_escapes_whatever_the_text(documents: Json) -
     assert "<script" not in page
 
 
-def test_a_long_history_shows_its_last_events_and_says_where_the_others_are(
-        served: Json) -> None:
+def test_a_long_history_shows_its_last_events_and_says_where_the_others_are(served: Json) -> None:
     last = 5  # the report's limit, made small: the same rule as for 1,000 of 30,000
     page = render_report(**served, timeline_limit=last)
     omitted = len(served["events"]) - last
@@ -409,6 +587,7 @@ def test_a_long_history_shows_its_last_events_and_says_where_the_others_are(
     assert f'id="ev-{last + 1}"' not in page
     assert shown[-1]["hash"] in page
     earlier = {m["sha256"] for e in served["events"][:omitted] for m in e["materials"]} - {
-        m["sha256"] for e in shown for m in e["materials"]}
+        m["sha256"] for e in shown for m in e["materials"]
+    }
     assert earlier
     assert not any(sha in page for sha in earlier), "an earlier event's material is listed"

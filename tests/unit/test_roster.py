@@ -36,14 +36,19 @@ def _plain(value: Any) -> bool:
 @st.composite
 def households(draw: Any) -> tuple[str, list[dict[str, Any]]]:
     def event(type_: str, data: dict[str, Any]) -> dict[str, Any]:
-        when = draw(st.datetimes(datetime(2015, 1, 1), datetime(2030, 12, 31)).map(
-            lambda d: d.replace(microsecond=0)))
+        when = draw(
+            st.datetimes(datetime(2015, 1, 1), datetime(2030, 12, 31)).map(
+                lambda d: d.replace(microsecond=0)
+            )
+        )
         occurred = (when.isoformat() + "+08:00") if draw(st.booleans()) else draw(s.rfc3339())
         return {"type": type_, "occurred_at": occurred, "actor": draw(s.actors()), "data": data}
 
     registration = event("HouseholdRegistered", draw(s.household_registered_data()))
-    surveys = [event("FieldSurveyConducted", draw(s.field_survey_data()))
-               for _ in range(draw(st.integers(0, 3)))]
+    surveys = [
+        event("FieldSurveyConducted", draw(s.field_survey_data()))
+        for _ in range(draw(st.integers(0, 3)))
+    ]
     household_id = draw(st.from_regex(r"hh-[0-9a-z]{1,12}", fullmatch=True))
     assume(_plain(registration) and all(_plain(e) for e in surveys))
     return household_id, [registration, *surveys]
@@ -57,7 +62,8 @@ def only(rows: list[Row]) -> Accepted | Refused:
 @settings(max_examples=80, deadline=None)
 @given(household=households())
 def test_a_household_typed_into_the_template_reads_back_as_the_events_it_came_from(
-        household: tuple[str, list[dict[str, Any]]]) -> None:
+    household: tuple[str, list[dict[str, Any]]],
+) -> None:
     household_id, events = household
     accepted = only(rows_of([household]))
     assert isinstance(accepted, Accepted), accepted
@@ -77,8 +83,9 @@ def _retyped(row: Row, how: st.DataObject) -> Row:
         if column.kind == "choice" and column.vocabulary:
             values[column.path] = {v: k for k, v in labels(column.vocabulary).items()}[value]
         elif column.kind == "date":
-            values[column.path] = how.draw(st.sampled_from([f"{value:%Y-%m-%d}",
-                                                             f"{value:%Y/%m/%d}"]))
+            values[column.path] = how.draw(
+                st.sampled_from([f"{value:%Y-%m-%d}", f"{value:%Y/%m/%d}"])
+            )
         elif column.kind in ("yuan", "integer") and isinstance(value, int):
             values[column.path] = how.draw(st.sampled_from([float(value), f" {value:,} "]))
         elif column.kind == "flag":
@@ -89,13 +96,15 @@ def _retyped(row: Row, how: st.DataObject) -> Row:
 @settings(max_examples=60, deadline=None)
 @given(household=households(), how=st.data())
 def test_a_households_key_does_not_depend_on_how_its_cells_are_typed(
-        household: tuple[str, list[dict[str, Any]]], how: st.DataObject) -> None:
+    household: tuple[str, list[dict[str, Any]]], how: st.DataObject
+) -> None:
     rows = rows_of([household])
     first, second = only(rows), only([_retyped(row, how) for row in rows])
     assert isinstance(first, Accepted)
     assert isinstance(second, Accepted), second
-    assert request_digest(first.household_id, first.batch) == \
-        request_digest(second.household_id, second.batch)
+    assert request_digest(first.household_id, first.batch) == request_digest(
+        second.household_id, second.batch
+    )
 
 
 @given(number=st.integers(10**16, 10**18 - 1) | st.floats(1e16, 1e18))
@@ -108,8 +117,13 @@ def test_an_id_number_in_a_number_cell_is_refused_whatever_its_digits(number: fl
 def test_a_date_reads_the_same_from_a_date_cell_or_from_text(day: date) -> None:
     column = MEMBERS.column("birth_date")
     assert column is not None
-    typed = [datetime(day.year, day.month, day.day), day, day.isoformat(),
-             f"{day.year}/{day.month}/{day.day}", f"{day:%Y.%m.%d}"]
+    typed = [
+        datetime(day.year, day.month, day.day),
+        day,
+        day.isoformat(),
+        f"{day.year}/{day.month}/{day.day}",
+        f"{day:%Y.%m.%d}",
+    ]
     assert {convert(column, value, CST) for value in typed} == {day.isoformat()}
 
 
@@ -118,8 +132,10 @@ def test_an_amount_reads_the_same_as_a_number_or_as_text(cents: int) -> None:
     column = SURVEYS.column("data.income.wage")
     assert column is not None
     amount = Decimal(cents) / 100
-    read_back = {Decimal(str(convert(column, value, CST)))
-                 for value in (float(amount), str(amount), f"{amount:,}")}
+    read_back = {
+        Decimal(str(convert(column, value, CST)))
+        for value in (float(amount), str(amount), f"{amount:,}")
+    }
     assert read_back == {amount}
 
 
@@ -151,14 +167,21 @@ def test_every_choice_reads_from_its_chinese_label_or_its_code() -> None:
 def _demo_rows() -> list[Row]:
     _, _, events = demo.household(0)
     registration = next(e for e in events if e["type"] == "HouseholdRegistered")
-    survey = {k: v for k, v in next(e for e in events if e["type"] == "FieldSurveyConducted")
-              .items() if k != "materials"}
+    survey = {
+        k: v
+        for k, v in next(e for e in events if e["type"] == "FieldSurveyConducted").items()
+        if k != "materials"
+    }
     return rows_of([("hh-a", [registration, survey])])
 
 
 def _with(rows: list[Row], sheet: str, number: int, **changes: Any) -> list[Row]:
-    return [Row(r.sheet, r.number, {**r.cells, **changes})
-            if (r.sheet.name, r.number) == (sheet, number) else r for r in rows]
+    return [
+        Row(r.sheet, r.number, {**r.cells, **changes})
+        if (r.sheet.name, r.number) == (sheet, number)
+        else r
+        for r in rows
+    ]
 
 
 def test_a_bad_id_number_refuses_the_household_naming_sheet_row_and_column() -> None:
@@ -167,18 +190,23 @@ def test_a_bad_id_number_refuses_the_household_naming_sheet_row_and_column() -> 
     assert isinstance(refused, Refused)
     assert [str(e) for e in refused.errors] == [
         "家庭成员!row 3 (id_number 身份证号码): id_number is not an 18-character GB 11643 "
-        "number with a valid check digit"]
+        "number with a valid check digit"
+    ]
 
 
 def test_every_bad_cell_of_a_household_is_reported_in_sheet_order() -> None:
-    rows = _with(_demo_rows(), "收入调查", 3, **{"data.household_size": 0,
-                                               "data.income.wage": "很多"})
+    rows = _with(
+        _demo_rows(), "收入调查", 3, **{"data.household_size": 0, "data.income.wage": "很多"}
+    )
     rows = _with(rows, "农户", 3, **{"data.village_code": "5309251012", "data.category": "富户"})
     refused = only(rows)
     assert isinstance(refused, Refused)
     assert [e.where for e in refused.errors] == [
-        "农户!row 3 (category 农户类别)", "农户!row 3 (village_code 行政村代码)",
-        "收入调查!row 3 (income.wage 工资性收入)", "收入调查!row 3 (household_size 家庭人口数)"]
+        "农户!row 3 (category 农户类别)",
+        "农户!row 3 (village_code 行政村代码)",
+        "收入调查!row 3 (income.wage 工资性收入)",
+        "收入调查!row 3 (household_size 家庭人口数)",
+    ]
     assert "is not one of 脱贫户（建档立卡）、一般农户" in refused.errors[0].message
 
 
@@ -194,14 +222,26 @@ def test_rows_of_a_household_that_is_not_on_the_household_sheet_are_refused() ->
     found = list(read(rows, CST))
     assert all(isinstance(h, Refused) for h in found)
     assert {e.where for h in found if isinstance(h, Refused) for e in h.errors} >= {
-        "家庭成员!row 3 (household_id 户编号)", "收入调查!row 3 (household_id 户编号)"}
+        "家庭成员!row 3 (household_id 户编号)",
+        "收入调查!row 3 (household_id 户编号)",
+    }
 
 
 def test_a_blank_per_capita_income_is_the_contracts_formula_to_the_fen() -> None:
-    rows = _with(_demo_rows(), "收入调查", 3, **{
-        "data.income.wage": 10000, "data.income.operating": 1000, "data.income.property": 0,
-        "data.income.transfer": 0, "data.income.operating_cost": 0,
-        "data.household_size": 3, "data.per_capita_net_income": None})
+    rows = _with(
+        _demo_rows(),
+        "收入调查",
+        3,
+        **{
+            "data.income.wage": 10000,
+            "data.income.operating": 1000,
+            "data.income.property": 0,
+            "data.income.transfer": 0,
+            "data.income.operating_cost": 0,
+            "data.household_size": 3,
+            "data.per_capita_net_income": None,
+        },
+    )
     accepted = only(rows)
     assert isinstance(accepted, Accepted)
     survey = accepted.batch.events[1].data.model_dump()
@@ -213,6 +253,6 @@ def test_the_documented_template_names_every_column_of_every_sheet() -> None:
 
     doc = (Path(__file__).parents[2] / "docs" / "roster-template.md").read_text()
     for sheet in SHEETS:
-        section = doc[doc.index(f"### {sheet.name}"):]
+        section = doc[doc.index(f"### {sheet.name}") :]
         for column in sheet.columns:
             assert f"| {column.title} | `{column.field}` |" in section, column

@@ -31,12 +31,20 @@ def test_a_new_member_may_not_share_a_present_members_id_number() -> None:
     append(household, f.registered())
     taken = f.member("m1")["id_number"]
     with pytest.raises(RuleViolation, match="id_number"):
-        append(household, f.event("MemberAdded", {"member": f.member("m5", "child",
-                                                                      id_number=taken),
-                                                  "reason": "birth"}))
+        append(
+            household,
+            f.event(
+                "MemberAdded",
+                {"member": f.member("m5", "child", id_number=taken), "reason": "birth"},
+            ),
+        )
     append(household, f.event("MemberRemoved", {"member_id": "m1", "reason": "death"}))
-    append(household, f.event("MemberAdded", {"member": f.member("m5", "child", id_number=taken),
-                                              "reason": "return"}))
+    append(
+        household,
+        f.event(
+            "MemberAdded", {"member": f.member("m5", "child", id_number=taken), "reason": "return"}
+        ),
+    )
 
 
 def test_a_failed_batch_names_the_index_and_field_that_broke_the_rule() -> None:
@@ -45,5 +53,6 @@ def test_a_failed_batch_names_the_index_and_field_that_broke_the_rule() -> None:
     with pytest.raises(RuleViolation) as raised:
         append(household, f.survey(), f.event("ApplicationSigned", {"member_id": "ghost"}))
     assert raised.value.detail.startswith("events[1] (ApplicationSigned)")
-    assert raised.value.fields == [{"field": "events[1].data.member_id",
-                                    "message": "no member 'ghost' in this household"}]
+    assert raised.value.fields == [
+        {"field": "events[1].data.member_id", "message": "no member 'ghost' in this household"}
+    ]

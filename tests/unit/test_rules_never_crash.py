@@ -31,40 +31,74 @@ CONFIGURATION = load_default()
 
 # Procedure steps and markings more often than bookkeeping, so episodes do form.
 TYPES = (
-    *["SystemMarked"] * 4, *sorted(s.STEP_TYPES) * 2,
-    "AssistanceApplied", "WarningReceived", "ObjectionRaised", "ObjectionResolved",
-    "AssistanceDelivered", "AssistanceEnded", "MaterialAttached", "EntryVoided",
-    "MemberAdded", "MemberRemoved", "MemberUpdated", "DataIssueRaised",
+    *["SystemMarked"] * 4,
+    *sorted(s.STEP_TYPES) * 2,
+    "AssistanceApplied",
+    "WarningReceived",
+    "ObjectionRaised",
+    "ObjectionResolved",
+    "AssistanceDelivered",
+    "AssistanceEnded",
+    "MaterialAttached",
+    "EntryVoided",
+    "MemberAdded",
+    "MemberRemoved",
+    "MemberUpdated",
+    "DataIssueRaised",
 )
-GAP_CODES = frozenset({
-    "NOTICE_TOO_SHORT", "NOTICE_CHANNEL_MISSING", "OBJECTION_UNRESOLVED", "OBJECTION_UPHELD",
-    "OUT_OF_ORDER", "STEP_REJECTED", "EXCLUSION_FOUND", "QUICK_IN_OUT", "INCOME_BELOW_FLOOR",
-    "MISSING_MATERIAL", "LATE_ASSISTANCE_PLAN", "DEPARTMENT_CHECK_INCOMPLETE",
-    "WRONG_EXIT_FOR_CARD_STATUS", "REMEDIED_LATE", "FLOOR_NOT_CONFIGURED", "CALENDAR_UNKNOWN",
-    "NOTICE_LENGTH_NOT_CONFIGURED",
-})
-LB_CODES = frozenset({
-    "LB_REMARK_INCOME_BELOW_FLOOR", "LB_ROLLBACK_NO_LABOR", "LB_ROLLBACK_UNSTABLE",
-    "LB_WITHDRAW_EXCLUSION", "LB_ROLLBACK_MARK_EXCLUSION", "LB_MEMBER_CHANGE",
-    "LB_TYPE_MISMATCH", "LB_SHOULD_ENROLL", "LB_TRIGGER_UNVERIFIED",
-    "LB_NO_ANNUAL_EFFECTIVENESS", "LB_MISSING_PROCEDURE",
-})
+GAP_CODES = frozenset(
+    {
+        "NOTICE_TOO_SHORT",
+        "NOTICE_CHANNEL_MISSING",
+        "OBJECTION_UNRESOLVED",
+        "OBJECTION_UPHELD",
+        "OUT_OF_ORDER",
+        "STEP_REJECTED",
+        "EXCLUSION_FOUND",
+        "QUICK_IN_OUT",
+        "INCOME_BELOW_FLOOR",
+        "MISSING_MATERIAL",
+        "LATE_ASSISTANCE_PLAN",
+        "DEPARTMENT_CHECK_INCOMPLETE",
+        "WRONG_EXIT_FOR_CARD_STATUS",
+        "REMEDIED_LATE",
+        "FLOOR_NOT_CONFIGURED",
+        "CALENDAR_UNKNOWN",
+        "NOTICE_LENGTH_NOT_CONFIGURED",
+    }
+)
+LB_CODES = frozenset(
+    {
+        "LB_REMARK_INCOME_BELOW_FLOOR",
+        "LB_ROLLBACK_NO_LABOR",
+        "LB_ROLLBACK_UNSTABLE",
+        "LB_WITHDRAW_EXCLUSION",
+        "LB_ROLLBACK_MARK_EXCLUSION",
+        "LB_MEMBER_CHANGE",
+        "LB_TYPE_MISMATCH",
+        "LB_SHOULD_ENROLL",
+        "LB_TRIGGER_UNVERIFIED",
+        "LB_NO_ANNUAL_EFFECTIVENESS",
+        "LB_MISSING_PROCEDURE",
+    }
+)
 
 
 def record(household: Household, event: dict[str, Any]) -> list[HouseholdEvent]:
     commands = AppendBatch.model_validate({"events": [event]}).events
     # Event ids follow the version, so a replayed example draws exactly the same history.
     ids = iter(UUID(int=household.version + 1 + n) for n in range(len(commands)))
-    return decide(household, commands, RECORDING, originator_id=ORIGIN,
-                  new_id=lambda: next(ids))
+    return decide(household, commands, RECORDING, originator_id=ORIGIN, new_id=lambda: next(ids))
 
 
 @st.composite
 def histories(draw: Any) -> tuple[Household, list[HouseholdEvent]]:
     """A registration in Shuangjiang, elsewhere in Yunnan or outside it, then up to 40
     events each accepted against the state the previous ones left."""
-    registration = draw(st.one_of(s.registrations("530925"), s.registrations("53"),
-                                  s.registrations("11")), label="registration")
+    registration = draw(
+        st.one_of(s.registrations("530925"), s.registrations("53"), s.registrations("11")),
+        label="registration",
+    )
     household = Household(HOUSEHOLD_ID)
     events = record(household, registration)
     for _ in range(draw(st.integers(0, 40), label="length")):
@@ -90,13 +124,18 @@ def check_report(events: list[HouseholdEvent], document: dict[str, Any]) -> None
             assert gap["detail"]
 
 
-@settings(max_examples=150, deadline=None, database=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(history=histories(), reference=st.dates(date(2015, 1, 1), date(2031, 12, 31)),
-       data=st.data())
+@settings(
+    max_examples=150,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(
+    history=histories(), reference=st.dates(date(2015, 1, 1), date(2031, 12, 31)), data=st.data()
+)
 def test_assess_and_candidates_never_raise_on_any_accepted_history(
-        history: tuple[Household, list[HouseholdEvent]], reference: date,
-        data: st.DataObject) -> None:
+    history: tuple[Household, list[HouseholdEvent]], reference: date, data: st.DataObject
+) -> None:
     household, events = history
     config = CONFIGURATION.for_division(household.village_code)
     report = assess(HOUSEHOLD_ID, events, config)

@@ -12,8 +12,8 @@ README = Path(__file__).parents[2] / "README.md"
 def test_the_readme_configuration_table_is_generated_from_the_settings() -> None:
     readme = README.read_text(encoding="utf-8")
     assert readme == with_settings_table(readme), (
-        "README.md and api/settings.py disagree: run `.venv/bin/python -m api.settings "
-        "README.md`")
+        "README.md and api/settings.py disagree: run `.venv/bin/python -m api.settings README.md`"
+    )
 
 
 def test_every_setting_has_a_docstring_and_a_row() -> None:

@@ -39,9 +39,16 @@ CLEARS_TYPE = frozenset({"withdrawn", "risk_mark_rolled_back"})
 
 HOUSEHOLD_ID = "hh-properties"
 ORIGIN = UUID(int=42)
-RECORDING = Recording(datetime(2024, 5, 1, 8, 0, tzinfo=UTC),
-                      {"token_id": "t-test", "name": "测试录入员", "role": "recorder",
-                       "division": "53", "department": None})
+RECORDING = Recording(
+    datetime(2024, 5, 1, 8, 0, tzinfo=UTC),
+    {
+        "token_id": "t-test",
+        "name": "测试录入员",
+        "role": "recorder",
+        "division": "53",
+        "department": None,
+    },
+)
 
 
 def command(event: dict[str, Any]) -> Envelope:
@@ -50,16 +57,16 @@ def command(event: dict[str, Any]) -> Envelope:
 
 def registered(registration: dict[str, Any]) -> tuple[Household, list[HouseholdEvent]]:
     household = Household(HOUSEHOLD_ID)
-    return household, decide(household, [command(registration)], RECORDING,
-                             originator_id=ORIGIN)
+    return household, decide(household, [command(registration)], RECORDING, originator_id=ORIGIN)
 
 
 def markings_from(status: str) -> st.SearchStrategy[dict[str, Any]]:
     """Any marking at all, or (as often) one the table allows from ``status``."""
     allowed = [m for m, (sources, _) in TABLE.items() if status in sources]
-    return st.one_of(s.events("SystemMarked"),
-                     s.events("SystemMarked", s.Refs(marking=s.system_marked_data(
-                         st.sampled_from(allowed)))))
+    return st.one_of(
+        s.events("SystemMarked"),
+        s.events("SystemMarked", s.Refs(marking=s.system_marked_data(st.sampled_from(allowed)))),
+    )
 
 
 def assert_chained(events: list[HouseholdEvent]) -> None:
@@ -74,7 +81,8 @@ def assert_chained(events: list[HouseholdEvent]) -> None:
 @settings(max_examples=75, deadline=None, database=None)
 @given(registration=s.registrations(), data=st.data())
 def test_a_marking_is_accepted_exactly_when_the_contract_table_allows_it(
-    registration: dict[str, Any], data: st.DataObject,
+    registration: dict[str, Any],
+    data: st.DataObject,
 ) -> None:
     household, accepted = registered(registration)
     for _ in range(data.draw(st.integers(1, 25), label="length")):
@@ -108,14 +116,18 @@ def test_a_marking_is_accepted_exactly_when_the_contract_table_allows_it(
         assert household.version == before.version + 1
     again = replay(HOUSEHOLD_ID, accepted)
     assert (again.status, again.monitoring_type, again.version) == (
-        household.status, household.monitoring_type, household.version)
+        household.status,
+        household.monitoring_type,
+        household.version,
+    )
     assert str(again.status) in STATUSES
 
 
 @settings(max_examples=60, deadline=None, database=None)
 @given(registration=s.registrations(), data=st.data())
 def test_the_hash_chain_of_any_accepted_sequence_of_markings_is_unbroken(
-    registration: dict[str, Any], data: st.DataObject,
+    registration: dict[str, Any],
+    data: st.DataObject,
 ) -> None:
     household, accepted = registered(registration)
     batch: list[dict[str, Any]] = []
@@ -125,8 +137,7 @@ def test_the_hash_chain_of_any_accepted_sequence_of_markings_is_unbroken(
         context.apply(batch[-1])
     # Half the time one batch, else one append per marking: the chain is the same shape.
     if data.draw(st.booleans(), label="one batch"):
-        accepted += decide(household, [command(e) for e in batch], RECORDING,
-                           originator_id=ORIGIN)
+        accepted += decide(household, [command(e) for e in batch], RECORDING, originator_id=ORIGIN)
     else:
         for event in batch:
             accepted += decide(household, [command(event)], RECORDING, originator_id=ORIGIN)

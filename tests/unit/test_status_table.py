@@ -31,8 +31,12 @@ TYPED = {"enrolled", "risk_remarked", "type_adjusted"}
 
 def apply(household: Household, *events: dict) -> None:  # type: ignore[type-arg]
     commands = AppendBatch.model_validate({"events": list(events)}).events
-    decide(household, commands, Recording(datetime.now(UTC), {"role": "recorder"}),
-           originator_id=uuid4())
+    decide(
+        household,
+        commands,
+        Recording(datetime.now(UTC), {"role": "recorder"}),
+        originator_id=uuid4(),
+    )
 
 
 def household_in(status: str) -> Household:
@@ -47,7 +51,8 @@ def household_in(status: str) -> Household:
 @pytest.mark.parametrize("status", sorted(PATH_TO))
 @pytest.mark.parametrize("marking", sorted(TABLE))
 def test_each_marking_moves_only_from_the_statuses_the_contract_allows(
-        marking: str, status: str) -> None:
+    marking: str, status: str
+) -> None:
     household = household_in(status)
     allowed, target = TABLE[marking]
     new_type = "sudden_hardship" if marking in TYPED else None

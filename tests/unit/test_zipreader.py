@@ -40,7 +40,7 @@ def _central(data: bytearray, name: str) -> int:
     count, _, start = struct.unpack_from("<HLL", data, end + 10)
     for _ in range(count):
         name_length, extra_length, comment_length = struct.unpack_from("<3H", data, start + 28)
-        if data[start + 46:start + 46 + name_length] == name.encode():
+        if data[start + 46 : start + 46 + name_length] == name.encode():
             return int(start)
         start += 46 + name_length + extra_length + comment_length
     raise AssertionError(name)
@@ -49,16 +49,16 @@ def _central(data: bytearray, name: str) -> int:
 # Sizes around the chunk, and content from incompressible to all alike.
 _CONTENT = st.one_of(
     st.binary(max_size=3 * CHUNK),
-    st.builds(lambda byte, n: byte * n, st.binary(min_size=1, max_size=3),
-              st.integers(0, 5 * CHUNK)),
-    st.sampled_from([b"", b"x", bytes(CHUNK - 1), bytes(CHUNK), bytes(CHUNK + 1)]))
+    st.builds(
+        lambda byte, n: byte * n, st.binary(min_size=1, max_size=3), st.integers(0, 5 * CHUNK)
+    ),
+    st.sampled_from([b"", b"x", bytes(CHUNK - 1), bytes(CHUNK), bytes(CHUNK + 1)]),
+)
 
 
 @settings(max_examples=60, deadline=None)
-@given(_CONTENT, st.sampled_from([zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED]),
-       st.integers(0, 9))
-def test_what_zipfile_writes_is_read_back_exactly(content: bytes, method: int,
-                                                  level: int) -> None:
+@given(_CONTENT, st.sampled_from([zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED]), st.integers(0, 9))
+def test_what_zipfile_writes_is_read_back_exactly(content: bytes, method: int, level: int) -> None:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", method, compresslevel=level) as out:
         out.writestr("a.bin", content)
@@ -70,8 +70,7 @@ def test_what_zipfile_writes_is_read_back_exactly(content: bytes, method: int,
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.binary(max_size=CHUNK // 2).map(lambda b: b.replace(b"\n", b"")),
-                max_size=12))
+@given(st.lists(st.binary(max_size=CHUNK // 2).map(lambda b: b.replace(b"\n", b"")), max_size=12))
 def test_lines_are_the_document_split_at_line_feeds(lines: list[bytes]) -> None:
     document = b"\n".join(lines)
     archive = _open(_zip(("events.jsonl", document)))
@@ -84,8 +83,9 @@ def test_lines_are_the_document_split_at_line_feeds(lines: list[bytes]) -> None:
 def test_an_entry_inflating_to_less_than_it_states_is_refused() -> None:
     data = _zip(("a.txt", b"hello world"))
     struct.pack_into("<L", data, _central(data, "a.txt") + 24, 12)
-    with pytest.raises(ArchiveInvalid,
-                       match=re.escape("inflates to less than its stated size of 12")):
+    with pytest.raises(
+        ArchiveInvalid, match=re.escape("inflates to less than its stated size of 12")
+    ):
         _read(data, "a.txt")
 
 
@@ -107,14 +107,14 @@ def test_data_after_the_end_of_a_deflate_stream_is_refused() -> None:
 
 def test_a_corrupt_deflate_stream_is_refused() -> None:
     data = _zip(("a.txt", b"hello world" * 10))
-    data[30 + 5:30 + 5 + 4] = b"\xff\xff\xff\xff"
+    data[30 + 5 : 30 + 5 + 4] = b"\xff\xff\xff\xff"
     with pytest.raises(ArchiveInvalid, match=re.escape("a.txt")):
         _read(data, "a.txt")
 
 
 def test_overlapping_entries_are_refused() -> None:
     # b.txt's whole local record is also a.txt's data: two names over the same bytes.
-    quoted = bytes(_zip(("b.txt", b"hello"), method=zipfile.ZIP_STORED))[:30 + 5 + 5]
+    quoted = bytes(_zip(("b.txt", b"hello"), method=zipfile.ZIP_STORED))[: 30 + 5 + 5]
     data = _zip(("a.txt", quoted), ("b.txt", b"hello"), method=zipfile.ZIP_STORED)
     struct.pack_into("<L", data, _central(data, "b.txt") + 42, 30 + 5)
     assert zipfile.ZipFile(io.BytesIO(bytes(data))).read("b.txt") == b"hello"  # Python agrees
@@ -149,8 +149,10 @@ def test_more_entries_than_the_limit_are_refused_before_zipfile_parses_them() ->
 
 def test_the_totals_and_each_entry_are_capped_by_their_stated_sizes() -> None:
     data = _zip(("a.txt", b"x" * 100), ("b.txt", b"y" * 100))
-    with pytest.raises(ArchiveInvalid, match=re.escape("a.txt would inflate to 100 bytes, over "
-                                                       "the limit of 99 for one entry")):
+    with pytest.raises(
+        ArchiveInvalid,
+        match=re.escape("a.txt would inflate to 100 bytes, over the limit of 99 for one entry"),
+    ):
         _open(data, Limits(entry_bytes=99))
     with pytest.raises(ArchiveInvalid, match=re.escape("200 bytes in all, over the limit of 199")):
         _open(data, Limits(total_bytes=199))
@@ -169,7 +171,7 @@ def test_a_name_with_a_nul_is_refused() -> None:
 def test_a_truncated_archive_is_refused() -> None:
     data = _zip(("a.txt", b"0123456789"), method=zipfile.ZIP_STORED)
     with pytest.raises(ArchiveInvalid):
-        _read(data[:30 + 5 + 4], "a.txt")
+        _read(data[: 30 + 5 + 4], "a.txt")
 
 
 def test_an_inflated_stream_equal_to_the_stated_size_is_read_in_chunks() -> None:
@@ -181,16 +183,25 @@ def test_an_inflated_stream_equal_to_the_stated_size_is_read_in_chunks() -> None
     assert archive.digest("zeros") == hashlib.sha256(content).hexdigest()
 
 
-_SMALL = bytes(_zip(("manifest.json", b'{"format": "x"}'), ("events.jsonl", b"{}\n" * 50),
-                    ("materials/ab", b"\x00" * 300)))
+_SMALL = bytes(
+    _zip(
+        ("manifest.json", b'{"format": "x"}'),
+        ("events.jsonl", b"{}\n" * 50),
+        ("materials/ab", b"\x00" * 300),
+    )
+)
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, len(_SMALL) - 1), st.integers(0, 255)),
-                min_size=1, max_size=8),
-       st.integers(0, len(_SMALL)))
+@given(
+    st.lists(
+        st.tuples(st.integers(0, len(_SMALL) - 1), st.integers(0, 255)), min_size=1, max_size=8
+    ),
+    st.integers(0, len(_SMALL)),
+)
 def test_a_damaged_archive_is_a_named_mismatch_never_a_crash(
-        changes: list[tuple[int, int]], length: int) -> None:
+    changes: list[tuple[int, int]], length: int
+) -> None:
     damaged = bytearray(_SMALL)
     for at, byte in changes:
         damaged[at] = byte
