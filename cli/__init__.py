@@ -1,0 +1,1 @@
+"""The `ledger` command: one module per command group."""

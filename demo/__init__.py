@@ -1,0 +1,1 @@
+"""A synthetic county for demonstrations and benchmarks (not part of the service)."""
