@@ -527,7 +527,7 @@ def demo(households: int, ndjson_file: BinaryIO | None) -> None:
     Re-running adds nothing twice."""
     import orjson
 
-    from ledger import demo as county
+    import demo as county
 
     archetypes: Counter[str] = Counter()
     villages: set[str] = set()
@@ -585,7 +585,7 @@ def _describe_demo(
     events: int,
     token: str,
 ) -> None:
-    from ledger import demo as county
+    import demo as county
 
     click.echo(
         f"\nSynthetic county {county.SHUANGJIANG.code} ({county.SHUANGJIANG.name}): "

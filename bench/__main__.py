@@ -293,7 +293,7 @@ def method(args: argparse.Namespace, runs: list[dict[str, Any]]) -> list[str]:
         + replay.method(args.replay_sizes, args.replay_requests, args.page_limit),
         "projections": f"**Projections** (`bench/projections.py`, when present): a county "
         f"of about {args.projection_events:,} events (households of "
-        f"`ledger.demo`, as many as hold that many on average) stored, then "
+        f"`demo`, as many as hold that many on average) stored, then "
         f"the read models caught up from position 0 and rebuilt, both timed.",
         "completeness": "**Completeness** (`bench/completeness_queries.py`, without plans "
         "or profiles): " + completeness_queries.method(sections.completeness_args(args), counties),

@@ -1,7 +1,7 @@
 """The evaluators' list and report endpoints over a county of N households, side by side on
 SQLite and PostgreSQL.
 
-For each backend: a fresh database, migrated; a synthetic county (``ledger.demo``) of
+For each backend: a fresh database, migrated; a synthetic county (``demo``) of
 N households appended in-process through ``HouseholdLedger.append`` (one append per
 household carrying its whole history); the projections run from zero
 (``ProjectionRunner.catch_up``) and then rebuilt (``ProjectionRunner.rebuild``), both
@@ -67,9 +67,9 @@ from bench.common import (
     service_env,
     write_section,
 )
+from demo import ARCHETYPES, MONITORED, household
 from ledger import config
 from ledger.application import HouseholdLedger
-from ledger.demo import ARCHETYPES, MONITORED, household
 from ledger.domain.callers import Caller
 from ledger.domain.commands import AppendBatch
 from ledger.domain.vocabulary import CallerRole
@@ -519,7 +519,7 @@ def method(args: argparse.Namespace, runs: list[BackendRun]) -> str:
     return (
         f"Each backend gets a fresh database (SQLite: a temp file; PostgreSQL: `CREATE "
         f"DATABASE bench_<random>`, dropped `WITH (FORCE)` afterwards), migrated. The county "
-        f"(`ledger/demo`) has {args.households:,} households over 6 townships × 12 "
+        f"(`demo/`) has {args.households:,} households over 6 townships × 12 "
         f"villages of 530925, ids `hh-000000`… unrelated to the village; archetypes by share: "
         f"{shares} — {monitored:,} households "
         f"({monitored / max(args.households, 1):.1%}) end monitored or risk-eliminated. "

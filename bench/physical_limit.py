@@ -1,7 +1,7 @@
 """The physical limit: how fast the database itself takes rows shaped like the ledger's
 stored events, with no library and no service in the way.
 
-The rows are real: the first households of the synthetic county (``ledger.demo``) are
+The rows are real: the first households of the synthetic county (``demo``) are
 appended through ``HouseholdLedger`` into a temp SQLite file and their stored events
 (topic and state bytes) read back, then replayed under fresh originator ids, so sizes and
 the mix of types match what the ledger stores. The table has the shape of the ledger's (and the

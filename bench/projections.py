@@ -2,7 +2,7 @@
 PostgreSQL (issue 6: catch-up ≥ 20k events/s, rebuild of 1M events < 60 s).
 
 For each backend: a fresh database, migrated; N households of the synthetic county
-(``ledger.demo``) stored by ``fill``: each history decided by the ledger's own ``decide``
+(``demo``) stored by ``fill``: each history decided by the ledger's own ``decide``
 against an empty household, as ``HouseholdLedger.append`` does, then stored a thousand
 events per transaction through the recorder's ``insert_events`` (the stored events are
 what appends store, only written faster). Then the read models are caught up from
@@ -36,9 +36,9 @@ from datetime import UTC, datetime
 import psycopg
 from psycopg import sql
 
+from demo import SHUANGJIANG, household
 from ledger import config
 from ledger.application import HouseholdLedger, originator_id
-from ledger.demo import SHUANGJIANG, household
 from ledger.domain.callers import Caller
 from ledger.domain.commands import AppendBatch
 from ledger.domain.configuration import RulesConfiguration

@@ -1,6 +1,6 @@
 """What-if for the evaluators' slow SQL: the statements ``projections/views.py`` runs,
 timed as they are and with candidate indexes or a pre-aggregated table, on a county of
-N households (``ledger.demo``), on SQLite and on PostgreSQL.
+N households (``demo``), on SQLite and on PostgreSQL.
 
 The baseline ("as is") is the schema of the migrations present when it runs (the county
 passed with ``--sqlite`` is migrated first); a candidate index the schema already has is

@@ -3,7 +3,7 @@ by a service reading a hot standby, side by side on one machine.
 
 A private primary and a streaming hot standby of it (``tests/e2e/clusters.py``: initdb,
 ``pg_basebackup -R -X stream``, ``fsync = off`` — this measures reads), a county generated
-in-process (``ledger.demo``, one ``HouseholdLedger.append`` per household) and
+in-process (``demo``, one ``HouseholdLedger.append`` per household) and
 projected, then two ``ledger serve`` processes on the same primary: one alone, one with
 ``LEDGER_READ_DATABASE_URL`` naming the standby. The client alternates requests between
 them (so drift on the shared CPUs hits both alike) and counts where each was answered from
@@ -26,9 +26,9 @@ import httpx
 import psycopg
 
 from bench.common import errors_text, percentile
+from demo import SHUANGJIANG, household
 from ledger import config
 from ledger.application import HouseholdLedger
-from ledger.demo import SHUANGJIANG, household
 from ledger.domain.callers import Caller
 from ledger.domain.commands import AppendBatch
 from ledger.domain.vocabulary import CallerRole

@@ -13,6 +13,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import demo
 from bench import (
     bare_library,
     completeness_queries,
@@ -25,7 +26,6 @@ from bench import ledger_import as importing
 from bench import physical_limit as physical
 from bench.common import DATABASES, Timed, percentile
 from bench.results_table import Result
-from ledger import demo
 from ledger.persistence.database import Database
 
 BATCH_EVENTS = 500

@@ -8,8 +8,8 @@ from pathlib import Path
 import orjson
 from click.testing import CliRunner, Result
 
+import demo
 from api.cli import _cli_caller, main
-from ledger import demo
 from ledger.application import HouseholdLedger
 from ledger.persistence.database import Database
 from ledger.tokens import authenticate

@@ -16,9 +16,9 @@ import pytest
 from click.testing import CliRunner, Result
 from fastapi.testclient import TestClient
 
+import demo
 from api.cli import main
 from api.importer import CHUNK_LINES
-from ledger import demo
 from ledger.application import HouseholdLedger
 from ledger.persistence.database import Database
 from tests import factories as f

@@ -12,9 +12,9 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
+import demo
 from api.cli import main
 from api.roster_template import EXAMPLE
-from ledger import demo
 from ledger.application import HouseholdLedger
 from ledger.persistence.database import Database
 from ledger.roster import FIRST_DATA_ROW, SHEETS, Row

@@ -18,9 +18,9 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
+import demo
 from api.cli import main
 from api.settings import Settings
-from ledger import demo
 from ledger.domain.commands import EVENT_TYPES
 from ledger.domain.labels import label
 from ledger.persistence.database import Database

@@ -1,4 +1,4 @@
-"""The synthetic county (``ledger.demo``): appends the API accepts, valid ID numbers, the
+"""The synthetic county (``demo``): appends the API accepts, valid ID numbers, the
 seeds' proportions, determinism, and each archetype showing what it documents."""
 
 import hashlib
@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger import demo
+import demo
+from demo.proportions import ARCHETYPE_COUNTS, MONITORED_BY_TYPE, POVERTY_ALLEVIATED, profile
 from ledger.config import load_default
-from ledger.demo.proportions import ARCHETYPE_COUNTS, MONITORED_BY_TYPE, POVERTY_ALLEVIATED, profile
 from ledger.domain.commands import AppendBatch
 from ledger.domain.completeness import assess
 from ledger.domain.events import HouseholdEvent

@@ -7,8 +7,8 @@ import random
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import demo
 from api.importer import Failure, Line, parse
-from ledger import demo
 from ledger.domain.commands import AppendBatch, request_digest
 
 json_values = st.recursive(

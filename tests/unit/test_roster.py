@@ -10,7 +10,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from ledger import demo
+import demo
 from ledger.domain.commands import AppendBatch, request_digest
 from ledger.domain.labels import labels
 from ledger.roster import HOUSEHOLDS, MEMBERS, SHEETS, SURVEYS, Accepted, Refused, Row

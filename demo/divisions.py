@@ -11,7 +11,7 @@ from functools import lru_cache
 from random import Random
 from typing import Any
 
-from ledger.demo.people import person_name
+from demo.people import person_name
 from ledger.domain.labels import DEPARTMENTS
 
 TOWNS, TOWNSHIPS, VILLAGES_EACH = 2, 4, 12  # Shuangjiang has six township-level divisions
