@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
-from api.cli import main
+from cli import main
 from tests import factories as f
 from tests.e2e.conftest import Append, problem_code
 

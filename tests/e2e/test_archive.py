@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner, Result
 from fastapi.testclient import TestClient
 
-from api.cli import main
+from cli import main
 from ledger.domain import merkle
 from tests import factories as f
 from tests.e2e.conftest import Append, problem_code

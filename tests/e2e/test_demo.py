@@ -9,7 +9,8 @@ import orjson
 from click.testing import CliRunner, Result
 
 import demo
-from api.cli import _cli_caller, main
+from cli import main
+from cli.context import cli_caller
 from ledger.application import HouseholdLedger
 from ledger.persistence.database import Database
 from ledger.tokens import authenticate
@@ -40,7 +41,7 @@ def test_demo_loads_a_county_and_prints_what_the_database_holds(database: Databa
     try:
         assert ledger.tables.count_events() == int(held[1].replace(",", ""))
         statuses = Counter(
-            str(ledger.household(demo.household_id(n), _cli_caller()).status)
+            str(ledger.household(demo.household_id(n), cli_caller()).status)
             for n in range(HOUSEHOLDS)
         )
         printed = printed_statuses(loaded.stdout)

@@ -17,8 +17,8 @@ from click.testing import CliRunner, Result
 from fastapi.testclient import TestClient
 
 import demo
-from api.cli import main
 from api.importer import CHUNK_LINES
+from cli import main
 from ledger.application import HouseholdLedger
 from ledger.persistence.database import Database
 from tests import factories as f

@@ -13,8 +13,8 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 import demo
-from api.cli import main
 from api.roster_template import EXAMPLE
+from cli import main
 from ledger.application import HouseholdLedger
 from ledger.persistence.database import Database
 from ledger.roster import FIRST_DATA_ROW, SHEETS, Row

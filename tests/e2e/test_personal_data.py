@@ -14,7 +14,7 @@ from click.testing import CliRunner, Result
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
-from api.cli import main
+from cli import main
 from tests import factories as f
 from tests.e2e.conftest import Append
 

@@ -19,8 +19,8 @@ from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
 import demo
-from api.cli import main
 from api.settings import Settings
+from cli import main
 from ledger.domain.commands import EVENT_TYPES
 from ledger.domain.labels import label
 from ledger.persistence.database import Database

@@ -1,0 +1,93 @@
+"""What the CLI's commands open, built here alone from the settings of one invocation.
+
+The settings are read once, by the ``ledger`` group, and reach each command through the
+click context (``pass_settings``). The ledger is opened as the service opens it: migrated
+only when ``LEDGER_AUTO_MIGRATE`` allows it, with ``LEDGER_POOL_SIZE`` connections and
+``LEDGER_LOCK_TIMEOUT_S``.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+import click
+
+from api.settings import Settings
+from ledger.application import HouseholdLedger
+from ledger.domain.callers import Caller
+from ledger.domain.vocabulary import CallerRole
+from ledger.persistence.database import Database
+from ledger.persistence.migrate import migrate
+from projections.runner import ProjectionRunner
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from ledger.transparency.archive import ArchiveSources
+
+pass_settings = click.make_pass_decorator(Settings)
+"""Hands a command the invocation's settings (read once, by the ``ledger`` group)."""
+
+
+def cli_caller() -> Caller:
+    """The operator at the console: the whole ledger, as an administrator."""
+    return Caller(
+        token_id="cli",  # noqa: S106  # a name, not a secret
+        name="ledger CLI",
+        role=CallerRole.ADMIN,
+        division="",
+    )
+
+
+def migrate_schema(settings: Settings) -> list[str]:
+    """The migrations applied now (none when the schema is up to date)."""
+    return migrate(Database.from_url(settings.database_url))
+
+
+@contextmanager
+def opened_ledger(settings: Settings) -> Iterator[HouseholdLedger]:
+    database = Database.from_url(settings.database_url)
+    if settings.auto_migrate:
+        migrate(database)
+    ledger = HouseholdLedger(
+        database.eventsourcing_env(
+            pool_size=settings.pool_size, lock_timeout_s=settings.lock_timeout_s
+        ),
+        bounds=settings.input_bounds(),
+    )
+    try:
+        yield ledger
+    finally:
+        ledger.close()
+
+
+@contextmanager
+def opened_runner(settings: Settings) -> Iterator[ProjectionRunner]:
+    """The read models' runner over an opened ledger, not started: commands drive it."""
+    from ledger import config
+    from projections import open_views
+
+    with opened_ledger(settings) as ledger:
+        yield ProjectionRunner(ledger, open_views(ledger), config.load(settings.rules_file))
+
+
+def archive_sources(ledger: HouseholdLedger, settings: Settings) -> "ArchiveSources":
+    """What a household's archive is made from (raises ``KeyFileError`` for a bad key)."""
+    from ledger import config
+    from ledger.materials import MaterialStore
+    from ledger.transparency.archive import ArchiveSources
+    from ledger.transparency.log import TransparencyLog
+
+    return ArchiveSources(
+        ledger,
+        TransparencyLog.open(ledger, settings.signing_key),
+        MaterialStore(settings.materials_dir),
+        config.load(settings.rules_file),
+    )
+
+
+def service(settings: Settings) -> "FastAPI":
+    """The HTTP service ``ledger serve`` runs (it opens its ledger in its own lifespan)."""
+    from api.app import create_app
+
+    return create_app(settings)

@@ -1,0 +1,14 @@
+"""``ledger migrate``: the schema brought up to date, whatever ``LEDGER_AUTO_MIGRATE`` says."""
+
+import click
+
+from api.settings import Settings
+from cli.context import migrate_schema, pass_settings
+
+
+@click.command("migrate")
+@pass_settings
+def migrate_command(settings: Settings) -> None:
+    """Bring the database schema up to date (idempotent)."""
+    applied = migrate_schema(settings)
+    click.echo(f"applied: {', '.join(applied)}" if applied else "already up to date")
