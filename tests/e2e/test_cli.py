@@ -11,15 +11,18 @@ from pathlib import Path
 import httpx
 import pytest
 
+from api.settings import Settings
+from cli.context import opened_ledger
 from ledger.persistence.database import Database
 from tests import factories as f
 from tests.conftest import _url
+from tests.integration.test_append_only import postgres, service_database  # noqa: F401 (fixtures)
 
 LEDGER = str(Path(sys.executable).with_name("ledger"))
 
 
-def run(database: Database, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "LEDGER_DATABASE_URL": _url(database)}
+def run(database: Database, *args: str, **settings: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "LEDGER_DATABASE_URL": _url(database), **settings}
     return subprocess.run(
         [LEDGER, *args], env=env, capture_output=True, text=True, timeout=60, check=False
     )
@@ -89,6 +92,42 @@ def test_token_create_prints_the_token_alone_on_the_last_line(empty_database: Da
     refused = run(empty_database, "token", "create", "--role", "department", "--division", "53")
     assert refused.returncode != 0
     assert "department" in refused.stderr
+
+
+def test_with_auto_migrate_off_the_cli_leaves_the_schema_to_ledger_migrate(
+    empty_database: Database,
+) -> None:
+    listed = run(empty_database, "token", "list", LEDGER_AUTO_MIGRATE="false")
+    assert listed.returncode != 0  # no tables: nothing migrated them
+    assert "applied: 0001_core" in run(empty_database, "migrate").stdout
+
+
+def test_the_service_role_creates_tokens_with_auto_migrate_off(
+    service_database: Database,
+) -> None:
+    """The deployment's service role may not read ``schema_migrations`` (README): with
+    ``LEDGER_AUTO_MIGRATE=false`` the CLI runs as that role, as the service does."""
+    created = run(
+        service_database,
+        *("token", "create", "--role", "recorder", "--division", "53"),
+        LEDGER_AUTO_MIGRATE="false",
+    )
+    assert created.returncode == 0, created.stderr
+    assert created.stdout.strip().splitlines()[-1].startswith("ldg_")
+
+
+def test_the_cli_opens_postgresql_with_the_configured_pool_and_lock_timeout(
+    service_database: Database,
+) -> None:
+    settings = Settings(
+        database_url=_url(service_database),
+        auto_migrate=False,
+        pool_size=3,
+        lock_timeout_s=7,
+    )
+    with opened_ledger(settings) as ledger:
+        assert ledger.env["POSTGRES_POOL_SIZE"] == "3"
+        assert ledger.env["POSTGRES_LOCK_TIMEOUT"] == "7"
 
 
 def test_serve_answers_an_append_and_a_read(served: str, empty_database: Database) -> None:
