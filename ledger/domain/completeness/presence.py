@@ -23,30 +23,37 @@ _REQUIRES = MappingProxyType(
         Step.AUTHORIZATION: "the signed authorization and commitment letter (授权承诺书)",
         Step.APPRAISAL: "an approving democratic appraisal (民主评议)",
         Step.VILLAGE_DECISION: "the village committee's proposal (村两委研究)",
-        Step.ASSISTANCE_PLAN: "assistance measures (帮扶措施) in the village decision or planned "
-        "by the county confirmation",
+        Step.ASSISTANCE_PLAN: (
+            "assistance measures (帮扶措施) in the village decision or planned by the county "
+            "confirmation"
+        ),
         Step.NOTICE: "a public notice (公示)",
         Step.TOWNSHIP_REVIEW: "an approving township review (乡镇审核)",
-        Step.DEPARTMENT_CHECK: "a department re-check (部门复核) dated on or after the "
-        "authorization and by the county confirmation",
+        Step.DEPARTMENT_CHECK: (
+            "a department re-check (部门复核) dated on or after the authorization and by the "
+            "county confirmation"
+        ),
         Step.COUNTY_CONFIRMATION: "the county's confirmation (县级确定)",
         Step.EFFECTIVENESS_APPRAISAL: "a stable effectiveness appraisal (帮扶成效评议)",
         Step.INFORMED_CONSENT: "the household's informed consent (知情同意)",
     }
 )
+"""What a missing step's detail says the procedure requires."""
 _KIND_REQUIRES = MappingProxyType(
     {
-        (EpisodeKind.ELIMINATION, Step.FIELD_SURVEY): "the risk-elimination assessment survey "
-        "(风险销号评估认定)",
-        (
-            EpisodeKind.EXIT,
-            Step.DEPARTMENT_CHECK,
-        ): "a department verification (of any purpose, on or "
-        "before the marking) whose findings name an exclusion situation (10类不纳入情形)",
-        (EpisodeKind.ROLLBACK, Step.FIELD_SURVEY): "a field survey, or an 'unstable' effectiveness "
-        "appraisal made after the elimination",
+        (EpisodeKind.ELIMINATION, Step.FIELD_SURVEY): (
+            "the risk-elimination assessment survey (风险销号评估认定)"
+        ),
+        (EpisodeKind.EXIT, Step.DEPARTMENT_CHECK): (
+            "a department verification (of any purpose, on or before the marking) whose "
+            "findings name an exclusion situation (10类不纳入情形)"
+        ),
+        (EpisodeKind.ROLLBACK, Step.FIELD_SURVEY): (
+            "a field survey, or an 'unstable' effectiveness appraisal made after the elimination"
+        ),
     }
 )
+"""What a step requires where the kind of episode changes it."""
 
 
 def _requires(kind: EpisodeKind, step: Step) -> str:
