@@ -4,10 +4,9 @@ from collections import defaultdict
 from datetime import date
 from typing import Any
 
-from ledger.domain.episodes import REQUIRED_STEPS
+from ledger.domain.gaps import MISSING
+from ledger.domain.procedure import REQUIRED_STEPS
 from projections.views import Filters, ViewTables
-
-MISSING = "MISSING_"
 
 
 def completeness_page(views: ViewTables, filters: Filters) -> dict[str, Any]:
@@ -90,7 +89,7 @@ def summary(views: ViewTables, division: str) -> dict[str, Any]:
                 "households": row["households"],
             }
         )
-        if row["step"] and row["code"] == MISSING + row["step"].upper():
+        if row["step"] and row["code"] == MISSING.get(row["step"]):
             missing[(row["kind"], row["step"])] += row["gaps"]
     # Every required step of each kind that happened, with its rate (1.0: never missing).
     rates = {

@@ -10,7 +10,7 @@ than a guess. Only this module imports the package.
 
 The State Council publishes each next year's arrangement in November, often before the
 package is released for it. Operators supply such a year in the rules configuration
-(``[calendar."2027"]``, read by ``configuration.py``) as an ``Arrangement``: its holidays,
+(``[calendar."2027"]``, read by ``configuration``) as an ``Arrangement``: its holidays,
 its make-up working days and the notice's number as ``source``. The package stays the
 source for the years it covers; a supplied year it also covers must agree with it.
 """

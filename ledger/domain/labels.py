@@ -1,4 +1,6 @@
-"""Chinese labels (中文名称) for the contract's vocabulary: event types, statuses and
+"""A table (one mapping of Chinese labels per vocabulary, three lookups): hence its length.
+
+Chinese labels (中文名称) for the contract's vocabulary: event types, statuses and
 markings, monitoring types, completeness steps and gap codes, look-back codes, roles,
 material kinds and every other enumeration of CONTRACT §1–§3.
 
@@ -6,12 +8,16 @@ Pure data for readers (the trace archive's report, web pages). The terms follow 
 seeds (云巩固振兴组〔2021〕1号 and the Shuangjiang and Xiaozhongdian plans): 六个程序,
 痕迹资料, 回头看. ``label(vocabulary, value)`` falls back to the raw value, so a code
 the labels do not know yet still shows; ``tests/unit/test_labels.py`` makes sure every
-code of the domain has its label.
+code of the domain has its label. Episode kinds, steps, gap codes and severities carry
+their own labels (``label_zh``, in ``procedure`` and ``gaps``); their vocabularies here
+are derived from those enums.
 """
 
 from collections.abc import Mapping
 from typing import Final, Literal
 
+from ledger.domain.gaps import GapCode, Severity
+from ledger.domain.procedure import EpisodeKind, Step
 from ledger.domain.vocabulary import (
     ActorRole,
     ApplicationChannel,
@@ -155,80 +161,10 @@ PURPOSES: Final[Mapping[str, str]] = {
     Purpose.EFFECTIVENESS: "帮扶成效评议",
 }
 
-EPISODE_KINDS: Final[Mapping[str, str]] = {
-    "identification": "识别纳入程序",
-    "elimination": "风险消除程序",
-    "exit": "退出程序（清退或风险标注回退）",
-    "rollback": "风险消除回退程序",
-    "type_adjustment": "类型调整",
-}
-
-STEPS: Final[Mapping[str, str]] = {
-    "trigger": "申报或预警线索",
-    "screening": "综合分析研判",
-    "field_survey": "实地调查（入户核查）",
-    "application": "纳入监测申请",
-    "authorization": "授权承诺书",
-    "appraisal": "民主评议",
-    "village_decision": "村两委研究",
-    "assistance_plan": "帮扶措施",
-    "notice": "公示",
-    "objection": "异议处理",
-    "township_review": "乡镇审核",
-    "department_comparison": "部门信息比对（授权前）",
-    "department_check": "部门复核（联审）",
-    "county_confirmation": "县级确定",
-    "effectiveness_appraisal": "帮扶成效评议",
-    "informed_consent": "农户知情同意",
-    # steps named only by gaps
-    "assistance": "帮扶落实",
-    "marking": "系统标注",
-}
-
-GAP_CODES: Final[Mapping[str, str]] = {
-    "MISSING_SCREENING": "缺少综合分析研判（列为重点核查）",
-    "MISSING_FIELD_SURVEY": "缺少实地调查（入户核查）",
-    "MISSING_APPLICATION": "缺少纳入监测申请",
-    "MISSING_AUTHORIZATION": "缺少授权承诺书",
-    "MISSING_APPRAISAL": "缺少通过的民主评议",
-    "MISSING_VILLAGE_DECISION": "缺少村两委研究提出",
-    "MISSING_ASSISTANCE_PLAN": "缺少帮扶措施",
-    "MISSING_NOTICE": "缺少公示",
-    "MISSING_TOWNSHIP_REVIEW": "缺少通过的乡镇审核",
-    "MISSING_DEPARTMENT_CHECK": "缺少部门复核",
-    "MISSING_COUNTY_CONFIRMATION": "缺少县级确定",
-    "MISSING_EFFECTIVENESS_APPRAISAL": "缺少“稳定”的帮扶成效评议",
-    "MISSING_INFORMED_CONSENT": "缺少农户知情同意",
-    "MISSING_MATERIAL": "缺少痕迹资料",
-    "NOTICE_TOO_SHORT": "公示时间不足",
-    "NOTICE_CHANNEL_MISSING": "公示渠道不全",
-    "NOTICE_LENGTH_NOT_CONFIGURED": "未配置公示时长（未判断）",
-    "OBJECTION_UNRESOLVED": "异议未处理即审核",
-    "OBJECTION_UPHELD": "异议成立仍作标注",
-    "OUT_OF_ORDER": "程序顺序颠倒",
-    "STEP_REJECTED": "环节未通过仍作标注",
-    "EXCLUSION_FOUND": "存在不纳入情形且无专门说明",
-    "QUICK_IN_OUT": "即时进即时退（无帮扶）",
-    "INCOME_BELOW_FLOOR": "收入低于监测底线仍消除风险",
-    "LATE_ASSISTANCE_PLAN": "帮扶措施晚于县级确定",
-    "DEPARTMENT_CHECK_INCOMPLETE": "部门复核不全",
-    "WRONG_EXIT_FOR_CARD_STATUS": "退出方式与建档立卡身份不符",
-    "REMEDIED_LATE": "事后补齐",
-    "FLOOR_NOT_CONFIGURED": "未配置当年监测底线（未判断）",
-    "CALENDAR_UNKNOWN": "工作日历未知（未判断）",
-}
-
-_VIOLATION, _INFO = "violation", "info"
-GAP_SEVERITY: Final[Mapping[str, str]] = {
-    **{code: _VIOLATION for code in GAP_CODES},
-    "NOTICE_LENGTH_NOT_CONFIGURED": _INFO,
-    "REMEDIED_LATE": _INFO,
-    "FLOOR_NOT_CONFIGURED": _INFO,
-    "CALENDAR_UNKNOWN": _INFO,
-}
-"""The severity of each gap code (CONTRACT §3): a violation, or information."""
-
-SEVERITIES: Final[Mapping[str, str]] = {_VIOLATION: "违规", _INFO: "提示"}
+EPISODE_KINDS: Final[Mapping[str, str]] = {k.value: k.label_zh for k in EpisodeKind}
+STEPS: Final[Mapping[str, str]] = {s.value: s.label_zh for s in Step}
+GAP_CODES: Final[Mapping[str, str]] = {c.value: c.label_zh for c in GapCode}
+SEVERITIES: Final[Mapping[str, str]] = {s.value: s.label_zh for s in Severity}
 
 LOOKBACK_CODES: Final[Mapping[str, str]] = {
     "LB_REMARK_INCOME_BELOW_FLOOR": "风险已消除但收入低于监测底线",

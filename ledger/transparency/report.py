@@ -16,8 +16,8 @@ from typing import Any
 
 import jinja2
 
-from ledger.domain.episodes import REQUIRED_STEPS
 from ledger.domain.labels import field_label, label, value_vocabulary
+from ledger.domain.procedure import REQUIRED_STEPS
 from ledger.domain.status import next_status
 from ledger.domain.vocabulary import Marking, Status
 

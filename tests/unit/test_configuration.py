@@ -10,6 +10,7 @@ from ledger.domain.configuration import (
     ConfigurationError,
     RulesConfiguration,
 )
+from ledger.domain.procedure import EpisodeKind, Step
 
 SHUANGJIANG_VILLAGE = "530925101201"
 OTHER_YUNNAN_VILLAGE = "530921100200"  # another county of Lincang
@@ -175,3 +176,24 @@ def test_parsing_is_pure_text_in_and_the_same_configuration_out() -> None:
     first = RulesConfiguration.from_toml(text).for_division(SHUANGJIANG_VILLAGE)
     second = RulesConfiguration.from_toml(text).for_division(SHUANGJIANG_VILLAGE)
     assert first == second
+
+
+def test_the_steps_and_episode_kinds_the_file_names_are_read_into_their_enums() -> None:
+    config = load_default().for_division(BEIJING_VILLAGE)
+    assert all(type(step) is Step for step in config.materials)
+    assert all(type(kind) is EpisodeKind for kind in config.materials_by_kind)
+    assert all(type(kind) is EpisodeKind for kind in config.required_departments)
+    assert config.required_materials(EpisodeKind.IDENTIFICATION, Step.SCREENING) is not None
+
+
+def test_a_step_no_episode_lists_is_refused_naming_it_and_the_steps_there_are() -> None:
+    with pytest.raises(ConfigurationError) as refused:
+        configured(
+            '[defaults.materials_by_kind.exit]\nvoting = { value = ["minutes"], source = "x" }\n'
+        )
+    assert "materials_by_kind.exit.voting: not a step of any episode" in str(refused.value)
+    assert "field_survey" in str(refused.value)
+    with pytest.raises(ConfigurationError, match=r"materials_by_kind\.audit: not an episode kind"):
+        configured(
+            '[defaults.materials_by_kind.audit]\nnotice = { value = ["minutes"], source = "x" }\n'
+        )

@@ -1,27 +1,27 @@
 """Chinese labels: every code the domain can produce has one, so a new event type, enum
-member, step, gap code or look-back code without a label fails here."""
+member, step, gap code or look-back code without a label fails here. Episode kinds, steps,
+gap codes and severities carry their labels (and a gap code its severity) in their enums."""
 
-import ast
 import inspect
 import typing
 from collections.abc import Iterator
 from enum import StrEnum
-from pathlib import Path
 
 import pytest
 from pydantic import BaseModel
 
-from ledger.domain import completeness, lookback, payloads, vocabulary
+from ledger.domain import payloads, vocabulary
 from ledger.domain.commands import EVENT_TYPES as CONTRACT_EVENT_TYPES
-from ledger.domain.episodes import EPISODE_KINDS, KIND_OF_MARKING, REQUIRED_STEPS, STEPS
+from ledger.domain.gaps import MISSING, GapCode, Severity
 from ledger.domain.labels import (
-    GAP_SEVERITY,
     Vocabulary,
     field_label,
     label,
     labels,
     value_vocabulary,
 )
+from ledger.domain.lookback.rules import RULES as LOOKBACK_RULES
+from ledger.domain.procedure import KIND_OF_MARKING, REQUIRED_STEPS, STEPS, EpisodeKind, Step
 
 ENUM_VOCABULARY: dict[type[StrEnum], Vocabulary] = {
     vocabulary.ActorRole: "actor_role",
@@ -105,69 +105,54 @@ def test_an_unknown_value_falls_back_to_itself() -> None:
 
 
 def test_every_episode_kind_and_step_has_a_chinese_label() -> None:
-    kinds = set(EPISODE_KINDS) | set(KIND_OF_MARKING.values())
+    kinds = set(EpisodeKind) | set(KIND_OF_MARKING.values())
+    assert set(labels("episode_kind")) == {k.value for k in EpisodeKind}
     assert [k for k in kinds if not _labelled("episode_kind", k)] == []
     steps = {step for listed in STEPS.values() for step in listed}
     assert [s for s in steps if not _labelled("step", s)] == []
 
 
-# Gap codes, read from the rules' source so that a new code needs a label
+# Gap codes, severities and steps: enums carrying their own labels
 
 
-def _gap_calls() -> Iterator[ast.Call]:
-    tree = ast.parse(Path(inspect.getfile(completeness)).read_text(encoding="utf-8"))
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "Gap":
-            yield node
-
-
-def _gaps_in_the_rules() -> dict[str, set[str]]:
-    """Every gap code ``completeness`` can produce, with the severities it is given."""
-    severities = {"VIOLATION": completeness.VIOLATION, "INFO": completeness.INFO}
-    found: dict[str, set[str]] = {}
-    for call in _gap_calls():
-        code, _, severity = call.args[:3]
-        assert isinstance(severity, ast.Name), ast.unparse(call)
-        if isinstance(code, ast.Constant):
-            codes = {str(code.value)}
-        else:  # f"MISSING_{step.upper()}" over the required steps
-            assert ast.unparse(code) == "f'MISSING_{step.upper()}'", ast.unparse(code)
-            codes = {f"MISSING_{s.upper()}" for steps in REQUIRED_STEPS.values() for s in steps}
-        for one in codes:
-            found.setdefault(one, set()).add(severities[severity.id])
-    return found
-
-
-def _steps_named_by_gaps() -> set[str]:
-    return {
-        str(call.args[1].value) for call in _gap_calls() if isinstance(call.args[1], ast.Constant)
+def test_every_gap_code_has_a_chinese_label_and_its_contract_severity() -> None:
+    assert {"MISSING_SCREENING", "OUT_OF_ORDER", "REMEDIED_LATE"} <= {c.value for c in GapCode}
+    assert [c for c in GapCode if not _labelled("gap_code", c)] == []
+    assert set(labels("gap_code")) == {c.value for c in GapCode}, "a label for a code that is gone"
+    # CONTRACT §3: the rules not judged and the steps completed late are information.
+    assert {c for c in GapCode if c.severity == Severity.INFO} == {
+        "NOTICE_LENGTH_NOT_CONFIGURED",
+        "REMEDIED_LATE",
+        "FLOOR_NOT_CONFIGURED",
+        "CALENDAR_UNKNOWN",
     }
+    assert {c.severity for c in GapCode} == set(Severity)
 
 
-def test_every_gap_code_of_the_rules_has_a_chinese_label_and_its_severity() -> None:
-    found = _gaps_in_the_rules()
-    assert {"MISSING_SCREENING", "OUT_OF_ORDER", "REMEDIED_LATE"} <= set(found)
-    assert [c for c in found if not _labelled("gap_code", c)] == []
-    assert {c: s for c, s in found.items() if s != {GAP_SEVERITY.get(c)}} == {}
-    assert set(labels("gap_code")) == set(found), "a label for a code the rules never give"
-    assert set(GAP_SEVERITY) == set(found)
+def test_every_required_step_has_its_missing_code_and_no_other_step_does() -> None:
+    required = {step for steps in REQUIRED_STEPS.values() for step in steps}
+    assert set(MISSING) == required
+    assert all(MISSING[step] == f"MISSING_{step.upper()}" for step in required)
+    assert [c for c in GapCode if c.value.startswith("MISSING_") and not c.completable] == []
 
 
-def test_every_step_a_gap_names_has_a_chinese_label() -> None:
-    assert [s for s in _steps_named_by_gaps() if not _labelled("step", s)] == []
+def test_every_step_has_a_chinese_label() -> None:
+    assert [s for s in Step if not _labelled("step", s)] == []
+    assert set(labels("step")) == {s.value for s in Step}
 
 
 def test_every_severity_has_a_chinese_label() -> None:
-    assert _labelled("severity", completeness.VIOLATION)
-    assert _labelled("severity", completeness.INFO)
+    assert _labelled("severity", Severity.VIOLATION)
+    assert _labelled("severity", Severity.INFO)
+    assert set(labels("severity")) == {s.value for s in Severity}
 
 
 # Look-back codes and the actions they suggest
 
 
 def test_every_lookback_code_and_action_has_a_chinese_label() -> None:
-    codes = {code for code, _, _ in lookback._RULES}
-    actions = {action for _, action, _ in lookback._RULES}
+    codes = {code for code, _, _ in LOOKBACK_RULES}
+    actions = {action for _, action, _ in LOOKBACK_RULES}
     assert [c for c in codes if not _labelled("lookback_code", c)] == []
     assert set(labels("lookback_code")) == codes
     assert [a for a in actions if not _labelled("lookback_action", a)] == []

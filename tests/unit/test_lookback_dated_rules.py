@@ -11,25 +11,22 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ledger.config import load_default
-from ledger.domain.episodes import TRIGGERS, HouseholdRecord, day
 from ledger.domain.events import HouseholdEvent
 from ledger.domain.household import Household, replay
-from ledger.domain.lookback import (
-    _RULES,
-    CandidateWindow,
-    _Facts,
-    _turning_points,
-    _year_before,
-    candidate_windows,
-    candidates,
-)
+from ledger.domain.lookback import CandidateWindow, candidate_windows, candidates
+from ledger.domain.lookback.candidates import _turning_points
+from ledger.domain.lookback.dated import year_before
+from ledger.domain.lookback.facts import Facts
+from ledger.domain.lookback.rules import RULES
+from ledger.domain.procedure import TRIGGERS
+from ledger.domain.record import HouseholdRecord, day
 from tests.unit.test_lookback_windows import STREAMS
 from tests.unit.test_rules_never_crash import HOUSEHOLD_ID, histories
 
 CONFIGURATION = load_default()
 
 
-def trigger_unverified(f: _Facts) -> Iterator[str]:
+def trigger_unverified(f: Facts) -> Iterator[str]:
     days = f.config.trigger_followup_days
     checks = [day(e) for e in f.record.of_type("ScreeningAnalyzed", "FieldSurveyConducted")]
     for trigger in f.record.of_type(*TRIGGERS):
@@ -43,11 +40,11 @@ def trigger_unverified(f: _Facts) -> Iterator[str]:
         )
 
 
-def annual_effectiveness(f: _Facts) -> Iterator[str]:
+def annual_effectiveness(f: Facts) -> Iterator[str]:
     entry = f.last_marking("enrolled", "risk_remarked")
     if f.status != "monitored" or entry is None:
         return
-    since = _year_before(f.reference)
+    since = year_before(f.reference)
     if day(entry) >= since:
         return
     appraised = [e for e in f.record.of_type("EffectivenessAppraised") if day(e) <= f.reference]
@@ -62,16 +59,16 @@ def annual_effectiveness(f: _Facts) -> Iterator[str]:
     )
 
 
-FORMER: dict[str, Callable[[_Facts], Iterator[str]]] = {
+FORMER: dict[str, Callable[[Facts], Iterator[str]]] = {
     "LB_TRIGGER_UNVERIFIED": trigger_unverified,
     "LB_NO_ANNUAL_EFFECTIVENESS": annual_effectiveness,
 }
 
 
-def facts(household_id: str, events: list[HouseholdEvent], reference: date) -> _Facts:
+def facts(household_id: str, events: list[HouseholdEvent], reference: date) -> Facts:
     ordered = sorted(events, key=lambda e: e.version)
     config = CONFIGURATION.for_division(replay(household_id, ordered).village_code)
-    return _Facts(
+    return Facts(
         household_id,
         ordered,
         replay(household_id, ordered),
@@ -86,7 +83,7 @@ def former_windows(household_id: str, events: list[HouseholdEvent]) -> list[Cand
     """``candidate_windows`` as it was: every rule judged afresh at every turning point."""
     judged = facts(household_id, events, date.max)
     windows: list[CandidateWindow] = []
-    for code, action, rule in _RULES:
+    for code, action, rule in RULES:
         if code not in FORMER:
             reasons = list(rule(judged))
             if reasons:

@@ -18,8 +18,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ledger.domain.commands import EVENT_TYPES
+from ledger.domain.gaps import GapCode
 from ledger.domain.household import replay
-from ledger.domain.labels import GAP_SEVERITY, label
+from ledger.domain.labels import label
 from ledger.domain.serialization import event_document, state_document
 from ledger.transparency.report import TITLE, render_report
 from tests import factories as f
@@ -398,8 +399,13 @@ def test_every_gap_appears_with_its_chinese_label_severity_and_detail(
 
 def test_the_label_of_every_gap_code_shows_when_it_occurs(served: Json) -> None:
     gaps = [
-        {"code": code, "step": "notice", "severity": severity, "detail": f"{code} 说明"}
-        for code, severity in GAP_SEVERITY.items()
+        {
+            "code": code.value,
+            "step": "notice",
+            "severity": code.severity.value,
+            "detail": f"{code} 说明",
+        }
+        for code in GapCode
     ]
     completeness = {
         "household_id": "hh-test",
@@ -413,7 +419,7 @@ def test_the_label_of_every_gap_code_shows_when_it_occurs(served: Json) -> None:
         ],
     }
     text = text_of(render_report(**{**served, "completeness": completeness}))
-    assert [c for c in GAP_SEVERITY if label("gap_code", c) not in text] == []
+    assert [c for c in GapCode if label("gap_code", c) not in text] == []
 
 
 def test_the_steps_of_each_episode_link_to_their_timeline_rows(page: str, served: Json) -> None:

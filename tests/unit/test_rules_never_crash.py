@@ -16,11 +16,11 @@ from hypothesis import strategies as st
 from ledger.config import load_default
 from ledger.domain.commands import AppendBatch
 from ledger.domain.completeness import assess
-from ledger.domain.episodes import EPISODE_KINDS, STEPS
 from ledger.domain.errors import LedgerError
 from ledger.domain.events import HouseholdEvent
 from ledger.domain.household import Household
 from ledger.domain.lookback import candidates
+from ledger.domain.procedure import STEPS, EpisodeKind
 from ledger.domain.rules import Recording, decide
 from tests import strategies as s
 
@@ -114,7 +114,7 @@ def histories(draw: Any) -> tuple[Household, list[HouseholdEvent]]:
 def check_report(events: list[HouseholdEvent], document: dict[str, Any]) -> None:
     ids = {str(e.id) for e in events}
     for episode in document["episodes"]:
-        assert episode["kind"] in EPISODE_KINDS
+        assert episode["kind"] in {k.value for k in EpisodeKind}
         assert episode["marking_event_id"] in ids
         assert set(episode["steps"]) == set(STEPS[episode["kind"]])
         assert all(i in ids for listed in episode["steps"].values() for i in listed)

@@ -1,0 +1,23 @@
+"""Steps completed afterwards (补齐): reported as information, never as missing or late."""
+
+from collections.abc import Iterator
+
+from ledger.domain.completeness.judging import Judging, Rule, ref
+from ledger.domain.gaps import Gap, GapCode
+
+
+def _remedied(j: Judging) -> Iterator[Gap]:
+    seen: set[str] = set()
+    for name, step in j.events.steps.items():
+        for event in step.events:
+            if event.remedies == j.marking.id and str(event.id) not in seen:
+                seen.add(str(event.id))
+                yield Gap(
+                    GapCode.REMEDIED_LATE,
+                    name,
+                    f"{ref(event)} completed the {name} step afterwards (补齐), "
+                    f"remedying {j.closing()}.",
+                )
+
+
+RULES: tuple[Rule, ...] = (_remedied,)
