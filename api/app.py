@@ -13,7 +13,7 @@ from api.metrics import Metrics, RequestMetrics
 from api.observability import RequestLog, configure_logging
 from api.responses import JSONBody
 from api.routes import access_log, admin, evaluation, feed, health, households, integrity, materials
-from api.settings import Settings
+from bootstrap.settings import Settings
 from ledger import config
 from ledger.application import HouseholdLedger
 from ledger.materials import MaterialStore

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, BinaryIO, Literal
 import click
 
 from api.observability import configure_logging
-from api.settings import Settings
+from bootstrap.settings import Settings
 from ledger.application import HouseholdLedger
 from ledger.domain.callers import Caller
 from ledger.domain.errors import LedgerError

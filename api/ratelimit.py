@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from fastapi import FastAPI
 
-from api.settings import Settings
+from bootstrap.settings import Settings
 from ledger.domain.errors import RateLimited
 
 

@@ -17,7 +17,7 @@ from fastapi import FastAPI, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.responses import ProblemBody, problem
-from api.settings import Settings
+from bootstrap.settings import Settings
 from ledger.application import HouseholdLedger
 from ledger.persistence.database import Database
 from ledger.persistence.replication import WalPositions, standby_env

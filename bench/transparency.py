@@ -498,7 +498,7 @@ WHAT_IF_SERVE = """
 import sys
 import uvicorn
 from api.app import create_app
-from api.settings import Settings
+from bootstrap.settings import Settings
 from ledger.transparency.log import TransparencyLog
 
 def catch_up(self):

@@ -15,7 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.settings import Settings
+from bootstrap.settings import Settings
 from ledger.application import HouseholdLedger
 from ledger.domain.callers import Caller
 from ledger.persistence.database import Database

@@ -31,7 +31,7 @@ from api.deps import PrimaryLedgerDep
 from api.errors import STATUS
 from api.observability import bind_caller
 from api.ratelimit import limiter_for
-from api.settings import Settings
+from bootstrap.settings import Settings
 from ledger.application import HouseholdLedger
 from ledger.domain.access import check_read
 from ledger.domain.callers import Caller

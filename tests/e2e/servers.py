@@ -18,7 +18,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from api.app import create_app
-from api.settings import Settings
+from bootstrap.settings import Settings
 from ledger.application import HouseholdLedger
 from ledger.persistence.database import Database
 from ledger.persistence.migrate import migrate

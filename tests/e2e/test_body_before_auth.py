@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from api.settings import Settings
+from bootstrap.settings import Settings
 from ledger.application import HouseholdLedger
 from ledger.persistence.database import Database
 from ledger.persistence.migrate import migrate

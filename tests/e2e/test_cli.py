@@ -132,7 +132,7 @@ def test_projections_rebuild_reports_its_position(empty_database: Database) -> N
     from fastapi.testclient import TestClient
 
     from api.app import create_app
-    from api.settings import Settings
+    from bootstrap.settings import Settings
 
     with TestClient(create_app(Settings(database_url=_url(empty_database)))) as client:
         client.post(

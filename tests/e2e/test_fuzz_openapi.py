@@ -35,7 +35,7 @@ from schemathesis.specs.openapi.checks import (
 from schemathesis.specs.openapi.schemas import OpenApiSchema
 
 from api.app import create_app
-from api.settings import Settings
+from bootstrap.settings import Settings
 from ledger import materials
 from ledger.application import HouseholdLedger
 from ledger.domain.commands import AppendBatch

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.settings import Settings
+from bootstrap.settings import Settings
 from ledger.persistence.database import Database
 from ledger.tokens import create_token
 from tests import factories as f

@@ -13,7 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
 
 from api.app import create_app
-from api.settings import Settings
+from bootstrap.settings import Settings
 from ledger.persistence.database import Database
 from ledger.tokens import create_token
 from tests import factories as f

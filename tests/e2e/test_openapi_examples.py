@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.errors import STATUS
 from api.openapi_examples import HOUSEHOLD_ID, illustrative_id
-from api.settings import Settings
+from bootstrap.settings import Settings
 from ledger.domain.commands import EVENT_TYPES, AppendBatch
 from ledger.persistence.database import Database
 from ledger.tokens import create_token

@@ -21,7 +21,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.replica import CATCH_UP_BOUND_S, RECHECK_AFTER_S, Standby
-from api.settings import Settings
+from bootstrap.settings import Settings
 from ledger.application import HouseholdLedger
 from ledger.persistence.database import Database
 from ledger.persistence.migrate import migrate

@@ -13,8 +13,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.settings import Settings
 from api.web.session import COOKIE
+from bootstrap.settings import Settings
 from ledger.persistence.database import Database
 from ledger.tokens import create_token
 from tests import factories as f

@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from psycopg import sql as pgsql
 
 from api.app import create_app
-from api.settings import Settings
+from bootstrap.settings import Settings
 from ledger.application import HouseholdLedger, Idempotency
 from ledger.domain.callers import Caller
 from ledger.domain.commands import AppendBatch

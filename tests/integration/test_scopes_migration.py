@@ -12,7 +12,7 @@ import psycopg
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.settings import Settings
+from bootstrap.settings import Settings
 from ledger.application import HouseholdLedger
 from ledger.domain.commands import AppendBatch, request_digest
 from ledger.persistence import postgres, sqlite
