@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING, BinaryIO, Literal
 import click
 
 from api.observability import configure_logging
+from bootstrap import ledger_env, migrate, open_views
 from bootstrap.settings import Settings
 from ledger.application import HouseholdLedger
 from ledger.domain.callers import Caller
 from ledger.domain.errors import LedgerError
 from ledger.domain.vocabulary import CallerRole, Department
 from ledger.persistence.database import Database
-from ledger.persistence.migrate import migrate
 from ledger.tokens import create_token
 from projections.runner import ProjectionRunner
 
@@ -34,9 +34,7 @@ if TYPE_CHECKING:
 def _ledger(settings: Settings) -> Iterator[HouseholdLedger]:
     database = Database.from_url(settings.database_url)
     migrate(database)
-    ledger = HouseholdLedger(
-        database.eventsourcing_env(pool_size=2), bounds=settings.input_bounds()
-    )
+    ledger = HouseholdLedger(ledger_env(database, pool_size=2), bounds=settings.input_bounds())
     try:
         yield ledger
     finally:
@@ -95,7 +93,6 @@ def projections() -> None:
 @contextmanager
 def _runner(settings: Settings) -> Iterator[ProjectionRunner]:
     from ledger import config
-    from projections import open_views
 
     with _ledger(settings) as ledger:
         yield ProjectionRunner(ledger, open_views(ledger), config.load(settings.rules_file))
@@ -269,7 +266,7 @@ def _log_access(ledger: HouseholdLedger, household_id: str, command: str) -> Non
         ledger.village_of(household_id) or "",
         command,
     )
-    ledger.recorder.access_log.record([access])  # type: ignore[attr-defined]
+    ledger.stores.access_log.record([access])
 
 
 # ``ledger verify`` exit codes (CONTRACT §7.8): 0 only when the origin is verified too.
@@ -350,7 +347,7 @@ def audit() -> None:
         with click.progressbar(length=total, label="auditing") as bar:
             report = run_audit(
                 ledger,
-                ledger.recorder.log_tables,  # type: ignore[attr-defined]
+                ledger.stores.merkle,
                 progress=bar.update,
             )
     for finding in report.findings[:50]:
