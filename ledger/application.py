@@ -1,7 +1,7 @@
 """The ledger's service layer: load a household, decide, save — and the reads.
 
 One ``HouseholdLedger`` per process, built at the composition root with the library's
-settings for the configured database (``Database.eventsourcing_env``).
+settings for the configured database (its backend's ``env``, ``bootstrap.open_ledger``).
 """
 
 import time
