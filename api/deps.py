@@ -1,24 +1,46 @@
-"""Shared dependencies as ``Annotated`` aliases."""
+"""Shared dependencies as ``Annotated`` aliases, all read from the app's typed state."""
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.observability import bind_caller
-from api.ratelimit import limiter_for
-from api.replica import ReadSource, read_source
+from api.state import app_state
+from bootstrap.services import Services
+from bootstrap.standby import ReadSource
 from ledger.application import HouseholdLedger
 from ledger.domain.access import check_read
 from ledger.domain.callers import Caller
 from ledger.domain.configuration import RulesConfiguration
 from ledger.domain.errors import Unauthenticated
 from ledger.materials import MaterialStore
-from ledger.tokens import authenticate
+from ledger.tokens import authenticate, authenticate_id
 from ledger.transparency.log import TransparencyLog
 from projections.runner import ProjectionRunner, ProjectionsUnavailable
 
 _bearer = HTTPBearer(auto_error=False, description="A token from `ledger token create`")
+
+
+def services(request: Request) -> Services:
+    """The services the app opened at start-up (``bootstrap.open_services``)."""
+    return app_state(request.app).running()
+
+
+ServicesDep = Annotated[Services, Depends(services)]
+
+
+def read_source(request: Request) -> ReadSource:
+    """Where this request reads: a GET on a caught-up standby, anything else on the
+    primary. The choice is named in the ``Ledger-Read-From`` response header."""
+    opened = services(request)
+    if opened.standby is None:
+        return opened.primary
+    reading = request.method in ("GET", "HEAD")
+    source = opened.standby.source if reading and opened.standby.caught_up() else opened.primary
+    request.state.read_from = source.name
+    return source
 
 
 SourceDep = Annotated[ReadSource, Depends(read_source)]
@@ -33,9 +55,8 @@ LedgerDep = Annotated[HouseholdLedger, Depends(get_ledger)]
 """The ledger this request reads (and, unless it is a GET, writes) on."""
 
 
-def get_primary_ledger(request: Request) -> HouseholdLedger:
-    ledger: HouseholdLedger = request.app.state.ledger
-    return ledger
+def get_primary_ledger(opened: ServicesDep) -> HouseholdLedger:
+    return opened.ledger
 
 
 PrimaryLedgerDep = Annotated[HouseholdLedger, Depends(get_primary_ledger)]
@@ -56,11 +77,21 @@ def get_caller(
 
 
 def authenticated(request: Request, ledger: HouseholdLedger, token: str) -> Caller:
-    """The caller a token names, counted against its rate (the API's bearer header and the
-    web pages' sign-in cookie both come here)."""
-    caller = authenticate(ledger.tables, token)
+    """The caller a bearer token names, counted against its rate (the API's header and the
+    web pages' sign-in form both come here)."""
+    return counted(request, authenticate(ledger.tables, token))
+
+
+def authenticated_id(
+    request: Request, ledger: HouseholdLedger, token_id: str, now: datetime
+) -> Caller:
+    """The caller of a token known by its id (a web page session's), counted the same."""
+    return counted(request, authenticate_id(ledger.tables, token_id, now))
+
+
+def counted(request: Request, caller: Caller) -> Caller:
     bind_caller(caller)  # on the request's log lines, a refusal for its rate (429) included
-    limiter_for(request.app).check(caller.token_id)  # counted once authenticated (429)
+    app_state(request.app).rate_limiter.check(caller.token_id)  # once authenticated (429)
     return caller
 
 
@@ -76,9 +107,9 @@ ReaderDep = Annotated[Caller, Depends(get_reader)]
 """A caller allowed to read households' data (not intake or department tokens)."""
 
 
-def get_projections(request: Request, source: SourceDep) -> ProjectionRunner:
+def get_projections(opened: ServicesDep, source: SourceDep) -> ProjectionRunner:
     """The read models, caught up with every append that has returned (read-your-writes)."""
-    runner: ProjectionRunner = request.app.state.projections  # the one that runs
+    runner = opened.projections  # the one that runs
     if runner.failed:
         raise ProjectionsUnavailable(
             f"the projections stopped at position {runner.state.failed_at}: {runner.state.error}"
@@ -87,7 +118,7 @@ def get_projections(request: Request, source: SourceDep) -> ProjectionRunner:
     try:
         source.projections.wait_for(
             source.ledger.recorder.max_notification_id(),
-            timeout=request.app.state.settings.projection_wait_s,
+            timeout=opened.settings.projection_wait_s,
         )
     except TimeoutError:
         raise ProjectionsUnavailable("the projections are still catching up; retry") from None
@@ -97,9 +128,8 @@ def get_projections(request: Request, source: SourceDep) -> ProjectionRunner:
 ProjectionsDep = Annotated[ProjectionRunner, Depends(get_projections)]
 
 
-def get_configuration(request: Request) -> RulesConfiguration:
-    configuration: RulesConfiguration = request.app.state.configuration
-    return configuration
+def get_configuration(opened: ServicesDep) -> RulesConfiguration:
+    return opened.configuration
 
 
 ConfigurationDep = Annotated[RulesConfiguration, Depends(get_configuration)]
@@ -112,9 +142,8 @@ def get_transparency(source: SourceDep) -> TransparencyLog:
 TransparencyDep = Annotated[TransparencyLog, Depends(get_transparency)]
 
 
-def get_materials(request: Request) -> MaterialStore:
-    materials: MaterialStore = request.app.state.materials
-    return materials
+def get_materials(opened: ServicesDep) -> MaterialStore:
+    return opened.materials
 
 
 MaterialsDep = Annotated[MaterialStore, Depends(get_materials)]

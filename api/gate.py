@@ -17,7 +17,7 @@ from eventsourcing.persistence import InterfaceError, OperationalError
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api.deps import authenticated
+from api.deps import authenticated, services
 from api.errors import ledger_problem
 from api.responses import problem
 from ledger.domain.callers import Caller
@@ -81,6 +81,6 @@ class AuthenticateBeforeBody:
         token = bearer(request.scope)
         if token is None:
             raise Unauthenticated("a bearer token is required (Authorization: Bearer ldg_…)")
-        ledger = request.app.state.ledger  # writes go to the primary; so does this look-up
+        ledger = services(request).ledger  # writes go to the primary; so does this look-up
         caller: Caller = await anyio.to_thread.run_sync(authenticated, request, ledger, token)
         return caller

@@ -9,17 +9,17 @@ README.md, "Metrics", lists them.
 """
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 
 import structlog
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
-from starlette.datastructures import State
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.observability import route_of
+from bootstrap.services import Services
 
 APPEND_ROUTE = "/v1/households/{household_id}/events"
 UNMATCHED = "unmatched"
@@ -33,7 +33,7 @@ log = structlog.get_logger("ledger.metrics")
 class Metrics:
     """One app's registry: its requests, its appends, and the ledger's positions."""
 
-    def __init__(self, state: State) -> None:
+    def __init__(self, services: Callable[[], Services | None]) -> None:
         self.registry = CollectorRegistry()
         self.requests = Counter(
             "ledger_http_requests",
@@ -61,7 +61,7 @@ class Metrics:
         )
         for outcome in OUTCOMES:
             self.appends.labels(outcome)
-        self.registry.register(LedgerCollector(state))
+        self.registry.register(LedgerCollector(services))
 
     def observe(self, scope: Scope, status: int, seconds: float, replayed: bool) -> None:
         route = route_of(scope) or UNMATCHED
@@ -109,11 +109,12 @@ class RequestMetrics:
 class LedgerCollector(Collector):
     """The ledger's positions, read from the primary database at each scrape."""
 
-    def __init__(self, state: State) -> None:
-        self.state = state  # the app's: the ledger is there once the app has started
+    def __init__(self, services: Callable[[], Services | None]) -> None:
+        self.services = services  # the app's, once it has started
 
     def collect(self) -> Iterator[Metric]:
-        runner = getattr(self.state, "projections", None)
+        services = self.services()
+        runner = services.projections if services is not None else None
         if runner is not None:
             yield _gauge(
                 "ledger_projections_failed",
@@ -123,10 +124,12 @@ class LedgerCollector(Collector):
                 int(runner.failed),
             )
         try:
-            head = self.state.ledger.recorder.max_notification_id() or 0
-            projected = runner.position() if runner is not None else 0
-            parked = runner.views.parked_count() if runner is not None else 0
-            tables = self.state.transparency.tables
+            if services is None:
+                raise RuntimeError("the app has not started")
+            head = services.ledger.recorder.max_notification_id() or 0
+            projected = services.projections.position()
+            parked = services.views.parked_count()
+            tables = services.transparency.tables
             leaves, _ = tables.size()
             checkpoint = tables.latest_checkpoint()
         except Exception as error:  # the database away, in any driver's words: say so

@@ -21,7 +21,7 @@ import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.redaction import looks_personal, redact_event
-from api.settings import LogFormat, LogLevel
+from bootstrap.settings import LogFormat, LogLevel
 from ledger.domain.callers import Caller
 
 REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")

@@ -3,7 +3,7 @@ every response that carries them unmasked recorded in the access log, one row pe
 household, before it is sent (a read that cannot be logged is not served)."""
 
 from collections.abc import Iterable
-from typing import Annotated, Any, cast
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
@@ -11,20 +11,20 @@ from api.deps import LedgerDep, PrimaryLedgerDep, ReaderDep
 from ledger.application import HouseholdLedger
 from ledger.domain.callers import Caller
 from ledger.domain.masking import mask_event, mask_state, sees_personal_data
-from ledger.persistence.access_log import Access, AccessLog
+from ledger.persistence.access_log import Access
+from ledger.persistence.ports import AccessLogStore
 
 
-def access_log(ledger: HouseholdLedger) -> AccessLog:
-    """The access log of the ledger's database (both recorders have one)."""
-    log: AccessLog = cast(Any, ledger.recorder).access_log
-    return log
+def access_log(ledger: HouseholdLedger) -> AccessLogStore:
+    """The access log of the ledger's database."""
+    return ledger.stores.access_log
 
 
 class Disclosure:
     """What the caller of this request sees of people, and the record that it saw them."""
 
     def __init__(
-        self, ledger: HouseholdLedger, caller: Caller, endpoint: str, log: AccessLog
+        self, ledger: HouseholdLedger, caller: Caller, endpoint: str, log: AccessLogStore
     ) -> None:
         self.ledger, self.caller, self.endpoint, self.log = ledger, caller, endpoint, log
         self.masked = not sees_personal_data(caller)

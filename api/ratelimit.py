@@ -10,9 +10,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from fastapi import FastAPI
-
-from api.settings import Settings
+from bootstrap.settings import Settings
 from ledger.domain.errors import RateLimited
 
 
@@ -62,18 +60,3 @@ class RateLimiter:
                 f"once, then {self.per_s:g} a second); retry in {retry_after} s",
                 retry_after_s=retry_after,
             )
-
-
-_created = threading.Lock()
-
-
-def limiter_for(app: FastAPI) -> RateLimiter:
-    """The app's limiter (``app.state.rate_limiter``), made from its settings on first use."""
-    limiter: RateLimiter | None = getattr(app.state, "rate_limiter", None)
-    if limiter is None:
-        with _created:
-            limiter = getattr(app.state, "rate_limiter", None)
-            if limiter is None:
-                limiter = RateLimiter.from_settings(app.state.settings)
-                app.state.rate_limiter = limiter
-    return limiter

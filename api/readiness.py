@@ -11,6 +11,7 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
+from typing import Protocol
 
 from ledger.application import HouseholdLedger
 from projections.runner import ProjectionRunner
@@ -62,13 +63,17 @@ class ReadinessCheck:
 _created = threading.Lock()
 
 
+class HoldsReadiness(Protocol):
+    readiness: "ReadinessCheck | None"
+
+
 def readiness_of(
-    state: object, ledger: HouseholdLedger, runner: ProjectionRunner
+    state: HoldsReadiness, ledger: HouseholdLedger, runner: ProjectionRunner
 ) -> ReadinessCheck:
     """The app's check, made on first use (one per app)."""
     with _created:
-        check: ReadinessCheck | None = getattr(state, "readiness", None)
+        check = state.readiness
         if check is None or check.ledger is not ledger:
             check = ReadinessCheck(ledger, runner)
-            setattr(state, "readiness", check)  # noqa: B010  # Starlette's State is dynamic
+            state.readiness = check
         return check

@@ -67,6 +67,7 @@ from bench.common import (
     service_env,
     write_section,
 )
+from bootstrap import migrate, open_ledger, open_views
 from demo import ARCHETYPES, MONITORED, household
 from ledger import config
 from ledger.application import HouseholdLedger
@@ -74,8 +75,6 @@ from ledger.domain.callers import Caller
 from ledger.domain.commands import AppendBatch
 from ledger.domain.vocabulary import CallerRole
 from ledger.persistence.database import Database
-from ledger.persistence.migrate import migrate
-from projections import open_views
 from projections.queries import completeness_page, lookback_page, summary
 from projections.runner import ProjectionRunner
 from projections.views import Filters, ViewTables
@@ -343,7 +342,7 @@ def profile_requests(url: str, token: str, query: Query, requests: int) -> str:
     from ledger.tokens import authenticate
 
     database = Database.from_url(url)
-    ledger = HouseholdLedger(database.eventsourcing_env())
+    ledger = open_ledger(database)
     try:
         runner = ProjectionRunner(ledger, open_views(ledger), config.load_default())
         params = query.params
@@ -408,7 +407,7 @@ def run_backend(backend: str, args: argparse.Namespace) -> BackendRun:
         run = BackendRun(backend, detail)
         database = Database.from_url(url)
         migrate(database)
-        ledger = HouseholdLedger(database.eventsourcing_env())
+        ledger = open_ledger(database)
         try:
             log(f"[{backend}] generating {args.households:,} households …")
             generate(ledger, run, args.households)
@@ -440,7 +439,7 @@ def run_backend(backend: str, args: argparse.Namespace) -> BackendRun:
                     f"p95 {query.percentile_ms(95):.1f} ms"
                 )
         run.server_notes = server_notes(log_path)
-        ledger = HouseholdLedger(database.eventsourcing_env())
+        ledger = open_ledger(database)
         try:
             views = open_views(ledger)
             for query in run.queries:

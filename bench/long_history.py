@@ -18,9 +18,8 @@ from typing import Any
 
 import httpx
 
-from ledger.application import HouseholdLedger
+from bootstrap import migrate, open_ledger
 from ledger.persistence.database import Database
-from ledger.persistence.migrate import migrate
 from ledger.tokens import create_token
 from tests import factories as f
 from tests.e2e.servers import LEDGER, free_port, wait_ready
@@ -103,7 +102,7 @@ def main() -> None:
     url = f"sqlite:///{work}/ledger.db"
     database = Database.from_url(url)
     migrate(database)
-    ledger = HouseholdLedger(database.eventsourcing_env(pool_size=1))
+    ledger = open_ledger(database, pool_size=1)
     token = create_token(ledger.tables, role="admin", division="53")
     ledger.close()
     auth = {"Authorization": f"Bearer {token}"}

@@ -31,9 +31,8 @@ import psycopg
 
 from bench.common import Step, Timed, repeat_for
 from bench.completeness_queries import BackendRun, generate
-from ledger.application import HouseholdLedger
+from bootstrap import migrate, open_ledger
 from ledger.persistence.database import EVENTS_TABLE, Database
-from ledger.persistence.migrate import migrate
 
 SAMPLE_HOUSEHOLDS = 200
 BATCH_ROWS = 500
@@ -82,7 +81,7 @@ def stored_sample(households: int = SAMPLE_HOUSEHOLDS) -> Sample:
     with tempfile.TemporaryDirectory() as tmp:
         database = Database.from_url(f"sqlite:///{tmp}/sample.db")
         migrate(database)
-        ledger = HouseholdLedger(database.eventsourcing_env())
+        ledger = open_ledger(database)
         try:
             generate(ledger, BackendRun("sqlite", "sample"), households)
         finally:

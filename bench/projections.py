@@ -36,6 +36,7 @@ from datetime import UTC, datetime
 import psycopg
 from psycopg import sql
 
+from bootstrap import migrate, open_ledger, open_views
 from demo import SHUANGJIANG, household
 from ledger import config
 from ledger.application import HouseholdLedger, originator_id
@@ -46,8 +47,6 @@ from ledger.domain.household import Household
 from ledger.domain.rules import Recording, decide
 from ledger.domain.vocabulary import CallerRole
 from ledger.persistence.database import Database
-from ledger.persistence.migrate import migrate
-from projections import open_views
 from projections.runner import ProjectionRunner
 from projections.views import TABLES, ViewTables
 
@@ -244,7 +243,7 @@ def run(backend: str, households: int, *, rebuild_workers: int = 0) -> BackendRe
     configuration = config.load_default()
     with DATABASES[backend]() as database:
         migrate(database)
-        ledger = HouseholdLedger(database.eventsourcing_env())
+        ledger = open_ledger(database)
         try:
             started = time.perf_counter()
             events = fill(ledger, households, progress=_progress(backend, "fill", None))

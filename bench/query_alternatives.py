@@ -36,11 +36,9 @@ import psycopg
 from bench.common import DATABASES, RESULTS, ROOT
 from bench.common import log as _log
 from bench.completeness_queries import BackendRun, generate
+from bootstrap import migrate, open_ledger, open_views
 from ledger import config
-from ledger.application import HouseholdLedger
 from ledger.persistence.database import Database
-from ledger.persistence.migrate import migrate
-from projections import open_views
 from projections.runner import ProjectionRunner
 from projections.views import division_range
 
@@ -253,7 +251,7 @@ def _county(path: Path | None, households: int) -> Iterator[Path]:
         if not path.exists():
             database = Database.from_url(f"sqlite:///{path.resolve()}")
             migrate(database)
-            ledger = HouseholdLedger(database.eventsourcing_env())
+            ledger = open_ledger(database)
             try:
                 _log(f"generating {households:,} households into {path} …")
                 generate(ledger, BackendRun("sqlite", ""), households)

@@ -26,6 +26,7 @@ import httpx
 import psycopg
 
 from bench.common import errors_text, percentile
+from bootstrap import migrate, open_ledger, open_views
 from demo import SHUANGJIANG, household
 from ledger import config
 from ledger.application import HouseholdLedger
@@ -33,10 +34,8 @@ from ledger.domain.callers import Caller
 from ledger.domain.commands import AppendBatch
 from ledger.domain.vocabulary import CallerRole
 from ledger.persistence.database import Database
-from ledger.persistence.migrate import migrate
-from ledger.persistence.replication import WalPositions, standby_env
+from ledger.persistence.replication import standby_env, wal_positions
 from ledger.tokens import create_token
-from projections import open_views
 from projections.runner import ProjectionRunner
 from tests.e2e.clusters import PrivateCluster, postgres_bin
 from tests.e2e.servers import LedgerProcess
@@ -93,7 +92,7 @@ def replicated_clusters() -> Iterator[tuple[PrivateCluster, PrivateCluster]]:
 def fill(database: Database, households: int) -> int:
     """Appends the county's households and projects them; returns how many events."""
     migrate(database)
-    ledger = HouseholdLedger(database.eventsourcing_env(pool_size=2))
+    ledger = open_ledger(database, pool_size=2)
     try:
         caller = Caller("bench-generator", "bench", CallerRole.RECORDER, COUNTY)
         events = 0
@@ -110,7 +109,7 @@ def fill(database: Database, households: int) -> int:
 
 
 def evaluator_token(database: Database) -> str:
-    ledger = HouseholdLedger(database.eventsourcing_env(pool_size=1))
+    ledger = open_ledger(database, pool_size=1)
     try:
         return create_token(ledger.tables, role="evaluator", division=COUNTY)
     finally:
@@ -118,16 +117,10 @@ def evaluator_token(database: Database) -> str:
 
 
 def time_sync(primary: Database, standby: Database, samples: int) -> Latency:
-    primary_ledger = HouseholdLedger(primary.eventsourcing_env(pool_size=1))
+    primary_ledger = open_ledger(primary, pool_size=1)
     standby_ledger = HouseholdLedger(standby_env(standby, pool_size=1))
-    on_primary = WalPositions(
-        primary_ledger.recorder.datastore.transaction,  # type: ignore[attr-defined]
-        "%s",
-    )
-    on_standby = WalPositions(
-        standby_ledger.recorder.datastore.transaction,  # type: ignore[attr-defined]
-        "%s",
-    )
+    on_primary = wal_positions(primary_ledger.recorder)
+    on_standby = wal_positions(standby_ledger.recorder)
     sync = Latency("sync: primary flush position, standby replay")
     try:
         for _ in range(samples):

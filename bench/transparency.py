@@ -97,6 +97,7 @@ from bench.common import (
     write_section,
 )
 from bench.common import log as _log
+from bootstrap import migrate, open_ledger
 from ledger import config
 from ledger.application import HouseholdLedger
 from ledger.domain import merkle
@@ -105,7 +106,7 @@ from ledger.domain.vocabulary import CallerRole
 from ledger.materials import MaterialStore
 from ledger.persistence.database import Database
 from ledger.persistence.log_tables import Leaf, LogTables
-from ledger.persistence.migrate import migrate
+from ledger.persistence.ports import MerkleStore
 from ledger.transparency.archive import ArchiveSources, write_archive
 from ledger.transparency.log import TransparencyLog
 from ledger.transparency.signing import load_or_create_key
@@ -244,18 +245,25 @@ def _post(session: httpx.Client, household_id: str, body: bytes) -> httpx.Respon
 
 @contextlib.contextmanager
 def _ledger(url: str) -> Iterator[HouseholdLedger]:
-    ledger = HouseholdLedger(Database.from_url(url).eventsourcing_env(pool_size=2))
+    ledger = open_ledger(Database.from_url(url), pool_size=2)
     try:
         yield ledger
     finally:
         ledger.close()
 
 
-def _log_tables(ledger: HouseholdLedger) -> LogTables:
-    return cast(LogTables, cast(Any, ledger.recorder).log_tables)
+def _log_tables(ledger: HouseholdLedger) -> MerkleStore:
+    return ledger.stores.merkle
 
 
-def _all_leaves(tables: LogTables) -> list[Leaf]:
+def _sql_log_tables(log: TransparencyLog) -> LogTables:
+    """The log's tables as the SQL class both backends use (the what-ifs reach its SQL)."""
+    if not isinstance(log.tables, LogTables):
+        raise TypeError(f"{type(log.tables).__name__} is not LogTables")
+    return log.tables
+
+
+def _all_leaves(tables: MerkleStore) -> list[Leaf]:
     leaves: list[Leaf] = []
     while page := tables.leaves(after=leaves[-1].leaf_index if leaves else -1, limit=10_000):
         leaves += page
@@ -498,7 +506,7 @@ WHAT_IF_SERVE = """
 import sys
 import uvicorn
 from api.app import create_app
-from api.settings import Settings
+from bootstrap.settings import Settings
 from ledger.transparency.log import TransparencyLog
 
 def catch_up(self):
@@ -647,7 +655,7 @@ def proofs(backend: str, args: argparse.Namespace, run: BackendRun) -> None:
         with _ledger(url) as ledger:
             log = TransparencyLog(ledger, Ed25519PrivateKey.generate())
             _log(f"[{backend}] filling {args.leaves:,} leaves in batches of {args.batch:,} …")
-            hashes, fill_root = fill(log.tables, p, args.leaves, args.batch, backend, rng)
+            hashes, fill_root = fill(_sql_log_tables(log), p, args.leaves, args.batch, backend, rng)
             _log(f"[{backend}] filled in {p.fill_s:,.0f} s ({p.extend_s:,.0f} s in extend)")
             n = args.leaves
             if backend == "postgres":
@@ -744,7 +752,7 @@ def what_if_nodes(
 ) -> None:
     """The single and 200-leaf inclusions again with ``_one_query_nodes`` in place of the
     table's ``nodes`` (on this instance only), each proof verified."""
-    setattr(log.tables, "nodes", _one_query_nodes(log.tables, backend))  # noqa: B010
+    setattr(log.tables, "nodes", _one_query_nodes(_sql_log_tables(log), backend))  # noqa: B010
     try:
         for leaf in chosen[:10]:
             log.inclusions([leaf], n)
@@ -995,7 +1003,7 @@ def section(
             f"notification id = index + 1. Proofs read only `merkle_nodes` (and `_check_size` "
             f"the last leaf), so this is the proof side of a log of that many events. 'Fill s' "
             f"is wall time including hashing; in brackets the time inside `extend`. Then, on "
-            f"`TransparencyLog(HouseholdLedger(database.eventsourcing_env()), "
+            f"`TransparencyLog(open_ledger(database), "
             f"Ed25519PrivateKey.generate())`, each call timed alone with `perf_counter`: `root(N)` "
             f"20×; for {args.proofs:,} random leaves (their `Leaf` read from "
             f"`tables.leaves` beforehand; 10 warm-up calls not counted) "

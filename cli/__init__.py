@@ -3,7 +3,7 @@
 import click
 
 from api.observability import configure_logging
-from api.settings import Settings
+from bootstrap.settings import Settings
 from cli import county, importing, integrity, migrate, read_models, serve, tokens
 
 

@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING
 
 import click
 
-from api.settings import Settings
+from bootstrap import Services, migrate, open_services
+from bootstrap.settings import Settings
 from ledger.application import HouseholdLedger
 from ledger.domain.callers import Caller
 from ledger.domain.vocabulary import CallerRole
 from ledger.persistence.database import Database
-from ledger.persistence.migrate import migrate
 from projections.runner import ProjectionRunner
 
 if TYPE_CHECKING:
@@ -45,36 +45,31 @@ def migrate_schema(settings: Settings) -> list[str]:
 
 
 @contextmanager
+def opened_services(settings: Settings) -> Iterator[Services]:
+    """The services a command works with, opened by the composition root as the service
+    opens them; the read models are not kept current here (commands drive them)."""
+    with open_services(settings, projections=False) as services:
+        yield services
+
+
+@contextmanager
 def opened_ledger(settings: Settings) -> Iterator[HouseholdLedger]:
-    database = Database.from_url(settings.database_url)
-    if settings.auto_migrate:
-        migrate(database)
-    ledger = HouseholdLedger(
-        database.eventsourcing_env(
-            pool_size=settings.pool_size, lock_timeout_s=settings.lock_timeout_s
-        ),
-        bounds=settings.input_bounds(),
-    )
-    try:
-        yield ledger
-    finally:
-        ledger.close()
+    with opened_services(settings) as services:
+        yield services.ledger
 
 
 @contextmanager
 def opened_runner(settings: Settings) -> Iterator[ProjectionRunner]:
     """The read models' runner over an opened ledger, not started: commands drive it."""
-    from ledger import config
-    from projections import open_views
-
-    with opened_ledger(settings) as ledger:
-        yield ProjectionRunner(ledger, open_views(ledger), config.load(settings.rules_file))
+    with opened_services(settings) as services:
+        yield services.projections
 
 
 def archive_sources(ledger: HouseholdLedger, settings: Settings) -> "ArchiveSources":
     """What a household's archive is made from (raises ``KeyFileError`` for a bad key)."""
-    from ledger import config
     from ledger.materials import MaterialStore
+
+    from ledger import config
     from ledger.transparency.archive import ArchiveSources
     from ledger.transparency.log import TransparencyLog
 

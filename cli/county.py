@@ -10,7 +10,7 @@ from typing import BinaryIO
 
 import click
 
-from api.settings import Settings
+from bootstrap.settings import Settings
 from cli.context import cli_caller, opened_runner, pass_settings
 from cli.importing import import_with_progress
 from ledger.tokens import create_token

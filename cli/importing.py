@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Literal
 
 import click
 
-from api.settings import Settings
+from bootstrap.settings import Settings
 from cli.context import cli_caller, opened_ledger, pass_settings
 from ledger.application import HouseholdLedger
 from ledger.domain.callers import Caller

@@ -3,7 +3,7 @@ and checked offline, and the whole stored log checked against its signed checkpo
 
 import click
 
-from api.settings import Settings
+from bootstrap.settings import Settings
 from cli.context import archive_sources, cli_caller, opened_ledger, pass_settings
 from ledger.application import HouseholdLedger
 from ledger.domain.errors import LedgerError
@@ -56,7 +56,7 @@ def _log_access(ledger: HouseholdLedger, household_id: str, command: str) -> Non
         ledger.village_of(household_id) or "",
         command,
     )
-    ledger.recorder.access_log.record([access])  # type: ignore[attr-defined]
+    ledger.stores.access_log.record([access])
 
 
 @click.command()
@@ -134,7 +134,7 @@ def audit(settings: Settings) -> None:
         with click.progressbar(length=total, label="auditing") as bar:
             report = run_audit(
                 ledger,
-                ledger.recorder.log_tables,  # type: ignore[attr-defined]
+                ledger.stores.merkle,
                 progress=bar.update,
             )
     for finding in report.findings[:50]:

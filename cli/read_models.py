@@ -4,7 +4,7 @@ import sys
 
 import click
 
-from api.settings import Settings
+from bootstrap.settings import Settings
 from cli.context import opened_runner, pass_settings
 
 

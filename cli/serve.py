@@ -2,7 +2,7 @@
 
 import click
 
-from api.settings import Settings
+from bootstrap.settings import Settings
 from cli.context import pass_settings, service
 
 

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import click
 
-from api.settings import Settings
+from bootstrap.settings import Settings
 from cli.context import opened_ledger, pass_settings
 from ledger.domain.errors import LedgerError
 from ledger.domain.vocabulary import CallerRole, Department

@@ -1,7 +1,7 @@
 """The ledger's service layer: load a household, decide, save — and the reads.
 
 One ``HouseholdLedger`` per process, built at the composition root with the library's
-settings for the configured database (``Database.eventsourcing_env``).
+settings for the configured database (its backend's ``env``, ``bootstrap.open_ledger``).
 """
 
 import time
@@ -34,7 +34,8 @@ from ledger.domain.household import Household, as_of, replay
 from ledger.domain.rules import Recording, decide
 from ledger.domain.serialization import receipt
 from ledger.group_commit import GroupCommit, KeyedLocks
-from ledger.persistence.tables import UNKNOWN_OWNER, IdempotencyRecord, SideTables
+from ledger.persistence.ports import LedgerStores, LedgerTables, stores_of
+from ledger.persistence.tables import UNKNOWN_OWNER, IdempotencyRecord
 from ledger.persistence.transcoding import register_ledger_transcodings
 from ledger.recent_states import RecentStates
 
@@ -122,7 +123,8 @@ class HouseholdLedger(Application[UUID]):
         super().__init__(env)
         self.clock = clock
         self.bounds = bounds or InputBounds()  # every append is judged by them
-        self.tables: SideTables = cast(Any, self.recorder).tables
+        self.stores: LedgerStores = stores_of(self.recorder)  # tokens, keys, logs, sessions
+        self.tables: LedgerTables = self.stores.tables
         # Appends to one household are serialised in-process; other processes are
         # caught by the (household, version) uniqueness and retried.
         self._households = KeyedLocks()

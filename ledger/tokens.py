@@ -13,7 +13,8 @@ from datetime import UTC, datetime
 from ledger.domain.callers import Caller
 from ledger.domain.errors import Unauthenticated, ValidationFailed
 from ledger.domain.vocabulary import CallerRole, Department
-from ledger.persistence.tables import SideTables, TokenRecord
+from ledger.persistence.ports import TokenStore
+from ledger.persistence.tables import TokenRecord
 
 _TOKEN = re.compile(r"ldg_([0-9a-f]{16})_([A-Za-z0-9_-]{43})")
 _DIVISION = re.compile(r"^[0-9]{0,12}$")
@@ -24,7 +25,7 @@ def _digest(secret: str) -> str:
 
 
 def create_token(
-    tables: SideTables,
+    tables: TokenStore,
     *,
     role: str,
     division: str,
@@ -60,7 +61,7 @@ def create_token(
     return f"ldg_{token_id}_{secret}"
 
 
-def authenticate(tables: SideTables, bearer: str | None, now: datetime | None = None) -> Caller:
+def authenticate(tables: TokenStore, bearer: str | None, now: datetime | None = None) -> Caller:
     """The caller a bearer token stands for, or ``Unauthenticated``."""
     match = _TOKEN.fullmatch(bearer or "")
     record = tables.find_token(match.group(1)) if match else None
@@ -72,7 +73,7 @@ def authenticate(tables: SideTables, bearer: str | None, now: datetime | None = 
     return _caller_of(record, now or datetime.now(UTC))
 
 
-def authenticate_id(tables: SideTables, token_id: str, now: datetime | None = None) -> Caller:
+def authenticate_id(tables: TokenStore, token_id: str, now: datetime | None = None) -> Caller:
     """The caller of the token ``token_id`` if it still holds (not revoked, not expired): a
     web session names its token by id, the secret having been checked at sign-in."""
     record = tables.find_token(token_id)

@@ -5,9 +5,14 @@ from inspect import unwrap
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
+from eventsourcing.postgres import (
+    PostgresApplicationRecorder,
+    PostgresDatastore,
+    PostgresTrackingRecorder,
+)
 from psycopg.rows import tuple_row
 
+from ledger.application import HouseholdLedger
 from projections.bluegreen import ReadModels
 from projections.streams import StoredStreams
 from projections.views import TABLES, ViewTables
@@ -31,6 +36,9 @@ class PostgresViews(ViewTables, PostgresTrackingRecorder):
     def __init__(self, datastore: PostgresDatastore) -> None:
         super().__init__(datastore, tracking_table_name=TRACKING_TABLE)
         self._transaction = datastore.transaction
+
+    def streams(self) -> "PostgresStreams":
+        return PostgresStreams(self._transaction)
 
     def _sql(self, statement: str) -> str:
         return statement.replace("?", "%s")
@@ -80,3 +88,16 @@ class PostgresStreams(StoredStreams):
             # Binary results: states come as their bytes, not as hex text twice their size.
             cursor.execute(statement, params, binary=True)
             return list(cursor.fetchall())
+
+
+class PostgresProjections:
+    """The read models of a PostgreSQL ledger, sharing its connection pool."""
+
+    def views(self, ledger: HouseholdLedger) -> PostgresViews:
+        recorder = ledger.recorder
+        if not isinstance(recorder, PostgresApplicationRecorder):
+            raise TypeError("not a PostgreSQL ledger")
+        return PostgresViews(recorder.datastore)
+
+
+POSTGRES_PROJECTIONS = PostgresProjections()

@@ -30,7 +30,6 @@ from eventsourcing.persistence import (
 from ledger.application import HouseholdLedger, originator_id
 from ledger.domain.configuration import RulesConfiguration
 from ledger.domain.errors import LedgerError
-from projections import open_streams
 from projections.bluegreen import ReadModels
 from projections.parked import Parked
 from projections.parking import Computed, Defect, compute
@@ -72,7 +71,7 @@ class ProjectionRunner:
         self.views = views
         self.configuration = configuration
         self.batch_size = batch_size
-        self.streams = open_streams(ledger)
+        self.streams = views.streams()  # the ledger's events, through the views' pool
         self.state = RunnerState()
         self.wake = threading.Event()
         self._stop = threading.Event()

@@ -1,12 +1,13 @@
-"""The read models in the embedded SQLite file."""
+"""The read models in the embedded SQLite file, in the ledger's own file."""
 
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore, SQLiteTrackingRecorder
 
+from ledger.application import HouseholdLedger
 from projections.streams import Row, StoredStreams
 from projections.views import TABLES, ViewTables
 
@@ -31,6 +32,9 @@ class SQLiteViews(ViewTables, SQLiteTrackingRecorder):
     def __init__(self, datastore: SQLiteDatastore) -> None:
         super().__init__(datastore)
         self._transaction = datastore.transaction
+
+    def streams(self) -> "SQLiteStreams":
+        return SQLiteStreams(self._transaction)
 
     def _begin_writing(self, cursor: Any) -> None:
         cursor.execute(f"PRAGMA cache_size = -{_WRITE_CACHE_KIB:d}")
@@ -71,3 +75,16 @@ class SQLiteStreams(StoredStreams):
 
     def _originator_id(self, stored: Any) -> UUID | str:
         return UUID(stored)
+
+
+class SQLiteProjections:
+    """The read models of an SQLite ledger, sharing its connection pool."""
+
+    def views(self, ledger: HouseholdLedger) -> SQLiteViews:
+        recorder = ledger.recorder
+        if not isinstance(recorder, SQLiteApplicationRecorder):
+            raise TypeError("not an SQLite ledger")
+        return SQLiteViews(recorder.datastore)
+
+
+SQLITE_PROJECTIONS = SQLiteProjections()

@@ -1,5 +1,5 @@
 """The read models as tables: writing a batch with its tracking position in one
-transaction (exactly once), and the evaluators' queries over them (plain SQL).
+transaction (exactly once); the evaluators' queries over them are ``view_queries.py``.
 
 There are two sets of the tables (``bluegreen.py``): writes name the set they write,
 reads read the live one, found in the same transaction as the rows. Queries name a view
@@ -10,99 +10,45 @@ library's tracking recorders, which give the tracking table and its exactly-once
 (a position at or below the recorded one raises ``IntegrityError``).
 """
 
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager
-from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
 from operator import itemgetter
 from typing import Any
 
 from eventsourcing.persistence import Tracking
 
-from projections.bluegreen import APPLICATION, SETS, ReadModels
+from projections.bluegreen import APPLICATION, ReadModels
 from projections.parked import Parked, ParkedHouseholds
 from projections.rows import HouseholdRows
+from projections.schema import TABLES
+from projections.streams import StoredStreams
+from projections.view_queries import Filters, ViewQueries, division_range
 
 __all__ = ["APPLICATION", "TABLES", "Filters", "ReadModels", "ViewTables", "division_range"]
 
-TABLES = {
-    "household_view": (
-        "household_id",
-        "village_code",
-        "status",
-        "monitoring_type",
-        "category",
-        "filed_card",
-        "latest_income",
-        "latest_survey_year",
-        "version",
-        "config_version",
-        "violations",
-    ),
-    "episode_view": ("household_id", "village_code", "marking_event_id", "kind"),
-    "gap_view": (
-        "household_id",
-        "village_code",
-        "status",
-        "episode",
-        "kind",
-        "code",
-        "step",
-        "severity",
-    ),
-    "lookback_view": (
-        "household_id",
-        "village_code",
-        "status",
-        "code",
-        "action",
-        "detail",
-        "active_from",
-        "active_until",
-    ),
-    "material_view": ("sha256", "household_id", "village_code", "event_id"),
-}
 _COLUMNS_OF = {table: itemgetter(*columns) for table, columns in TABLES.items()}
-
-
-@dataclass(frozen=True)
-class Filters:
-    """An evaluator's selection: a division code prefix, and optionally a code/status."""
-
-    division: str = ""
-    code: str | None = None
-    status: str | None = None
-    after: str | None = None  # household_id cursor
-    limit: int = 100
-
-
-def division_range(prefix: str) -> tuple[str, str]:
-    """Village codes starting with ``prefix`` as a range an ordinary index can use."""
-    return prefix.ljust(12, "0"), prefix.ljust(12, "9")
 
 
 class ReadModelsSwitched(RuntimeError):
     """Another rebuild switched the read models while this one was building."""
 
 
-class ViewTables(ParkedHouseholds):
+class ViewTables(ViewQueries, ParkedHouseholds):
     """Mixed into a library tracking recorder; needs ``_transaction`` and ``_sql``."""
 
     # Provided by the library's tracking recorder this is mixed into.
-    _transaction: Callable[..., AbstractContextManager[Any]]
     _insert_tracking: Callable[..., None]
     max_tracking_id: Callable[[str], int | None]
     wait: Callable[..., None]
 
-    def _sql(self, statement: str) -> str:
-        return statement
-
-    def _value(self, value: Any) -> Any:
-        return value
-
     def _begin_writing(self, cursor: Any) -> None:
         """First in every write of the views: concurrent writes must take turns (SQLite's
         write lock makes them)."""
+
+    def streams(self) -> StoredStreams:
+        """The ledger's events as whole streams, read through the views' connection pool."""
+        raise NotImplementedError
 
     # Which set is live
 
@@ -110,10 +56,6 @@ class ViewTables(ParkedHouseholds):
         """The set lists read now."""
         with self._transaction(commit=False) as cursor:
             return self._live(cursor)
-
-    def _live(self, cursor: Any) -> ReadModels:
-        cursor.execute(self._sql("SELECT live FROM read_models WHERE id = 1"))
-        return SETS[cursor.fetchall()[0]["live"]]
 
     def position(self, models: ReadModels | None = None) -> int | None:
         """The log position the set (the live one by default) covers."""
@@ -323,108 +265,3 @@ class ViewTables(ParkedHouseholds):
         "INSERT INTO tracking (application_name, notification_id) VALUES (?, ?) "
         "ON CONFLICT (application_name) DO NOTHING RETURNING notification_id"
     )
-
-    # Reading
-
-    def _rows(self, statement: str, params: Sequence[Any] = ()) -> list[Any]:
-        """The rows of a query of the live set (views named in braces)."""
-        with self._transaction(commit=False) as cursor:
-            models = self._live(cursor)
-            cursor.execute(
-                self._sql(statement.format_map({table: models.table(table) for table in TABLES})),
-                tuple(params),
-            )
-            return list(cursor.fetchall())
-
-    def _selection(self, filters: Filters, table: str) -> tuple[str, list[Any]]:
-        low, high = division_range(filters.division)
-        where, params = [f"{table}.village_code BETWEEN ? AND ?"], [low, high]
-        if filters.status:
-            where.append(f"{table}.status = ?")
-            params.append(filters.status)
-        if filters.after:
-            where.append(f"{table}.household_id > ?")
-            params.append(filters.after)
-        return " AND ".join(where), params
-
-    def households_with(
-        self, table: str, filters: Filters, reference_date: date | None = None
-    ) -> list[str]:
-        """One page of household ids having rows in ``gap_view`` or ``lookback_view``."""
-        where, params = self._selection(filters, table)
-        if filters.code:
-            where += f" AND {table}.code = ?"
-            params.append(filters.code)
-        if reference_date is not None:
-            where += (
-                f" AND ({table}.active_from IS NULL OR {table}.active_from <= ?)"
-                f" AND ({table}.active_until IS NULL OR ? < {table}.active_until)"
-            )
-            params += [self._value(reference_date)] * 2
-        rows = self._rows(
-            f"SELECT DISTINCT household_id FROM {{{table}}} AS {table} WHERE {where} "
-            f"ORDER BY household_id LIMIT ?",
-            [*params, filters.limit],
-        )
-        return [row["household_id"] for row in rows]
-
-    def rows_of(self, table: str, household_ids: Sequence[str]) -> Iterator[Any]:
-        if household_ids:
-            marks = ", ".join("?" for _ in household_ids)
-            yield from self._rows(
-                f"SELECT * FROM {{{table}}} WHERE household_id IN ({marks})", household_ids
-            )
-
-    def status_by_type(self, division: str) -> list[Any]:
-        return self._rows(
-            "SELECT status, monitoring_type, COUNT(*) AS households FROM {household_view} "
-            "WHERE village_code BETWEEN ? AND ? GROUP BY status, monitoring_type "
-            "ORDER BY status, monitoring_type",
-            division_range(division),
-        )
-
-    def households_by_part(self, division: str, length: int) -> list[Any]:
-        """Households and households with violations per division code of ``length`` digits
-        within ``division`` (its townships, say)."""
-        low, high = division_range(division)
-        return self._rows(
-            "SELECT part, SUM(households) AS households, SUM(monitored) AS monitored, "
-            "SUM(flagged) AS flagged FROM ("
-            " SELECT SUBSTR(village_code, 1, ?) AS part, COUNT(*) AS households, "
-            " SUM(CASE WHEN status = 'monitored' THEN 1 ELSE 0 END) AS monitored, "
-            " 0 AS flagged FROM {household_view} WHERE village_code BETWEEN ? AND ? GROUP BY part"
-            " UNION ALL"
-            " SELECT SUBSTR(village_code, 1, ?) AS part, 0, 0, COUNT(DISTINCT household_id) "
-            " FROM {gap_view} WHERE severity = 'violation' AND village_code BETWEEN ? AND ? "
-            " GROUP BY part) AS counted GROUP BY part ORDER BY part",
-            (length, low, high, length, low, high),
-        )
-
-    def episodes_by_kind(self, division: str) -> list[Any]:
-        return self._rows(
-            "SELECT kind, COUNT(*) AS episodes FROM {episode_view} "
-            "WHERE village_code BETWEEN ? AND ? GROUP BY kind ORDER BY kind",
-            division_range(division),
-        )
-
-    def gap_counts(self, division: str) -> list[Any]:
-        return self._rows(
-            "SELECT kind, code, step, severity, COUNT(*) AS gaps, "
-            "COUNT(DISTINCT household_id) AS households FROM {gap_view} "
-            "WHERE village_code BETWEEN ? AND ? GROUP BY kind, code, step, severity "
-            "ORDER BY kind, code, step",
-            division_range(division),
-        )
-
-    def material_citations(self, sha256: str, division: str) -> list[tuple[str, str]]:
-        """The households of ``division`` whose events cite the file ``sha256``, with
-        their village codes."""
-        low, high = division_range(division)
-        return [
-            (row["household_id"], row["village_code"])
-            for row in self._rows(
-                "SELECT DISTINCT household_id, village_code FROM {material_view} WHERE sha256 = ? "
-                "AND village_code BETWEEN ? AND ? ORDER BY household_id",
-                (sha256, low, high),
-            )
-        ]

@@ -13,13 +13,15 @@ from typing import Any
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
+from starlette.applications import Starlette
 
 from api.app import create_app
-from api.settings import Settings
+from api.state import app_state
+from bootstrap import Services, migrate, open_services
+from bootstrap.settings import Settings
 from ledger.application import HouseholdLedger
 from ledger.domain.callers import Caller
 from ledger.persistence.database import Database
-from ledger.persistence.migrate import migrate
 from ledger.tokens import create_token
 
 POSTGRES_URL = os.environ.get(
@@ -80,10 +82,16 @@ def database(empty_database: Database) -> Database:
 
 
 @pytest.fixture
-def ledger(database: Database) -> Iterator[HouseholdLedger]:
-    app = HouseholdLedger(database.eventsourcing_env(pool_size=4))
-    yield app
-    app.close()
+def services(database: Database) -> Iterator[Services]:
+    """The services a CLI command opens on the test's database (no background threads)."""
+    settings = Settings(database_url=_url(database), pool_size=4, auto_migrate=False)
+    with open_services(settings, projections=False) as opened:
+        yield opened
+
+
+@pytest.fixture
+def ledger(services: Services) -> HouseholdLedger:
+    return services.ledger
 
 
 @pytest.fixture
@@ -98,14 +106,22 @@ def client(database: Database) -> Iterator[TestClient]:
         yield test_client
 
 
+def services_app(client: TestClient) -> Starlette:
+    """The app a test client drives."""
+    assert isinstance(client.app, Starlette)
+    return client.app
+
+
+def services_of(client: TestClient) -> Services:
+    """The services of the app a test client drives (while it runs)."""
+    return app_state(services_app(client)).running()
+
+
 @pytest.fixture
 def make_token(client: TestClient) -> Callable[..., str]:
     def make(role: str = "recorder", division: str = "53", **kwargs: Any) -> str:
         return create_token(
-            client.app.state.ledger.tables,  # type: ignore[attr-defined]
-            role=role,
-            division=division,
-            **kwargs,
+            services_of(client).ledger.tables, role=role, division=division, **kwargs
         )
 
     return make

@@ -3,10 +3,11 @@
 from fastapi import APIRouter, Request, Response
 from prometheus_client.exposition import choose_encoder
 
-from api.deps import PrimaryLedgerDep
+from api.deps import PrimaryLedgerDep, ServicesDep
 from api.errors import problem_responses
 from api.readiness import readiness_of
 from api.responses import JSONBody, problem
+from api.state import app_state
 
 router = APIRouter(tags=["operations"])
 
@@ -18,15 +19,15 @@ def healthz() -> JSONBody:
 
 
 @router.get("/readyz", response_model=None, responses=problem_responses(503))
-def readyz(ledger: PrimaryLedgerDep, request: Request) -> JSONBody:
+def readyz(ledger: PrimaryLedgerDep, services: ServicesDep, request: Request) -> JSONBody:
     """The database answers (within a second) and the read models are not stopped:
     requests can be served. `parked` counts households whose rules raise (listed at
     `GET /v1/admin/parked`): the others are served, so it is not a reason to be unready.
     With a read replica, `replica` says whether reads go there (if not, the primary
     serves them: not a reason to be unready either)."""
-    runner = request.app.state.projections
+    runner = services.projections
     try:
-        positions = readiness_of(request.app.state, ledger, runner).check()
+        positions = readiness_of(app_state(request.app), ledger, runner).check()
     except Exception as error:  # any failure to reach the database means not ready
         return problem(503, "NOT_READY", f"the database does not answer ({type(error).__name__})")
     if runner.failed:
@@ -41,8 +42,8 @@ def readyz(ledger: PrimaryLedgerDep, request: Request) -> JSONBody:
         "projection_position": runner.state.position,
         "parked": positions.parked,
     }
-    if request.app.state.standby is not None:
-        ready["replica"] = request.app.state.standby.status()
+    if services.standby is not None:
+        ready["replica"] = services.standby.status()
     return JSONBody(ready)
 
 
@@ -52,4 +53,4 @@ def metrics(request: Request) -> Response:
     asked. Unauthenticated, as Prometheus scrapes: keep it from the internet at the proxy.
     The database away does not fail it (``ledger_database_up 0``)."""
     encoder, content_type = choose_encoder(request.headers.get("accept", ""))
-    return Response(encoder(request.app.state.metrics.registry), media_type=content_type)
+    return Response(encoder(app_state(request.app).metrics.registry), media_type=content_type)

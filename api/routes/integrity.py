@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.background import BackgroundTask
 from starlette.responses import FileResponse
 
-from api.deps import CallerDep, ConfigurationDep, LedgerDep, ReaderDep, TransparencyDep
+from api.deps import CallerDep, ConfigurationDep, LedgerDep, ReaderDep, TransparencyDep, services
 from api.errors import problem_responses
 from api.personal_data import DisclosureDep
 from api.responses import JSONBody
@@ -96,7 +96,7 @@ def household_archive(
     latest checkpoint and public key, an inclusion proof of every event, the materials
     index and files, a readable report; `ledger verify` checks it offline. For an
     evaluator, names and ID numbers are masked (the manifest says `"masked": true`)."""
-    sources = ArchiveSources(ledger, transparency, request.app.state.materials, configuration)
+    sources = ArchiveSources(ledger, transparency, services(request).materials, configuration)
     fd, path = tempfile.mkstemp(prefix="ledger-archive-", suffix=".zip")
     try:
         with os.fdopen(fd, "wb") as file:

@@ -23,6 +23,7 @@ from api.deps import (
     ProjectionsDep,
     TransparencyDep,
     authenticated,
+    services,
 )
 from api.personal_data import Disclosure, access_log, endpoint
 from api.routes import evaluation
@@ -342,13 +343,13 @@ def household_page(
         materials=materials_index(
             shown,
             included_in_archive(
-                ledger.tables, request.app.state.materials, caller, household.village_code or ""
+                ledger.tables, services(request).materials, caller, household.village_code or ""
             ),
         ),
         shown=timeline.shown,
         href=timeline.href,
     )
-    badges: Badges = request.app.state.badges
+    badges: Badges = services(request).badges
     try:
         verification: Any = badges.verify(ledger, transparency, household_id)
     except Mismatch as failure:

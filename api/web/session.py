@@ -19,7 +19,7 @@ import hashlib
 import secrets
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any, cast
+from typing import Annotated, Any
 from urllib.parse import quote, urlsplit
 
 from fastapi import Depends, Request, Response
@@ -27,17 +27,15 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from starlette.responses import RedirectResponse
 
-from api.deps import PrimaryLedgerDep
+from api.deps import PrimaryLedgerDep, authenticated_id, services
 from api.errors import STATUS
-from api.observability import bind_caller
-from api.ratelimit import limiter_for
-from api.settings import Settings
+from bootstrap.settings import Settings
 from ledger.application import HouseholdLedger
 from ledger.domain.access import check_read
 from ledger.domain.callers import Caller
 from ledger.domain.errors import Forbidden, LedgerError, Unauthenticated
-from ledger.persistence.web_sessions import WebSession, WebSessions
-from ledger.tokens import authenticate_id
+from ledger.persistence.ports import WebSessionStore
+from ledger.persistence.web_sessions import WebSession
 
 COOKIE = "ledger_session"
 PREFIX = "/ui"
@@ -55,14 +53,12 @@ def _digest(session_id: str) -> str:
     return hashlib.sha256(session_id.encode()).hexdigest()
 
 
-def _sessions(ledger: HouseholdLedger) -> WebSessions:
-    sessions: WebSessions = cast(Any, ledger.recorder).web_sessions
-    return sessions
+def _sessions(ledger: HouseholdLedger) -> WebSessionStore:
+    return ledger.stores.web_sessions
 
 
 def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
+    return services(request).settings
 
 
 def open_session(request: Request, ledger: HouseholdLedger, caller: Caller) -> str:
@@ -101,13 +97,11 @@ def page_caller(request: Request, ledger: PrimaryLedgerDep) -> Caller:
     ) or now - stored.created_at > timedelta(seconds=settings.web_session_max_s):
         sessions.end(digest)
         raise SignInRequired("expired")
-    try:
-        caller = authenticate_id(ledger.tables, stored.token_id, now)
+    try:  # counted as the API counts a bearer token (429)
+        caller = authenticated_id(request, ledger, stored.token_id, now)
     except Unauthenticated:
         sessions.end(digest)  # a revoked or expired token ends its sessions
         raise SignInRequired("expired") from None
-    bind_caller(caller)
-    limiter_for(request.app).check(caller.token_id)  # counted as the API counts it (429)
     check_read(caller)
     sessions.touch(digest, now)
     return caller

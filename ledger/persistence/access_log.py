@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from ledger.persistence.tables import SQLTables, _as_datetime
+from ledger.persistence.tables import SQLTables, _as_moment
 
 _INSERT = (
     "INSERT INTO access_log (at, token_id, role, household_id, village_code, endpoint, "
@@ -112,7 +112,7 @@ class AccessLog(SQLTables):
             LoggedAccess(
                 int(row["id"]),
                 Access(
-                    at=_as_datetime(row["at"]),  # type: ignore[arg-type]  # NOT NULL
+                    at=_as_moment(row["at"]),
                     token_id=row["token_id"],
                     role=row["role"],
                     household_id=row["household_id"],

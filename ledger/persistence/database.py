@@ -1,4 +1,4 @@
-"""``LEDGER_DATABASE_URL`` → which database, and the library's settings for it."""
+"""``LEDGER_DATABASE_URL`` → which database (its backend builds the library's settings)."""
 
 from dataclasses import dataclass
 from typing import Literal
@@ -56,33 +56,3 @@ class Database:
             password=self.password,
             name=name,
         )
-
-    def eventsourcing_env(self, *, pool_size: int = 10, lock_timeout_s: int = 5) -> dict[str, str]:
-        """The library's environment: our recorders and transcoder, and migrations own the
-        tables."""
-        transcoder = "ledger.persistence.transcoding:LedgerTranscoder"  # stock bytes, read faster
-        if self.kind == "sqlite":
-            return {
-                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-                "TRANSCODER_TOPIC": transcoder,
-                "APPLICATION_RECORDER_TOPIC": "ledger.persistence.sqlite:LedgerSQLiteRecorder",
-                "SQLITE_DBNAME": self.path,
-                "SQLITE_LOCK_TIMEOUT": "30",
-                "CREATE_TABLE": "n",
-            }
-        return {
-            "PERSISTENCE_MODULE": "eventsourcing.postgres",
-            "TRANSCODER_TOPIC": transcoder,
-            "APPLICATION_RECORDER_TOPIC": "ledger.persistence.postgres:LedgerPostgresRecorder",
-            "POSTGRES_DBNAME": self.name,
-            "POSTGRES_HOST": self.host,
-            "POSTGRES_PORT": str(self.port),
-            "POSTGRES_USER": self.user,
-            "POSTGRES_PASSWORD": self.password,
-            "POSTGRES_POOL_SIZE": str(pool_size),
-            "POSTGRES_MAX_OVERFLOW": str(pool_size),
-            "POSTGRES_LOCK_TIMEOUT": str(lock_timeout_s),
-            "POSTGRES_PRE_PING": "y",
-            "POSTGRES_CONNECT_TIMEOUT": "5",
-            "CREATE_TABLE": "n",
-        }

@@ -1,8 +1,6 @@
-"""``ledger migrate``: bring the database up to the versioned SQL in ``migrations/``."""
+"""The versioned SQL in ``migrations/``, which each backend applies its own way."""
 
 from importlib.resources import files
-
-from ledger.persistence.database import Database
 
 
 def migration_scripts(kind: str) -> list[tuple[str, str]]:
@@ -14,14 +12,3 @@ def migration_scripts(kind: str) -> list[tuple[str, str]]:
         if entry.name.endswith(".sql")
     ]
     return sorted(scripts)
-
-
-def migrate(database: Database) -> list[str]:
-    """Applies what is missing; returns the versions applied now (none when up to date)."""
-    if database.kind == "sqlite":
-        from ledger.persistence import sqlite
-
-        return sqlite.apply_migrations(database.path, migration_scripts("sqlite"))
-    from ledger.persistence import postgres
-
-    return postgres.apply_migrations(database, migration_scripts("postgres"))

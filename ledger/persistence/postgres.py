@@ -1,5 +1,6 @@
 """Production: the library's PostgreSQL recorder (table lock: insert order = commit order),
-writing the idempotency key of an append in the append's own transaction, plus the
+writing the idempotency key of an append in the append's own transaction; the stores
+beside it; its infrastructure factory (the library's ``PERSISTENCE_MODULE``) and the
 PostgreSQL side of migrations."""
 
 from collections.abc import Iterable, Sequence
@@ -11,7 +12,7 @@ from weakref import WeakKeyDictionary
 import psycopg
 import psycopg_pool
 from eventsourcing.persistence import StoredEvent
-from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore, PostgresFactory
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
@@ -19,6 +20,8 @@ from ledger.domain.merkle import Node
 from ledger.persistence.access_log import AccessLog
 from ledger.persistence.database import EVENTS_TABLE, Database
 from ledger.persistence.log_tables import LogTables
+from ledger.persistence.migrate import migration_scripts
+from ledger.persistence.ports import Kind, LedgerRecorder, LedgerStores
 from ledger.persistence.stored_rows import StoredRows
 from ledger.persistence.tables import INSERT_IDEMPOTENCY, IdempotencyRecord, SideTables
 from ledger.persistence.web_sessions import WebSessions
@@ -48,7 +51,7 @@ class _PingWhenIdle:
         self._checked[connection] = now
 
 
-class LedgerPostgresRecorder(PostgresApplicationRecorder):
+class LedgerPostgresRecorder(LedgerRecorder, PostgresApplicationRecorder):
     # One attempt, not the library's ten: while PostgreSQL is down each attempt waits
     # POSTGRES_CONNECT_TIMEOUT for a pool connection, so a list's read-your-writes check
     # hung ~50 s instead of answering 503 (tests/e2e/test_postgres_restart.py).
@@ -70,12 +73,16 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         datastore.pool.reconnect_timeout = RECONNECT_TIMEOUT_S
         if datastore.pre_ping:
             datastore.pool._check = _PingWhenIdle()  # no public setter once built
-        self.tables = SideTables(datastore.transaction, "%s", encode_datetime=lambda d: d)
-        self.log_tables = PostgresLogTables(datastore.transaction, "%s")
-        self.access_log = AccessLog(datastore.transaction, "%s", encode_datetime=lambda d: d)
-        self.stored_rows = StoredRows(datastore.transaction, "%s", stream_id=lambda u: u)
-        self.web_sessions = WebSessions(datastore.transaction, "%s", encode_datetime=lambda d: d)
-        self._insert_idempotency = self.tables.sql(INSERT_IDEMPOTENCY)
+        self._tables = SideTables(datastore.transaction, "%s", encode_datetime=lambda d: d)
+        self.stores = LedgerStores(
+            kind="postgres",
+            tables=self._tables,
+            merkle=PostgresLogTables(datastore.transaction, "%s"),
+            access_log=AccessLog(datastore.transaction, "%s", encode_datetime=lambda d: d),
+            web_sessions=WebSessions(datastore.transaction, "%s", encode_datetime=lambda d: d),
+            stored_rows=StoredRows(datastore.transaction, "%s", stream_id=lambda u: u),
+        )
+        self._insert_idempotency = self._tables.sql(INSERT_IDEMPOTENCY)
         # The library's LOCK TABLE … IN EXCLUSIVE MODE needs UPDATE, DELETE or TRUNCATE on
         # the events, which the service's role must not have (migration 0006): the same
         # lock, in the same transaction, through a function running with the owner's rights.
@@ -101,9 +108,42 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
             with curs.connection.pipeline():
                 curs.executemany(
                     self._insert_idempotency,
-                    [self.tables.idempotency_params(r) for r in idempotency],
+                    [self._tables.idempotency_params(r) for r in idempotency],
                 )
         return notification_ids
+
+
+class LedgerPostgresFactory(PostgresFactory):
+    """The library's PostgreSQL infrastructure, building our recorder."""
+
+    application_recorder_class = LedgerPostgresRecorder
+
+
+class PostgresBackend:
+    kind: Kind = "postgres"
+
+    def env(self, database: Database, *, pool_size: int, lock_timeout_s: int) -> dict[str, str]:
+        return {
+            "PERSISTENCE_MODULE": f"{__name__}:{LedgerPostgresFactory.__qualname__}",
+            "TRANSCODER_TOPIC": "ledger.persistence.transcoding:LedgerTranscoder",
+            "POSTGRES_DBNAME": database.name,
+            "POSTGRES_HOST": database.host,
+            "POSTGRES_PORT": str(database.port),
+            "POSTGRES_USER": database.user,
+            "POSTGRES_PASSWORD": database.password,
+            "POSTGRES_POOL_SIZE": str(pool_size),
+            "POSTGRES_MAX_OVERFLOW": str(pool_size),
+            "POSTGRES_LOCK_TIMEOUT": str(lock_timeout_s),
+            "POSTGRES_PRE_PING": "y",
+            "POSTGRES_CONNECT_TIMEOUT": "5",
+            "CREATE_TABLE": "n",
+        }
+
+    def migrate(self, database: Database) -> list[str]:
+        return apply_migrations(database, migration_scripts(self.kind))
+
+
+POSTGRES = PostgresBackend()
 
 
 def connect(database: Database, **kwargs: Any) -> psycopg.Connection[Any]:

@@ -1,5 +1,6 @@
 """The embedded default: the library's SQLite recorder, writing the idempotency key of an
-append in the append's own transaction, plus the SQLite side of migrations."""
+append in the append's own transaction; the stores beside it; its infrastructure factory
+(the library's ``PERSISTENCE_MODULE``) and the SQLite side of migrations."""
 
 import sqlite3
 from collections.abc import Sequence
@@ -8,29 +9,41 @@ from pathlib import Path
 from typing import Any
 
 from eventsourcing.persistence import StoredEvent
-from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
+from eventsourcing.sqlite import (
+    SQLiteApplicationRecorder,
+    SQLiteCursor,
+    SQLiteDatastore,
+    SQLiteFactory,
+)
 
 from ledger.persistence.access_log import AccessLog
-from ledger.persistence.database import EVENTS_TABLE
+from ledger.persistence.database import EVENTS_TABLE, Database
 from ledger.persistence.log_tables import LogTables
+from ledger.persistence.migrate import migration_scripts
+from ledger.persistence.ports import Kind, LedgerRecorder, LedgerStores
 from ledger.persistence.stored_rows import StoredRows
 from ledger.persistence.tables import INSERT_IDEMPOTENCY, IdempotencyRecord, SideTables
 from ledger.persistence.web_sessions import WebSessions
 
 
-class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
+class LedgerSQLiteRecorder(LedgerRecorder, SQLiteApplicationRecorder):
     def __init__(self, datastore: SQLiteDatastore, events_table_name: str = EVENTS_TABLE):
         super().__init__(datastore, events_table_name)
-        self.tables = SideTables(datastore.transaction)
-        self.log_tables = LogTables(datastore.transaction)
-        self.access_log = AccessLog(
-            datastore.transaction, encode_datetime=lambda d: d.isoformat(timespec="microseconds")
-        )
-        self.stored_rows = StoredRows(datastore.transaction, stream_id=lambda u: u.hex)
-        # In UTC with microseconds always written, so SQLite's text compares in time order.
-        self.web_sessions = WebSessions(
-            datastore.transaction,
-            encode_datetime=lambda d: d.astimezone(UTC).isoformat(timespec="microseconds"),
+        self._tables = SideTables(datastore.transaction)
+        self.stores = LedgerStores(
+            kind="sqlite",
+            tables=self._tables,
+            merkle=LogTables(datastore.transaction),
+            access_log=AccessLog(
+                datastore.transaction,
+                encode_datetime=lambda d: d.isoformat(timespec="microseconds"),
+            ),
+            # In UTC with microseconds always written, so SQLite's text compares in time order.
+            web_sessions=WebSessions(
+                datastore.transaction,
+                encode_datetime=lambda d: d.astimezone(UTC).isoformat(timespec="microseconds"),
+            ),
+            stored_rows=StoredRows(datastore.transaction, stream_id=lambda u: u.hex),
         )
 
     def _insert_events(
@@ -43,8 +56,34 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
     ) -> Sequence[int] | None:
         notification_ids = super()._insert_events(c, stored_events, **kwargs)
         if idempotency:
-            c.executemany(INSERT_IDEMPOTENCY, map(self.tables.idempotency_params, idempotency))
+            c.executemany(INSERT_IDEMPOTENCY, map(self._tables.idempotency_params, idempotency))
         return notification_ids
+
+
+class LedgerSQLiteFactory(SQLiteFactory):
+    """The library's SQLite infrastructure, building our recorder."""
+
+    application_recorder_class = LedgerSQLiteRecorder
+
+
+class SQLiteBackend:
+    kind: Kind = "sqlite"
+
+    def env(self, database: Database, *, pool_size: int, lock_timeout_s: int) -> dict[str, str]:
+        # One file, one writer at a time: no pool to size, SQLite's own busy timeout.
+        return {
+            "PERSISTENCE_MODULE": f"{__name__}:{LedgerSQLiteFactory.__qualname__}",
+            "TRANSCODER_TOPIC": "ledger.persistence.transcoding:LedgerTranscoder",
+            "SQLITE_DBNAME": database.path,
+            "SQLITE_LOCK_TIMEOUT": "30",
+            "CREATE_TABLE": "n",
+        }
+
+    def migrate(self, database: Database) -> list[str]:
+        return apply_migrations(database.path, migration_scripts(self.kind))
+
+
+SQLITE = SQLiteBackend()
 
 
 def apply_migrations(path: str, migrations: Sequence[tuple[str, str]]) -> list[str]:

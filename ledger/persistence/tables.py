@@ -80,9 +80,12 @@ class TokenRecord:
 
 
 def _as_datetime(value: Any) -> datetime | None:
-    if value is None or isinstance(value, datetime):
-        return value
-    return datetime.fromisoformat(value)
+    return None if value is None else _as_moment(value)
+
+
+def _as_moment(value: Any) -> datetime:
+    """A time column's value (SQLite keeps ISO text, PostgreSQL gives a datetime)."""
+    return value if isinstance(value, datetime) else datetime.fromisoformat(value)
 
 
 class SQLTables:
@@ -142,7 +145,7 @@ class SideTables(SQLTables):
                     request_digest=row["request_digest"],
                     household_id=row["household_id"],
                     response=row["response"],
-                    created_at=_as_datetime(row["created_at"]),  # type: ignore[arg-type]  # NOT NULL
+                    created_at=_as_moment(row["created_at"]),
                 )
             )
         return found
@@ -181,7 +184,7 @@ class SideTables(SQLTables):
                 role=row["role"],
                 division=row["division"],
                 department=row["department"],
-                created_at=_as_datetime(row["created_at"]),  # type: ignore[arg-type]  # NOT NULL
+                created_at=_as_moment(row["created_at"]),
                 expires_at=_as_datetime(row["expires_at"]),
                 revoked_at=_as_datetime(row["revoked_at"]),
             )
@@ -237,7 +240,7 @@ class SideTables(SQLTables):
                     division=row["division"],
                     file_name=row["file_name"],
                     media_type=row["media_type"],
-                    uploaded_at=_as_datetime(row["uploaded_at"]),  # type: ignore[arg-type]  # NOT NULL
+                    uploaded_at=_as_moment(row["uploaded_at"]),
                 )
             )
         return found
@@ -253,7 +256,7 @@ class SideTables(SQLTables):
                 size=int(row["size"]),
                 media_type=row["media_type"],
                 file_name=row["file_name"],
-                uploaded_at=_as_datetime(row["uploaded_at"]),  # type: ignore[arg-type]  # NOT NULL
+                uploaded_at=_as_moment(row["uploaded_at"]),
                 uploaded_by=row["uploaded_by"],
                 uploader_division=row["uploader_division"],
             )

@@ -5,7 +5,7 @@ placeholders)."""
 from dataclasses import dataclass
 from datetime import datetime
 
-from ledger.persistence.tables import SQLTables, _as_datetime
+from ledger.persistence.tables import SQLTables, _as_moment
 
 
 @dataclass(frozen=True)
@@ -38,8 +38,8 @@ class WebSessions(SQLTables):
             return WebSession(
                 row["session_sha256"],
                 row["token_id"],
-                _as_datetime(row["created_at"]),  # type: ignore[arg-type]  # NOT NULL
-                _as_datetime(row["last_seen_at"]),  # type: ignore[arg-type]  # NOT NULL
+                _as_moment(row["created_at"]),
+                _as_moment(row["last_seen_at"]),
             )
         return None
 

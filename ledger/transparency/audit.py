@@ -12,7 +12,8 @@ from ledger.application import HouseholdLedger
 from ledger.domain import merkle
 from ledger.domain.integrity import ZERO_HASH, event_hash
 from ledger.domain.serialization import event_document
-from ledger.persistence.log_tables import Leaf, LogTables, StoredCheckpoint
+from ledger.persistence.log_tables import Leaf, StoredCheckpoint
+from ledger.persistence.ports import MerkleStore
 from ledger.transparency import signing
 
 PAGE = 2000
@@ -44,7 +45,7 @@ class AuditReport:
 
 
 def audit(
-    ledger: HouseholdLedger, tables: LogTables, progress: Callable[[int], None] | None = None
+    ledger: HouseholdLedger, tables: MerkleStore, progress: Callable[[int], None] | None = None
 ) -> AuditReport:
     report = AuditReport()
     heads: dict[str, tuple[int, str]] = {}  # household → (version, hash) of its last event
@@ -110,7 +111,7 @@ def _notifications(ledger: HouseholdLedger) -> Iterator[Notification]:
         after = page[-1].id
 
 
-def _leaves(tables: LogTables) -> Iterator[Leaf]:
+def _leaves(tables: MerkleStore) -> Iterator[Leaf]:
     after = -1
     while page := tables.leaves(after=after, limit=PAGE):
         yield from page

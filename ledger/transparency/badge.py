@@ -31,7 +31,6 @@ from ledger.domain import merkle
 from ledger.domain.events import HouseholdEvent
 from ledger.domain.integrity import ZERO_HASH, event_hash
 from ledger.domain.serialization import event_document
-from ledger.persistence.stored_rows import StoredRows
 from ledger.transparency import signing
 from ledger.transparency.log import TransparencyLog
 
@@ -184,7 +183,7 @@ def _digest(ledger: HouseholdLedger, household_id: str, at: int | None = None) -
     """The SHA-256 of the household's stored rows' bytes, their count, and the last one's
     id and hash as stored (not checked here); and the digest's state after version ``at``
     (to go on from), if there is one."""
-    rows: StoredRows = cast(Any, ledger.recorder).stored_rows
+    rows = ledger.stores.stored_rows
     digest, version, last, prefix = hashlib.sha256(), 0, None, None
     stream = originator_id(household_id)
     while page := rows.page(stream, version, PAGE):

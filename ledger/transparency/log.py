@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any
 from uuid import UUID
 
 import orjson
@@ -23,7 +23,8 @@ from eventsourcing.persistence import IntegrityError, InterfaceError, Operationa
 from ledger.application import HouseholdLedger
 from ledger.domain import merkle
 from ledger.domain.errors import UnknownEvent, ValidationFailed
-from ledger.persistence.log_tables import Leaf, LogTables, StoredCheckpoint
+from ledger.persistence.log_tables import Leaf, StoredCheckpoint
+from ledger.persistence.ports import MerkleStore
 from ledger.transparency import signing
 
 log = structlog.get_logger("ledger.transparency")
@@ -62,7 +63,7 @@ class TransparencyLog:
         batch_size: int = 2000,
     ) -> None:
         self.ledger = ledger
-        self.tables: LogTables = cast(Any, ledger.recorder).log_tables
+        self.tables: MerkleStore = ledger.stores.merkle
         self.key = key
         self.public_key = signing.public_key_text(key)
         self.clock = clock
@@ -77,7 +78,7 @@ class TransparencyLog:
     def open(cls, ledger: HouseholdLedger, key_path: str, **options: Any) -> "TransparencyLog":
         """The log signing with the key at ``key_path``, generated only for a ledger that
         has no checkpoint yet (a process started elsewhere must not invent a second key)."""
-        tables: LogTables = cast(Any, ledger.recorder).log_tables
+        tables = ledger.stores.merkle
         first_start = tables.latest_checkpoint() is None
         key = signing.load_or_create_key(key_path, may_create=first_start)
         transparency = cls(ledger, key, **options)

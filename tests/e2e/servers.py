@@ -18,10 +18,9 @@ import uvicorn
 from fastapi import FastAPI
 
 from api.app import create_app
-from api.settings import Settings
-from ledger.application import HouseholdLedger
+from bootstrap import migrate, open_ledger
+from bootstrap.settings import Settings
 from ledger.persistence.database import Database
-from ledger.persistence.migrate import migrate
 from ledger.tokens import create_token
 
 LEDGER = str(Path(sys.executable).with_name("ledger"))
@@ -48,7 +47,7 @@ def wait_ready(base: str, timeout: float = 30) -> None:
 def recorder_token(database: Database, division: str = "53") -> str:
     """A recorder's bearer token, written to the (migrated) database before any server runs."""
     migrate(database)
-    ledger = HouseholdLedger(database.eventsourcing_env(pool_size=1))
+    ledger = open_ledger(database, pool_size=1)
     try:
         return create_token(ledger.tables, role="recorder", division=division)
     finally:

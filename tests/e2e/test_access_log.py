@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from cli import main
 from tests import factories as f
+from tests.conftest import services_of
 from tests.e2e.conftest import Append, problem_code
 
 OTHER_COUNTY = "530926101201"
@@ -179,7 +180,7 @@ def test_the_log_is_filtered_by_household_token_and_time_and_paged(
 def test_the_cli_archive_export_is_logged_as_the_cli(
     households: list[str], client: TestClient, admin: Reader, tmp_path: Path
 ) -> None:
-    url = client.app.state.settings.database_url  # type: ignore[attr-defined]
+    url = services_of(client).settings.database_url
     result = CliRunner().invoke(
         main,
         ["archive", "export", "hh-1", "-o", str(tmp_path / "hh-1.zip")],

@@ -14,6 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests import factories as f
+from tests.conftest import services_of
 
 ROLES = ("admin", "recorder", "intake", "department", "auditor", "evaluator")
 READERS = {"admin", "recorder", "auditor", "evaluator"}
@@ -243,7 +244,7 @@ def test_revoked_and_expired_tokens_are_refused_everywhere(
 ) -> None:
     from datetime import UTC, datetime, timedelta
 
-    tables = client.app.state.ledger.tables  # type: ignore[attr-defined]
+    tables = services_of(client).ledger.tables
     revoked = make_token(role="admin", division="")
     tables.revoke_token(revoked.split("_")[1], datetime.now(UTC))
     expired = make_token(

@@ -81,7 +81,7 @@ def test_an_idempotent_answer_survives_a_restart(
     database: Any, registered: str, append: Append, auth: dict[str, str]
 ) -> None:
     from api.app import create_app
-    from api.settings import Settings
+    from bootstrap.settings import Settings
     from tests.conftest import _url
 
     first = append(registered, f.survey(), key="durable")

@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from cli import main
 from ledger.domain import merkle
 from tests import factories as f
+from tests.conftest import services_of
 from tests.e2e.conftest import Append, problem_code
 from tests.e2e.test_cli import LEDGER
 
@@ -278,5 +279,5 @@ def test_the_cli_exports_the_archive_the_api_serves(
 
 def _env(client: TestClient) -> dict[str, str]:
     """The CLI on the test app's database, key and materials (the key is in os.environ)."""
-    url = client.app.state.settings.database_url  # type: ignore[attr-defined]
+    url = services_of(client).settings.database_url
     return {**os.environ, "LEDGER_DATABASE_URL": url}

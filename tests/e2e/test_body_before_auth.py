@@ -9,10 +9,9 @@ from typing import Any
 import httpx
 import pytest
 
-from api.settings import Settings
-from ledger.application import HouseholdLedger
+from bootstrap import migrate, open_ledger
+from bootstrap.settings import Settings
 from ledger.persistence.database import Database
-from ledger.persistence.migrate import migrate
 from ledger.tokens import create_token
 from tests import factories as f
 from tests.conftest import _url
@@ -27,7 +26,7 @@ BIG_BODIES = {  # path -> (content type, a declared length the service accepts o
 
 def _tokens(database: Database) -> dict[str, str]:
     migrate(database)
-    ledger = HouseholdLedger(database.eventsourcing_env(pool_size=1))
+    ledger = open_ledger(database, pool_size=1)
     try:
         tables = ledger.tables
         revoked = create_token(tables, role="recorder", division="53")

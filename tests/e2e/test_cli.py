@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from api.settings import Settings
+from bootstrap.settings import Settings
 from cli.context import opened_ledger
 from ledger.persistence.database import Database
 from tests import factories as f
@@ -171,7 +171,7 @@ def test_projections_rebuild_reports_its_position(empty_database: Database) -> N
     from fastapi.testclient import TestClient
 
     from api.app import create_app
-    from api.settings import Settings
+    from bootstrap.settings import Settings
 
     with TestClient(create_app(Settings(database_url=_url(empty_database)))) as client:
         client.post(

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 
-from api.settings import Settings
+from bootstrap.settings import Settings
 from ledger.domain.integrity import ZERO_HASH, event_hash
 from ledger.persistence.database import Database
 from tests import factories as f

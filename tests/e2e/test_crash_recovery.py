@@ -14,11 +14,10 @@ from typing import Any
 import httpx
 import pytest
 
-from ledger.application import HouseholdLedger
+from bootstrap import open_ledger, open_views
 from ledger.config import load_default
 from ledger.persistence.database import Database
 from ledger.transparency.audit import audit
-from projections import open_views
 from projections.runner import ProjectionRunner
 from projections.views import APPLICATION
 from tests import factories as f
@@ -236,7 +235,7 @@ def test_a_server_killed_mid_ingest_loses_no_acknowledged_event_and_writes_no_ha
 
     # The read models the restarted server resumed equal a rebuild from zero; the audit
     # re-hashes every event against the signed checkpoints.
-    ledger = HouseholdLedger(database.eventsourcing_env(pool_size=2))
+    ledger = open_ledger(database, pool_size=2)
     try:
         views = open_views(ledger)
         assert views.max_tracking_id(APPLICATION) == ready["log_position"]
@@ -244,7 +243,7 @@ def test_a_server_killed_mid_ingest_loses_no_acknowledged_event_and_writes_no_ha
         assert len(live["household_view"]) == households
         ProjectionRunner(ledger, views, load_default()).rebuild()
         assert snapshot(views) == live
-        report = audit(ledger, ledger.recorder.log_tables)  # type: ignore[attr-defined]
+        report = audit(ledger, ledger.stores.merkle)
         assert report.holds, report.findings
         assert (report.events, report.unsequenced) == (total, 0)
     finally:

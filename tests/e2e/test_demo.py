@@ -9,9 +9,9 @@ import orjson
 from click.testing import CliRunner, Result
 
 import demo
+from bootstrap import open_ledger
 from cli import main
 from cli.context import cli_caller
-from ledger.application import HouseholdLedger
 from ledger.persistence.database import Database
 from ledger.tokens import authenticate
 from tests.conftest import _url
@@ -37,7 +37,7 @@ def test_demo_loads_a_county_and_prints_what_the_database_holds(database: Databa
     assert loaded.exit_code == 0, loaded.stderr
     held = re.search(r"the ledger holds ([\d,]+) events", loaded.stdout)
     assert held is not None, loaded.stdout
-    ledger = HouseholdLedger(database.eventsourcing_env(pool_size=2))
+    ledger = open_ledger(database, pool_size=2)
     try:
         assert ledger.tables.count_events() == int(held[1].replace(",", ""))
         statuses = Counter(

@@ -35,12 +35,11 @@ from schemathesis.specs.openapi.checks import (
 from schemathesis.specs.openapi.schemas import OpenApiSchema
 
 from api.app import create_app
-from api.settings import Settings
+from bootstrap import migrate, open_ledger
+from bootstrap.settings import Settings
 from ledger import materials
-from ledger.application import HouseholdLedger
 from ledger.domain.commands import AppendBatch
 from ledger.persistence.database import Database
-from ledger.persistence.migrate import migrate
 from ledger.tokens import authenticate, create_token
 from tests import factories as f
 from tests.conftest import _url
@@ -63,7 +62,7 @@ class Seeded:
         )
         database = Database.from_url(self.settings.database_url)
         migrate(database)
-        ledger = HouseholdLedger(database.eventsourcing_env(pool_size=1))
+        ledger = open_ledger(database, pool_size=1)
         try:
             self.tokens = {
                 role: create_token(ledger.tables, role=role, division="53")

@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 
 import demo
 from api.importer import CHUNK_LINES
+from bootstrap import open_ledger
 from cli import main
 from ledger.application import HouseholdLedger
 from ledger.persistence.database import Database
@@ -49,7 +50,7 @@ def run_import(database: Database, path: Path, *args: str) -> Result:
 @pytest.fixture
 def stored(database: Database) -> Iterator[HouseholdLedger]:
     """The database as the ledger reads it, beside the CLI's own process."""
-    ledger = HouseholdLedger(database.eventsourcing_env(pool_size=2))
+    ledger = open_ledger(database, pool_size=2)
     yield ledger
     ledger.close()
 

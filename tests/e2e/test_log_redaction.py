@@ -12,7 +12,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.settings import Settings
+from api.state import app_state
+from bootstrap.settings import Settings
 from ledger.persistence.database import Database
 from ledger.tokens import create_token
 from tests import factories as f
@@ -114,7 +115,7 @@ def test_a_503_for_a_lost_database_echoes_no_password(
     database, url = password_in_url
     app = create_app(Settings(database_url=url, pool_size=2))
     with TestClient(app) as client, rendered_logs() as logs:
-        token = create_token(app.state.ledger.tables, role="recorder", division="53")
+        token = create_token(app_state(app).running().ledger.tables, role="recorder", division="53")
         auth = {"Authorization": f"Bearer {token}"}
         assert (
             client.post(

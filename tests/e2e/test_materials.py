@@ -11,11 +11,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.settings import Settings
+from bootstrap.settings import Settings
 from ledger.persistence.database import Database
 from ledger.tokens import create_token
 from tests import factories as f
-from tests.conftest import _url
+from tests.conftest import _url, services_of
 from tests.e2e.conftest import Append, problem_code
 
 NAME = "入户调查采集表.jpg"
@@ -40,7 +40,7 @@ def upload(
 
 
 def stored_files(client: TestClient) -> list[Path]:
-    directory: Path = client.app.state.materials.directory  # type: ignore[attr-defined]
+    directory: Path = services_of(client).materials.directory
     return sorted(p for p in directory.rglob("*") if p.is_file())
 
 
@@ -254,7 +254,7 @@ def small(database: Database, tmp_path: Path) -> Iterator[tuple[TestClient, dict
     )
     with TestClient(create_app(settings)) as client:
         token = create_token(
-            client.app.state.ledger.tables,  # type: ignore[attr-defined]
+            services_of(client).ledger.tables,
             role="recorder",
             division="53",
         )

@@ -16,6 +16,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.conftest import services_of
 from tests.e2e.conftest import problem_code
 from tests.e2e.test_openapi_examples import assert_answered_as_documented
 
@@ -44,7 +45,7 @@ def tmpfs(directory: Path, options: str) -> Iterator[Callable[[str], None]]:
 
 
 def store_dir(client: TestClient) -> Path:
-    directory: Path = client.app.state.materials.directory  # type: ignore[attr-defined]
+    directory: Path = services_of(client).materials.directory
     return directory
 
 

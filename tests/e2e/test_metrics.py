@@ -13,7 +13,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
 
 from api.app import create_app
-from api.settings import Settings
+from api.state import app_state
+from bootstrap.settings import Settings
 from ledger.persistence.database import Database
 from ledger.tokens import create_token
 from tests import factories as f
@@ -156,7 +157,7 @@ def postgres_database(postgres_server: Database) -> Iterator[Database]:
 def test_a_scrape_without_its_database_answers_what_it_can(postgres_database: Database) -> None:
     app = create_app(Settings(database_url=_url(postgres_database), pool_size=2))
     with TestClient(app) as client:
-        token = create_token(app.state.ledger.tables, role="recorder", division="53")
+        token = create_token(app_state(app).running().ledger.tables, role="recorder", division="53")
         assert (
             client.post(
                 "/v1/households/hh-1/events",

@@ -17,7 +17,8 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.errors import STATUS
 from api.openapi_examples import HOUSEHOLD_ID, illustrative_id
-from api.settings import Settings
+from api.state import app_state
+from bootstrap.settings import Settings
 from ledger.domain.commands import EVENT_TYPES, AppendBatch
 from ledger.persistence.database import Database
 from ledger.tokens import create_token
@@ -291,7 +292,7 @@ def serving(database: Database, **settings: Any) -> Iterator[tuple[TestClient, d
     """An app of its own on ``database``, with a recorder's headers."""
     app = create_app(Settings(database_url=_url(database), **settings))
     with TestClient(app) as client:
-        token = create_token(app.state.ledger.tables, role="recorder", division="53")
+        token = create_token(app_state(app).running().ledger.tables, role="recorder", division="53")
         yield client, {"Authorization": f"Bearer {token}"}
 
 

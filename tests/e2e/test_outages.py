@@ -7,7 +7,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.settings import Settings
+from api.state import app_state
+from bootstrap.settings import Settings
 from ledger.persistence.database import Database
 from tests import factories as f
 from tests.conftest import POSTGRES_URL, _url, fresh_postgres
@@ -23,7 +24,7 @@ def test_a_lost_database_is_a_503_and_readyz_tells(doomed: Database) -> None:
     with TestClient(app) as client:
         from ledger.tokens import create_token
 
-        token = create_token(app.state.ledger.tables, role="recorder", division="53")
+        token = create_token(app_state(app).running().ledger.tables, role="recorder", division="53")
         headers = {"Authorization": f"Bearer {token}"}
         assert (
             client.post(

@@ -7,13 +7,14 @@ from collections.abc import Callable
 
 from fastapi.testclient import TestClient
 
+from bootstrap import open_views
 from ledger.application import HouseholdLedger
 from ledger.config import load_default
 from ledger.domain.callers import Caller
 from ledger.persistence.database import Database
-from projections import open_views
 from projections.runner import ProjectionRunner
 from tests import factories as f
+from tests.conftest import services_of
 from tests.e2e.conftest import Append
 from tests.e2e.test_cli import run
 from tests.e2e.test_metrics import scrape, value
@@ -23,7 +24,7 @@ RECORDER = Caller(token_id="t-upstream", name="上游应用", role="recorder", d
 
 
 def ledger_of(client: TestClient) -> HouseholdLedger:
-    ledger: HouseholdLedger = client.app.state.ledger  # type: ignore[attr-defined]
+    ledger: HouseholdLedger = services_of(client).ledger
     return ledger
 
 

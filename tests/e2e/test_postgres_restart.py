@@ -17,7 +17,7 @@ import httpx
 import psycopg
 import pytest
 
-from api.settings import Settings
+from bootstrap.settings import Settings
 from ledger.persistence.database import Database
 from tests import factories as f
 from tests.conftest import _url

@@ -8,11 +8,12 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.ratelimit import RateLimiter
-from api.settings import Settings
+from api.state import app_state
+from bootstrap.settings import Settings
 from ledger.persistence.database import Database
 from ledger.tokens import create_token
 from tests import factories as f
-from tests.conftest import _url
+from tests.conftest import _url, services_app, services_of
 
 BURST = 3
 
@@ -37,7 +38,7 @@ def limited(database: Database) -> Iterator[TestClient]:
 
 def bearer(client: TestClient, role: str = "recorder") -> dict[str, str]:
     token = create_token(
-        client.app.state.ledger.tables,  # type: ignore[attr-defined]
+        services_of(client).ledger.tables,
         role=role,
         division="53",
     )
@@ -79,9 +80,8 @@ def test_another_token_is_not_limited_by_the_first(limited: TestClient) -> None:
 
 def test_after_waiting_the_token_is_served_again(limited: TestClient) -> None:
     clock = FakeClock()
-    app = limited.app
-    settings = app.state.settings  # type: ignore[attr-defined]
-    app.state.rate_limiter = RateLimiter.from_settings(settings, clock=clock)  # type: ignore[attr-defined]
+    state = app_state(services_app(limited))
+    state.rate_limiter = RateLimiter.from_settings(state.settings, clock=clock)
     auth = bearer(limited)
     for _ in range(BURST):
         assert limited.get("/v1/feed", headers=auth).status_code == 200

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.settings import Settings
+from bootstrap.settings import Settings
 from ledger.persistence.database import Database
 from tests.conftest import _url, fresh_postgres
 from tests.e2e.proxy import Proxy

@@ -10,14 +10,13 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.settings import Settings
-from ledger.application import HouseholdLedger
+from bootstrap import open_ledger, open_views
+from bootstrap.settings import Settings
 from ledger.config import load_default
 from ledger.persistence.database import Database
-from projections import open_views
 from projections.runner import ProjectionRunner
 from tests import factories as f
-from tests.conftest import _url
+from tests.conftest import _url, services_of
 from tests.e2e.conftest import Append
 
 HOUSEHOLDS = 24
@@ -59,7 +58,7 @@ def test_lists_answer_whole_throughout_a_rebuild_of_the_county(
     # in a thread, in pages of a few events (many transactions), slowed between pages so
     # that it lasts longer than the read bound (2-3 s).
     monkeypatch.setattr("projections.runner.REBUILD_PAGE", 6)
-    ledger = HouseholdLedger(database.eventsourcing_env(pool_size=2))
+    ledger = open_ledger(database, pool_size=2)
     rebuilding = ProjectionRunner(ledger, open_views(ledger), load_default())
     pause: Callable[[int], None] = lambda _: time.sleep(0.08)  # noqa: E731
     failure: list[BaseException] = []
@@ -84,7 +83,7 @@ def test_lists_answer_whole_throughout_a_rebuild_of_the_county(
     assert all(answer == (before, HOUSEHOLDS) for answer in answers), [
         answer for answer in answers if answer != (before, HOUSEHOLDS)
     ][:3]
-    assert open_views(client.app.state.ledger).live().name == "green"  # type: ignore[attr-defined]
+    assert open_views(services_of(client).ledger).live().name == "green"
 
     # The serving process's runner follows the new set.
     assert append("hh-new", f.registered(), f.survey()).status_code == 201

@@ -20,14 +20,14 @@ from eventsourcing.persistence import InternalError
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.replica import CATCH_UP_BOUND_S, RECHECK_AFTER_S, Standby
-from api.settings import Settings
-from ledger.application import HouseholdLedger
+from bootstrap import migrate, open_ledger
+from bootstrap.settings import Settings
+from bootstrap.standby import CATCH_UP_BOUND_S, RECHECK_AFTER_S, Standby
 from ledger.persistence.database import Database
-from ledger.persistence.migrate import migrate
 from ledger.tokens import create_token
 from ledger.transparency.verify import verify_archive
 from tests import factories as f
+from tests.conftest import services_of
 from tests.e2e.clusters import PrivateCluster, require_postgres_bin
 from tests.e2e.servers import served_in_thread
 from tests.e2e.test_postgres_restart import until
@@ -109,7 +109,7 @@ def served(replication: Replication, tmp_path: Path) -> Iterator[Served]:
     primary = Database.from_url(replication.primary.url(name))
     standby = Database.from_url(replication.standby.url(name))
     migrate(primary)
-    ledger = HouseholdLedger(primary.eventsourcing_env(pool_size=1))
+    ledger = open_ledger(primary, pool_size=1)
     try:
         tokens = {
             role: create_token(ledger.tables, role=role, division="53")
@@ -311,8 +311,8 @@ def test_no_session_on_the_read_database_may_write_even_if_it_is_not_a_standby(
     # The primary itself given as the read database (as a promoted standby would be).
     settings = Settings(database_url=served.replication.primary.url(served.primary.name))
     app = create_app(settings)
-    with TestClient(app):
-        standby = Standby(served.primary, app.state.primary, settings)
+    with TestClient(app) as client:
+        standby = Standby(served.primary, services_of(client).primary, pool_size=settings.pool_size)
         try:
             assert not standby.caught_up()  # not a standby: reads stay on the primary
             with pytest.raises(InternalError, match="read-only transaction"):

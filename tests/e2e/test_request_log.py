@@ -14,7 +14,7 @@ import structlog
 from fastapi.testclient import TestClient
 
 from api.observability import renderer_for
-from api.settings import LogFormat
+from bootstrap.settings import LogFormat
 from ledger.persistence.database import Database
 from tests import factories as f
 from tests.e2e.servers import LedgerProcess, recorder_token

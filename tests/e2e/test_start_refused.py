@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.settings import Settings
+from bootstrap.settings import Settings
 from ledger.persistence.database import Database
 from ledger.transparency.signing import KeyFileError
 from tests.conftest import POSTGRES_URL, _url, fresh_postgres

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from openpyxl import load_workbook
 
-from api.settings import Settings
+from bootstrap.settings import Settings
 from ledger.persistence.database import Database
 from tests import factories as f
 from tests.conftest import _url

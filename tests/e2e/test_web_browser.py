@@ -19,7 +19,7 @@ from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
 import demo
-from api.settings import Settings
+from bootstrap.settings import Settings
 from cli import main
 from ledger.domain.commands import EVENT_TYPES
 from ledger.domain.labels import label

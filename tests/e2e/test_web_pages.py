@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 
 from api.web.session import COOKIE, safe_next
 from tests import factories as f
+from tests.conftest import services_of
 from tests.e2e.conftest import Append
 
 HOUSEHOLD = "/ui/households/hh-1"
@@ -68,7 +69,7 @@ def test_a_revoked_token_signs_the_page_out(
 ) -> None:
     token = make_token("auditor")
     signed_in(client, token)
-    tables = client.app.state.ledger.tables  # type: ignore[attr-defined]
+    tables = services_of(client).ledger.tables
     assert tables.revoke_token(token.split("_")[1], datetime.now(UTC))
     response = client.get(HOUSEHOLD, follow_redirects=False)
     assert response.status_code == 303

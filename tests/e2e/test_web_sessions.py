@@ -13,12 +13,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.settings import Settings
 from api.web.session import COOKIE
+from bootstrap.settings import Settings
 from ledger.persistence.database import Database
 from ledger.tokens import create_token
 from tests import factories as f
-from tests.conftest import _url
+from tests.conftest import _url, services_of
 from tests.e2e.conftest import Append
 from tests.integration.test_audit import Sql, sql  # noqa: F401 (fixture)
 
@@ -37,7 +37,7 @@ def served(
 
 def token_of(client: TestClient, role: str = "auditor") -> str:
     return create_token(
-        client.app.state.ledger.tables,  # type: ignore[attr-defined]
+        services_of(client).ledger.tables,
         role=role,
         division="53",
     )
@@ -137,7 +137,7 @@ def test_revoking_the_token_ends_its_sessions(
     token = make_token("auditor")
     session_id = sign_in(client, token)
     assert shows_page(client, session_id)
-    tables = client.app.state.ledger.tables  # type: ignore[attr-defined]
+    tables = services_of(client).ledger.tables
     assert tables.revoke_token(token.split("_")[1], datetime.now(UTC))
     assert not shows_page(client, session_id)
     assert sql("SELECT COUNT(*) FROM web_sessions", ())[0][0] == 0
@@ -229,7 +229,7 @@ def test_a_session_ends_when_its_token_expires(database: Database) -> None:
     with served(database) as client:
         register(client)
         token = create_token(
-            client.app.state.ledger.tables,  # type: ignore[attr-defined]
+            services_of(client).ledger.tables,
             role="auditor",
             division="53",
             expires_at=datetime.now(UTC) + timedelta(seconds=2),

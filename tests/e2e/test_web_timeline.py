@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from api.web.session import COOKIE
 from ledger.persistence.database import Database
 from tests import factories as f
+from tests.conftest import services_of
 from tests.e2e.conftest import Append
 from tests.integration.test_audit import Sql, _set_state, _state, _uuid, sql  # noqa: F401
 
@@ -115,7 +116,7 @@ def test_a_page_number_that_is_no_page_is_a_validation_error_page(
 def test_the_badge_is_kept_between_views_and_turns_red_when_a_stored_row_changes(
     long_history: TestClient, sql: Sql, database: Database
 ) -> None:
-    badges = long_history.app.state.badges  # type: ignore[attr-defined]
+    badges = services_of(long_history).badges
     assert "核验通过" in badge(long_history)
     assert "全部 253 条记录" in badge(long_history)
     assert badges.rehashed == 253  # the second view re-used the verdict
@@ -140,7 +141,7 @@ def test_a_row_changed_before_an_append_is_found_though_only_new_rows_are_rehash
     sql: Sql,
     database: Database,
 ) -> None:
-    badges = long_history.app.state.badges  # type: ignore[attr-defined]
+    badges = services_of(long_history).badges
     assert "核验通过" in badge(long_history)
     assert append("hh-1", f.survey()).status_code == 201
     assert "全部 254 条记录" in badge(long_history)
@@ -172,4 +173,4 @@ def test_the_badge_follows_new_events(long_history: TestClient, append: Append) 
     assert "全部 253 条记录" in badge(long_history)
     assert append("hh-1", f.survey(), f.survey()).status_code == 201
     assert "全部 255 条记录" in badge(long_history)
-    assert long_history.app.state.badges.rehashed == 255  # type: ignore[attr-defined]
+    assert services_of(long_history).badges.rehashed == 255

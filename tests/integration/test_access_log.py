@@ -6,16 +6,17 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Any, cast
+from typing import Any
 
 import psycopg
 import pytest
 from psycopg import sql as pgsql
 
+from bootstrap import migrate, open_ledger
 from ledger.application import HouseholdLedger
-from ledger.persistence.access_log import Access, AccessLog
+from ledger.persistence.access_log import Access
 from ledger.persistence.database import Database
-from ledger.persistence.migrate import migrate
+from ledger.persistence.ports import AccessLogStore
 from tests.conftest import POSTGRES_URL, _url, fresh_postgres
 
 T0 = datetime(2024, 5, 1, 8, 0, tzinfo=UTC)
@@ -31,8 +32,8 @@ def _access(
 
 
 @pytest.fixture
-def log(ledger: HouseholdLedger) -> AccessLog:
-    access_log: AccessLog = cast(Any, ledger.recorder).access_log
+def log(ledger: HouseholdLedger) -> AccessLogStore:
+    access_log = ledger.stores.access_log
     access_log.record(
         [
             _access("hh-1"),
@@ -43,14 +44,16 @@ def log(ledger: HouseholdLedger) -> AccessLog:
     return access_log
 
 
-def test_rows_come_back_in_order_with_their_times(log: AccessLog) -> None:
+def test_rows_come_back_in_order_with_their_times(log: AccessLogStore) -> None:
     rows = log.entries(division="53")
     assert [r.access.household_id for r in rows] == ["hh-1", "hh-2", "hh-3"]
     assert [r.id for r in rows] == sorted(r.id for r in rows)
     assert rows[0].access == _access("hh-1")
 
 
-def test_rows_are_selected_by_division_household_token_time_and_position(log: AccessLog) -> None:
+def test_rows_are_selected_by_division_household_token_time_and_position(
+    log: AccessLogStore,
+) -> None:
     def households(**selection: Any) -> list[str]:
         return [r.access.household_id for r in log.entries(**selection)]
 
@@ -90,7 +93,7 @@ def _all(sql: Any) -> list[tuple[Any, ...]]:
     ],
 )
 def test_the_log_cannot_be_changed_or_removed_by_sql(
-    log: AccessLog, sql: Any, statement: str, operation: str
+    log: AccessLogStore, sql: Any, statement: str, operation: str
 ) -> None:
     before = _all(sql)
     assert len(before) == 3
@@ -128,9 +131,9 @@ def test_ledger_service_may_append_and_read_the_log_and_nothing_more(postgres: D
         admin.execute(pgsql.SQL("GRANT ledger_service TO {}").format(pgsql.Identifier(role)))
     try:
         service = replace(postgres, user=role, password="")
-        ledger = HouseholdLedger(service.eventsourcing_env(pool_size=1))
+        ledger = open_ledger(service, pool_size=1)
         try:
-            log: AccessLog = cast(Any, ledger.recorder).access_log
+            log = ledger.stores.access_log
             log.record([_access("hh-1")])
             assert [r.access.household_id for r in log.entries(division="53")] == ["hh-1"]
         finally:

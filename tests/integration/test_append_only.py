@@ -9,26 +9,27 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any
 
 import psycopg
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from eventsourcing.postgres import PostgresApplicationRecorder
 from fastapi.testclient import TestClient
 from psycopg import sql as pgsql
 
 from api.app import create_app
-from api.settings import Settings
+from bootstrap import migrate, open_ledger
+from bootstrap.settings import Settings
 from ledger.application import HouseholdLedger, Idempotency
 from ledger.domain.callers import Caller
 from ledger.domain.commands import AppendBatch
 from ledger.persistence.database import Database
-from ledger.persistence.migrate import migrate
 from ledger.persistence.tables import MaterialRecord
 from ledger.tokens import create_token
 from ledger.transparency.log import TransparencyLog
 from tests import factories as f
-from tests.conftest import POSTGRES_URL, _url, fresh_postgres
+from tests.conftest import POSTGRES_URL, _url, fresh_postgres, services_of
 
 Sql = Callable[..., list[Any]]
 
@@ -203,7 +204,7 @@ def service_database(postgres: Database) -> Iterator[Database]:
 
 @pytest.fixture
 def filled_postgres(postgres: Database, recorder_caller: Caller) -> Database:
-    ledger = HouseholdLedger(postgres.eventsourcing_env(pool_size=2))
+    ledger = open_ledger(postgres, pool_size=2)
     try:
         _fill(ledger, recorder_caller)
     finally:
@@ -237,8 +238,10 @@ def test_on_postgresql_truncate_is_refused_even_for_the_superuser(
 def test_the_service_works_as_a_member_of_ledger_service(service_database: Database) -> None:
     settings = Settings(database_url=_url(service_database), auto_migrate=False)
     with TestClient(create_app(settings)) as client:
-        ledger: HouseholdLedger = client.app.state.ledger  # type: ignore[attr-defined]
-        with cast(Any, ledger.recorder).datastore.transaction(commit=False) as cursor:
+        ledger: HouseholdLedger = services_of(client).ledger
+        recorder = ledger.recorder
+        assert isinstance(recorder, PostgresApplicationRecorder)
+        with recorder.datastore.transaction(commit=False) as cursor:
             cursor.execute("SELECT current_user AS name")
             assert cursor.fetchall()[0]["name"] == service_database.user
         token = create_token(ledger.tables, role="admin", division="53")
@@ -260,7 +263,7 @@ def test_the_service_works_as_a_member_of_ledger_service(service_database: Datab
         summary = client.get("/v1/reports/summary", params={"division": "53"}, headers=auth)
         assert summary.status_code == 200, summary.text
         assert summary.json()["households"] == 1
-        client.app.state.projections.rebuild()  # type: ignore[attr-defined]
+        services_of(client).projections.rebuild()
         summary = client.get("/v1/reports/summary", params={"division": "53"}, headers=auth)
         assert summary.json()["households"] == 1
 

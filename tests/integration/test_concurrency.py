@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from bootstrap import open_ledger
 from ledger.application import HouseholdLedger, Idempotency
 from ledger.domain.callers import Caller
 from ledger.domain.commands import AppendBatch, Envelope
@@ -26,8 +27,8 @@ LOCATION = commands(f.event("LocationRecorded", {"lat": 23.5, "lon": 99.8}))
 @pytest.fixture
 def two_ledgers(database: Database) -> Iterator[tuple[HouseholdLedger, HouseholdLedger]]:
     """Two independent ledgers on one database, as two server processes would be."""
-    first = HouseholdLedger(database.eventsourcing_env(pool_size=8))
-    second = HouseholdLedger(database.eventsourcing_env(pool_size=8))
+    first = open_ledger(database, pool_size=8)
+    second = open_ledger(database, pool_size=8)
     yield first, second
     first.close()
     second.close()

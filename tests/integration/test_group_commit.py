@@ -11,6 +11,7 @@ from functools import partial
 from itertools import pairwise
 from typing import Any
 
+from bootstrap import open_ledger
 from ledger.application import AppendRequest, HouseholdLedger, Idempotency
 from ledger.domain.callers import Caller
 from ledger.domain.errors import Forbidden, IdempotencyKeyReused, LedgerError, VersionConflict
@@ -177,7 +178,7 @@ def test_append_many_answers_each_request_in_order(ledger: HouseholdLedger) -> N
 def test_append_many_yields_to_a_concurrent_writer_without_losing_either(
     database: Database, ledger: HouseholdLedger
 ) -> None:
-    other = HouseholdLedger(database.eventsourcing_env(pool_size=2))
+    other = open_ledger(database, pool_size=2)
     try:
         caller = _caller()
         _register(ledger, *(f"hh-{n}" for n in range(5)))
@@ -217,7 +218,7 @@ def test_a_state_kept_by_one_process_never_lets_a_stale_append_in(
 ) -> None:
     """Process A keeps hh-k's state after appending; process B appends twice; A's next
     appends are judged on what B stored (versions, chain, expected_version, rules)."""
-    other = HouseholdLedger(database.eventsourcing_env(pool_size=2))
+    other = open_ledger(database, pool_size=2)
     try:
         caller = _caller()
         ledger.append("hh-k", commands(f.registered()), caller)
@@ -250,7 +251,7 @@ def test_a_state_kept_by_one_process_never_lets_a_stale_append_in(
 def test_a_refusal_on_a_kept_state_is_checked_against_the_stream(
     database: Database, ledger: HouseholdLedger
 ) -> None:
-    other = HouseholdLedger(database.eventsourcing_env(pool_size=2))
+    other = open_ledger(database, pool_size=2)
     try:
         caller = _caller()
         ledger.append("hh-r", commands(f.registered()), caller)  # A keeps version 1

@@ -16,8 +16,8 @@ from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteDatastore
 from eventsourcing.tests import persistence as library_cases
 
+from bootstrap import migrate
 from ledger.persistence.database import Database
-from ledger.persistence.migrate import migrate
 from ledger.persistence.postgres import LedgerPostgresRecorder
 from ledger.persistence.sqlite import LedgerSQLiteRecorder
 from tests.conftest import POSTGRES_URL, _postgres_unreachable

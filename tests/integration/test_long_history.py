@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from bootstrap import open_ledger
 from ledger.application import HouseholdLedger
 from ledger.persistence.database import Database
 from tests import factories as f
@@ -19,7 +20,7 @@ SHORT, LONG, BATCH = 60, 3000, 500
 
 @pytest.fixture
 def histories(database: Database) -> Iterator[Database]:
-    ledger = HouseholdLedger(database.eventsourcing_env(pool_size=2))
+    ledger = open_ledger(database, pool_size=2)
     try:
         for household, length in (("hh-short", SHORT), ("hh-long", LONG)):
             ledger.append(household, commands(f.registered()), _caller())
@@ -36,7 +37,7 @@ def histories(database: Database) -> Iterator[Database]:
 
 def peak_bytes(database: Database, read: Callable[[HouseholdLedger], Any]) -> int:
     """The memory a read takes at its peak, in a fresh ledger (nothing kept before)."""
-    ledger = HouseholdLedger(database.eventsourcing_env(pool_size=2))
+    ledger = open_ledger(database, pool_size=2)
     try:
         tracemalloc.start()
         try:
@@ -63,7 +64,7 @@ def test_a_page_of_events_takes_as_much_memory_for_a_long_history_as_for_a_short
 
 
 def test_a_replay_to_an_early_date_reads_no_further_than_that_date(histories: Database) -> None:
-    ledger = HouseholdLedger(histories.eventsourcing_env(pool_size=2))
+    ledger = open_ledger(histories, pool_size=2)
     try:  # when the first surveys were recorded, and when the last were
         early, late = (
             ledger.stream("hh-long", gt=v - 1, lte=v)[0].recorded_at for v in (SHORT, LONG)

@@ -2,9 +2,9 @@
 
 from concurrent.futures import ThreadPoolExecutor
 
-from ledger.application import HouseholdLedger
+from bootstrap import migrate, open_ledger
 from ledger.persistence.database import Database
-from ledger.persistence.migrate import migrate, migration_scripts
+from ledger.persistence.migrate import migration_scripts
 
 
 def test_migrate_applies_everything_once_and_then_nothing(empty_database: Database) -> None:
@@ -28,7 +28,7 @@ def test_concurrent_migrations_apply_each_version_once(empty_database: Database)
 
 def test_the_ledger_runs_on_the_migrated_schema_alone(database: Database) -> None:
     # CREATE_TABLE=n: the library creates nothing; a save needs what migrations made.
-    ledger = HouseholdLedger(database.eventsourcing_env(pool_size=2))
+    ledger = open_ledger(database, pool_size=2)
     try:
         assert ledger.recorder.max_notification_id() in (None, 0)
         ledger.ping()

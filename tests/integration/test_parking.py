@@ -6,11 +6,11 @@ from typing import Any
 
 import pytest
 
+from bootstrap import open_views
 from ledger.application import HouseholdLedger, originator_id
 from ledger.config import load_default
 from ledger.domain.callers import Caller
 from ledger.domain.commands import AppendBatch
-from projections import open_views
 from projections.runner import ProjectionRunner
 from tests import factories as f
 from tests.integration.test_projection_rebuild import append_county

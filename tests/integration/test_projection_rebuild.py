@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
+from bootstrap import open_views
 from ledger.application import HouseholdLedger
 from ledger.config import load_default
 from ledger.domain.callers import Caller
 from ledger.domain.commands import AppendBatch
 from ledger.domain.configuration import RulesConfiguration
-from projections import open_views
 from projections.rows import HouseholdRows
 from projections.runner import ProjectionRunner
 from projections.views import APPLICATION, TABLES, ViewTables

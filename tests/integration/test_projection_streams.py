@@ -7,10 +7,10 @@ from uuid import UUID
 
 import pytest
 
+from bootstrap import open_views
 from ledger.application import HouseholdLedger, originator_id
 from ledger.domain.callers import Caller
 from ledger.domain.commands import AppendBatch
-from projections import open_streams
 from projections.streams import streams_of
 from tests import factories as f
 
@@ -33,18 +33,18 @@ def by_recorder(ledger: HouseholdLedger, stream: UUID) -> list[object]:
 
 def test_the_streams_of_a_batch_are_read_whole_in_one_query(stored: HouseholdLedger) -> None:
     wanted = [originator_id(h) for h in HOUSEHOLDS[2:7]] + [UUID(int=1)]  # one has no events
-    streams = open_streams(stored).of(wanted)
+    streams = open_views(stored).streams().of(wanted)
     assert set(streams) == set(wanted[:-1])
     for stream, events in streams.items():
         assert events == by_recorder(stored, stream)  # type: ignore[arg-type]
-    assert open_streams(stored).of([]) == {}
+    assert open_views(stored).streams().of([]) == {}
 
 
 @pytest.mark.parametrize("page_size", [1, 3, 7, 1000])
 def test_pages_in_primary_key_order_hold_every_stream_whole(
     stored: HouseholdLedger, page_size: int
 ) -> None:
-    pages = list(open_streams(stored).pages_in_stream_order(page_size))
+    pages = list(open_views(stored).streams().pages_in_stream_order(page_size))
     streams = [stream for page in pages for stream in streams_of(page)]
     ids = [UUID(str(stream[0].originator_id)) for stream in streams]
     assert ids == sorted(ids, key=lambda i: i.hex)
@@ -63,7 +63,7 @@ def test_a_page_of_the_log_names_the_streams_it_touches_once_each(
     notifications = stored.recorder.select_notifications(
         start=after, limit=limit, inclusive_of_start=False
     )
-    page = open_streams(stored).touched(after, limit)
+    page = open_views(stored).streams().touched(after, limit)
     assert page.entries == len(notifications)
     assert page.last == (notifications[-1].id if notifications else after)
     assert page.originator_ids == list(dict.fromkeys(n.originator_id for n in notifications))

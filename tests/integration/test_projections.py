@@ -7,11 +7,11 @@ from typing import Any
 import pytest
 from eventsourcing.persistence import IntegrityError
 
+from bootstrap import open_views
 from ledger.application import HouseholdLedger
 from ledger.config import load_default
 from ledger.domain.callers import Caller
 from ledger.domain.commands import AppendBatch
-from projections import open_views
 from projections.runner import ProjectionRunner
 from projections.views import APPLICATION, ViewTables
 from tests import factories as f

@@ -1,5 +1,6 @@
 """Reads keep the state they replayed; another process's appends are still seen at once."""
 
+from bootstrap import open_ledger
 from ledger.application import HouseholdLedger
 from ledger.domain.household import replay
 from ledger.persistence.database import Database
@@ -11,7 +12,7 @@ from tests.integration.test_group_commit import _caller
 def test_a_kept_read_state_moves_on_with_what_other_processes_append(
     database: Database, ledger: HouseholdLedger
 ) -> None:
-    other = HouseholdLedger(database.eventsourcing_env(pool_size=2))
+    other = open_ledger(database, pool_size=2)
     try:
         caller = _caller()
         other.append("hh-read", commands(f.registered()), caller)

@@ -12,15 +12,15 @@ import psycopg
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.settings import Settings
-from ledger.application import HouseholdLedger
+from bootstrap import open_ledger
+from bootstrap.settings import Settings
 from ledger.domain.commands import AppendBatch, request_digest
 from ledger.persistence import postgres, sqlite
 from ledger.persistence.database import Database
 from ledger.persistence.migrate import migration_scripts
 from ledger.tokens import authenticate, create_token
 from tests import factories as f
-from tests.conftest import _url
+from tests.conftest import _url, services_of
 
 BEFORE = "0009"
 
@@ -50,7 +50,7 @@ def test_a_key_stored_before_owners_replays_to_its_token_only(empty_database: Da
     _migrate_before_0009(empty_database)
     body = {"events": [f.registered(), f.survey()]}
     batch = AppendBatch.model_validate(body)
-    ledger = HouseholdLedger(empty_database.eventsourcing_env(pool_size=2))
+    ledger = open_ledger(empty_database, pool_size=2)
     try:
         ours = create_token(ledger.tables, role="recorder", division="530925")
         theirs = create_token(ledger.tables, role="recorder", division="530925")
@@ -106,11 +106,11 @@ def test_a_material_uploaded_before_0009_is_still_its_uploaders(
     with TestClient(
         create_app(Settings(database_url=_url(empty_database), auto_migrate=False))
     ) as client:
-        tables = client.app.state.ledger.tables  # type: ignore[attr-defined]
+        tables = services_of(client).ledger.tables
         token = create_token(tables, role="recorder", division="530925")
         headers = {"Authorization": f"Bearer {token}"}
         # Uploaded as the service did before 0009: only the `materials` row.
-        stored = client.app.state.materials.put([content])  # type: ignore[attr-defined]
+        stored = services_of(client).materials.put([content])
         _sql(empty_database)(
             "INSERT INTO materials (sha256, size, media_type, file_name, uploaded_at, "
             "uploaded_by, uploader_division) VALUES (?, ?, ?, ?, ?, ?, ?)",

@@ -10,6 +10,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from eventsourcing.persistence import IntegrityError
 
+from bootstrap import open_ledger
 from ledger.application import HouseholdLedger, originator_id
 from ledger.domain import merkle
 from ledger.domain.callers import Caller
@@ -49,7 +50,7 @@ def test_concurrent_sequencers_build_one_tree(
 ) -> None:
     for i in range(60):
         _append(ledger, recorder_caller, f"hh-{i}")
-    others = [HouseholdLedger(database.eventsourcing_env(pool_size=2)) for _ in range(3)]
+    others = [open_ledger(database, pool_size=2) for _ in range(3)]
     logs = [TransparencyLog(other, Ed25519PrivateKey.generate(), batch_size=7) for other in others]
     errors: list[BaseException] = []
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from api.settings import BEGIN, END, Settings, settings_table, with_settings_table
+from bootstrap.settings import BEGIN, END, Settings, settings_table, with_settings_table
 
 README = Path(__file__).parents[2] / "README.md"
 
@@ -12,7 +12,8 @@ README = Path(__file__).parents[2] / "README.md"
 def test_the_readme_configuration_table_is_generated_from_the_settings() -> None:
     readme = README.read_text(encoding="utf-8")
     assert readme == with_settings_table(readme), (
-        "README.md and api/settings.py disagree: run `.venv/bin/python -m api.settings README.md`"
+        "README.md and bootstrap/settings.py disagree: "
+        "run `.venv/bin/python -m bootstrap.settings README.md`"
     )
 
 

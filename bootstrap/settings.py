@@ -1,7 +1,7 @@
 """Typed settings, read once at the composition root (``LEDGER_*`` environment variables).
 
 Each field's docstring is its documentation: the README's configuration table is generated
-from them (``python -m api.settings README.md`` rewrites it; a test fails when they differ).
+from them (``python -m bootstrap.settings README.md`` rewrites it; a test fails when they differ).
 """
 
 import re
@@ -163,7 +163,7 @@ def _markdown(docstring: str) -> str:
     return re.sub(r"(?<!\\)\|", r"\|", text)  # a pipe would end the table's cell
 
 
-if __name__ == "__main__":  # python -m api.settings [README.md]: print or rewrite the table
+if __name__ == "__main__":  # python -m bootstrap.settings [README.md]: print or rewrite the table
     if len(sys.argv) > 1:
         readme = Path(sys.argv[1])
         readme.write_text(with_settings_table(readme.read_text(encoding="utf-8")), encoding="utf-8")
