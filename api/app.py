@@ -15,6 +15,7 @@ from api.responses import JSONBody
 from api.routes import access_log, admin, evaluation, feed, health, households, integrity, materials
 from api.settings import Settings
 from ledger import config
+from ledger.appending import AppendPipeline
 from ledger.application import HouseholdLedger
 from ledger.materials import MaterialStore
 from ledger.persistence.database import Database
@@ -42,10 +43,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             ledger = HouseholdLedger(
                 database.eventsourcing_env(
                     pool_size=settings.pool_size, lock_timeout_s=settings.lock_timeout_s
-                ),
-                bounds=settings.input_bounds(),
+                )
             )
             opened.callback(ledger.close)
+            app.state.appends = AppendPipeline(ledger, bounds=settings.input_bounds())
             runner = ProjectionRunner(ledger, open_views(ledger), configuration)
             opened.callback(runner.stop)
             ledger.on_append.append(app.state.metrics.events.inc)

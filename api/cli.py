@@ -27,16 +27,15 @@ from projections.runner import ProjectionRunner
 if TYPE_CHECKING:
     from click._termui_impl import ProgressBar
 
-    from api.importer import Summary
+    from ledger.appending import AppendPipeline
+    from ledger.importing import Summary
 
 
 @contextmanager
 def _ledger(settings: Settings) -> Iterator[HouseholdLedger]:
     database = Database.from_url(settings.database_url)
     migrate(database)
-    ledger = HouseholdLedger(
-        database.eventsourcing_env(pool_size=2), bounds=settings.input_bounds()
-    )
+    ledger = HouseholdLedger(database.eventsourcing_env(pool_size=2))
     try:
         yield ledger
     finally:
@@ -370,21 +369,21 @@ def _operator() -> str:
 
 
 def _import_with_progress(
-    ledger: HouseholdLedger,
+    appends: "AppendPipeline",
     caller: Caller,
     lines: Iterable[tuple[int, bytes]],
     bar: "ProgressBar[int]",
     unit: Literal["lines", "bytes"],
 ) -> "Summary":
     """Imports ``lines``, printing each failure and the summary; Ctrl-C stops cleanly."""
-    from api.importer import Summary, import_lines
+    from ledger.importing import Summary, import_lines
 
     summary = Summary()
     interrupted = False
     with bar:
         try:
             import_lines(
-                ledger,
+                appends,
                 caller,
                 lines,
                 summary,
@@ -435,18 +434,21 @@ def import_command(file: Path, operator: str, division: str, utc_offset: timezon
     "events": [...], "expected_version": N?} — or an .xlsx roster in the template of
     `ledger template` (docs/roster-template.md). Safe to re-run: what was imported is not
     imported twice. Exit 1 if any line or household failed."""
-    from api.importer import numbered_lines
-    from api.roster import is_workbook
+    from ledger.appending import AppendPipeline
+    from ledger.importing import numbered_lines
+    from ledger.importing.roster.workbook import is_workbook
 
     caller = replace(_cli_caller(), name=f"{operator} (ledger import)", division=division)
     if is_workbook(file):
         _import_roster(file, caller, utc_offset)
         return
-    with _ledger(Settings()) as ledger, file.open("rb") as stream:
+    settings = Settings()
+    with _ledger(settings) as ledger, file.open("rb") as stream:
         bar = click.progressbar(
             length=file.stat().st_size, label=f"importing {file.name}", file=sys.stderr
         )
-        summary = _import_with_progress(ledger, caller, numbered_lines(stream), bar, "bytes")
+        appends = AppendPipeline(ledger, bounds=settings.input_bounds())
+        summary = _import_with_progress(appends, caller, numbered_lines(stream), bar, "bytes")
     if summary.failures:
         raise SystemExit(1)
 
@@ -460,9 +462,16 @@ def _offset(text: str) -> timezone:
 
 
 def _import_roster(file: Path, caller: Caller, offset: timezone) -> None:
-    """An .xlsx roster: every household appended whole or refused whole (api.roster)."""
-    from api.importer import Summary
-    from api.roster import RosterUnreadable, import_roster, read_rows, roster_items
+    """An .xlsx roster: every household appended whole or refused whole
+    (ledger.importing.roster.workbook)."""
+    from ledger.appending import AppendPipeline
+    from ledger.importing import Summary
+    from ledger.importing.roster.workbook import (
+        RosterUnreadable,
+        import_roster,
+        read_rows,
+        roster_items,
+    )
 
     try:
         items = roster_items(read_rows(file), offset)
@@ -470,13 +479,15 @@ def _import_roster(file: Path, caller: Caller, offset: timezone) -> None:
         click.echo(f"{file.name}: nothing imported: {error}", err=True)
         raise SystemExit(1) from None
     summary = Summary()
+    settings = Settings()
     with (
-        _ledger(Settings()) as ledger,
+        _ledger(settings) as ledger,
         click.progressbar(
             length=len(items), label=f"importing {file.name}", file=sys.stderr
         ) as bar,
     ):
-        import_roster(ledger, caller, items, summary, progress=lambda n, _: bar.update(n))
+        appends = AppendPipeline(ledger, bounds=settings.input_bounds())
+        import_roster(appends, caller, items, summary, progress=lambda n, _: bar.update(n))
     for failure in sorted(summary.failures, key=lambda f: f.line):
         click.echo(str(failure), err=True)
     click.echo(summary.text())
@@ -496,7 +507,7 @@ def _import_roster(file: Path, caller: Caller, offset: timezone) -> None:
 def template(output: Path) -> None:
     """Write the blank roster template (农户名册模板) for `ledger import`: households,
     members and surveys, with a 说明 sheet and an example household."""
-    from api.roster_template import write_template
+    from ledger.importing.roster.template import write_template
 
     if output.exists():
         raise click.ClickException(f"{output} exists; name another file with -o")
@@ -552,9 +563,13 @@ def demo(households: int, ndjson_file: BinaryIO | None) -> None:
         )
         return
     caller = replace(_cli_caller(), name="ledger demo (synthetic county)")
-    with _runner(Settings()) as runner:
+    from ledger.appending import AppendPipeline
+
+    settings = Settings()
+    with _runner(settings) as runner:
         bar = click.progressbar(length=households, label="loading households", file=sys.stderr)
-        summary = _import_with_progress(runner.ledger, caller, lines(), bar, "lines")
+        appends = AppendPipeline(runner.ledger, bounds=settings.input_bounds())
+        summary = _import_with_progress(appends, caller, lines(), bar, "lines")
         total = runner.ledger.tables.count_events()
         with click.progressbar(
             length=total, label="updating read models", file=sys.stderr

@@ -8,6 +8,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from api.observability import bind_caller
 from api.ratelimit import limiter_for
 from api.replica import ReadSource, read_source
+from ledger.appending import AppendPipeline
 from ledger.application import HouseholdLedger
 from ledger.domain.access import check_read
 from ledger.domain.callers import Caller
@@ -40,6 +41,15 @@ def get_primary_ledger(request: Request) -> HouseholdLedger:
 
 PrimaryLedgerDep = Annotated[HouseholdLedger, Depends(get_primary_ledger)]
 """The ledger on the primary database, for a write made while reading (the access log)."""
+
+
+def get_appends(request: Request) -> AppendPipeline:
+    appends: AppendPipeline = request.app.state.appends
+    return appends
+
+
+AppendsDep = Annotated[AppendPipeline, Depends(get_appends)]
+"""The one append pipeline, on the primary database."""
 
 
 def get_caller(

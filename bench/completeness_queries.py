@@ -68,6 +68,7 @@ from bench.common import (
     write_section,
 )
 from ledger import config
+from ledger.appending import AppendPipeline
 from ledger.application import HouseholdLedger
 from ledger.demo import ARCHETYPES, MONITORED, household
 from ledger.domain.callers import Caller
@@ -149,11 +150,12 @@ def generate(ledger: HouseholdLedger, run: BackendRun, households: int) -> None:
     caller = Caller("bench-generator", "bench", CallerRole.RECORDER, COUNTY)
     started = time.perf_counter()
     generated = progress(f"[{run.backend}] generation", households, "households")
+    appends = AppendPipeline(ledger)
     for n in range(households):
         household_id, kind, events = household(n)
         before = time.perf_counter()
         commands = AppendBatch.model_validate({"events": events}).events
-        ledger.append(household_id, commands, caller)
+        appends.append(household_id, commands, caller)
         run.append_s += time.perf_counter() - before
         run.events += len(events)
         run.archetypes[kind] = run.archetypes.get(kind, 0) + 1

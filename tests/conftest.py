@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.settings import Settings
+from ledger.appending import AppendPipeline
 from ledger.application import HouseholdLedger
 from ledger.domain.callers import Caller
 from ledger.persistence.database import Database
@@ -84,6 +85,11 @@ def ledger(database: Database) -> Iterator[HouseholdLedger]:
     app = HouseholdLedger(database.eventsourcing_env(pool_size=4))
     yield app
     app.close()
+
+
+@pytest.fixture
+def appends(ledger: HouseholdLedger) -> AppendPipeline:
+    return AppendPipeline(ledger)
 
 
 @pytest.fixture

@@ -17,9 +17,9 @@ from click.testing import CliRunner, Result
 from fastapi.testclient import TestClient
 
 from api.cli import main
-from api.importer import CHUNK_LINES
 from ledger import demo
 from ledger.application import HouseholdLedger
+from ledger.importing import CHUNK_LINES
 from ledger.persistence.database import Database
 from tests import factories as f
 from tests.conftest import _url

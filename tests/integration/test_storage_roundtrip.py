@@ -22,6 +22,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ledger.appending import AppendPipeline
 from ledger.application import HouseholdLedger
 from ledger.domain.callers import Caller
 from ledger.domain.commands import EVENT_TYPES, AppendBatch
@@ -105,7 +106,7 @@ def append(
     ledger: HouseholdLedger, household_id: str, caller: Caller, batch: list[dict[str, Any]]
 ) -> list[str]:
     commands = AppendBatch.model_validate({"events": batch}).events
-    receipt = ledger.append(household_id, commands, caller).response
+    receipt = AppendPipeline(ledger).append(household_id, commands, caller).response
     return [e["id"] for e in receipt["events"]]
 
 
