@@ -11,7 +11,7 @@ from functools import partial
 from itertools import pairwise
 from typing import Any
 
-from ledger.appending import AppendPipeline, AppendRequest
+from ledger.appending import Appended, AppendPipeline, AppendRequest
 from ledger.application import HouseholdLedger
 from ledger.domain.callers import Caller
 from ledger.domain.errors import Forbidden, IdempotencyKeyReused, LedgerError, VersionConflict
@@ -286,3 +286,29 @@ def test_append_many_splits_what_one_transaction_should_not_carry(
     answers = appends.append_many(requests)
     assert not any(isinstance(a, LedgerError) for a in answers)
     assert [ledger.household(f"hh-big-{n}", caller).version for n in range(5)] == [500] * 5
+
+
+def test_append_many_keeps_the_states_it_advanced_and_answers_a_repeated_key_again(
+    ledger: HouseholdLedger, appends: AppendPipeline
+) -> None:
+    """Import goes through the steps of one append: the state it advanced is kept for the
+    next append, and a key it stored answers a later request under it (a repeated line)."""
+    caller = _caller()
+    key = Idempotency("import:hh-s", "digest-s")
+    answers = appends.append_many(
+        [
+            AppendRequest("hh-s", commands(f.registered()), caller, idempotency=key),
+            AppendRequest("hh-s", LOCATION, caller),
+            AppendRequest("hh-s", commands(f.registered()), caller, idempotency=key),
+        ]
+    )
+    assert not any(isinstance(a, LedgerError) for a in answers)
+    first, _, repeated = answers
+    assert isinstance(first, Appended)
+    assert isinstance(repeated, Appended)
+    assert repeated.replayed
+    assert repeated.response == first.response
+    kept = appends._recent.get("hh-s")
+    assert kept is not None
+    assert kept.version == 2
+    assert ledger.household("hh-s", caller).version == 2
