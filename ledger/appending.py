@@ -123,14 +123,14 @@ class AppendPipeline:
         )
         return None if earlier is None else Appended(earlier, replayed=True)
 
-    def _append(self, request: AppendRequest) -> Appended:
+    def _append(self, request: AppendRequest, *, conflicted: bool = False) -> Appended:
         """One admitted request, retried while other writers come first."""
         for attempt in range(self.max_attempts):
             if earlier := self._earlier(request):
                 return earlier
             with self._households.hold(request.household_id):
                 # After a conflict another process has appended: the kept state is behind.
-                decided = self._decide(request, on_kept_state=attempt == 0)
+                decided = self._decide(request, on_kept_state=not conflicted and attempt == 0)
                 try:
                     self._group_commit.commit(decided)
                 except IntegrityError:
@@ -188,7 +188,7 @@ class AppendPipeline:
                         used.setdefault(append.idempotency.key, []).append(append.idempotency)
         for index in again:  # outside the chunk's locks: the single path takes its own
             try:
-                answers[index] = self._append(chunk[index])
+                answers[index] = self._append(chunk[index], conflicted=True)
             except LedgerError as error:
                 answers[index] = error
         return [answers[index] for index in range(len(chunk))]

@@ -2,7 +2,7 @@
 
 Each example registers a fresh household, appends generated prerequisites and then
 generated events of the type under test (all accepted by the rules) through
-``HouseholdLedger.append``, and reads them back through ``history`` and ``feed``. The
+``AppendPipeline.append``, and reads them back through ``history`` and ``feed``. The
 events read back must be the very events ``decide`` produced (as ``append`` handed them
 to ``save``), down to the Python type of every value (a ``date`` stays a
 ``date``, a ``Decimal`` keeps its exponent, a ``datetime`` its offset, a ``UUID`` stays a
