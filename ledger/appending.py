@@ -184,8 +184,6 @@ class AppendPipeline:
                 else:
                     self._recent.keep(append.state)
                     answers[index] = Appended(append.response)
-                    if append.idempotency is not None:  # a later chunk may carry its key
-                        used.setdefault(append.idempotency.key, []).append(append.idempotency)
         for index in again:  # outside the chunk's locks: the single path takes its own
             try:
                 answers[index] = self._append(chunk[index], conflicted=True)

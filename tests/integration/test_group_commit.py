@@ -297,18 +297,34 @@ def test_append_many_keeps_the_states_it_advanced_and_answers_a_repeated_key_aga
     key = Idempotency("import:hh-s", "digest-s")
     answers = appends.append_many(
         [
-            AppendRequest("hh-s", commands(f.registered()), caller, idempotency=key),
-            AppendRequest("hh-s", LOCATION, caller),
-            AppendRequest("hh-s", commands(f.registered()), caller, idempotency=key),
+            AppendRequest("hh-s", commands(f.registered()), caller),
+            AppendRequest("hh-s", LOCATION, caller, idempotency=key),
         ]
     )
     assert not any(isinstance(a, LedgerError) for a in answers)
-    first, _, repeated = answers
-    assert isinstance(first, Appended)
-    assert isinstance(repeated, Appended)
-    assert repeated.replayed
-    assert repeated.response == first.response
     kept = appends._recent.get("hh-s")
     assert kept is not None
     assert kept.version == 2
+    (repeated,) = appends.append_many([AppendRequest("hh-s", LOCATION, caller, idempotency=key)])
+    assert isinstance(repeated, Appended)
+    assert repeated.replayed
+    assert repeated.response == answers[1].response  # type: ignore[union-attr]
     assert ledger.household("hh-s", caller).version == 2
+
+
+def test_a_line_repeated_in_one_import_is_appended_once_and_answered_again(
+    ledger: HouseholdLedger, appends: AppendPipeline
+) -> None:
+    caller = _caller()
+    key = Idempotency("import:hh-t", "digest-t")
+    line = AppendRequest("hh-t", LOCATION, caller, idempotency=key)
+    answers = appends.append_many(
+        [AppendRequest("hh-t", commands(f.registered()), caller), line, line]
+    )
+    appended, repeated = answers[1:]
+    assert isinstance(appended, Appended)
+    assert isinstance(repeated, Appended)
+    assert not appended.replayed
+    assert repeated.replayed
+    assert repeated.response == appended.response
+    assert ledger.household("hh-t", caller).version == 2
