@@ -10,6 +10,7 @@ from api.observability import bind_caller
 from api.state import app_state
 from bootstrap.services import Services
 from bootstrap.standby import ReadSource
+from ledger.appending import AppendPipeline
 from ledger.application import HouseholdLedger
 from ledger.domain.access import check_read
 from ledger.domain.callers import Caller
@@ -61,6 +62,14 @@ def get_primary_ledger(opened: ServicesDep) -> HouseholdLedger:
 
 PrimaryLedgerDep = Annotated[HouseholdLedger, Depends(get_primary_ledger)]
 """The ledger on the primary database, for a write made while reading (the access log)."""
+
+
+def get_appends(opened: ServicesDep) -> AppendPipeline:
+    return opened.appends
+
+
+AppendsDep = Annotated[AppendPipeline, Depends(get_appends)]
+"""The one append pipeline, on the primary database."""
 
 
 def get_caller(

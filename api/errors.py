@@ -18,7 +18,7 @@ from api import openapi_examples as examples
 from api.deps import get_materials, get_projections
 from api.responses import ProblemBody, problem
 from ledger.domain import errors as e
-from ledger.domain.commands import EVENT_TYPES
+from ledger.domain.field_paths import field_path
 from ledger.materials import MaterialsStoreFull, MaterialsStoreUnavailable
 from projections.runner import ProjectionsUnavailable
 
@@ -52,21 +52,6 @@ _HTTP_CODES = {
 }
 
 log = structlog.get_logger("ledger.api")
-
-
-def field_path(loc: tuple[Any, ...]) -> str:
-    """``('body', 'events', 0, 'FieldSurveyConducted', 'data', 'income')`` →
-    ``events[0].data.income`` (the union's tag is not a field)."""
-    path = ""
-    parts = list(loc[1:] if loc and loc[0] in ("body", "query", "path", "header") else loc)
-    for i, part in enumerate(parts):
-        if isinstance(part, int):
-            path += f"[{part}]"
-        elif part in EVENT_TYPES and i > 0 and isinstance(parts[i - 1], int):
-            continue
-        else:
-            path += f".{part}" if path else str(part)
-    return path
 
 
 def _not_json(error: dict[str, Any]) -> bool:

@@ -70,6 +70,7 @@ from bench.common import (
 from bootstrap import migrate, open_ledger, open_views
 from demo import ARCHETYPES, MONITORED, household
 from ledger import config
+from ledger.appending import AppendPipeline
 from ledger.application import HouseholdLedger
 from ledger.domain.callers import Caller
 from ledger.domain.commands import AppendBatch
@@ -148,11 +149,12 @@ def generate(ledger: HouseholdLedger, run: BackendRun, households: int) -> None:
     caller = Caller("bench-generator", "bench", CallerRole.RECORDER, COUNTY)
     started = time.perf_counter()
     generated = progress(f"[{run.backend}] generation", households, "households")
+    appends = AppendPipeline(ledger)
     for n in range(households):
         household_id, kind, events = household(n)
         before = time.perf_counter()
         commands = AppendBatch.model_validate({"events": events}).events
-        ledger.append(household_id, commands, caller)
+        appends.append(household_id, commands, caller)
         run.append_s += time.perf_counter() - before
         run.events += len(events)
         run.archetypes[kind] = run.archetypes.get(kind, 0) + 1

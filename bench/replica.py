@@ -29,6 +29,7 @@ from bench.common import errors_text, percentile
 from bootstrap import migrate, open_ledger, open_views
 from demo import SHUANGJIANG, household
 from ledger import config
+from ledger.appending import AppendPipeline
 from ledger.application import HouseholdLedger
 from ledger.domain.callers import Caller
 from ledger.domain.commands import AppendBatch
@@ -96,9 +97,10 @@ def fill(database: Database, households: int) -> int:
     try:
         caller = Caller("bench-generator", "bench", CallerRole.RECORDER, COUNTY)
         events = 0
+        appends = AppendPipeline(ledger)
         for n in range(households):
             household_id, _, history = household(n)
-            ledger.append(
+            appends.append(
                 household_id, AppendBatch.model_validate({"events": history}).events, caller
             )
             events += len(history)

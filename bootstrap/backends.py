@@ -5,7 +5,6 @@ stores, migrations: ``ledger/persistence/<kind>.py``) and its read models
 from dataclasses import dataclass
 
 from ledger.application import HouseholdLedger
-from ledger.domain.bounds import InputBounds
 from ledger.persistence.database import Database
 from ledger.persistence.ports import Kind, PersistenceBackend
 from ledger.persistence.postgres import POSTGRES
@@ -47,11 +46,10 @@ def open_ledger(
     *,
     pool_size: int = 10,
     lock_timeout_s: int = 5,
-    bounds: InputBounds | None = None,
 ) -> HouseholdLedger:
     """A ledger on ``database`` (migrated already); the caller closes it."""
     env = ledger_env(database, pool_size=pool_size, lock_timeout_s=lock_timeout_s)
-    return HouseholdLedger(env, bounds=bounds)
+    return HouseholdLedger(env)
 
 
 def open_views(ledger: HouseholdLedger) -> ViewTables:

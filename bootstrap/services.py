@@ -10,6 +10,7 @@ from bootstrap.backends import migrate, open_ledger, open_views
 from bootstrap.settings import Settings
 from bootstrap.standby import ReadSource, Standby, read_database
 from ledger import config
+from ledger.appending import AppendPipeline
 from ledger.application import HouseholdLedger
 from ledger.domain.configuration import RulesConfiguration
 from ledger.materials import MaterialStore
@@ -33,6 +34,7 @@ class Services:
     configuration: RulesConfiguration
     database: Database
     ledger: HouseholdLedger
+    appends: AppendPipeline  # the one way events get in (API, import)
     views: ViewTables
     projections: ProjectionRunner
     materials: MaterialStore
@@ -87,7 +89,6 @@ def open_services(
             database,
             pool_size=settings.pool_size,
             lock_timeout_s=settings.lock_timeout_s,
-            bounds=settings.input_bounds(),
         )
         opened.callback(ledger.close)
         views = open_views(ledger)
@@ -107,6 +108,7 @@ def open_services(
             configuration=configuration,
             database=database,
             ledger=ledger,
+            appends=AppendPipeline(ledger, bounds=settings.input_bounds()),
             views=views,
             projections=runner,
             materials=MaterialStore(settings.materials_dir, max_bytes=settings.max_material_bytes),

@@ -11,7 +11,7 @@ from typing import BinaryIO
 import click
 
 from bootstrap.settings import Settings
-from cli.context import cli_caller, opened_runner, pass_settings
+from cli.context import cli_caller, opened_services, pass_settings
 from cli.importing import import_with_progress
 from ledger.tokens import create_token
 
@@ -64,9 +64,10 @@ def demo(settings: Settings, households: int, ndjson_file: BinaryIO | None) -> N
         )
         return
     caller = replace(cli_caller(), name="ledger demo (synthetic county)")
-    with opened_runner(settings) as runner:
+    with opened_services(settings) as services:
+        runner = services.projections
         bar = click.progressbar(length=households, label="loading households", file=sys.stderr)
-        summary = import_with_progress(runner.ledger, caller, lines(), bar, "lines")
+        summary = import_with_progress(services.appends, caller, lines(), bar, "lines")
         total = runner.ledger.tables.count_events()
         with click.progressbar(
             length=total, label="updating read models", file=sys.stderr

@@ -13,32 +13,32 @@ from typing import TYPE_CHECKING, Literal
 import click
 
 from bootstrap.settings import Settings
-from cli.context import cli_caller, opened_ledger, pass_settings
-from ledger.application import HouseholdLedger
+from cli.context import cli_caller, opened_services, pass_settings
+from ledger.appending import AppendPipeline
 from ledger.domain.callers import Caller
 
 if TYPE_CHECKING:
     from click._termui_impl import ProgressBar
 
-    from api.importer import Summary
+    from ledger.importing import Summary
 
 
 def import_with_progress(
-    ledger: HouseholdLedger,
+    appends: AppendPipeline,
     caller: Caller,
     lines: Iterable[tuple[int, bytes]],
     bar: "ProgressBar[int]",
     unit: Literal["lines", "bytes"],
 ) -> "Summary":
     """Imports ``lines``, printing each failure and the summary; Ctrl-C stops cleanly."""
-    from api.importer import Summary, import_lines
+    from ledger.importing import Summary, import_lines
 
     summary = Summary()
     interrupted = False
     with bar:
         try:
             import_lines(
-                ledger,
+                appends,
                 caller,
                 lines,
                 summary,
@@ -107,26 +107,34 @@ def import_command(
     "events": [...], "expected_version": N?} — or an .xlsx roster in the template of
     `ledger template` (docs/roster-template.md). Safe to re-run: what was imported is not
     imported twice. Exit 1 if any line or household failed."""
-    from api.importer import numbered_lines
-    from api.roster import is_workbook
+    from ledger.importing import numbered_lines
+    from ledger.importing.roster.workbook import is_workbook
 
     caller = replace(cli_caller(), name=f"{operator} (ledger import)", division=division)
     if is_workbook(file):
         _import_roster(settings, file, caller, utc_offset)
         return
-    with opened_ledger(settings) as ledger, file.open("rb") as stream:
+    with opened_services(settings) as services, file.open("rb") as stream:
         bar = click.progressbar(
             length=file.stat().st_size, label=f"importing {file.name}", file=sys.stderr
         )
-        summary = import_with_progress(ledger, caller, numbered_lines(stream), bar, "bytes")
+        summary = import_with_progress(
+            services.appends, caller, numbered_lines(stream), bar, "bytes"
+        )
     if summary.failures:
         raise SystemExit(1)
 
 
 def _import_roster(settings: Settings, file: Path, caller: Caller, offset: timezone) -> None:
-    """An .xlsx roster: every household appended whole or refused whole (api.roster)."""
-    from api.importer import Summary
-    from api.roster import RosterUnreadable, import_roster, read_rows, roster_items
+    """An .xlsx roster: every household appended whole or refused whole
+    (ledger.importing.roster)."""
+    from ledger.importing import Summary
+    from ledger.importing.roster.workbook import (
+        RosterUnreadable,
+        import_roster,
+        read_rows,
+        roster_items,
+    )
 
     try:
         items = roster_items(read_rows(file), offset)
@@ -135,12 +143,12 @@ def _import_roster(settings: Settings, file: Path, caller: Caller, offset: timez
         raise SystemExit(1) from None
     summary = Summary()
     with (
-        opened_ledger(settings) as ledger,
+        opened_services(settings) as services,
         click.progressbar(
             length=len(items), label=f"importing {file.name}", file=sys.stderr
         ) as bar,
     ):
-        import_roster(ledger, caller, items, summary, progress=lambda n, _: bar.update(n))
+        import_roster(services.appends, caller, items, summary, progress=lambda n, _: bar.update(n))
     for failure in sorted(summary.failures, key=lambda f: f.line):
         click.echo(str(failure), err=True)
     click.echo(summary.text())
@@ -160,7 +168,7 @@ def _import_roster(settings: Settings, file: Path, caller: Caller, offset: timez
 def template(output: Path) -> None:
     """Write the blank roster template (农户名册模板) for `ledger import`: households,
     members and surveys, with a 说明 sheet and an example household."""
-    from api.roster_template import write_template
+    from ledger.importing.roster.template import write_template
 
     if output.exists():
         raise click.ClickException(f"{output} exists; name another file with -o")

@@ -52,14 +52,21 @@ class GroupCommit(Generic[T]):
 
     def commit(self, item: T) -> None:
         """Returns once ``item`` is committed; raises what writing it raised."""
-        pending = _Pending(item)
+        (error,) = self.commit_all([item])
+        if error is not None:
+            raise error
+
+    def commit_all(self, items: Sequence[T]) -> list[BaseException | None]:
+        """Returns once every one of ``items`` is written, in one transaction as far as
+        the limits of a group allow (bulk import); each one's error, or None if committed."""
+        pendings = [_Pending(item) for item in items]
         with self._changed:
-            self._queue.append(pending)
+            self._queue.extend(pendings)
         while True:
             with self._changed:
-                while self._writing and not pending.done:
+                while self._writing and not all(p.done for p in pendings):
                     self._changed.wait()
-                if pending.done:
+                if all(p.done for p in pendings):
                     break
                 group = self._next_group()
                 self._writing = True
@@ -71,8 +78,7 @@ class GroupCommit(Generic[T]):
                         written.done = True
                     self._writing = False
                     self._changed.notify_all()
-        if pending.error is not None:
-            raise pending.error
+        return [p.error for p in pendings]
 
     def _next_group(self) -> list[_Pending[T]]:
         taken, weight = 0, 0

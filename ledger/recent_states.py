@@ -3,7 +3,7 @@
 An append judges its events on the household's state, and a read serves it; replaying it
 decoded the whole stream, which grows with every append (1 ms of a 1.8 ms append at 50
 events, PostgreSQL; 60 % of a 200-event replay). Appends keep the state they advanced for
-the next append (``HouseholdLedger._decide`` says why that is safe with other writers);
+the next append (``AppendPipeline._decide`` says why that is safe with other writers);
 reads keep, in another instance, the state they replayed, and the next read replays only
 the events stored since.
 """

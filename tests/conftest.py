@@ -19,6 +19,7 @@ from api.app import create_app
 from api.state import app_state
 from bootstrap import Services, migrate, open_services
 from bootstrap.settings import Settings
+from ledger.appending import AppendPipeline
 from ledger.application import HouseholdLedger
 from ledger.domain.callers import Caller
 from ledger.persistence.database import Database
@@ -92,6 +93,11 @@ def services(database: Database) -> Iterator[Services]:
 @pytest.fixture
 def ledger(services: Services) -> HouseholdLedger:
     return services.ledger
+
+
+@pytest.fixture
+def appends(ledger: HouseholdLedger) -> AppendPipeline:
+    return AppendPipeline(ledger)
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
 """A household's events written as a county clerk fills the roster template: Chinese labels
-for codes, 是/否 for flags, date cells for dates (the reverse of ``ledger.roster``)."""
+for codes, 是/否 for flags, date cells for dates (the reverse of ``ledger.importing.roster``)."""
 
 from collections.abc import Iterable
 from datetime import date, datetime
@@ -8,7 +8,7 @@ from typing import Any
 from openpyxl import Workbook
 
 from ledger.domain.labels import labels
-from ledger.roster import FIRST_DATA_ROW, HOUSEHOLDS, MEMBERS, SURVEYS, Column, Row, Sheet
+from ledger.importing.roster import FIRST_DATA_ROW, HOUSEHOLDS, MEMBERS, SURVEYS, Column, Row, Sheet
 
 Event = dict[str, Any]
 

@@ -6,15 +6,15 @@ from fastapi import APIRouter, Body, Header, Path, Query
 
 from api import links
 from api import openapi_examples as examples
-from api.deps import CallerDep, LedgerDep, ReaderDep
+from api.deps import AppendsDep, CallerDep, LedgerDep, ReaderDep
 from api.errors import problem_responses
 from api.paging import MAX_POSITION, CursorParam, Limit, page, position
 from api.personal_data import DisclosureDep
 from api.responses import JSONBody
-from ledger.application import Idempotency
 from ledger.domain.commands import HOUSEHOLD_ID_PATTERN, AppendBatch, request_digest
 from ledger.domain.fields import Rfc3339
 from ledger.domain.serialization import event_document, state_document
+from ledger.idempotency import Idempotency
 
 router = APIRouter(prefix="/v1/households", tags=["households"])
 
@@ -97,7 +97,7 @@ _STATE: dict[int | str, dict[str, Any]] = {
 def append_events(
     household_id: HouseholdId,
     batch: Annotated[AppendBatch, Body(openapi_examples=examples.append_examples())],
-    ledger: LedgerDep,
+    appends: AppendsDep,
     caller: CallerDep,
     idempotency_key: Annotated[
         str | None,
@@ -116,7 +116,7 @@ def append_events(
     idempotency = None
     if idempotency_key is not None:
         idempotency = Idempotency.of_request(idempotency_key, request_digest(household_id, batch))
-    appended = ledger.append(
+    appended = appends.append(
         household_id,
         batch.events,
         caller,

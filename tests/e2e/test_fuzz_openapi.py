@@ -38,6 +38,7 @@ from api.app import create_app
 from bootstrap import migrate, open_ledger
 from bootstrap.settings import Settings
 from ledger import materials
+from ledger.appending import AppendPipeline
 from ledger.domain.commands import AppendBatch
 from ledger.persistence.database import Database
 from ledger.tokens import authenticate, create_token
@@ -95,9 +96,10 @@ class Seeded:
                 "hh-2": f.county_household(2),
             }
             self.event_ids = []
+            appends = AppendPipeline(ledger)
             for household_id, events in histories.items():
                 batch = AppendBatch.model_validate({"events": events})
-                receipt = ledger.append(household_id, batch.events, recorder).response
+                receipt = appends.append(household_id, batch.events, recorder).response
                 self.event_ids += [event["id"] for event in receipt["events"]]
         finally:
             ledger.close()

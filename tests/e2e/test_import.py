@@ -17,10 +17,10 @@ from click.testing import CliRunner, Result
 from fastapi.testclient import TestClient
 
 import demo
-from api.importer import CHUNK_LINES
 from bootstrap import open_ledger
 from cli import main
 from ledger.application import HouseholdLedger
+from ledger.importing import CHUNK_LINES
 from ledger.persistence.database import Database
 from tests import factories as f
 from tests.conftest import _url

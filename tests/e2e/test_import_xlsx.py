@@ -13,11 +13,11 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 import demo
-from api.roster_template import EXAMPLE
 from cli import main
 from ledger.application import HouseholdLedger
+from ledger.importing.roster import FIRST_DATA_ROW, SHEETS, Row
+from ledger.importing.roster.template import EXAMPLE
 from ledger.persistence.database import Database
-from ledger.roster import FIRST_DATA_ROW, SHEETS, Row
 from tests.conftest import _url
 from tests.e2e.test_import import stored, without_server_fields
 from tests.roster_cells import fill, rows_of

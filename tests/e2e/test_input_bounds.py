@@ -11,8 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from ledger.application import HouseholdLedger
+from ledger.importing.roster import Row
 from ledger.persistence.database import Database
-from ledger.roster import Row
 from tests import factories as f
 from tests.e2e.conftest import Append, problem_code
 from tests.e2e.test_import import ndjson, stored

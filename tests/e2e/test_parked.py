@@ -8,6 +8,7 @@ from collections.abc import Callable
 from fastapi.testclient import TestClient
 
 from bootstrap import open_views
+from ledger.appending import AppendPipeline
 from ledger.application import HouseholdLedger
 from ledger.config import load_default
 from ledger.domain.callers import Caller
@@ -101,7 +102,7 @@ def test_projections_retry_unparks_what_the_rules_now_evaluate_and_names_the_res
     from ledger.domain.commands import AppendBatch
 
     for n in (0, 3):
-        ledger.append(
+        AppendPipeline(ledger).append(
             f"hh-{n}",
             AppendBatch.model_validate({"events": f.county_household(n)}).events,
             recorder_caller,
@@ -123,7 +124,7 @@ def test_projections_retry_unparks_what_the_rules_now_evaluate_and_names_the_res
     assert "household_parked" in retried.stderr
     assert [p.household_id for p in open_views(ledger).parked()] == ["hh-0"]
 
-    ledger.append(
+    AppendPipeline(ledger).append(
         "hh-0", AppendBatch.model_validate({"events": [f.survey()]}).events, recorder_caller
     )
     retried = run(database, "projections", "retry")

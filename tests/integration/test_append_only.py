@@ -21,9 +21,11 @@ from psycopg import sql as pgsql
 from api.app import create_app
 from bootstrap import migrate, open_ledger
 from bootstrap.settings import Settings
-from ledger.application import HouseholdLedger, Idempotency
+from ledger.appending import AppendPipeline
+from ledger.application import HouseholdLedger
 from ledger.domain.callers import Caller
 from ledger.domain.commands import AppendBatch
+from ledger.idempotency import Idempotency
 from ledger.persistence.database import Database
 from ledger.persistence.tables import MaterialRecord
 from ledger.tokens import create_token
@@ -52,7 +54,7 @@ def _fill(ledger: HouseholdLedger, caller: Caller) -> None:
     """Rows in every append-only table: events (appended with idempotency keys), their
     leaves and subtree hashes, a signed checkpoint, a material upload."""
     for household_id in ("hh-1", "hh-2"):
-        ledger.append(
+        AppendPipeline(ledger).append(
             household_id,
             AppendBatch.model_validate({"events": [f.registered(), f.survey()]}).events,
             caller,

@@ -10,6 +10,7 @@ import psycopg
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from ledger.appending import AppendPipeline
 from ledger.application import HouseholdLedger, originator_id
 from ledger.domain.callers import Caller
 from ledger.domain.commands import AppendBatch
@@ -51,7 +52,7 @@ def sql(database: Database) -> Iterator[Sql]:
 def logged(ledger: HouseholdLedger, recorder_caller: Caller) -> TransparencyLog:
     """Three households of two events each, all covered by a signed checkpoint."""
     for household_id in ("hh-1", "hh-2", "hh-3"):
-        ledger.append(
+        AppendPipeline(ledger).append(
             household_id,
             AppendBatch.model_validate({"events": [f.registered(), f.survey()]}).events,
             recorder_caller,
@@ -158,7 +159,7 @@ def test_a_forged_checkpoint_is_found(
 def test_events_not_yet_in_the_tree_are_reported_not_failed(
     ledger: HouseholdLedger, logged: TransparencyLog, recorder_caller: Caller
 ) -> None:
-    ledger.append(
+    AppendPipeline(ledger).append(
         "hh-4", AppendBatch.model_validate({"events": [f.registered()]}).events, recorder_caller
     )
     report = audit(ledger, logged.tables)

@@ -3,6 +3,7 @@ the transparency log is sequenced by someone else meanwhile."""
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from ledger.appending import AppendPipeline
 from ledger.application import HouseholdLedger
 from ledger.domain.callers import Caller
 from ledger.domain.commands import AppendBatch
@@ -29,7 +30,7 @@ class BeatenToIt(TransparencyLog):
 def test_the_badge_holds_when_the_checkpointer_sequenced_the_last_event_first(
     ledger: HouseholdLedger, recorder_caller: Caller
 ) -> None:
-    ledger.append(
+    AppendPipeline(ledger).append(
         "hh-1",
         AppendBatch.model_validate({"events": [f.registered(), f.survey()]}).events,
         recorder_caller,
@@ -37,7 +38,7 @@ def test_the_badge_holds_when_the_checkpointer_sequenced_the_last_event_first(
     key = Ed25519PrivateKey.generate()
     log = BeatenToIt(ledger, key, TransparencyLog(ledger, key))
     assert log.catch_up() == 0  # as the page finds it: sequenced, but not by this call
-    ledger.append(
+    AppendPipeline(ledger).append(
         "hh-1", AppendBatch.model_validate({"events": [f.survey()]}).events, recorder_caller
     )
     badge = Badges().verify(ledger, log, "hh-1")

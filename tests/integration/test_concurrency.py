@@ -9,10 +9,12 @@ from typing import Any
 import pytest
 
 from bootstrap import open_ledger
-from ledger.application import HouseholdLedger, Idempotency
+from ledger.appending import AppendPipeline
+from ledger.application import HouseholdLedger
 from ledger.domain.callers import Caller
 from ledger.domain.commands import AppendBatch, Envelope
 from ledger.domain.errors import VersionConflict
+from ledger.idempotency import Idempotency
 from ledger.persistence.database import Database
 from tests import factories as f
 
@@ -34,20 +36,31 @@ def two_ledgers(database: Database) -> Iterator[tuple[HouseholdLedger, Household
     second.close()
 
 
+@pytest.fixture
+def two_pipelines(
+    two_ledgers: tuple[HouseholdLedger, HouseholdLedger],
+) -> tuple[AppendPipeline, AppendPipeline]:
+    """The append pipelines of the two processes."""
+    return AppendPipeline(two_ledgers[0]), AppendPipeline(two_ledgers[1])
+
+
 def run_all(jobs: Sequence[Callable[[], Any]], threads: int = 16) -> list[Any]:
     with ThreadPoolExecutor(max_workers=threads) as pool:
         return [future.result() for future in [pool.submit(job) for job in jobs]]
 
 
 def test_many_writers_on_one_household_lose_nothing_and_double_nothing(
-    two_ledgers: tuple[HouseholdLedger, HouseholdLedger], recorder_caller: Caller
+    two_ledgers: tuple[HouseholdLedger, HouseholdLedger],
+    two_pipelines: tuple[AppendPipeline, AppendPipeline],
+    recorder_caller: Caller,
 ) -> None:
-    first, second = two_ledgers
-    first.append("hh-busy", commands(f.registered()), recorder_caller)
+    first = two_ledgers[0]
+    appends_1, appends_2 = two_pipelines
+    appends_1.append("hh-busy", commands(f.registered()), recorder_caller)
     answers = run_all(
         [
-            partial(ledger.append, "hh-busy", LOCATION, recorder_caller)
-            for ledger in [first, second] * 40
+            partial(appends.append, "hh-busy", LOCATION, recorder_caller)
+            for appends in [appends_1, appends_2] * 40
         ]
     )
     versions = sorted(a.response["events"][0]["version"] for a in answers)
@@ -58,18 +71,24 @@ def test_many_writers_on_one_household_lose_nothing_and_double_nothing(
 
 
 def test_writers_on_many_households_interleave_without_loss(
-    two_ledgers: tuple[HouseholdLedger, HouseholdLedger], recorder_caller: Caller
+    two_ledgers: tuple[HouseholdLedger, HouseholdLedger],
+    two_pipelines: tuple[AppendPipeline, AppendPipeline],
+    recorder_caller: Caller,
 ) -> None:
     first, second = two_ledgers
+    appends_1, appends_2 = two_pipelines
     households = [f"hh-{n}" for n in range(10)]
     run_all(
-        [partial(first.append, h, commands(f.registered()), recorder_caller) for h in households]
+        [
+            partial(appends_1.append, h, commands(f.registered()), recorder_caller)
+            for h in households
+        ]
     )
     run_all(
         [
-            partial(ledger.append, h, LOCATION, recorder_caller)
+            partial(appends.append, h, LOCATION, recorder_caller)
             for h in households
-            for ledger in (first, second)
+            for appends in (appends_1, appends_2)
             for _ in range(3)
         ]
     )
@@ -79,33 +98,37 @@ def test_writers_on_many_households_interleave_without_loss(
 
 
 def test_a_stale_expected_version_is_a_clean_conflict_under_contention(
-    two_ledgers: tuple[HouseholdLedger, HouseholdLedger], recorder_caller: Caller
+    two_pipelines: tuple[AppendPipeline, AppendPipeline],
+    recorder_caller: Caller,
 ) -> None:
-    first, second = two_ledgers
-    first.append("hh-race", commands(f.registered()), recorder_caller)
+    appends_1, appends_2 = two_pipelines
+    appends_1.append("hh-race", commands(f.registered()), recorder_caller)
 
-    def guarded(ledger: HouseholdLedger) -> str:
+    def guarded(appends: AppendPipeline) -> str:
         try:
-            ledger.append("hh-race", LOCATION, recorder_caller, expected_version=1)
+            appends.append("hh-race", LOCATION, recorder_caller, expected_version=1)
         except VersionConflict:
             return "conflict"
         return "appended"
 
-    outcomes = run_all([partial(guarded, ledger) for ledger in [first, second] * 10])
+    outcomes = run_all([partial(guarded, appends) for appends in [appends_1, appends_2] * 10])
     assert outcomes.count("appended") == 1
     assert outcomes.count("conflict") == 19
 
 
 def test_concurrent_retries_with_one_key_append_once(
-    two_ledgers: tuple[HouseholdLedger, HouseholdLedger], recorder_caller: Caller
+    two_ledgers: tuple[HouseholdLedger, HouseholdLedger],
+    two_pipelines: tuple[AppendPipeline, AppendPipeline],
+    recorder_caller: Caller,
 ) -> None:
-    first, second = two_ledgers
-    first.append("hh-retry", commands(f.registered()), recorder_caller)
+    first = two_ledgers[0]
+    appends_1, appends_2 = two_pipelines
+    appends_1.append("hh-retry", commands(f.registered()), recorder_caller)
     key = Idempotency("same-request", "digest-1")
     answers = run_all(
         [
-            partial(ledger.append, "hh-retry", LOCATION, recorder_caller, idempotency=key)
-            for ledger in [first, second] * 10
+            partial(appends.append, "hh-retry", LOCATION, recorder_caller, idempotency=key)
+            for appends in [appends_1, appends_2] * 10
         ]
     )
     assert len({str(a.response) for a in answers}) == 1
@@ -114,14 +137,20 @@ def test_concurrent_retries_with_one_key_append_once(
 
 
 def test_a_feed_reader_never_passes_an_event_that_commits_later(
-    two_ledgers: tuple[HouseholdLedger, HouseholdLedger], recorder_caller: Caller
+    two_ledgers: tuple[HouseholdLedger, HouseholdLedger],
+    two_pipelines: tuple[AppendPipeline, AppendPipeline],
+    recorder_caller: Caller,
 ) -> None:
     """Positions seen by a tailing reader only grow and it misses nothing: insert order is
     commit order (the library's table lock on PostgreSQL, the write lock on SQLite)."""
     first, second = two_ledgers
+    appends_1, appends_2 = two_pipelines
     households = [f"hh-{n}" for n in range(8)]
     run_all(
-        [partial(first.append, h, commands(f.registered()), recorder_caller) for h in households]
+        [
+            partial(appends_1.append, h, commands(f.registered()), recorder_caller)
+            for h in households
+        ]
     )
     done = threading.Event()
     seen: list[int] = []
@@ -140,9 +169,9 @@ def test_a_feed_reader_never_passes_an_event_that_commits_later(
     reader.start()
     run_all(
         [
-            partial(ledger.append, h, LOCATION, recorder_caller)
+            partial(appends.append, h, LOCATION, recorder_caller)
             for h in households
-            for ledger in (first, second)
+            for appends in (appends_1, appends_2)
             for _ in range(5)
         ]
     )

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from bootstrap import open_ledger
+from ledger.appending import AppendPipeline
 from ledger.application import HouseholdLedger
 from ledger.persistence.database import Database
 from tests import factories as f
@@ -21,15 +22,16 @@ SHORT, LONG, BATCH = 60, 3000, 500
 @pytest.fixture
 def histories(database: Database) -> Iterator[Database]:
     ledger = open_ledger(database, pool_size=2)
+    appends = AppendPipeline(ledger)
     try:
         for household, length in (("hh-short", SHORT), ("hh-long", LONG)):
-            ledger.append(household, commands(f.registered()), _caller())
+            appends.append(household, commands(f.registered()), _caller())
             # Versions 2..SHORT in one append (one recorded time), then the rest.
             for start, end in [
                 (1, SHORT),
                 *((s, min(s + BATCH, length)) for s in range(SHORT, length, BATCH)),
             ]:
-                ledger.append(household, commands(*[f.survey()] * (end - start)), _caller())
+                appends.append(household, commands(*[f.survey()] * (end - start)), _caller())
         yield database
     finally:
         ledger.close()

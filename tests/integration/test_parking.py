@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from bootstrap import open_views
+from ledger.appending import AppendPipeline
 from ledger.application import HouseholdLedger, originator_id
 from ledger.config import load_default
 from ledger.domain.callers import Caller
@@ -24,7 +25,7 @@ def located(ledger: HouseholdLedger, caller: Caller, household_id: str) -> None:
     batch = AppendBatch.model_validate(
         {"events": [f.event("LocationRecorded", {"lat": 23.47, "lon": 99.8})]}
     )
-    ledger.append(household_id, batch.events, caller)
+    AppendPipeline(ledger).append(household_id, batch.events, caller)
 
 
 def versions(runner: ProjectionRunner) -> dict[str, int]:
@@ -107,7 +108,7 @@ def test_a_parked_household_is_retried_on_its_next_event_and_unparked_when_it_su
     assert (again.version, again.since) == (parked.version + 1, parked.since)
 
     corrected = AppendBatch.model_validate({"events": [f.survey()]})
-    county.append("hh-005", corrected.events, recorder_caller)
+    AppendPipeline(county).append("hh-005", corrected.events, recorder_caller)
     current.catch_up()
     assert current.views.parked() == []
     assert versions(current)["hh-005"] == len(county.stream("hh-005"))

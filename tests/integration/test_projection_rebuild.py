@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from bootstrap import open_views
+from ledger.appending import AppendPipeline
 from ledger.application import HouseholdLedger
 from ledger.config import load_default
 from ledger.domain.callers import Caller
@@ -32,11 +33,12 @@ def snapshot(views: ViewTables) -> dict[str, list[tuple[Any, ...]]]:
 
 
 def append_county(ledger: HouseholdLedger, caller: Caller, households: range) -> None:
+    appends = AppendPipeline(ledger)
     for n in households:
         events = f.county_household(n)
         for start in range(0, len(events), 3):  # households interleaved in the log
             batch = AppendBatch.model_validate({"events": events[start : start + 3]})
-            ledger.append(f"hh-{n:03d}", batch.events, caller)
+            appends.append(f"hh-{n:03d}", batch.events, caller)
 
 
 @pytest.fixture
@@ -120,7 +122,7 @@ def test_rows_a_runner_wrote_from_a_later_version_survive_the_rebuilds_older_one
             location = AppendBatch.model_validate(
                 {"events": [f.event("LocationRecorded", {"lat": 23.47, "lon": 99.8})]}
             )
-            county.append(moved[0], location.events, recorder_caller)
+            AppendPipeline(county).append(moved[0], location.events, recorder_caller)
             live.catch_up()
         write(households, **kwargs)
 

@@ -8,6 +8,7 @@ from uuid import UUID
 import pytest
 
 from bootstrap import open_views
+from ledger.appending import AppendPipeline
 from ledger.application import HouseholdLedger, originator_id
 from ledger.domain.callers import Caller
 from ledger.domain.commands import AppendBatch
@@ -19,11 +20,12 @@ HOUSEHOLDS = [f"hh-{n:03d}" for n in range(9)]
 
 @pytest.fixture
 def stored(ledger: HouseholdLedger, recorder_caller: Caller) -> HouseholdLedger:
+    appends = AppendPipeline(ledger)
     for n, household_id in enumerate(HOUSEHOLDS):
         events = f.county_household(n)
         for start in range(0, len(events), 2):  # interleave the households in the log
             batch = AppendBatch.model_validate({"events": events[start : start + 2]})
-            ledger.append(household_id, batch.events, recorder_caller)
+            appends.append(household_id, batch.events, recorder_caller)
     return ledger
 
 

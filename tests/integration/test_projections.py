@@ -8,6 +8,7 @@ import pytest
 from eventsourcing.persistence import IntegrityError
 
 from bootstrap import open_views
+from ledger.appending import AppendPipeline
 from ledger.application import HouseholdLedger
 from ledger.config import load_default
 from ledger.domain.callers import Caller
@@ -36,21 +37,23 @@ def runner(ledger: HouseholdLedger) -> ProjectionRunner:
 
 
 def populate(ledger: HouseholdLedger, caller: Caller, households: int = 12) -> None:
+    appends = AppendPipeline(ledger)
     for n in range(households):
         events = f.county_household(n)
         for start in range(0, len(events), 5):  # several appends per household
             batch = AppendBatch.model_validate({"events": events[start : start + 5]})
-            ledger.append(f"hh-{n:03d}", batch.events, caller)
+            appends.append(f"hh-{n:03d}", batch.events, caller)
 
 
 def test_a_rebuild_from_zero_equals_live_updating(
     ledger: HouseholdLedger, runner: ProjectionRunner, recorder_caller: Caller
 ) -> None:
+    appends = AppendPipeline(ledger)
     for n in range(12):
         populate_one = f.county_household(n)
         for start in range(0, len(populate_one), 5):
             batch = AppendBatch.model_validate({"events": populate_one[start : start + 5]})
-            ledger.append(f"hh-{n:03d}", batch.events, recorder_caller)
+            appends.append(f"hh-{n:03d}", batch.events, recorder_caller)
             runner.catch_up()  # live: the views follow every append
     live = snapshot(runner.views)
     assert live["gap_view"]

@@ -1,6 +1,7 @@
 """Reads keep the state they replayed; another process's appends are still seen at once."""
 
 from bootstrap import open_ledger
+from ledger.appending import AppendPipeline
 from ledger.application import HouseholdLedger
 from ledger.domain.household import replay
 from ledger.persistence.database import Database
@@ -15,12 +16,12 @@ def test_a_kept_read_state_moves_on_with_what_other_processes_append(
     other = open_ledger(database, pool_size=2)
     try:
         caller = _caller()
-        other.append("hh-read", commands(f.registered()), caller)
+        AppendPipeline(other).append("hh-read", commands(f.registered()), caller)
         assert ledger.household("hh-read", caller).version == 1  # kept by this process
         first = ledger.household("hh-read", caller)
         assert ledger.household("hh-read", caller) is first, "nothing new: the kept state"
         for _ in range(3):
-            other.append("hh-read", LOCATION, caller)
+            AppendPipeline(other).append("hh-read", LOCATION, caller)
         state = ledger.household("hh-read", caller)
         assert state.version == 4
         assert first.version == 1, "a kept state is never changed, only replaced"

@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from bootstrap import open_ledger
 from bootstrap.settings import Settings
+from ledger.appending import AppendPipeline
 from ledger.domain.commands import AppendBatch, request_digest
 from ledger.persistence import postgres, sqlite
 from ledger.persistence.database import Database
@@ -55,7 +56,7 @@ def test_a_key_stored_before_owners_replays_to_its_token_only(empty_database: Da
         ours = create_token(ledger.tables, role="recorder", division="530925")
         theirs = create_token(ledger.tables, role="recorder", division="530925")
         caller = authenticate(ledger.tables, ours)
-        response = ledger.append("hh-1", batch.events, caller).response
+        response = AppendPipeline(ledger).append("hh-1", batch.events, caller).response
     finally:
         ledger.close()
     # The row as the service wrote it before migration 0009: no owner.

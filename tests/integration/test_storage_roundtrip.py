@@ -2,7 +2,7 @@
 
 Each example registers a fresh household, appends generated prerequisites and then
 generated events of the type under test (all accepted by the rules) through
-``HouseholdLedger.append``, and reads them back through ``history`` and ``feed``. The
+``AppendPipeline.append``, and reads them back through ``history`` and ``feed``. The
 events read back must be the very events ``decide`` produced (as ``append`` handed them
 to ``save``), down to the Python type of every value (a ``date`` stays a
 ``date``, a ``Decimal`` keeps its exponent, a ``datetime`` its offset, a ``UUID`` stays a
@@ -22,6 +22,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ledger.appending import AppendPipeline
 from ledger.application import HouseholdLedger
 from ledger.domain.callers import Caller
 from ledger.domain.commands import EVENT_TYPES, AppendBatch
@@ -105,7 +106,7 @@ def append(
     ledger: HouseholdLedger, household_id: str, caller: Caller, batch: list[dict[str, Any]]
 ) -> list[str]:
     commands = AppendBatch.model_validate({"events": batch}).events
-    receipt = ledger.append(household_id, commands, caller).response
+    receipt = AppendPipeline(ledger).append(household_id, commands, caller).response
     return [e["id"] for e in receipt["events"]]
 
 

@@ -4,7 +4,9 @@ have their own files: test_access_log.py, test_tokens.py, test_transparency_log.
 
 from datetime import UTC, datetime, timedelta
 
-from ledger.application import HouseholdLedger, Idempotency, originator_id
+from ledger.appending import AppendPipeline
+from ledger.application import HouseholdLedger, originator_id
+from ledger.idempotency import Idempotency
 from ledger.persistence.tables import MaterialRecord
 from ledger.persistence.web_sessions import WebSession
 from tests import factories as f
@@ -53,8 +55,10 @@ def test_a_material_is_recorded_once_and_each_token_upload_kept(ledger: Househol
     assert index.material_uploads([]) == {}
 
 
-def test_an_idempotency_key_is_stored_with_its_append(ledger: HouseholdLedger) -> None:
-    ledger.append(
+def test_an_idempotency_key_is_stored_with_its_append(
+    ledger: HouseholdLedger, appends: AppendPipeline
+) -> None:
+    appends.append(
         "hh-key", commands(f.registered()), _caller(), idempotency=Idempotency("k-1", "d" * 64)
     )
     (record,) = ledger.stores.tables.find_idempotencies(["k-1", "k-2"])["k-1"]
@@ -63,9 +67,11 @@ def test_an_idempotency_key_is_stored_with_its_append(ledger: HouseholdLedger) -
     assert ledger.stores.tables.find_idempotencies([]) == {}
 
 
-def test_stored_rows_come_in_version_order_as_stored(ledger: HouseholdLedger) -> None:
-    ledger.append("hh-rows", commands(f.registered()), _caller())
-    ledger.append("hh-rows", LOCATION, _caller())
+def test_stored_rows_come_in_version_order_as_stored(
+    ledger: HouseholdLedger, appends: AppendPipeline
+) -> None:
+    appends.append("hh-rows", commands(f.registered()), _caller())
+    appends.append("hh-rows", LOCATION, _caller())
     rows = ledger.stores.stored_rows
     page = rows.page(originator_id("hh-rows"), 0, 10)
     assert [version for version, _, _ in page] == [1, 2]

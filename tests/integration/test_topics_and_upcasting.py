@@ -4,6 +4,7 @@ from typing import Any, ClassVar
 
 import pytest
 
+from ledger.appending import AppendPipeline
 from ledger.application import HouseholdLedger, originator_id
 from ledger.domain.callers import Caller
 from ledger.domain.commands import EVENT_TYPES, AppendBatch
@@ -28,7 +29,7 @@ def test_stored_events_carry_the_explicit_topic_not_the_module_path(
     ledger: HouseholdLedger, recorder_caller: Caller
 ) -> None:
     batch = AppendBatch.model_validate({"events": [f.registered(), f.survey()]})
-    ledger.append("hh-t", batch.events, recorder_caller)
+    AppendPipeline(ledger).append("hh-t", batch.events, recorder_caller)
     stored = ledger.recorder.select_events(originator_id("hh-t"))
     assert [s.topic for s in stored] == [
         "household/HouseholdRegistered",
@@ -51,7 +52,7 @@ def test_a_stored_version_1_event_is_upcast_when_read(
     ledger: HouseholdLedger, recorder_caller: Caller
 ) -> None:
     batch = AppendBatch.model_validate({"events": [f.registered()]})
-    ledger.append("hh-u", batch.events, recorder_caller)
+    AppendPipeline(ledger).append("hh-u", batch.events, recorder_caller)
     [registered] = ledger.history("hh-u", recorder_caller)
     stored = ledger.mapper.to_stored_event(registered)
     state = ledger.mapper.transcoder.decode(stored.state)

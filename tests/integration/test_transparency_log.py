@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from eventsourcing.persistence import IntegrityError
 
 from bootstrap import open_ledger
+from ledger.appending import AppendPipeline
 from ledger.application import HouseholdLedger, originator_id
 from ledger.domain import merkle
 from ledger.domain.callers import Caller
@@ -22,7 +23,7 @@ from tests import factories as f
 
 
 def _append(ledger: HouseholdLedger, caller: Caller, household_id: str) -> None:
-    ledger.append(
+    AppendPipeline(ledger).append(
         household_id, AppendBatch.model_validate({"events": [f.registered()]}).events, caller
     )
 

@@ -112,3 +112,24 @@ def test_groups_weigh_at_most_max_weight_beyond_their_first_item() -> None:
     assert outcomes == ["ok"] * 6
     assert all(sum(map(len, call)) <= 5 or len(call) == 1 for call in store.calls)
     assert sorted(store.committed) == sorted(["first", *items])
+
+
+def test_a_batch_is_written_in_one_transaction_and_answered_item_by_item() -> None:
+    store = Store()
+    store.release_first_write.set()
+    group = GroupCommit(store.write, conflict=Conflict)
+    assert group.commit_all(["a", "b", "c"]) == [None, None, None]
+    assert store.calls == [["a", "b", "c"]]
+    errors = group.commit_all(["d", "clash", "e"])
+    assert [type(e).__name__ if e else None for e in errors] == [None, "Conflict", None]
+    assert store.calls[1:] == [["d", "clash", "e"], ["d"], ["clash"], ["e"]]
+    assert store.committed == ["a", "b", "c", "d", "e"]
+    assert group.commit_all([]) == []
+
+
+def test_a_batch_heavier_than_max_weight_is_split_but_all_committed() -> None:
+    store = Store()
+    store.release_first_write.set()
+    group = GroupCommit(store.write, conflict=Conflict, weight=len, max_weight=4)
+    assert group.commit_all(["aa", "bb", "cc", "dddddd"]) == [None] * 4
+    assert store.calls == [["aa", "bb"], ["cc"], ["dddddd"]]

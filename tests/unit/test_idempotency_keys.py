@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ledger.application import IMPORT_KEY_PREFIX, Idempotency
 from ledger.domain.errors import ValidationFailed
+from ledger.idempotency import IMPORT_KEY_PREFIX, Idempotency
 
 KEYS = st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=1, max_size=100)
 

@@ -1,4 +1,4 @@
-"""Reading an import line (``api.importer.parse``): a valid line gets the key its content
+"""Reading an import line (``ledger.importing.parse``): a valid line gets the key its content
 fixes, however it is written; anything else is a failure with a code, never a crash."""
 
 import json
@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import demo
-from api.importer import Failure, Line, parse
 from ledger.domain.commands import AppendBatch, request_digest
+from ledger.importing import Failure, Line, parse
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),

@@ -8,8 +8,8 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
-from api.errors import field_path
 from ledger.domain.commands import MAX_BATCH, AppendBatch
+from ledger.domain.field_paths import field_path
 from tests import factories as f
 
 LONG_ID, LONG_NAME, LONG_TEXT = "x" * 65, "名" * 101, "文" * 4001

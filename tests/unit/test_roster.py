@@ -1,6 +1,7 @@
-"""Reading a roster's rows (``ledger.roster``): a household typed into the template's cells
-reads back as the events it came from, keyed by content whatever the cells' types; a bad
-cell refuses its whole household and is named by sheet, row and column."""
+"""Reading a roster's rows (``ledger.importing.roster``): a household typed into the
+template's cells reads back as the events it came from, keyed by content whatever the
+cells' types; a bad cell refuses its whole household and is named by sheet, row and
+column."""
 
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
@@ -13,9 +14,9 @@ from hypothesis import strategies as st
 import demo
 from ledger.domain.commands import AppendBatch, request_digest
 from ledger.domain.labels import labels
-from ledger.roster import HOUSEHOLDS, MEMBERS, SHEETS, SURVEYS, Accepted, Refused, Row
-from ledger.roster import households as read
-from ledger.roster.cells import CellError, convert
+from ledger.importing.roster import HOUSEHOLDS, MEMBERS, SHEETS, SURVEYS, Accepted, Refused, Row
+from ledger.importing.roster import households as read
+from ledger.importing.roster.cells import CellError, convert
 from tests import strategies as s
 from tests.roster_cells import rows_of
 

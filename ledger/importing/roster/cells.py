@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ledger.domain.labels import labels
-from ledger.roster.columns import Column
+from ledger.importing.roster.columns import Column
 
 Json = str | int | float | bool | list[str] | None
 

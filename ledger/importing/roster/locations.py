@@ -8,7 +8,7 @@ from typing import Any
 
 from ledger.domain.commands import EVENT_TYPES
 from ledger.domain.labels import field_label
-from ledger.roster.columns import HOUSEHOLDS, MEMBERS, SURVEYS, Column, Sheet
+from ledger.importing.roster.columns import HOUSEHOLDS, MEMBERS, SURVEYS, Column, Sheet
 
 
 @dataclass(frozen=True)

@@ -3,9 +3,10 @@
 
 Each household becomes one append — its HouseholdRegistered with its members, then a
 FieldSurveyConducted per 收入调查 row — validated as the HTTP API validates it
-(``ledger.roster``), keyed ``import:`` + its request digest so a second run appends nothing
-twice, and written by ``api.importer`` in chunks. A household with any problem on any of
-its rows is left out whole; every problem is reported by sheet, row and column.
+(``ledger.importing.roster.households``), keyed ``import:`` + its request digest so a
+second run appends nothing twice, and written by ``ledger.importing.run`` in chunks. A
+household with any problem on any of its rows is left out whole; every problem is
+reported by sheet, row and column.
 """
 
 import zipfile
@@ -17,10 +18,19 @@ from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.worksheet import Worksheet
 
-from api.importer import Failure, Item, Summary, import_items, keyed
-from ledger.application import HouseholdLedger
+from ledger.appending import AppendPipeline
 from ledger.domain.callers import Caller
-from ledger.roster import FIRST_DATA_ROW, HOUSEHOLDS, SHEETS, Accepted, Row, Sheet, households
+from ledger.importing.items import Failure, Item, keyed
+from ledger.importing.roster import (
+    FIRST_DATA_ROW,
+    HOUSEHOLDS,
+    SHEETS,
+    Accepted,
+    Row,
+    Sheet,
+    households,
+)
+from ledger.importing.run import Summary, import_items
 
 REQUIRED_SHEETS = (HOUSEHOLDS.name, "家庭成员")
 """收入调查 may be absent: a roster of registrations only."""
@@ -121,7 +131,7 @@ def roster_items(rows: Sequence[Row], offset: timezone) -> list[tuple[Item, int]
 
 
 def import_roster(
-    ledger: HouseholdLedger,
+    appends: AppendPipeline,
     caller: Caller,
     items: Sequence[tuple[Item, int]],
     summary: Summary,
@@ -130,4 +140,4 @@ def import_roster(
 ) -> None:
     """Appends the roster's households, counting them into ``summary``."""
     summary.unit = "households"
-    import_items(ledger, caller, items, summary, progress=progress)
+    import_items(appends, caller, items, summary, progress=progress)

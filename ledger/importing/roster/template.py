@@ -18,7 +18,15 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ledger.domain.idnumber import with_check_digit
 from ledger.domain.labels import labels
-from ledger.roster import FIRST_DATA_ROW, HOUSEHOLDS, MEMBERS, SHEETS, SURVEYS, Column, Sheet
+from ledger.importing.roster import (
+    FIRST_DATA_ROW,
+    HOUSEHOLDS,
+    MEMBERS,
+    SHEETS,
+    SURVEYS,
+    Column,
+    Sheet,
+)
 
 ROWS = 10_000
 """Rows below the headers given formats and drop-down lists."""

@@ -1,7 +1,8 @@
 """The county roster (农户名册): households, members and surveys as rows of a workbook, to
-the contract's events. Pure: the workbook itself is read and written in ``api.roster``."""
+the contract's events. Pure: the workbook itself is read in ``.workbook`` and its blank
+template written in ``.template``."""
 
-from ledger.roster.columns import (
+from ledger.importing.roster.columns import (
     FIRST_DATA_ROW,
     HOUSEHOLDS,
     MEMBERS,
@@ -10,8 +11,8 @@ from ledger.roster.columns import (
     Column,
     Sheet,
 )
-from ledger.roster.households import Accepted, Refused, Row, households
-from ledger.roster.locations import RowError
+from ledger.importing.roster.households import Accepted, Refused, Row, households
+from ledger.importing.roster.locations import RowError
 
 __all__ = [
     "FIRST_DATA_ROW",

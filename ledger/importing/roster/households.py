@@ -18,9 +18,9 @@ from pydantic import ValidationError
 
 from ledger.domain.commands import HOUSEHOLD_ID_PATTERN, AppendBatch
 from ledger.domain.vocabulary import Category
-from ledger.roster.cells import CellError, blank, convert, json_number
-from ledger.roster.columns import HOUSEHOLD_ID, HOUSEHOLDS, MEMBERS, SURVEYS, Sheet
-from ledger.roster.locations import Origins, RowError, at
+from ledger.importing.roster.cells import CellError, blank, convert, json_number
+from ledger.importing.roster.columns import HOUSEHOLD_ID, HOUSEHOLDS, MEMBERS, SURVEYS, Sheet
+from ledger.importing.roster.locations import Origins, RowError, at
 
 
 @dataclass(frozen=True)
