@@ -94,7 +94,7 @@ def summary(views: ViewTables, division: str) -> dict[str, Any]:
     # Every required step of each kind that happened, with its rate (1.0: never missing).
     rates = {
         kind: {
-            step: round(1 - missing[(kind, step)] / episodes[kind], 4)
+            str(step): round(1 - missing[(kind, step)] / episodes[kind], 4)
             for step in REQUIRED_STEPS.get(kind, ())
         }
         for kind in sorted(episodes)
