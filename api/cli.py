@@ -259,6 +259,7 @@ def archive_export(household_id: str, output: str) -> None:
 def _log_access(ledger: HouseholdLedger, household_id: str, command: str) -> None:
     """The CLI runs locally and is not logged, except what hands personal data out."""
     from ledger.persistence.access_log import Access
+    from ledger.reading import village_of
 
     caller = _cli_caller()
     access = Access(
@@ -266,7 +267,7 @@ def _log_access(ledger: HouseholdLedger, household_id: str, command: str) -> Non
         caller.token_id,
         str(caller.role),
         household_id,
-        ledger.village_of(household_id) or "",
+        village_of(ledger, household_id) or "",
         command,
     )
     ledger.recorder.access_log.record([access])  # type: ignore[attr-defined]

@@ -1,6 +1,8 @@
 """Shared dependencies as ``Annotated`` aliases."""
 
-from typing import Annotated
+import threading
+from typing import Annotated, Any, cast
+from weakref import WeakKeyDictionary
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -14,9 +16,19 @@ from ledger.domain.callers import Caller
 from ledger.domain.configuration import RulesConfiguration
 from ledger.domain.errors import Unauthenticated
 from ledger.materials import MaterialStore
+from ledger.persistence.access_log import AccessLog
+from ledger.reading import HouseholdReads
 from ledger.tokens import authenticate
 from ledger.transparency.log import TransparencyLog
 from projections.runner import ProjectionRunner, ProjectionsUnavailable
+from queries import (
+    AccessLogQuery,
+    EvaluationQueries,
+    HouseholdPageQuery,
+    HouseholdQueries,
+    IntegrityQueries,
+    MaterialQuery,
+)
 
 _bearer = HTTPBearer(auto_error=False, description="A token from `ledger token create`")
 
@@ -118,3 +130,76 @@ def get_materials(request: Request) -> MaterialStore:
 
 
 MaterialsDep = Annotated[MaterialStore, Depends(get_materials)]
+
+
+# Query services: what routes and pages read through, one service each. Built here from
+# the request's read source until the composition root builds them (one call each).
+
+_household_reads: "WeakKeyDictionary[HouseholdLedger, HouseholdReads]" = WeakKeyDictionary()
+_household_reads_lock = threading.Lock()
+
+
+def household_reads(ledger: HouseholdLedger) -> HouseholdReads:
+    """The reads of ``ledger``: one per ledger, so that their kept states are shared."""
+    with _household_reads_lock:
+        reads = _household_reads.get(ledger)
+        if reads is None:
+            reads = _household_reads[ledger] = HouseholdReads(ledger)
+        return reads
+
+
+def get_household_queries(source: SourceDep, configuration: ConfigurationDep) -> HouseholdQueries:
+    return HouseholdQueries(household_reads(source.ledger), configuration)
+
+
+HouseholdQueriesDep = Annotated[HouseholdQueries, Depends(get_household_queries)]
+
+
+def get_household_page_query(
+    request: Request, source: SourceDep, configuration: ConfigurationDep, materials: MaterialsDep
+) -> HouseholdPageQuery:
+    return HouseholdPageQuery(
+        household_reads(source.ledger),
+        configuration,
+        materials,
+        source.transparency,
+        request.app.state.badges,
+    )
+
+
+HouseholdPageQueryDep = Annotated[HouseholdPageQuery, Depends(get_household_page_query)]
+
+
+def get_evaluation_queries(projections: ProjectionsDep) -> EvaluationQueries:
+    return EvaluationQueries(projections.views)
+
+
+EvaluationQueriesDep = Annotated[EvaluationQueries, Depends(get_evaluation_queries)]
+
+
+def get_integrity_queries(
+    source: SourceDep, configuration: ConfigurationDep, materials: MaterialsDep
+) -> IntegrityQueries:
+    return IntegrityQueries(
+        household_reads(source.ledger), source.transparency, materials, configuration
+    )
+
+
+IntegrityQueriesDep = Annotated[IntegrityQueries, Depends(get_integrity_queries)]
+
+
+def get_access_log_query(source: SourceDep) -> AccessLogQuery:
+    log: AccessLog = cast(Any, source.ledger.recorder).access_log  # typed by the root's recorder
+    return AccessLogQuery(log)
+
+
+AccessLogQueryDep = Annotated[AccessLogQuery, Depends(get_access_log_query)]
+
+
+def get_material_query(
+    source: SourceDep, materials: MaterialsDep, projections: ProjectionsDep
+) -> MaterialQuery:
+    return MaterialQuery(materials, source.ledger.tables, projections.views.material_citations)
+
+
+MaterialQueryDep = Annotated[MaterialQuery, Depends(get_material_query)]

@@ -12,6 +12,7 @@ from api.cli import _cli_caller, main
 from ledger import demo
 from ledger.application import HouseholdLedger
 from ledger.persistence.database import Database
+from ledger.reading import HouseholdReads
 from ledger.tokens import authenticate
 from tests.conftest import _url
 
@@ -40,7 +41,7 @@ def test_demo_loads_a_county_and_prints_what_the_database_holds(database: Databa
     try:
         assert ledger.tables.count_events() == int(held[1].replace(",", ""))
         statuses = Counter(
-            str(ledger.household(demo.household_id(n), _cli_caller()).status)
+            str(HouseholdReads(ledger).household(demo.household_id(n), _cli_caller()).status)
             for n in range(HOUSEHOLDS)
         )
         printed = printed_statuses(loaded.stdout)
@@ -53,7 +54,7 @@ def test_demo_loads_a_county_and_prints_what_the_database_holds(database: Databa
         assert (caller.role, caller.division) == ("auditor", "530925")
         shown = re.findall(r"/ui/households/(\S+)", loaded.stdout)
         assert shown
-        assert all(ledger.household(h, caller).registered for h in shown)
+        assert all(HouseholdReads(ledger).household(h, caller).registered for h in shown)
 
         again = run(database, "--households", str(HOUSEHOLDS))
         assert again.exit_code == 0, again.stderr
