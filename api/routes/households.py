@@ -7,9 +7,9 @@ from fastapi import APIRouter, Body, Header, Path, Query
 from api import links
 from api import openapi_examples as examples
 from api.deps import CallerDep, HouseholdQueriesDep, LedgerDep, ReaderDep
-from api.errors import problem_responses
 from api.paging import MAX_POSITION, CursorParam, Limit, page, position
 from api.personal_data import DisclosureDep
+from api.problem_docs import problem_responses
 from api.responses import JSONBody
 from ledger.application import Idempotency
 from ledger.domain.commands import HOUSEHOLD_ID_PATTERN, AppendBatch, request_digest

@@ -11,8 +11,8 @@ from starlette.background import BackgroundTask
 from starlette.responses import FileResponse
 
 from api.deps import CallerDep, IntegrityQueriesDep, ReaderDep
-from api.errors import problem_responses
 from api.personal_data import DisclosureDep
+from api.problem_docs import problem_responses
 from api.responses import JSONBody
 from api.routes.households import HouseholdId
 

@@ -9,8 +9,8 @@ from starlette.responses import FileResponse
 
 from api import links
 from api.deps import CallerDep, LedgerDep, MaterialQueryDep, MaterialsDep, PrimaryLedgerDep
-from api.errors import problem_responses
 from api.personal_data import access_log, endpoint
+from api.problem_docs import problem_responses
 from api.responses import JSONBody
 from ledger import materials
 from ledger.domain.callers import Caller
