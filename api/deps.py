@@ -28,6 +28,7 @@ from queries import (
     HouseholdQueries,
     IntegrityQueries,
     MaterialQuery,
+    ParkedQuery,
 )
 
 _bearer = HTTPBearer(auto_error=False, description="A token from `ledger token create`")
@@ -203,3 +204,11 @@ def get_material_query(
 
 
 MaterialQueryDep = Annotated[MaterialQuery, Depends(get_material_query)]
+
+
+def get_parked_query(source: SourceDep) -> ParkedQuery:
+    # Not through ProjectionsDep: parked households are listed while the views catch up.
+    return ParkedQuery(source.projections.views)
+
+
+ParkedQueryDep = Annotated[ParkedQuery, Depends(get_parked_query)]

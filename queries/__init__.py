@@ -7,6 +7,7 @@ from queries.household_page import HouseholdPageQuery, HouseholdRecord
 from queries.households import HouseholdQueries
 from queries.integrity import IntegrityQueries
 from queries.materials import MaterialQuery
+from queries.parked import ParkedQuery
 
 __all__ = [
     "AccessLogQuery",
@@ -17,5 +18,6 @@ __all__ = [
     "HouseholdRecord",
     "IntegrityQueries",
     "MaterialQuery",
+    "ParkedQuery",
     "Selection",
 ]
