@@ -18,17 +18,19 @@ and the badge turns red naming it. The checkpoint and the proofs are checked eve
 See docs/decisions.md, "The household page's verification badge".
 """
 
+import contextlib
 import hashlib
 import struct
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, cast
 
 from eventsourcing.persistence import StoredEvent
 
 from ledger.application import HouseholdLedger, originator_id
+from ledger.domain import merkle
 from ledger.domain.integrity import ZERO_HASH, event_hash
 from ledger.domain.serialization import event_document
 from ledger.persistence.log_tables import Leaf, StoredCheckpoint
@@ -57,13 +59,23 @@ class Badge:
 
 
 @dataclass(frozen=True)
+class _Proven:
+    """Events up to ``version`` are leaves of the signed tree of ``tree_size`` leaves."""
+
+    version: int
+    tree_size: int
+    root_hash: str
+
+
+@dataclass(frozen=True)
 class _Verdict:
     """Rows that held when re-hashed: up to ``version``, whose bytes digest to
-    ``rows_sha256``, the chain ending in ``head_hash``."""
+    ``rows_sha256``, the chain ending in ``head_hash``; and the tree they were proven in."""
 
     version: int
     rows_sha256: str
     head_hash: str
+    proven: _Proven | None = None
 
 
 @dataclass(frozen=True)
@@ -94,10 +106,16 @@ class Badges:
         rows = _read(ledger, household_id, kept.version if kept else None)
         try:
             leaves, checkpoint = _signed(transparency, household_id, rows)
-            if kept is None or (kept.version, kept.rows_sha256) != (rows.version, rows.sha256):
-                self._keep(household_id, self._rehash(ledger, household_id, rows, kept))
+            if kept is not None and (kept.version, kept.rows_sha256) == (rows.version, rows.sha256):
+                verdict = kept
+            else:
+                verdict, rehashed = self._rehash(ledger, household_id, rows, kept)
+                if len(rehashed) == len(rows.events):  # all of them: as read while hashing
+                    rows = replace(rows, events=rehashed)
             _complete(ledger, household_id, rows, leaves)
-            _proven(transparency, rows, leaves, checkpoint)
+            _prove(transparency, rows, leaves, checkpoint, verdict.proven)
+            proven = _Proven(rows.version, checkpoint.tree_size, checkpoint.root_hash)
+            self._keep(household_id, replace(verdict, proven=proven))
         except ArchiveInvalid as finding:
             self.forget(household_id)
             raise Mismatch(str(finding)) from None
@@ -125,17 +143,20 @@ class Badges:
 
     def _rehash(
         self, ledger: HouseholdLedger, household_id: str, rows: _Rows, kept: _Verdict | None
-    ) -> _Verdict:
+    ) -> tuple[_Verdict, list[tuple[int, str, str]]]:
         """Re-hashes and chains the rows; only those after the kept verdict's version if
-        the rows it was reached on are still byte for byte the same."""
-        if (
+        the rows it was reached on are still byte for byte the same. Returns the verdict,
+        and the version, id and hash of each event re-hashed."""
+        resumed = (
             kept is not None
             and rows.prefix is not None
             and rows.prefix.hexdigest() == kept.rows_sha256
-        ):
+        )
+        if kept is not None and resumed:
             previous, after, digest = kept.head_hash, kept.version, rows.prefix.copy()
         else:
             previous, after, digest = ZERO_HASH, 0, hashlib.sha256()
+        rehashed: list[tuple[int, str, str]] = []
         for number, stored in enumerate(
             _stored(ledger, household_id, after, rows.version), after + 1
         ):
@@ -159,19 +180,22 @@ class Badges:
                 previous=previous,
             )
             previous, after = document["hash"], number
+            rehashed.append((number, document["id"], previous))
         if after < rows.version:
             raise Mismatch(
                 f"version {after + 1} is missing from the stored rows — events were removed"
             )
         # Kept under the digest of the very bytes hashed (a change since the first read
         # then misses next time, and is re-hashed).
-        return _Verdict(rows.version, digest.hexdigest(), previous)
+        proven = kept.proven if kept and resumed else None
+        return _Verdict(rows.version, digest.hexdigest(), previous, proven), rehashed
 
 
 def _read(ledger: HouseholdLedger, household_id: str, at: int | None) -> _Rows:
-    """The household's stored rows' bytes digested, their versions, event ids and hashes
-    as stored (checked by a re-hash whenever the digest is new); and the digest's state
-    after version ``at`` (to go on from), if there is one."""
+    """The household's stored rows' bytes digested; the event ids and hashes as stored of
+    versions ``at`` and after (all without ``at``: the others were proven with the kept
+    verdict, and a new digest re-hashes them); and the digest's state after version ``at``
+    (to go on from), if there is one."""
     pages: StoredRows = cast(Any, ledger.recorder).stored_rows
     digest, version, prefix = hashlib.sha256(), 0, None
     events: list[tuple[int, str, str]] = []
@@ -181,10 +205,11 @@ def _read(ledger: HouseholdLedger, household_id: str, at: int | None) -> _Rows:
             _add(digest, row_version, topic, state)
             if row_version == at:
                 prefix = digest.copy()
-            try:
-                event_id, _, stored_hash = leaf_fields(state)
-            except Exception:  # found and named by the re-hash, which a new digest runs
-                event_id, stored_hash = "", ""
+            event_id, stored_hash = "", ""
+            if at is None or row_version >= at:
+                # An unreadable row is found and named by the re-hash a new digest runs.
+                with contextlib.suppress(Exception):
+                    event_id, _, stored_hash = leaf_fields(state)
             events.append((row_version, event_id, stored_hash))
         version = page[-1][0]
     if not events:
@@ -253,21 +278,32 @@ def _complete(ledger: HouseholdLedger, household_id: str, rows: _Rows, leaves: l
         )
 
 
-def _proven(
-    transparency: TransparencyLog, rows: _Rows, leaves: list[Leaf], checkpoint: StoredCheckpoint
+def _prove(
+    transparency: TransparencyLog,
+    rows: _Rows,
+    leaves: list[Leaf],
+    checkpoint: StoredCheckpoint,
+    earlier: _Proven | None,
 ) -> None:
     """Every event is a leaf of the signed tree, in the order of its versions (the audit
-    paths read from the stored Merkle nodes)."""
+    paths read from the stored Merkle nodes). Events proven in an earlier signed tree are
+    in this one if it extends that one (RFC 6962 consistency): only the events since are
+    proven again, so a kept view of a long history costs a few nodes, not a proof each."""
     by_event = {leaf.event_id: leaf for leaf in leaves}
+    start, last_index = 0, -1
+    before = None if earlier is None else by_event.get(rows.events[earlier.version - 1][1])
+    if earlier is not None and before is not None and earlier.tree_size <= checkpoint.tree_size:
+        _extends(transparency, earlier, checkpoint)
+        start, last_index = earlier.version, before.leaf_index
     ordered = []
-    for version, event_id, _ in rows.events:
+    for version, event_id, _ in rows.events[start:]:
         leaf = by_event.get(event_id)
         if leaf is None:
             raise Mismatch(f"version {version} (id {event_id}) is not in the transparency log")
         ordered.append(leaf)
     proofs = transparency.inclusions(ordered, checkpoint.tree_size)
-    root, last_index = bytes.fromhex(checkpoint.root_hash), -1
-    for (version, event_id, stored_hash), proof in zip(rows.events, proofs, strict=True):
+    root = bytes.fromhex(checkpoint.root_hash)
+    for (version, event_id, stored_hash), proof in zip(rows.events[start:], proofs, strict=True):
         last_index = check_inclusion(
             f"event version {version} (id {event_id})",
             stored_hash,
@@ -275,4 +311,24 @@ def _proven(
             checkpoint.tree_size,
             root,
             last_index,
+        )
+
+
+def _extends(transparency: TransparencyLog, earlier: _Proven, checkpoint: StoredCheckpoint) -> None:
+    """The signed tree of ``checkpoint`` holds the earlier signed tree as its first leaves."""
+    path = (
+        []
+        if earlier.tree_size == checkpoint.tree_size
+        else transparency.consistency(earlier.tree_size, checkpoint.tree_size)
+    )
+    if not merkle.verify_consistency(
+        earlier.tree_size,
+        checkpoint.tree_size,
+        bytes.fromhex(earlier.root_hash),
+        bytes.fromhex(checkpoint.root_hash),
+        [bytes.fromhex(h) for h in path],
+    ):
+        raise Mismatch(
+            f"the signed tree of {checkpoint.tree_size} events does not extend the signed "
+            f"tree of {earlier.tree_size} events the household's events were proven in"
         )
