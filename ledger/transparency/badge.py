@@ -30,21 +30,25 @@ from typing import Any, cast
 from eventsourcing.persistence import StoredEvent
 
 from ledger.application import HouseholdLedger, originator_id
-from ledger.domain import merkle
 from ledger.domain.integrity import ZERO_HASH, event_hash
 from ledger.domain.serialization import event_document
-from ledger.persistence.log_tables import Leaf, StoredCheckpoint
 from ledger.persistence.stored_rows import StoredRows
-from ledger.transparency.checks import check_checkpoint, check_event, check_inclusion
+from ledger.transparency.badge_proofs import (
+    Mismatch,
+    Proven,
+    StoredEvents,
+    check_complete,
+    prove,
+    signed_leaves,
+)
+from ledger.transparency.checks import check_event
 from ledger.transparency.log import TransparencyLog, leaf_fields
 from ledger.transparency.zipreader import ArchiveInvalid
 
+__all__ = ["Badge", "Badges", "Mismatch"]
+
 PAGE = 1000  # stored rows held at once
 KEPT = 4096  # households whose verdict is kept
-
-
-class Mismatch(Exception):
-    """The stored rows do not hold; the message names the first thing that does not."""
 
 
 @dataclass(frozen=True)
@@ -59,15 +63,6 @@ class Badge:
 
 
 @dataclass(frozen=True)
-class _Proven:
-    """Events up to ``version`` are leaves of the signed tree of ``tree_size`` leaves."""
-
-    version: int
-    tree_size: int
-    root_hash: str
-
-
-@dataclass(frozen=True)
 class _Verdict:
     """Rows that held when re-hashed: up to ``version``, whose bytes digest to
     ``rows_sha256``, the chain ending in ``head_hash``; and the tree they were proven in."""
@@ -75,7 +70,7 @@ class _Verdict:
     version: int
     rows_sha256: str
     head_hash: str
-    proven: _Proven | None = None
+    proven: Proven | None = None
 
 
 @dataclass(frozen=True)
@@ -85,7 +80,7 @@ class _Rows:
     version: int  # the last one's
     sha256: str
     prefix: Any  # the digest's state after a kept verdict's version, if the rows reach it
-    events: list[tuple[int, str, str]]  # (version, event id, hash) as stored
+    events: StoredEvents
 
 
 class Badges:
@@ -105,16 +100,16 @@ class Badges:
             kept = self._kept.get(household_id)
         rows = _read(ledger, household_id, kept.version if kept else None)
         try:
-            leaves, checkpoint = _signed(transparency, household_id, rows)
+            leaves, checkpoint = signed_leaves(transparency, household_id, rows.events)
             if kept is not None and (kept.version, kept.rows_sha256) == (rows.version, rows.sha256):
                 verdict = kept
             else:
                 verdict, rehashed = self._rehash(ledger, household_id, rows, kept)
                 if len(rehashed) == len(rows.events):  # all of them: as read while hashing
                     rows = replace(rows, events=rehashed)
-            _complete(ledger, household_id, rows, leaves)
-            _prove(transparency, rows, leaves, checkpoint, verdict.proven)
-            proven = _Proven(rows.version, checkpoint.tree_size, checkpoint.root_hash)
+            check_complete(ledger, household_id, rows.events, leaves)
+            prove(transparency, rows.events, leaves, checkpoint, verdict.proven)
+            proven = Proven(rows.version, checkpoint.tree_size, checkpoint.root_hash)
             self._keep(household_id, replace(verdict, proven=proven))
         except ArchiveInvalid as finding:
             self.forget(household_id)
@@ -239,96 +234,3 @@ def _add(digest: Any, version: int, topic: str, state: bytes) -> None:
     digest.update(struct.pack(">QQQ", version, len(encoded), len(state)))
     digest.update(encoded)
     digest.update(state)
-
-
-def _signed(
-    transparency: TransparencyLog, household_id: str, rows: _Rows
-) -> tuple[list[Leaf], StoredCheckpoint]:
-    """The household's leaves in the log, and the latest checkpoint covering them,
-    signed with this ledger's key."""
-    leaves = transparency.tables.leaves_of_household(household_id)
-    if len(leaves) < len(rows.events):
-        # Read again whatever catch_up returns: the checkpointer may have sequenced the
-        # events meanwhile (then this call adds nothing, yet the leaves are there).
-        transparency.catch_up()
-        leaves = transparency.tables.leaves_of_household(household_id)
-    if not leaves:
-        version, event_id, _ = rows.events[-1]
-        raise Mismatch(
-            f"version {version} (id {event_id}), the household's last event, "
-            "is not in the transparency log"
-        )
-    checkpoint = transparency.covering(leaves[-1].leaf_index)
-    check_checkpoint(transparency.public_key, checkpoint.document())
-    return leaves, checkpoint
-
-
-def _complete(ledger: HouseholdLedger, household_id: str, rows: _Rows, leaves: list[Leaf]) -> None:
-    """No event of the household is in the log after the last stored row (a removed last
-    event), unless it was stored since the rows were read."""
-    ids = {event_id for _, event_id, _ in rows.events}
-    last = leaves[-1]
-    if last.event_id not in ids and not ledger.recorder.select_events(
-        originator_id(household_id), gt=rows.version, limit=1
-    ):
-        raise Mismatch(
-            f"the transparency log holds event {last.event_id} of this household "
-            f"after version {rows.version}, which the stored rows lack — events "
-            "were removed"
-        )
-
-
-def _prove(
-    transparency: TransparencyLog,
-    rows: _Rows,
-    leaves: list[Leaf],
-    checkpoint: StoredCheckpoint,
-    earlier: _Proven | None,
-) -> None:
-    """Every event is a leaf of the signed tree, in the order of its versions (the audit
-    paths read from the stored Merkle nodes). Events proven in an earlier signed tree are
-    in this one if it extends that one (RFC 6962 consistency): only the events since are
-    proven again, so a kept view of a long history costs a few nodes, not a proof each."""
-    by_event = {leaf.event_id: leaf for leaf in leaves}
-    start, last_index = 0, -1
-    before = None if earlier is None else by_event.get(rows.events[earlier.version - 1][1])
-    if earlier is not None and before is not None and earlier.tree_size <= checkpoint.tree_size:
-        _extends(transparency, earlier, checkpoint)
-        start, last_index = earlier.version, before.leaf_index
-    ordered = []
-    for version, event_id, _ in rows.events[start:]:
-        leaf = by_event.get(event_id)
-        if leaf is None:
-            raise Mismatch(f"version {version} (id {event_id}) is not in the transparency log")
-        ordered.append(leaf)
-    proofs = transparency.inclusions(ordered, checkpoint.tree_size)
-    root = bytes.fromhex(checkpoint.root_hash)
-    for (version, event_id, stored_hash), proof in zip(rows.events[start:], proofs, strict=True):
-        last_index = check_inclusion(
-            f"event version {version} (id {event_id})",
-            stored_hash,
-            proof.document(),
-            checkpoint.tree_size,
-            root,
-            last_index,
-        )
-
-
-def _extends(transparency: TransparencyLog, earlier: _Proven, checkpoint: StoredCheckpoint) -> None:
-    """The signed tree of ``checkpoint`` holds the earlier signed tree as its first leaves."""
-    path = (
-        []
-        if earlier.tree_size == checkpoint.tree_size
-        else transparency.consistency(earlier.tree_size, checkpoint.tree_size)
-    )
-    if not merkle.verify_consistency(
-        earlier.tree_size,
-        checkpoint.tree_size,
-        bytes.fromhex(earlier.root_hash),
-        bytes.fromhex(checkpoint.root_hash),
-        [bytes.fromhex(h) for h in path],
-    ):
-        raise Mismatch(
-            f"the signed tree of {checkpoint.tree_size} events does not extend the signed "
-            f"tree of {earlier.tree_size} events the household's events were proven in"
-        )
