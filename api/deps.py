@@ -17,9 +17,19 @@ from ledger.domain.callers import Caller
 from ledger.domain.configuration import RulesConfiguration
 from ledger.domain.errors import Unauthenticated
 from ledger.materials import MaterialStore
+from ledger.reading import HouseholdReads
 from ledger.tokens import authenticate, authenticate_id
 from ledger.transparency.log import TransparencyLog
 from projections.runner import ProjectionRunner, ProjectionsUnavailable
+from queries import (
+    AccessLogQuery,
+    EvaluationQueries,
+    HouseholdPageQuery,
+    HouseholdQueries,
+    IntegrityQueries,
+    MaterialQuery,
+    ParkedQuery,
+)
 
 _bearer = HTTPBearer(auto_error=False, description="A token from `ledger token create`")
 
@@ -156,3 +166,71 @@ def get_materials(opened: ServicesDep) -> MaterialStore:
 
 
 MaterialsDep = Annotated[MaterialStore, Depends(get_materials)]
+
+
+# Query services: what routes and pages read through, one service each, made per request
+# from the long-lived parts the root opened (cheap: they hold references only).
+
+
+def get_reads(source: SourceDep) -> HouseholdReads:
+    return source.reads
+
+
+ReadsDep = Annotated[HouseholdReads, Depends(get_reads)]
+"""Households' states and histories, and the feed, on this request's read source."""
+
+
+def get_household_queries(reads: ReadsDep, configuration: ConfigurationDep) -> HouseholdQueries:
+    return HouseholdQueries(reads, configuration)
+
+
+HouseholdQueriesDep = Annotated[HouseholdQueries, Depends(get_household_queries)]
+
+
+def get_household_page_query(opened: ServicesDep, source: SourceDep) -> HouseholdPageQuery:
+    return HouseholdPageQuery(
+        source.reads, opened.configuration, opened.materials, source.transparency, opened.badges
+    )
+
+
+HouseholdPageQueryDep = Annotated[HouseholdPageQuery, Depends(get_household_page_query)]
+
+
+def get_evaluation_queries(projections: ProjectionsDep) -> EvaluationQueries:
+    return EvaluationQueries(projections.views)
+
+
+EvaluationQueriesDep = Annotated[EvaluationQueries, Depends(get_evaluation_queries)]
+
+
+def get_integrity_queries(
+    source: SourceDep, configuration: ConfigurationDep, materials: MaterialsDep
+) -> IntegrityQueries:
+    return IntegrityQueries(source.reads, source.transparency, materials, configuration)
+
+
+IntegrityQueriesDep = Annotated[IntegrityQueries, Depends(get_integrity_queries)]
+
+
+def get_access_log_query(source: SourceDep) -> AccessLogQuery:
+    return AccessLogQuery(source.ledger.stores.access_log)
+
+
+AccessLogQueryDep = Annotated[AccessLogQuery, Depends(get_access_log_query)]
+
+
+def get_material_query(
+    source: SourceDep, materials: MaterialsDep, projections: ProjectionsDep
+) -> MaterialQuery:
+    return MaterialQuery(materials, source.ledger.tables, projections.views.material_citations)
+
+
+MaterialQueryDep = Annotated[MaterialQuery, Depends(get_material_query)]
+
+
+def get_parked_query(source: SourceDep) -> ParkedQuery:
+    # Not through ProjectionsDep: parked households are listed while the views catch up.
+    return ParkedQuery(source.projections.views)
+
+
+ParkedQueryDep = Annotated[ParkedQuery, Depends(get_parked_query)]

@@ -48,6 +48,16 @@ def flatten(items: Iterable[dict[str, Any]], nested: str) -> list[dict[str, Any]
     ]
 
 
+def completeness_table(items: Iterable[dict[str, Any]], fmt: str) -> Response:
+    """Households with gaps as a spreadsheet: one row per gap."""
+    return table(flatten(items, "gaps"), GAP_COLUMNS, fmt, "completeness")
+
+
+def lookback_table(items: Iterable[dict[str, Any]], fmt: str) -> Response:
+    """Look-back candidates as a spreadsheet: one row per candidate."""
+    return table(flatten(items, "candidates"), LOOKBACK_COLUMNS, fmt, "lookback")
+
+
 def table(
     rows: Sequence[dict[str, Any]], columns: Sequence[Column], fmt: str, filename: str
 ) -> Response:

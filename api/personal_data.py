@@ -13,6 +13,7 @@ from ledger.domain.callers import Caller
 from ledger.domain.masking import mask_event, mask_state, sees_personal_data
 from ledger.persistence.access_log import Access
 from ledger.persistence.ports import AccessLogStore
+from ledger.reading import village_of
 
 
 def access_log(ledger: HouseholdLedger) -> AccessLogStore:
@@ -47,7 +48,7 @@ class Disclosure:
                 self.caller.token_id,
                 str(self.caller.role),
                 household_id,
-                self.ledger.village_of(household_id) or "",
+                village_of(self.ledger, household_id) or "",
                 self.endpoint,
             )
             for household_id in dict.fromkeys(household_ids)

@@ -342,6 +342,7 @@ def profile_requests(url: str, token: str, query: Query, requests: int) -> str:
     body, called directly (no HTTP, no uvicorn/Starlette) on the same database."""
     from api.routes import evaluation
     from ledger.tokens import authenticate
+    from queries import EvaluationQueries
 
     database = Database.from_url(url)
     ledger = open_ledger(database)
@@ -353,11 +354,12 @@ def profile_requests(url: str, token: str, query: Query, requests: int) -> str:
             caller = authenticate(ledger.tables, token)
             runner.wait_for(ledger.recorder.max_notification_id(), timeout=5.0)
             response: Response
+            evaluation_queries = EvaluationQueries(runner.views)
             if query.path == "/v1/reports/summary":
-                response = evaluation.report_summary(runner, caller, params["division"])
+                response = evaluation.report_summary(evaluation_queries, caller, params["division"])
             elif query.path == "/v1/lookback":
                 response = evaluation.lookback(
-                    runner,
+                    evaluation_queries,
                     caller,
                     params["division"],
                     None,
@@ -368,7 +370,7 @@ def profile_requests(url: str, token: str, query: Query, requests: int) -> str:
                 )
             else:
                 response = evaluation.completeness(
-                    runner,
+                    evaluation_queries,
                     caller,
                     params["division"],
                     params.get("code"),

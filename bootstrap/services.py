@@ -16,6 +16,7 @@ from ledger.domain.configuration import RulesConfiguration
 from ledger.materials import MaterialStore
 from ledger.persistence.database import Database
 from ledger.persistence.ports import LedgerStores
+from ledger.reading import HouseholdReads
 from ledger.transparency.badge import Badges
 from ledger.transparency.log import TransparencyLog
 from projections.runner import ProjectionRunner
@@ -35,6 +36,7 @@ class Services:
     database: Database
     ledger: HouseholdLedger
     appends: AppendPipeline  # the one way events get in (API, import)
+    reads: HouseholdReads  # households' states and histories, the feed
     views: ViewTables
     projections: ProjectionRunner
     materials: MaterialStore
@@ -57,7 +59,7 @@ class Services:
     @property
     def primary(self) -> ReadSource:
         """Where writes go, and reads when no standby serves them."""
-        return ReadSource("primary", self.ledger, self.projections, self.transparency)
+        return ReadSource("primary", self.ledger, self.projections, self.transparency, self.reads)
 
 
 @contextmanager
@@ -109,6 +111,7 @@ def open_services(
             database=database,
             ledger=ledger,
             appends=AppendPipeline(ledger, bounds=settings.input_bounds()),
+            reads=HouseholdReads(ledger),
             views=views,
             projections=runner,
             materials=MaterialStore(settings.materials_dir, max_bytes=settings.max_material_bytes),

@@ -19,6 +19,7 @@ from bootstrap.settings import Settings
 from ledger.application import HouseholdLedger
 from ledger.persistence.database import Database
 from ledger.persistence.replication import standby_env, wal_positions
+from ledger.reading import HouseholdReads
 from ledger.transparency.log import TransparencyLog
 from ledger.transparency.standby import StandbyTransparencyLog
 from projections.runner import ProjectionRunner
@@ -41,6 +42,7 @@ class ReadSource:
     ledger: HouseholdLedger
     projections: ProjectionRunner
     transparency: TransparencyLog
+    reads: HouseholdReads  # its kept states are shared by every read of this database
 
 
 class StandbyUnusable(OperationalError):
@@ -74,6 +76,7 @@ class Standby:
             ledger,
             ProjectionRunner(ledger, open_views(ledger), primary.projections.configuration),
             StandbyTransparencyLog(ledger, primary.transparency, self.replay),
+            HouseholdReads(ledger),
         )
         self._skip_until = 0.0
         self._skipped_because = ""

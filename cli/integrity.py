@@ -46,6 +46,7 @@ def archive_export(settings: Settings, household_id: str, output: str) -> None:
 def _log_access(ledger: HouseholdLedger, household_id: str, command: str) -> None:
     """The CLI runs locally and is not logged, except what hands personal data out."""
     from ledger.persistence.access_log import Access
+    from ledger.reading import village_of
 
     caller = cli_caller()
     access = Access(
@@ -53,7 +54,7 @@ def _log_access(ledger: HouseholdLedger, household_id: str, command: str) -> Non
         caller.token_id,
         str(caller.role),
         household_id,
-        ledger.village_of(household_id) or "",
+        village_of(ledger, household_id) or "",
         command,
     )
     ledger.stores.access_log.record([access])

@@ -17,6 +17,7 @@ from ledger.domain.access import in_scope
 from ledger.domain.callers import Caller
 from ledger.domain.errors import IdempotencyKeyReused, UnknownHousehold, ValidationFailed
 from ledger.persistence.tables import UNKNOWN_OWNER, IdempotencyRecord
+from ledger.reading import village_of
 
 IMPORT_KEY_PREFIX = "import:"
 """Idempotency keys that ``ledger import`` derives from a line's content."""
@@ -117,7 +118,7 @@ class EarlierAnswers:
     ) -> dict[str, Any]:
         """The caller's own receipt again, once the household is seen to be in its scope
         (checked before any replay, whoever owns the key)."""
-        if not in_scope(caller, self._village_of(stored.household_id)):
+        if not in_scope(caller, village_of(self._ledger, stored.household_id)):
             raise UnknownHousehold(f"household '{household_id}' is not registered")
         if stored.request_digest != idempotency.request_digest:
             raise IdempotencyKeyReused(
@@ -126,8 +127,3 @@ class EarlierAnswers:
             )
         response: dict[str, Any] = orjson.loads(stored.response)
         return response
-
-    def _village_of(self, household_id: str) -> str | None:
-        """Set at registration (version 1), never changed."""
-        first = self._ledger.stream(household_id, lte=1)
-        return first[0].data["village_code"] if first else None

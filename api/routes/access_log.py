@@ -4,9 +4,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from api.deps import CallerDep, LedgerDep
+from api.deps import AccessLogQueryDep, CallerDep
 from api.paging import CursorParam, Limit, page, position
-from api.personal_data import access_log
 from api.responses import JSONBody
 from ledger.domain.callers import Caller
 from ledger.domain.errors import Forbidden
@@ -24,7 +23,7 @@ def get_admin(caller: CallerDep) -> Caller:
 
 @router.get("/access-log")
 def read_access_log(
-    ledger: LedgerDep,
+    access_log: AccessLogQueryDep,
     admin: Annotated[Caller, Depends(get_admin)],
     # Ids, not free text: PostgreSQL refuses a NUL in text, and a filter is bound as text.
     household_id: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9._:-]{1,64}$")] = None,
@@ -44,8 +43,8 @@ def read_access_log(
     A material download is one item per household through which the file was read, with
     `material` its SHA-256 (else null); its uploader's read of a file no household cites
     yet has `household_id` "" and its division's code padded with zeros."""
-    entries = access_log(ledger).entries(
-        division=admin.division,
+    entries = access_log.entries(
+        admin,
         household_id=household_id,
         token_id=token_id,
         since=since,

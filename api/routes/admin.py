@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from api.deps import CallerDep, SourceDep
+from api.deps import CallerDep, ParkedQueryDep
 from api.paging import Limit
 from api.responses import JSONBody
 from ledger.domain.callers import Caller
@@ -26,7 +26,7 @@ AdminDep = Annotated[Caller, Depends(get_admin)]
 
 @router.get("/parked")
 def parked(
-    source: SourceDep,
+    parked_households: ParkedQueryDep,
     admin: AdminDep,
     cursor: Annotated[
         str | None,
@@ -40,9 +40,7 @@ def parked(
     again on its next event and by `ledger projections retry`. Only the households of the
     admin's division (one whose registration cannot be read has no village: only an
     admin of the whole country sees it)."""
-    found = source.projections.views.parked(
-        division=admin.division, after=cursor or "", limit=limit
-    )
+    found = parked_households.parked(admin, after=cursor or "", limit=limit)
     return JSONBody(
         {
             "items": [p.document() for p in found],

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.deps import LedgerDep, ReaderDep
+from api.deps import HouseholdQueriesDep, ReaderDep
 from api.paging import MAX_POSITION, CursorParam, Limit, position
 from api.personal_data import DisclosureDep
 from api.responses import JSONBody
@@ -15,7 +15,7 @@ router = APIRouter(prefix="/v1", tags=["feed"])
 
 @router.get("/feed")
 def feed(
-    ledger: LedgerDep,
+    households: HouseholdQueriesDep,
     caller: ReaderDep,
     disclosure: DisclosureDep,
     after: Annotated[
@@ -28,7 +28,7 @@ def feed(
     Positions only grow and no event ever appears behind one already served; they may
     skip numbers. A page looks at `limit` positions, so it may hold fewer items. Names and
     ID numbers are masked for evaluators."""
-    feed_page = ledger.feed(caller, after=position(cursor, after), limit=limit)
+    feed_page = households.feed(caller, after=position(cursor, after), limit=limit)
     disclosure.record(event.household_id for _, event in feed_page.events)
     items = [
         {"position": pos, **disclosure.event(event_document(event))}

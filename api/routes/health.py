@@ -4,7 +4,7 @@ from fastapi import APIRouter, Request, Response
 from prometheus_client.exposition import choose_encoder
 
 from api.deps import PrimaryLedgerDep, ServicesDep
-from api.errors import problem_responses
+from api.problem_docs import problem_responses
 from api.readiness import readiness_of
 from api.responses import JSONBody, problem
 from api.state import app_state

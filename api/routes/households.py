@@ -6,10 +6,10 @@ from fastapi import APIRouter, Body, Header, Path, Query
 
 from api import links
 from api import openapi_examples as examples
-from api.deps import AppendsDep, CallerDep, LedgerDep, ReaderDep
-from api.errors import problem_responses
+from api.deps import AppendsDep, CallerDep, HouseholdQueriesDep, ReaderDep
 from api.paging import MAX_POSITION, CursorParam, Limit, page, position
 from api.personal_data import DisclosureDep
+from api.problem_docs import problem_responses
 from api.responses import JSONBody
 from ledger.domain.commands import HOUSEHOLD_ID_PATTERN, AppendBatch, request_digest
 from ledger.domain.fields import Rfc3339
@@ -132,7 +132,7 @@ def append_events(
 @router.get("/{household_id}/events")
 def list_events(
     household_id: HouseholdId,
-    ledger: LedgerDep,
+    households: HouseholdQueriesDep,
     caller: ReaderDep,
     disclosure: DisclosureDep,
     after_version: Annotated[int, Query(ge=0, le=MAX_POSITION)] = 0,
@@ -142,7 +142,7 @@ def list_events(
     """The household's history, oldest first (names and ID numbers masked for
     evaluators)."""
     after = position(cursor, after_version)
-    events = ledger.history(household_id, caller, after_version=after, limit=limit)
+    events = households.history(household_id, caller, after_version=after, limit=limit)
     last = events[-1].version if events else None
     disclosure.record([household_id] if events else [])
     return JSONBody(page([disclosure.event(event_document(e)) for e in events], limit, last))
@@ -151,7 +151,7 @@ def list_events(
 @router.get("/{household_id}", responses=_STATE)
 def get_household(
     household_id: HouseholdId,
-    ledger: LedgerDep,
+    households: HouseholdQueriesDep,
     caller: ReaderDep,
     disclosure: DisclosureDep,
     as_of: Annotated[
@@ -163,6 +163,6 @@ def get_household(
 ) -> JSONBody:
     """Current state, or as of a recorded time (names and ID numbers masked for
     evaluators)."""
-    state = state_document(ledger.household(household_id, caller, as_of))
+    state = state_document(households.state(household_id, caller, as_of))
     disclosure.record([household_id])
     return JSONBody(disclosure.state(state))

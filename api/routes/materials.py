@@ -8,9 +8,9 @@ from fastapi import APIRouter, File, Path, Request, UploadFile
 from starlette.responses import FileResponse
 
 from api import links
-from api.deps import CallerDep, LedgerDep, MaterialsDep, PrimaryLedgerDep, ProjectionsDep
-from api.errors import problem_responses
+from api.deps import CallerDep, LedgerDep, MaterialQueryDep, MaterialsDep, PrimaryLedgerDep
 from api.personal_data import access_log, endpoint
+from api.problem_docs import problem_responses
 from api.responses import JSONBody
 from ledger import materials
 from ledger.domain.callers import Caller
@@ -108,20 +108,16 @@ def upload_material(
 def download_material(
     sha256: Sha256,
     request: Request,
-    ledger: LedgerDep,
+    materials_query: MaterialQueryDep,
     caller: CallerDep,
-    store: MaterialsDep,
-    projections: ProjectionsDep,
     primary: PrimaryLedgerDep,
 ) -> FileResponse:
     """The file, for the token that uploaded it, or a reading role whose division holds
     a household that cites it and lies in the division of a token that uploaded it;
     anyone else gets 404. Evaluators get the file with its name masked (file names often
     carry a person's name). Every download is in the access log before it is sent."""
-    grant = materials.readable(
-        store, ledger.tables, caller, sha256, projections.views.material_citations
-    )
-    access_log(primary).record(_accesses(grant, caller, endpoint(request), ledger.clock()))
+    grant = materials_query.readable(caller, sha256)
+    access_log(primary).record(_accesses(grant, caller, endpoint(request), primary.clock()))
     record, path = grant.upload, grant.file
     name = record.file_name
     if not sees_personal_data(caller):

@@ -38,6 +38,7 @@ from ledger.domain.integrity import canonical_json
 from ledger.domain.masking import mask_event, mask_state, sees_personal_data
 from ledger.domain.serialization import event_document, state_document
 from ledger.materials import MaterialStore, included_in_archive
+from ledger.reading import HouseholdReads
 from ledger.transparency import signing
 from ledger.transparency.log import TransparencyLog
 from ledger.transparency.report import render_report
@@ -105,7 +106,7 @@ def write_archive(
     numbers are masked in every file but the material files themselves (the evidence)."""
     ledger, transparency = sources.ledger, sources.transparency
     masked = not sees_personal_data(caller)
-    household, events = ledger.household_and_events(household_id, caller)
+    household, events = HouseholdReads(ledger).household_and_events(household_id, caller)
     served = [event_document(event) for event in events]
     if masked:
         served = [mask_event(document) for document in served]

@@ -44,7 +44,7 @@ def _out_of_range(name: str, detail: str) -> ValidationFailed:
     return ValidationFailed(detail, [{"field": name, "message": detail}])
 
 
-def _leaf_fields(state: bytes) -> tuple[str, str, str]:
+def leaf_fields(state: bytes) -> tuple[str, str, str]:
     """An event's id, household and hash from its stored JSON, without decoding the whole
     event through the library's mapper (which built every datetime and the event object:
     most of the sequencer's time). ``ledger audit`` re-reads every row through the mapper
@@ -107,7 +107,7 @@ class TransparencyLog:
             frontier = merkle.Frontier(size, list(self._frontier.edge))
             leaves, nodes = [], []
             for notification in notifications:
-                event_id, household_id, event_hash = _leaf_fields(notification.state)
+                event_id, household_id, event_hash = leaf_fields(notification.state)
                 leaves.append(Leaf(frontier.size, notification.id, event_id, household_id))
                 nodes += frontier.append(merkle.leaf_hash(bytes.fromhex(event_hash)))
             self._more = len(notifications) == self.batch_size

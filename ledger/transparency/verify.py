@@ -15,7 +15,6 @@ from typing import IO, Any
 
 import orjson
 
-from ledger.domain import merkle
 from ledger.domain.integrity import ZERO_HASH, event_hash
 from ledger.transparency import signing
 from ledger.transparency.archive import (
@@ -23,6 +22,7 @@ from ledger.transparency.archive import (
     SIGNED_FILES,
     manifest_content,
 )
+from ledger.transparency.checks import check_checkpoint, check_event, check_inclusion
 from ledger.transparency.zipreader import ArchiveInvalid, BoundedZip, Limits
 
 __all__ = ["ArchiveInvalid", "Limits", "Verified", "read_public_key", "verify_archive"]
@@ -206,11 +206,7 @@ class _Check:
 
     def _checkpoint(self, key: str) -> dict[str, Any]:
         checkpoint = self.json("checkpoint.json")
-        if not signing.verify_checkpoint(key, checkpoint):
-            raise ArchiveInvalid(
-                "the checkpoint's signature does not hold: checkpoint.json "
-                "was altered or not signed by this key"
-            )
+        check_checkpoint(key, checkpoint)
         return dict(checkpoint)
 
     def _events(self, manifest: dict[str, Any]) -> list[dict[str, Any]]:
@@ -235,25 +231,14 @@ class _Check:
                     "not say the archive is masked — its content must match "
                     "its hash"
                 )
-            if event["household_id"] != manifest["household_id"]:
-                raise ArchiveInvalid(
-                    f"{where} belongs to household {event['household_id']}, "
-                    f"not {manifest['household_id']}"
-                )
-            if event["version"] != number:
-                raise ArchiveInvalid(
-                    f"{where}: expected version {number} — events are missing or out of order"
-                )
-            if recomputed != event["hash"]:
-                raise ArchiveInvalid(
-                    f"{where}: its content does not match its hash "
-                    f"{event['hash']} — the event was altered"
-                )
-            if event["prev_hash"] != previous:
-                raise ArchiveInvalid(
-                    f"{where}: prev_hash does not match the hash of version "
-                    f"{number - 1} — the chain is broken"
-                )
+            check_event(
+                event,
+                where,
+                household_id=manifest["household_id"],
+                number=number,
+                recomputed=recomputed,
+                previous=previous,
+            )
             kept = {
                 "id": event["id"],
                 "version": event["version"],
@@ -280,26 +265,7 @@ class _Check:
             proof = proofs.get(event["id"])
             if proof is None:
                 raise ArchiveInvalid(f"{where} has no inclusion proof in proofs.json")
-            if proof["tree_size"] != tree_size:
-                raise ArchiveInvalid(
-                    f"{where}: its proof is for a tree of {proof['tree_size']} "
-                    f"events, the checkpoint's has {tree_size}"
-                )
-            try:
-                path = [bytes.fromhex(h) for h in proof["path"]]
-            except (TypeError, ValueError):
-                raise ArchiveInvalid(f"{where}: its proof path is not hex") from None
-            leaf = merkle.leaf_hash(bytes.fromhex(event["hash"]))
-            if not merkle.verify_inclusion(proof["leaf_index"], tree_size, leaf, path, root):
-                raise ArchiveInvalid(
-                    f"{where} is not in the signed tree: its inclusion proof "
-                    "fails against the checkpoint's root"
-                )
-            if proof["leaf_index"] <= last_index:
-                raise ArchiveInvalid(
-                    f"{where} was logged before the version preceding it — events are out of order"
-                )
-            last_index = proof["leaf_index"]
+            last_index = check_inclusion(where, event["hash"], proof, tree_size, root, last_index)
 
     def _materials(self, events: list[dict[str, Any]]) -> int:
         cited = {sha256 for event in events for sha256 in event["materials"]}

@@ -63,7 +63,8 @@ class BoundedZip:
         _check_central_directory_size(file, limits)
         try:
             self.zip = zipfile.ZipFile(file)
-        except (OSError, zipfile.BadZipFile, ValueError, EOFError) as error:
+        # NotImplementedError: an entry needing a newer zip version than Python reads.
+        except (OSError, zipfile.BadZipFile, ValueError, EOFError, NotImplementedError) as error:
             raise ArchiveInvalid(f"not a readable zip archive: {error}") from None
         infos = self.zip.infolist()
         if len(infos) > limits.entries:

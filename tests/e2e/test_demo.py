@@ -13,6 +13,7 @@ from bootstrap import open_ledger
 from cli import main
 from cli.context import cli_caller
 from ledger.persistence.database import Database
+from ledger.reading import HouseholdReads
 from ledger.tokens import authenticate
 from tests.conftest import _url
 
@@ -41,7 +42,7 @@ def test_demo_loads_a_county_and_prints_what_the_database_holds(database: Databa
     try:
         assert ledger.tables.count_events() == int(held[1].replace(",", ""))
         statuses = Counter(
-            str(ledger.household(demo.household_id(n), cli_caller()).status)
+            str(HouseholdReads(ledger).household(demo.household_id(n), cli_caller()).status)
             for n in range(HOUSEHOLDS)
         )
         printed = printed_statuses(loaded.stdout)
@@ -54,7 +55,7 @@ def test_demo_loads_a_county_and_prints_what_the_database_holds(database: Databa
         assert (caller.role, caller.division) == ("auditor", "530925")
         shown = re.findall(r"/ui/households/(\S+)", loaded.stdout)
         assert shown
-        assert all(ledger.household(h, caller).registered for h in shown)
+        assert all(HouseholdReads(ledger).household(h, caller).registered for h in shown)
 
         again = run(database, "--households", str(HOUSEHOLDS))
         assert again.exit_code == 0, again.stderr

@@ -1,15 +1,25 @@
 """The household page's verification badge on the stored rows, on both databases, where
 the transparency log is sequenced by someone else meanwhile."""
 
+import io
+from pathlib import Path
+
+import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from ledger import config
 from ledger.appending import AppendPipeline
 from ledger.application import HouseholdLedger
 from ledger.domain.callers import Caller
 from ledger.domain.commands import AppendBatch
-from ledger.transparency.badge import Badges
+from ledger.materials import MaterialStore
+from ledger.persistence.database import Database
+from ledger.transparency.archive import ArchiveSources, write_archive
+from ledger.transparency.badge import Badges, Mismatch
 from ledger.transparency.log import TransparencyLog
+from ledger.transparency.verify import ArchiveInvalid, verify_archive
 from tests import factories as f
+from tests.integration.test_audit import Sql, _set_state, _state, sql  # noqa: F401
 
 
 class BeatenToIt(TransparencyLog):
@@ -43,3 +53,39 @@ def test_the_badge_holds_when_the_checkpointer_sequenced_the_last_event_first(
     )
     badge = Badges().verify(ledger, log, "hh-1")
     assert (badge.events, badge.tree_size) == (3, 3)
+
+
+def test_the_badge_names_the_first_mismatch_as_ledger_verify_names_it_in_the_archive(
+    ledger: HouseholdLedger,
+    appends: AppendPipeline,
+    recorder_caller: Caller,
+    database: Database,
+    sql: Sql,
+    tmp_path: Path,
+) -> None:
+    appends.append(
+        "hh-1",
+        AppendBatch.model_validate({"events": [f.registered(), f.survey(), f.survey()]}).events,
+        recorder_caller,
+    )
+    log = TransparencyLog(ledger, Ed25519PrivateKey.generate())
+    log.checkpoint(fresh=True)
+    state = _state(sql, database, "hh-1", 2)
+    assert b"9000" in state
+    _set_state(sql, database, "hh-1", 2, state.replace(b"9000", b"9001", 1))
+
+    with pytest.raises(Mismatch) as badge:
+        Badges().verify(ledger, log, "hh-1")
+    archive = io.BytesIO()
+    sources = ArchiveSources(ledger, log, MaterialStore(tmp_path), config.load_default())
+    write_archive(sources, "hh-1", recorder_caller, archive)
+    with pytest.raises(ArchiveInvalid) as verified:
+        verify_archive(archive)
+
+    # The same event and finding; each names where it looked (a stored row, an archive's line).
+    where, _, finding = str(badge.value).partition(": ")
+    assert where.startswith("version 2 (id ")
+    assert str(verified.value).endswith(
+        f"(version 2, id {where.removeprefix('version 2 (id ')}: {finding}"
+    )
+    assert "does not match its hash" in finding

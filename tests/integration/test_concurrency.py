@@ -16,6 +16,7 @@ from ledger.domain.commands import AppendBatch, Envelope
 from ledger.domain.errors import VersionConflict
 from ledger.idempotency import Idempotency
 from ledger.persistence.database import Database
+from ledger.reading import HouseholdReads
 from tests import factories as f
 
 
@@ -65,7 +66,7 @@ def test_many_writers_on_one_household_lose_nothing_and_double_nothing(
     )
     versions = sorted(a.response["events"][0]["version"] for a in answers)
     assert versions == list(range(2, 82))
-    history = first.history("hh-busy", recorder_caller, limit=1000)
+    history = HouseholdReads(first).history("hh-busy", recorder_caller, limit=1000)
     assert [e.version for e in history] == list(range(1, 82))
     assert len({e.id for e in history}) == 81
 
@@ -93,8 +94,10 @@ def test_writers_on_many_households_interleave_without_loss(
         ]
     )
     for household in households:
-        assert [e.version for e in first.history(household, recorder_caller)] == list(range(1, 8))
-    assert len(second.feed(recorder_caller, limit=1000).events) == 70
+        assert [
+            e.version for e in HouseholdReads(first).history(household, recorder_caller)
+        ] == list(range(1, 8))
+    assert len(HouseholdReads(second).feed(recorder_caller, limit=1000).events) == 70
 
 
 def test_a_stale_expected_version_is_a_clean_conflict_under_contention(
@@ -133,7 +136,7 @@ def test_concurrent_retries_with_one_key_append_once(
     )
     assert len({str(a.response) for a in answers}) == 1
     assert sum(not a.replayed for a in answers) == 1
-    assert first.household("hh-retry", recorder_caller).version == 2
+    assert HouseholdReads(first).household("hh-retry", recorder_caller).version == 2
 
 
 def test_a_feed_reader_never_passes_an_event_that_commits_later(
@@ -159,7 +162,9 @@ def test_a_feed_reader_never_passes_an_event_that_commits_later(
         position = 0
         while True:
             finished = done.is_set()
-            for pos, _event in second.feed(recorder_caller, after=position, limit=50).events:
+            for pos, _event in (
+                HouseholdReads(second).feed(recorder_caller, after=position, limit=50).events
+            ):
                 seen.append(pos)
                 position = pos
             if finished:
@@ -177,6 +182,6 @@ def test_a_feed_reader_never_passes_an_event_that_commits_later(
     )
     done.set()
     reader.join(timeout=60)
-    everything = [pos for pos, _ in first.feed(recorder_caller, limit=1000).events]
+    everything = [pos for pos, _ in HouseholdReads(first).feed(recorder_caller, limit=1000).events]
     assert seen == everything
     assert len(everything) == 8 + 80

@@ -21,6 +21,7 @@ from ledger.domain.serialization import event_document
 from ledger.idempotency import Idempotency
 from ledger.persistence.database import Database
 from ledger.persistence.postgres import connect
+from ledger.reading import HouseholdReads
 from tests import factories as f
 from tests.integration.test_concurrency import LOCATION, commands
 
@@ -98,9 +99,10 @@ def test_concurrent_appends_share_one_transaction_and_each_gets_its_own_answer(
         assert all(event_hash(e) == e["hash"] for e in stored)
         assert stored[1]["prev_hash"] == stored[0]["hash"]
     # Commit order: each household's events are contiguous and in version order in the log.
-    feed = [(e.household_id, e.version) for _, e in ledger.feed(_caller(), limit=1000).events][
-        len(households) + 1 :
-    ]
+    feed = [
+        (e.household_id, e.version)
+        for _, e in HouseholdReads(ledger).feed(_caller(), limit=1000).events
+    ][len(households) + 1 :]
     assert feed[0] == ("hh-leader", 2)
     assert sorted(feed[1:]) == sorted((h, v) for h in households for v in (2, 3))
     for household in households:
@@ -139,8 +141,10 @@ def test_a_request_that_fails_inside_a_group_fails_alone_and_leaves_nothing(
     outcomes = [future.result() for future in futures[1:]]
     assert sorted(outcomes) == ["appended", "appended", "key reused"]
     loser = ["hh-a", "hh-b"][outcomes.index("key reused")]
-    assert ledger.household(loser, _caller()).version == 1, "nothing of the refused request"
-    assert ledger.household("hh-c", _caller()).version == 2
+    assert HouseholdReads(ledger).household(loser, _caller()).version == 1, (
+        "nothing of the refused request"
+    )
+    assert HouseholdReads(ledger).household("hh-c", _caller()).version == 2
 
 
 def test_append_many_answers_each_request_in_order(
@@ -171,7 +175,9 @@ def test_append_many_answers_each_request_in_order(
         "AlreadyRegistered",
     ]
     assert isinstance(answers[4], VersionConflict)
-    assert [ledger.household(h, caller).version for h in ("hh-1", "hh-2", "hh-old")] == [2, 3, 1]
+    assert [
+        HouseholdReads(ledger).household(h, caller).version for h in ("hh-1", "hh-2", "hh-old")
+    ] == [2, 3, 1]
     assert ledger.stream("hh-4") == []
     again = appends.append_many(requests[1:2])
     assert not isinstance(again[0], LedgerError)
@@ -203,7 +209,8 @@ def test_append_many_yields_to_a_concurrent_writer_without_losing_either(
         answers = appends.append_many(requests)
         appends._decide = real_decide  # type: ignore[method-assign]
         assert not any(isinstance(a, LedgerError) for a in answers)
-        assert [ledger.household(f"hh-{n}", caller).version for n in range(5)] == [2, 2, 3, 2, 2]
+        reads = HouseholdReads(ledger)
+        assert [reads.household(f"hh-{n}", caller).version for n in range(5)] == [2, 2, 3, 2, 2]
     finally:
         other.close()
 
@@ -220,7 +227,7 @@ def test_append_many_keeps_each_request_in_its_callers_scope(
     )
     assert isinstance(answers[0], Forbidden)
     assert ledger.stream("hh-x") == []
-    assert ledger.household("hh-y", caller).version == 1
+    assert HouseholdReads(ledger).household("hh-y", caller).version == 1
 
 
 def test_a_state_kept_by_one_process_never_lets_a_stale_append_in(
@@ -286,7 +293,8 @@ def test_append_many_splits_what_one_transaction_should_not_carry(
     ]  # 2,500 events, over 2,000
     answers = appends.append_many(requests)
     assert not any(isinstance(a, LedgerError) for a in answers)
-    assert [ledger.household(f"hh-big-{n}", caller).version for n in range(5)] == [500] * 5
+    reads = HouseholdReads(ledger)
+    assert [reads.household(f"hh-big-{n}", caller).version for n in range(5)] == [500] * 5
 
 
 def test_append_many_keeps_the_states_it_advanced_and_answers_a_repeated_key_again(
@@ -310,7 +318,7 @@ def test_append_many_keeps_the_states_it_advanced_and_answers_a_repeated_key_aga
     assert isinstance(repeated, Appended)
     assert repeated.replayed
     assert repeated.response == answers[1].response  # type: ignore[union-attr]
-    assert ledger.household("hh-s", caller).version == 2
+    assert HouseholdReads(ledger).household("hh-s", caller).version == 2
 
 
 def test_a_line_repeated_in_one_import_is_appended_once_and_answered_again(
@@ -328,4 +336,4 @@ def test_a_line_repeated_in_one_import_is_appended_once_and_answered_again(
     assert not appended.replayed
     assert repeated.replayed
     assert repeated.response == appended.response
-    assert ledger.household("hh-t", caller).version == 2
+    assert HouseholdReads(ledger).household("hh-t", caller).version == 2

@@ -12,6 +12,7 @@ from bootstrap import open_ledger
 from ledger.appending import AppendPipeline
 from ledger.application import HouseholdLedger
 from ledger.persistence.database import Database
+from ledger.reading import HouseholdReads
 from tests import factories as f
 from tests.integration.test_concurrency import commands
 from tests.integration.test_group_commit import _caller
@@ -56,7 +57,9 @@ def test_a_page_of_events_takes_as_much_memory_for_a_long_history_as_for_a_short
 ) -> None:
     def page_of(household: str) -> Callable[[HouseholdLedger], Any]:
         def read(ledger: HouseholdLedger) -> None:
-            events = ledger.history(household, _caller(), after_version=20, limit=30)
+            events = HouseholdReads(ledger).history(
+                household, _caller(), after_version=20, limit=30
+            )
             assert [e.version for e in events] == list(range(21, 51))
 
         return read
@@ -76,7 +79,7 @@ def test_a_replay_to_an_early_date_reads_no_further_than_that_date(histories: Da
 
     def as_of(moment: datetime, version: int) -> Callable[[HouseholdLedger], Any]:
         def read(ledger: HouseholdLedger) -> None:
-            assert ledger.household("hh-long", _caller(), moment).version == version
+            assert HouseholdReads(ledger).household("hh-long", _caller(), moment).version == version
 
         return read
 

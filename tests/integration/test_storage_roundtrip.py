@@ -29,6 +29,7 @@ from ledger.domain.commands import EVENT_TYPES, AppendBatch
 from ledger.domain.events import HouseholdEvent
 from ledger.domain.integrity import ZERO_HASH, event_hash
 from ledger.domain.serialization import event_document
+from ledger.reading import HouseholdReads
 from tests import strategies as s
 
 # Types the context can generate before any event id is known (the prefix).
@@ -207,8 +208,11 @@ def test_every_event_type_round_trips_through_storage_unchanged(
 
     under_test = decided[-len(batch) :] if batch else decided[:1]
     assert {e.TYPE for e in under_test} == {event_type}
-    stored = ledger.history(household_id, recorder_caller)
-    fed = [e for _, e in ledger.feed(recorder_caller, after=position, limit=1000).events]
+    stored = HouseholdReads(ledger).history(household_id, recorder_caller)
+    fed = [
+        e
+        for _, e in HouseholdReads(ledger).feed(recorder_caller, after=position, limit=1000).events
+    ]
     assert len(stored) == len(decided) == 1 + len(prefix) + len(batch)
     assert [e.id for e in fed] == [e.id for e in decided]
     for original, from_history, from_feed in zip(decided, stored, fed, strict=True):

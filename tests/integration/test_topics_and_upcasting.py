@@ -9,6 +9,7 @@ from ledger.application import HouseholdLedger, originator_id
 from ledger.domain.callers import Caller
 from ledger.domain.commands import EVENT_TYPES, AppendBatch
 from ledger.domain.events import EVENT_CLASSES, HouseholdEvent
+from ledger.reading import HouseholdReads
 from tests import factories as f
 
 
@@ -53,7 +54,7 @@ def test_a_stored_version_1_event_is_upcast_when_read(
 ) -> None:
     batch = AppendBatch.model_validate({"events": [f.registered()]})
     AppendPipeline(ledger).append("hh-u", batch.events, recorder_caller)
-    [registered] = ledger.history("hh-u", recorder_caller)
+    [registered] = HouseholdReads(ledger).history("hh-u", recorder_caller)
     stored = ledger.mapper.to_stored_event(registered)
     state = ledger.mapper.transcoder.decode(stored.state)
     state["data"] = {"old": "value written by version 1"}
@@ -64,6 +65,6 @@ def test_a_stored_version_1_event_is_upcast_when_read(
         state=ledger.mapper.transcoder.encode(state),
     )
     ledger.recorder.insert_events([old])
-    [_, upcast] = ledger.history("hh-u", recorder_caller)
+    [_, upcast] = HouseholdReads(ledger).history("hh-u", recorder_caller)
     assert isinstance(upcast, RenamedField)
     assert upcast.data == {"new": "value written by version 1"}

@@ -1,0 +1,105 @@
+"""A household's page: members, status history, the timeline (a page of it) with actors
+and materials, episodes with their steps and gaps, a verification badge; as of a recorded
+time if asked."""
+
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Annotated
+
+from fastapi import Query, Request
+from starlette.responses import Response
+
+from api.deps import HouseholdPageQueryDep, LedgerDep, PrimaryLedgerDep
+from api.personal_data import Disclosure, access_log, endpoint
+from api.routes.households import HouseholdId
+from api.web import views
+from api.web.rendering import division_url, page_router, render
+from api.web.session import PageCaller
+from ledger.domain.errors import ValidationFailed
+from ledger.domain.serialization import event_document, state_document
+from ledger.transparency.archive import materials_index
+from ledger.transparency.badge import Mismatch
+from ledger.transparency.report import household_sections
+
+CHINA = timezone(timedelta(hours=8))
+TIMELINE_PAGE = 100  # events a household page shows of its timeline
+
+router = page_router()
+
+AsOf = Annotated[
+    str | None,
+    Query(
+        pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}(:[0-9]{2})?)?$",
+        description="China time: a day (its end) or a minute or second, as a date picker sends",
+    ),
+]
+
+
+def as_of_moment(as_of: str | None) -> datetime | None:
+    """The recorded time a page's picker means: the end of the day, minute or second."""
+    if not as_of:
+        return None
+    try:
+        if "T" not in as_of:
+            return datetime.combine(date.fromisoformat(as_of), time.max, CHINA)
+        moment = datetime.fromisoformat(as_of).replace(tzinfo=CHINA)
+        last = timedelta(seconds=1 if as_of.count(":") == 2 else 60)
+        return moment + last - timedelta(microseconds=1)
+    except (ValueError, OverflowError):  # 2021-02-30; the last second of 9999
+        raise ValidationFailed(
+            f"as_of {as_of!r} is not a time the ledger can have recorded",
+            [{"field": "as_of", "message": "not a recorded time"}],
+        ) from None
+
+
+@router.get("/households/{household_id}")
+def household_page(
+    request: Request,
+    household_id: HouseholdId,
+    caller: PageCaller,
+    households: HouseholdPageQueryDep,
+    ledger: LedgerDep,
+    primary: PrimaryLedgerDep,
+    as_of: AsOf = None,
+    page: Annotated[int, Query(ge=1, le=2**31, description="The timeline's page")] = 1,
+) -> Response:
+    """Members, status history, the timeline (a page of it) with actors and materials,
+    episodes with their steps and gaps, a verification badge; as of a recorded time if
+    asked."""
+    record = households.read(household_id, caller, as_of_moment(as_of))  # 404 if unseen
+    household, events = record.household, record.events
+    timeline = views.Timeline(len(events), page, TIMELINE_PAGE, as_of)
+    disclosure = Disclosure(ledger, caller, endpoint(request), access_log(primary))
+    # Only the page's events are shaped in full; the others give what links to them need.
+    served = [
+        disclosure.event(event_document(event))
+        if number in timeline.shown or event.TYPE in views.KEPT_WHOLE
+        else views.stub(event)
+        for number, event in enumerate(events, 1)
+    ]
+    shown = [served[number - 1] for number in timeline.shown]
+    sections = household_sections(
+        household=disclosure.state({**state_document(household), "household_id": household_id}),
+        events=served,
+        completeness=record.completeness,
+        materials=materials_index(shown, record.material_included),
+        shown=timeline.shown,
+        href=timeline.href,
+    )
+    disclosure.record([household_id])
+    gaps = sum(len(episode["gaps"]) for episode in sections["episodes"])
+    return render(
+        request,
+        "household.html",
+        caller=caller,
+        as_of=as_of,
+        registered=household.registered,
+        masked=disclosure.masked,
+        verification=record.verification,
+        verified=not isinstance(record.verification, Mismatch),
+        gap_count=gaps,
+        division_url=division_url(caller.division),
+        event_count=len(events),
+        timeline_pager=timeline,
+        material_count=sum(len(event.materials) for event in events),
+        **sections,
+    )
