@@ -18,7 +18,7 @@ from api import openapi_examples as examples
 from api.deps import get_materials, get_projections
 from api.responses import ProblemBody, problem
 from ledger.domain import errors as e
-from ledger.domain.commands import EVENT_TYPES
+from ledger.domain.catalog import EVENT_TYPES
 from ledger.materials import MaterialsStoreFull, MaterialsStoreUnavailable
 from projections.runner import ProjectionsUnavailable
 

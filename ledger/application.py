@@ -30,7 +30,7 @@ from ledger.domain.errors import (
     VersionConflict,
 )
 from ledger.domain.events import HouseholdEvent
-from ledger.domain.household import Household, as_of, replay
+from ledger.domain.household import Household, apply_all, as_of, replay
 from ledger.domain.rules import Recording, decide
 from ledger.domain.serialization import receipt
 from ledger.group_commit import GroupCommit, KeyedLocks
@@ -243,6 +243,7 @@ class HouseholdLedger(Application[UUID]):
             except LedgerError as error:
                 answers[index] = error
                 continue
+            household = apply_all(household, events)
             response = receipt(request.household_id, household.version, events)
             group.append(
                 (
@@ -393,8 +394,9 @@ class HouseholdLedger(Application[UUID]):
         caller: Caller,
         expected_version: int | None,
     ) -> tuple[Household, list[HouseholdEvent]]:
-        """The new events, decided on the state this process kept after its last append
-        to the household — without reading — or on a replay of the stream.
+        """The new events and the state after them, decided on the state this process kept
+        after its last append to the household — without reading — or on a replay of the
+        stream.
 
         A kept state is stale only if another process appended since; then the insert
         of the new events fails on their versions (unique per household) and the append
@@ -405,11 +407,13 @@ class HouseholdLedger(Application[UUID]):
         kept = self._recent.take(household_id)
         if kept is not None:
             try:
-                return kept, self._decide_on(kept, commands, caller, recording, expected_version)
+                events = self._decide_on(kept, commands, caller, recording, expected_version)
+                return apply_all(kept, events), events
             except LedgerError:
                 pass
         household = self._load(household_id)
-        return household, self._decide_on(household, commands, caller, recording, expected_version)
+        events = self._decide_on(household, commands, caller, recording, expected_version)
+        return apply_all(household, events), events
 
     def _decide_on(
         self,
@@ -444,7 +448,7 @@ class HouseholdLedger(Application[UUID]):
         badge re-reads the stored rows itself: ``ledger.transparency.badge``)."""
         if moment is None:
             state = self._current(household_id)
-            events = state.history
+            events = list(state.history)
         else:
             events = self._recorded_until(household_id, moment)
             state = as_of(household_id, events, moment)

@@ -6,7 +6,7 @@ events that count, at a ``reference_date``; time windows count back from that da
 same day included.
 """
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
@@ -96,7 +96,7 @@ class _Facts:
 
 
 def _income(
-    survey: dict[str, Any] | None, config: RulesConfig
+    survey: Mapping[str, Any] | None, config: RulesConfig
 ) -> tuple[Decimal, Decimal, date] | None:
     """(per-capita income, floor, period end) of a survey whose year has a floor."""
     if not survey:
@@ -109,7 +109,7 @@ def _income(
     return None if floor is None else (Decimal(income), floor, end)
 
 
-def _survey_ref(survey: dict[str, Any]) -> str:
+def _survey_ref(survey: Mapping[str, Any]) -> str:
     return f"FieldSurveyConducted {survey.get('event_id')}"
 
 

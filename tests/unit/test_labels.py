@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-from ledger.domain import completeness, lookback, payloads, vocabulary
-from ledger.domain.commands import EVENT_TYPES as CONTRACT_EVENT_TYPES
+from ledger.domain import completeness, lookback, payloads, shapes, vocabulary
+from ledger.domain.catalog import EVENT_TYPES as CONTRACT_EVENT_TYPES
 from ledger.domain.episodes import EPISODE_KINDS, KIND_OF_MARKING, REQUIRED_STEPS, STEPS
 from ledger.domain.labels import (
     GAP_SEVERITY,
@@ -219,7 +219,7 @@ def test_every_data_field_of_every_event_type_has_a_chinese_label() -> None:
 
 
 def test_the_envelope_fields_have_chinese_labels() -> None:
-    for model in (payloads.Actor, payloads.Material, payloads.Member):
+    for model in (shapes.Actor, shapes.Material, shapes.Member):
         paths = [path for path, _ in _fields(model)]
         assert [p for p in paths if p != "sha256" and not _is_chinese(field_label(p))] == []
 
