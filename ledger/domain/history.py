@@ -20,8 +20,16 @@ from ledger.domain.events import HouseholdEvent
 class _Log:
     def __init__(self, events: list[HouseholdEvent]) -> None:
         self.events = events
-        self.positions = {str(event.id): index for index, event in enumerate(events)}
-        self.lock = Lock()  # two threads may extend histories of the same log
+        self.indexed = 0  # events[:indexed] are in positions: built when first looked up
+        self.positions: dict[str, int] = {}
+        self.lock = Lock()  # two threads may extend or index histories of the same log
+
+    def position(self, event_id: str) -> int | None:
+        with self.lock:
+            for index in range(self.indexed, len(self.events)):
+                self.positions[str(self.events[index].id)] = index
+            self.indexed = len(self.events)
+            return self.positions.get(event_id)
 
 
 class History(Sequence[HouseholdEvent]):
@@ -37,20 +45,22 @@ class History(Sequence[HouseholdEvent]):
         history._log, history._length = log, length
         return history
 
-    def appended(self, event: HouseholdEvent) -> "History":
-        """This history and ``event`` after it."""
+    def extended(self, events: Sequence[HouseholdEvent]) -> "History":
+        """This history and ``events`` after it."""
         log, length = self._log, self._length
         with log.lock:
-            if len(log.events) == length:
-                log.events.append(event)
-                log.positions[str(event.id)] = length
-            elif log.events[length] is not event:  # another branch went on: leave it be
-                return History._of(_Log([*self, event]), length + 1)
-        return History._of(log, length + 1)
+            following = log.events[length : length + len(events)]
+            if not following:
+                log.events.extend(events)
+            elif len(following) != len(events) or any(
+                a is not b for a, b in zip(following, events, strict=True)
+            ):  # another branch went on: leave it be
+                return History._of(_Log([*self, *events]), length + len(events))
+        return History._of(log, length + len(events))
 
     def event(self, event_id: str) -> HouseholdEvent | None:
         """The event of this history with that id, if there is one."""
-        position = self._log.positions.get(event_id)
+        position = self._log.position(event_id)
         if position is None or position >= self._length:
             return None
         return self._log.events[position]

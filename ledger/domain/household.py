@@ -9,7 +9,7 @@ counts for nothing: voiding one rebuilds the content from the events still count
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import datetime
-from itertools import takewhile
+from itertools import chain, takewhile
 from types import MappingProxyType
 
 from ledger.domain.catalog import CATALOG
@@ -77,15 +77,13 @@ def apply(state: Household, event: HouseholdEvent) -> Household:
 def apply_all(state: Household, events: Iterable[HouseholdEvent]) -> Household:
     """The state after ``events`` (oldest first), built in one private draft."""
     draft = _thawed(state)
-    history = state.history
-    last: HouseholdEvent | None = None
+    added: list[HouseholdEvent] = []
     for event in events:
-        history = history.appended(event)
-        _move(draft, history, event)
-        last = event
-    if last is None:
+        added.append(event)
+        _move(draft, event, state.history, added)
+    if not added:
         return state
-    return _frozen(state.household_id, draft, history, last)
+    return _frozen(state.household_id, draft, state.history.extended(added), added[-1])
 
 
 def replay(household_id: str, events: Iterable[HouseholdEvent]) -> Household:
@@ -98,14 +96,17 @@ def as_of(household_id: str, events: Iterable[HouseholdEvent], moment: datetime)
     return replay(household_id, takewhile(lambda e: e.recorded_at <= moment, events))
 
 
-def _move(draft: Draft, history: History, event: HouseholdEvent) -> None:
-    """Moves ``draft`` on by ``event``. An event is only ever voided after it was applied,
-    so a void rebuilds the content from the events still counting."""
+def _move(
+    draft: Draft, event: HouseholdEvent, history: History, added: list[HouseholdEvent]
+) -> None:
+    """Moves ``draft`` on by ``event``, the last of ``history`` and ``added``. An event is
+    only ever voided after it was applied, so a void rebuilds the content from the events
+    still counting."""
     voided = len(draft.voided)
     _effect_of(event)(draft, event)
     if len(draft.voided) != voided:
         fresh = Draft(voided=draft.voided)
-        for counting in history:
+        for counting in chain(history, added):
             if str(counting.id) not in draft.voided:
                 _effect_of(counting)(fresh, counting)
         for name in _CONTENT:

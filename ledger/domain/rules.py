@@ -53,8 +53,10 @@ def decide(
     recorded_at = recording.recorded_at
     if household.last_recorded_at and recorded_at < household.last_recorded_at:
         recorded_at = household.last_recorded_at  # keep recorded_at monotonic per stream
-    events = []
+    events: list[HouseholdEvent] = []
     for index, command in enumerate(commands):
+        if events:  # each is judged on the state the previous ones left
+            household = apply(household, events[-1])
         try:
             check(household, command)
         except LedgerError as error:
@@ -64,7 +66,6 @@ def decide(
         event = _record(
             household, command, recorded_at, recording.recorded_by, originator_id, new_id()
         )
-        household = apply(household, event)
         events.append(event)
     return events
 

@@ -7,13 +7,13 @@ stored format does not depend on pydantic; ``Payload.from_stored`` reads that da
 as typed objects.
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
-from functools import cache
+from functools import cache, partial
 from typing import Any, Self, get_args
 
 from pydantic import BaseModel, Field, StrictInt, ValidationInfo, field_validator
-from pydantic.fields import FieldInfo
+from pydantic_core import PydanticUndefined
 
 from ledger.domain.fields import (
     PAYLOAD_CONFIG,
@@ -52,13 +52,15 @@ class Payload(BaseModel):
         history unreadable. Values are kept as stored; nested shapes become payloads."""
         values: dict[str, Any] = {}
         given = set()
-        for key, name, nested, field in _plan_of(cls):
+        for key, name, nested, default, factory in _plan_of(cls):
             if key in data:
                 value = data[key]
                 values[name] = value if nested is None else _nested(nested, value)
                 given.add(name)
-            elif not field.is_required():
-                values[name] = field.get_default(call_default_factory=True)
+            elif factory is not None:
+                values[name] = factory()
+            elif default is not PydanticUndefined:
+                values[name] = default
         # What pydantic's model_construct does, without its per-call overhead: a replay
         # reads many payloads.
         payload = cls.__new__(cls)
@@ -69,11 +71,23 @@ class Payload(BaseModel):
         return payload
 
 
+_Field = tuple[str, str, "type[Payload] | None", Any, Callable[[], Any] | None]
+
+
 @cache
-def _plan_of(model: type[Payload]) -> tuple[tuple[str, str, type[Payload] | None, FieldInfo], ...]:
-    """How ``model`` reads stored data: each field's stored key, name and nested payload."""
+def _plan_of(model: type[Payload]) -> tuple[_Field, ...]:
+    """How ``model`` reads stored data: each field's stored key, name, nested payload,
+    default and default factory."""
     return tuple(
-        (field.alias or name, name, _payload_in(field.annotation), field)
+        (
+            field.alias or name,
+            name,
+            _payload_in(field.annotation),
+            field.default,
+            partial(field.get_default, call_default_factory=True)
+            if field.default_factory
+            else None,
+        )
         for name, field in model.model_fields.items()
     )
 
