@@ -25,9 +25,9 @@ from uuid import UUID, uuid5
 from ledger.application import originator_id
 from ledger.domain.callers import Caller
 from ledger.domain.commands import AppendBatch
-from ledger.domain.household import Household
+from ledger.domain.household import Household, apply_all
 from ledger.domain.idnumber import with_check_digit
-from ledger.domain.labels import EVENT_TYPES, MATERIAL_KINDS
+from ledger.domain.labels import EVENT_TYPE_LABELS, MATERIAL_KINDS
 from ledger.domain.rules import Recording, decide
 from ledger.domain.serialization import receipt, state_document
 from ledger.domain.vocabulary import CallerRole
@@ -472,7 +472,7 @@ def append_examples() -> dict[str, dict[str, Any]]:
     """``openapi_examples`` of the append's body, one per event type, named by it."""
     return {
         step.type: {
-            "summary": f"{step.type} · {EVENT_TYPES[step.type]}",
+            "summary": f"{step.type} · {EVENT_TYPE_LABELS[step.type]}",
             "description": f"第 {k + 1} 步 · Step {k + 1} of one household's story (李国华户, "
             f"{VILLAGE}): appended after the examples above it, as version "
             f"{k + 1}."
@@ -505,6 +505,7 @@ def _told() -> tuple[Household, list[dict[str, Any]]]:
             originator_id=originator_id(HOUSEHOLD_ID),
             new_id=partial(_story_id, k + 1),
         )
+        household = apply_all(household, events)
         receipts.append(receipt(HOUSEHOLD_ID, household.version, events))
     return household, receipts
 

@@ -25,7 +25,7 @@ from ledger.domain.callers import Caller
 from ledger.domain.commands import Envelope
 from ledger.domain.errors import Forbidden, LedgerError, UnknownHousehold, VersionConflict
 from ledger.domain.events import HouseholdEvent
-from ledger.domain.household import Household, replay
+from ledger.domain.household import Household, apply_all, replay
 from ledger.domain.rules import Recording, decide
 from ledger.domain.serialization import receipt
 from ledger.group_commit import GroupCommit, KeyedLocks
@@ -220,13 +220,10 @@ class AppendPipeline:
         return self._decide_on(stored, request, recording)
 
     def _kept(self, household_id: str) -> Household | None:
-        # Today ``decide`` advances the state it is given, so the kept state is taken out
-        # while it is decided on: a refused or unstored decision leaves it half-advanced,
-        # and it must never be decided on again. Once ``Household`` is immutable (``decide``
-        # never changes its input) this becomes ``self._recent.get(household_id)``: the
-        # kept state then stays valid through any failure, and ``keep`` replaces it only
-        # after a commit (``_decide_on`` says what else switches with it).
-        return self._recent.take(household_id)
+        # States are immutable and ``decide`` never changes the one it is given, so a
+        # refused or unstored decision leaves the kept state as valid as before; ``keep``
+        # replaces it only after a commit.
+        return self._recent.get(household_id)
 
     def _decide_on(
         self, household: Household, request: AppendRequest, recording: Recording
@@ -239,9 +236,7 @@ class AppendPipeline:
             expected_version=request.expected_version,
             originator_id=originator_id(household.household_id),
         )
-        # Today ``decide`` advanced ``household`` past ``events``; with the immutable state
-        # this line becomes ``after = reduce(apply, events, household)`` (with ``_kept``).
-        after = household
+        after = apply_all(household, events)
         response = receipt(household.household_id, after.version, events)
         return _Decided(
             after,

@@ -15,7 +15,7 @@ from ledger.domain.access import in_scope
 from ledger.domain.callers import Caller
 from ledger.domain.errors import UnknownHousehold
 from ledger.domain.events import HouseholdEvent
-from ledger.domain.household import Household, as_of, replay
+from ledger.domain.household import Household, apply_all, as_of, replay
 from ledger.recent_states import RecentStates
 
 RECORDED_UNTIL_PAGE = 500  # events read at a time while replaying to a recorded time
@@ -57,7 +57,7 @@ class HouseholdReads:
         """The state and the whole stream it was replayed from, read once."""
         if moment is None:
             state = self._current(household_id)
-            events = state.history
+            events = list(state.history)
         else:
             events = self._recorded_until(household_id, moment)
             state = as_of(household_id, events, moment)
@@ -108,7 +108,7 @@ class HouseholdReads:
 
     def _current(self, household_id: str) -> Household:
         """The state now: the one a read kept, if nothing was stored since, else a replay
-        that decodes only the events the kept one lacks. Readers never change a state."""
+        that decodes only the events the kept one lacks, applied to it."""
         kept = self._states.get(household_id)
         if kept is None:
             state = replay(household_id, self.ledger.stream(household_id))
@@ -116,7 +116,7 @@ class HouseholdReads:
             newer = self.ledger.stream(household_id, gt=kept.version)
             if not newer:
                 return kept
-            state = replay(household_id, [*kept.history, *newer])
+            state = apply_all(kept, newer)
         if state.registered:
             self._states.keep(state)
         return state

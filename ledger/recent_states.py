@@ -20,14 +20,8 @@ class RecentStates:
         self._states: OrderedDict[str, Household] = OrderedDict()
         self._lock = threading.Lock()
 
-    def take(self, household_id: str) -> Household | None:
-        """Removes and returns the kept state: the taker advances it, and keeps it again
-        only once the events it was advanced by are stored."""
-        with self._lock:
-            return self._states.pop(household_id, None)
-
     def get(self, household_id: str) -> Household | None:
-        """The kept state, left in place: for readers, which never change it."""
+        """The kept state, left in place (states are immutable: no reader changes it)."""
         with self._lock:
             state = self._states.get(household_id)
             if state is not None:

@@ -2,30 +2,22 @@
 
 The complete role × endpoint × scope rules come with CONTRACT §5's access issue; these
 are the ones that keep the record honest from the start: readers never write, intake
-and departments write only their own kinds of fact, and a token sees only its division.
+and departments write only their own kinds of fact (each type's ``appended_by`` in the
+catalog), and a token sees only its division.
 """
 
 from collections.abc import Sequence
 
 from ledger.domain.callers import Caller
+from ledger.domain.catalog import CATALOG
 from ledger.domain.commands import Envelope
 from ledger.domain.errors import Forbidden
 from ledger.domain.vocabulary import CallerRole
 
-_MAY_APPEND: dict[CallerRole, frozenset[str] | None] = {
-    CallerRole.ADMIN: None,  # any type
-    CallerRole.RECORDER: None,
-    CallerRole.INTAKE: frozenset({"AssistanceApplied"}),
-    CallerRole.DEPARTMENT: frozenset({"WarningReceived", "DepartmentVerified"}),
-    CallerRole.AUDITOR: frozenset(),
-    CallerRole.EVALUATOR: frozenset(),
-}
-
 
 def check_append(caller: Caller, commands: Sequence[Envelope]) -> None:
-    allowed = _MAY_APPEND[caller.role]
     for index, command in enumerate(commands):
-        if allowed is not None and command.type not in allowed:
+        if caller.role not in CATALOG[command.type].appended_by:
             raise Forbidden(f"events[{index}]: a {caller.role} token may not append {command.type}")
         if caller.role == CallerRole.DEPARTMENT:
             department = getattr(command.data, "department", None)

@@ -1,19 +1,29 @@
 """The events of a household's stream: immutable facts, one class per contract type.
 
-Every class has an explicit ``TOPIC`` that is stored with the event, so a class can be
-renamed or moved without breaking stored history, and a ``class_version``: a change of
-shape bumps it and adds a static ``upcast_v1_v2(state)`` that rewrites old stored state
-on read (the library's upcasting). The ``data`` keeps the validated payload as plain
-values (``str``, ``int``, ``bool``, ``Decimal``, ``date``, lists, dicts).
+The classes are made by the catalog (``ledger.domain.catalog``), one per entry. Each has
+an explicit ``TOPIC`` that is stored with the event, so a class can be renamed or moved
+without breaking stored history, and a ``class_version``: a change of shape bumps it and
+adds a static ``upcast_v1_v2(state)`` that rewrites old stored state on read (the
+library's upcasting). The ``data`` keeps the validated payload as plain values (``str``,
+``int``, ``bool``, ``Decimal``, ``date``, lists, dicts): that is what is stored and
+hashed; ``payload`` reads it as the type's typed payload.
 """
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, ClassVar
+from types import new_class
+from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
 from eventsourcing.domain import DomainEvent
 from eventsourcing.utils import register_topic
+
+from ledger.domain.shapes import Payload
+
+P = TypeVar("P", bound=Payload)
+Upcast = Callable[[dict[str, Any]], None]
+"""Rewrites an event's stored state of one class version into the next, in place."""
 
 
 @dataclass(frozen=True)  # also done by the library's metaclass; this tells type checkers
@@ -23,6 +33,8 @@ class HouseholdEvent(DomainEvent):
 
     TYPE: ClassVar[str]
     TOPIC: ClassVar[str]
+    PAYLOAD: ClassVar[type[Payload]]
+    VOIDABLE: ClassVar[bool] = True
     class_version: ClassVar[int] = 1
 
     id: UUID
@@ -42,7 +54,6 @@ class HouseholdEvent(DomainEvent):
             raise TypeError(f"{cls.__name__} must declare its own explicit TOPIC")
         cls.TYPE = cls.__name__
         register_topic(cls.TOPIC, cls)
-        EVENT_CLASSES[cls.TYPE] = cls
 
     @property
     def version(self) -> int:
@@ -52,179 +63,42 @@ class HouseholdEvent(DomainEvent):
     def recorded_at(self) -> datetime:
         return self.timestamp
 
-
-EVENT_CLASSES: dict[str, type[HouseholdEvent]] = {}
-
-
-class HouseholdRegistered(HouseholdEvent):
-    """A household entered the ledger with its members (建档); only ever version 1."""
-
-    TOPIC = "household/HouseholdRegistered"
-
-
-class MemberAdded(HouseholdEvent):
-    """A member joined the household (人口自然变更: birth, marriage, …)."""
-
-    TOPIC = "household/MemberAdded"
-
-
-class MemberRemoved(HouseholdEvent):
-    """A member left the household (death, marriage out, moved out, …)."""
-
-    TOPIC = "household/MemberRemoved"
-
-
-class MemberUpdated(HouseholdEvent):
-    """A member's labour, health, disability grade or schooling changed."""
-
-    TOPIC = "household/MemberUpdated"
-
-
-class LocationRecorded(HouseholdEvent):
-    """The household's location (家庭位置) was collected."""
-
-    TOPIC = "household/LocationRecorded"
-
-
-class AssistanceApplied(HouseholdEvent):
-    """The household declared itself (群众自主申报) through an app, platform or in person."""
-
-    TOPIC = "household/AssistanceApplied"
-
-
-class WarningReceived(HouseholdEvent):
-    """A department pushed a warning (部门筛查预警) about the household."""
-
-    TOPIC = "household/WarningReceived"
-
-
-class ScreeningAnalyzed(HouseholdEvent):
-    """The village analysed the case (综合分析研判): check it or not."""
-
-    TOPIC = "household/ScreeningAnalyzed"
-
-
-class FieldSurveyConducted(HouseholdEvent):
-    """A field survey (入户核查): income by source, guarantees, risks."""
-
-    TOPIC = "household/FieldSurveyConducted"
-
-
-class ApplicationSigned(HouseholdEvent):
-    """A member signed the application for monitoring (纳入监测申请)."""
-
-    TOPIC = "household/ApplicationSigned"
-
-
-class AuthorizationSigned(HouseholdEvent):
-    """A member signed the authorization and commitment letter (授权承诺书)."""
-
-    TOPIC = "household/AuthorizationSigned"
-
-
-class DemocraticAppraisalHeld(HouseholdEvent):
-    """The villager group's democratic appraisal (民主评议) met."""
-
-    TOPIC = "household/DemocraticAppraisalHeld"
-
-
-class VillageCommitteeDecided(HouseholdEvent):
-    """The village committee (村两委) proposed or rejected, with measures."""
-
-    TOPIC = "household/VillageCommitteeDecided"
-
-
-class PublicNoticePosted(HouseholdEvent):
-    """The list was publicly noticed (公示) from start to end date."""
-
-    TOPIC = "household/PublicNoticePosted"
-
-
-class ObjectionRaised(HouseholdEvent):
-    """Someone objected to the noticed list (异议)."""
-
-    TOPIC = "household/ObjectionRaised"
-
-
-class ObjectionResolved(HouseholdEvent):
-    """An objection was investigated and answered."""
-
-    TOPIC = "household/ObjectionResolved"
-
-
-class TownshipReviewed(HouseholdEvent):
-    """The township reviewed (乡镇审核), possibly with spot checks."""
-
-    TOPIC = "household/TownshipReviewed"
-
-
-class DepartmentVerified(HouseholdEvent):
-    """A department compared or re-checked the household's facts (比对/复核)."""
-
-    TOPIC = "household/DepartmentVerified"
-
-
-class CountyConfirmed(HouseholdEvent):
-    """The county confirmed after the joint review (县级确定)."""
-
-    TOPIC = "household/CountyConfirmed"
-
-
-class AssistancePlanned(HouseholdEvent):
-    """An assistance measure was planned (一户一策)."""
-
-    TOPIC = "household/AssistancePlanned"
-
-
-class AssistanceDelivered(HouseholdEvent):
-    """Assistance under a planned measure was delivered."""
-
-    TOPIC = "household/AssistanceDelivered"
-
-
-class AssistanceEnded(HouseholdEvent):
-    """A planned measure ended."""
-
-    TOPIC = "household/AssistanceEnded"
-
-
-class EffectivenessAppraised(HouseholdEvent):
-    """The assistance effectiveness appraisal (帮扶成效评议) judged the household."""
-
-    TOPIC = "household/EffectivenessAppraised"
-
-
-class InformedConsentGiven(HouseholdEvent):
-    """A member gave informed consent (知情同意) to the risk elimination."""
-
-    TOPIC = "household/InformedConsentGiven"
-
-
-class SystemMarked(HouseholdEvent):
-    """A marking was entered in the national system; it moves the status (§2)."""
-
-    TOPIC = "household/SystemMarked"
-
-
-class DataIssueRaised(HouseholdEvent):
-    """A data-quality problem was found (到户到人问题清单)."""
-
-    TOPIC = "household/DataIssueRaised"
-
-
-class DataIssueResolved(HouseholdEvent):
-    """A data-quality problem was cleaned."""
-
-    TOPIC = "household/DataIssueResolved"
-
-
-class MaterialAttached(HouseholdEvent):
-    """Trace materials (痕迹资料) were attached to an earlier event."""
-
-    TOPIC = "household/MaterialAttached"
-
-
-class EntryVoided(HouseholdEvent):
-    """An earlier entry was voided: it stays in the history but counts for nothing."""
-
-    TOPIC = "household/EntryVoided"
+    @property
+    def payload(self) -> Payload:
+        """``data`` as its type's payload, read anew on each access (the event's own
+        attributes are what is stored, so nothing is cached on it): read it once."""
+        return self.PAYLOAD.from_stored(self.data)
+
+    def payload_as(self, model: type[P]) -> P:
+        """``payload``, known to be a ``model``: for code that handles one type."""
+        payload = self.payload
+        if not isinstance(payload, model):
+            raise TypeError(f"a {self.TYPE} event's payload is not a {model.__name__}")
+        return payload
+
+
+def event_class(
+    name: str,
+    summary: str,
+    payload: type[Payload],
+    *,
+    voidable: bool = True,
+    upcasts: Sequence[Upcast] = (),
+) -> type[HouseholdEvent]:
+    """The event class of a catalog entry: ``name`` is its type and ``household/<name>``
+    its stored topic, forever; ``upcasts[i]`` rewrites version ``i + 1`` into ``i + 2``."""
+    namespace: dict[str, Any] = {
+        "__doc__": summary,
+        "__module__": __name__,
+        "__qualname__": name,
+        "TOPIC": f"household/{name}",
+        "PAYLOAD": payload,
+        "VOIDABLE": voidable,
+        "class_version": 1 + len(upcasts),
+    }
+    for version, upcast in enumerate(upcasts, start=1):
+        namespace[f"upcast_v{version}_v{version + 1}"] = staticmethod(upcast)
+    made: type[HouseholdEvent] = new_class(
+        name, (HouseholdEvent,), exec_body=lambda body: body.update(namespace)
+    )
+    return made

@@ -3,7 +3,7 @@ shared by the HTTP API's error bodies and ``ledger import``'s failures."""
 
 from typing import Any
 
-from ledger.domain.commands import EVENT_TYPES
+from ledger.domain.catalog import EVENT_TYPES
 
 
 def field_path(loc: tuple[Any, ...]) -> str:

@@ -1,26 +1,32 @@
 """A household's current state, rebuilt from its events (户的当前状态).
 
-``replay(events)`` is the pure function from a stream to its state. Internally the state
-is advanced one event at a time (``advance``), which ``decide`` also uses to judge each
-event of a batch against the state the previous ones left. A voided entry counts for
-nothing: voiding one rebuilds the state from the non-voided events.
+``Household`` is immutable: ``apply(state, event)`` is the state one event later, a new
+value that leaves ``state`` as it was, and ``replay(household_id, events)`` the state
+after a whole stream. Each event type's effect is named by the catalog. A voided entry
+counts for nothing: voiding one rebuilds the content from the events still counting.
 """
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, fields
 from datetime import datetime
-from itertools import takewhile
-from typing import Any
+from itertools import chain, takewhile
+from types import MappingProxyType
 
+from ledger.domain.catalog import CATALOG
+from ledger.domain.effects import Draft, Effect, Record
 from ledger.domain.events import HouseholdEvent
+from ledger.domain.history import History
 from ledger.domain.integrity import ZERO_HASH
-from ledger.domain.status import next_status
-from ledger.domain.vocabulary import Marking, Status
+from ledger.domain.vocabulary import Status
 
-UNVOIDABLE = frozenset({"HouseholdRegistered", "SystemMarked", "EntryVoided"})
+_NOTHING: Mapping[str, Record] = MappingProxyType({})
 
 
-@dataclass
+def _nothing() -> Mapping[str, Record]:
+    return _NOTHING
+
+
+@dataclass(frozen=True)
 class Household:
     household_id: str
     version: int = 0
@@ -32,199 +38,127 @@ class Household:
     filed_card: bool | None = None
     status: Status = Status.NOT_MONITORED
     monitoring_type: str | None = None
-    members: dict[str, dict[str, Any]] = field(default_factory=dict)
-    location: dict[str, Any] | None = None
-    latest_survey: dict[str, Any] | None = None
-    objections: dict[str, dict[str, Any]] = field(default_factory=dict)
-    measures: dict[str, dict[str, Any]] = field(default_factory=dict)
-    data_issues: dict[str, dict[str, Any]] = field(default_factory=dict)
-    event_types: dict[str, str] = field(default_factory=dict)
-    voided: set[str] = field(default_factory=set)
-    history: list[HouseholdEvent] = field(default_factory=list, repr=False)
+    members: Mapping[str, Record] = field(default_factory=_nothing)
+    location: Record | None = None
+    latest_survey: Record | None = None
+    objections: Mapping[str, Record] = field(default_factory=_nothing)
+    measures: Mapping[str, Record] = field(default_factory=_nothing)
+    data_issues: Mapping[str, Record] = field(default_factory=_nothing)
+    voided: frozenset[str] = frozenset()
+    history: History = field(default_factory=History, repr=False)
 
     @property
     def registered(self) -> bool:
         return self.version > 0
 
-    def present_members(self) -> list[dict[str, Any]]:
+    @property
+    def event_types(self) -> Mapping[str, str]:
+        """The type of each event recorded, by event id (voided ones included)."""
+        return self.history.types
+
+    def present_members(self) -> list[Record]:
         return [m for m in self.members.values() if m["present"]]
 
-    def open_objections(self) -> list[dict[str, Any]]:
+    def open_objections(self) -> list[Record]:
         return [o for o in self.objections.values() if o["open"]]
 
-    def open_data_issues(self) -> list[dict[str, Any]]:
+    def open_data_issues(self) -> list[Record]:
         return [i for i in self.data_issues.values() if i["open"]]
+
+
+_CONTENT = tuple(f.name for f in fields(Draft))
+
+
+def apply(state: Household, event: HouseholdEvent) -> Household:
+    """The state one event later; ``state`` itself is left as it was."""
+    return apply_all(state, (event,))
+
+
+def apply_all(state: Household, events: Iterable[HouseholdEvent]) -> Household:
+    """The state after ``events`` (oldest first), built in one private draft."""
+    draft = _thawed(state)
+    added: list[HouseholdEvent] = []
+    for event in events:
+        added.append(event)
+        _move(draft, event, state.history, added)
+    if not added:
+        return state
+    return _frozen(state.household_id, draft, state.history.extended(added), added[-1])
 
 
 def replay(household_id: str, events: Iterable[HouseholdEvent]) -> Household:
     """The state after ``events`` (oldest first)."""
-    state = Household(household_id)
-    for event in events:
-        advance(state, event)
-    return state
-
-
-def advance(state: Household, event: HouseholdEvent) -> None:
-    """Moves ``state`` on by one event. An event is only ever voided after it was applied,
-    so voiding rebuilds the content from the events still counting."""
-    state.history.append(event)
-    state.version = event.version
-    state.last_hash = event.hash
-    state.last_recorded_at = event.recorded_at
-    state.event_types[str(event.id)] = event.TYPE
-    if event.TYPE == "EntryVoided":
-        state.voided.add(event.data["target_event_id"])
-        _recount(state)
-    else:
-        _APPLY.get(event.TYPE, _ignore)(state, event)
-
-
-def _recount(state: Household) -> None:
-    fresh = Household(state.household_id)
-    for event in state.history:
-        if event.TYPE != "EntryVoided" and str(event.id) not in state.voided:
-            _APPLY.get(event.TYPE, _ignore)(fresh, event)
-    for name in (
-        "village_code",
-        "group",
-        "category",
-        "filed_card",
-        "status",
-        "monitoring_type",
-        "members",
-        "location",
-        "latest_survey",
-        "objections",
-        "measures",
-        "data_issues",
-    ):
-        setattr(state, name, getattr(fresh, name))
-
-
-def _ignore(state: Household, event: HouseholdEvent) -> None:
-    """Events that only leave a trace (procedure steps) change no current state."""
-
-
-def _registered(state: Household, event: HouseholdEvent) -> None:
-    d = event.data
-    state.village_code, state.group = d["village_code"], d["group"]
-    state.category, state.filed_card = d["category"], d["filed_card"]
-    state.members = {m["member_id"]: {**m, "present": True} for m in d["members"]}
-
-
-def _member_added(state: Household, event: HouseholdEvent) -> None:
-    member = event.data["member"]
-    state.members[member["member_id"]] = {**member, "present": True}
-
-
-def _member_removed(state: Household, event: HouseholdEvent) -> None:
-    member = state.members.get(event.data["member_id"])
-    if member is not None:
-        member.update(present=False, removed_reason=event.data["reason"])
-
-
-def _member_updated(state: Household, event: HouseholdEvent) -> None:
-    member = state.members.get(event.data["member_id"])
-    if member is not None:
-        member.update({k: v for k, v in event.data.items() if k != "member_id"})
-
-
-def _location(state: Household, event: HouseholdEvent) -> None:
-    state.location = {**event.data, "event_id": str(event.id)}
-
-
-def _survey(state: Household, event: HouseholdEvent) -> None:
-    # The latest survey is the latest in the field (occurred_at), not the latest typed in.
-    latest = state.latest_survey
-    if latest is None or event.occurred_at >= latest["occurred_at"]:
-        state.latest_survey = {
-            **event.data,
-            "event_id": str(event.id),
-            "occurred_at": event.occurred_at,
-        }
-
-
-def _objection_raised(state: Household, event: HouseholdEvent) -> None:
-    state.objections[str(event.id)] = {
-        "objection_id": str(event.id),
-        "purpose": event.data["purpose"],
-        "summary": event.data["summary"],
-        "occurred_at": event.occurred_at,
-        "open": True,
-    }
-
-
-def _objection_resolved(state: Household, event: HouseholdEvent) -> None:
-    objection = state.objections.get(event.data["objection_id"])
-    if objection is not None:
-        objection.update(open=False, outcome=event.data["outcome"])
-
-
-def _measure_planned(state: Household, event: HouseholdEvent) -> None:
-    d = event.data
-    state.measures[d["measure_id"]] = {
-        "measure_id": d["measure_id"],
-        "category": d["category"],
-        "summary": d["summary"],
-        "start_date": d.get("start_date"),
-        "ended": False,
-        "deliveries": 0,
-        "last_delivered_on": None,
-    }
-
-
-def _measure_delivered(state: Household, event: HouseholdEvent) -> None:
-    measure = state.measures.get(event.data["measure_id"])
-    if measure is not None:
-        measure["deliveries"] += 1
-        on = event.data["delivered_on"]
-        if measure["last_delivered_on"] is None or on > measure["last_delivered_on"]:
-            measure["last_delivered_on"] = on
-
-
-def _measure_ended(state: Household, event: HouseholdEvent) -> None:
-    measure = state.measures.get(event.data["measure_id"])
-    if measure is not None:
-        measure.update(ended=True, end_reason=event.data["reason"])
-
-
-def _marked(state: Household, event: HouseholdEvent) -> None:
-    marking = Marking(event.data["marking"])
-    state.status = next_status(marking, state.status)
-    if event.data.get("monitoring_type"):
-        state.monitoring_type = event.data["monitoring_type"]
-    elif marking in (Marking.WITHDRAWN, Marking.RISK_MARK_ROLLED_BACK):
-        state.monitoring_type = None
-
-
-def _issue_raised(state: Household, event: HouseholdEvent) -> None:
-    state.data_issues[event.data["issue_id"]] = {**event.data, "open": True}
-
-
-def _issue_resolved(state: Household, event: HouseholdEvent) -> None:
-    issue = state.data_issues.get(event.data["issue_id"])
-    if issue is not None:
-        issue["open"] = False
-
-
-_APPLY = {
-    "HouseholdRegistered": _registered,
-    "MemberAdded": _member_added,
-    "MemberRemoved": _member_removed,
-    "MemberUpdated": _member_updated,
-    "LocationRecorded": _location,
-    "FieldSurveyConducted": _survey,
-    "ObjectionRaised": _objection_raised,
-    "ObjectionResolved": _objection_resolved,
-    "AssistancePlanned": _measure_planned,
-    "AssistanceDelivered": _measure_delivered,
-    "AssistanceEnded": _measure_ended,
-    "SystemMarked": _marked,
-    "DataIssueRaised": _issue_raised,
-    "DataIssueResolved": _issue_resolved,
-}
+    return apply_all(Household(household_id), events)
 
 
 def as_of(household_id: str, events: Iterable[HouseholdEvent], moment: datetime) -> Household:
     """The state as it stood at recorded time ``moment`` (events recorded up to it)."""
     return replay(household_id, takewhile(lambda e: e.recorded_at <= moment, events))
+
+
+def _move(
+    draft: Draft, event: HouseholdEvent, history: History, added: list[HouseholdEvent]
+) -> None:
+    """Moves ``draft`` on by ``event``, the last of ``history`` and ``added``. An event is
+    only ever voided after it was applied, so a void rebuilds the content from the events
+    still counting."""
+    voided = len(draft.voided)
+    _effect_of(event)(draft, event)
+    if len(draft.voided) != voided:
+        fresh = Draft(voided=draft.voided)
+        for counting in chain(history, added):
+            if str(counting.id) not in draft.voided:
+                _effect_of(counting)(fresh, counting)
+        for name in _CONTENT:
+            setattr(draft, name, getattr(fresh, name))
+
+
+def _effect_of(event: HouseholdEvent) -> Effect:
+    entry = CATALOG.get(event.TYPE)
+    return _no_effect if entry is None or entry.effect is None else entry.effect
+
+
+def _no_effect(draft: Draft, event: HouseholdEvent) -> None:
+    """Events that only leave a trace (procedure steps) change no current state."""
+
+
+def _thawed(state: Household) -> Draft:
+    # Copies of the collections only: records are replaced, never changed (effects.py).
+    return Draft(
+        village_code=state.village_code,
+        group=state.group,
+        category=state.category,
+        filed_card=state.filed_card,
+        status=state.status,
+        monitoring_type=state.monitoring_type,
+        members=dict(state.members),
+        location=state.location,
+        latest_survey=state.latest_survey,
+        objections=dict(state.objections),
+        measures=dict(state.measures),
+        data_issues=dict(state.data_issues),
+        voided=set(state.voided),
+    )
+
+
+def _frozen(household_id: str, draft: Draft, history: History, last: HouseholdEvent) -> Household:
+    return Household(
+        household_id=household_id,
+        version=last.version,
+        last_hash=last.hash,
+        last_recorded_at=last.recorded_at,
+        village_code=draft.village_code,
+        group=draft.group,
+        category=draft.category,
+        filed_card=draft.filed_card,
+        status=draft.status,
+        monitoring_type=draft.monitoring_type,
+        members=MappingProxyType(draft.members),
+        location=draft.location,
+        latest_survey=draft.latest_survey,
+        objections=MappingProxyType(draft.objections),
+        measures=MappingProxyType(draft.measures),
+        data_issues=MappingProxyType(draft.data_issues),
+        voided=frozenset(draft.voided),
+        history=history,
+    )

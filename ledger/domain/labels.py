@@ -16,6 +16,7 @@ are derived from those enums.
 from collections.abc import Mapping
 from typing import Final, Literal
 
+from ledger.domain.catalog import CATALOG
 from ledger.domain.gaps import GapCode, Severity
 from ledger.domain.procedure import EpisodeKind, Step
 from ledger.domain.vocabulary import (
@@ -92,37 +93,8 @@ Vocabulary = Literal[
     "field",
 ]
 
-EVENT_TYPES: Final[Mapping[str, str]] = {
-    "HouseholdRegistered": "建档登记",
-    "MemberAdded": "家庭人口增加",
-    "MemberRemoved": "家庭人口减少",
-    "MemberUpdated": "成员信息变更",
-    "LocationRecorded": "家庭位置采集",
-    "AssistanceApplied": "农户自主申报",
-    "WarningReceived": "部门筛查预警",
-    "ScreeningAnalyzed": "综合分析研判",
-    "FieldSurveyConducted": "入户核查（实地调查）",
-    "ApplicationSigned": "签署纳入监测申请",
-    "AuthorizationSigned": "签署授权承诺书",
-    "DemocraticAppraisalHeld": "民主评议",
-    "VillageCommitteeDecided": "村两委研究",
-    "PublicNoticePosted": "公示",
-    "ObjectionRaised": "异议反映",
-    "ObjectionResolved": "异议处理",
-    "TownshipReviewed": "乡镇审核",
-    "DepartmentVerified": "部门比对复核",
-    "CountyConfirmed": "县级确定",
-    "AssistancePlanned": "制定帮扶措施",
-    "AssistanceDelivered": "落实帮扶",
-    "AssistanceEnded": "帮扶措施结束",
-    "EffectivenessAppraised": "帮扶成效评议",
-    "InformedConsentGiven": "知情同意",
-    "SystemMarked": "系统标注",
-    "DataIssueRaised": "数据问题反馈",
-    "DataIssueResolved": "数据问题整改",
-    "MaterialAttached": "补充痕迹资料",
-    "EntryVoided": "记录作废",
-}
+EVENT_TYPE_LABELS: Final[Mapping[str, str]] = {name: entry.label for name, entry in CATALOG.items()}
+"""The label of each event type, from the catalog."""
 
 STATUSES: Final[Mapping[str, str]] = {
     Status.NOT_MONITORED: "未纳入监测",
@@ -539,7 +511,7 @@ _TYPED_FIELDS: Final[Mapping[tuple[str, str], str]] = {
 }
 
 _VOCABULARIES: Final[Mapping[str, Mapping[str, str]]] = {
-    "event_type": EVENT_TYPES,
+    "event_type": EVENT_TYPE_LABELS,
     "status": STATUSES,
     "marking": MARKINGS,
     "monitoring_type": MONITORING_TYPES,

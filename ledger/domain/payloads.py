@@ -1,8 +1,7 @@
-"""The ``data`` of each event type (CONTRACT §1), and the MEMBER, actor and material shapes.
+"""The ``data`` of each event type (CONTRACT §1): one payload model per type, made of the
+shapes in ``shapes`` (members, survey parts, …). The catalog names each type's model.
 
-These are validation schemas for what callers send. Events keep the validated values as
-plain data (``str``, ``int``, ``bool``, ``Decimal``, ``date``, lists and dicts), so the
-stored format does not depend on pydantic.
+Over 300 lines: a table of the contract's 29 shapes, kept together so each is found here.
 """
 
 from datetime import date
@@ -10,7 +9,6 @@ from decimal import Decimal
 from typing import Any, Self
 
 from pydantic import (
-    BaseModel,
     ConfigDict,
     Field,
     StrictInt,
@@ -22,27 +20,32 @@ from pydantic.json_schema import SkipJsonSchema
 
 from ledger.domain.fields import (
     PAYLOAD_CONFIG,
-    ByteSize,
     Coordinate,
-    Count,
     DivisionCode,
     Flag,
     FreeText,
     Identifier,
-    IdNumber,
     IsoDate,
-    MediaType,
     Name,
     NonNegativeYuan,
     Reference,
-    Sha256Hex,
     Text,
     Yuan,
 )
-from ledger.domain.idnumber import has_valid_check_digit
+from ledger.domain.shapes import (
+    Attendees,
+    DisabilityGrade,
+    Finding,
+    Guarantees,
+    Income,
+    Member,
+    Payload,
+    Period,
+    RigidExpenditure,
+    Votes,
+)
 from ledger.domain.status import MARKINGS_WITH_TYPE
 from ledger.domain.vocabulary import (
-    ActorRole,
     ApplicationChannel,
     AppraisalResult,
     Category,
@@ -51,12 +54,9 @@ from ledger.domain.vocabulary import (
     DataIssueSource,
     Department,
     EffectivenessResult,
-    Exclusion,
-    Guarantee,
     Health,
     Labor,
     Marking,
-    MaterialKind,
     Measure,
     MemberAddedReason,
     MemberRemovedReason,
@@ -67,68 +67,9 @@ from ledger.domain.vocabulary import (
     Relation,
     RiskType,
     ScreeningDecision,
-    Sex,
     TownshipDecision,
     WarningCode,
 )
-
-
-class Payload(BaseModel):
-    model_config = PAYLOAD_CONFIG
-
-
-class Actor(Payload):
-    """Who did it and answers for it (谁采集谁负责)."""
-
-    id: Identifier
-    name: Name
-    role: ActorRole
-    org: Name  # a 12-digit division code or a department name
-
-
-class Material(Payload):
-    """A trace material (痕迹资料) proven by its SHA-256."""
-
-    sha256: Sha256Hex
-    kind: MaterialKind
-    name: Name
-    media_type: MediaType
-    size: ByteSize
-
-
-DisabilityGrade = StrictInt
-
-
-class Member(Payload):
-    member_id: Identifier
-    name: Name
-    id_number: IdNumber | None
-    id_missing_reason: Text | None = Field(default=None, validate_default=True)
-    relation: Relation
-    sex: Sex
-    birth_date: IsoDate
-    labor: Labor
-    health: Health
-    disability_grade: DisabilityGrade | None = Field(default=None, ge=1, le=4)
-    in_school: Flag | None = None
-
-    # Each error names the field to correct (CONTRACT §7.1), not the whole member: a client
-    # or a fuzzer reading "…members[0]: … is required" would take the member for missing.
-    @field_validator("id_number")
-    @classmethod
-    def _gb11643(cls, id_number: str | None) -> str | None:
-        if id_number is not None and not has_valid_check_digit(id_number):
-            raise ValueError(
-                "id_number is not an 18-character GB 11643 number with a valid check digit"
-            )
-        return id_number
-
-    @field_validator("id_missing_reason")
-    @classmethod
-    def _reason_without_number(cls, reason: str | None, info: ValidationInfo) -> str | None:
-        if "id_number" in info.data and info.data["id_number"] is None and not reason:
-            raise ValueError("id_number is null, so id_missing_reason is required")
-        return reason
 
 
 class HouseholdRegisteredData(Payload):
@@ -227,43 +168,6 @@ class ScreeningAnalyzedData(Payload):
     basis: FreeText
 
 
-class Period(Payload):
-    start: IsoDate
-    end: IsoDate
-
-    @field_validator("end")
-    @classmethod
-    def _ordered(cls, end: date, info: ValidationInfo) -> date:
-        start = info.data.get("start")
-        if start is not None and end < start:
-            raise ValueError(f"period end {end} is before its start {start}")
-        return end
-
-
-class Income(Payload):
-    wage: NonNegativeYuan
-    operating: NonNegativeYuan
-    property: NonNegativeYuan
-    transfer: NonNegativeYuan
-    operating_cost: NonNegativeYuan
-
-
-class RigidExpenditure(Payload):
-    medical: NonNegativeYuan
-    education: NonNegativeYuan
-    other: NonNegativeYuan
-
-
-class Guarantees(Payload):
-    """两不愁三保障及饮水安全."""
-
-    food_clothing: Guarantee
-    education: Guarantee
-    medical: Guarantee
-    housing: Guarantee
-    drinking_water: Guarantee
-
-
 class FieldSurveyConductedData(Payload):
     purpose: Purpose
     period: Period
@@ -304,18 +208,6 @@ class ApplicationSignedData(MemberRef):
 
 class AuthorizationSignedData(MemberRef):
     """授权承诺书 (consent to asset queries)."""
-
-
-class Attendees(Payload):
-    party_members: Count
-    household_heads: Count
-    total: Count
-
-
-class Votes(Payload):
-    for_: Count = Field(alias="for")
-    against: Count
-    abstain: Count
 
 
 class DemocraticAppraisalHeldData(Payload):
@@ -372,12 +264,6 @@ class TownshipReviewedData(Payload):
     purpose: Purpose
     decision: TownshipDecision
     spot_checked: Flag
-
-
-class Finding(Payload):
-    exclusion: Exclusion
-    member_id: Identifier | None = None
-    since: IsoDate | None = None
 
 
 class DepartmentVerifiedData(Payload):

@@ -1,5 +1,6 @@
 """The JSON form of events and values: what is served is exactly what was hashed."""
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -92,5 +93,5 @@ def state_document(household: Household) -> dict[str, Any]:
     return document
 
 
-def _without(item: dict[str, Any], key: str) -> dict[str, Any]:
+def _without(item: Mapping[str, Any], key: str) -> dict[str, Any]:
     return {k: v for k, v in item.items() if k != key}

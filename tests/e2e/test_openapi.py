@@ -8,7 +8,7 @@ import jsonschema_rs
 from fastapi.testclient import TestClient
 from schemathesis.specs.openapi.definitions import OPENAPI_31
 
-from ledger.domain.commands import EVENT_TYPES
+from ledger.domain.catalog import EVENT_TYPES
 from tests.e2e.openapi_schemas import errors
 
 

@@ -19,7 +19,8 @@ from api.errors import STATUS
 from api.openapi_examples import HOUSEHOLD_ID, illustrative_id
 from api.state import app_state
 from bootstrap.settings import Settings
-from ledger.domain.commands import EVENT_TYPES, AppendBatch
+from ledger.domain.catalog import EVENT_TYPES
+from ledger.domain.commands import AppendBatch
 from ledger.persistence.database import Database
 from ledger.tokens import create_token
 from tests.conftest import POSTGRES_URL, _url, fresh_postgres

@@ -21,7 +21,7 @@ from playwright.sync_api import Page, expect
 import demo
 from bootstrap.settings import Settings
 from cli import main
-from ledger.domain.commands import EVENT_TYPES
+from ledger.domain.catalog import EVENT_TYPES
 from ledger.domain.labels import label
 from ledger.persistence.database import Database
 from tests import factories as f

@@ -25,7 +25,8 @@ from hypothesis import strategies as st
 from ledger.appending import AppendPipeline
 from ledger.application import HouseholdLedger
 from ledger.domain.callers import Caller
-from ledger.domain.commands import EVENT_TYPES, AppendBatch
+from ledger.domain.catalog import EVENT_TYPES
+from ledger.domain.commands import AppendBatch
 from ledger.domain.events import HouseholdEvent
 from ledger.domain.integrity import ZERO_HASH, event_hash
 from ledger.domain.serialization import event_document

@@ -7,16 +7,15 @@ import pytest
 from ledger.appending import AppendPipeline
 from ledger.application import HouseholdLedger, originator_id
 from ledger.domain.callers import Caller
-from ledger.domain.commands import EVENT_TYPES, AppendBatch
-from ledger.domain.events import EVENT_CLASSES, HouseholdEvent
+from ledger.domain.catalog import CATALOG, EVENT_TYPES
+from ledger.domain.commands import AppendBatch
+from ledger.domain.events import HouseholdEvent
 from ledger.reading import HouseholdReads
 from tests import factories as f
 
 
 def test_every_contract_type_has_its_own_explicit_topic() -> None:
-    product = {
-        name: cls for name, cls in EVENT_CLASSES.items() if cls.__module__ == "ledger.domain.events"
-    }
+    product = {name: entry.event_class for name, entry in CATALOG.items()}
     assert sorted(product) == sorted(EVENT_TYPES)
     assert all(cls.__dict__["TOPIC"] == f"household/{name}" for name, cls in product.items())
 

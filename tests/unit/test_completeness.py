@@ -22,7 +22,7 @@ from ledger.domain.configuration import (
     RulesConfiguration,
 )
 from ledger.domain.events import HouseholdEvent
-from ledger.domain.household import Household
+from ledger.domain.household import Household, apply_all
 from ledger.domain.rules import Recording, decide
 from tests import factories as f
 
@@ -286,6 +286,7 @@ class Stream:
             Recording(self._clock, {"role": "recorder"}),
             originator_id=ORIGIN,
         )
+        self.household = apply_all(self.household, [recorded])
         self.events.append(recorded)
         return recorded
 

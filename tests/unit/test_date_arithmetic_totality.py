@@ -19,7 +19,7 @@ from ledger.domain.commands import AppendBatch
 from ledger.domain.completeness import assess
 from ledger.domain.errors import LedgerError
 from ledger.domain.events import HouseholdEvent
-from ledger.domain.household import Household
+from ledger.domain.household import Household, apply_all
 from ledger.domain.lookback import candidate_windows, candidates
 from ledger.domain.rules import Recording, decide
 from projections.rows import rows_for
@@ -80,17 +80,20 @@ def rebound(draw: Any, event: dict[str, Any], now: datetime) -> dict[str, Any]:
     return {**event, "occurred_at": occurred_at, "data": redrawn(event["data"])}
 
 
-def record(household: Household, event: dict[str, Any], now: datetime) -> list[HouseholdEvent]:
+def record(
+    household: Household, event: dict[str, Any], now: datetime
+) -> tuple[Household, list[HouseholdEvent]]:
     commands = AppendBatch.model_validate({"events": [event]}).events
     check_bounds(commands, BOUNDS, now)  # the history holds only what an append accepts
     ids = iter(UUID(int=household.version + 1 + n) for n in range(len(commands)))
-    return decide(
+    events = decide(
         household,
         commands,
         Recording(now, {"role": "recorder"}),
         originator_id=ORIGIN,
         new_id=lambda: next(ids),
     )
+    return apply_all(household, events), events
 
 
 @st.composite
@@ -101,16 +104,18 @@ def bounded_histories(draw: Any) -> tuple[datetime, list[HouseholdEvent]]:
         st.datetimes(datetime(2020, 1, 1), datetime(2100, 12, 31), timezones=st.just(UTC)),
         label="now",
     )
-    household = Household(HOUSEHOLD_ID)
-    events = record(household, draw(rebound(draw(s.registrations("530925")), now)), now)
+    household, events = record(
+        Household(HOUSEHOLD_ID), draw(rebound(draw(s.registrations("530925")), now)), now
+    )
     for _ in range(draw(st.integers(0, 30), label="length")):
         context = s.Context.of(household)
         type_ = draw(st.sampled_from([t for t in TYPES if context.available(t)]), label="type")
         event = draw(rebound(draw(context.event(type_), label=type_), now))
         try:
-            events += record(household, event, now)
+            household, recorded = record(household, event, now)
         except LedgerError:  # the rare generated event the rules still refuse: skip it
             continue
+        events += recorded
     return now, events
 
 

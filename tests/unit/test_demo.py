@@ -17,7 +17,7 @@ from ledger.config import load_default
 from ledger.domain.commands import AppendBatch
 from ledger.domain.completeness import assess
 from ledger.domain.events import HouseholdEvent
-from ledger.domain.household import Household, replay
+from ledger.domain.household import Household, apply_all, replay
 from ledger.domain.idnumber import has_valid_check_digit
 from ledger.domain.integrity import canonical_json
 from ledger.domain.lookback import candidates
@@ -38,7 +38,7 @@ def recorded(
     stored = decide(
         state, commands, Recording(datetime(2022, 1, 4, tzinfo=UTC), {}), originator_id=UUID(int=1)
     )
-    return state, stored
+    return apply_all(state, stored), stored
 
 
 def test_one_block_holds_the_seeds_counts_exactly() -> None:

@@ -10,8 +10,8 @@ from enum import StrEnum
 import pytest
 from pydantic import BaseModel
 
-from ledger.domain import payloads, vocabulary
-from ledger.domain.commands import EVENT_TYPES as CONTRACT_EVENT_TYPES
+from ledger.domain import payloads, shapes, vocabulary
+from ledger.domain.catalog import EVENT_TYPES as CONTRACT_EVENT_TYPES
 from ledger.domain.gaps import MISSING, GapCode, Severity
 from ledger.domain.labels import (
     Vocabulary,
@@ -204,7 +204,7 @@ def test_every_data_field_of_every_event_type_has_a_chinese_label() -> None:
 
 
 def test_the_envelope_fields_have_chinese_labels() -> None:
-    for model in (payloads.Actor, payloads.Material, payloads.Member):
+    for model in (shapes.Actor, shapes.Material, shapes.Member):
         paths = [path for path, _ in _fields(model)]
         assert [p for p in paths if p != "sha256" and not _is_chinese(field_label(p))] == []
 

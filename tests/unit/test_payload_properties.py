@@ -18,8 +18,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from ledger.domain.commands import EVENT_TYPES, AppendBatch
-from ledger.domain.household import Household, replay
+from ledger.domain.catalog import EVENT_TYPES
+from ledger.domain.commands import AppendBatch
+from ledger.domain.household import Household, apply_all, replay
 from ledger.domain.rules import Recording, decide
 from tests import strategies as s
 
@@ -104,19 +105,23 @@ def test_generated_histories_are_accepted_by_the_rules_and_replay_to_the_same_st
 ) -> None:
     household = Household("hh-generated")
     ids = iter(UUID(int=n) for n in range(1, 1000))
-    decide(
+    registered = decide(
         household,
         AppendBatch.model_validate({"events": [registration]}).events,
         RECORDING,
         originator_id=UUID(int=0),
         new_id=lambda: next(ids),
     )
+    household = apply_all(household, registered)
     for _ in range(data.draw(st.integers(1, 20), label="length")):
         context = s.Context.of(household)
         kinds = [t for t in EVENT_TYPES if context.available(t)]
         event = data.draw(st.sampled_from(kinds).flatmap(context.event), label="event")
         commands = AppendBatch.model_validate({"events": [event]}).events
-        decide(household, commands, RECORDING, originator_id=UUID(int=0), new_id=lambda: next(ids))
+        decided = decide(
+            household, commands, RECORDING, originator_id=UUID(int=0), new_id=lambda: next(ids)
+        )
+        household = apply_all(household, decided)
     assert replay("hh-generated", household.history) == household
 
 

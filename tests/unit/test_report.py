@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ledger.domain.commands import EVENT_TYPES
+from ledger.domain.catalog import EVENT_TYPES
 from ledger.domain.gaps import GapCode
 from ledger.domain.household import replay
 from ledger.domain.labels import label

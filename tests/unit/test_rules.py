@@ -7,40 +7,47 @@ import pytest
 
 from ledger.domain.commands import AppendBatch
 from ledger.domain.errors import RuleViolation
-from ledger.domain.household import Household
+from ledger.domain.household import Household, apply_all
 from ledger.domain.rules import Recording, decide
 from tests import factories as f
 
 NOW = datetime(2021, 11, 1, 8, 0, tzinfo=UTC)
 
 
-def append(household: Household, *events: dict, at: datetime = NOW) -> list:  # type: ignore[type-arg]
-    commands = AppendBatch.model_validate({"events": list(events)}).events
-    return decide(household, commands, Recording(at, {"role": "recorder"}), originator_id=uuid4())
+class Stream:
+    """A household's state, moved on by each append the rules accept."""
+
+    def __init__(self, household_id: str) -> None:
+        self.state = Household(household_id)
+
+    def append(self, *events: dict, at: datetime = NOW) -> list:  # type: ignore[type-arg]
+        commands = AppendBatch.model_validate({"events": list(events)}).events
+        recording = Recording(at, {"role": "recorder"})
+        decided = decide(self.state, commands, recording, originator_id=uuid4())
+        self.state = apply_all(self.state, decided)
+        return decided
 
 
 def test_recorded_at_never_goes_backwards_within_a_household() -> None:
-    household = Household("hh")
-    append(household, f.registered())
-    [late] = append(household, f.survey(), at=NOW - timedelta(minutes=5))
+    household = Stream("hh")
+    household.append(f.registered())
+    [late] = household.append(f.survey(), at=NOW - timedelta(minutes=5))
     assert late.recorded_at == NOW
 
 
 def test_a_new_member_may_not_share_a_present_members_id_number() -> None:
-    household = Household("hh")
-    append(household, f.registered())
+    household = Stream("hh")
+    household.append(f.registered())
     taken = f.member("m1")["id_number"]
     with pytest.raises(RuleViolation, match="id_number"):
-        append(
-            household,
+        household.append(
             f.event(
                 "MemberAdded",
                 {"member": f.member("m5", "child", id_number=taken), "reason": "birth"},
             ),
         )
-    append(household, f.event("MemberRemoved", {"member_id": "m1", "reason": "death"}))
-    append(
-        household,
+    household.append(f.event("MemberRemoved", {"member_id": "m1", "reason": "death"}))
+    household.append(
         f.event(
             "MemberAdded", {"member": f.member("m5", "child", id_number=taken), "reason": "return"}
         ),
@@ -48,10 +55,10 @@ def test_a_new_member_may_not_share_a_present_members_id_number() -> None:
 
 
 def test_a_failed_batch_names_the_index_and_field_that_broke_the_rule() -> None:
-    household = Household("hh")
-    append(household, f.registered())
+    household = Stream("hh")
+    household.append(f.registered())
     with pytest.raises(RuleViolation) as raised:
-        append(household, f.survey(), f.event("ApplicationSigned", {"member_id": "ghost"}))
+        household.append(f.survey(), f.event("ApplicationSigned", {"member_id": "ghost"}))
     assert raised.value.detail.startswith("events[1] (ApplicationSigned)")
     assert raised.value.fields == [
         {"field": "events[1].data.member_id", "message": "no member 'ghost' in this household"}

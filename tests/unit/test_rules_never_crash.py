@@ -18,7 +18,7 @@ from ledger.domain.commands import AppendBatch
 from ledger.domain.completeness import assess
 from ledger.domain.errors import LedgerError
 from ledger.domain.events import HouseholdEvent
-from ledger.domain.household import Household
+from ledger.domain.household import Household, apply_all
 from ledger.domain.lookback import candidates
 from ledger.domain.procedure import STEPS, EpisodeKind
 from ledger.domain.rules import Recording, decide
@@ -84,11 +84,12 @@ LB_CODES = frozenset(
 )
 
 
-def record(household: Household, event: dict[str, Any]) -> list[HouseholdEvent]:
+def record(household: Household, event: dict[str, Any]) -> tuple[Household, list[HouseholdEvent]]:
     commands = AppendBatch.model_validate({"events": [event]}).events
     # Event ids follow the version, so a replayed example draws exactly the same history.
     ids = iter(UUID(int=household.version + 1 + n) for n in range(len(commands)))
-    return decide(household, commands, RECORDING, originator_id=ORIGIN, new_id=lambda: next(ids))
+    events = decide(household, commands, RECORDING, originator_id=ORIGIN, new_id=lambda: next(ids))
+    return apply_all(household, events), events
 
 
 @st.composite
@@ -99,15 +100,15 @@ def histories(draw: Any) -> tuple[Household, list[HouseholdEvent]]:
         st.one_of(s.registrations("530925"), s.registrations("53"), s.registrations("11")),
         label="registration",
     )
-    household = Household(HOUSEHOLD_ID)
-    events = record(household, registration)
+    household, events = record(Household(HOUSEHOLD_ID), registration)
     for _ in range(draw(st.integers(0, 40), label="length")):
         context = s.Context.of(household)
         type_ = draw(st.sampled_from([t for t in TYPES if context.available(t)]), label="type")
         try:
-            events += record(household, draw(context.event(type_), label=type_))
+            household, recorded = record(household, draw(context.event(type_), label=type_))
         except LedgerError:  # the rare generated event the rules still refuse: skip it
             continue
+        events += recorded
     return household, events
 
 

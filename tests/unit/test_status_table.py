@@ -7,7 +7,7 @@ import pytest
 
 from ledger.domain.commands import AppendBatch
 from ledger.domain.errors import InvalidTransition
-from ledger.domain.household import Household, replay
+from ledger.domain.household import Household, apply_all, replay
 from ledger.domain.rules import Recording, decide
 from tests import factories as f
 
@@ -29,21 +29,21 @@ PATH_TO: dict[str, list[tuple[str, str | None]]] = {
 TYPED = {"enrolled", "risk_remarked", "type_adjusted"}
 
 
-def apply(household: Household, *events: dict) -> None:  # type: ignore[type-arg]
+def apply(household: Household, *events: dict) -> Household:  # type: ignore[type-arg]
     commands = AppendBatch.model_validate({"events": list(events)}).events
-    decide(
+    decided = decide(
         household,
         commands,
         Recording(datetime.now(UTC), {"role": "recorder"}),
         originator_id=uuid4(),
     )
+    return apply_all(household, decided)
 
 
 def household_in(status: str) -> Household:
-    household = Household("hh")
-    apply(household, f.registered())
+    household = apply(Household("hh"), f.registered())
     for marking, monitoring_type in PATH_TO[status]:
-        apply(household, f.marked(marking, monitoring_type))
+        household = apply(household, f.marked(marking, monitoring_type))
     assert household.status == status
     return household
 
@@ -57,7 +57,7 @@ def test_each_marking_moves_only_from_the_statuses_the_contract_allows(
     allowed, target = TABLE[marking]
     new_type = "sudden_hardship" if marking in TYPED else None
     if status in allowed:
-        apply(household, f.marked(marking, new_type))
+        household = apply(household, f.marked(marking, new_type))
         assert household.status == (target or status)
         if new_type:
             assert household.monitoring_type == new_type

@@ -1,6 +1,7 @@
 """What the look-back rules read of one household: its current state (``replay``), its
 events that count, the configuration in force and the reference date."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -46,7 +47,7 @@ class Facts:
 
 
 def survey_income(
-    survey: dict[str, Any] | None, config: RulesConfig
+    survey: Mapping[str, Any] | None, config: RulesConfig
 ) -> tuple[Decimal, Decimal, date] | None:
     """(per-capita income, floor, period end) of a survey whose year has a floor."""
     if not survey:
@@ -59,7 +60,7 @@ def survey_income(
     return None if floor is None else (Decimal(income), floor, end)
 
 
-def survey_ref(survey: dict[str, Any]) -> str:
+def survey_ref(survey: Mapping[str, Any]) -> str:
     return f"FieldSurveyConducted {survey.get('event_id')}"
 
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ledger.domain.commands import EVENT_TYPES
+from ledger.domain.catalog import EVENT_TYPES
 from ledger.domain.labels import field_label
 from ledger.importing.roster.columns import HOUSEHOLDS, MEMBERS, SURVEYS, Column, Sheet
 
