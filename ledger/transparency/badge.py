@@ -25,14 +25,13 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, cast
+from typing import Any
 
 from eventsourcing.persistence import StoredEvent
 
 from ledger.application import HouseholdLedger, originator_id
 from ledger.domain.integrity import ZERO_HASH, event_hash
 from ledger.domain.serialization import event_document
-from ledger.persistence.stored_rows import StoredRows
 from ledger.transparency.badge_proofs import (
     Mismatch,
     Proven,
@@ -191,7 +190,7 @@ def _read(ledger: HouseholdLedger, household_id: str, at: int | None) -> _Rows:
     versions ``at`` and after (all without ``at``: the others were proven with the kept
     verdict, and a new digest re-hashes them); and the digest's state after version ``at``
     (to go on from), if there is one."""
-    pages: StoredRows = cast(Any, ledger.recorder).stored_rows
+    pages = ledger.stores.stored_rows
     digest, version, prefix = hashlib.sha256(), 0, None
     events: list[tuple[int, str, str]] = []
     stream = originator_id(household_id)
