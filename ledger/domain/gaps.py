@@ -13,21 +13,13 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Self
 
+from ledger.domain.labelled import LabelledEnum
 from ledger.domain.procedure import Step
 
 
-class Severity(StrEnum):
+class Severity(LabelledEnum):
     """A violation of the procedure, or information (a rule not judged, a step completed
     late)."""
-
-    label_zh: str
-
-    # The default only lets a lookup by value (``Severity("info")``) type-check.
-    def __new__(cls, value: str, label_zh: str = "") -> Self:
-        member = str.__new__(cls, value)
-        member._value_ = value
-        member.label_zh = label_zh
-        return member
 
     VIOLATION = "violation", "违规"
     INFO = "info", "提示"

@@ -8,25 +8,14 @@ vocabularies.
 """
 
 from collections.abc import Mapping
-from enum import StrEnum
 from types import MappingProxyType
-from typing import Self
 
+from ledger.domain.labelled import LabelledEnum
 from ledger.domain.vocabulary import Purpose
 
 
-class EpisodeKind(StrEnum):
+class EpisodeKind(LabelledEnum):
     """The procedure a marking needs (one episode per ``SystemMarked``)."""
-
-    label_zh: str
-
-    # The default only lets a lookup by value (``EpisodeKind("exit")``) type-check: every
-    # member below gives its label.
-    def __new__(cls, value: str, label_zh: str = "") -> Self:
-        member = str.__new__(cls, value)
-        member._value_ = value
-        member.label_zh = label_zh
-        return member
 
     IDENTIFICATION = "identification", "识别纳入程序"
     ELIMINATION = "elimination", "风险消除程序"
@@ -35,17 +24,8 @@ class EpisodeKind(StrEnum):
     TYPE_ADJUSTMENT = "type_adjustment", "类型调整"
 
 
-class Step(StrEnum):
+class Step(LabelledEnum):
     """A step of the procedure, as episodes list it and gaps name it."""
-
-    label_zh: str
-
-    # As for EpisodeKind: the default is for lookups by value only.
-    def __new__(cls, value: str, label_zh: str = "") -> Self:
-        member = str.__new__(cls, value)
-        member._value_ = value
-        member.label_zh = label_zh
-        return member
 
     TRIGGER = "trigger", "申报或预警线索"
     SCREENING = "screening", "综合分析研判"
