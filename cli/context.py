@@ -67,9 +67,8 @@ def opened_runner(settings: Settings) -> Iterator[ProjectionRunner]:
 
 def archive_sources(ledger: HouseholdLedger, settings: Settings) -> "ArchiveSources":
     """What a household's archive is made from (raises ``KeyFileError`` for a bad key)."""
-    from ledger.materials import MaterialStore
-
     from ledger import config
+    from ledger.materials import MaterialStore
     from ledger.transparency.archive import ArchiveSources
     from ledger.transparency.log import TransparencyLog
 
