@@ -23,7 +23,6 @@ from projections.runner import ProjectionRunner
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
-    from ledger.transparency.archive import ArchiveSources
 
 pass_settings = click.make_pass_decorator(Settings)
 """Hands a command the invocation's settings (read once, by the ``ledger`` group)."""
@@ -45,10 +44,11 @@ def migrate_schema(settings: Settings) -> list[str]:
 
 
 @contextmanager
-def opened_services(settings: Settings) -> Iterator[Services]:
+def opened_services(settings: Settings, *, transparency: bool = False) -> Iterator[Services]:
     """The services a command works with, opened by the composition root as the service
-    opens them; the read models are not kept current here (commands drive them)."""
-    with open_services(settings, projections=False) as services:
+    opens them; the read models are not kept current here (commands drive them). With
+    ``transparency``, the signed log too (``KeyFileError`` for a key others can read)."""
+    with open_services(settings, projections=False, transparency=transparency) as services:
         yield services
 
 
@@ -63,21 +63,6 @@ def opened_runner(settings: Settings) -> Iterator[ProjectionRunner]:
     """The read models' runner over an opened ledger, not started: commands drive it."""
     with opened_services(settings) as services:
         yield services.projections
-
-
-def archive_sources(ledger: HouseholdLedger, settings: Settings) -> "ArchiveSources":
-    """What a household's archive is made from (raises ``KeyFileError`` for a bad key)."""
-    from ledger import config
-    from ledger.materials import MaterialStore
-    from ledger.transparency.archive import ArchiveSources
-    from ledger.transparency.log import TransparencyLog
-
-    return ArchiveSources(
-        ledger,
-        TransparencyLog.open(ledger, settings.signing_key),
-        MaterialStore(settings.materials_dir),
-        config.load(settings.rules_file),
-    )
 
 
 def service(settings: Settings) -> "FastAPI":

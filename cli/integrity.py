@@ -4,7 +4,7 @@ and checked offline, and the whole stored log checked against its signed checkpo
 import click
 
 from bootstrap.settings import Settings
-from cli.context import archive_sources, cli_caller, opened_ledger, pass_settings
+from cli.context import cli_caller, opened_ledger, opened_services, pass_settings
 from ledger.application import HouseholdLedger
 from ledger.domain.errors import LedgerError
 
@@ -25,18 +25,20 @@ def archive() -> None:
 @pass_settings
 def archive_export(settings: Settings, household_id: str, output: str) -> None:
     """Write a household's trace archive, as the API serves it."""
-    from ledger.transparency.archive import write_archive
+    from ledger.transparency.archive import ArchiveSources, write_archive
     from ledger.transparency.signing import KeyFileError
 
-    with opened_ledger(settings) as ledger:
-        try:
-            sources = archive_sources(ledger, settings)
+    try:
+        with opened_services(settings, transparency=True) as opened:
+            sources = ArchiveSources(
+                opened.ledger, opened.transparency, opened.materials, opened.configuration
+            )
             manifest = write_archive(sources, household_id, cli_caller(), output)
-            _log_access(ledger, household_id, "ledger archive export")
-        except LedgerError as error:
-            raise click.ClickException(error.detail) from None
-        except KeyFileError as error:
-            raise click.ClickException(str(error)) from None
+            _log_access(opened.ledger, household_id, "ledger archive export")
+    except LedgerError as error:
+        raise click.ClickException(error.detail) from None
+    except KeyFileError as error:
+        raise click.ClickException(str(error)) from None
     click.echo(
         f"wrote {output}: household {household_id}, {manifest['version']} events, "
         f"checkpoint of {manifest['tree_size']} events"
