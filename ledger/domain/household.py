@@ -88,7 +88,15 @@ def apply_all(state: Household, events: Iterable[HouseholdEvent]) -> Household:
 
 def replay(household_id: str, events: Iterable[HouseholdEvent]) -> Household:
     """The state after ``events`` (oldest first)."""
-    return apply_all(Household(household_id), events)
+    # apply_all on an empty state, without making and thawing that state: a projection
+    # replays every household it computes (8 µs of a 75 µs row computation).
+    draft, added, nothing = Draft(), list[HouseholdEvent](), History()
+    for event in events:
+        added.append(event)
+        _move(draft, event, nothing, added)
+    if not added:
+        return Household(household_id)
+    return _frozen(household_id, draft, nothing.extended(added), added[-1])
 
 
 def as_of(household_id: str, events: Iterable[HouseholdEvent], moment: datetime) -> Household:
