@@ -56,8 +56,8 @@ Effect = Callable[[Draft, HouseholdEvent], None]
 
 def registered(draft: Draft, event: HouseholdEvent) -> None:
     data = event.data
-    draft.village_code, draft.group = data["village_code"], data.get("group")
-    draft.category, draft.filed_card = data.get("category"), data.get("filed_card")
+    draft.village_code, draft.group = data["village_code"], data["group"]
+    draft.category, draft.filed_card = data["category"], data["filed_card"]
     # Read as stored, not as payloads: a registration's members would each be built as a
     # payload (16 % of a projection's time) only for their ids.
     draft.members = {record["member_id"]: {**record, "present": True} for record in data["members"]}
