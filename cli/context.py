@@ -7,7 +7,7 @@ only when ``LEDGER_AUTO_MIGRATE`` allows it, with ``LEDGER_POOL_SIZE`` connectio
 """
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import TYPE_CHECKING
 
 import click
@@ -16,6 +16,7 @@ from bootstrap import Services, migrate, open_services
 from bootstrap.settings import Settings
 from ledger.application import HouseholdLedger
 from ledger.domain.callers import Caller
+from ledger.domain.configuration import ConfigurationError
 from ledger.domain.vocabulary import CallerRole
 from ledger.persistence.database import Database
 from projections.runner import ProjectionRunner
@@ -48,7 +49,13 @@ def opened_services(settings: Settings, *, transparency: bool = False) -> Iterat
     """The services a command works with, opened by the composition root as the service
     opens them; the read models are not kept current here (commands drive them). With
     ``transparency``, the signed log too (``KeyFileError`` for a key others can read)."""
-    with open_services(settings, projections=False, transparency=transparency) as services:
+    with ExitStack() as opened:
+        try:
+            services = opened.enter_context(
+                open_services(settings, projections=False, transparency=transparency)
+            )
+        except ConfigurationError as error:  # a bad rules file: named, not a traceback
+            raise click.ClickException(f"the rules configuration is refused: {error}") from None
         yield services
 
 

@@ -94,6 +94,26 @@ def test_token_create_prints_the_token_alone_on_the_last_line(empty_database: Da
     assert "department" in refused.stderr
 
 
+def test_a_refused_rules_file_is_named_not_a_traceback(
+    empty_database: Database, tmp_path: Path
+) -> None:
+    rules = tmp_path / "rules.toml"
+    rules.write_text("floors = [", encoding="utf-8")
+    result = run(
+        empty_database,
+        "token",
+        "create",
+        "--role",
+        "admin",
+        "--division",
+        "53",
+        LEDGER_RULES_FILE=str(rules),
+    )
+    assert result.returncode == 1
+    assert "the rules configuration is refused: not valid TOML" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_with_auto_migrate_off_the_cli_leaves_the_schema_to_ledger_migrate(
     empty_database: Database,
 ) -> None:
