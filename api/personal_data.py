@@ -1,18 +1,16 @@
-"""Personal data in responses (CONTRACT §5): names and ID numbers masked for evaluators;
-every response that carries them unmasked recorded in the access log, one row per
-household, before it is sent (a read that cannot be logged is not served)."""
+"""Personal data in responses (CONTRACT §7.3, §5): a request's ``Disclosure``
+(``ledger.personal.disclosure``), reading where the request reads (perhaps a standby)
+and logging where writes go."""
 
-from collections.abc import Iterable
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, Request
 
 from api.deps import LedgerDep, PrimaryLedgerDep, ReaderDep
 from ledger.application import HouseholdLedger
 from ledger.domain.callers import Caller
-from ledger.domain.masking import mask_event, mask_state, sees_personal_data
-from ledger.persistence.access_log import Access
 from ledger.persistence.ports import AccessLogStore
+from ledger.personal.disclosure import Disclosure
 from ledger.reading import village_of
 
 
@@ -21,39 +19,18 @@ def access_log(ledger: HouseholdLedger) -> AccessLogStore:
     return ledger.stores.access_log
 
 
-class Disclosure:
-    """What the caller of this request sees of people, and the record that it saw them."""
-
-    def __init__(
-        self, ledger: HouseholdLedger, caller: Caller, endpoint: str, log: AccessLogStore
-    ) -> None:
-        self.ledger, self.caller, self.endpoint, self.log = ledger, caller, endpoint, log
-        self.masked = not sees_personal_data(caller)
-
-    def event(self, document: dict[str, Any]) -> dict[str, Any]:
-        return mask_event(document) if self.masked else document
-
-    def state(self, document: dict[str, Any]) -> dict[str, Any]:
-        return mask_state(document) if self.masked else document
-
-    def record(self, household_ids: Iterable[str]) -> None:
-        """Logs that this response carries these households' personal data (evaluators'
-        masked reads are not logged: they carry none)."""
-        if self.masked:
-            return
-        at = self.ledger.clock()
-        accesses = [
-            Access(
-                at,
-                self.caller.token_id,
-                str(self.caller.role),
-                household_id,
-                village_of(self.ledger, household_id) or "",
-                self.endpoint,
-            )
-            for household_id in dict.fromkeys(household_ids)
-        ]
-        self.log.record(accesses)
+def disclosure_of(
+    ledger: HouseholdLedger, primary: HouseholdLedger, caller: Caller, endpoint: str
+) -> Disclosure:
+    """What ``caller`` is served of people; reads counted and logged on ``primary``."""
+    return Disclosure(
+        primary.personal,
+        caller,
+        endpoint,
+        access_log(primary),
+        clock=primary.clock,
+        village_of=lambda household_id: village_of(ledger, household_id),
+    )
 
 
 def endpoint(request: Request) -> str:
@@ -65,8 +42,7 @@ def endpoint(request: Request) -> str:
 def get_disclosure(
     request: Request, ledger: LedgerDep, caller: ReaderDep, primary: PrimaryLedgerDep
 ) -> Disclosure:
-    # Read where the request reads (perhaps a standby); logged where writes go.
-    return Disclosure(ledger, caller, endpoint(request), access_log(primary))
+    return disclosure_of(ledger, primary, caller, endpoint(request))
 
 
 DisclosureDep = Annotated[Disclosure, Depends(get_disclosure)]

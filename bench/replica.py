@@ -120,7 +120,9 @@ def evaluator_token(database: Database) -> str:
 
 def time_sync(primary: Database, standby: Database, samples: int) -> Latency:
     primary_ledger = open_ledger(primary, pool_size=1)
-    standby_ledger = HouseholdLedger(standby_env(standby, pool_size=1))
+    standby_ledger = HouseholdLedger(
+        standby_env(standby, pool_size=1), personal_key=primary_ledger.personal.key
+    )
     on_primary = wal_positions(primary_ledger.recorder)
     on_standby = wal_positions(standby_ledger.recorder)
     sync = Latency("sync: primary flush position, standby replay")

@@ -2,11 +2,14 @@
 stores, migrations: ``ledger/persistence/<kind>.py``) and its read models
 (``projections/<kind>.py``), in the spirit of the library's ``InfrastructureFactory``."""
 
+import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 
 from ledger.application import HouseholdLedger
 from ledger.persistence.database import Database
-from ledger.persistence.ports import Kind, PersistenceBackend
+from ledger.persistence.ports import Kind, PersistenceBackend, PersonalDataStore
 from ledger.persistence.postgres import POSTGRES
 from ledger.persistence.sqlite import SQLITE
 from projections import ProjectionsBackend
@@ -46,10 +49,18 @@ def open_ledger(
     *,
     pool_size: int = 10,
     lock_timeout_s: int = 5,
+    personal_key: bytes | Callable[[PersonalDataStore], bytes] | None = None,
 ) -> HouseholdLedger:
-    """A ledger on ``database`` (migrated already); the caller closes it."""
+    """A ledger on ``database`` (migrated already); the caller closes it. Without a
+    ``personal_key`` (benchmarks, tests) personal values are sealed with a key that lives
+    as long as this process: the service passes the key of ``LEDGER_PERSONAL_DATA_KEY``."""
     env = ledger_env(database, pool_size=pool_size, lock_timeout_s=lock_timeout_s)
-    return HouseholdLedger(env)
+    return HouseholdLedger(env, personal_key=personal_key or _process_key())
+
+
+@cache
+def _process_key() -> bytes:
+    return secrets.token_bytes(32)
 
 
 def open_views(ledger: HouseholdLedger) -> ViewTables:

@@ -52,6 +52,12 @@ class Settings(BaseSettings):
     appends (then 503 ``PROJECTIONS_UNAVAILABLE``)."""
     rules_file: str | None = None
     """A rules configuration to use instead of the packaged ``ledger/config/rules.toml``."""
+    personal_data_key: str = "./ledger-personal-data.key"
+    """The AES-256 key that seals names, ID numbers and birth dates apart from the event log
+    (32 random bytes, base64); generated, readable by its owner only (mode 0600), on first
+    start if the file does not exist and no value is sealed yet; a key file others can
+    read is refused. Keep it apart from the database's backups: a backup alone then holds
+    no personal value."""
     signing_key: str = "./ledger-signing-key.pem"
     """The Ed25519 key that signs checkpoints (PEM, PKCS #8); generated, readable by its
     owner only (mode 0600), on first start if the file does not exist; a key file others

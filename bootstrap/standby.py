@@ -68,7 +68,10 @@ def read_database(settings: Settings) -> Database | None:
 
 class Standby:
     def __init__(self, database: Database, primary: ReadSource, *, pool_size: int) -> None:
-        ledger = HouseholdLedger(standby_env(database, pool_size=pool_size))
+        ledger = HouseholdLedger(
+            standby_env(database, pool_size=pool_size),
+            personal_key=primary.ledger.personal.key,
+        )
         self.primary_positions = wal_positions(primary.ledger.recorder)
         self.positions = wal_positions(ledger.recorder)
         self.source = ReadSource(

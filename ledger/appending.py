@@ -22,14 +22,16 @@ from ledger.application import HouseholdLedger, originator_id
 from ledger.domain.access import check_append, in_scope
 from ledger.domain.bounds import InputBounds, check_bounds
 from ledger.domain.callers import Caller
+from ledger.domain.catalog import CATALOG
 from ledger.domain.commands import Envelope
 from ledger.domain.errors import Forbidden, LedgerError, UnknownHousehold, VersionConflict
 from ledger.domain.events import HouseholdEvent
 from ledger.domain.household import Household, apply_all, replay
-from ledger.domain.rules import Recording, decide
+from ledger.domain.rules import Recording, decide_sealed
 from ledger.domain.serialization import receipt
 from ledger.group_commit import GroupCommit, KeyedLocks
 from ledger.idempotency import EarlierAnswers, Idempotency, UsedKeys
+from ledger.persistence.personal_data import PersonalRow
 from ledger.persistence.tables import IdempotencyRecord
 from ledger.recent_states import RecentStates
 
@@ -66,6 +68,7 @@ class _Decided:
     events: list[HouseholdEvent]
     response: dict[str, Any]
     idempotency: IdempotencyRecord | None
+    personal: list[PersonalRow]
 
 
 class AppendPipeline:
@@ -74,6 +77,8 @@ class AppendPipeline:
     def __init__(self, ledger: HouseholdLedger, bounds: InputBounds | None = None) -> None:
         self._ledger = ledger
         self._clock = ledger.clock
+        self._vault = ledger.personal
+        self.request_key = ledger.personal.request_key  # binds idempotency keys
         self._bounds = bounds or InputBounds()  # every append is judged by them
         self._answers = EarlierAnswers(ledger)
         # Appends to one household are serialised in-process; other processes are
@@ -229,13 +234,15 @@ class AppendPipeline:
         self, household: Household, request: AppendRequest, recording: Recording
     ) -> _Decided:
         self._check_scope(request.caller, household, request.commands)
-        events = decide(
+        decision = decide_sealed(
             household,
             request.commands,
             recording,
             expected_version=request.expected_version,
             originator_id=originator_id(household.household_id),
+            opened=self._opened(household, request.commands),
         )
+        events = decision.events
         after = apply_all(household, events)
         response = receipt(household.household_id, after.version, events)
         return _Decided(
@@ -245,7 +252,15 @@ class AppendPipeline:
             self._answers.record(
                 request.idempotency, request.caller, household.household_id, response
             ),
+            self._vault.rows(household.household_id, decision.sealed),
         )
+
+    def _opened(self, household: Household, commands: Sequence[Envelope]) -> dict[str, Any]:
+        """The household's personal values, read only for an append whose rules compare
+        them (a member added: is the ID number a present member's?)."""
+        if household.registered and any(CATALOG[c.type].personal_check for c in commands):
+            return self._vault.values_of_household(household.household_id)
+        return {}
 
     @staticmethod
     def _check_scope(caller: Caller, household: Household, commands: Sequence[Envelope]) -> None:
@@ -264,6 +279,7 @@ class AppendPipeline:
         self._ledger.save(
             *(event for append in appends for event in append.events),
             idempotency=[a.idempotency for a in appends if a.idempotency is not None],
+            personal=[row for append in appends for row in append.personal],
         )
 
 

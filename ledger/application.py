@@ -16,8 +16,9 @@ from eventsourcing.persistence import JSONTranscoder
 from eventsourcing.utils import Environment, EnvType
 
 from ledger.domain.events import HouseholdEvent
-from ledger.persistence.ports import LedgerStores, LedgerTables, stores_of
+from ledger.persistence.ports import LedgerStores, LedgerTables, PersonalDataStore, stores_of
 from ledger.persistence.transcoding import register_ledger_transcodings
+from ledger.personal.vault import PersonalVault
 
 HOUSEHOLD_NAMESPACE = UUID("6f1f2a52-3c1e-5b0e-9d49-530925000000")
 
@@ -34,11 +35,18 @@ class HouseholdLedger(Application[UUID]):
         self,
         env: EnvType | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        *,
+        personal_key: bytes | Callable[[PersonalDataStore], bytes],
     ) -> None:
         super().__init__(env)
         self.clock = clock  # the service's now: appends' recorded_at, the access log's
         self.stores: LedgerStores = stores_of(self.recorder)  # tokens, keys, logs, sessions
         self.tables: LedgerTables = self.stores.tables
+        # Personal values, sealed apart from the events (CONTRACT §7.3).
+        # The key may be given as a function of the store: a key file may be created only
+        # while the store holds nothing sealed with another.
+        key = personal_key(self.stores.personal) if callable(personal_key) else personal_key
+        self.personal = PersonalVault(self.stores.personal, key)
         # Told how many events each write stored: wake the projection runner, count them.
         self.on_append: list[Callable[[int], object]] = []
 

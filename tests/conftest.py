@@ -48,8 +48,9 @@ def _postgres_unreachable() -> str | None:
 
 @pytest.fixture(autouse=True)
 def _files_in_tmp(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The signing key and materials of every app a test starts stay in its tmp dir."""
+    """The keys and materials of every app a test starts stay in its tmp dir."""
     monkeypatch.setenv("LEDGER_SIGNING_KEY", str(tmp_path / "signing-key.pem"))
+    monkeypatch.setenv("LEDGER_PERSONAL_DATA_KEY", str(tmp_path / "personal-data.key"))
     monkeypatch.setenv("LEDGER_MATERIALS_DIR", str(tmp_path / "materials"))
 
 

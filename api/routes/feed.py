@@ -26,12 +26,12 @@ def feed(
 ) -> JSONBody:
     """Events of the token's division after a position, in the order they were committed.
     Positions only grow and no event ever appears behind one already served; they may
-    skip numbers. A page looks at `limit` positions, so it may hold fewer items. Names and
-    ID numbers are masked for evaluators."""
+    skip numbers. A page looks at `limit` positions, so it may hold fewer items. Personal
+    values are served as commitments to evaluators."""
     feed_page = households.feed(caller, after=position(cursor, after), limit=limit)
     disclosure.record(event.household_id for _, event in feed_page.events)
+    served = disclosure.events(event_document(event) for _, event in feed_page.events)
     items = [
-        {"position": pos, **disclosure.event(event_document(event))}
-        for pos, event in feed_page.events
+        {"position": pos, **event} for (pos, _), event in zip(feed_page.events, served, strict=True)
     ]
     return JSONBody({"items": items, "next": str(feed_page.scanned_to) if feed_page.more else None})

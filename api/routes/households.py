@@ -115,7 +115,8 @@ def append_events(
     appends to one household are serialised and none is lost."""
     idempotency = None
     if idempotency_key is not None:
-        idempotency = Idempotency.of_request(idempotency_key, request_digest(household_id, batch))
+        digest = request_digest(household_id, batch, appends.request_key)
+        idempotency = Idempotency.of_request(idempotency_key, digest)
     appended = appends.append(
         household_id,
         batch.events,
@@ -139,13 +140,13 @@ def list_events(
     cursor: CursorParam = None,
     limit: Limit = 100,
 ) -> JSONBody:
-    """The household's history, oldest first (names and ID numbers masked for
-    evaluators)."""
+    """The household's history, oldest first: names, ID numbers and birth dates in clear
+    with their `openings` for readers of personal data, as commitments for evaluators."""
     after = position(cursor, after_version)
     events = households.history(household_id, caller, after_version=after, limit=limit)
     last = events[-1].version if events else None
     disclosure.record([household_id] if events else [])
-    return JSONBody(page([disclosure.event(event_document(e)) for e in events], limit, last))
+    return JSONBody(page(disclosure.events(event_document(e) for e in events), limit, last))
 
 
 @router.get("/{household_id}", responses=_STATE)
@@ -161,8 +162,8 @@ def get_household(
         ),
     ] = None,
 ) -> JSONBody:
-    """Current state, or as of a recorded time (names and ID numbers masked for
-    evaluators)."""
+    """Current state, or as of a recorded time: members' names, ID numbers and birth dates
+    in clear for readers of personal data, as commitments for evaluators."""
     state = state_document(households.state(household_id, caller, as_of))
     disclosure.record([household_id])
     return JSONBody(disclosure.state(state))

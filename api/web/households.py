@@ -9,7 +9,7 @@ from fastapi import Query, Request
 from starlette.responses import Response
 
 from api.deps import HouseholdPageQueryDep, LedgerDep, PrimaryLedgerDep
-from api.personal_data import Disclosure, access_log, endpoint
+from api.personal_data import disclosure_of, endpoint
 from api.routes.households import HouseholdId
 from api.web import views
 from api.web.rendering import division_url, page_router, render
@@ -68,14 +68,17 @@ def household_page(
     record = households.read(household_id, caller, as_of_moment(as_of))  # 404 if unseen
     household, events = record.household, record.events
     timeline = views.Timeline(len(events), page, TIMELINE_PAGE, as_of)
-    disclosure = Disclosure(ledger, caller, endpoint(request), access_log(primary))
+    disclosure = disclosure_of(ledger, primary, caller, endpoint(request))
     # Only the page's events are shaped in full; the others give what links to them need.
-    served = [
-        disclosure.event(event_document(event))
-        if number in timeline.shown or event.TYPE in views.KEPT_WHOLE
-        else views.stub(event)
+    whole = [
+        number
         for number, event in enumerate(events, 1)
+        if number in timeline.shown or event.TYPE in views.KEPT_WHOLE
     ]
+    opened = dict(
+        zip(whole, disclosure.events(event_document(events[n - 1]) for n in whole), strict=True)
+    )
+    served = [opened.get(number) or views.stub(event) for number, event in enumerate(events, 1)]
     shown = [served[number - 1] for number in timeline.shown]
     sections = household_sections(
         household=disclosure.state({**state_document(household), "household_id": household_id}),
@@ -93,7 +96,7 @@ def household_page(
         caller=caller,
         as_of=as_of,
         registered=household.registered,
-        masked=disclosure.masked,
+        masked=not disclosure.opens,
         verification=record.verification,
         verified=not isinstance(record.verification, Mismatch),
         gap_count=gaps,

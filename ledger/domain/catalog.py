@@ -51,6 +51,12 @@ class EventType(Generic[P]):
     """Whether it must carry at least one material."""
     upcasts: Sequence[Upcast] = ()
     """``upcasts[i]`` rewrites its stored version ``i + 1`` into ``i + 2``."""
+    holds_members: str | None = None
+    """The key of its ``data`` that holds MEMBER objects (a list or one): their names, ID
+    numbers and birth dates are personal fields (``personal``)."""
+    personal_check: "Callable[[Household, P, Mapping[str, Any]], None] | None" = None
+    """A rule that compares personal values: given the household's stored commitments'
+    values, as far as the ledger can open them (``rules.decide``'s ``opened``)."""
     event_class: type[HouseholdEvent] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -68,6 +74,7 @@ _ENTRIES: tuple[EventType[Any], ...] = (
         "A household entered the ledger with its members (建档); only ever version 1.",
         effect=effects.registered,
         voidable=False,
+        holds_members="members",
     ),
     EventType(
         "MemberAdded",
@@ -75,7 +82,9 @@ _ENTRIES: tuple[EventType[Any], ...] = (
         "家庭人口增加",
         "A member joined the household (人口自然变更: birth, marriage, …).",
         check=checks.member_new,
+        personal_check=checks.id_number_unused,
         effect=effects.member_added,
+        holds_members="member",
     ),
     EventType(
         "MemberRemoved",
@@ -288,6 +297,16 @@ _ENTRIES: tuple[EventType[Any], ...] = (
         "An earlier entry was voided: it stays in the history but counts for nothing.",
         check=checks.target_voidable,
         effect=effects.voided,
+        voidable=False,
+    ),
+    EventType(
+        "PersonalDataErased",
+        p.PersonalDataErasedData,
+        "个人信息删除",
+        "A member's personal values were erased (PIPL Art. 47); every hash still holds.",
+        check=checks.member_not_erased,
+        effect=effects.personal_data_erased,
+        appended_by=frozenset({CallerRole.ADMIN}),
         voidable=False,
     ),
 )

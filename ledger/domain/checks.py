@@ -3,7 +3,8 @@ named by the catalog: what would make the record contradict itself. A check read
 validated payload of a command and the state before it, and raises the contract's error.
 """
 
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ledger.domain.errors import InvalidTransition, RuleViolation
 from ledger.domain.payloads import (
@@ -17,6 +18,7 @@ from ledger.domain.payloads import (
     MaterialAttachedData,
     MemberAddedData,
     ObjectionResolvedData,
+    PersonalDataErasedData,
     SystemMarkedData,
 )
 from ledger.domain.status import ALLOWED_FROM, is_allowed
@@ -65,11 +67,27 @@ def member_new(household: "Household", data: MemberAddedData) -> None:
         "data.member.member_id",
         f"member_id '{member.member_id}' is already used in this household",
     )
-    taken = {m["id_number"] for m in household.present_members() if m["id_number"]}
+
+
+def id_number_unused(
+    household: "Household", data: MemberAddedData, opened: Mapping[str, Any]
+) -> None:
+    """Members' ID numbers are stored as commitments: ``opened`` gives their values."""
+    number = data.member.id_number
+    taken = {opened.get(m["id_number"]) for m in household.present_members()}
     require(
-        member.id_number is None or member.id_number not in taken,
+        number is None or number not in taken,
         "data.member.id_number",
         "a present member already has this id_number",
+    )
+
+
+def member_not_erased(household: "Household", data: PersonalDataErasedData) -> None:
+    _member(household, data.member_id)
+    require(
+        not household.members[data.member_id].get("erased"),
+        "data.member_id",
+        f"member '{data.member_id}''s personal data is already erased",
     )
 
 

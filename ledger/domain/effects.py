@@ -83,6 +83,12 @@ def member_updated(draft: Draft, event: HouseholdEvent) -> None:
         draft.members[data.member_id] = {**member, **changes}
 
 
+def personal_data_erased(draft: Draft, event: HouseholdEvent) -> None:
+    member_id = event.data["member_id"]
+    if member_id in draft.members:
+        draft.members[member_id] = {**draft.members[member_id], "erased": True}
+
+
 def location(draft: Draft, event: HouseholdEvent) -> None:
     draft.location = {**event.data, "event_id": str(event.id)}
 

@@ -6,7 +6,8 @@ without breaking stored history, and a ``class_version``: a change of shape bump
 adds a static ``upcast_v1_v2(state)`` that rewrites old stored state on read (the
 library's upcasting). The ``data`` keeps the validated payload as plain values (``str``,
 ``int``, ``bool``, ``Decimal``, ``date``, lists, dicts): that is what is stored and
-hashed; ``payload`` reads it as the type's typed payload.
+hashed; ``payload`` reads it as the type's typed payload. Personal fields hold
+commitments, never values (``ledger.domain.personal``).
 """
 
 from collections.abc import Callable, Sequence
@@ -45,6 +46,8 @@ class HouseholdEvent(DomainEvent):
     materials: list[dict[str, Any]]
     remedies: UUID | None
     recorded_by: dict[str, Any]
+    source: dict[str, Any] | None
+    correlation_id: str | None
     prev_hash: str
     hash: str
 

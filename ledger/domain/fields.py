@@ -138,6 +138,20 @@ Name = Annotated[
     AfterValidator(_no_controls),
     Field(json_schema_extra={"pattern": NO_CONTROLS_PATTERN}),
 ]
+RecordId = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=200),
+    AfterValidator(_no_controls),
+    Field(json_schema_extra={"pattern": NO_CONTROLS_PATTERN}),
+]
+"""An upstream system's id of the record an event was captured from (CONTRACT §7.2)."""
+CorrelationId = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=100),
+    AfterValidator(_no_controls),
+    Field(json_schema_extra={"pattern": NO_CONTROLS_PATTERN}),
+]
+"""Shared by the events of one upstream operation (CONTRACT §7.2)."""
 Text = Annotated[
     str,
     StringConstraints(min_length=1, max_length=4000),

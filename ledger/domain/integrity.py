@@ -24,8 +24,12 @@ HASHED_FIELDS = (
     "data",
     "materials",
     "remedies",
+    "source",
+    "correlation_id",
     "prev_hash",
 )
+"""The fields of contract v2's hashed form (§4 and §7.2); personal fields within them hold
+commitments (§7.3)."""
 
 
 _SAFE_INTEGER = 2**53 - 1
@@ -69,5 +73,5 @@ def _orjson_is_canonical(value: Any) -> bool:
 
 def event_hash(served: dict[str, Any]) -> str:
     """The hash of an event from its served (JSON) form; other keys are ignored."""
-    content = {name: served[name] for name in HASHED_FIELDS}
+    content = {name: served.get(name) for name in HASHED_FIELDS}
     return hashlib.sha256(canonical_json(content)).hexdigest()

@@ -360,6 +360,14 @@ class MaterialAttachedData(Payload):
     note: FreeText
 
 
+class PersonalDataErasedData(Payload):
+    """The member whose personal values were erased (PIPL Art. 47) and why: no personal
+    value itself."""
+
+    member_id: Identifier
+    basis: FreeText
+
+
 class EntryVoidedData(Payload):
     target_event_id: Identifier
     reason: FreeText

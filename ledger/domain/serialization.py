@@ -32,7 +32,8 @@ def json_value(value: Any) -> Any:
 
 
 def event_document(event: HouseholdEvent) -> dict[str, Any]:
-    """An event as served: the envelope plus id, household_id, version, times and hashes."""
+    """An event as stored and hashed: the envelope plus id, household_id, version, times
+    and hashes, personal fields as commitments (served through ``ledger.personal``)."""
     return {
         "id": str(event.id),
         "household_id": event.household_id,
@@ -45,6 +46,8 @@ def event_document(event: HouseholdEvent) -> dict[str, Any]:
         "data": json_value(event.data),
         "materials": event.materials,
         "remedies": None if event.remedies is None else str(event.remedies),
+        "source": event.source,
+        "correlation_id": event.correlation_id,
         "prev_hash": event.prev_hash,
         "hash": event.hash,
     }

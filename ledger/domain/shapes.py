@@ -10,7 +10,7 @@ as typed objects.
 from collections.abc import Callable, Mapping
 from datetime import date
 from functools import cache, partial
-from typing import Any, Self, get_args
+from typing import Any, Literal, Self, get_args
 
 from pydantic import BaseModel, Field, StrictInt, ValidationInfo, field_validator
 from pydantic_core import PydanticUndefined
@@ -26,6 +26,7 @@ from ledger.domain.fields import (
     MediaType,
     Name,
     NonNegativeYuan,
+    RecordId,
     Sha256Hex,
     Text,
 )
@@ -117,6 +118,15 @@ class Actor(Payload):
     name: Name
     role: ActorRole
     org: Name  # a 12-digit division code or a department name
+
+
+class Source(Payload):
+    """The upstream record an event was captured from (CONTRACT §7.2)."""
+
+    system: Literal[
+        "national_app", "rescue_platform", "kobo", "odk", "roster", "department_feed", "other"
+    ]
+    record_id: RecordId
 
 
 class Material(Payload):

@@ -29,17 +29,18 @@ class Line:
     number: int
     household_id: str
     batch: AppendBatch
-    idempotency: Idempotency
     where: str = ""  # as in Failure
+
+    def idempotency(self, request_key: bytes) -> Idempotency:
+        """The key its content fixes: ``import:`` and its request digest, so a second run,
+        or one resumed after a crash or Ctrl-C, appends nothing twice."""
+        digest = request_digest(self.household_id, self.batch, request_key)
+        return Idempotency(f"{IMPORT_KEY_PREFIX}{digest}", digest)
 
 
 def keyed(number: int, household_id: str, batch: AppendBatch, where: str = "") -> Line:
-    """An append under the key its content fixes: ``import:`` and its request digest, so a
-    second run, or one resumed after a crash or Ctrl-C, appends nothing twice."""
-    digest = request_digest(household_id, batch)
-    return Line(
-        number, household_id, batch, Idempotency(f"{IMPORT_KEY_PREFIX}{digest}", digest), where
-    )
+    """An append under the key its content fixes (``Line.idempotency``)."""
+    return Line(number, household_id, batch, where)
 
 
 Item = Line | Failure | Sequence[Failure]

@@ -57,7 +57,7 @@ def append_chunk(
                 line.batch.events,
                 caller,
                 line.batch.expected_version,
-                line.idempotency,
+                line.idempotency(appends.request_key),
             )
             for line in lines
         ]

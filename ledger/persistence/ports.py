@@ -5,7 +5,7 @@ transparency log and the API may ask of them. Each backend (``sqlite.py``,
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal, Protocol
 from uuid import UUID
 
@@ -15,6 +15,7 @@ from ledger.domain.merkle import Node
 from ledger.persistence.access_log import Access, LoggedAccess
 from ledger.persistence.database import Database
 from ledger.persistence.log_tables import Leaf, StoredCheckpoint
+from ledger.persistence.personal_data import PersonalRow
 from ledger.persistence.tables import (
     IdempotencyRecord,
     MaterialRecord,
@@ -100,6 +101,18 @@ class WebSessionStore(Protocol):
     def end_idle(self, last_seen_before: datetime, created_before: datetime) -> None: ...
 
 
+class PersonalDataStore(Protocol):
+    """Sealed personal values by commitment (rows of an append are written in its
+    transaction); erasure empties a row. Evaluators' reads counted per token and day."""
+
+    def find(self, commitments: Iterable[str]) -> dict[str, PersonalRow]: ...
+    def of_household(self, household_id: str) -> list[PersonalRow]: ...
+    def erase(self, commitments: Sequence[str], at: datetime) -> None: ...
+    def holds_any(self) -> bool: ...
+    def count_evaluator_read(self, token_id: str, day: date) -> None: ...
+    def evaluator_reads(self) -> list[tuple[str, str, int]]: ...
+
+
 class StoredRowsReader(Protocol):
     """A household's stored event rows as they are, undecoded."""
 
@@ -116,6 +129,7 @@ class LedgerStores:
     access_log: AccessLogStore
     web_sessions: WebSessionStore
     stored_rows: StoredRowsReader
+    personal: PersonalDataStore
 
 
 class LedgerRecorder:

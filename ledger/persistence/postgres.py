@@ -20,7 +20,8 @@ from ledger.domain.merkle import Node
 from ledger.persistence.access_log import AccessLog
 from ledger.persistence.database import EVENTS_TABLE, Database
 from ledger.persistence.log_tables import LogTables
-from ledger.persistence.migrate import migration_scripts
+from ledger.persistence.migrate import migration_scripts, refuse_v1_events
+from ledger.persistence.personal_data import INSERT_PERSONAL, PersonalDataTable, PersonalRow
 from ledger.persistence.ports import Kind, LedgerRecorder, LedgerStores
 from ledger.persistence.stored_rows import StoredRows
 from ledger.persistence.tables import INSERT_IDEMPOTENCY, IdempotencyRecord, SideTables
@@ -74,6 +75,7 @@ class LedgerPostgresRecorder(LedgerRecorder, PostgresApplicationRecorder):
         if datastore.pre_ping:
             datastore.pool._check = _PingWhenIdle()  # no public setter once built
         self._tables = SideTables(datastore.transaction, "%s", encode_datetime=lambda d: d)
+        self._personal = PersonalDataTable(datastore.transaction, "%s", encode_datetime=lambda d: d)
         self.stores = LedgerStores(
             kind="postgres",
             tables=self._tables,
@@ -81,8 +83,10 @@ class LedgerPostgresRecorder(LedgerRecorder, PostgresApplicationRecorder):
             access_log=AccessLog(datastore.transaction, "%s", encode_datetime=lambda d: d),
             web_sessions=WebSessions(datastore.transaction, "%s", encode_datetime=lambda d: d),
             stored_rows=StoredRows(datastore.transaction, "%s", stream_id=lambda u: u),
+            personal=self._personal,
         )
         self._insert_idempotency = self._tables.sql(INSERT_IDEMPOTENCY)
+        self._insert_personal = self._tables.sql(INSERT_PERSONAL)
         # The library's LOCK TABLE … IN EXCLUSIVE MODE needs UPDATE, DELETE or TRUNCATE on
         # the events, which the service's role must not have (migration 0006): the same
         # lock, in the same transaction, through a function running with the owner's rights.
@@ -98,18 +102,25 @@ class LedgerPostgresRecorder(LedgerRecorder, PostgresApplicationRecorder):
         stored_events: Sequence[StoredEvent],
         *,
         idempotency: Sequence[IdempotencyRecord] = (),
+        personal: Sequence[PersonalRow] = (),
         **kwargs: Any,
     ) -> Sequence[int] | None:
         # The appends' transaction, after the events went in under the table lock. The
         # library pipelines statements; a nested pipeline syncs on exit, so a duplicate
         # key raises here as an integrity conflict (not later as "pipeline aborted").
         notification_ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
-        if idempotency:
+        if idempotency or personal:
             with curs.connection.pipeline():
-                curs.executemany(
-                    self._insert_idempotency,
-                    [self._tables.idempotency_params(r) for r in idempotency],
-                )
+                if idempotency:
+                    curs.executemany(
+                        self._insert_idempotency,
+                        [self._tables.idempotency_params(r) for r in idempotency],
+                    )
+                if personal:
+                    curs.executemany(
+                        self._insert_personal,
+                        [self._personal.insert_params(r) for r in personal],
+                    )
         return notification_ids
 
 
@@ -175,6 +186,7 @@ def apply_migrations(database: Database, migrations: Sequence[tuple[str, str]]) 
                         "SELECT 1 FROM schema_migrations WHERE version = %s", (version,)
                     ).fetchone()
                     if not done:
+                        refuse_v1_events(version, _has_events(connection))
                         connection.execute(sql.encode())  # a script: no parameters
                         connection.execute(
                             "INSERT INTO schema_migrations VALUES (%s, now())", (version,)
@@ -196,3 +208,11 @@ class PostgresLogTables(LogTables):
             ([level for level, _ in pairs], [index for _, index in pairs]),
         )
         return {(int(row["level"]), int(row["idx"])): bytes(row["hash"]) for row in rows}
+
+
+def _has_events(connection: psycopg.Connection[Any]) -> bool:
+    exists = connection.execute("SELECT to_regclass(%s)", (EVENTS_TABLE,)).fetchone()
+    if not exists or exists[0] is None:
+        return False
+    found = connection.execute(f"SELECT 1 FROM {EVENTS_TABLE} LIMIT 1")  # noqa: S608  # a constant
+    return found.fetchone() is not None

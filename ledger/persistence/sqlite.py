@@ -19,7 +19,8 @@ from eventsourcing.sqlite import (
 from ledger.persistence.access_log import AccessLog
 from ledger.persistence.database import EVENTS_TABLE, Database
 from ledger.persistence.log_tables import LogTables
-from ledger.persistence.migrate import migration_scripts
+from ledger.persistence.migrate import migration_scripts, refuse_v1_events
+from ledger.persistence.personal_data import INSERT_PERSONAL, PersonalDataTable, PersonalRow
 from ledger.persistence.ports import Kind, LedgerRecorder, LedgerStores
 from ledger.persistence.stored_rows import StoredRows
 from ledger.persistence.tables import INSERT_IDEMPOTENCY, IdempotencyRecord, SideTables
@@ -30,6 +31,7 @@ class LedgerSQLiteRecorder(LedgerRecorder, SQLiteApplicationRecorder):
     def __init__(self, datastore: SQLiteDatastore, events_table_name: str = EVENTS_TABLE):
         super().__init__(datastore, events_table_name)
         self._tables = SideTables(datastore.transaction)
+        self._personal = PersonalDataTable(datastore.transaction)
         self.stores = LedgerStores(
             kind="sqlite",
             tables=self._tables,
@@ -44,6 +46,7 @@ class LedgerSQLiteRecorder(LedgerRecorder, SQLiteApplicationRecorder):
                 encode_datetime=lambda d: d.astimezone(UTC).isoformat(timespec="microseconds"),
             ),
             stored_rows=StoredRows(datastore.transaction, stream_id=lambda u: u.hex),
+            personal=self._personal,
         )
 
     def _insert_events(
@@ -52,11 +55,14 @@ class LedgerSQLiteRecorder(LedgerRecorder, SQLiteApplicationRecorder):
         stored_events: Sequence[StoredEvent],
         *,
         idempotency: Sequence[IdempotencyRecord] = (),
+        personal: Sequence[PersonalRow] = (),
         **kwargs: Any,
     ) -> Sequence[int] | None:
         notification_ids = super()._insert_events(c, stored_events, **kwargs)
         if idempotency:
             c.executemany(INSERT_IDEMPOTENCY, map(self._tables.idempotency_params, idempotency))
+        if personal:
+            c.executemany(INSERT_PERSONAL, map(self._personal.insert_params, personal))
         return notification_ids
 
 
@@ -106,6 +112,7 @@ def apply_migrations(path: str, migrations: Sequence[tuple[str, str]]) -> list[s
                     "SELECT 1 FROM schema_migrations WHERE version = ?", (version,)
                 ).fetchone()
                 if not done:
+                    refuse_v1_events(version, _has_events(connection))
                     for statement in _statements(sql):
                         connection.execute(statement)
                     connection.execute(
@@ -134,3 +141,13 @@ def _statements(script: str) -> list[str]:
     if pending.strip() and not pending.strip().startswith("--"):
         statements.append(pending.strip())
     return statements
+
+
+def _has_events(connection: sqlite3.Connection) -> bool:
+    exists = connection.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (EVENTS_TABLE,)
+    ).fetchone()
+    if not exists:
+        return False
+    found = connection.execute(f"SELECT 1 FROM {EVENTS_TABLE} LIMIT 1")  # noqa: S608  # a constant
+    return found.fetchone() is not None

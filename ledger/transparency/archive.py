@@ -5,11 +5,11 @@ Layout (format ``ledger-trace-archive/1``)::
 
     manifest.json     household, version, head hash, tree size, each file's SHA-256,
                       signed with the checkpoint key (so a dropped last event shows);
-                      ``"masked": true`` when made for an evaluator
-    events.jsonl      the events exactly as served (and hashed), oldest first; for an
-                      evaluator with names and ID numbers masked (each ``"masked": true``:
-                      its hash still chains and is proven, its content is vouched for by
-                      the signed manifest alone)
+                      ``"personal_data"``: ``"opened"`` (values with their openings, for
+                      readers of personal data) or ``"committed"`` (for an evaluator)
+    events.jsonl      the events as served, oldest first: personal values in clear with
+                      ``openings``, or as commitments; each re-hashes to its ``hash``
+                      (CONTRACT §7.3)
     chain.json        version, id, prev_hash, hash of each event
     checkpoint.json   the signed checkpoint every proof refers to
     public-key.json   the key that signed it
@@ -35,7 +35,7 @@ from ledger.domain.callers import Caller
 from ledger.domain.completeness import assess
 from ledger.domain.configuration import RulesConfiguration
 from ledger.domain.integrity import canonical_json
-from ledger.domain.masking import mask_event, mask_state, sees_personal_data
+from ledger.domain.masking import sees_personal_data
 from ledger.domain.serialization import event_document, state_document
 from ledger.materials import MaterialStore, included_in_archive
 from ledger.reading import HouseholdReads
@@ -43,7 +43,7 @@ from ledger.transparency import signing
 from ledger.transparency.log import TransparencyLog
 from ledger.transparency.report import render_report
 
-FORMAT = "ledger-trace-archive/1"
+FORMAT = "ledger-trace-archive/2"
 SIGNED_FILES = (
     "events.jsonl",
     "chain.json",
@@ -77,13 +77,12 @@ README = """\
 Obtain the public key separately (--public-key) so that a forged archive cannot bring
 its own key.
 """
-MASKED_README = """
-本档案供评估使用，姓名与身份证号已脱敏 ("masked": true)：脱敏记录的哈希链、Merkle 证明与签名
-照常核验，但其内容无法重新计算哈希，由已签名的 manifest.json 担保。材料文件为原件。
-This copy was made for an evaluator: names and ID numbers are masked ("masked": true).
-The chain, proofs and signatures of masked events verify as usual, but their content
-cannot be re-hashed; the signed manifest.json vouches for it. Material files are the
-originals.
+COMMITTED_README = """
+本档案供评估使用：姓名、身份证号、出生日期以加盐承诺 ("c:…") 代替，不含明文；每条记录照常重新计算
+哈希并核验 ("personal_data": "committed")。材料文件为原件。
+This copy was made for an evaluator: names, ID numbers and birth dates are salted
+commitments ("c:…"), never values; every event re-hashes and verifies in full
+("personal_data": "committed"). Material files are the originals.
 """
 
 
@@ -102,15 +101,18 @@ def write_archive(
     sources: ArchiveSources, household_id: str, caller: Caller, target: str | Path | IO[bytes]
 ) -> dict[str, Any]:
     """Writes the household's archive to ``target``; returns its manifest. Raises
-    ``UnknownHousehold`` outside the caller's division. For an evaluator, names and ID
-    numbers are masked in every file but the material files themselves (the evidence)."""
+    ``UnknownHousehold`` outside the caller's division. For an evaluator, names, ID
+    numbers and birth dates are commitments in every file but the material files
+    themselves (the evidence)."""
     ledger, transparency = sources.ledger, sources.transparency
-    masked = not sees_personal_data(caller)
+    opens = sees_personal_data(caller)
     household, events = HouseholdReads(ledger).household_and_events(household_id, caller)
-    served = [event_document(event) for event in events]
-    if masked:
-        served = [mask_event(document) for document in served]
+    stored = [event_document(event) for event in events]
+    openings = ledger.personal.of_events(stored)
+    served = [(openings.opened if opens else openings.committed)(doc) for doc in stored]
     state = state_document(household)
+    if opens:
+        state = ledger.personal.opened_state(state)
     leaves = transparency.tables.leaves_of_household(household_id)
     if len(leaves) < len(events):
         transparency.catch_up()
@@ -148,7 +150,7 @@ def write_archive(
         ),
         "materials.json": _json(materials),
         "report.html": render_report(
-            household=mask_state(state) if masked else state,
+            household=state,
             events=served,
             completeness=assess(household_id, events, config).to_document(),
             checkpoint=checkpoint.document(),
@@ -156,7 +158,7 @@ def write_archive(
             generated_at=generated_at,
         ).encode(),
         "README.txt": (
-            README.format(file=f"{household_id}.zip") + (MASKED_README if masked else "")
+            README.format(file=f"{household_id}.zip") + ("" if opens else COMMITTED_README)
         ).encode(),
     }
     manifest: dict[str, Any] = {
@@ -169,8 +171,7 @@ def write_archive(
         "public_key": transparency.public_key,
         "files": {name: hashlib.sha256(content).hexdigest() for name, content in files.items()},
     }
-    if masked:
-        manifest["masked"] = True
+    manifest["personal_data"] = "opened" if opens else "committed"
     manifest["signature"] = signing.sign(transparency.key, manifest_content(manifest))
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("manifest.json", _json(manifest))

@@ -15,7 +15,8 @@ from typing import IO, Any
 
 import orjson
 
-from ledger.domain.integrity import ZERO_HASH, event_hash
+from ledger.domain.integrity import ZERO_HASH
+from ledger.domain.personal import is_commitment, personal_values, rehash
 from ledger.transparency import signing
 from ledger.transparency.archive import (
     FORMAT,
@@ -39,24 +40,22 @@ class Verified:
     signed_at: str
     public_key: str
     materials: int
-    masked: int = 0  # events with names and ID numbers masked, for an evaluator
+    opened: int = 0  # personal values checked against their openings
+    committed: int = 0  # personal values served as commitments (an evaluator's, or erased)
     # Whether the key was obtained separately (``--public-key``); ``False``: the archive is
     # consistent with the key it carries, which a forger would have brought along. The
     # witness policy (``--policy``, CONTRACT §7.4) will be the other way to set it.
     origin_verified: bool = False
 
     def summary(self) -> str:
-        masked = (
-            ""
-            if not self.masked
-            else (
-                f" ({self.masked} masked for an evaluator, so not re-hashed: their content is "
-                "vouched for by the signed manifest)"
-            )
-        )
         outcome = "OK" if self.origin_verified else "CONSISTENT (origin not verified)"
+        personal = (
+            f" (personal values: {self.opened} opened and checked, {self.committed} as commitments)"
+            if self.opened or self.committed
+            else ""
+        )
         return (
-            f"{outcome}: household {self.household_id}: {self.events} events{masked}, "
+            f"{outcome}: household {self.household_id}: {self.events} events re-hashed{personal}, "
             f"hash chain intact, each included in the signed tree of {self.tree_size} events "
             f"(root {self.root_hash}, signed {self.signed_at}); "
             f"{self.materials} material files match their SHA-256; "
@@ -166,7 +165,8 @@ class _Check:
             checkpoint["timestamp"],
             key,
             materials,
-            masked=sum(event["masked"] for event in events),
+            opened=sum(event["opened"] for event in events),
+            committed=sum(event["committed"] for event in events),
             origin_verified=self.given_key is not None,
         )
 
@@ -212,25 +212,19 @@ class _Check:
     def _events(self, manifest: dict[str, Any]) -> list[dict[str, Any]]:
         """Re-hashes and chains the events line by line, keeping of each only what the
         proofs and the materials need."""
-        # Masked events (an evaluator's archive) cannot be re-hashed: allowed only when the
-        # signed manifest says so, whose digest of events.jsonl then vouches for them.
-        masked_archive = manifest.get("masked") is True
+        # Every event re-hashes (CONTRACT §7.3): opened values are replaced by the
+        # commitments their openings make, committed ones are hashed as they are.
         events, previous = [], ZERO_HASH
         for number, line in enumerate(self.lines("events.jsonl"), start=1):
             where = f"events.jsonl line {number}"
             try:
                 event = self._loads(where, line, kept=False)
-                masked = event.get("masked") is True
-                recomputed = event["hash"] if masked else event_hash(event)
+                recomputed = rehash(event)
+                opened = len(event.get("openings") or {})
+                committed = sum(is_commitment(v) for v in personal_values(event))
             except (KeyError, TypeError, ValueError, AttributeError) as error:
                 raise ArchiveInvalid(f"{where} is not a served event: {error}") from None
             where = f"{where} (version {event['version']}, id {event['id']})"
-            if masked and not masked_archive:
-                raise ArchiveInvalid(
-                    f"{where} is marked masked, but the signed manifest does "
-                    "not say the archive is masked — its content must match "
-                    "its hash"
-                )
             check_event(
                 event,
                 where,
@@ -243,7 +237,8 @@ class _Check:
                 "id": event["id"],
                 "version": event["version"],
                 "hash": event["hash"],
-                "masked": masked,
+                "opened": opened,
+                "committed": committed,
                 "materials": [str(m["sha256"]) for m in event["materials"]],
             }
             self._charge(where, 640 + 128 * len(kept["materials"]))  # its dict and strings

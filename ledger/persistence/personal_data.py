@@ -1,0 +1,113 @@
+"""The personal-data store (migration 0011, CONTRACT §7.3): per commitment, the sealed
+value and salt it commits to, or nothing once erased. Rows of an append are inserted by
+the recorder in the append's own transaction (``sqlite.py``/``postgres.py``), so an event
+and the values it commits to are durable together or not at all. Sealing and opening
+(the key) are the service's (``ledger.personal``); this table only ever sees ciphertext.
+Written once for both databases (``?`` placeholders).
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from ledger.persistence.tables import SQLTables
+
+INSERT_PERSONAL = (
+    "INSERT INTO personal_data (commitment, household_id, event_id, pointer, member_id, "
+    "sealed) VALUES (?, ?, ?, ?, ?, ?)"
+)
+_FIND_BATCH = 500  # commitments per query: far below either database's parameter limit
+
+
+@dataclass(frozen=True)
+class PersonalRow:
+    """A commitment's row; ``sealed`` is None once the value is erased."""
+
+    commitment: str
+    household_id: str
+    event_id: str
+    pointer: str
+    member_id: str | None
+    sealed: bytes | None
+
+
+class PersonalDataTable(SQLTables):
+    def insert_params(self, row: PersonalRow) -> tuple[Any, ...]:
+        return (
+            row.commitment,
+            row.household_id,
+            row.event_id,
+            row.pointer,
+            row.member_id,
+            row.sealed,
+        )
+
+    def find(self, commitments: Iterable[str]) -> dict[str, PersonalRow]:
+        wanted = sorted(set(commitments))
+        found: dict[str, PersonalRow] = {}
+        for start in range(0, len(wanted), _FIND_BATCH):
+            batch = wanted[start : start + _FIND_BATCH]
+            statement = (
+                "SELECT commitment, household_id, event_id, pointer, member_id, sealed "  # noqa: S608  # placeholders only
+                f"FROM personal_data WHERE commitment IN ({', '.join('?' for _ in batch)})"
+            )
+            for row in self._rows(statement, tuple(batch)):
+                found[row["commitment"]] = _row(row)
+        return found
+
+    def of_household(self, household_id: str) -> list[PersonalRow]:
+        return [
+            _row(row)
+            for row in self._rows(
+                "SELECT commitment, household_id, event_id, pointer, member_id, sealed "
+                "FROM personal_data WHERE household_id = ? ORDER BY event_id, pointer",
+                (household_id,),
+            )
+        ]
+
+    def erase(self, commitments: Sequence[str], at: datetime) -> None:
+        """Empties the rows of ``commitments``: their values and salts are gone."""
+        if not commitments:
+            return
+        with self._transaction(commit=True) as cursor:
+            for start in range(0, len(commitments), _FIND_BATCH):
+                batch = list(commitments[start : start + _FIND_BATCH])
+                cursor.execute(
+                    self.sql(
+                        "UPDATE personal_data SET sealed = NULL, erased_at = ? "  # noqa: S608  # placeholders only
+                        f"WHERE commitment IN ({', '.join('?' for _ in batch)})"
+                    ),
+                    (self.encode_datetime(at), *batch),
+                )
+
+    def holds_any(self) -> bool:
+        return any(True for _ in self._rows("SELECT 1 AS one FROM personal_data LIMIT 1"))
+
+    def count_evaluator_read(self, token_id: str, day: date) -> None:
+        self._write(
+            "INSERT INTO evaluator_reads (token_id, day, reads) VALUES (?, ?, 1) "
+            "ON CONFLICT (token_id, day) DO UPDATE SET reads = evaluator_reads.reads + 1",
+            (token_id, day.isoformat()),
+        )
+
+    def evaluator_reads(self) -> list[tuple[str, str, int]]:
+        """``(token_id, day, reads)``, the busiest first."""
+        return [
+            (row["token_id"], str(row["day"]), int(row["reads"]))
+            for row in self._rows(
+                "SELECT token_id, day, reads FROM evaluator_reads ORDER BY reads DESC, day DESC"
+            )
+        ]
+
+
+def _row(row: Any) -> PersonalRow:
+    sealed = row["sealed"]
+    return PersonalRow(
+        row["commitment"],
+        row["household_id"],
+        row["event_id"],
+        row["pointer"],
+        row["member_id"],
+        None if sealed is None else bytes(sealed),
+    )
