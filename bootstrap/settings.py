@@ -170,8 +170,13 @@ def _markdown(docstring: str) -> str:
 
 
 if __name__ == "__main__":  # python -m bootstrap.settings [README.md]: print or rewrite the table
+    # Run as __main__, this file is a second copy of the module, whose fields' meanings
+    # are not found: the table comes from the module as imported.
+    from bootstrap import settings as imported
+
     if len(sys.argv) > 1:
         readme = Path(sys.argv[1])
-        readme.write_text(with_settings_table(readme.read_text(encoding="utf-8")), encoding="utf-8")
+        text = imported.with_settings_table(readme.read_text(encoding="utf-8"))
+        readme.write_text(text, encoding="utf-8")
     else:
-        print(settings_table(), end="")
+        print(imported.settings_table(), end="")
