@@ -16,6 +16,7 @@ from ledger.domain.commands import COMMANDS, AppendBatch
 from ledger.domain.errors import Forbidden
 from ledger.domain.household import Household, apply, apply_all, replay
 from ledger.domain.labels import label
+from ledger.domain.personal import is_commitment
 from ledger.domain.rules import Recording, decide
 from ledger.domain.vocabulary import CallerRole
 from tests import factories as f
@@ -31,8 +32,9 @@ def recorded(*events: dict[str, Any]) -> list[Any]:
     )
 
 
-def test_the_catalog_holds_the_contracts_29_types_each_with_its_own_class_and_command() -> None:
-    assert len(EVENT_TYPES) == 29
+def test_the_catalog_holds_the_contracts_30_types_each_with_its_own_class_and_command() -> None:
+    assert len(EVENT_TYPES) == 30
+    assert EVENT_TYPES[-1] == "PersonalDataErased"  # contract v2 §7.3
     for name, entry in CATALOG.items():
         assert entry.event_class.__name__ == entry.event_class.TYPE == name
         assert f"household/{name}" == entry.event_class.TOPIC
@@ -42,7 +44,12 @@ def test_the_catalog_holds_the_contracts_29_types_each_with_its_own_class_and_co
 
 
 def test_what_cannot_be_voided_and_who_may_append_come_from_the_entries() -> None:
-    assert {"HouseholdRegistered", "SystemMarked", "EntryVoided"} == UNVOIDABLE
+    assert {
+        "HouseholdRegistered",
+        "SystemMarked",
+        "EntryVoided",
+        "PersonalDataErased",
+    } == UNVOIDABLE
     intake = Caller(token_id="t", name="n", role=CallerRole.INTAKE, division="53")
     applied = AppendBatch.model_validate(
         {"events": [f.event("AssistanceApplied", {"channel": "national_app", "summary": "申请"})]}
@@ -50,6 +57,17 @@ def test_what_cannot_be_voided_and_who_may_append_come_from_the_entries() -> Non
     check_append(intake, applied)
     with pytest.raises(Forbidden, match="may not append FieldSurveyConducted"):
         check_append(intake, AppendBatch.model_validate({"events": [f.survey()]}).events)
+
+
+def test_only_an_admin_may_append_a_personal_data_erasure() -> None:
+    erasure = AppendBatch.model_validate(
+        {"events": [f.event("PersonalDataErased", {"member_id": "m2", "basis": "本人申请删除"})]}
+    ).events
+    check_append(Caller(token_id="t", name="n", role=CallerRole.ADMIN, division="53"), erasure)
+    for role in set(CallerRole) - {CallerRole.ADMIN}:
+        caller = Caller(token_id="t", name="n", role=role, division="53")
+        with pytest.raises(Forbidden, match="may not append PersonalDataErased"):
+            check_append(caller, erasure)
 
 
 def test_an_entry_with_upcasts_makes_a_class_of_the_next_version() -> None:
@@ -69,7 +87,14 @@ def test_a_stored_payload_is_read_as_its_typed_model_with_the_stored_values() ->
     registration, survey = recorded(f.registered(), f.survey())
     data = registration.payload_as(payloads.HouseholdRegisteredData)
     assert [m.member_id for m in data.members] == ["m1", "m2"]
-    assert data.members[0].birth_date == date(1980, 1, 1)
+    # Personal fields are stored as commitments (§7.3), and read back as stored.
+    stored = registration.data["members"][0]
+    assert (data.members[0].name, data.members[0].birth_date) == (
+        stored["name"],
+        stored["birth_date"],
+    )
+    assert is_commitment(data.members[0].birth_date)
+    assert data.members[0].relation == "head"
     typed = survey.payload_as(payloads.FieldSurveyConductedData)
     assert typed.income.operating == Decimal("2500.5")
     assert typed.period.end == date(2021, 9, 30)

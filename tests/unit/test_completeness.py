@@ -1,7 +1,7 @@
 """Completeness (CONTRACT §3): every gap code, each beside a close case without it.
 
 Events are built as an upstream app sends them and recorded through the ledger's own
-``decide`` (no database), with the field dates (``occurred_at``) each case needs. The
+``decide_sealed`` (no database), with the field dates (``occurred_at``) each case needs. The
 builders here are reused by the look-back and never-crash tests.
 """
 
@@ -23,7 +23,8 @@ from ledger.domain.configuration import (
 )
 from ledger.domain.events import HouseholdEvent
 from ledger.domain.household import Household, apply_all
-from ledger.domain.rules import Recording, decide
+from ledger.domain.personal import Sealed
+from ledger.domain.rules import Recording, decide_sealed
 from tests import factories as f
 
 Json = dict[str, Any]
@@ -274,20 +275,24 @@ class Stream:
         self.household_id = household_id
         self.household = Household(household_id)
         self.events: list[HouseholdEvent] = []
+        self.sealed: list[Sealed] = []  # the personal values its commitments were made of
         self._clock = datetime(2021, 10, 1, tzinfo=UTC)
         self.add(registration or f.registered())
 
     def add(self, event: Json) -> HouseholdEvent:
         self._clock += timedelta(minutes=1)
         commands = AppendBatch.model_validate({"events": [event]}).events
-        [recorded] = decide(
+        decision = decide_sealed(
             self.household,
             commands,
             Recording(self._clock, {"role": "recorder"}),
             originator_id=ORIGIN,
+            opened={s.commitment: s.value for s in self.sealed},
         )
+        [recorded] = decision.events
         self.household = apply_all(self.household, [recorded])
         self.events.append(recorded)
+        self.sealed += decision.sealed
         return recorded
 
     def run(self, steps: dict[str, Json]) -> dict[str, HouseholdEvent]:

@@ -1,15 +1,21 @@
 """Reading an import line (``ledger.importing.parse``): a valid line gets the key its content
 fixes, however it is written; anything else is a failure with a code, never a crash."""
 
+import hashlib
+import hmac
 import json
 import random
+from typing import Any
 
+import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import demo
 from ledger.domain.commands import AppendBatch, request_digest
 from ledger.importing import Failure, Line, parse
+
+KEY, OTHER_KEY = b"k" * 32, b"o" * 32
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
@@ -37,10 +43,20 @@ def test_a_line_is_keyed_by_its_content_however_it_is_written(
     reformatted = parse(7, spaced.replace("\n", " ").encode())
     assert isinstance(compact, Line)
     assert isinstance(reformatted, Line)
-    assert compact.idempotency == reformatted.idempotency
-    digest = request_digest(household_id, AppendBatch.model_validate({"events": events}))
-    assert compact.idempotency.key == f"import:{digest}"
-    assert compact.idempotency.request_digest == digest
+    assert compact.idempotency(KEY) == reformatted.idempotency(KEY)
+    batch = AppendBatch.model_validate({"events": events})
+    digest = request_digest(household_id, batch, KEY)
+    assert compact.idempotency(KEY).key == f"import:{digest}"
+    assert compact.idempotency(KEY).request_digest == digest
+    # Keyed (HMAC-SHA256): without the key, the request's plain hash finds nothing, and
+    # another ledger's key gives another digest.
+    request: dict[str, Any] = {
+        "household_id": household_id,
+        "body": batch.model_dump(mode="json", by_alias=True, exclude_unset=True),
+    }
+    assert digest == hmac.new(KEY, rfc8785.dumps(request), hashlib.sha256).hexdigest()
+    assert digest != hashlib.sha256(rfc8785.dumps(request)).hexdigest()
+    assert compact.idempotency(OTHER_KEY) != compact.idempotency(KEY)
 
 
 @settings(max_examples=200, deadline=None)

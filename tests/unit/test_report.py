@@ -1,12 +1,15 @@
 """The readable report of a trace archive (痕迹资料报告): every event with its Chinese
 label, every gap, the hostile text escaped, a self-contained page.
 
-The household is recorded through the ledger's own ``decide`` (no database) and served
-with ``event_document``, ``state_document`` and ``assess``, as the archive will be.
+The household is recorded through the ledger's own ``decide_sealed`` (no database), its
+personal values kept in a vault over a store in memory, and served with ``event_document``,
+``state_document`` and ``assess``, opened for an auditor or committed for an evaluator
+(CONTRACT §7.3), as the archive will be.
 """
 
 import base64
 import hashlib
+import json
 import re
 from collections.abc import Iterable
 from functools import cache
@@ -21,9 +24,11 @@ from ledger.domain.catalog import EVENT_TYPES
 from ledger.domain.gaps import GapCode
 from ledger.domain.household import replay
 from ledger.domain.labels import label
+from ledger.domain.personal import MEMBER_FIELDS, is_commitment
 from ledger.domain.serialization import event_document, state_document
 from ledger.transparency.report import TITLE, render_report
 from tests import factories as f
+from tests.unit.memory_personal_store import vault_of
 from tests.unit.test_completeness import (
     Stream,
     assisted,
@@ -38,15 +43,22 @@ from tests.unit.test_completeness import (
 Json = dict[str, Any]
 HOSTILE = "<script>alert('x')</script>"
 GENERATED_AT = "2024-03-01T10:00:00+08:00"
+ERASURE = {"member_id": "m2", "basis": "本人依《个人信息保护法》第四十七条申请删除"}
+ERASED_NAME = "李梅"
+SPOUSE = {"birth_date": "1982-06-15", "id_number": f.id_number(2, "19820615")}
 
 
 def household_record(name: str = "张三") -> Stream:
-    """A household of Shuangjiang through all 29 event types: enrolled with an objection
+    """A household of Shuangjiang through all 30 event types: enrolled with an objection
     and a voided notice, helped, then risk eliminated without the appraisal and with the
-    informed consent completed afterwards (补齐)."""
+    informed consent completed afterwards (补齐); the spouse's personal data erased at her
+    request at the end."""
     stream = Stream(
         f.registered(
-            members=[f.member("m1", name=name), f.member("m2", "spouse", name="李梅", sex="F")]
+            members=[
+                f.member("m1", name=name),
+                f.member("m2", "spouse", name=ERASED_NAME, sex="F", **SPOUSE),
+            ]
         )
     )
     stream.add(
@@ -153,6 +165,7 @@ def household_record(name: str = "张三") -> Stream:
         )
     )
     stream.add(ev("MemberRemoved", {"member_id": "m3", "reason": "moved_out"}, "2023-12-01"))
+    stream.add(ev("PersonalDataErased", ERASURE, "2024-01-05"))
     assert enrolled.version < eliminated.version
     return stream
 
@@ -172,10 +185,19 @@ def checkpoint(tree_size: int) -> Json:
     }
 
 
-def documents(stream: Stream) -> Json:
-    events = [event_document(e) for e in stream.events]
+def documents(stream: Stream, *, personal: bool = True) -> Json:
+    """What the archive renders: opened for a reader of personal data (``personal``), or
+    committed for an evaluator; the erasures done as the service does them."""
+    vault = vault_of(stream.household_id, stream.sealed)
+    for event in stream.events:
+        if event.TYPE == "PersonalDataErased":
+            vault.erase_member(stream.household_id, event.data["member_id"], event.timestamp)
+    stored = [event_document(e) for e in stream.events]
+    openings = vault.of_events(stored)
+    events = [openings.opened(d) if personal else openings.committed(d) for d in stored]
+    state = state_document(replay(stream.household_id, stream.events))
     return {
-        "household": state_document(replay(stream.household_id, stream.events)),
+        "household": vault.opened_state(state) if personal else state,
         "events": events,
         "completeness": stream.report().to_document(),
         "checkpoint": checkpoint(len(events) + 40),
@@ -276,9 +298,9 @@ def text_of(page: str) -> str:
 # The household and its timeline
 
 
-def test_the_recorded_household_goes_through_all_29_event_types(served: Json) -> None:
+def test_the_recorded_household_goes_through_all_30_event_types(served: Json) -> None:
     assert {e["type"] for e in served["events"]} == set(EVENT_TYPES)
-    assert len(EVENT_TYPES) == 29
+    assert len(EVENT_TYPES) == 30
 
 
 def test_the_page_is_titled_and_describes_the_household_in_chinese(page: str, served: Json) -> None:
@@ -304,6 +326,7 @@ def test_every_member_appears_with_relation_labor_and_health(page: str, served: 
     text = text_of(page)
     for member in served["household"]["members"]:
         assert member["id_number"] in text
+    assert f.id_number(1) in text  # the head's, opened
     for shown in (
         "户主",
         "配偶",
@@ -506,6 +529,37 @@ def test_the_page_is_self_contained(page: str) -> None:
     assert all(h.startswith("#") for h in structure.hrefs)
     assert "@import" not in page
     assert "url(" not in page
+
+
+# Personal data (CONTRACT §7.3)
+
+
+def test_an_erased_members_values_are_nowhere_on_the_page_only_her_commitments(
+    page: str, served: Json
+) -> None:
+    [spouse] = [m for m in served["household"]["members"] if m["member_id"] == "m2"]
+    assert all(is_commitment(spouse[k]) for k in ("name", "id_number", "birth_date"))
+    assert spouse["id_number"] in text_of(page)
+    for value in (ERASED_NAME, SPOUSE["id_number"], SPOUSE["birth_date"]):
+        assert value not in page
+    registration = served["events"][0]
+    assert registration["erased"] == [f"/data/members/1/{k}" for k in MEMBER_FIELDS]
+    assert "/data/members/0/name" in registration["openings"]
+    assert "个人信息删除" in text_of(page)
+
+
+def test_an_evaluators_report_carries_no_name_id_number_or_birth_date() -> None:
+    stream = household_record()
+    committed = documents(stream, personal=False)
+    page = render_report(**committed)
+    assert parsed(page).errors == []
+    # What the documents carry besides personal fields may repeat a value by chance (a
+    # birth date that is also an event's date): only the others can be looked for.
+    public = json.dumps(committed, ensure_ascii=False)
+    values = {s.value for s in stream.sealed if isinstance(s.value, str)}
+    looked_for = {v for v in values if v not in public}
+    assert {"张三", f.id_number(1), "1980-01-01", "张小宝", "李四"} <= looked_for
+    assert [v for v in looked_for if v in page] == []
 
 
 # Never raising
