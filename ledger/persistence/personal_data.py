@@ -91,12 +91,18 @@ class PersonalDataTable(SQLTables):
             (token_id, day.isoformat()),
         )
 
-    def evaluator_reads(self) -> list[tuple[str, str, int]]:
-        """``(token_id, day, reads)``, the busiest first."""
+    def evaluator_reads(
+        self, *, division: str = "", offset: int = 0, limit: int = 100
+    ) -> list[tuple[str, str, int]]:
+        """``(token_id, day, reads)`` of the evaluator tokens of ``division`` (a code
+        prefix), the busiest first."""
         return [
             (row["token_id"], str(row["day"]), int(row["reads"]))
             for row in self._rows(
-                "SELECT token_id, day, reads FROM evaluator_reads ORDER BY reads DESC, day DESC"
+                "SELECT r.token_id, r.day, r.reads FROM evaluator_reads r "
+                "JOIN api_tokens t ON t.token_id = r.token_id WHERE t.division LIKE ? "
+                "ORDER BY r.reads DESC, r.day DESC, r.token_id LIMIT ? OFFSET ?",
+                (division + "%", limit, offset),
             )
         ]
 

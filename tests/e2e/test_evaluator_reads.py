@@ -19,8 +19,9 @@ from openpyxl import load_workbook
 
 from ledger.domain.idnumber import with_check_digit
 from tests import factories as f
-from tests.e2e.conftest import Append
+from tests.e2e.conftest import Append, problem_code
 from tests.e2e.test_web_sessions import sign_in
+from tests.integration.test_audit import Sql, sql  # noqa: F401 (fixture)
 
 # Names within the attacks' dictionaries (a surname and one or two common characters), so
 # that the search would find them if anything served were an unsalted hash of them.
@@ -214,3 +215,102 @@ def test_an_evaluators_pages_show_at_most_display_masks(
             assert re.fullmatch(r"[0-9]{6}\*{12}", shown), shown
         for mask in NAME_MASK.findall(text):
             assert mask[0] in {name[0] for name in NAMES}, mask
+
+
+# Accountability: who read what.
+
+OPENED_READS = (
+    ("/v1/households/hh-1", "GET /v1/households/{household_id}"),
+    ("/v1/households/hh-1/events", "GET /v1/households/{household_id}/events"),
+    ("/v1/feed", "GET /v1/feed"),
+    ("/v1/households/hh-1/archive", "GET /v1/households/{household_id}/archive"),
+)
+PAGE = ("/ui/households/hh-1", "GET /ui/households/{household_id}")
+
+
+def _token_id(token: str) -> str:
+    return token.split("_")[1]
+
+
+def _access_log(client: TestClient, admin: dict[str, str], token: str) -> list[Any]:
+    response = client.get("/v1/access-log", params={"token_id": _token_id(token)}, headers=admin)
+    assert response.status_code == 200, response.text
+    return [
+        (row["household_id"], row["endpoint"], row["material"]) for row in response.json()["items"]
+    ]
+
+
+def _read_as(client: TestClient, token: str, material: str) -> None:
+    """Every read that carries personal data: the API's, the page's, the material's."""
+    for path, _ in OPENED_READS:
+        assert client.get(path, headers=_auth(token)).status_code == 200, path
+    response = client.get(f"/v1/materials/{material}", headers=_auth(token))
+    assert response.status_code == 200, response.text
+    sign_in(client, token)
+    assert client.get(PAGE[0]).status_code == 200
+    client.cookies.clear()
+
+
+@pytest.mark.parametrize("role", ["auditor", "recorder", "admin"])
+def test_every_response_carrying_values_in_clear_is_in_the_access_log(
+    seeded: str, client: TestClient, make_token: Callable[..., str], role: str
+) -> None:
+    reader = make_token(role=role)
+    _read_as(client, reader, seeded)
+    admin = _auth(make_token(role="admin"))
+    assert _access_log(client, admin, reader) == [
+        *(("hh-1", endpoint, None) for _, endpoint in OPENED_READS),
+        ("hh-1", "GET /v1/materials/{sha256}", seeded),
+        ("hh-1", PAGE[1], None),
+    ]
+
+
+def test_each_evaluator_read_is_counted_for_its_token_and_day_without_any_value(
+    seeded: str, client: TestClient, make_token: Callable[..., str], sql: Sql
+) -> None:
+    evaluator, other = evaluator_token(make_token), evaluator_token(make_token)
+    _read_as(client, evaluator, seeded)
+    assert client.get("/v1/households/hh-1", headers=_auth(other)).status_code == 200
+    for _ in range(2):  # reads without personal data are not counted
+        assert client.get("/v1/completeness", headers=_auth(evaluator)).status_code == 200
+    admin = _auth(make_token(role="admin"))
+    today = datetime.now(UTC).date().isoformat()
+    response = client.get("/v1/admin/evaluator-reads", headers=admin)
+    assert response.status_code == 200, response.text
+    # The four API reads and the page; the material download is in the access log.
+    assert response.json() == {
+        "items": [
+            {"token_id": _token_id(evaluator), "day": today, "reads": len(OPENED_READS) + 1},
+            {"token_id": _token_id(other), "day": today, "reads": 1},
+        ],
+        "next": None,
+    }
+    assert _access_log(client, admin, evaluator) == [("hh-1", "GET /v1/materials/{sha256}", seeded)]
+    rows = sql("SELECT * FROM evaluator_reads", ())
+    assert sorted((row[0], str(row[1]), row[2]) for row in rows) == sorted(
+        [(_token_id(evaluator), today, 5), (_token_id(other), today, 1)]
+    )
+
+
+def test_evaluator_reads_are_for_admins_of_the_evaluators_division_and_paged(
+    seeded: str, client: TestClient, make_token: Callable[..., str]
+) -> None:
+    here = [evaluator_token(make_token) for _ in range(3)]
+    elsewhere = make_token(role="evaluator", division="44")
+    for count, token in enumerate([*here, elsewhere], start=1):
+        for _ in range(count):
+            assert client.get("/v1/feed", headers=_auth(token)).status_code == 200
+    admin = _auth(make_token(role="admin", division="53"))
+    seen, cursor = [], None
+    while True:
+        params = {"limit": 2, **({"cursor": cursor} if cursor else {})}
+        response = client.get("/v1/admin/evaluator-reads", params=params, headers=admin)
+        assert response.status_code == 200, response.text
+        seen += [(row["token_id"], row["reads"]) for row in response.json()["items"]]
+        if (cursor := response.json()["next"]) is None:
+            break
+    assert seen == [(_token_id(t), n) for n, t in reversed(list(enumerate(here, start=1)))]
+    for role in ("auditor", "evaluator", "recorder"):
+        refused = client.get("/v1/admin/evaluator-reads", headers=_auth(make_token(role=role)))
+        assert (refused.status_code, problem_code(refused)) == (403, "FORBIDDEN")
+    assert client.get("/v1/admin/evaluator-reads").status_code == 401
