@@ -84,6 +84,15 @@ class PersonalDataTable(SQLTables):
     def holds_any(self) -> bool:
         return any(True for _ in self._rows("SELECT 1 AS one FROM personal_data LIMIT 1"))
 
+    def a_sealed_row(self) -> PersonalRow | None:
+        """Any one row still holding a value (to check a key against)."""
+        for row in self._rows(
+            "SELECT commitment, household_id, event_id, pointer, member_id, sealed "
+            "FROM personal_data WHERE sealed IS NOT NULL LIMIT 1"
+        ):
+            return _row(row)
+        return None
+
     def count_evaluator_read(self, token_id: str, day: date) -> None:
         self._write(
             "INSERT INTO evaluator_reads (token_id, day, reads) VALUES (?, ?, 1) "
