@@ -16,7 +16,7 @@ from ledger.domain.configuration import RulesConfiguration
 from ledger.materials import MaterialStore
 from ledger.persistence.database import Database
 from ledger.persistence.ports import LedgerStores
-from ledger.personal import load_or_create_personal_key
+from ledger.personal import personal_key_for
 from ledger.reading import HouseholdReads
 from ledger.transparency.badge import Badges
 from ledger.transparency.log import TransparencyLog
@@ -92,9 +92,7 @@ def open_services(
             database,
             pool_size=settings.pool_size,
             lock_timeout_s=settings.lock_timeout_s,
-            personal_key=lambda store: load_or_create_personal_key(
-                settings.personal_data_key, may_create=not store.holds_any()
-            ),
+            personal_key=lambda store: personal_key_for(store, settings.personal_data_key),
         )
         opened.callback(ledger.close)
         views = open_views(ledger)

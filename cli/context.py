@@ -19,6 +19,7 @@ from ledger.domain.callers import Caller
 from ledger.domain.configuration import ConfigurationError
 from ledger.domain.vocabulary import CallerRole
 from ledger.persistence.database import Database
+from ledger.persistence.migrate import MigrationRefused
 from ledger.personal import PersonalKeyError
 from projections.runner import ProjectionRunner
 
@@ -57,7 +58,7 @@ def opened_services(settings: Settings, *, transparency: bool = False) -> Iterat
             )
         except ConfigurationError as error:  # a bad rules file: named, not a traceback
             raise click.ClickException(f"the rules configuration is refused: {error}") from None
-        except PersonalKeyError as error:
+        except (PersonalKeyError, MigrationRefused) as error:
             raise click.ClickException(str(error)) from None
         yield services
 

@@ -1,16 +1,18 @@
-"""Who read which household's personal data (CONTRACT §5), for admins."""
+"""Who read which household's personal data (CONTRACT §5), and how much each evaluator
+read (§7.3), for admins."""
 
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from api.deps import AccessLogQueryDep, CallerDep
+from api.deps import AccessLogQueryDep, CallerDep, SourceDep
 from api.paging import CursorParam, Limit, page, position
 from api.responses import JSONBody
 from ledger.domain.callers import Caller
 from ledger.domain.errors import Forbidden
 from ledger.domain.fields import Rfc3339
 from ledger.domain.vocabulary import CallerRole
+from queries.access_log import EvaluatorReadsQuery
 
 router = APIRouter(prefix="/v1", tags=["access"])
 
@@ -54,3 +56,24 @@ def read_access_log(
     return JSONBody(
         page([e.document() for e in entries], limit, entries[-1].id if entries else None)
     )
+
+
+def get_evaluator_reads(source: SourceDep) -> EvaluatorReadsQuery:
+    return EvaluatorReadsQuery(source.ledger.stores.personal)
+
+
+@router.get("/admin/evaluator-reads")
+def read_evaluator_reads(
+    evaluator_reads: Annotated[EvaluatorReadsQuery, Depends(get_evaluator_reads)],
+    admin: Annotated[Caller, Depends(get_admin)],
+    cursor: CursorParam = None,
+    limit: Limit = 100,
+) -> JSONBody:
+    """Evaluators' reads, which carry commitments only and so are not in the access log:
+    responses served per token and day (UTC), `{"token_id", "day", "reads"}`, the busiest
+    first, for the evaluator
+    tokens of the admin's division. No household and no value is kept: a volume out of
+    the ordinary is what shows."""
+    offset = position(cursor)
+    rows = evaluator_reads.busiest(admin, offset=offset, limit=limit)
+    return JSONBody(page([r.document() for r in rows], limit, offset + len(rows)))

@@ -84,6 +84,15 @@ class PersonalDataTable(SQLTables):
     def holds_any(self) -> bool:
         return any(True for _ in self._rows("SELECT 1 AS one FROM personal_data LIMIT 1"))
 
+    def a_sealed_row(self) -> PersonalRow | None:
+        """Any one row still holding a value (to check a key against)."""
+        for row in self._rows(
+            "SELECT commitment, household_id, event_id, pointer, member_id, sealed "
+            "FROM personal_data WHERE sealed IS NOT NULL LIMIT 1"
+        ):
+            return _row(row)
+        return None
+
     def count_evaluator_read(self, token_id: str, day: date) -> None:
         self._write(
             "INSERT INTO evaluator_reads (token_id, day, reads) VALUES (?, ?, 1) "
@@ -91,12 +100,18 @@ class PersonalDataTable(SQLTables):
             (token_id, day.isoformat()),
         )
 
-    def evaluator_reads(self) -> list[tuple[str, str, int]]:
-        """``(token_id, day, reads)``, the busiest first."""
+    def evaluator_reads(
+        self, *, division: str = "", offset: int = 0, limit: int = 100
+    ) -> list[tuple[str, str, int]]:
+        """``(token_id, day, reads)`` of the evaluator tokens of ``division`` (a code
+        prefix), the busiest first."""
         return [
             (row["token_id"], str(row["day"]), int(row["reads"]))
             for row in self._rows(
-                "SELECT token_id, day, reads FROM evaluator_reads ORDER BY reads DESC, day DESC"
+                "SELECT r.token_id, r.day, r.reads FROM evaluator_reads r "
+                "JOIN api_tokens t ON t.token_id = r.token_id WHERE t.division LIKE ? "
+                "ORDER BY r.reads DESC, r.day DESC, r.token_id LIMIT ? OFFSET ?",
+                (division + "%", limit, offset),
             )
         ]
 

@@ -1,6 +1,12 @@
 """The key that seals personal values at rest (``LEDGER_PERSONAL_DATA_KEY``): 32 random
 bytes, written base64 in a file readable by its owner only, generated on first start like
-the signing key."""
+the signing key.
+
+A start is refused, with a message saying what to do, rather than served wrong: a key
+file others can read; no key file while the ledger holds sealed values (a new key would
+open none of them); a key that does not open them (another ledger's key file). Past start,
+every value opens: a row that does not is corruption (``PersonalDataCorrupted``).
+"""
 
 import base64
 import binascii
@@ -10,6 +16,9 @@ import secrets
 import stat
 import tempfile
 from pathlib import Path
+
+from ledger.persistence.ports import PersonalDataStore
+from ledger.personal.vault import PersonalDataCorrupted, PersonalVault
 
 KEY_BYTES = 32
 
@@ -31,6 +40,24 @@ def load_or_create_personal_key(path: str | Path, *, may_create: bool = True) ->
             )
         _create(path)
     return _read(path)
+
+
+def personal_key_for(store: PersonalDataStore, path: str | Path) -> bytes:
+    """The key of ``path`` for the ledger whose store is ``store``: created only while the
+    store holds nothing, and checked against one of its sealed values."""
+    key = load_or_create_personal_key(path, may_create=not store.holds_any())
+    probe = store.a_sealed_row()
+    if probe is not None:
+        try:
+            PersonalVault(store, key).open_row(probe)
+        except PersonalDataCorrupted:
+            raise PersonalKeyError(
+                f"personal-data key {path} does not open the personal values this ledger "
+                "holds: it is not the key that sealed them (another ledger's key, or a new "
+                "one). Point LEDGER_PERSONAL_DATA_KEY at the key file that sealed them; "
+                "without it their names, ID numbers and birth dates cannot be read"
+            ) from None
+    return key
 
 
 def _create(path: Path) -> None:

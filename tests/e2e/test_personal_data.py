@@ -1,6 +1,8 @@
-"""Evaluators never see a name or an ID number — in any read, list, export or archive —
-while auditors do; a masked archive still verifies, and tampering with it still fails."""
+"""Evaluators never see a name, an ID number or a birth date — in any read, list, export or
+archive — but their commitments, while auditors see the values with their openings; every
+served event re-hashes, in either form, and tampering with an archive still fails."""
 
+import base64
 import io
 import json
 import zipfile
@@ -15,6 +17,14 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
 from cli import main
+from ledger.domain.personal import (
+    MEMBER_FIELDS,
+    fields_of,
+    hashed_form,
+    is_clear_of_personal_values,
+    is_commitment,
+    rehash,
+)
 from tests import factories as f
 from tests.e2e.conftest import Append
 
@@ -24,6 +34,9 @@ RECORDER = "周录入"
 FILE_NAME = f"{HEAD}采集表.jpg"
 ID_NUMBERS = (f.id_number(11), f.id_number(12), f.id_number(13, "20150301"))
 SECRETS = (HEAD, SPOUSE, CHILD, ACTOR["name"], RECORDER, FILE_NAME, *ID_NUMBERS)
+# What an evaluator is not served either: the members' birth dates, as dates and as the
+# ID numbers' birth segments (characters 7–14).
+BIRTHS = ("1980-01-01", "19800101", "2015-03-01", "20150301")
 
 
 def _event(type_: str, data: dict[str, Any], **envelope: Any) -> dict[str, Any]:
@@ -82,8 +95,8 @@ def reader(make_token: Callable[..., str]) -> Callable[[str], dict[str, str]]:
     return lambda role: {"Authorization": f"Bearer {make_token(role=role)}"}
 
 
-def _leaks(text: str) -> list[str]:
-    return [secret for secret in SECRETS if secret in text]
+def _leaks(text: str, secrets: tuple[str, ...] = SECRETS) -> list[str]:
+    return [secret for secret in secrets if secret in text]
 
 
 def _json_reads(client: TestClient, auth: dict[str, str]) -> Iterator[tuple[str, str]]:
@@ -130,14 +143,14 @@ def _archive(client: TestClient, auth: dict[str, str], path: Path) -> dict[str, 
         }
 
 
-def test_an_evaluator_sees_no_name_or_id_number_anywhere(
+def test_an_evaluator_sees_no_name_id_number_or_birth_date_anywhere(
     seeded: str, client: TestClient, reader: Callable[[str], dict[str, str]], tmp_path: Path
 ) -> None:
     evaluator = reader("evaluator")
     for what, text in [*_json_reads(client, evaluator), *_exports(client, evaluator)]:
-        assert _leaks(text) == [], what
-    for name, text in _archive(client, evaluator, tmp_path / "masked.zip").items():
-        assert _leaks(text) == [], name
+        assert _leaks(text, SECRETS + BIRTHS) == [], what
+    for name, text in _archive(client, evaluator, tmp_path / "committed.zip").items():
+        assert _leaks(text, SECRETS + BIRTHS) == [], name
 
 
 def test_lists_and_exports_are_not_empty_so_the_evaluator_check_means_something(
@@ -149,24 +162,35 @@ def test_lists_and_exports_are_not_empty_so_the_evaluator_check_means_something(
         assert [item["household_id"] for item in items] == ["hh-1"], path
 
 
-def test_an_evaluator_sees_masked_names_and_id_numbers_and_unchanged_hashes(
+def test_an_evaluator_sees_commitments_and_every_served_event_re_hashes(
     seeded: str, client: TestClient, reader: Callable[[str], dict[str, str]]
 ) -> None:
-    state = client.get("/v1/households/hh-1", headers=reader("evaluator")).json()
-    assert [(m["name"], m["id_number"]) for m in state["members"]] == [
-        ("欧***", ID_NUMBERS[0][:6] + "********" + ID_NUMBERS[0][-4:]),
-        ("王**", ID_NUMBERS[1][:6] + "********" + ID_NUMBERS[1][-4:]),
-        ("岩*", ID_NUMBERS[2][:6] + "********" + ID_NUMBERS[2][-4:]),
+    evaluator, auditor = reader("evaluator"), reader("auditor")
+    state = client.get("/v1/households/hh-1", headers=evaluator).json()
+    assert [m["member_id"] for m in state["members"]] == ["m1", "m2", "m3"]
+    assert all(is_commitment(m[name]) for m in state["members"] for name in MEMBER_FIELDS), state[
+        "members"
     ]
-    masked = client.get("/v1/households/hh-1/events", headers=reader("evaluator")).json()
-    plain = client.get("/v1/households/hh-1/events", headers=reader("auditor")).json()
-    assert [(e["hash"], e["prev_hash"]) for e in masked["items"]] == [
-        (e["hash"], e["prev_hash"]) for e in plain["items"]
+    committed = client.get("/v1/households/hh-1/events", headers=evaluator).json()["items"]
+    opened = client.get("/v1/households/hh-1/events", headers=auditor).json()["items"]
+    assert [(e["hash"], e["prev_hash"]) for e in committed] == [
+        (e["hash"], e["prev_hash"]) for e in opened
     ]
-    assert all(e["masked"] is True for e in masked["items"])
-    assert not any("masked" in e for e in plain["items"])
-    feed = client.get("/v1/feed", headers=reader("evaluator")).json()["items"]
-    assert all(e["masked"] is True for e in feed)
+    feed = client.get("/v1/feed", headers=evaluator).json()["items"]
+    for event in [*committed, *feed]:
+        assert is_clear_of_personal_values(event), event
+        assert "openings" not in event
+        assert event["erased"] == []
+        assert "masked" not in event
+        assert rehash(event) == event["hash"], event["id"]
+    # The evaluator's form is the stored form: what an auditor's openings make of the
+    # values in clear is exactly what the evaluator was served.
+    assert [_unserved(hashed_form(e)) for e in opened] == [_unserved(e) for e in committed]
+
+
+def _unserved(event: dict[str, Any]) -> dict[str, Any]:
+    """An event without what is served beside its hashed form."""
+    return {k: v for k, v in event.items() if k not in ("openings", "erased")}
 
 
 def test_an_auditor_sees_every_name_and_id_number(
@@ -180,10 +204,15 @@ def test_an_auditor_sees_every_name_and_id_number(
     files = _archive(client, auditor, tmp_path / "plain.zip")
     assert set(_leaks(files["events.jsonl"])) == set(SECRETS)
     assert {HEAD, SPOUSE, CHILD, *ID_NUMBERS} <= set(_leaks(files["report.html"]))
-    assert "masked" not in json.loads(files["manifest.json"])
+    assert json.loads(files["manifest.json"])["personal_data"] == "opened"
+    opened = client.get("/v1/households/hh-1/events", headers=auditor).json()["items"]
+    for event in opened:
+        assert set(event["openings"]) == {found.pointer for found in fields_of(event)}
+        assert event["erased"] == []
+        assert rehash(event) == event["hash"], event["id"]
 
 
-# The masked archive verifies, and is as tamper-evident as any.
+# An evaluator's archive verifies, and is as tamper-evident as any.
 
 
 def _verify(path: Path) -> Result:
@@ -212,25 +241,26 @@ def _edit_event(
 
 
 @pytest.fixture
-def masked_archive(
+def committed_archive(
     seeded: str, client: TestClient, reader: Callable[[str], dict[str, str]], tmp_path: Path
 ) -> Path:
-    path = tmp_path / "masked.zip"
+    path = tmp_path / "committed.zip"
     files = _archive(client, reader("evaluator"), path)
-    assert json.loads(files["manifest.json"])["masked"] is True
+    assert json.loads(files["manifest.json"])["personal_data"] == "committed"
     return path
 
 
-def test_a_masked_archive_verifies_and_says_what_was_not_re_hashed(
-    masked_archive: Path, client: TestClient
+def test_an_evaluators_archive_verifies_with_every_event_re_hashed(
+    committed_archive: Path, client: TestClient
 ) -> None:
-    key = masked_archive.with_name("public-key.json")
+    key = committed_archive.with_name("public-key.json")
     key.write_text(client.get("/v1/checkpoints/public-key").text)
-    result = CliRunner().invoke(main, ["verify", str(masked_archive), "--public-key", str(key)])
+    result = CliRunner().invoke(main, ["verify", str(committed_archive), "--public-key", str(key)])
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith(
-        "OK: household hh-1: 5 events (5 masked for an evaluator, so not re-hashed"
+        "OK: household hh-1: 5 events re-hashed (personal values: 0 opened and checked, "
     )
+    assert "as commitments), hash chain intact" in result.stdout
 
 
 def _set_hash(event: dict[str, Any]) -> None:
@@ -241,9 +271,23 @@ def _restore_a_name(event: dict[str, Any]) -> None:
     event["data"]["members"][0]["name"] = "王大锤"
 
 
-def _drop_masked_flag(members: dict[str, bytes]) -> None:
+def _break_the_chain(event: dict[str, Any]) -> None:
+    """Another predecessor, the event re-hashed to match: only the chain tells."""
+    event["prev_hash"] = "0" * 64
+    event["hash"] = rehash(event)
+
+
+def _claim_an_erasure(event: dict[str, Any]) -> None:
+    event["erased"] = ["/data/members/0/name"]  # not hashed: the signed file digest tells
+
+
+def _drop_the_last_event(members: dict[str, bytes]) -> None:
+    members["events.jsonl"] = b"".join(members["events.jsonl"].splitlines(keepends=True)[:-1])
+
+
+def _claim_opened(members: dict[str, bytes]) -> None:
     manifest = json.loads(members["manifest.json"])
-    del manifest["masked"]
+    manifest["personal_data"] = "opened"
     members["manifest.json"] = json.dumps(manifest).encode()
 
 
@@ -256,34 +300,56 @@ def _forge_proof(members: dict[str, bytes]) -> None:
 @pytest.mark.parametrize(
     ("rewrite", "reason"),
     [
-        (lambda m: _edit_event(m, 3, _set_hash), "the chain is broken"),
-        (lambda m: _edit_event(m, 5, _set_hash), "events were removed"),
+        (lambda m: _edit_event(m, 3, _set_hash), "the event was altered"),
+        (lambda m: _edit_event(m, 1, _restore_a_name), "the event was altered"),
+        (lambda m: _edit_event(m, 3, _break_the_chain), "the chain is broken"),
+        (_drop_the_last_event, "events were removed"),
         (
-            lambda m: _edit_event(m, 1, _restore_a_name),
+            lambda m: _edit_event(m, 1, _claim_an_erasure),
             "events.jsonl was changed after the archive",
         ),
         (_forge_proof, "is not in the signed tree"),
-        (_drop_masked_flag, "the signature of manifest.json does not hold"),
+        (_claim_opened, "the signature of manifest.json does not hold"),
     ],
 )
-def test_a_tampered_masked_archive_still_fails(
-    masked_archive: Path, rewrite: Callable[[dict[str, bytes]], None], reason: str
+def test_an_evaluators_tampered_archive_still_fails(
+    committed_archive: Path, rewrite: Callable[[dict[str, bytes]], None], reason: str
 ) -> None:
-    result = _verify(_rewritten(masked_archive, rewrite))
+    result = _verify(_rewritten(committed_archive, rewrite))
     assert result.exit_code == 1
     assert reason in result.output
 
 
-def test_an_event_marked_masked_is_re_hashed_unless_the_signed_manifest_says_masked(
-    seeded: str, client: TestClient, reader: Callable[[str], dict[str, str]], tmp_path: Path
+def _swap_a_name(event: dict[str, Any]) -> None:
+    event["data"]["members"][0]["name"] = "王大锤"  # its opening kept
+
+
+def _mark_masked(event: dict[str, Any]) -> None:
+    event["data"]["members"][0]["health"] = "serious_illness"
+    event["masked"] = True  # hoping to skip the re-hash, as v1 allowed
+
+
+def _drop_an_opening(event: dict[str, Any]) -> None:
+    del event["openings"]["/data/members/0/name"]  # the name then hashed as it is
+
+
+def _open_with_another_salt(event: dict[str, Any]) -> None:
+    event["openings"]["/data/members/0/name"] = base64.b64encode(b"\0" * 32).decode()
+
+
+@pytest.mark.parametrize(
+    "forge", [_swap_a_name, _mark_masked, _drop_an_opening, _open_with_another_salt]
+)
+def test_an_opened_event_whose_values_or_openings_were_changed_does_not_re_hash(
+    seeded: str,
+    client: TestClient,
+    reader: Callable[[str], dict[str, str]],
+    tmp_path: Path,
+    forge: Callable[[dict[str, Any]], None],
 ) -> None:
     plain = tmp_path / "plain.zip"
     _archive(client, reader("auditor"), plain)
-
-    def forge(event: dict[str, Any]) -> None:
-        event["data"]["members"][0]["health"] = "serious_illness"
-        event["masked"] = True  # hoping to skip the re-hash
-
     result = _verify(_rewritten(plain, lambda m: _edit_event(m, 1, forge)))
     assert result.exit_code == 1
-    assert "is marked masked, but the signed manifest does not say" in result.output
+    assert "does not match its hash" in result.output
+    assert "the event was altered" in result.output
