@@ -12,18 +12,22 @@ from eventsourcing.persistence import IntegrityError
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from bootstrap import Services
+from bootstrap import Services, open_services
+from bootstrap.settings import Settings
 from ledger.domain.callers import Caller
 from ledger.domain.catalog import EVENT_TYPES
 from ledger.domain.commands import AppendBatch
 from ledger.domain.personal import MEMBER_FIELDS, fields_of, is_commitment, rehash
 from ledger.domain.serialization import event_document
 from ledger.domain.vocabulary import CallerRole
+from ledger.persistence.database import Database
 from ledger.persistence.personal_data import Erasure
 from ledger.persistence.tables import MaterialRecord
 from ledger.personal.erasure import ERASED, Erasures
 from tests import factories as f
 from tests import strategies as s
+from tests.conftest import _url
+from tests.integration.test_append_only import postgres, service_database  # noqa: F401 (fixtures)
 
 NAME = "司马秀英"
 FILE_NAME = f"{NAME}的授权书.pdf"
@@ -39,6 +43,10 @@ def _append(services: Services, *events: dict[str, Any]) -> None:
 
 @pytest.fixture
 def household(services: Services) -> Services:
+    return _seeded(services)
+
+
+def _seeded(services: Services) -> Services:
     """hh-1, whose spouse m2 is NAME, citing a stored material named after her, uploaded
     by two tokens (one under another name)."""
     tables = services.ledger.tables
@@ -84,6 +92,18 @@ def test_an_erasure_blanks_the_file_names_carrying_a_value_and_nothing_else(
     assert found == MaterialRecord(SHA256, 9, "application/pdf", "", NOW, "t-1", "53")
     uploads = {u.token_id: u.file_name for u in tables.material_uploads([SHA256])[SHA256]}
     assert uploads == {"t-1": "", "t-2": "scan.pdf"}  # another name for the bytes is kept
+
+
+def test_the_service_role_may_erase_on_postgresql(service_database: Database) -> None:
+    """What migration 0011 grants ``ledger_service``: emptying sealed values, blanking
+    file names (nothing else of an upload)."""
+    settings = Settings(database_url=_url(service_database), pool_size=2, auto_migrate=False)
+    with open_services(settings, projections=False) as opened:
+        erased = Erasures(opened.appends, _seeded(opened).ledger).erase("hh-1", "m2", "x", ADMIN)
+        assert erased["erased"] == 4
+        found = opened.ledger.tables.find_material(SHA256)
+        assert found is not None
+        assert found.file_name == ""
 
 
 def test_the_states_kept_in_memory_hold_commitments_only(household: Services) -> None:
