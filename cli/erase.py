@@ -14,7 +14,7 @@ from ledger.domain.errors import LedgerError
 @click.option("--basis", required=True, help="Why (e.g. the member's request under PIPL Art. 47)")
 @pass_settings
 def erase(settings: Settings, household_id: str, member_id: str, basis: str) -> None:
-    """Erase a member's names, ID number and birth date from every event of a household,
+    """Erase a member's name, ID number and birth date from every event of a household,
     and record the erasure (PersonalDataErased). Every hash and archive stays valid."""
     from ledger.personal.erasure import Erasures
 

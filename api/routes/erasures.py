@@ -88,7 +88,7 @@ def erase(
     ledger: PrimaryLedgerDep,
     admin: Annotated[Caller, Depends(get_admin)],
 ) -> JSONBody:
-    """Deletes the member's names, ID number and birth date from the personal-data store in
+    """Deletes the member's name, ID number and birth date from the personal-data store in
     every event of the household (with any actor's name equal to one of them, and any
     material name containing one, whose stored file names are blanked too), and appends
     `PersonalDataErased` (`member_id`, `basis`), in one transaction. Every hash, proof,
