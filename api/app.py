@@ -13,7 +13,17 @@ from api.metrics import Metrics, RequestMetrics
 from api.observability import RequestLog, configure_logging
 from api.ratelimit import RateLimiter
 from api.responses import JSONBody
-from api.routes import access_log, admin, evaluation, feed, health, households, integrity, materials
+from api.routes import (
+    access_log,
+    admin,
+    erasures,
+    evaluation,
+    feed,
+    health,
+    households,
+    integrity,
+    materials,
+)
 from api.state import AppState, install_state
 from bootstrap.services import open_services
 from bootstrap.settings import Settings
@@ -60,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestLog)
     for module in (households, evaluation, feed, integrity, materials, access_log, health):
         app.include_router(module.router)
+    app.include_router(erasures.router)
     app.include_router(admin.router)
     app.include_router(web.router)
     return app

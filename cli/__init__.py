@@ -4,7 +4,7 @@ import click
 
 from api.observability import configure_logging
 from bootstrap.settings import Settings
-from cli import county, importing, integrity, migrate, read_models, serve, tokens
+from cli import county, erase, importing, integrity, migrate, read_models, serve, tokens
 
 
 @click.group()
@@ -28,6 +28,7 @@ for command in (
     integrity.audit,
     importing.import_command,
     importing.template,
+    erase.erase,
     county.demo,
 ):
     main.add_command(command)

@@ -11,7 +11,7 @@ of households decided together and committed as one batch.
 """
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -31,13 +31,14 @@ from ledger.domain.rules import Recording, decide_sealed
 from ledger.domain.serialization import receipt
 from ledger.group_commit import GroupCommit, KeyedLocks
 from ledger.idempotency import EarlierAnswers, Idempotency, UsedKeys
-from ledger.persistence.personal_data import PersonalRow
+from ledger.persistence.personal_data import Erasure, PersonalRow
 from ledger.persistence.tables import IdempotencyRecord
 from ledger.recent_states import RecentStates
 
 # Grouped appends stop here: one insert of ~4,000 events (~5 MB) hung in psycopg 3.3's
 # pipeline sync (seen while benchmarking the projections); 2,000 went through.
 MAX_EVENTS_PER_TRANSACTION = 2_000
+ERASED = "PersonalDataErased"
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,8 @@ class AppendRequest:
     caller: Caller
     expected_version: int | None = None
     idempotency: Idempotency | None = None
+    # An erasure's: what it empties, found once its event is decided (``erase``).
+    erasure_of: Callable[[Household], Erasure] | None = None
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,7 @@ class _Decided:
     response: dict[str, Any]
     idempotency: IdempotencyRecord | None
     personal: list[PersonalRow]
+    erasure: Erasure | None = None
 
 
 class AppendPipeline:
@@ -106,6 +110,19 @@ class AppendPipeline:
         self._admit(request)
         return self._append(request)
 
+    def erase(
+        self,
+        household_id: str,
+        command: Envelope,
+        caller: Caller,
+        erasure_of: Callable[[Household], Erasure],
+    ) -> Appended:
+        """Appends a ``PersonalDataErased`` and empties what ``erasure_of`` finds, in one
+        transaction, under the household's lock (``ledger.personal.erasure``)."""
+        request = AppendRequest(household_id, [command], caller, erasure_of=erasure_of)
+        self._admit(request)
+        return self._append(request)
+
     def append_many(self, requests: Sequence[AppendRequest]) -> list[Appended | LedgerError]:
         """Appends each request all or none, most of them in one transaction (bulk import);
         the answers are in order: an ``Appended``, or the error that refused the request."""
@@ -119,6 +136,14 @@ class AppendPipeline:
     def _admit(self, request: AppendRequest) -> None:
         check_bounds(request.commands, self._bounds, self._clock())
         check_append(request.caller, request.commands)
+        if request.erasure_of is None:
+            for index, command in enumerate(request.commands):
+                if command.type == ERASED:  # an erasure's record, never one on its own
+                    raise Forbidden(
+                        f"events[{index}]: {ERASED} is recorded by an erasure "
+                        f"(POST /v1/households/{request.household_id}/erasures), "
+                        "which deletes the values it records as deleted"
+                    )
 
     def _earlier(self, request: AppendRequest, used: UsedKeys | None = None) -> Appended | None:
         if request.idempotency is None:
@@ -244,6 +269,7 @@ class AppendPipeline:
         )
         events = decision.events
         after = apply_all(household, events)
+        erasure = None if request.erasure_of is None else request.erasure_of(household)
         response = receipt(household.household_id, after.version, events)
         return _Decided(
             after,
@@ -253,6 +279,7 @@ class AppendPipeline:
                 request.idempotency, request.caller, household.household_id, response
             ),
             self._vault.rows(household.household_id, decision.sealed),
+            erasure,
         )
 
     def _opened(self, household: Household, commands: Sequence[Envelope]) -> dict[str, Any]:
@@ -280,6 +307,7 @@ class AppendPipeline:
             *(event for append in appends for event in append.events),
             idempotency=[a.idempotency for a in appends if a.idempotency is not None],
             personal=[row for append in appends for row in append.personal],
+            erase=[a.erasure for a in appends if a.erasure is not None],
         )
 
 

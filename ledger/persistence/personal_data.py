@@ -18,6 +18,10 @@ INSERT_PERSONAL = (
     "sealed) VALUES (?, ?, ?, ?, ?, ?)"
 )
 _FIND_BATCH = 500  # commitments per query: far below either database's parameter limit
+ERASE_PERSONAL = "UPDATE personal_data SET sealed = NULL, erased_at = ? WHERE commitment = ?"
+# Migration 0011 lets a file name, and nothing else of an upload, be changed.
+BLANK_MATERIAL_NAME = "UPDATE materials SET file_name = '' WHERE sha256 = ?"
+BLANK_UPLOAD_NAME = "UPDATE material_uploads SET file_name = '' WHERE sha256 = ? AND token_id = ?"
 
 
 @dataclass(frozen=True)
@@ -32,7 +36,24 @@ class PersonalRow:
     sealed: bytes | None
 
 
+@dataclass(frozen=True)
+class Erasure:
+    """What an erasure empties, in the transaction of its ``PersonalDataErased`` event
+    (``erase=`` of the recorders' insert): the values and salts of ``commitments``, and
+    the file names that carry an erased value — the first upload's of each material in
+    ``materials``, each upload's in ``uploads`` (sha256, token id)."""
+
+    commitments: tuple[str, ...]
+    at: datetime
+    materials: tuple[str, ...] = ()
+    uploads: tuple[tuple[str, str], ...] = ()
+
+
 class PersonalDataTable(SQLTables):
+    def __init__(self, *args: Any, scrub: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._scrub = scrub
+
     def insert_params(self, row: PersonalRow) -> tuple[Any, ...]:
         return (
             row.commitment,
@@ -68,18 +89,28 @@ class PersonalDataTable(SQLTables):
 
     def erase(self, commitments: Sequence[str], at: datetime) -> None:
         """Empties the rows of ``commitments``: their values and salts are gone."""
-        if not commitments:
-            return
         with self._transaction(commit=True) as cursor:
-            for start in range(0, len(commitments), _FIND_BATCH):
-                batch = list(commitments[start : start + _FIND_BATCH])
-                cursor.execute(
-                    self.sql(
-                        "UPDATE personal_data SET sealed = NULL, erased_at = ? "  # noqa: S608  # placeholders only
-                        f"WHERE commitment IN ({', '.join('?' for _ in batch)})"
-                    ),
-                    (self.encode_datetime(at), *batch),
-                )
+            for statement, params in self.erasure_statements(Erasure(tuple(commitments), at)):
+                cursor.executemany(statement, params)
+
+    def erasure_statements(self, erasure: Erasure) -> list[tuple[str, list[tuple[Any, ...]]]]:
+        """The statements of an erasure and their parameters, for ``executemany``."""
+        at = self.encode_datetime(erasure.at)
+        statements: list[tuple[str, list[tuple[Any, ...]]]] = [
+            (ERASE_PERSONAL, [(at, c) for c in erasure.commitments]),
+            (BLANK_MATERIAL_NAME, [(sha256,) for sha256 in erasure.materials]),
+            (BLANK_UPLOAD_NAME, list(erasure.uploads)),
+        ]
+        return [(self.sql(statement), params) for statement, params in statements if params]
+
+    def scrub(self) -> None:
+        """After an erasure: no copy of the erased bytes left where the database keeps
+        pages it has replaced (SQLite's write-ahead log: checkpointed and truncated).
+        PostgreSQL's replaced row versions are left to its vacuum (the service's role may
+        not run one); they held ciphertext, and file names only until then."""
+        if self._scrub is not None:
+            with self._transaction(commit=False) as cursor:
+                cursor.execute(self._scrub)
 
     def holds_any(self) -> bool:
         return any(True for _ in self._rows("SELECT 1 AS one FROM personal_data LIMIT 1"))

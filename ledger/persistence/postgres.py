@@ -21,7 +21,12 @@ from ledger.persistence.access_log import AccessLog
 from ledger.persistence.database import EVENTS_TABLE, Database
 from ledger.persistence.log_tables import LogTables
 from ledger.persistence.migrate import migration_scripts, refuse_v1_events
-from ledger.persistence.personal_data import INSERT_PERSONAL, PersonalDataTable, PersonalRow
+from ledger.persistence.personal_data import (
+    INSERT_PERSONAL,
+    Erasure,
+    PersonalDataTable,
+    PersonalRow,
+)
 from ledger.persistence.ports import Kind, LedgerRecorder, LedgerStores
 from ledger.persistence.stored_rows import StoredRows
 from ledger.persistence.tables import INSERT_IDEMPOTENCY, IdempotencyRecord, SideTables
@@ -103,13 +108,14 @@ class LedgerPostgresRecorder(LedgerRecorder, PostgresApplicationRecorder):
         *,
         idempotency: Sequence[IdempotencyRecord] = (),
         personal: Sequence[PersonalRow] = (),
+        erase: Sequence[Erasure] = (),
         **kwargs: Any,
     ) -> Sequence[int] | None:
         # The appends' transaction, after the events went in under the table lock. The
         # library pipelines statements; a nested pipeline syncs on exit, so a duplicate
         # key raises here as an integrity conflict (not later as "pipeline aborted").
         notification_ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
-        if idempotency or personal:
+        if idempotency or personal or erase:
             with curs.connection.pipeline():
                 if idempotency:
                     curs.executemany(
@@ -121,6 +127,9 @@ class LedgerPostgresRecorder(LedgerRecorder, PostgresApplicationRecorder):
                         self._insert_personal,
                         [self._personal.insert_params(r) for r in personal],
                     )
+                for erasure in erase:  # in the transaction of its PersonalDataErased event
+                    for statement, params in self._personal.erasure_statements(erasure):
+                        curs.executemany(statement, params)
         return notification_ids
 
 

@@ -20,7 +20,12 @@ from ledger.persistence.access_log import AccessLog
 from ledger.persistence.database import EVENTS_TABLE, Database
 from ledger.persistence.log_tables import LogTables
 from ledger.persistence.migrate import migration_scripts, refuse_v1_events
-from ledger.persistence.personal_data import INSERT_PERSONAL, PersonalDataTable, PersonalRow
+from ledger.persistence.personal_data import (
+    INSERT_PERSONAL,
+    Erasure,
+    PersonalDataTable,
+    PersonalRow,
+)
 from ledger.persistence.ports import Kind, LedgerRecorder, LedgerStores
 from ledger.persistence.stored_rows import StoredRows
 from ledger.persistence.tables import INSERT_IDEMPOTENCY, IdempotencyRecord, SideTables
@@ -31,7 +36,10 @@ class LedgerSQLiteRecorder(LedgerRecorder, SQLiteApplicationRecorder):
     def __init__(self, datastore: SQLiteDatastore, events_table_name: str = EVENTS_TABLE):
         super().__init__(datastore, events_table_name)
         self._tables = SideTables(datastore.transaction)
-        self._personal = PersonalDataTable(datastore.transaction)
+        # An erasure's replaced pages are checkpointed and the log emptied (``scrub``).
+        self._personal = PersonalDataTable(
+            datastore.transaction, scrub="PRAGMA wal_checkpoint(TRUNCATE)"
+        )
         self.stores = LedgerStores(
             kind="sqlite",
             tables=self._tables,
@@ -56,6 +64,7 @@ class LedgerSQLiteRecorder(LedgerRecorder, SQLiteApplicationRecorder):
         *,
         idempotency: Sequence[IdempotencyRecord] = (),
         personal: Sequence[PersonalRow] = (),
+        erase: Sequence[Erasure] = (),
         **kwargs: Any,
     ) -> Sequence[int] | None:
         notification_ids = super()._insert_events(c, stored_events, **kwargs)
@@ -63,6 +72,12 @@ class LedgerSQLiteRecorder(LedgerRecorder, SQLiteApplicationRecorder):
             c.executemany(INSERT_IDEMPOTENCY, map(self._tables.idempotency_params, idempotency))
         if personal:
             c.executemany(INSERT_PERSONAL, map(self._personal.insert_params, personal))
+        if erase:
+            # The space a replaced value leaves in its page is zeroed, not left to be read.
+            c.execute("PRAGMA secure_delete = ON")
+            for erasure in erase:
+                for statement, params in self._personal.erasure_statements(erasure):
+                    c.executemany(statement, params)
         return notification_ids
 
 

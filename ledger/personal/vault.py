@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import os
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -130,36 +131,35 @@ class PersonalVault:
     # Erasure
 
     def erase_member(self, household_id: str, member_id: str, at: datetime) -> list[str]:
-        """Erases a member's personal values in every event of the household, and every
-        other personal value of the household equal to one of them (an actor's name when
-        the member recorded something) or, for a file name, containing one: the erased
+        """Erases what ``member_erasure`` finds, on its own (an erasure's event and its
+        erasure go in one transaction: ``ledger.personal.erasure``): the erased
         commitments."""
+        erased = self.member_erasure(household_id, member_id)
+        self.store.erase(erased.commitments, at)
+        return erased.commitments
+
+    def member_erasure(self, household_id: str, member_id: str) -> "MemberErasure":
+        """What erasing a member empties: its personal values in every event of the
+        household, and every other personal value of the household equal to one of them
+        (an actor's name when the member recorded something) or, for a file name,
+        containing one; and the text values erased (to find them elsewhere)."""
         rows = self.store.of_household(household_id)
         own = [r for r in rows if r.member_id == member_id and r.sealed is not None]
-        values = {self._text(r) for r in own} - {None, ""}
+        values = {text for r in own if (text := self._text(r))}
         erased = [r.commitment for r in own]
         for row in rows:
             if row.member_id is not None or row.sealed is None:
                 continue
             text = self._text(row)
             if text is not None and any(
-                text == v or (row.pointer.startswith("/materials/") and v in text)
-                for v in values
-                if v is not None
+                text == v or (row.pointer.startswith("/materials/") and v in text) for v in values
             ):
                 erased.append(row.commitment)
-        self.store.erase(erased, at)
-        return erased
+        return MemberErasure(erased, values)
 
     def erased_values(self, household_id: str, member_id: str) -> set[str]:
         """The text values an erasure of the member would remove (before it runs)."""
-        return {
-            text
-            for row in self.store.of_household(household_id)
-            if row.member_id == member_id
-            and row.sealed is not None
-            and (text := self._text(row)) is not None
-        }
+        return self.member_erasure(household_id, member_id).values
 
     def _text(self, row: PersonalRow) -> str | None:
         opening = self.open_row(row)
@@ -167,6 +167,14 @@ class PersonalVault:
 
     def count_evaluator_read(self, token_id: str, day: date) -> None:
         self.store.count_evaluator_read(token_id, day)
+
+
+@dataclass(frozen=True)
+class MemberErasure:
+    """The commitments an erasure empties, and the member's text values it erases."""
+
+    commitments: list[str]
+    values: set[str]
 
 
 class Openings:
