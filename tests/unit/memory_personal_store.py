@@ -36,14 +36,24 @@ class MemoryPersonalStore:
         for c in commitments:
             self.rows[c] = replace(self.rows[c], sealed=None)
 
+    def scrub(self) -> None:
+        """Memory keeps no replaced pages."""
+
     def holds_any(self) -> bool:
         return bool(self.rows)
+
+    def a_sealed_row(self) -> PersonalRow | None:
+        return next((r for r in self.rows.values() if r.sealed is not None), None)
 
     def count_evaluator_read(self, token_id: str, day: date) -> None:
         self.reads[token_id, day.isoformat()] += 1
 
-    def evaluator_reads(self) -> list[tuple[str, str, int]]:
-        return [(token, day, n) for (token, day), n in self.reads.most_common()]
+    def evaluator_reads(
+        self, *, division: str = "", offset: int = 0, limit: int = 100
+    ) -> list[tuple[str, str, int]]:
+        # Tokens and their divisions live in another table: memory keeps every token's.
+        counts = [(token, day, n) for (token, day), n in self.reads.most_common()]
+        return counts[offset : offset + limit]
 
 
 def vault_of(household_id: str, sealed: Sequence[Sealed]) -> PersonalVault:
