@@ -7,6 +7,7 @@ from fastapi import APIRouter, Body, Header, Path, Query
 from api import links
 from api import openapi_examples as examples
 from api.deps import AppendsDep, CallerDep, HouseholdQueriesDep, ReaderDep
+from api.openapi_served import HISTORY
 from api.paging import MAX_POSITION, CursorParam, Limit, page, position
 from api.personal_data import DisclosureDep
 from api.problem_docs import problem_responses
@@ -130,7 +131,7 @@ def append_events(
     return JSONBody(appended.response, status_code=201, headers=headers)
 
 
-@router.get("/{household_id}/events")
+@router.get("/{household_id}/events", responses=HISTORY)
 def list_events(
     household_id: HouseholdId,
     households: HouseholdQueriesDep,
