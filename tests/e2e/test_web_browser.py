@@ -275,7 +275,7 @@ def test_the_api_documentation_renders_with_an_example_of_every_event_type(
         examples = append.locator(".opblock-section-request-body .examples-select select")
         expect(examples).to_be_visible()
         offered = examples.locator("option").all_inner_texts()
-        for event_type in EVENT_TYPES:
+        for event_type in set(EVENT_TYPES) - {"PersonalDataErased"}:  # an erasure appends it
             assert any(event_type in text for text in offered), (event_type, offered[:5])
         screenshot(page, request, "docs")
     assert blocked == []
