@@ -65,7 +65,9 @@ _APPENDED: dict[int | str, dict[str, Any]] = {
 }
 _STATE: dict[int | str, dict[str, Any]] = {
     200: {
-        "description": "The household's state (CONTRACT §5)",
+        "description": "The household's state (CONTRACT §5, §7.3): members' names, ID numbers "
+        "and birth dates in clear for readers of personal data (the example), their "
+        "commitments for evaluators; an erased value is its commitment for everyone",
         "content": {
             "application/json": {
                 "schema": {
