@@ -11,6 +11,7 @@ from api.gate import FORM_MAX_BYTES, WEB_PREFIX, AuthenticateBeforeBody
 from api.limits import BodySizeLimit
 from api.metrics import Metrics, RequestMetrics
 from api.observability import RequestLog, configure_logging
+from api.openapi_served import document_served_events
 from api.ratelimit import RateLimiter
 from api.responses import JSONBody
 from api.routes import (
@@ -73,4 +74,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(erasures.router)
     app.include_router(admin.router)
     app.include_router(web.router)
+    document_served_events(app)
     return app

@@ -15,6 +15,7 @@ the target of a material or a voiding) names ``illustrative_id(version)``, the i
 event has in the story as documented; replace it with the id your append returned.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache, partial
@@ -28,8 +29,9 @@ from ledger.domain.commands import AppendBatch
 from ledger.domain.household import Household, apply_all
 from ledger.domain.idnumber import with_check_digit
 from ledger.domain.labels import EVENT_TYPE_LABELS, MATERIAL_KINDS
-from ledger.domain.rules import Recording, decide
-from ledger.domain.serialization import receipt, state_document
+from ledger.domain.personal import MEMBER_FIELDS, Opening, committed, fields_of, get_at, opened
+from ledger.domain.rules import Recording, decide_sealed
+from ledger.domain.serialization import event_document, receipt, state_document
 from ledger.domain.vocabulary import CallerRole
 
 HOUSEHOLD_ID = "hh-530925101201-017"
@@ -118,6 +120,7 @@ MEMBERS = [
     _member("m5", "李德顺", "parent", "M", "1941-01-09", 53, "none", "chronic"),
 ]
 _IDENTIFICATION = "identification"
+_SIGNING = "sign-5309251012010017-20211012"  # the application and authorization, signed together
 
 
 @dataclass(frozen=True)
@@ -131,6 +134,8 @@ class Step:
     materials: tuple[str, ...] = ()
     refers: tuple[str, str] | None = None  # (data field, type of the earlier step it names)
     hour: int = 10
+    source: dict[str, str] | None = None  # CONTRACT §7.2: the upstream record
+    correlation_id: str | None = None  # CONTRACT §7.2: one upstream operation's events
 
 
 STORY = (
@@ -163,6 +168,7 @@ STORY = (
             "summary": "李国华住院自付费用3.86万元，超过预警线",
             "amount": 38600,
         },
+        source={"system": "department_feed", "record_id": "ybj-530925-2021-0928-0417"},
     ),
     Step(
         "MemberUpdated",
@@ -220,6 +226,8 @@ STORY = (
         {"member_id": "m1"},
         ("application_form",),
         hour=15,
+        source={"system": "national_app", "record_id": "sq-5309251012010017-01"},
+        correlation_id=_SIGNING,
     ),
     Step(
         "AuthorizationSigned",
@@ -228,6 +236,8 @@ STORY = (
         {"member_id": "m1"},
         ("authorization_letter",),
         hour=15,
+        source={"system": "national_app", "record_id": "sq-5309251012010017-02"},
+        correlation_id=_SIGNING,
     ),
     Step(
         "DemocraticAppraisalHeld",
@@ -454,6 +464,10 @@ def _event(step: Step, version: int) -> dict[str, Any]:
     }
     if step.materials:
         event["materials"] = [material(version, kind) for kind in step.materials]
+    if step.source is not None:
+        event["source"] = step.source
+    if step.correlation_id is not None:
+        event["correlation_id"] = step.correlation_id
     return event
 
 
@@ -488,36 +502,118 @@ def append_examples() -> dict[str, dict[str, Any]]:
     }
 
 
+@dataclass(frozen=True)
+class Told:
+    """The story as the server records it: the household, each append's receipt, every
+    stored event (personal fields as commitments) and what those commitments open to."""
+
+    household: Household
+    receipts: list[dict[str, Any]]
+    events: list[dict[str, Any]]
+    openings: dict[str, Opening]
+
+
+def _salts(version: int) -> Callable[[], bytes]:
+    """Salts fixed by the story (a server draws random ones): the document stays the same."""
+    drawn = iter(range(1_000))
+    return lambda: sha256(f"{HOUSEHOLD_ID}/{version}/salt/{next(drawn)}".encode()).digest()
+
+
 @cache
-def _told() -> tuple[Household, list[dict[str, Any]]]:
+def _told() -> Told:
     """The story decided by the ledger's own rules, as the server would record it."""
     household, receipts = Household(HOUSEHOLD_ID), []
+    stored: list[dict[str, Any]] = []
+    openings: dict[str, Opening] = {}
     for k, body in enumerate(append_bodies()):
         batch = AppendBatch.model_validate(body)
         recorded_at = datetime.fromisoformat(body["events"][0]["occurred_at"]) + timedelta(
             minutes=40
         )
-        events = decide(
+        decision = decide_sealed(
             household,
             batch.events,
             Recording(recorded_at, RECORDER.recorded_by()),
             expected_version=batch.expected_version,
             originator_id=originator_id(HOUSEHOLD_ID),
             new_id=partial(_story_id, k + 1),
+            salt=_salts(k + 1),
         )
-        household = apply_all(household, events)
-        receipts.append(receipt(HOUSEHOLD_ID, household.version, events))
-    return household, receipts
+        household = apply_all(household, decision.events)
+        receipts.append(receipt(HOUSEHOLD_ID, household.version, decision.events))
+        stored += [event_document(event) for event in decision.events]
+        openings |= {s.commitment: Opening(s.value, s.salt) for s in decision.sealed}
+    return Told(household, receipts, stored, openings)
 
 
 def appended_example(step_type: str = "FieldSurveyConducted") -> dict[str, Any]:
     """The 201 answer to the story's append of ``step_type``."""
-    return _told()[1][[s.type for s in STORY].index(step_type)]
+    return _told().receipts[[s.type for s in STORY].index(step_type)]
 
 
 def state_example() -> dict[str, Any]:
-    """The household's state after the whole story (``GET /v1/households/{id}``)."""
-    return state_document(_told()[0])
+    """The household's state after the whole story (``GET /v1/households/{id}``) as a
+    reader of personal data is served it: members' values in clear."""
+    told = _told()
+    state = state_document(told.household)
+    return {
+        **state,
+        **{
+            group: [
+                {k: _opened_value(told, v) if k in MEMBER_FIELDS else v for k, v in m.items()}
+                for m in state[group]
+            ]
+            for group in ("members", "former_members")
+            if group in state
+        },
+    }
+
+
+def _opened_value(told: Told, held: Any) -> Any:
+    opening = told.openings.get(held) if isinstance(held, str) else None
+    return held if opening is None else opening.value
+
+
+def served_event_examples(step_type: str = "HouseholdRegistered") -> dict[str, dict[str, Any]]:
+    """The story's event of ``step_type`` as each caller is served it (CONTRACT §7.3)."""
+    told = _told()
+    event = told.events[[s.type for s in STORY].index(step_type)]
+    reader = opened(event, told.openings.get)
+    first = [f.pointer for f in fields_of(event) if f.member_id == "m1"]
+    return {
+        "reader": {
+            "summary": "读取个人信息的调用方 · a reader of personal data (admin, recorder, "
+            "auditor)",
+            "description": "Values in clear, each with its salt in `openings`: replace each "
+            'opened value by `"c:" + hex(SHA-256(salt ‖ JCS(value)))` and the event '
+            "re-hashes to `hash`.",
+            "value": reader,
+        },
+        "evaluator": {
+            "summary": "评估员 · an evaluator",
+            "description": "Personal values as their commitments, no openings: the event "
+            "re-hashes to `hash` as served.",
+            "value": committed(event, lambda _: False),
+        },
+        "erased": {
+            "summary": "删除个人信息后 · after an erasure (PIPL Art. 47)",
+            "description": "A reader's form after the erasure of member m1: the erased "
+            "fields are their commitments, listed in `erased`, with no opening; the "
+            "event still re-hashes to `hash`.",
+            "value": opened(
+                event,
+                lambda held: (
+                    None
+                    if any(
+                        get_at(event, f.path) == held
+                        for f in fields_of(event)
+                        if f.pointer in first
+                    )
+                    else told.openings.get(held)
+                ),
+            ),
+        },
+    }
 
 
 # Problems (CONTRACT §5): for each code, what it means and a detail as the server words it.

@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.deps import HouseholdQueriesDep, ReaderDep
+from api.openapi_served import FEED
 from api.paging import MAX_POSITION, CursorParam, Limit, position
 from api.personal_data import DisclosureDep
 from api.responses import JSONBody
@@ -13,7 +14,7 @@ from ledger.domain.serialization import event_document
 router = APIRouter(prefix="/v1", tags=["feed"])
 
 
-@router.get("/feed")
+@router.get("/feed", responses=FEED)
 def feed(
     households: HouseholdQueriesDep,
     caller: ReaderDep,

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Body, Header, Path, Query
 from api import links
 from api import openapi_examples as examples
 from api.deps import AppendsDep, CallerDep, HouseholdQueriesDep, ReaderDep
+from api.openapi_served import HISTORY
 from api.paging import MAX_POSITION, CursorParam, Limit, page, position
 from api.personal_data import DisclosureDep
 from api.problem_docs import problem_responses
@@ -64,7 +65,9 @@ _APPENDED: dict[int | str, dict[str, Any]] = {
 }
 _STATE: dict[int | str, dict[str, Any]] = {
     200: {
-        "description": "The household's state (CONTRACT §5)",
+        "description": "The household's state (CONTRACT §5, §7.3): members' names, ID numbers "
+        "and birth dates in clear for readers of personal data (the example), their "
+        "commitments for evaluators; an erased value is its commitment for everyone",
         "content": {
             "application/json": {
                 "schema": {
@@ -130,7 +133,7 @@ def append_events(
     return JSONBody(appended.response, status_code=201, headers=headers)
 
 
-@router.get("/{household_id}/events")
+@router.get("/{household_id}/events", responses=HISTORY)
 def list_events(
     household_id: HouseholdId,
     households: HouseholdQueriesDep,

@@ -1,6 +1,6 @@
 """A household's page: members, status history, the timeline (a page of it) with actors
 and materials, episodes with their steps and gaps, a verification badge; as of a recorded
-time if asked."""
+time if asked. People's values as ``people.PageView`` shows them to the caller."""
 
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Annotated
@@ -12,6 +12,7 @@ from api.deps import HouseholdPageQueryDep, LedgerDep, PrimaryLedgerDep
 from api.personal_data import disclosure_of, endpoint
 from api.routes.households import HouseholdId
 from api.web import views
+from api.web.people import PageView
 from api.web.rendering import division_url, page_router, render
 from api.web.session import PageCaller
 from ledger.domain.errors import ValidationFailed
@@ -69,6 +70,7 @@ def household_page(
     household, events = record.household, record.events
     timeline = views.Timeline(len(events), page, TIMELINE_PAGE, as_of)
     disclosure = disclosure_of(ledger, primary, caller, endpoint(request))
+    people = PageView(disclosure.vault, reads_personal_data=disclosure.opens)
     # Only the page's events are shaped in full; the others give what links to them need.
     whole = [
         number
@@ -76,12 +78,12 @@ def household_page(
         if number in timeline.shown or event.TYPE in views.KEPT_WHOLE
     ]
     opened = dict(
-        zip(whole, disclosure.events(event_document(events[n - 1]) for n in whole), strict=True)
+        zip(whole, people.events(event_document(events[n - 1]) for n in whole), strict=True)
     )
     served = [opened.get(number) or views.stub(event) for number, event in enumerate(events, 1)]
     shown = [served[number - 1] for number in timeline.shown]
     sections = household_sections(
-        household=disclosure.state({**state_document(household), "household_id": household_id}),
+        household=people.state({**state_document(household), "household_id": household_id}),
         events=served,
         completeness=record.completeness,
         materials=materials_index(shown, record.material_included),

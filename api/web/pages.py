@@ -5,7 +5,8 @@ Server-rendered with Jinja2 (autoescaped), no scripts: they print, they work on 
 county office's old browsers, and every number on them comes from the same query services
 as the API's. Each page reads through the API's dependencies (read replica, read models
 caught up with earlier appends) and under its rules: the division of the token, names and
-ID numbers masked for evaluators, every unmasked read in the access log.
+ID numbers shown as display masks and birth dates not at all to evaluators (``people``),
+every read of personal values in the access log.
 """
 
 from typing import Annotated

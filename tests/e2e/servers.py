@@ -20,7 +20,9 @@ from fastapi import FastAPI
 from api.app import create_app
 from bootstrap import migrate, open_ledger
 from bootstrap.settings import Settings
+from ledger.application import HouseholdLedger
 from ledger.persistence.database import Database
+from ledger.personal.key import load_or_create_personal_key
 from ledger.tokens import create_token
 
 LEDGER = str(Path(sys.executable).with_name("ledger"))
@@ -42,6 +44,16 @@ def wait_ready(base: str, timeout: float = 30) -> None:
             pass
         time.sleep(0.05)
     raise TimeoutError(f"{base} was not ready within {timeout} s")
+
+
+def seeding_ledger(database: Database, settings: Settings, pool_size: int = 1) -> HouseholdLedger:
+    """The ledger a test writes through before a server of ``settings`` runs: its personal
+    values sealed with the key that server will open them with (CONTRACT §7.3)."""
+    return open_ledger(
+        database,
+        pool_size=pool_size,
+        personal_key=load_or_create_personal_key(settings.personal_data_key),
+    )
 
 
 def recorder_token(database: Database, division: str = "53") -> str:

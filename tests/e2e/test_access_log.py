@@ -99,7 +99,7 @@ def test_each_personal_data_read_writes_one_row_per_household_it_carries(
     assert abs(datetime.fromisoformat(row["at"]) - datetime.now(UTC)) < timedelta(minutes=1)
 
 
-def test_evaluators_masked_reads_write_no_row(
+def test_evaluators_reads_of_commitments_write_no_row(
     households: list[str], client: TestClient, make_token: Callable[..., str], admin: Reader
 ) -> None:
     evaluator = Reader(make_token, "evaluator")

@@ -23,7 +23,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi.testclient import TestClient
 
 from ledger.domain import merkle
-from ledger.domain.integrity import ZERO_HASH, canonical_json, event_hash
+from ledger.domain.integrity import ZERO_HASH, canonical_json
+from ledger.domain.personal import rehash
 from ledger.transparency import signing
 from ledger.transparency.archive import manifest_content
 from tests import factories as f
@@ -127,7 +128,7 @@ def _fabricate(path: Path, target: Path) -> None:
     for line in _forged_events(files["events.jsonl"]).splitlines():
         event = json.loads(line)
         event["prev_hash"] = previous
-        event["hash"] = previous = event_hash(event)
+        event["hash"] = previous = rehash(event)  # of the hashed form (CONTRACT §7.3)
         events.append(event)
     leaves = [merkle.leaf_hash(bytes.fromhex(e["hash"])) for e in events]
     checkpoint = {

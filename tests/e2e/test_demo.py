@@ -10,9 +10,13 @@ from click.testing import CliRunner, Result
 
 import demo
 from bootstrap import open_ledger
+from bootstrap.settings import Settings
 from cli import main
 from cli.context import cli_caller
+from ledger.domain.personal import fields_of, get_at, is_clear_of_personal_values
+from ledger.domain.serialization import event_document
 from ledger.persistence.database import Database
+from ledger.personal.key import load_or_create_personal_key
 from ledger.reading import HouseholdReads
 from ledger.tokens import authenticate
 from tests.conftest import _url
@@ -61,6 +65,25 @@ def test_demo_loads_a_county_and_prints_what_the_database_holds(database: Databa
         assert again.exit_code == 0, again.stderr
         assert f"imported 0, already imported {HOUSEHOLDS}, failed 0" in again.stdout
         assert ledger.tables.count_events() == int(held[1].replace(",", ""))
+    finally:
+        ledger.close()
+
+
+def test_the_demos_personal_values_are_sealed_with_the_services_key(database: Database) -> None:
+    """The demo appends through the service's pipeline: its events hold commitments and its
+    values open under LEDGER_PERSONAL_DATA_KEY, as the served app opens them (§7.3)."""
+    loaded = run(database, "--households", "3")
+    assert loaded.exit_code == 0, loaded.stderr
+    key = load_or_create_personal_key(Settings().personal_data_key, may_create=False)
+    ledger = open_ledger(database, pool_size=1, personal_key=key)
+    try:
+        household_id = demo.household_id(0)
+        (registration, *_) = ledger.stream(household_id)
+        document = event_document(registration)
+        assert is_clear_of_personal_values(document)
+        values = ledger.personal.values_of_household(household_id)
+        opened = [values[str(get_at(document, f.path))] for f in fields_of(document)]
+        assert any(isinstance(v, str) and len(v) == 18 for v in opened)  # an ID number
     finally:
         ledger.close()
 

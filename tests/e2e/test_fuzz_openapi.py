@@ -35,7 +35,7 @@ from schemathesis.specs.openapi.checks import (
 from schemathesis.specs.openapi.schemas import OpenApiSchema
 
 from api.app import create_app
-from bootstrap import migrate, open_ledger
+from bootstrap import migrate
 from bootstrap.settings import Settings
 from ledger import materials
 from ledger.appending import AppendPipeline
@@ -44,7 +44,7 @@ from ledger.persistence.database import Database
 from ledger.tokens import authenticate, create_token
 from tests import factories as f
 from tests.conftest import _url
-from tests.e2e.servers import served_in_thread
+from tests.e2e.servers import seeding_ledger, served_in_thread
 
 SCAN = b"\xff\xd8\xff\xe0" + "大文乡花名册".encode() * 100
 SEEDED_HOUSEHOLDS = ("hh-1", "hh-2")
@@ -58,12 +58,13 @@ class Seeded:
         self.settings = Settings(
             database_url=database_url or f"sqlite:///{directory}/ledger.db",
             signing_key=str(directory / "signing-key.pem"),
+            personal_data_key=str(directory / "personal-data.key"),
             materials_dir=str(directory / "materials"),
             rate_limit_per_s=0,  # one token makes every call; the limit has its own tests
         )
         database = Database.from_url(self.settings.database_url)
         migrate(database)
-        ledger = open_ledger(database, pool_size=1)
+        ledger = seeding_ledger(database, self.settings)
         try:
             self.tokens = {
                 role: create_token(ledger.tables, role=role, division="53")

@@ -18,10 +18,13 @@ from fastapi.testclient import TestClient
 
 import demo
 from bootstrap import open_ledger
+from bootstrap.settings import Settings
 from cli import main
 from ledger.application import HouseholdLedger
+from ledger.domain.personal import is_commitment
 from ledger.importing import CHUNK_LINES
 from ledger.persistence.database import Database
+from ledger.personal.key import load_or_create_personal_key
 from tests import factories as f
 from tests.conftest import _url
 from tests.e2e.test_cli import LEDGER
@@ -49,15 +52,23 @@ def run_import(database: Database, path: Path, *args: str) -> Result:
 
 @pytest.fixture
 def stored(database: Database) -> Iterator[HouseholdLedger]:
-    """The database as the ledger reads it, beside the CLI's own process."""
-    ledger = open_ledger(database, pool_size=2)
+    """The database as the ledger reads it, beside the CLI's own process (and with its
+    personal-data key, LEDGER_PERSONAL_DATA_KEY)."""
+    key = load_or_create_personal_key(Settings().personal_data_key)
+    ledger = open_ledger(database, pool_size=2, personal_key=key)
     yield ledger
     ledger.close()
 
 
 def without_server_fields(value: Any) -> Any:
+    """``value`` without what the server sets; of ``openings`` (salts the server draws,
+    CONTRACT §7.3) the pointers only."""
     if isinstance(value, dict):
-        return {k: without_server_fields(v) for k, v in value.items() if k not in SERVER_SET}
+        return {
+            k: sorted(v) if k == "openings" else without_server_fields(v)
+            for k, v in value.items()
+            if k not in SERVER_SET
+        }
     if isinstance(value, list):
         return [without_server_fields(v) for v in value]
     return value
@@ -92,7 +103,9 @@ def test_imported_events_name_the_operator_who_entered_them(
     path.write_bytes(ndjson(*county(1)))
     assert run_import(database, path, "--operator", "王五").exit_code == 0
     recorded_by = stored.stream(demo.household_id(0))[0].recorded_by
-    assert recorded_by["name"] == "王五 (ledger import)"
+    assert is_commitment(recorded_by["name"])  # a personal field (CONTRACT §7.3)
+    opened = stored.personal.openings([recorded_by["name"]])
+    assert opened.value(recorded_by["name"]) == "王五 (ledger import)"
     assert recorded_by["role"] == "admin"
 
 

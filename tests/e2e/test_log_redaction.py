@@ -55,7 +55,7 @@ def test_appends_refusals_and_failures_log_no_token_name_or_id_number(
         assert refused.status_code == 422, refused.text
         # Some upstream systems key households by the head's ID number: it is in the path.
         assert client.get(f"/v1/households/{ID_NUMBER}", headers=auth).status_code == 404
-        monkeypatch.setattr("ledger.appending.decide", explode)
+        monkeypatch.setattr("ledger.appending.decide_sealed", explode)
         failed = failing.post(
             "/v1/households/hh-3/events", headers=auth, json={"events": [_household(ID_NUMBER)]}
         )

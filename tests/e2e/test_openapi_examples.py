@@ -21,6 +21,7 @@ from api.state import app_state
 from bootstrap.settings import Settings
 from ledger.domain.catalog import EVENT_TYPES
 from ledger.domain.commands import AppendBatch
+from ledger.domain.personal import is_clear_of_personal_values, rehash
 from ledger.persistence.database import Database
 from ledger.tokens import create_token
 from tests.conftest import POSTGRES_URL, _url, fresh_postgres
@@ -44,12 +45,16 @@ def append_examples(document: Document) -> dict[str, Any]:
     return examples
 
 
+ERASURE_ONLY = {"PersonalDataErased"}  # appended by POST .../erasures, never on its own
+
+
 def test_every_event_type_of_the_contract_has_an_append_example_named_in_two_languages(
     document: Document,
 ) -> None:
     examples = append_examples(document)
     told = [example["value"]["events"][0]["type"] for example in examples.values()]
-    assert sorted(set(EVENT_TYPES) - set(told)) == []
+    assert sorted(set(EVENT_TYPES) - ERASURE_ONLY - set(told)) == []
+    assert ERASURE_ONLY.isdisjoint(told)
     for name, example in examples.items():
         assert example["summary"].startswith(f"{name} · ")
         assert re.search(r"[\u4e00-\u9fff]", example["summary"]), example["summary"]
@@ -67,15 +72,7 @@ def test_every_append_example_is_a_batch_by_the_model_and_by_the_documented_sche
 def test_the_append_examples_appended_in_order_tell_one_complete_story(
     client: TestClient, auth: dict[str, str], document: Document
 ) -> None:
-    real_ids: dict[str, str] = {}  # documented (illustrative) id -> the id the ledger gave
-    answers = []
-    for name, example in append_examples(document).items():
-        body = _with_real_ids(example["value"], real_ids)
-        answer = client.post(APPEND.format(household_id=HOUSEHOLD_ID), json=body, headers=auth)
-        assert answer.status_code == 201, (name, answer.text)
-        for event in answer.json()["events"]:
-            real_ids[illustrative_id(event["version"])] = event["id"]
-        answers.append(answer.json())
+    answers, real_ids = _tell_story(client, auth, document)
 
     appended = document["paths"][APPEND]["post"]["responses"]["201"]["content"]["application/json"][
         "example"
@@ -98,6 +95,81 @@ def test_the_append_examples_appended_in_order_tell_one_complete_story(
     ).json()["episodes"]
     assert [episode["kind"] for episode in episodes] == ["identification"]
     assert [gap for gap in episodes[0]["gaps"] if gap["severity"] == "violation"] == []
+
+
+def history_examples(document: Document) -> dict[str, Any]:
+    examples: dict[str, Any] = document["paths"][APPEND]["get"]["responses"]["200"]["content"][
+        "application/json"
+    ]["examples"]
+    return {name: example["value"]["items"][0] for name, example in examples.items()}
+
+
+def test_the_served_event_examples_show_each_callers_form_and_re_hash(
+    document: Document,
+) -> None:
+    schema = document["paths"][APPEND]["get"]["responses"]["200"]["content"]["application/json"][
+        "schema"
+    ]["properties"]["items"]["items"]
+    assert "PersonalDataErased" in schema["properties"]["type"]["enum"]
+    assert {"openings", "erased", "source", "correlation_id"} <= set(schema["properties"])
+    examples = history_examples(document)
+    reader, evaluator, erased = examples["reader"], examples["evaluator"], examples["erased"]
+    for served in (reader, evaluator, erased):
+        assert rehash(served) == served["hash"]
+    assert reader["data"]["members"][0]["name"] == "李国华"
+    assert "/data/members/0/birth_date" in reader["openings"]
+    assert reader["erased"] == []
+    assert "openings" not in evaluator
+    assert evaluator["erased"] == []
+    assert is_clear_of_personal_values(evaluator)
+    assert "李国华" not in json.dumps(evaluator, ensure_ascii=False)
+    assert erased["erased"] == [
+        "/data/members/0/name",
+        "/data/members/0/id_number",
+        "/data/members/0/birth_date",
+    ]
+    assert not set(erased["erased"]) & set(erased["openings"])
+    assert erased["data"]["members"][0]["name"] == evaluator["data"]["members"][0]["name"]
+
+
+def test_the_history_serves_the_story_as_the_reader_example_shows_with_its_provenance(
+    client: TestClient, make_token: Callable[..., str], document: Document
+) -> None:
+    recorder = {"Authorization": f"Bearer {make_token()}"}
+    _tell_story(client, recorder, document)
+    history = client.get(APPEND.format(household_id=HOUSEHOLD_ID), headers=recorder).json()
+    served = history["items"]
+    documented = history_examples(document)["reader"]
+    assert set(served[0]) == set(documented)
+    assert served[0]["data"] == documented["data"]
+    assert set(served[0]["openings"]) == set(documented["openings"])
+    sent = [example["value"]["events"][0] for example in append_examples(document).values()]
+    assert [(e.get("source"), e.get("correlation_id")) for e in sent] == [
+        (e["source"], e["correlation_id"]) for e in served
+    ]
+    assert any(e["source"] for e in served)
+    assert any(e["correlation_id"] for e in served)
+    evaluator = {"Authorization": f"Bearer {make_token('evaluator')}"}
+    as_evaluated = client.get(APPEND.format(household_id=HOUSEHOLD_ID), headers=evaluator).json()
+    first = as_evaluated["items"][0]
+    assert set(first) == set(history_examples(document)["evaluator"])
+    assert all(rehash(e) == e["hash"] for e in [*served, *as_evaluated["items"]])
+
+
+def _tell_story(
+    client: TestClient, headers: dict[str, str], document: Document
+) -> tuple[list[Any], dict[str, str]]:
+    """Appends the examples in order: the answers, and the ids the ledger gave."""
+    real_ids: dict[str, str] = {}  # documented (illustrative) id -> the id the ledger gave
+    answers = []
+    for name, example in append_examples(document).items():
+        body = _with_real_ids(example["value"], real_ids)
+        answer = client.post(APPEND.format(household_id=HOUSEHOLD_ID), json=body, headers=headers)
+        assert answer.status_code == 201, (name, answer.text)
+        for event in answer.json()["events"]:
+            real_ids[illustrative_id(event["version"])] = event["id"]
+        answers.append(answer.json())
+    return answers, real_ids
 
 
 def _with_real_ids(value: Any, real_ids: dict[str, str]) -> Any:

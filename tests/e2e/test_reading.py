@@ -1,12 +1,15 @@
 """Reads: the state now and as of a recorded time, the paged history, the global feed."""
 
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
-from ledger.domain.integrity import ZERO_HASH, event_hash
+from ledger.domain.integrity import ZERO_HASH
+from ledger.domain.personal import rehash
 from tests import factories as f
 from tests.e2e.conftest import Append, problem_code
 
@@ -94,17 +97,26 @@ def test_the_history_pages_oldest_first_with_a_cursor(
     assert [e["version"] for e in after["items"]] == [6, 7]
 
 
+@pytest.mark.parametrize("role", ["recorder", "evaluator"])
 def test_served_events_carry_an_unbroken_hash_chain(
-    append: Append, registered: str, client: TestClient, auth: dict[str, str]
+    append: Append,
+    registered: str,
+    client: TestClient,
+    make_token: Callable[..., str],
+    role: str,
 ) -> None:
+    """A reader's events re-hash once their openings replace the values by commitments, an
+    evaluator's as served (CONTRACT §7.3)."""
     append(registered, *f.one_of_each_after_registration())
-    events = client.get(f"/v1/households/{registered}/events?limit=1000", headers=auth).json()[
+    reader = {"Authorization": f"Bearer {make_token(role)}"}
+    events = client.get(f"/v1/households/{registered}/events?limit=1000", headers=reader).json()[
         "items"
     ]
     previous = ZERO_HASH
     for event in events:
         assert event["prev_hash"] == previous
-        assert event_hash(event) == event["hash"]
+        assert rehash(event) == event["hash"]
+        assert ("openings" in event) == (role == "recorder")
         previous = event["hash"]
 
 

@@ -1,15 +1,19 @@
 """The summary report exports as CSV and XLSX like the lists (issue 13 §10: it answered
-JSON whatever the format), over a real uvicorn on loopback, on both backends."""
+JSON whatever the format), over a real uvicorn on loopback, on both backends; no report or
+export carries a personal value (CONTRACT §7.3: details name members by their ids)."""
 
 import csv
 import io
+import re
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
 from openpyxl import load_workbook
 
 from bootstrap.settings import Settings
+from ledger.domain.personal import fields_of, get_at
 from ledger.persistence.database import Database
 from tests import factories as f
 from tests.conftest import _url
@@ -66,3 +70,39 @@ def test_an_unknown_summary_format_is_a_422_naming_the_format(county: httpx.Clie
     refused = county.get("/v1/reports/summary", params={"format": "pdf"})
     assert refused.status_code == 422
     assert refused.json()["errors"][0]["field"] == "format"
+
+
+def _personal_values(events: list[dict[str, Any]]) -> set[str]:
+    """The names, ID numbers, birth dates and file names a household's appends carry."""
+    return {
+        str(get_at(event, found.path))
+        for event in events
+        for found in fields_of(event)
+        if get_at(event, found.path) is not None
+    }
+
+
+def _text(exported: httpx.Response) -> str:
+    if exported.headers["content-type"].startswith("application/vnd.openxmlformats"):
+        book = load_workbook(io.BytesIO(exported.content))
+        return "\n".join(
+            str(cell.value) for sheet in book for row in sheet.iter_rows() for cell in row
+        )
+    return exported.content.decode("utf-8-sig")
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv", "xlsx"])
+def test_no_report_or_export_carries_a_personal_value_even_to_a_reader_of_them(
+    county: httpx.Client, fmt: str
+) -> None:
+    values = {v for n in range(8) for v in _personal_values(f.county_household(n))}
+    assert values
+    for path in ("/v1/reports/summary", "/v1/completeness", "/v1/lookback"):
+        params = {"division": "530925"}
+        if fmt != "json":
+            params["format"] = fmt
+        exported = county.get(path, params=params)
+        assert exported.status_code == 200, (path, exported.text)
+        text = _text(exported) if fmt != "json" else exported.text
+        assert [v for v in values if v in text] == [], path
+        assert re.search(r"c:[0-9a-f]{64}", text) is None, path

@@ -4,8 +4,10 @@ response headers of pages that carry personal data, escaping, and exports equal 
 API's."""
 
 import io
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -170,6 +172,86 @@ def test_what_upstream_apps_wrote_is_escaped(
     page = client.get(HOUSEHOLD).text
     assert hostile not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def _people(client: TestClient, append: Append) -> list[dict[str, Any]]:
+    """Registers hh-1 with two members and a material named after the head; their values."""
+    members = [
+        f.member("m1", name="欧阳娜娜", birth_date="1968-03-12"),
+        f.member("m2", "spouse", name="李秀", sex="F", birth_date="1971-07-25"),
+    ]
+    material = {
+        "sha256": "a" * 64,
+        "kind": "survey_form",
+        "name": "欧阳娜娜采集表.jpg",
+        "media_type": "image/jpeg",
+        "size": 10,
+    }
+    created = append("hh-1", {**f.registered(members=members), "materials": [material]})
+    assert created.status_code == 201, created.text
+    return members
+
+
+def test_an_evaluators_page_shows_display_masks_and_never_a_birth_date_or_a_commitment(
+    client: TestClient, make_token: Callable[..., str], append: Append
+) -> None:
+    members = _people(client, append)
+    signed_in(client, make_token("evaluator"))
+    page = client.get(HOUSEHOLD).text
+    for member in members:
+        assert member["name"] not in page
+        assert member["id_number"] not in page
+        assert member["id_number"][6:14] not in page  # the birth segment
+        assert member["birth_date"] not in page
+        assert member["id_number"][:6] + "*" * 12 in page
+    assert "欧***" in page
+    assert "李*" in page
+    assert f.ACTOR["name"] not in page
+    assert "欧" + "*" * 6 + ".jpg" in page  # a file name is a personal field too
+    assert re.search(r"c:[0-9a-f]{64}", page) is None  # a page shows masks, not commitments
+    assert "不显示出生日期" in page
+    logged = client.get(
+        "/v1/access-log", headers={"Authorization": f"Bearer {make_token('admin')}"}
+    ).json()["items"]
+    assert logged == []  # an evaluator's page carries no personal value
+
+
+def test_a_readers_page_shows_the_values_and_is_in_the_access_log(
+    client: TestClient, make_token: Callable[..., str], append: Append
+) -> None:
+    members = _people(client, append)
+    signed_in(client, make_token("auditor"))
+    page = client.get(HOUSEHOLD).text
+    for member in members:
+        assert member["name"] in page
+        assert member["id_number"] in page
+        assert member["birth_date"] in page
+    assert "欧阳娜娜采集表.jpg" in page
+    assert re.search(r"c:[0-9a-f]{64}", page) is None
+    logged = client.get(
+        "/v1/access-log", headers={"Authorization": f"Bearer {make_token('admin')}"}
+    ).json()["items"]
+    assert [row["endpoint"] for row in logged] == ["GET /ui/households/{household_id}"]
+
+
+@pytest.mark.parametrize("role", ["auditor", "evaluator"])
+def test_an_erased_members_values_show_as_erased_to_everyone(
+    client: TestClient, make_token: Callable[..., str], append: Append, role: str
+) -> None:
+    members = _people(client, append)
+    ledger = services_of(client).ledger
+    ledger.personal.erase_member("hh-1", "m1", datetime.now(UTC))
+    signed_in(client, make_token(role))
+    page = client.get(HOUSEHOLD).text
+    erased = members[0]
+    assert erased["name"] not in page
+    assert erased["id_number"] not in page
+    assert "已删除" in page
+    assert "欧阳娜娜采集表.jpg" not in page  # the file name carried the name: erased with it
+    if role == "auditor":
+        assert members[1]["name"] in page
+    else:
+        assert "李*" in page
 
 
 def test_the_division_form_goes_to_the_division_named(
