@@ -1,14 +1,25 @@
 """The rows of a household's report and web page: the documents as served shaped into
 what ``templates/_sections.html`` shows (Chinese labels, events linked by their number,
 each text value checked for what it is, since names, summaries and details are user
-input)."""
+input).
+
+Personal fields (CONTRACT §7.3) show as served: values to a reader of personal data; to an
+evaluator, commitments, shortened like the hashes (whole in ``events.jsonl``); an erased
+one as 已删除 to everyone."""
 
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from ledger.domain.labels import field_label, label, value_vocabulary
+from ledger.domain.personal import (
+    MEMBER_FIELDS,
+    fields_of,
+    get_at,
+    is_commitment,
+    personal_values,
+)
 from ledger.domain.procedure import REQUIRED_STEPS
 from ledger.domain.status import next_status
 from ledger.domain.vocabulary import Marking, Status
@@ -82,6 +93,45 @@ def short(digest: object, length: int = 12) -> str:
     return text if len(text) <= length else f"{text[:length]}…"
 
 
+COMMITMENT_SHOWN = 10
+"""The characters of a commitment a report shows: ``c:`` and 8 hex digits."""
+ERASED = "已删除"
+"""What a report shows for an erased personal value (PIPL Art. 47 erasure)."""
+
+
+def personal_text(value: object, erased: Collection[str] = frozenset()) -> str:
+    """A personal field as shown: its value, or its commitment shortened (an evaluator's
+    ``c:1a2b3c4d…``), or 已删除 when its commitment is among ``erased``."""
+    if is_commitment(value):
+        return ERASED if value in erased else short(value, COMMITMENT_SHOWN)
+    return as_text(value)
+
+
+def erased_commitments(events: Iterable[Mapping[str, Any]]) -> frozenset[str]:
+    """The commitments the events list as erased (``"erased"``: pointers); the state's
+    members hold the same commitments as the events that brought them."""
+    found: set[str] = set()
+    for event in events:
+        pointers = event.get("erased")
+        if not isinstance(pointers, list) or not pointers:
+            continue
+        paths = {field.pointer: field.path for field in fields_of(event)}
+        for pointer in pointers:
+            if pointer in paths and is_commitment(held := get_at(event, paths[pointer])):
+                found.add(str(held))
+    return frozenset(found)
+
+
+def shows_commitments(state: Mapping[str, Any], events: Iterable[Mapping[str, Any]]) -> bool:
+    """Whether people show as commitments that are not erased: an evaluator's report."""
+    events = list(events)
+    erased = erased_commitments(events)
+    members = [m for group in ("members", "former_members") for m in dicts(state.get(group))]
+    held = [v for event in events for v in personal_values(event)]
+    held += [m.get(name) for m in members for name in MEMBER_FIELDS]
+    return any(is_commitment(value) and value not in erased for value in held)
+
+
 def household_fields(state: Mapping[str, Any]) -> dict[str, str]:
     survey = as_dict(state.get("latest_survey"))
     period = as_dict(survey.get("period"))
@@ -106,16 +156,18 @@ def household_fields(state: Mapping[str, Any]) -> dict[str, str]:
     }
 
 
-def member_fields(member: Mapping[str, Any]) -> dict[str, str]:
+def member_fields(
+    member: Mapping[str, Any], erased: Collection[str] = frozenset()
+) -> dict[str, str]:
     id_number = member.get("id_number")
     return {
-        "name": as_text(member.get("name")),
-        "id_number": as_text(id_number)
+        "name": personal_text(member.get("name"), erased),
+        "id_number": personal_text(id_number, erased)
         if id_number is not None
         else f"无（{as_text(member.get('id_missing_reason'))}）",
         "relation": label("relation", member.get("relation")),
         "sex": label("sex", member.get("sex")),
-        "birth_date": as_text(member.get("birth_date")),
+        "birth_date": personal_text(member.get("birth_date"), erased),
         "labor": label("labor", member.get("labor")),
         "health": label("health", member.get("health")),
     }
@@ -142,6 +194,7 @@ class ReportRows:
     ) -> None:
         self.anchors = {str(e.get("id")): f"ev-{n}" for n, e in enumerate(events, 1)}
         self.events = events
+        self.erased = erased_commitments(events)
         self.included = {str(m.get("sha256")): bool(m.get("included")) for m in materials}
         self.href = href or (lambda _: "")
         numbers = range(1, len(events) + 1) if shown is None else shown
@@ -178,10 +231,10 @@ class ReportRows:
             type_label=label("event_type", event_type),
             occurred_at=_time(event.get("occurred_at")),
             recorded_at=_time(event.get("recorded_at")),
-            actor=as_text(actor.get("name")),
+            actor=self._personal(actor.get("name")),
             actor_role=label("actor_role", actor.get("role")),
             actor_org=as_text(actor.get("org")),
-            recorded_by=as_text(
+            recorded_by=self._personal(
                 recorder.get("name") or label("caller_role", recorder.get("role")) or None
             ),
             summary=list(self._summary(event_type, as_dict(event.get("data")))),
@@ -210,7 +263,8 @@ class ReportRows:
     def _record(self, event_type: str, path: str, value: Mapping[str, Any]) -> str:
         """A list item (a member, a finding) on one line."""
         if path == "members":  # shown in full in the members table
-            return f"{as_text(value.get('name'))}（{label('relation', value.get('relation'))}）"
+            name = self._personal(value.get("name"))
+            return f"{name}（{label('relation', value.get('relation'))}）"
         return "，".join(
             f"{i.label}：{i.value.text}" for i in self._summary(event_type, value, f"{path}.")
         )
@@ -223,13 +277,18 @@ class ReportRows:
             return Piece("、".join(self._value(event_type, path, v).text for v in value) or "无")
         if vocabulary and isinstance(value, str):
             return Piece(label(vocabulary, value))
-        return Piece(as_text(value) if value != {} else "—")
+        return Piece(self._personal(value) if value != {} else "—")
+
+    def _personal(self, value: object) -> str:
+        """A value as shown; a commitment (personal fields only hold them) shortened, or
+        已删除."""
+        return personal_text(value, self.erased)
 
     def material(self, material: Mapping[str, Any]) -> dict[str, Any]:
         sha = as_text(material.get("sha256"))
         return {
             "kind": label("material_kind", material.get("kind")),
-            "name": as_text(material.get("name")),
+            "name": self._personal(material.get("name")),
             "media_type": as_text(material.get("media_type")),
             "size": as_text(material.get("size")),
             "sha256": sha,
