@@ -14,13 +14,13 @@ from typing import Any
 
 import jinja2
 
+from ledger.transparency.report_people import shows_commitments
 from ledger.transparency.report_rows import (
     ReportRows,
     as_text,
     dicts,
     household_fields,
     member_fields,
-    shows_commitments,
 )
 
 TITLE = "防止返贫动态监测 痕迹资料报告"

@@ -1,11 +1,7 @@
 """The rows of a household's report and web page: the documents as served shaped into
 what ``templates/_sections.html`` shows (Chinese labels, events linked by their number,
 each text value checked for what it is, since names, summaries and details are user
-input).
-
-Personal fields (CONTRACT §7.3) show as served: values to a reader of personal data; to an
-evaluator, commitments, shortened like the hashes (whole in ``events.jsonl``); an erased
-one as 已删除 to everyone."""
+input). Personal fields show as ``report_people`` says."""
 
 import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
@@ -13,16 +9,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ledger.domain.labels import field_label, label, value_vocabulary
-from ledger.domain.personal import (
-    MEMBER_FIELDS,
-    fields_of,
-    get_at,
-    is_commitment,
-    personal_values,
-)
 from ledger.domain.procedure import REQUIRED_STEPS
 from ledger.domain.status import next_status
 from ledger.domain.vocabulary import Marking, Status
+from ledger.transparency.report_people import erased_commitments, shown_commitment
 
 _REFERENCES = frozenset({"target_event_id", "objection_id"})  # data fields naming an event
 _UUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
@@ -93,43 +83,10 @@ def short(digest: object, length: int = 12) -> str:
     return text if len(text) <= length else f"{text[:length]}…"
 
 
-COMMITMENT_SHOWN = 10
-"""The characters of a commitment a report shows: ``c:`` and 8 hex digits."""
-ERASED = "已删除"
-"""What a report shows for an erased personal value (PIPL Art. 47 erasure)."""
-
-
 def personal_text(value: object, erased: Collection[str] = frozenset()) -> str:
-    """A personal field as shown: its value, or its commitment shortened (an evaluator's
-    ``c:1a2b3c4d…``), or 已删除 when its commitment is among ``erased``."""
-    if is_commitment(value):
-        return ERASED if value in erased else short(value, COMMITMENT_SHOWN)
-    return as_text(value)
-
-
-def erased_commitments(events: Iterable[Mapping[str, Any]]) -> frozenset[str]:
-    """The commitments the events list as erased (``"erased"``: pointers); the state's
-    members hold the same commitments as the events that brought them."""
-    found: set[str] = set()
-    for event in events:
-        pointers = event.get("erased")
-        if not isinstance(pointers, list) or not pointers:
-            continue
-        paths = {field.pointer: field.path for field in fields_of(event)}
-        for pointer in pointers:
-            if pointer in paths and is_commitment(held := get_at(event, paths[pointer])):
-                found.add(str(held))
-    return frozenset(found)
-
-
-def shows_commitments(state: Mapping[str, Any], events: Iterable[Mapping[str, Any]]) -> bool:
-    """Whether people show as commitments that are not erased: an evaluator's report."""
-    events = list(events)
-    erased = erased_commitments(events)
-    members = [m for group in ("members", "former_members") for m in dicts(state.get(group))]
-    held = [v for event in events for v in personal_values(event)]
-    held += [m.get(name) for m in members for name in MEMBER_FIELDS]
-    return any(is_commitment(value) and value not in erased for value in held)
+    """A personal field as shown: its value, or its commitment shortened, or 已删除."""
+    shown = shown_commitment(value, erased)
+    return as_text(value) if shown is None else shown
 
 
 def household_fields(state: Mapping[str, Any]) -> dict[str, str]:
