@@ -14,6 +14,7 @@ from typing import Any
 
 import jinja2
 
+from ledger.transparency.report_people import shows_commitments
 from ledger.transparency.report_rows import (
     ReportRows,
     as_text,
@@ -42,6 +43,8 @@ def render_report(
 ) -> str:
     """The report page (UTF-8 HTML text) of one household's trace archive: its timeline
     and materials of the last ``timeline_limit`` events."""
+    # People as commitments (an evaluator's archive): the page says what they are.
+    committed = shows_commitments(household, events)
     omitted = max(0, len(events) - timeline_limit)
     if omitted:
         events = events[omitted:]
@@ -52,6 +55,7 @@ def render_report(
         title=TITLE,
         generated_at=generated_at,
         omitted=omitted,
+        committed=committed,
         **household_sections(
             household=household, events=events, completeness=completeness, materials=materials
         ),
@@ -80,10 +84,14 @@ def household_sections(
     ``SystemMarked``). ``href(n)``: where event ``n``'s row is, before its ``#ev-n``
     anchor (default: this page)."""
     rows = ReportRows(events, materials, shown=shown, href=href)
+    members, former = (
+        [member_fields(m, rows.erased) for m in dicts(household.get(group))]
+        for group in ("members", "former_members")
+    )
     return {
         "household": household_fields(household),
-        "members": [member_fields(m) for m in dicts(household.get("members"))],
-        "former_members": [member_fields(m) for m in dicts(household.get("former_members"))],
+        "members": members,
+        "former_members": former,
         "markings": rows.markings(),
         "events": rows.rows,
         "episodes": [rows.episode(e) for e in dicts(completeness.get("episodes"))],

@@ -1,10 +1,10 @@
 """The rows of a household's report and web page: the documents as served shaped into
 what ``templates/_sections.html`` shows (Chinese labels, events linked by their number,
 each text value checked for what it is, since names, summaries and details are user
-input)."""
+input). Personal fields show as ``report_people`` says."""
 
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,6 +12,7 @@ from ledger.domain.labels import field_label, label, value_vocabulary
 from ledger.domain.procedure import REQUIRED_STEPS
 from ledger.domain.status import next_status
 from ledger.domain.vocabulary import Marking, Status
+from ledger.transparency.report_people import erased_commitments, shown_commitment
 
 _REFERENCES = frozenset({"target_event_id", "objection_id"})  # data fields naming an event
 _UUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
@@ -82,6 +83,12 @@ def short(digest: object, length: int = 12) -> str:
     return text if len(text) <= length else f"{text[:length]}…"
 
 
+def personal_text(value: object, erased: Collection[str] = frozenset()) -> str:
+    """A personal field as shown: its value, or its commitment shortened, or 已删除."""
+    shown = shown_commitment(value, erased)
+    return as_text(value) if shown is None else shown
+
+
 def household_fields(state: Mapping[str, Any]) -> dict[str, str]:
     survey = as_dict(state.get("latest_survey"))
     period = as_dict(survey.get("period"))
@@ -106,16 +113,18 @@ def household_fields(state: Mapping[str, Any]) -> dict[str, str]:
     }
 
 
-def member_fields(member: Mapping[str, Any]) -> dict[str, str]:
+def member_fields(
+    member: Mapping[str, Any], erased: Collection[str] = frozenset()
+) -> dict[str, str]:
     id_number = member.get("id_number")
     return {
-        "name": as_text(member.get("name")),
-        "id_number": as_text(id_number)
+        "name": personal_text(member.get("name"), erased),
+        "id_number": personal_text(id_number, erased)
         if id_number is not None
         else f"无（{as_text(member.get('id_missing_reason'))}）",
         "relation": label("relation", member.get("relation")),
         "sex": label("sex", member.get("sex")),
-        "birth_date": as_text(member.get("birth_date")),
+        "birth_date": personal_text(member.get("birth_date"), erased),
         "labor": label("labor", member.get("labor")),
         "health": label("health", member.get("health")),
     }
@@ -142,6 +151,7 @@ class ReportRows:
     ) -> None:
         self.anchors = {str(e.get("id")): f"ev-{n}" for n, e in enumerate(events, 1)}
         self.events = events
+        self.erased = erased_commitments(events)
         self.included = {str(m.get("sha256")): bool(m.get("included")) for m in materials}
         self.href = href or (lambda _: "")
         numbers = range(1, len(events) + 1) if shown is None else shown
@@ -178,10 +188,10 @@ class ReportRows:
             type_label=label("event_type", event_type),
             occurred_at=_time(event.get("occurred_at")),
             recorded_at=_time(event.get("recorded_at")),
-            actor=as_text(actor.get("name")),
+            actor=self._personal(actor.get("name")),
             actor_role=label("actor_role", actor.get("role")),
             actor_org=as_text(actor.get("org")),
-            recorded_by=as_text(
+            recorded_by=self._personal(
                 recorder.get("name") or label("caller_role", recorder.get("role")) or None
             ),
             summary=list(self._summary(event_type, as_dict(event.get("data")))),
@@ -210,7 +220,8 @@ class ReportRows:
     def _record(self, event_type: str, path: str, value: Mapping[str, Any]) -> str:
         """A list item (a member, a finding) on one line."""
         if path == "members":  # shown in full in the members table
-            return f"{as_text(value.get('name'))}（{label('relation', value.get('relation'))}）"
+            name = self._personal(value.get("name"))
+            return f"{name}（{label('relation', value.get('relation'))}）"
         return "，".join(
             f"{i.label}：{i.value.text}" for i in self._summary(event_type, value, f"{path}.")
         )
@@ -223,13 +234,18 @@ class ReportRows:
             return Piece("、".join(self._value(event_type, path, v).text for v in value) or "无")
         if vocabulary and isinstance(value, str):
             return Piece(label(vocabulary, value))
-        return Piece(as_text(value) if value != {} else "—")
+        return Piece(self._personal(value) if value != {} else "—")
+
+    def _personal(self, value: object) -> str:
+        """A value as shown; a commitment (personal fields only hold them) shortened, or
+        已删除."""
+        return personal_text(value, self.erased)
 
     def material(self, material: Mapping[str, Any]) -> dict[str, Any]:
         sha = as_text(material.get("sha256"))
         return {
             "kind": label("material_kind", material.get("kind")),
-            "name": as_text(material.get("name")),
+            "name": self._personal(material.get("name")),
             "media_type": as_text(material.get("media_type")),
             "size": as_text(material.get("size")),
             "sha256": sha,

@@ -42,7 +42,9 @@ CHANGES: dict[str, tuple[str, object]] = {
     "merkle_nodes": ("hash", b"\x00" * 32),
     "checkpoints": ("root_hash", "ab" * 32),
     "idempotency_keys": ("response", "{}"),
-    "materials": ("file_name", "forged.jpg"),
+    # A material's file name is the one column erasure may blank (migration 0011, CONTRACT
+    # §7.3): a name that carries an erased person's name goes with it.
+    "materials": ("media_type", "image/png"),
     "material_uploads": ("division", ""),  # migration 0009: widening who may read a file
 }
 APPEND_ONLY = list(CHANGES)
@@ -132,6 +134,39 @@ def test_a_delete_by_sql_is_refused_with_a_clear_message_and_removes_nothing(
     if isinstance(error.value, psycopg.Error):
         assert error.value.sqlstate == SQLSTATE
     assert _rows(sql, table) == before
+
+
+@pytest.mark.parametrize("table", ["materials", "material_uploads"])
+def test_a_material_file_name_may_be_blanked_for_an_erasure_and_nothing_else_of_it_changes(
+    filled: HouseholdLedger, sql: Sql, database: Database, table: str
+) -> None:
+    """CONTRACT §7.3: an erasure blanks a file name that carries the erased person's name
+    (migration 0011); every other column of the row stays as it was stored."""
+    before = _rows(sql, table)
+    sql(f"UPDATE {table} SET file_name = ?", ("",))
+    after = _rows(sql, table)
+    named = _columns(sql, database, table).index("file_name")
+
+    def others(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        return [row[:named] + row[named + 1 :] for row in rows]
+
+    assert {row[named] for row in before} == {"采集表.jpg"}
+    assert {row[named] for row in after} == {""}
+    assert others(after) == others(before)
+    with pytest.raises(REFUSED, match=f"{table} is append-only: UPDATE refused"):
+        sql(f"UPDATE {table} SET file_name = ?, uploaded_at = uploaded_at", ("x.jpg",))
+    assert _rows(sql, table) == after
+
+
+def _columns(sql: Sql, database: Database, table: str) -> list[str]:
+    """The table's column names in the order ``SELECT *`` gives them."""
+    statement = (
+        "SELECT name FROM pragma_table_info(?) ORDER BY cid"
+        if database.kind == "sqlite"
+        else "SELECT column_name FROM information_schema.columns "
+        "WHERE table_name = ? ORDER BY ordinal_position"
+    )
+    return [str(name) for (name,) in sql(statement, (table,))]
 
 
 def test_rewriting_or_removing_one_stored_event_is_refused(
@@ -348,6 +383,10 @@ EXPECTED_PRIVILEGES = {
         )
     },
     "read_models": {"SELECT", "UPDATE"},
+    # Migration 0011: sealed personal values, emptied by an erasure but never deleted,
+    # and the evaluators' read counts.
+    "personal_data": {"SELECT", "INSERT", "UPDATE"},
+    "evaluator_reads": {"SELECT", "INSERT", "UPDATE"},
     "api_tokens": {"SELECT", "INSERT", "UPDATE"},
     "web_sessions": {"SELECT", "INSERT", "UPDATE", "DELETE"},
     "schema_migrations": set(),
@@ -381,3 +420,16 @@ def test_ledger_service_has_exactly_the_privileges_the_service_needs(
         "   AND acl.grantee = 'ledger_service'::regrole)"
     ).fetchall()
     assert (sequence, lock, refuse, create, on_database) == (True, True, False, False, 0)
+    # Of the material tables' rows, an erasure may blank the file name alone.
+    columns = {
+        (table, column): superuser.execute(
+            "SELECT has_column_privilege('ledger_service', %s, %s, 'UPDATE')",
+            (f"public.{table}", column),
+        ).fetchall()[0][0]
+        for table in ("materials", "material_uploads")
+        for column in ("file_name", "sha256", "media_type")
+    }
+    assert {column for column, may in columns.items() if may} == {
+        ("materials", "file_name"),
+        ("material_uploads", "file_name"),
+    }

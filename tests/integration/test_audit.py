@@ -1,6 +1,7 @@
 """``ledger audit`` finds rows changed or removed by SQL behind the service's back."""
 
 import os
+import secrets
 import sqlite3
 import subprocess
 from collections.abc import Callable, Iterator
@@ -14,6 +15,8 @@ from ledger.appending import AppendPipeline
 from ledger.application import HouseholdLedger, originator_id
 from ledger.domain.callers import Caller
 from ledger.domain.commands import AppendBatch
+from ledger.domain.personal import commitment
+from ledger.domain.serialization import event_document
 from ledger.persistence.database import Database
 from ledger.transparency.audit import audit
 from ledger.transparency.log import TransparencyLog
@@ -106,6 +109,36 @@ def test_a_row_changed_by_sql_is_found_and_named(
         for finding in report.findings
     )
     assert any("root recomputed from the log" in finding for finding in report.findings)
+
+
+def forge_commitment(
+    ledger: HouseholdLedger, sql: Sql, database: Database, household_id: str, version: int
+) -> str:
+    """Replaces the first member's stored name commitment in the event by a commitment to
+    another name (what swapping a person in the log would take); returns the event's id."""
+    [event] = ledger.stream(household_id, gt=version - 1, lte=version)
+    held = event_document(event)["data"]["members"][0]["name"]
+    state = _state(sql, database, household_id, version)
+    assert state.count(held.encode()) == 1
+    forged = commitment(secrets.token_bytes(32), "王五")
+    _set_state(sql, database, household_id, version, state.replace(held.encode(), forged.encode()))
+    return str(event.id)
+
+
+def test_a_stored_personal_commitment_changed_by_sql_is_found_and_named(
+    ledger: HouseholdLedger, logged: TransparencyLog, sql: Sql, database: Database
+) -> None:
+    """Events are stored and hashed with commitments in their personal fields (CONTRACT
+    §7.3): a commitment swapped for another breaks the event's hash like any content."""
+    event_id = forge_commitment(ledger, sql, database, "hh-3", 1)
+    report = audit(ledger, logged.tables)
+    assert not report.holds
+    assert any(
+        event_id in finding
+        and "household hh-3, version 1" in finding
+        and "does not match its hash" in finding
+        for finding in report.findings
+    ), report.findings
 
 
 def test_a_row_changed_with_its_hash_rewritten_still_fails_the_chain(

@@ -19,7 +19,13 @@ from ledger.transparency.badge import Badges, Mismatch
 from ledger.transparency.log import TransparencyLog
 from ledger.transparency.verify import ArchiveInvalid, verify_archive
 from tests import factories as f
-from tests.integration.test_audit import Sql, _set_state, _state, sql  # noqa: F401
+from tests.integration.test_audit import (  # noqa: F401  # the sql fixture
+    Sql,
+    _set_state,
+    _state,
+    forge_commitment,
+    sql,
+)
 
 
 class BeatenToIt(TransparencyLog):
@@ -89,3 +95,35 @@ def test_the_badge_names_the_first_mismatch_as_ledger_verify_names_it_in_the_arc
         f"(version 2, id {where.removeprefix('version 2 (id ')}: {finding}"
     )
     assert "does not match its hash" in finding
+
+
+@pytest.mark.parametrize("role", ["auditor", "evaluator"])
+def test_a_stored_personal_commitment_swapped_fails_the_badge_and_either_archive(
+    ledger: HouseholdLedger,
+    appends: AppendPipeline,
+    recorder_caller: Caller,
+    database: Database,
+    sql: Sql,
+    tmp_path: Path,
+    role: str,
+) -> None:
+    """The badge hashes the stored rows, whose personal fields hold commitments (CONTRACT
+    §7.3); an archive serves them opened or committed. A swapped commitment fails all."""
+    appends.append(
+        "hh-1",
+        AppendBatch.model_validate({"events": [f.registered(), f.survey()]}).events,
+        recorder_caller,
+    )
+    log = TransparencyLog(ledger, Ed25519PrivateKey.generate())
+    log.checkpoint(fresh=True)
+    assert Badges().verify(ledger, log, "hh-1").events == 2
+    event_id = forge_commitment(ledger, sql, database, "hh-1", 1)
+
+    with pytest.raises(Mismatch, match=f"version 1 \\(id {event_id}\\): .*does not match"):
+        Badges().verify(ledger, log, "hh-1")
+    archive = io.BytesIO()
+    reader = Caller(token_id="t-read", name="审计员", role=role, division="53")  # type: ignore[arg-type]
+    sources = ArchiveSources(ledger, log, MaterialStore(tmp_path), config.load_default())
+    write_archive(sources, "hh-1", reader, archive)
+    with pytest.raises(ArchiveInvalid, match=f"id {event_id}\\): .*does not match its hash"):
+        verify_archive(archive, log.public_key)

@@ -2,11 +2,15 @@
 the stores a ledger's recorder hands over (the access log, tokens and the Merkle tables
 have their own files: test_access_log.py, test_tokens.py, test_transparency_log.py)."""
 
-from datetime import UTC, datetime, timedelta
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, date, datetime, timedelta
 
 from ledger.appending import AppendPipeline
 from ledger.application import HouseholdLedger, originator_id
+from ledger.domain.personal import fields_of, get_at
+from ledger.domain.serialization import event_document
 from ledger.idempotency import Idempotency
+from ledger.persistence.personal_data import PersonalRow
 from ledger.persistence.tables import MaterialRecord
 from ledger.persistence.web_sessions import WebSession
 from tests import factories as f
@@ -84,3 +88,113 @@ def test_the_stores_say_which_database_they_are_in(ledger: HouseholdLedger) -> N
     assert ledger.stores.kind in ("sqlite", "postgres")
     ledger.stores.tables.ping()
     assert ledger.stores.tables.count_events() == 0
+
+
+# PersonalDataStore (migration 0011, CONTRACT §7.3): rows come with their append.
+
+
+def _stored_fields(ledger: HouseholdLedger, household_id: str) -> set[tuple[str, ...]]:
+    """(event id, pointer, member id, commitment) of each personal field the household's
+    stored events hold."""
+    documents = [event_document(event) for event in ledger.stream(household_id)]
+    return {
+        (doc["id"], found.pointer, found.member_id or "", str(get_at(doc, found.path)))
+        for doc in documents
+        for found in fields_of(doc)
+    }
+
+
+def _fields(rows: list[PersonalRow]) -> set[tuple[str, ...]]:
+    return {(r.event_id, r.pointer, r.member_id or "", r.commitment) for r in rows}
+
+
+def test_each_personal_field_of_an_append_is_stored_sealed_under_its_commitment(
+    ledger: HouseholdLedger, appends: AppendPipeline
+) -> None:
+    store = ledger.stores.personal
+    assert not store.holds_any()
+    appends.append("hh-p", commands(f.registered(), f.survey()), _caller())
+    assert store.holds_any()
+    rows = store.of_household("hh-p")
+    # Registration: actor, recorder, and name, ID number, birth date of two members;
+    # survey: actor, recorder, the material's file name.
+    assert len(rows) == len(_fields(rows)) == 11
+    assert _fields(rows) == _stored_fields(ledger, "hh-p")
+    assert {r.household_id for r in rows} == {"hh-p"}
+    assert {r.member_id for r in rows} == {None, "m1", "m2"}
+    for row in rows:
+        assert row.sealed is not None
+        # Ciphertext only: no value of the household in the database's rows.
+        for value in ("张三", "李四", "测试录入员", "采集表", "1980-01-01", f.id_number(1)):
+            assert value.encode() not in row.sealed
+    opened = {r.pointer: ledger.personal.open_row(r) for r in rows if r.member_id == "m2"}
+    assert {pointer: o.value for pointer, o in opened.items() if o is not None} == {
+        "/data/members/1/name": "张三",
+        "/data/members/1/id_number": f.id_number(2),
+        "/data/members/1/birth_date": "1980-01-01",
+    }
+    assert store.of_household("hh-none") == []
+
+
+def test_commitments_are_found_together_whatever_their_number(
+    ledger: HouseholdLedger, appends: AppendPipeline
+) -> None:
+    store = ledger.stores.personal
+    appends.append("hh-p", commands(f.registered()), _caller())
+    appends.append("hh-q", commands(f.registered(), f.survey()), _caller())
+    rows = store.of_household("hh-p") + store.of_household("hh-q")
+    unknown = "c:" + "0" * 64
+    found = store.find(r.commitment for r in [*rows, *rows])  # a generator, repeats
+    assert found == {r.commitment: r for r in rows}
+    assert store.find([unknown]) == {}
+    assert store.find([]) == {}
+    # Far more than one query's worth (the store asks in batches).
+    many = [f"c:{n:064x}" for n in range(1, 1_200)]
+    assert store.find([*many[:700], rows[-1].commitment, *many[700:]]) == {
+        rows[-1].commitment: rows[-1]
+    }
+
+
+def test_an_erased_row_keeps_its_commitment_and_loses_its_value_and_salt(
+    ledger: HouseholdLedger, appends: AppendPipeline
+) -> None:
+    store = ledger.stores.personal
+    appends.append("hh-p", commands(f.registered()), _caller())
+    appends.append("hh-q", commands(f.registered()), _caller())
+    before, other = store.of_household("hh-p"), store.of_household("hh-q")
+    spouse = {r.commitment for r in before if r.member_id == "m2"}
+    assert len(spouse) == 3
+
+    store.erase(sorted(spouse), NOW)
+    after = store.of_household("hh-p")
+    assert _fields(after) == _fields(before), "rows are emptied, never deleted"
+    assert {r.commitment for r in after if r.sealed is None} == spouse
+    assert [r for r in after if r.commitment not in spouse] == [
+        r for r in before if r.commitment not in spouse
+    ]
+    assert all(found.sealed is None for found in store.find(spouse).values())
+    assert all(ledger.personal.open_row(r) is None for r in after if r.commitment in spouse)
+    assert store.of_household("hh-q") == other
+
+    store.erase(sorted(spouse), NOW + timedelta(1))  # again: nothing left to remove
+    store.erase([], NOW)
+    assert store.of_household("hh-p") == after
+    assert store.holds_any()
+
+
+def test_evaluator_reads_are_counted_per_token_and_day_the_busiest_first(
+    ledger: HouseholdLedger,
+) -> None:
+    store = ledger.stores.personal
+    assert store.evaluator_reads() == []
+    day, next_day = date(2026, 3, 1), date(2026, 3, 2)
+    store.count_evaluator_read("t-a", day)
+    store.count_evaluator_read("t-a", next_day)
+    with ThreadPoolExecutor(max_workers=4) as pool:  # concurrent reads lose no count
+        list(pool.map(lambda _: store.count_evaluator_read("t-b", day), range(12)))
+    assert store.evaluator_reads() == [
+        ("t-b", "2026-03-01", 12),
+        ("t-a", "2026-03-02", 1),
+        ("t-a", "2026-03-01", 1),
+    ]
+    assert not store.holds_any(), "a count holds no personal value"
