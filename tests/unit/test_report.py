@@ -324,9 +324,10 @@ def test_the_page_is_titled_and_describes_the_household_in_chinese(page: str, se
 
 def test_every_member_appears_with_relation_labor_and_health(page: str, served: Json) -> None:
     text = text_of(page)
-    for member in served["household"]["members"]:
-        assert member["id_number"] in text
+    for member in served["household"]["members"]:  # opened, or erased: 已删除
+        assert member["id_number"] in text or is_commitment(member["id_number"])
     assert f.id_number(1) in text  # the head's, opened
+    assert "已删除" in text  # the spouse's, erased
     for shown in (
         "户主",
         "配偶",
@@ -534,12 +535,13 @@ def test_the_page_is_self_contained(page: str) -> None:
 # Personal data (CONTRACT §7.3)
 
 
-def test_an_erased_members_values_are_nowhere_on_the_page_only_her_commitments(
+def test_an_erased_members_values_are_nowhere_on_the_page_which_says_they_were_erased(
     page: str, served: Json
 ) -> None:
     [spouse] = [m for m in served["household"]["members"] if m["member_id"] == "m2"]
     assert all(is_commitment(spouse[k]) for k in ("name", "id_number", "birth_date"))
-    assert spouse["id_number"] in text_of(page)
+    assert spouse["id_number"] not in text_of(page)  # an erased value reads 已删除
+    assert "已删除" in text_of(page)
     for value in (ERASED_NAME, SPOUSE["id_number"], SPOUSE["birth_date"]):
         assert value not in page
     registration = served["events"][0]
