@@ -5,6 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends
 from pydantic import BaseModel
 
+from api import links
 from api.deps import AppendsDep, CallerDep, PrimaryLedgerDep
 from api.problem_docs import problem_responses
 from api.responses import JSONBody
@@ -37,12 +38,12 @@ def get_admin(caller: CallerDep) -> Caller:
 _ERASED: dict[int | str, dict[str, Any]] = {
     201: {
         "description": "Erased and recorded: the append's receipt (the `PersonalDataErased` "
-        "event), and `erased`, how many personal fields were emptied",
+        "event), the member, and `erased`, how many personal fields were emptied",
         "content": {
             "application/json": {
                 "schema": {
                     "type": "object",
-                    "required": ["household_id", "version", "events", "erased"],
+                    "required": ["household_id", "version", "events", "member_id", "erased"],
                     "properties": {
                         "household_id": {"type": "string"},
                         "version": {"type": "integer", "minimum": 1},
@@ -53,11 +54,14 @@ _ERASED: dict[int | str, dict[str, Any]] = {
                                 "required": ["id", "version", "type", "hash", "recorded_at"],
                             },
                         },
+                        "member_id": {"type": "string", "description": "The member erased"},
                         "erased": {"type": "integer", "minimum": 0},
                     },
                 },
             }
         },
+        # After an erasure, as after any append: its state, history, archive, proofs.
+        "links": links.APPENDED,
     }
 }
 

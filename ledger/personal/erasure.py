@@ -90,7 +90,11 @@ class Erasures:
             ]
             raise
         self._vault.store.scrub()
-        return {**appended.response, "erased": len(found[0].commitments)}
+        return {
+            **appended.response,
+            "member_id": member_id,
+            "erased": len(found[0].commitments),
+        }
 
     def _erasure(self, household: Household, member_id: str, at: datetime) -> Erasure:
         erased = self._vault.member_erasure(household.household_id, member_id)

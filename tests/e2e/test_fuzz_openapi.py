@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 import schemathesis
@@ -275,7 +275,13 @@ def run_schemathesis(base: str, seeded: Seeded) -> list[events.EngineEvent]:
             "checks": {"enabled": False, "not_a_server_error": {"enabled": True}},
         }
     )
+    # Without the erasure: schemathesis's dependency analysis reads its body's `member_id`
+    # as a "Member" resource that no operation produces, and then no longer starts its
+    # stateful phase from the append (whose events name members), which it never reached.
+    # The erasure is an admin's (this token gets 403s); tests/e2e/test_erasure.py sends it
+    # bad input of every kind.
     schema = schemathesis.openapi.from_url(f"{base}/openapi.json", config=config)
+    schema = cast(OpenApiSchema, schema.exclude(path="/v1/households/{household_id}/erasures"))
     aim_at_seeded(schema, seeded)
     return list(schemathesis.engine.from_schema(schema).execute())
 
