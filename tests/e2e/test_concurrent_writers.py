@@ -12,7 +12,8 @@ import httpx
 import pytest
 
 from bootstrap.settings import Settings
-from ledger.domain.integrity import ZERO_HASH, event_hash
+from ledger.domain.integrity import ZERO_HASH
+from ledger.domain.personal import rehash
 from ledger.persistence.database import Database
 from tests import factories as f
 from tests.conftest import _url
@@ -95,7 +96,7 @@ def assert_sound_history(history: list[dict[str, Any]], acknowledged: list[dict[
     previous = ZERO_HASH
     for event in history:
         assert event["prev_hash"] == previous
-        assert event["hash"] == event_hash(event)
+        assert event["hash"] == rehash(event)  # opened values re-committed (§7.3)
         previous = event["hash"]
     ids = Counter(e["id"] for e in history)
     assert all(count == 1 for count in ids.values())

@@ -205,11 +205,13 @@ def test_an_evaluators_pages_show_at_most_display_masks(
 ) -> None:
     served = everything_an_evaluator_reads(client, evaluator_token(make_token), seeded)
     pages = [text for what, text in served if what.startswith("page")]
-    # Members are shown by the commitments the evaluator's state carries.
+    # Members are shown by display masks, opened and masked on the server: never the
+    # commitments the evaluator's state carries, nor a value.
     state = json.loads(dict(served)["/v1/households/hh-1 {}"])
     household_page = dict(served)["page /ui/households/hh-1"]
     for member in state["members"]:
-        assert member["name"] in household_page, member["member_id"]
+        assert member["name"] not in household_page, member["member_id"]
+    assert NAME_MASK.findall(household_page), "the members' names are shown masked"
     for text in pages:
         for shown in ID_LIKE.findall(text):
             assert re.fullmatch(r"[0-9]{6}\*{12}", shown), shown

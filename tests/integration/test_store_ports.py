@@ -11,7 +11,7 @@ from ledger.domain.personal import fields_of, get_at
 from ledger.domain.serialization import event_document
 from ledger.idempotency import Idempotency
 from ledger.persistence.personal_data import PersonalRow
-from ledger.persistence.tables import MaterialRecord
+from ledger.persistence.tables import MaterialRecord, TokenRecord
 from ledger.persistence.web_sessions import WebSession
 from tests import factories as f
 from tests.integration.test_concurrency import LOCATION, commands
@@ -187,14 +187,23 @@ def test_evaluator_reads_are_counted_per_token_and_day_the_busiest_first(
 ) -> None:
     store = ledger.stores.personal
     assert store.evaluator_reads() == []
+    for token_id, division in (("t-a", "53"), ("t-b", "5309"), ("t-c", "54")):
+        ledger.tables.add_token(
+            TokenRecord(
+                token_id, "0" * 64, token_id, "evaluator", division, None, datetime.now(UTC)
+            )
+        )
     day, next_day = date(2026, 3, 1), date(2026, 3, 2)
     store.count_evaluator_read("t-a", day)
     store.count_evaluator_read("t-a", next_day)
     with ThreadPoolExecutor(max_workers=4) as pool:  # concurrent reads lose no count
         list(pool.map(lambda _: store.count_evaluator_read("t-b", day), range(12)))
-    assert store.evaluator_reads() == [
+    store.count_evaluator_read("t-c", day)
+    assert store.evaluator_reads(division="53") == [
         ("t-b", "2026-03-01", 12),
         ("t-a", "2026-03-02", 1),
         ("t-a", "2026-03-01", 1),
     ]
+    assert store.evaluator_reads(division="5309") == [("t-b", "2026-03-01", 12)]
+    assert store.evaluator_reads(division="53", offset=1, limit=1) == [("t-a", "2026-03-02", 1)]
     assert not store.holds_any(), "a count holds no personal value"
