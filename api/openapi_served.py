@@ -2,24 +2,18 @@
 history's and the feed's answers with the examples' household's registration as a reader
 of personal data, an evaluator and a reader after an erasure are served it."""
 
-from typing import Any
+from typing import Any, get_args
 
 from fastapi import FastAPI
 
 from api.openapi_examples import served_event_examples
 from ledger.domain.catalog import EVENT_TYPES
+from ledger.domain.integrity import HASHED_FIELDS
+from ledger.domain.shapes import Source
 
 _HASH = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
 _TIME = {"type": "string", "format": "date-time"}
-_SOURCE_SYSTEMS = [
-    "national_app",
-    "rescue_platform",
-    "kobo",
-    "odk",
-    "roster",
-    "department_feed",
-    "other",
-]
+_SOURCE_SYSTEMS = list(get_args(Source.model_fields["system"].annotation))
 
 SERVED_EVENT: dict[str, Any] = {
     "type": "object",
@@ -28,24 +22,7 @@ SERVED_EVENT: dict[str, Any] = {
     "in clear for readers of personal data (admin, recorder, auditor), with `openings`, "
     'and their commitments (`"c:"` + 64 hex) for evaluators. `hash` is the hash of the '
     "hashed form (CONTRACT §7.3): `openings` and `erased` are not hashed.",
-    "required": [
-        "id",
-        "household_id",
-        "version",
-        "type",
-        "occurred_at",
-        "recorded_at",
-        "actor",
-        "recorded_by",
-        "data",
-        "materials",
-        "remedies",
-        "source",
-        "correlation_id",
-        "prev_hash",
-        "hash",
-        "erased",
-    ],
+    "required": ["id", *HASHED_FIELDS, "hash", "erased"],
     "properties": {
         "id": {"type": "string", "format": "uuid"},
         "household_id": {"type": "string"},
