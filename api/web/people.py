@@ -11,7 +11,14 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ledger.domain.masking import mask_id_number, mask_name
-from ledger.domain.personal import MEMBER_FIELDS, Path, fields_of, get_at, is_commitment
+from ledger.domain.personal import (
+    MEMBER_FIELDS,
+    deep_copy,
+    fields_of,
+    get_at,
+    is_commitment,
+    set_at,
+)
 from ledger.personal.vault import Openings, PersonalVault
 
 ERASED = "已删除"
@@ -56,10 +63,10 @@ class PageView:
         }
 
     def _event(self, stored: Mapping[str, Any], openings: Openings) -> dict[str, Any]:
-        shown: dict[str, Any] = _deep(stored)
+        shown: dict[str, Any] = deep_copy(stored)
         for found in fields_of(stored):
             value = self._shown(openings, found.pointer, get_at(stored, found.path))
-            _set_at(shown, found.path, value)
+            set_at(shown, found.path, value)
         return shown
 
     def _shown(self, openings: Openings, pointer: str, held: Any) -> Any:
@@ -86,15 +93,3 @@ def display_mask(pointer: str, value: Any) -> Any:
         stem, dot, extension = value.rpartition(".")
         return f"{mask_name(stem)}.{extension}" if dot and stem else mask_name(value)
     return mask_name(value)
-
-
-def _deep(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {k: _deep(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_deep(v) for v in value]
-    return value
-
-
-def _set_at(document: Any, path: Path, value: Any) -> None:
-    get_at(document, path[:-1])[path[-1]] = value

@@ -93,20 +93,20 @@ def get_at(document: Any, path: Path) -> Any:
     return document
 
 
-def _set_at(document: Any, path: Path, value: Any) -> None:
+def set_at(document: Any, path: Path, value: Any) -> None:
     get_at(document, path[:-1])[path[-1]] = value
 
 
 def _copied(document: Mapping[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
     """``document`` with the containers under ``keys`` copied deep enough to be changed."""
-    return {k: _deep(v) if k in keys else v for k, v in document.items()}
+    return {k: deep_copy(v) if k in keys else v for k, v in document.items()}
 
 
-def _deep(value: Any) -> Any:
+def deep_copy(value: Any) -> Any:
     if isinstance(value, Mapping):
-        return {k: _deep(v) for k, v in value.items()}
+        return {k: deep_copy(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_deep(v) for v in value]
+        return [deep_copy(v) for v in value]
     return value
 
 
@@ -137,7 +137,7 @@ def seal(
     for found in fields_of(event):
         value, salt = as_json(get_at(event, found.path)), new_salt()
         committed = commitment(salt, value)
-        _set_at(sealed, found.path, committed)
+        set_at(sealed, found.path, committed)
         kept.append(Sealed(committed, found.pointer, found.member_id, value, salt))
     return sealed, kept
 
@@ -165,7 +165,7 @@ def opened(event: Mapping[str, Any], lookup: Lookup) -> dict[str, Any]:
         if opening is None:
             erased.append(found.pointer)
             continue
-        _set_at(served, found.path, opening.value)
+        set_at(served, found.path, opening.value)
         openings[found.pointer] = base64.b64encode(opening.salt).decode()
     served["openings"] = openings
     served["erased"] = erased
@@ -200,7 +200,7 @@ def hashed_form(served: Mapping[str, Any]) -> dict[str, Any]:
             raw = base64.b64decode(str(salt), validate=True)
         except ValueError:
             raise OpeningError(f"the salt of {pointer} is not base64") from None
-        _set_at(hashed, paths[pointer], commitment(raw, get_at(served, paths[pointer])))
+        set_at(hashed, paths[pointer], commitment(raw, get_at(served, paths[pointer])))
     return hashed
 
 

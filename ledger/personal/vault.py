@@ -157,10 +157,6 @@ class PersonalVault:
                 erased.append(row.commitment)
         return MemberErasure(erased, values)
 
-    def erased_values(self, household_id: str, member_id: str) -> set[str]:
-        """The text values an erasure of the member would remove (before it runs)."""
-        return self.member_erasure(household_id, member_id).values
-
     def _text(self, row: PersonalRow) -> str | None:
         opening = self.open_row(row)
         return opening.value if opening is not None and isinstance(opening.value, str) else None
