@@ -23,6 +23,7 @@ from api.routes import (
     health,
     households,
     integrity,
+    log,
     materials,
 )
 from api.state import AppState, install_state
@@ -69,7 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(AuthenticateBeforeBody)  # outside BodySizeLimit: before any read
     app.add_middleware(RequestMetrics, metrics=state.metrics)
     app.add_middleware(RequestLog)
-    for module in (households, evaluation, feed, integrity, materials, access_log, health):
+    for module in (households, evaluation, feed, integrity, log, materials, access_log, health):
         app.include_router(module.router)
     app.include_router(erasures.router)
     app.include_router(admin.router)

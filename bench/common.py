@@ -255,6 +255,7 @@ def service_env(url: str, work: Path) -> dict[str, str]:
         **os.environ,
         "LEDGER_DATABASE_URL": url,
         "LEDGER_SIGNING_KEY": str(work / "signing-key.pem"),
+        "LEDGER_NOTE_KEY": str(work / "note-key.pem"),
         "LEDGER_PERSONAL_DATA_KEY": str(work / "personal-data.key"),
         "LEDGER_MATERIALS_DIR": str(work / "materials"),
         "LEDGER_RATE_LIMIT_PER_S": "0",

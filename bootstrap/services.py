@@ -103,7 +103,12 @@ def open_services(
             runner.start()
         log = None
         if transparency or checkpointer or standby_database is not None:
-            log = TransparencyLog.open(ledger, settings.signing_key)
+            log = TransparencyLog.open(
+                ledger,
+                settings.signing_key,
+                note_key=settings.note_key,
+                origin=settings.log_origin,
+            )
         if checkpointer and log is not None:
             log.start(settings.checkpoint_interval_s)
             opened.callback(log.stop)

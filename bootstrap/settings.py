@@ -20,6 +20,7 @@ from ledger.domain.bounds import InputBounds
 
 LogFormat = Literal["auto", "json", "console"]
 LogLevel = Literal["debug", "info", "warning", "error"]
+ORIGIN = re.compile(r"[!-*,-~]{1,255}")  # printable ASCII but '+': a note key name
 
 
 class Settings(BaseSettings):
@@ -62,6 +63,20 @@ class Settings(BaseSettings):
     """The Ed25519 key that signs checkpoints (PEM, PKCS #8); generated, readable by its
     owner only (mode 0600), on first start if the file does not exist; a key file others
     can read is refused."""
+    note_key: str = "./ledger-note-key.pem"
+    """The Ed25519 key that signs the log's C2SP checkpoints (``/log/checkpoint``), apart from
+    the JSON checkpoints' key; generated like it. Beside it, ``<file>.signed`` keeps the
+    largest checkpoint this log signed (the fork guard's memory, outside the database)."""
+    log_origin: str | None = None
+    """The log's name in its C2SP checkpoints (a schema-less URL such as
+    ``ledger.example.gov.cn/fpjc/530925``); fixed by the first checkpoint, a later change is
+    refused at start. Unset: the one already signed, or ``ledger.invalid/<key hash>``."""
+    witness_policy: str | None = None
+    """A tlog-policy file: this log's key, the witnesses (name, key, URL) whose cosignatures
+    are gathered, and the quorum a checkpoint needs before ``/log/checkpoint`` serves it."""
+    witness_interval_s: float = Field(default=60.0, gt=0)
+    """How often, in seconds, at most, checkpoints are submitted to the witnesses while the
+    tree grows."""
     checkpoint_interval_s: float = 1.0
     """How often, in seconds, at most, a new signed checkpoint covers recent appends."""
     materials_dir: str = "./materials"
@@ -110,6 +125,16 @@ class Settings(BaseSettings):
     def input_bounds(self) -> InputBounds:
         """The bounds every append is judged by (CONTRACT §7.1)."""
         return InputBounds(self.earliest_date, self.clock_skew_s)
+
+    @field_validator("log_origin")
+    @classmethod
+    def _origin_is_a_key_name(cls, value: str | None) -> str | None:
+        if value is not None and not ORIGIN.fullmatch(value):
+            raise ValueError(
+                "a log origin is a schema-less URL of at most 255 printable characters, "
+                "without spaces or '+' (e.g. ledger.example.gov.cn/fpjc/530925)"
+            )
+        return value
 
     @field_validator("log_format", "log_level", mode="before")
     @classmethod

@@ -37,6 +37,13 @@ class IntegrityQueries:
     def public_key(self) -> str:
         return self.transparency.public_key
 
+    def published_note(self) -> str:
+        """The checkpoint note ``/log/checkpoint`` serves, with its cosignatures."""
+        return self.transparency.latest_note().note
+
+    def vkey(self) -> str:
+        return self.transparency.identity.vkey
+
     def inclusion(
         self, event_id: UUID, caller: Caller, tree_size: int | None = None
     ) -> InclusionProof:

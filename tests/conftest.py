@@ -50,6 +50,7 @@ def _postgres_unreachable() -> str | None:
 def _files_in_tmp(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """The keys and materials of every app a test starts stay in its tmp dir."""
     monkeypatch.setenv("LEDGER_SIGNING_KEY", str(tmp_path / "signing-key.pem"))
+    monkeypatch.setenv("LEDGER_NOTE_KEY", str(tmp_path / "note-key.pem"))
     monkeypatch.setenv("LEDGER_PERSONAL_DATA_KEY", str(tmp_path / "personal-data.key"))
     monkeypatch.setenv("LEDGER_MATERIALS_DIR", str(tmp_path / "materials"))
 

@@ -37,8 +37,30 @@ class StoredCheckpoint:
         }
 
 
+@dataclass(frozen=True)
+class StoredNote:
+    """A checkpoint as a C2SP signed note (CONTRACT §7.4), with the log's signature only."""
+
+    tree_size: int
+    origin: str
+    root_hash: str  # hex
+    note: str
+    signed_at: str
+
+
+@dataclass(frozen=True)
+class StoredCosignature:
+    tree_size: int
+    witness: str  # the cosigner's key name
+    key_id: str  # hex
+    line: str  # as the witness answered it
+    cosigned_at: int  # POSIX seconds, as signed
+
+
 _CHECKPOINT_COLUMNS = "tree_size, root_hash, timestamp, signature, public_key"
 _LEAF_COLUMNS = "leaf_index, notification_id, event_id, household_id"
+_NOTE_COLUMNS = "tree_size, origin, root_hash, note, signed_at"
+_COSIGNATURE_COLUMNS = "tree_size, witness, key_id, line, cosigned_at"
 
 
 class LogTables(SQLTables):
@@ -149,6 +171,83 @@ class LogTables(SQLTables):
         """Every checkpoint, smallest tree first."""
         for row in self._rows(f"SELECT {_CHECKPOINT_COLUMNS} FROM checkpoints ORDER BY tree_size"):
             yield StoredCheckpoint(**row)
+
+    # The log in C2SP form (CONTRACT §7.4)
+
+    def add_note(self, note: StoredNote) -> bool:
+        """Stores a signed note; False if one of that size exists (another signer won)."""
+        try:
+            self._write(
+                f"INSERT INTO log_notes ({_NOTE_COLUMNS}) VALUES (?, ?, ?, ?, ?)",
+                (note.tree_size, note.origin, note.root_hash, note.note, note.signed_at),
+            )
+        except IntegrityError:
+            return False
+        return True
+
+    def latest_note(self) -> StoredNote | None:
+        return self._note("ORDER BY tree_size DESC LIMIT 1")
+
+    def note(self, tree_size: int) -> StoredNote | None:
+        return self._note("WHERE tree_size = ?", (tree_size,))
+
+    def first_note(self) -> StoredNote | None:
+        return self._note("ORDER BY tree_size LIMIT 1")
+
+    def notes(self, *, below: int, limit: int = 100) -> list[StoredNote]:
+        """Signed notes of trees smaller than ``below``, newest first."""
+        return [
+            StoredNote(**row)
+            for row in self._rows(
+                f"SELECT {_NOTE_COLUMNS} FROM log_notes WHERE tree_size < ? "
+                "ORDER BY tree_size DESC LIMIT ?",
+                (below, limit),
+            )
+        ]
+
+    def _note(self, clause: str, params: tuple[Any, ...] = ()) -> StoredNote | None:
+        for row in self._rows(f"SELECT {_NOTE_COLUMNS} FROM log_notes {clause}", params):
+            return StoredNote(**row)
+        return None
+
+    def add_cosignatures(self, cosignatures: list[StoredCosignature]) -> None:
+        """Stores cosignatures, skipping any already held (the same witness key and size)."""
+        with self._transaction(commit=True) as cursor:
+            for c in cosignatures:
+                cursor.execute(
+                    self.sql(
+                        "SELECT 1 FROM log_cosignatures "
+                        "WHERE tree_size = ? AND witness = ? AND key_id = ?"
+                    ),
+                    (c.tree_size, c.witness, c.key_id),
+                )
+                if cursor.fetchone() is None:
+                    cursor.execute(
+                        self.sql(
+                            f"INSERT INTO log_cosignatures ({_COSIGNATURE_COLUMNS}) "
+                            "VALUES (?, ?, ?, ?, ?)"
+                        ),
+                        (c.tree_size, c.witness, c.key_id, c.line, c.cosigned_at),
+                    )
+
+    def cosignatures(self, tree_size: int) -> list[StoredCosignature]:
+        return [
+            StoredCosignature(**row)
+            for row in self._rows(
+                f"SELECT {_COSIGNATURE_COLUMNS} FROM log_cosignatures WHERE tree_size = ? "
+                "ORDER BY witness, key_id",
+                (tree_size,),
+            )
+        ]
+
+    def last_cosigned_size(self, witness: str, key_id: str) -> int:
+        """The largest tree this witness key cosigned, as far as this database knows."""
+        for row in self._rows(
+            "SELECT MAX(tree_size) AS size FROM log_cosignatures WHERE witness = ? AND key_id = ?",
+            (witness, key_id),
+        ):
+            return int(row["size"] or 0)
+        return 0
 
 
 def _leaf(row: Any) -> Leaf:

@@ -23,9 +23,10 @@ from eventsourcing.persistence import IntegrityError, InterfaceError, Operationa
 from ledger.application import HouseholdLedger
 from ledger.domain import merkle
 from ledger.domain.errors import UnknownEvent, ValidationFailed
-from ledger.persistence.log_tables import Leaf, StoredCheckpoint
+from ledger.persistence.log_tables import Leaf, StoredCheckpoint, StoredNote
 from ledger.persistence.ports import MerkleStore
 from ledger.transparency import signing
+from ledger.transparency.notes import LogIdentity, open_identity
 
 log = structlog.get_logger("ledger.transparency")
 
@@ -59,6 +60,7 @@ class TransparencyLog:
         ledger: HouseholdLedger,
         key: Ed25519PrivateKey,
         *,
+        identity: LogIdentity | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         batch_size: int = 2000,
     ) -> None:
@@ -66,6 +68,7 @@ class TransparencyLog:
         self.tables: MerkleStore = ledger.stores.merkle
         self.key = key
         self.public_key = signing.public_key_text(key)
+        self.identity = identity or LogIdentity.generated()
         self.clock = clock
         self.batch_size = batch_size
         self._frontier = merkle.Frontier()
@@ -75,12 +78,23 @@ class TransparencyLog:
         self._thread: threading.Thread | None = None
 
     @classmethod
-    def open(cls, ledger: HouseholdLedger, key_path: str, **options: Any) -> "TransparencyLog":
+    def open(
+        cls,
+        ledger: HouseholdLedger,
+        key_path: str,
+        *,
+        note_key: str | None = None,
+        origin: str | None = None,
+        **options: Any,
+    ) -> "TransparencyLog":
         """The log signing with the key at ``key_path``, generated only for a ledger that
-        has no checkpoint yet (a process started elsewhere must not invent a second key)."""
+        has no checkpoint yet (a process started elsewhere must not invent a second key);
+        its C2SP notes with the key at ``note_key`` as ``origin`` (notes.open_identity)."""
         tables = ledger.stores.merkle
         first_start = tables.latest_checkpoint() is None
         key = signing.load_or_create_key(key_path, may_create=first_start)
+        if note_key is not None:
+            options["identity"] = open_identity(tables, note_key, origin)
         transparency = cls(ledger, key, **options)
         latest = tables.latest_checkpoint()
         if latest is not None and latest.public_key != transparency.public_key:
@@ -141,6 +155,7 @@ class TransparencyLog:
                 return latest
             self.catch_up()
             if latest is not None and latest.tree_size >= self._frontier.size:
+                self._note(latest.tree_size, bytes.fromhex(latest.root_hash))
                 return latest
             return self._sign(self._frontier.size, self._frontier.root())
 
@@ -149,7 +164,33 @@ class TransparencyLog:
         latest = self.checkpoint()
         return latest if latest.tree_size > leaf_index else self.checkpoint(fresh=True)
 
+    def latest_note(self) -> StoredNote:
+        """The latest checkpoint as a signed note (signing one if none is stored yet)."""
+        latest = self.tables.latest_note()
+        if latest is None:
+            self.checkpoint(fresh=True)
+            latest = self.tables.latest_note()
+        if latest is None:
+            raise RuntimeError("a checkpoint was signed without its note: run `ledger audit`")
+        return latest
+
+    def _note(self, tree_size: int, root: bytes) -> None:
+        """Signs the note of a signed checkpoint if it has none (a ledger from before
+        notes; a signer that stopped between the two)."""
+        if self.tables.note(tree_size) is None:
+            note = self.identity.sign(tree_size, root)
+            self.tables.add_note(
+                StoredNote(
+                    tree_size,
+                    self.identity.origin,
+                    root.hex(),
+                    note.format(),
+                    self.clock().isoformat(),
+                )
+            )
+
     def _sign(self, tree_size: int, root: bytes) -> StoredCheckpoint:
+        self._note(tree_size, root)
         unsigned = StoredCheckpoint(
             tree_size,
             root.hex(),

@@ -24,21 +24,28 @@ class KeyFileError(Exception):
     """The signing key file cannot be used (unreadable, not a key, or readable by others)."""
 
 
-def load_or_create_key(path: str | Path, *, may_create: bool = True) -> Ed25519PrivateKey:
+def load_or_create_key(
+    path: str | Path,
+    *,
+    may_create: bool = True,
+    what: str = "signing key",
+    setting: str = "LEDGER_SIGNING_KEY",
+) -> Ed25519PrivateKey:
     """The key at ``path`` (PEM, PKCS #8); a new one, readable by its owner only, if the
-    file does not exist and ``may_create``. A key file that others may read is refused."""
+    file does not exist and ``may_create``. A key file that others may read is refused.
+    ``what`` and ``setting`` name the key in the messages (the note key, a witness's)."""
     path = Path(path)
     if not may_create and not path.exists():
         raise KeyFileError(
-            f"signing key {path} does not exist, and this ledger already has "
-            "checkpoints signed by its key: point LEDGER_SIGNING_KEY at that "
+            f"{what} {path} does not exist, and this ledger already has "
+            f"checkpoints signed by its key: point {setting} at that "
             "key file (a new key would sign checkpoints nobody can check "
             "against the published one)"
         )
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        return _read_key(path)
+        return _read_key(path, what)
     key = Ed25519PrivateKey.generate()
     with os.fdopen(fd, "wb") as file:
         file.write(
@@ -53,19 +60,19 @@ def load_or_create_key(path: str | Path, *, may_create: bool = True) -> Ed25519P
     return key
 
 
-def _read_key(path: Path) -> Ed25519PrivateKey:
+def _read_key(path: Path, what: str) -> Ed25519PrivateKey:
     mode = path.stat().st_mode
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
         raise KeyFileError(
-            f"signing key {path} is accessible to other users "
+            f"{what} {path} is accessible to other users "
             f"(mode {stat.S_IMODE(mode):04o}); run: chmod 600 {path}"
         )
     try:
         key = serialization.load_pem_private_key(path.read_bytes(), password=None)
     except (ValueError, TypeError) as error:
-        raise KeyFileError(f"signing key {path} is not an unencrypted PEM key: {error}") from None
+        raise KeyFileError(f"{what} {path} is not an unencrypted PEM key: {error}") from None
     if not isinstance(key, Ed25519PrivateKey):
-        raise KeyFileError(f"signing key {path} is not an Ed25519 key")
+        raise KeyFileError(f"{what} {path} is not an Ed25519 key")
     return key
 
 
