@@ -108,6 +108,7 @@ def open_services(
                 settings.signing_key,
                 note_key=settings.note_key,
                 origin=settings.log_origin,
+                witness_policy=settings.witness_policy,
             )
         if checkpointer and log is not None:
             log.start(settings.checkpoint_interval_s)

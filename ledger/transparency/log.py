@@ -26,7 +26,8 @@ from ledger.domain.errors import UnknownEvent, ValidationFailed
 from ledger.persistence.log_tables import Leaf, StoredCheckpoint, StoredNote
 from ledger.persistence.ports import MerkleStore
 from ledger.transparency import signing
-from ledger.transparency.notes import LogIdentity, open_identity
+from ledger.transparency.c2sp.policy import Policy
+from ledger.transparency.notes import LogIdentity, load_policy, open_identity, policy_of_log
 
 log = structlog.get_logger("ledger.transparency")
 
@@ -61,6 +62,7 @@ class TransparencyLog:
         key: Ed25519PrivateKey,
         *,
         identity: LogIdentity | None = None,
+        policy: Policy | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         batch_size: int = 2000,
     ) -> None:
@@ -69,6 +71,9 @@ class TransparencyLog:
         self.key = key
         self.public_key = signing.public_key_text(key)
         self.identity = identity or LogIdentity.generated()
+        # The witnesses to gather cosignatures from and the quorum a published checkpoint
+        # meets; a log without witnesses publishes every checkpoint it signs.
+        self.policy = policy or policy_of_log(self.identity)
         self.clock = clock
         self.batch_size = batch_size
         self._frontier = merkle.Frontier()
@@ -85,16 +90,21 @@ class TransparencyLog:
         *,
         note_key: str | None = None,
         origin: str | None = None,
+        witness_policy: str | None = None,
         **options: Any,
     ) -> "TransparencyLog":
         """The log signing with the key at ``key_path``, generated only for a ledger that
         has no checkpoint yet (a process started elsewhere must not invent a second key);
-        its C2SP notes with the key at ``note_key`` as ``origin`` (notes.open_identity)."""
+        its C2SP notes with the key at ``note_key`` as ``origin`` (notes.open_identity), and
+        cosigned by the witnesses of ``witness_policy`` (a tlog-policy file)."""
         tables = ledger.stores.merkle
         first_start = tables.latest_checkpoint() is None
         key = signing.load_or_create_key(key_path, may_create=first_start)
         if note_key is not None:
-            options["identity"] = open_identity(tables, note_key, origin)
+            identity = open_identity(tables, note_key, origin)
+            options["identity"] = identity
+            if witness_policy is not None:
+                options["policy"] = load_policy(witness_policy, identity)
         transparency = cls(ledger, key, **options)
         latest = tables.latest_checkpoint()
         if latest is not None and latest.public_key != transparency.public_key:

@@ -22,6 +22,11 @@ from ledger.transparency.c2sp.note import (
     raw_public_key,
 )
 from ledger.transparency.c2sp.note import vkey as vkey_of
+from ledger.transparency.c2sp.policy import Policy, PolicyError, parse_policy
+
+
+class PolicyRefused(signing.KeyFileError):
+    """LEDGER_WITNESS_POLICY cannot be read, is no tlog-policy, or does not list this log."""
 
 
 class OriginChanged(signing.KeyFileError):
@@ -91,3 +96,26 @@ def _signed_by(text: str, verifier: Ed25519Verifier) -> bool:
         and verifier.verify(note.text.encode(), s.signature)
         for s in note.signatures
     )
+
+
+def load_policy(path: str, identity: LogIdentity) -> Policy:
+    """The witness policy at ``path``; it must list this log's own verifier key (the
+    policy is what verifiers of this log's proofs are given, so it must name this log)."""
+    try:
+        with open(path, encoding="utf-8") as file:
+            policy = parse_policy(file.read(1024 * 1024))
+    except OSError as error:
+        raise PolicyRefused(f"witness policy {path} cannot be read: {error}") from None
+    except (UnicodeDecodeError, PolicyError) as error:
+        raise PolicyRefused(f"witness policy {path}: {error}") from None
+    if identity.verifier not in policy.log_verifiers():
+        raise PolicyRefused(
+            f"witness policy {path} does not list this log's key: add the line "
+            f"'log {identity.vkey}'"
+        )
+    return policy
+
+
+def policy_of_log(identity: LogIdentity) -> Policy:
+    """The policy of a log that asks for no witness: its own key, quorum none."""
+    return parse_policy(f"log {identity.vkey}\nquorum none\n")

@@ -15,7 +15,7 @@ class StandbyTransparencyLog(TransparencyLog):
     ) -> None:
         """``replay`` returns once the standby has replayed what the primary committed
         before the call (or raises)."""
-        super().__init__(standby, primary.key, identity=primary.identity)
+        super().__init__(standby, primary.key, identity=primary.identity, policy=primary.policy)
         self.primary = primary
         self._replay = replay
 

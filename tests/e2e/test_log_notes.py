@@ -79,3 +79,15 @@ def test_a_lost_note_key_is_not_replaced_once_notes_are_signed(
 def test_an_origin_that_is_no_key_name_is_refused(origin: str) -> None:
     with pytest.raises(ValueError, match="schema-less URL"):
         Settings(log_origin=origin)
+
+
+def test_a_witness_policy_that_does_not_list_this_log_is_refused_at_start(
+    database: Database, tmp_path: object
+) -> None:
+    other = "ledger.invalid/other+00000000+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k"
+    policy = f"{tmp_path}/policy.txt"
+    with open(policy, "w") as file:
+        file.write(f"log {other}\nquorum none\n")
+    settings = Settings(database_url=_url(database), witness_policy=policy)
+    with pytest.raises(KeyFileError, match="policy"), TestClient(create_app(settings)):
+        pass
