@@ -54,10 +54,15 @@ def _answer(tile: Tile, body: bytes, headers: dict[str, str] | None = None) -> O
 
 
 def _accepts_gzip(request: Request) -> bool:
+    """Whether ``Accept-Encoding`` offers gzip with a weight above 0."""
     for offer in request.headers.get("accept-encoding", "").split(","):
-        coding, _, parameters = offer.partition(";")
-        if coding.strip().lower() == "gzip":
-            return parameters.replace(" ", "").lower() not in ("q=0", "q=0.0", "q=0.00", "q=0.000")
+        coding, *parameters = (part.strip().lower() for part in offer.split(";"))
+        if coding == "gzip":
+            weights = [p.removeprefix("q=") for p in parameters if p.startswith("q=")]
+            try:
+                return not weights or float(weights[0]) > 0
+            except ValueError:
+                return False
     return False
 
 
