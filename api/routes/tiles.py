@@ -94,7 +94,9 @@ def tile(
     transparency: TransparencyDep,
 ) -> Response:
     """Tile `<N>` at level `<L>`: the Merkle tree hashes of the subtrees of 256^L leaves
-    it spans (RFC 6962), as a full tile (256 hashes) or a partial one (`.p/<W>`). A tile
-    not yet complete, or beyond the sequenced tree, is 404 `UNKNOWN_TILE`."""
+    it spans (RFC 6962), as a full tile (256 hashes) or a partial one (`.p/<W>`). A path
+    the spec does not allow (a leading zero, an `x` missing, a width out of 1..255), a
+    full tile not yet complete or a tile beyond the sequenced tree is 404 `UNKNOWN_TILE`,
+    its detail saying which."""
     found, body = transparency.tiles.read(f"tile/{level}/{tile_index}")
     return _answer(found, body)
