@@ -22,9 +22,10 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 
-test: $(STAMP) lint  ## install, start PostgreSQL if it is down, install Chromium if missing, lint, run every test
+test: $(STAMP) lint  ## install, start PostgreSQL if it is down, install Chromium and Go if missing, lint, run every test
 	scripts/ensure-postgres
 	scripts/ensure-chromium
+	scripts/ensure-go
 	$(BIN)/pytest -n auto --durations=15  # each test has its own database, files and port; the slowest named
 
 bench: $(STAMP)  ## install, start PostgreSQL if it is down, run every benchmark (long: BENCH_ARGS=--quick for a smoke test)

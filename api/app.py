@@ -25,6 +25,7 @@ from api.routes import (
     integrity,
     log,
     materials,
+    tiles,
 )
 from api.state import AppState, install_state
 from bootstrap.services import open_services
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
     app.include_router(erasures.router)
     app.include_router(admin.router)
+    app.include_router(tiles.router)
     app.include_router(web.router)
     document_served_events(app)
     return app

@@ -29,6 +29,7 @@ STATUS: dict[type[e.LedgerError], int] = {
     e.Forbidden: 403,
     e.PayloadTooLarge: 413,
     e.UnknownMaterial: 404,
+    e.UnknownTile: 404,
     e.RateLimited: 429,
     MaterialsStoreFull: 507,
     MaterialsStoreUnavailable: 503,

@@ -90,6 +90,7 @@ _UNKNOWN = {
     "household_id": e.UnknownHousehold.code,
     "sha256": e.UnknownMaterial.code,
     "event_id": e.UnknownEvent.code,
+    "tile_index": e.UnknownTile.code,
 }
 
 

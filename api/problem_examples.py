@@ -29,6 +29,10 @@ PROBLEMS: dict[tuple[int, str], tuple[str, str]] = {
         "资料不存在 · unknown material",
         f"no material {material(7, 'survey_form')['sha256']} is stored that this token may read",
     ),
+    (404, "UNKNOWN_TILE"): (
+        "瓦片不存在 · unknown tile",
+        "no tile tile/0/x001/234: it needs a tree of 316160 leaves, the log has sequenced 1200",
+    ),
     (409, "RULE_VIOLATION"): (
         "与户的记录矛盾 · contradicts the household's record",
         "events[0] (ApplicationSigned): no member 'm9' in this household",
@@ -131,5 +135,10 @@ def problem_errors(status: int, code: str, operation: dict[str, Any]) -> list[di
     return _RULE_ERRORS.get(code, [])
 
 
-PATH_VALUES = {"household_id": HOUSEHOLD_ID, "sha256": material(7, "survey_form")["sha256"]}
+PATH_VALUES = {
+    "household_id": HOUSEHOLD_ID,
+    "sha256": material(7, "survey_form")["sha256"],
+    "level": "0",
+    "tile_index": "x001/234",
+}
 """The story's value of each path parameter, for the examples' ``instance``."""

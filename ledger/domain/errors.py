@@ -61,6 +61,13 @@ class UnknownEvent(LedgerError):
     code = "UNKNOWN_EVENT"
 
 
+class UnknownTile(LedgerError):
+    """No such tile or entry bundle (c2sp.org/tlog-tiles): a path the spec does not allow,
+    or one beyond the sequenced tree."""
+
+    code = "UNKNOWN_TILE"
+
+
 class PayloadTooLarge(LedgerError):
     code = "PAYLOAD_TOO_LARGE"
 

@@ -84,6 +84,18 @@ class LogTables(SQLTables):
                 found[int(row["level"]), int(row["idx"])] = bytes(row["hash"])
         return found
 
+    def level_hashes(self, level: int, first: int, count: int) -> list[bytes]:
+        """The stored hashes of nodes ``(level, first)`` .. ``(level, first + count - 1)``
+        in order, as many of them as are stored (a tile is one range read)."""
+        return [
+            bytes(row["hash"])
+            for row in self._rows(
+                "SELECT hash FROM merkle_nodes WHERE level = ? AND idx >= ? AND idx < ? "
+                "ORDER BY idx",
+                (level, first, first + count),
+            )
+        ]
+
     def extend(self, leaves: list[Leaf], nodes: list[tuple[Node, bytes]]) -> None:
         """Adds leaves and the nodes they complete, all or none; ``IntegrityError`` if
         another sequencer took these positions first."""

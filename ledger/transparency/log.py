@@ -12,7 +12,8 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import orjson
@@ -28,6 +29,9 @@ from ledger.persistence.ports import MerkleStore
 from ledger.transparency import signing
 from ledger.transparency.c2sp.policy import Policy
 from ledger.transparency.notes import LogIdentity, load_policy, open_identity, policy_of_log
+
+if TYPE_CHECKING:
+    from ledger.transparency.tiles import LogTiles
 
 log = structlog.get_logger("ledger.transparency")
 
@@ -287,6 +291,13 @@ class TransparencyLog:
                 ) from None
 
         return lookup
+
+    @cached_property
+    def tiles(self) -> "LogTiles":
+        """The log as c2sp.org/tlog-tiles serves it, its full tiles kept for every request."""
+        from ledger.transparency.tiles import LogTiles  # it reads this log: a cycle at import
+
+        return LogTiles(self)
 
     # Running in the background: a checkpoint soon after every append
 

@@ -301,6 +301,11 @@ PROVOKED: dict[tuple[int, str], tuple[str, str, Call]] = {
         _get(f"/v1/proofs/inclusion?event_id={illustrative_id(1)}"),
     ),
     (404, "UNKNOWN_MATERIAL"): ("/v1/materials/{sha256}", "get", _get(f"/v1/materials/{'0' * 64}")),
+    (404, "UNKNOWN_TILE"): (
+        "/log/tile/{level}/{tile_index}",
+        "get",
+        _get("/log/tile/0/x001/234", authenticated=False),
+    ),
     (409, "RULE_VIOLATION"): (APPEND, "post", _rule_broken),
     (409, "ALREADY_REGISTERED"): (APPEND, "post", _registered_twice),
     (409, "VERSION_CONFLICT"): (APPEND, "post", _stale_version),

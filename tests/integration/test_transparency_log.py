@@ -18,7 +18,7 @@ from ledger.domain.callers import Caller
 from ledger.domain.commands import AppendBatch
 from ledger.persistence.database import Database
 from ledger.transparency import signing
-from ledger.transparency.log import TransparencyLog
+from ledger.transparency.log import TransparencyLog, leaf_fields
 from tests import factories as f
 
 
@@ -44,6 +44,34 @@ def test_leaves_are_contiguous_where_notification_ids_are_not(
     assert [leaf.notification_id for leaf in leaves] == [n.id for n in feed]
     if database.kind == "postgres":
         assert [n.id for n in feed] == [1, 3]  # the gap the leaf index must not show
+
+
+def test_a_level_of_stored_hashes_and_an_entry_bundle_are_read_across_a_notification_gap(
+    ledger: HouseholdLedger, recorder_caller: Caller
+) -> None:
+    _append(ledger, recorder_caller, "hh-1")
+    [stored] = ledger.recorder.select_events(originator_id("hh-1"))
+    with pytest.raises(IntegrityError):
+        ledger.recorder.insert_events([stored])  # a gap in notification ids on PostgreSQL
+    for n in range(2, 6):
+        _append(ledger, recorder_caller, f"hh-{n}")
+    log = TransparencyLog(ledger, Ed25519PrivateKey.generate())
+    assert log.catch_up() == 5
+    wanted = [(0, i) for i in range(5)] + [(1, 0), (1, 1), (2, 0)]
+    stored_nodes = log.tables.nodes(wanted)
+    assert log.tables.level_hashes(0, 0, 5) == [stored_nodes[0, i] for i in range(5)]
+    assert log.tables.level_hashes(0, 3, 256) == [stored_nodes[0, 3], stored_nodes[0, 4]]
+    assert log.tables.level_hashes(1, 1, 5) == [stored_nodes[1, 1]]
+    assert log.tables.level_hashes(2, 0, 1) == [stored_nodes[2, 0]]
+    assert log.tables.level_hashes(3, 0, 256) == []
+
+    _, leaves = log.tiles.read("tile/0/000.p/5")
+    assert leaves == b"".join(stored_nodes[0, i] for i in range(5))
+    _, bundle = log.tiles.read("tile/entries/000.p/5")
+    notifications = ledger.recorder.select_notifications(start=0, limit=10)
+    hashes = [bytes.fromhex(leaf_fields(n.state)[2]) for n in notifications]
+    assert bundle == b"".join(b"\x00\x20" + h for h in hashes)
+    assert [merkle.leaf_hash(h) for h in hashes] == [stored_nodes[0, i] for i in range(5)]
 
 
 def test_concurrent_sequencers_build_one_tree(
