@@ -53,9 +53,7 @@ def test_a_state_file_others_may_write_or_that_is_not_a_state_is_refused(tmp_pat
 def test_a_second_process_waits_for_the_lock(tmp_path: Path) -> None:
     path = str(tmp_path / "state.json")
     held = multiprocessing.get_context("spawn").Event()
-    holder = multiprocessing.get_context("spawn").Process(
-        target=_hold_lock, args=(path, held, 1.5)
-    )
+    holder = multiprocessing.get_context("spawn").Process(target=_hold_lock, args=(path, held, 1.5))
     holder.start()
     try:
         assert held.wait(timeout=60)
