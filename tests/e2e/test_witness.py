@@ -276,6 +276,7 @@ class Race:
                         continue
                     if response.status_code != 200:
                         self.errors.append(f"{size} from {old}: {response.status_code}")
+                        break
                     with self.lock:
                         self.accepted.append((sent, size))
                     old = size
@@ -403,7 +404,8 @@ def test_vkey_prints_name_hex_id_and_base64_of_type_4_and_the_key(office: Office
         .digest()[:4]
         .hex()
     )
-    assert other_name.stdout.split("+")[2] == office.vkey.split("+")[2]  # one key, two names
+    same_key = other_name.stdout.strip().split("+", 2)[2] == office.vkey.split("+", 2)[2]
+    assert same_key  # one key file, two names: two vkeys of one key
     assert stat.S_IMODE(office.key.stat().st_mode) == 0o600
 
 
@@ -421,3 +423,16 @@ def test_a_key_file_others_can_read_or_a_name_with_a_space_is_refused(office: Of
     assert "chmod 600" in readable.stderr
     assert spaced.returncode == 2
     assert "space" in spaced.stderr
+
+
+def test_serve_refuses_a_state_file_others_may_write(office: Office) -> None:
+    office.state.chmod(0o664)
+
+    started = witness_command(
+        office.directory, "serve", "--name", WITNESS_NAME, "--state", str(office.state),
+        "--key", str(office.key), "--port", "0",
+    )  # fmt: skip
+
+    assert started.returncode == 1
+    assert "chmod 600" in started.stderr
+    office.state.chmod(0o600)

@@ -279,26 +279,27 @@ _SIZES = st.integers(min_value=0, max_value=LOG.size)
 
 
 @st.composite
-def submissions(draw: st.DrawFn) -> tuple[bool, bool, int, int, str]:
-    """(from the fork?, old size = the witness's?, old size, size, proof kind)."""
+def submissions(draw: st.DrawFn) -> tuple[bool, bool, int, int, str, int]:
+    """(from the fork?, old size = the witness's?, old size, size, proof kind, clock)."""
     return (
         draw(st.booleans()),
         draw(st.booleans()),
         draw(_SIZES),
         draw(_SIZES),
         draw(st.sampled_from(["true", "none", "garbage"])),
+        draw(st.integers(min_value=0, max_value=2 * NOW)),
     )
 
 
 @settings(max_examples=150, deadline=None)
 @given(st.lists(submissions(), min_size=1, max_size=25))
 def test_random_submissions_never_roll_back_nor_cosign_two_roots_at_one_size(
-    steps: list[tuple[bool, bool, int, int, str]],
+    steps: list[tuple[bool, bool, int, int, str, int]],
 ) -> None:
     state = trusting()
-    stored = 0
+    stored, timestamp = 0, 1
     roots: dict[int, bytes] = {}
-    for forked, at_stored, old, size, proof_kind in steps:
+    for forked, at_stored, old, size, proof_kind, now in steps:
         log = FORK if forked else LOG
         old = stored if at_stored else old
         proof = {
@@ -306,7 +307,7 @@ def test_random_submissions_never_roll_back_nor_cosign_two_roots_at_one_size(
             "none": (),
             "garbage": (hashlib.sha256(bytes([old, size])).digest(),),
         }[proof_kind]
-        state, decision = submit(state, log.body(old, size, proof=proof))
+        state, decision = submit(state, log.body(old, size, proof=proof), now)
         event(f"answered {decision.answer.status}")
         if decision.answer.status != 200:
             assert decision.record is None
@@ -317,4 +318,29 @@ def test_random_submissions_never_roll_back_nor_cosign_two_roots_at_one_size(
         assert latest.size == size
         assert roots.setdefault(size, latest.root) == latest.root
         assert base64.b64encode(latest.root).decode() in latest.note
-        stored = size
+        assert latest.timestamp >= max(timestamp, now)
+        stored, timestamp = size, latest.timestamp
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(
+        st.binary(max_size=400),
+        st.builds(
+            lambda head, tail: head + b"\n\n" + tail,
+            st.binary(max_size=80),
+            st.sampled_from([LOG.checkpoint(3).encode(), b""]) | st.binary(max_size=200),
+        ),
+        st.builds(
+            lambda old, cut: LOG.body(old, 3)[:cut],
+            st.integers(min_value=0, max_value=3),
+            st.integers(min_value=0, max_value=400),
+        ),
+    )
+)
+def test_any_body_gets_one_of_the_specs_answers_and_no_exception(body: bytes) -> None:
+    decision = decide(trusting(), body, COSIGNER, NOW)
+
+    assert decision.answer.status in {200, 400, 403, 404, 409, 422}
+    assert decision.answer.body.endswith("\n")
+    assert (decision.record is not None) == (decision.answer.status == 200)
