@@ -425,6 +425,19 @@ def test_a_key_file_others_can_read_or_a_name_with_a_space_is_refused(office: Of
     assert "space" in spaced.stderr
 
 
+def test_a_state_made_writable_by_others_while_serving_is_503_and_nothing_cosigned(
+    office: Office,
+) -> None:
+    witness = office.serve()
+    office.state.chmod(0o664)
+
+    answer = witness.add_checkpoint(office.log.body(0, 4))
+
+    assert "chmod 600" in refused(answer, 503)
+    office.state.chmod(0o600)
+    assert monitored_size(witness.base, office.log) is None
+
+
 def test_serve_refuses_a_state_file_others_may_write(office: Office) -> None:
     office.state.chmod(0o664)
 

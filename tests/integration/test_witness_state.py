@@ -63,3 +63,11 @@ def test_a_second_process_waits_for_the_lock(tmp_path: Path) -> None:
     finally:
         holder.join(timeout=60)
     assert waited > 0.5
+
+
+def test_a_state_that_cannot_be_written_is_a_state_file_error(tmp_path: Path) -> None:
+    (tmp_path / "not-a-directory").write_text("")
+    file = StateFile(tmp_path / "not-a-directory" / "state.json")
+
+    with pytest.raises(StateFileError, match="cannot write witness state"):
+        file.write(WitnessState())
