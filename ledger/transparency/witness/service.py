@@ -22,7 +22,7 @@ from ledger.transparency.witness.state import StateFile
 def witness_key(path: str | Path) -> Ed25519PrivateKey:
     """The witness's Ed25519 key (PEM), generated readable by its owner only if the file
     does not exist; ``KeyFileError`` for a file others can read or that holds no such key."""
-    return load_or_create_key(path)
+    return load_or_create_key(path, what="witness key", setting="--key")
 
 
 def cosigner(name: str, key: Ed25519PrivateKey) -> note.CosignatureSigner:
