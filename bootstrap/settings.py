@@ -77,6 +77,9 @@ class Settings(BaseSettings):
     witness_interval_s: float = Field(default=60.0, gt=0)
     """How often, in seconds, at most, checkpoints are submitted to the witnesses while the
     tree grows."""
+    witness_timeout_s: float = Field(default=5.0, gt=0)
+    """How long, in seconds, a witness has to answer an ``add-checkpoint`` before the
+    submission counts as failed (and is retried, backing off up to the interval)."""
     checkpoint_interval_s: float = 1.0
     """How often, in seconds, at most, a new signed checkpoint covers recent appends."""
     materials_dir: str = "./materials"
