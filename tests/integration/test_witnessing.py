@@ -120,9 +120,10 @@ def _grow(log: TransparencyLog, caller: Caller, *household_ids: str) -> int:
     return log.checkpoint(fresh=True).tree_size
 
 
-def _client(log: TransparencyLog, **options: float) -> WitnessClient:
-    options.setdefault("timeout_s", 2.0)
-    return WitnessClient(log, **options)
+def _client(
+    log: TransparencyLog, *, timeout_s: float = 2.0, interval_s: float = 60.0
+) -> WitnessClient:
+    return WitnessClient(log, timeout_s=timeout_s, interval_s=interval_s)
 
 
 def _stored_witnesses(log: TransparencyLog, size: int) -> set[str]:
