@@ -83,6 +83,9 @@ class TransparencyLog:
         self._lock = threading.RLock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        # Told the tree size of each note this process signs (the witness client, which
+        # submits it without waiting for its next poll).
+        self.on_note: list[Callable[[int], None]] = []
 
     @classmethod
     def open(
@@ -210,7 +213,7 @@ class TransparencyLog:
         notes; a signer that stopped between the two)."""
         if self.tables.note(tree_size) is None:
             note = self.identity.sign(tree_size, root)
-            self.tables.add_note(
+            added = self.tables.add_note(
                 StoredNote(
                     tree_size,
                     self.identity.origin,
@@ -219,6 +222,9 @@ class TransparencyLog:
                     self.clock().isoformat(),
                 )
             )
+            if added:
+                for listener in self.on_note:
+                    listener(tree_size)
 
     def _sign(self, tree_size: int, root: bytes) -> StoredCheckpoint:
         self._note(tree_size, root)

@@ -99,6 +99,7 @@ class WitnessClient:
         self._disagreements: dict[str, Disagreement] = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()
+        self._wake = threading.Event()  # a note signed here, or stop
         self._thread: threading.Thread | None = None
         # Keep-alive across rounds; short timeouts so one dead witness does not hold the
         # others' round for long.
@@ -290,7 +291,9 @@ class WitnessClient:
     # Running in the background
 
     def start(self, poll_s: float = 1.0) -> None:
-        """Rounds in a thread, looking for a new note every ``poll_s`` (at most)."""
+        """Rounds in a thread: at once when this process signs a note, else looking for
+        one (another process's) every ``poll_s`` at most."""
+        self.transparency.on_note.append(lambda _: self._wake.set())
         self._thread = threading.Thread(
             target=self._loop, args=(min(poll_s, self.interval_s),), name="witnessing", daemon=True
         )
@@ -298,6 +301,7 @@ class WitnessClient:
 
     def stop(self, timeout: float = 10) -> None:
         self._stop.set()
+        self._wake.set()
         if self._thread:
             self._thread.join(timeout)
         self.http.close()
@@ -313,7 +317,8 @@ class WitnessClient:
             with self._lock:
                 # A witness due before the next poll (a retry) is not kept waiting for it.
                 sooner = [s.due - now for s in self.states.values() if s.due > now]
-            self._stop.wait(max(min([poll_s, *sooner]), 0.01))
+            self._wake.wait(max(min([poll_s, *sooner]), 0.01))
+            self._wake.clear()
 
 
 def _excerpt(body: bytes) -> str:

@@ -393,3 +393,33 @@ def test_a_stopped_client_has_closed_its_connections(
     client = _client(_log(ledger, identity, witnesses, "both"))
     client.stop()
     assert client.http.is_closed
+
+
+def test_a_published_note_gains_the_cosignatures_that_arrive_after_the_quorum(
+    ledger: HouseholdLedger,
+    recorder_caller: Caller,
+    identity: LogIdentity,
+    witnesses: dict[str, ServedWitness],
+) -> None:
+    log = _log(ledger, identity, witnesses, "either")
+    witnesses["w2"].behaviour = _server_error
+    size = _grow(log, recorder_caller, "hh-1")
+    client = _client(log)
+    try:
+        client.submit_round()
+        assert check_checkpoint(log.policy, log.published_note()).cosigned_by == {"w1"}
+        witnesses["w2"].behaviour = None
+        client.submit_round(force=True)
+        verdict = check_checkpoint(log.policy, log.published_note())
+        assert (verdict.checkpoint.size, verdict.cosigned_by) == (size, frozenset({"w1", "w2"}))
+    finally:
+        client.stop()
+
+
+def test_with_quorum_none_the_latest_note_is_published_at_once(
+    ledger: HouseholdLedger, recorder_caller: Caller, identity: LogIdentity
+) -> None:
+    log = TransparencyLog(ledger, Ed25519PrivateKey.generate(), identity=identity)
+    assert log.published_note() == log.latest_note().note  # signs the first note itself
+    size = _grow(log, recorder_caller, "hh-1", "hh-2")
+    assert log.published_note().split("\n")[1] == str(size)
