@@ -159,10 +159,7 @@ class WitnessClient:
         name, size = state.name, latest.tree_size
         started = self.clock()
         try:
-            old = state.cosigned_size
-            if old > size:
-                self._disagree(state, old, size, 409, "the witness cosigned a larger tree")
-                raise SubmissionFailed(f"it cosigned {old} leaves, more than our {size}")
+            old = state.cosigned_size  # submit_round sends only notes larger than it
             status, body, content_type = self._post(state, latest, old)
             if status == 409:
                 old = self._witness_size(body, content_type)
@@ -170,8 +167,8 @@ class WitnessClient:
                 with self._lock:
                     state.cosigned_size = old
                 if old > size:
-                    self._disagree(state, old, size, 409, "the witness cosigned a larger tree")
-                    raise SubmissionFailed(f"it cosigned {old} leaves, more than our {size}")
+                    latest = self._newer_note(state, old)
+                    size = latest.tree_size
                 status, body, content_type = self._post(state, latest, old)
             if status == 422:
                 self._disagree(
@@ -196,6 +193,19 @@ class WitnessClient:
             seconds=round(self.clock() - started, 4),
         )
         return True
+
+    def _newer_note(self, state: WitnessState, witness_size: int) -> StoredNote:
+        """The note to send a witness that cosigned more than the note just sent: one
+        another process signed since (the latest), unless the witness holds a tree larger
+        than this log's: a disagreement."""
+        tree_size, _ = self.tables.size()
+        newer = self.tables.latest_note()
+        if witness_size > tree_size or newer is None or newer.tree_size < witness_size:
+            self._disagree(
+                state, witness_size, tree_size, 409, "the witness cosigned a larger tree"
+            )
+            raise SubmissionFailed(f"it cosigned {witness_size} leaves, more than our {tree_size}")
+        return newer
 
     def _post(self, state: WitnessState, latest: StoredNote, old: int) -> tuple[int, bytes, str]:
         proof: tuple[bytes, ...] = ()

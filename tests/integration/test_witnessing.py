@@ -423,3 +423,35 @@ def test_with_quorum_none_the_latest_note_is_published_at_once(
     assert log.published_note() == log.latest_note().note  # signs the first note itself
     size = _grow(log, recorder_caller, "hh-1", "hh-2")
     assert log.published_note().split("\n")[1] == str(size)
+
+
+def test_a_witness_that_cosigned_a_newer_note_of_this_log_is_sent_that_note(
+    ledger: HouseholdLedger,
+    recorder_caller: Caller,
+    identity: LogIdentity,
+    witnesses: dict[str, ServedWitness],
+) -> None:
+    log = _log(ledger, identity, witnesses, "both")
+    _grow(log, recorder_caller, "hh-1")
+    w1 = witnesses["w1"]
+    raced: list[int] = []
+
+    def another_process_signs_and_submits_first(body: bytes) -> Response:
+        witness = Witness(w1.signer, w1.state)
+        if not raced:
+            raced.append(_grow(log, recorder_caller, "hh-2"))
+            witness.add_checkpoint(f"old 0\n\n{log.latest_note().note}".encode())
+        answer = witness.add_checkpoint(body)
+        return Response(answer.body, answer.status, media_type=answer.content_type)
+
+    w1.behaviour = another_process_signs_and_submits_first
+    client = _client(log)
+    try:
+        client.submit_round()
+        [newer] = raced
+        assert _stored_witnesses(log, newer) == {"w1.example/witness"}
+        assert w1.requests[-1].startswith(f"old {newer}\n".encode())
+        assert client.disagreements() == []
+        assert client.failures()["w1"] == 0
+    finally:
+        client.stop()
