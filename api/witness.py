@@ -49,7 +49,10 @@ def witness_app(witness: Witness) -> Starlette:
                 f"an add-checkpoint body is at most {MAX_BODY_BYTES} bytes\n", status_code=413
             )
         answer = await run_in_threadpool(witness.add_checkpoint, body)
-        return Response(answer.body, status_code=answer.status, media_type=answer.content_type)
+        # Given as a header, not a media type: Starlette would add a charset to text/*, and
+        # the spec's 409 is exactly text/x.tlog.size.
+        headers = {"content-type": answer.content_type}
+        return Response(answer.body, status_code=answer.status, headers=headers)
 
     async def checkpoint(request: Request) -> Response:
         hashed = request.path_params["origin_hash"]

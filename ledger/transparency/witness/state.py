@@ -134,6 +134,8 @@ class StateFile:
             mode = self.path.stat().st_mode
         except FileNotFoundError:
             return WitnessState()
+        except OSError as error:
+            raise StateFileError(f"cannot read witness state {self.path}: {error}") from None
         if mode & (stat.S_IWGRP | stat.S_IWOTH):
             raise StateFileError(
                 f"witness state {self.path} may be written by other users "
@@ -148,6 +150,12 @@ class StateFile:
     def write(self, state: WitnessState) -> None:
         """Replaces the file whole: a crash leaves the old state or the new one, never a
         mix, and the new one is on disk when this returns."""
+        try:
+            self._replace(state)
+        except OSError as error:  # a full disk: nothing is cosigned that is not remembered
+            raise StateFileError(f"cannot write witness state {self.path}: {error}") from None
+
+    def _replace(self, state: WitnessState) -> None:
         temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
