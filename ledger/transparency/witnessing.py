@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import httpx
 import structlog
+from eventsourcing.persistence import IntegrityError
 
 from ledger.persistence.log_tables import StoredCosignature, StoredNote
 from ledger.transparency.c2sp.note import (
@@ -261,7 +262,10 @@ class WitnessClient:
                 )
             )
         if verified:
-            self.tables.add_cosignatures(verified)
+            try:
+                self.tables.add_cosignatures(verified)
+            except IntegrityError:  # another process stored one of them a moment ago
+                self.tables.add_cosignatures(verified)  # which is now skipped
         own = state.witness.verifier
         if refused:
             raise SubmissionFailed(f"the cosignature of {', '.join(refused)} does not verify")

@@ -20,10 +20,12 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from api.witness import witness_app
+from bootstrap import open_ledger
 from ledger.appending import AppendPipeline
 from ledger.application import HouseholdLedger
 from ledger.domain.callers import Caller
 from ledger.domain.commands import AppendBatch
+from ledger.persistence.database import Database
 from ledger.transparency.c2sp.note import CosignatureSigner, vkey
 from ledger.transparency.c2sp.policy import check_checkpoint, parse_policy
 from ledger.transparency.c2sp.witness_protocol import SIZE_CONTENT_TYPE
@@ -455,3 +457,33 @@ def test_a_witness_that_cosigned_a_newer_note_of_this_log_is_sent_that_note(
         assert client.failures()["w1"] == 0
     finally:
         client.stop()
+
+
+def test_two_processes_submitting_at_once_store_each_cosignature_once(
+    database: Database,
+    ledger: HouseholdLedger,
+    recorder_caller: Caller,
+    identity: LogIdentity,
+    witnesses: dict[str, ServedWitness],
+) -> None:
+    log = _log(ledger, identity, witnesses, "both")
+    size = _grow(log, recorder_caller, "hh-1", "hh-2")
+    other_ledger = open_ledger(database, pool_size=2)
+    other_log = TransparencyLog(
+        other_ledger, Ed25519PrivateKey.generate(), identity=identity, policy=log.policy
+    )
+    clients = [_client(log), _client(other_log)]
+    try:
+        rounds = [threading.Thread(target=c.submit_round) for c in clients]
+        for thread in rounds:
+            thread.start()
+        for thread in rounds:
+            thread.join(timeout=30)
+        assert _stored_witnesses(log, size) == {"w1.example/witness", "w2.example/witness"}
+        assert len(log.tables.cosignatures(size)) == 2
+        assert all(c.disagreements() == [] for c in clients)
+        assert check_checkpoint(log.policy, log.published_note()).checkpoint.size == size
+    finally:
+        for client in clients:
+            client.stop()
+        other_ledger.close()
