@@ -73,7 +73,8 @@ class Settings(BaseSettings):
     refused at start. Unset: the one already signed, or ``ledger.invalid/<key hash>``."""
     witness_policy: str | None = None
     """A tlog-policy file: this log's key, the witnesses (name, key, URL) whose cosignatures
-    are gathered, and the quorum a checkpoint needs before ``/log/checkpoint`` serves it."""
+    are gathered, and the quorum a checkpoint needs before ``/log/checkpoint`` serves it
+    (docs/witnessing.md)."""
     witness_interval_s: float = Field(default=60.0, gt=0)
     """How often, in seconds, at most, checkpoints are submitted to the witnesses while the
     tree grows."""
