@@ -13,6 +13,7 @@ from api.responses import ProblemBody, problem
 from ledger.domain import errors as e
 from ledger.domain.field_paths import field_path
 from ledger.materials import MaterialsStoreFull, MaterialsStoreUnavailable
+from ledger.transparency.publication import CheckpointNotWitnessed
 from projections.runner import ProjectionsUnavailable
 
 STATUS: dict[type[e.LedgerError], int] = {
@@ -33,6 +34,7 @@ STATUS: dict[type[e.LedgerError], int] = {
     e.RateLimited: 429,
     MaterialsStoreFull: 507,
     MaterialsStoreUnavailable: 503,
+    CheckpointNotWitnessed: 503,
 }
 
 # Starlette's own 400 is a body it cannot parse (e.g. broken multipart): the contract's

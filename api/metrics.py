@@ -14,12 +14,13 @@ from datetime import datetime
 
 import structlog
 from prometheus_client import CollectorRegistry, Counter, Histogram
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.observability import route_of
 from bootstrap.services import Services
+from ledger.transparency.witnessing import WitnessClient
 
 APPEND_ROUTE = "/v1/households/{household_id}/events"
 UNMATCHED = "unmatched"
@@ -123,6 +124,8 @@ class LedgerCollector(Collector):
                 "else 0.",
                 int(runner.failed),
             )
+        if services is not None and services.witnessing is not None:
+            yield from _witnessing(services.witnessing)
         try:
             if services is None:
                 raise RuntimeError("the app has not started")
@@ -132,6 +135,7 @@ class LedgerCollector(Collector):
             tables = services.transparency.tables
             leaves, _ = tables.size()
             checkpoint = tables.latest_checkpoint()
+            published = services.transparency.publication.current()
         except Exception as error:  # the database away, in any driver's words: say so
             log.warning("metrics_database_unavailable", error=type(error).__name__)
             yield _gauge(
@@ -178,6 +182,40 @@ class LedgerCollector(Collector):
                 "Seconds since the newest checkpoint was signed.",
                 max(0.0, time.time() - signed),
             )
+        if published is not None:
+            yield _gauge(
+                "ledger_checkpoint_published_tree_size",
+                "Events covered by the checkpoint /log/checkpoint serves (the newest that "
+                "meets the witness policy's quorum).",
+                published.note.tree_size,
+            )
+
+
+def _witnessing(client: WitnessClient) -> Iterator[Metric]:
+    """What this process knows of each witness (its own submissions, no database read)."""
+    sizes = GaugeMetricFamily(
+        "ledger_witness_cosigned_tree_size",
+        "The largest tree each witness cosigned, as far as this process knows.",
+        labels=["witness"],
+    )
+    failures = CounterMetricFamily(
+        "ledger_witness_submission_failures",
+        "Submissions to each witness that gathered no valid cosignature.",
+        labels=["witness"],
+    )
+    disagreeing = GaugeMetricFamily(
+        "ledger_witness_disagrees",
+        "1 while a witness's last answer contradicted the database (a larger tree, or a "
+        "proof it refused), else 0.",
+        labels=["witness"],
+    )
+    disagreements = {fact.witness for fact in client.disagreements()}
+    for witness, size in client.witness_sizes().items():
+        sizes.add_metric([witness], size)
+        disagreeing.add_metric([witness], int(witness in disagreements))
+    for witness, count in client.failures().items():
+        failures.add_metric([witness], count)
+    yield from (sizes, failures, disagreeing)
 
 
 def _gauge(name: str, documentation: str, value: float) -> GaugeMetricFamily:

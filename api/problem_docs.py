@@ -17,6 +17,7 @@ from api.deps import get_materials, get_projections
 from api.responses import problem
 from ledger.domain import errors as e
 from ledger.materials import MaterialsStoreUnavailable
+from ledger.transparency.publication import CheckpointNotWitnessed
 from projections.runner import ProjectionsUnavailable
 
 _PROBLEM_SCHEMA = {
@@ -94,6 +95,10 @@ _UNKNOWN = {
 }
 
 
+# Public routes whose 503 is their own, not the readiness probe's.
+_PUBLIC_UNAVAILABLE = {"/log/checkpoint": CheckpointNotWitnessed.code}
+
+
 def _calls(dependant: Dependant) -> Iterator[Callable[..., Any] | None]:
     for dependency in dependant.dependencies:
         yield dependency.call
@@ -114,6 +119,8 @@ def _codes(
     if status == 404:
         return [code for name, code in _UNKNOWN.items() if name in parameters] or codes
     if status == 503:
+        if route is not None and route.path in _PUBLIC_UNAVAILABLE:
+            return [_PUBLIC_UNAVAILABLE[route.path]]
         if not operation.get("security"):
             return ["NOT_READY"]  # the readiness probe's own answer (api/routes/health.py)
         calls = set(_calls(route.dependant)) if route is not None else set()

@@ -78,6 +78,11 @@ PROBLEMS: dict[tuple[int, str], tuple[str, str]] = {
         "服务未就绪 · not ready",
         "the database does not answer (OperationalError)",
     ),
+    (503, "CHECKPOINT_NOT_WITNESSED"): (
+        "检查点尚未见证 · checkpoint not witnessed yet",
+        "no checkpoint of ledger.example.gov.cn/fpjc/530925 has been cosigned by the "
+        "witnesses its policy's quorum (offices) needs yet; retry later",
+    ),
     (503, "MATERIALS_STORE_UNAVAILABLE"): (
         "资料存储不可写 · materials store not writable",
         "the materials store cannot be written (EROFS); nothing was stored",

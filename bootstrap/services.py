@@ -20,6 +20,7 @@ from ledger.personal import personal_key_for
 from ledger.reading import HouseholdReads
 from ledger.transparency.badge import Badges
 from ledger.transparency.log import TransparencyLog
+from ledger.transparency.witnessing import WitnessClient
 from projections.runner import ProjectionRunner
 from projections.views import ViewTables
 
@@ -44,6 +45,7 @@ class Services:
     badges: Badges  # the household pages' verdicts (ledger/transparency/badge.py)
     opened_transparency: TransparencyLog | None = None
     standby: Standby | None = None  # the read replica, when the service has one
+    witnessing: WitnessClient | None = None  # gathers cosignatures (a checkpointer's)
 
     @property
     def stores(self) -> LedgerStores:
@@ -110,9 +112,18 @@ def open_services(
                 origin=settings.log_origin,
                 witness_policy=settings.witness_policy,
             )
+        witnessing = None
         if checkpointer and log is not None:
             log.start(settings.checkpoint_interval_s)
             opened.callback(log.stop)
+            if any(w.url for w in log.policy.witnesses.values()):
+                witnessing = WitnessClient(
+                    log,
+                    interval_s=settings.witness_interval_s,
+                    timeout_s=settings.witness_timeout_s,
+                )
+                witnessing.start(poll_s=settings.checkpoint_interval_s)
+                opened.callback(witnessing.stop)
         services = Services(
             settings=settings,
             configuration=configuration,
@@ -125,6 +136,7 @@ def open_services(
             materials=MaterialStore(settings.materials_dir, max_bytes=settings.max_material_bytes),
             badges=Badges(),
             opened_transparency=log,
+            witnessing=witnessing,
         )
         if standby_database is not None:
             replica = Standby(standby_database, services.primary, pool_size=settings.pool_size)

@@ -73,10 +73,14 @@ class Settings(BaseSettings):
     refused at start. Unset: the one already signed, or ``ledger.invalid/<key hash>``."""
     witness_policy: str | None = None
     """A tlog-policy file: this log's key, the witnesses (name, key, URL) whose cosignatures
-    are gathered, and the quorum a checkpoint needs before ``/log/checkpoint`` serves it."""
+    are gathered, and the quorum a checkpoint needs before ``/log/checkpoint`` serves it
+    (docs/witnessing.md)."""
     witness_interval_s: float = Field(default=60.0, gt=0)
     """How often, in seconds, at most, checkpoints are submitted to the witnesses while the
     tree grows."""
+    witness_timeout_s: float = Field(default=5.0, gt=0)
+    """How long, in seconds, a witness has to answer an ``add-checkpoint`` before the
+    submission counts as failed (and is retried, backing off up to the interval)."""
     checkpoint_interval_s: float = 1.0
     """How often, in seconds, at most, a new signed checkpoint covers recent appends."""
     materials_dir: str = "./materials"

@@ -34,12 +34,23 @@ class IntegrityQueries:
         """The latest signed tree head; ``fresh``: one covering every returned append."""
         return self.transparency.checkpoint(fresh=fresh)
 
+    def checkpoint_document(self, *, fresh: bool = False) -> dict[str, Any]:
+        """The latest signed tree head as served, with the witnesses' cosignature lines
+        of its note (``[]`` until a witness cosigned that size; they are not part of the
+        signed JSON, so the signature still covers the same four fields)."""
+        checkpoint = self.checkpoint(fresh=fresh)
+        return {
+            **checkpoint.document(),
+            "cosignatures": self.transparency.cosignature_lines(checkpoint.tree_size),
+        }
+
     def public_key(self) -> str:
         return self.transparency.public_key
 
     def published_note(self) -> str:
-        """The checkpoint note ``/log/checkpoint`` serves, with its cosignatures."""
-        return self.transparency.latest_note().note
+        """The checkpoint note ``/log/checkpoint`` serves: the newest meeting the witness
+        policy's quorum, with its cosignatures."""
+        return self.transparency.published_note()
 
     def vkey(self) -> str:
         return self.transparency.identity.vkey

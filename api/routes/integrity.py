@@ -19,7 +19,21 @@ from api.routes.households import HouseholdId
 router = APIRouter(prefix="/v1", tags=["integrity"])
 
 
-@router.get("/checkpoints/latest")
+_CHECKPOINT_EXAMPLE = {
+    "tree_size": 1042,
+    "root_hash": "5b1f0c2e9a7d4c3b8e6f1a2d3c4b5a69788796a5b4c3d2e1f00112233445566",
+    "timestamp": "2026-12-07T08:30:00.123456+00:00",
+    "signature": "q0s3mYbq…base64 Ed25519 signature…Bw==",
+    "cosignatures": [
+        "— audit.lincang.gov.cn/witness HTwbDQAAAABnVDUY…base64 key id, time, signature…",
+    ],
+}
+
+
+@router.get(
+    "/checkpoints/latest",
+    responses={200: {"content": {"application/json": {"example": _CHECKPOINT_EXAMPLE}}}},
+)
 def latest_checkpoint(
     integrity: IntegrityQueriesDep,
     caller: CallerDep,
@@ -30,9 +44,12 @@ def latest_checkpoint(
         ),
     ] = False,
 ) -> JSONBody:
-    """The latest signed tree head: `{"tree_size", "root_hash", "timestamp", "signature"}`;
-    the signature is Ed25519 over the RFC 8785 JSON of the other three fields."""
-    return JSONBody(integrity.checkpoint(fresh=fresh).document())
+    """The latest signed tree head: `{"tree_size", "root_hash", "timestamp", "signature",
+    "cosignatures"}`; the signature is Ed25519 over the RFC 8785 JSON of `tree_size`,
+    `root_hash` and `timestamp`. `cosignatures` are the witness cosignature lines
+    (c2sp.org/tlog-cosignature) gathered for the C2SP note of the same tree (`/log/checkpoint`),
+    `[]` until a witness cosigned that size; they are not covered by `signature`."""
+    return JSONBody(integrity.checkpoint_document(fresh=fresh))
 
 
 @router.get("/checkpoints/public-key")

@@ -252,6 +252,18 @@ class LogTables(SQLTables):
             )
         ]
 
+    def cosignatures_from(self, tree_size: int) -> list[StoredCosignature]:
+        """Cosignatures of trees of ``tree_size`` leaves or more, largest tree first (few:
+        witnesses are sent a checkpoint at most once an interval)."""
+        return [
+            StoredCosignature(**row)
+            for row in self._rows(
+                f"SELECT {_COSIGNATURE_COLUMNS} FROM log_cosignatures WHERE tree_size >= ? "
+                "ORDER BY tree_size DESC, witness, key_id",
+                (tree_size,),
+            )
+        ]
+
     def last_cosigned_size(self, witness: str, key_id: str) -> int:
         """The largest tree this witness key cosigned, as far as this database knows."""
         for row in self._rows(

@@ -29,6 +29,7 @@ from ledger.persistence.ports import MerkleStore
 from ledger.transparency import signing
 from ledger.transparency.c2sp.policy import Policy
 from ledger.transparency.notes import LogIdentity, load_policy, open_identity, policy_of_log
+from ledger.transparency.publication import CheckpointNotWitnessed, Publication
 
 if TYPE_CHECKING:
     from ledger.transparency.tiles import LogTiles
@@ -78,6 +79,7 @@ class TransparencyLog:
         # The witnesses to gather cosignatures from and the quorum a published checkpoint
         # meets; a log without witnesses publishes every checkpoint it signs.
         self.policy = policy or policy_of_log(self.identity)
+        self.publication = Publication(self.tables, self.policy)
         self.clock = clock
         self.batch_size = batch_size
         self._frontier = merkle.Frontier()
@@ -85,6 +87,9 @@ class TransparencyLog:
         self._lock = threading.RLock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        # Told the tree size of each note this process signs (the witness client, which
+        # submits it without waiting for its next poll).
+        self.on_note: list[Callable[[int], None]] = []
 
     @classmethod
     def open(
@@ -188,12 +193,31 @@ class TransparencyLog:
             raise RuntimeError("a checkpoint was signed without its note: run `ledger audit`")
         return latest
 
+    def published_note(self) -> str:
+        """The newest note that meets the witness policy's quorum, followed by its
+        cosignature lines (``publication.Publication``); ``CheckpointNotWitnessed`` if no
+        note has met it yet."""
+        published = self.publication.current()
+        if published is None and self.policy.quorum == "none":
+            self.latest_note()  # a new ledger: its first note needs no witness
+            published = self.publication.current()
+        if published is None:
+            raise CheckpointNotWitnessed(
+                f"no checkpoint of {self.identity.origin} has been cosigned by the witnesses "
+                f"its policy's quorum ({self.policy.quorum}) needs yet; retry later"
+            )
+        return published.text()
+
+    def cosignature_lines(self, tree_size: int) -> list[str]:
+        """The witnesses' cosignature lines stored for the note of ``tree_size`` leaves."""
+        return [c.line for c in self.tables.cosignatures(tree_size)]
+
     def _note(self, tree_size: int, root: bytes) -> None:
         """Signs the note of a signed checkpoint if it has none (a ledger from before
         notes; a signer that stopped between the two)."""
         if self.tables.note(tree_size) is None:
             note = self.identity.sign(tree_size, root)
-            self.tables.add_note(
+            added = self.tables.add_note(
                 StoredNote(
                     tree_size,
                     self.identity.origin,
@@ -202,6 +226,9 @@ class TransparencyLog:
                     self.clock().isoformat(),
                 )
             )
+            if added:
+                for listener in self.on_note:
+                    listener(tree_size)
 
     def _sign(self, tree_size: int, root: bytes) -> StoredCheckpoint:
         self._note(tree_size, root)

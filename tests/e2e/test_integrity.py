@@ -71,7 +71,8 @@ def test_a_fresh_checkpoint_covers_every_append_and_is_signed(
 ) -> None:
     _register(append, "hh-1", "hh-2", "hh-3")
     checkpoint = _checkpoint(client, auth, fresh="true")
-    assert set(checkpoint) == {"tree_size", "root_hash", "timestamp", "signature"}
+    assert set(checkpoint) == {"tree_size", "root_hash", "timestamp", "signature", "cosignatures"}
+    assert checkpoint["cosignatures"] == []  # no witness policy
     assert checkpoint["tree_size"] == 6
     assert _signature_holds(client, checkpoint)
     forged = {**checkpoint, "tree_size": 5}

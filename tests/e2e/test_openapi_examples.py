@@ -322,6 +322,8 @@ ELSEWHERE = {
     # on a full or read-only tmpfs: tests/e2e/test_materials_store.py
     (507, "MATERIALS_STORE_FULL"),
     (503, "MATERIALS_STORE_UNAVAILABLE"),
+    # a witness policy whose witnesses never answered: tests/e2e/test_witnessing.py
+    (503, "CHECKPOINT_NOT_WITNESSED"),
 }
 
 
