@@ -240,6 +240,17 @@ class LogTables(SQLTables):
             )
         ]
 
+    def cosigned_sizes(self, *, at_least: int, limit: int = 100) -> list[int]:
+        """Tree sizes of at least ``at_least`` that some witness cosigned, largest first."""
+        return [
+            int(row["tree_size"])
+            for row in self._rows(
+                "SELECT DISTINCT tree_size FROM log_cosignatures WHERE tree_size >= ? "
+                "ORDER BY tree_size DESC LIMIT ?",
+                (at_least, limit),
+            )
+        ]
+
     def last_cosigned_size(self, witness: str, key_id: str) -> int:
         """The largest tree this witness key cosigned, as far as this database knows."""
         for row in self._rows(

@@ -26,8 +26,15 @@ from ledger.domain.errors import UnknownEvent, ValidationFailed
 from ledger.persistence.log_tables import Leaf, StoredCheckpoint, StoredNote
 from ledger.persistence.ports import MerkleStore
 from ledger.transparency import signing
-from ledger.transparency.c2sp.policy import Policy
-from ledger.transparency.notes import LogIdentity, load_policy, open_identity, policy_of_log
+from ledger.transparency.c2sp.note import NoteError
+from ledger.transparency.c2sp.policy import Policy, check_checkpoint
+from ledger.transparency.notes import (
+    LogIdentity,
+    cosigned_note,
+    load_policy,
+    open_identity,
+    policy_of_log,
+)
 
 log = structlog.get_logger("ledger.transparency")
 
@@ -183,6 +190,38 @@ class TransparencyLog:
         if latest is None:
             raise RuntimeError("a checkpoint was signed without its note: run `ledger audit`")
         return latest
+
+    def cosigned_note(self, tree_size: int) -> str | None:
+        """The note of ``tree_size`` with the cosignatures gathered for it."""
+        return cosigned_note(self.tables, tree_size)
+
+    def note_for_proofs(self, leaf_index: int) -> tuple[int, str]:
+        """``(tree size, cosigned note)`` to prove leaves up to ``leaf_index`` against: the
+        newest note that covers it and meets the policy's quorum, so the proofs hold for
+        anyone holding the policy; if no such note exists yet (the witnesses have not
+        cosigned this far), the latest note with what cosignatures it has, which a
+        verifier given the policy will find short of the quorum."""
+        latest = self.tables.latest_note()
+        if latest is None or latest.tree_size <= leaf_index:
+            self.covering(leaf_index)
+            latest = self.tables.latest_note()
+        if latest is None:
+            raise RuntimeError("a checkpoint was signed without its note: run `ledger audit`")
+        candidates = [latest.tree_size]
+        if self.policy.quorum != "none":
+            candidates += self.tables.cosigned_sizes(at_least=leaf_index + 1)
+        for size in sorted(set(candidates), reverse=True):
+            text = self.cosigned_note(size)
+            if text is not None and self._meets_quorum(text):
+                return size, text
+        return latest.tree_size, self.cosigned_note(latest.tree_size) or latest.note
+
+    def _meets_quorum(self, text: str) -> bool:
+        try:
+            return check_checkpoint(self.policy, text).quorum_met
+        except NoteError:  # a stored cosignature that fails: the note is not publishable
+            log.warning("stored_note_does_not_verify", note=text[:200])
+            return False
 
     def _note(self, tree_size: int, root: bytes) -> None:
         """Signs the note of a signed checkpoint if it has none (a ledger from before

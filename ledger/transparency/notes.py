@@ -98,6 +98,19 @@ def _signed_by(text: str, verifier: Ed25519Verifier) -> bool:
     )
 
 
+def cosigned_note(tables: MerkleStore, tree_size: int) -> str | None:
+    """The note of ``tree_size`` as the log signed it, followed by every cosignature line
+    gathered for it (None: no note of that size). Lines are stored as the witnesses
+    answered them; each is checked by whoever reads the note, against their own policy."""
+    stored = tables.note(tree_size)
+    if stored is None:
+        return None
+    lines = (
+        c.line if c.line.endswith("\n") else c.line + "\n" for c in tables.cosignatures(tree_size)
+    )
+    return stored.note + "".join(lines)
+
+
 def load_policy(path: str, identity: LogIdentity) -> Policy:
     """The witness policy at ``path``; it must list this log's own verifier key (the
     policy is what verifiers of this log's proofs are given, so it must name this log)."""
