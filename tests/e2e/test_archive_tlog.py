@@ -255,6 +255,10 @@ def test_verify_with_the_policy_exits_0_and_names_the_witnesses_when_the_quorum_
     alone = verify(archive)
     assert alone.exit_code == 3, alone.output
     assert "checked against the archive's own policy only" in alone.output
+    key = witnessed.tmp / "public-key.json"
+    key.write_text(witnessed.client.get("/v1/checkpoints/public-key").text)
+    both = verify(archive, "--public-key", str(key), "--policy", str(witnessed.policy))
+    assert both.exit_code == 0, both.output
 
 
 def test_the_newest_note_meeting_the_quorum_is_chosen_over_a_newer_uncosigned_one(
