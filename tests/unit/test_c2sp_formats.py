@@ -386,3 +386,12 @@ _words = st.sampled_from(
 def test_any_policy_text_parses_or_raises_policy_error(lines: list[str]) -> None:
     with contextlib.suppress(PolicyError):
         parse_policy("\n".join(lines))
+
+
+def test_a_checkpoint_whose_origin_is_not_its_logs_key_name_is_refused() -> None:
+    policy = parse_policy(f"log {vkey(LOG.verifier)}\nquorum none\n")
+    text = Checkpoint("another.example/log", 3, bytes(32)).text()
+    with pytest.raises(NoteNotVerified, match="not the name of the log's key"):
+        check_checkpoint(policy, text + "\n" + LOG.sign(text).line())
+    own = Checkpoint(LOG.verifier.name, 3, bytes(32)).text()
+    assert check_checkpoint(policy, own + "\n" + LOG.sign(own).line()).quorum_met
