@@ -140,13 +140,19 @@ def write_archive(
     archived_leaves = [by_event[doc["id"]] for doc in served]
     proofs = transparency.inclusions(archived_leaves, checkpoint.tree_size)
     note_size, note = transparency.note_for_proofs(leaves[-1].leaf_index)
+    # Usually the note is of the JSON checkpoint's tree: one set of paths serves both.
+    note_proofs = (
+        proofs
+        if note_size == checkpoint.tree_size
+        else transparency.inclusions(archived_leaves, note_size)
+    )
     tlog_proofs = {
         tlog_proof_name(p.leaf.event_id): TlogProof(
             p.leaf.leaf_index, tuple(bytes.fromhex(h) for h in p.path), note
         )
         .format()
         .encode()
-        for p in transparency.inclusions(archived_leaves, note_size)
+        for p in note_proofs
     }
     config = sources.configuration.for_division(household.village_code or "")
     materials = materials_index(
