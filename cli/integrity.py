@@ -71,8 +71,13 @@ def _log_access(ledger: HouseholdLedger, household_id: str, command: str) -> Non
     help="The ledger's public key, obtained separately (JSON from "
     "/v1/checkpoints/public-key, or its base64)",
 )
-# ``--policy FILE`` (a witness quorum, CONTRACT §7.4) joins here as the other way to verify
-# the origin: it sets ``origin_verified`` as a given key does.
+@click.option(
+    "--policy",
+    "policy_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="A witness policy (c2sp.org/tlog-policy), obtained separately: each event's "
+    "tlog-proof must be signed by its log and cosigned by its quorum of witnesses",
+)
 @click.option(
     "--max-entry-mib",
     type=click.IntRange(min=1),
@@ -88,14 +93,20 @@ def _log_access(ledger: HouseholdLedger, household_id: str, command: str) -> Non
     help="Refuse a JSON document (events, proofs, index) larger than this",
 )
 def verify(
-    archive_file: str, public_key_file: str | None, max_entry_mib: int, max_document_mib: int
+    archive_file: str,
+    public_key_file: str | None,
+    policy_file: str | None,
+    max_entry_mib: int,
+    max_document_mib: int,
 ) -> None:
     """Verify a trace archive offline: hashes, chain, proofs, signatures, materials, and
-    that every entry is unambiguous and listed. Exit 0: all holds against the key given;
-    1: a mismatch (named); 3: consistent, but no key was given to verify its origin."""
+    that every entry is unambiguous and listed. Exit 0: all holds against the key or the
+    witness policy given (with a policy, its quorum met); 1: a mismatch (named); 3:
+    consistent, but no key or policy was given to verify its origin."""
     from ledger.transparency.verify import (
         ArchiveInvalid,
         Limits,
+        read_policy,
         read_public_key,
         verify_archive,
     )
@@ -108,7 +119,8 @@ def verify(
     )
     try:
         key = read_public_key(public_key_file) if public_key_file else None
-        verified = verify_archive(archive_file, key, limits)
+        policy = read_policy(policy_file) if policy_file else None
+        verified = verify_archive(archive_file, key, limits, policy=policy)
     except ArchiveInvalid as error:
         click.echo(f"FAILED: {archive_file}: {error}", err=True)
         raise SystemExit(MISMATCH) from None
@@ -117,8 +129,8 @@ def verify(
         warning = (
             "ORIGIN NOT VERIFIED: the archive is consistent but its origin is not "
             "verified: it was checked only against the key it carries, which a forger "
-            "would bring along; pass --public-key with the ledger's key obtained "
-            "separately (exit 3)"
+            "would bring along; pass --public-key with the ledger's key, or --policy with "
+            "its witness policy, obtained separately (exit 3)"
         )
         click.echo(warning)
         click.echo(warning, err=True)

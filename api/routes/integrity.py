@@ -97,8 +97,9 @@ def household_archive(
 ) -> FileResponse:
     """The household's trace archive (痕迹资料): its events as served, the chain, the
     latest checkpoint and public key, an inclusion proof of every event, the materials
-    index and files, a readable report; `ledger verify` checks it offline (format
-    `ledger-trace-archive/2`). A reader of personal data's archive carries the values with
+    index and files, a readable report, each event's c2sp.org/tlog-proof with the cosigned
+    checkpoint note and the witness policy (`tlog/`); `ledger verify` checks it offline
+    (format `ledger-trace-archive/3`). A reader of personal data's archive carries the values with
     their openings (the manifest says `"personal_data": "opened"`), an evaluator's their
     commitments (`"committed"`): either verifies in full."""
     fd, path = tempfile.mkstemp(prefix="ledger-archive-", suffix=".zip")

@@ -1,7 +1,7 @@
 """The trace archive (痕迹资料) of one household: a zip a third party can verify offline
 with ``ledger verify`` and nothing else.
 
-Layout (format ``ledger-trace-archive/1``)::
+Layout (format ``ledger-trace-archive/3``; ``/2`` had no ``tlog/``, ``/1`` no commitments)::
 
     manifest.json     household, version, head hash, tree size, each file's SHA-256,
                       signed with the checkpoint key (so a dropped last event shows);
@@ -16,6 +16,12 @@ Layout (format ``ledger-trace-archive/1``)::
     proofs.json       an RFC 6962 inclusion proof of every event in that checkpoint's tree
     materials.json    every material the events cite, and whether its file is included
     materials/<sha>   the files the store holds (content-addressed: the name is the proof)
+    tlog/<event id>.tlog-proof
+                      each event's c2sp.org/tlog-proof@v1: its leaf index, its RFC 6962
+                      inclusion path and the log's cosigned checkpoint note
+                      (``TransparencyLog.note_for_proofs`` says which note)
+    tlog/policy.txt   the service's witness policy (c2sp.org/tlog-policy), for reading
+                      only: ``ledger verify --policy`` trusts the policy it is given
     report.html       the readable report (Chinese labels)
     README.txt        how to verify
 """
@@ -40,10 +46,16 @@ from ledger.domain.serialization import event_document, state_document
 from ledger.materials import MaterialStore, included_in_archive
 from ledger.reading import HouseholdReads
 from ledger.transparency import signing
+from ledger.transparency.c2sp.proof import EXTENSION, TlogProof
 from ledger.transparency.log import TransparencyLog
 from ledger.transparency.report import render_report
 
-FORMAT = "ledger-trace-archive/2"
+# /3 adds tlog/. A new name, so that a reader of /2 (which accepts only its own name)
+# refuses the archive rather than report it verified without the proofs it cannot read.
+FORMAT = "ledger-trace-archive/3"
+FORMAT_2 = "ledger-trace-archive/2"
+READABLE_FORMATS = (FORMAT_2, FORMAT)
+TLOG_POLICY = "tlog/policy.txt"
 SIGNED_FILES = (
     "events.jsonl",
     "chain.json",
@@ -61,7 +73,7 @@ README = """\
 
 本档案可离线核验，无需信任服务器 / Verify it offline, without trusting the server:
 
-    ledger verify {file} [--public-key 公钥文件]
+    ledger verify {file} [--public-key 公钥文件] [--policy 见证策略文件]
 
 核验内容 / What is checked:
   1. 每条记录的哈希 (RFC 8785 规范化 JSON 的 SHA-256) 与内容一致，且逐条相连成链；
@@ -70,12 +82,18 @@ README = """\
      every event is included in the signed RFC 6962 Merkle tree (proofs.json).
   3. 检查点与清单的 Ed25519 签名有效；
      the Ed25519 signatures of the checkpoint and of manifest.json hold.
-  4. 材料文件的 SHA-256 与其文件名一致，清单中各文件未被改动。
+  4. 材料文件的 SHA-256 与其文件名一致，清单中各文件未被改动；
      each material file hashes to its name; no file differs from the manifest.
+  5. (--policy) tlog/ 中每条记录的 tlog-proof 由策略所列日志签名、见证联署达到法定数，
+     且证明该记录包含在日志中。
+     (--policy) each event's tlog/<id>.tlog-proof: the checkpoint note is signed by a log
+     of the policy, its witness cosignatures meet the policy's quorum, and the path proves
+     the event in that checkpoint (c2sp.org/tlog-proof, c2sp.org/tlog-policy).
 
-请使用从主管部门另行取得的公钥 (--public-key)，以免档案连同公钥一起被替换。
-Obtain the public key separately (--public-key) so that a forged archive cannot bring
-its own key.
+请使用从主管部门另行取得的公钥 (--public-key) 或见证策略 (--policy)，以免档案连同公钥一起被替换；
+档案中的 tlog/policy.txt 仅供参阅。
+Obtain the public key (--public-key) or the witness policy (--policy) separately, so
+that a forged archive cannot bring its own; tlog/policy.txt is for reading only.
 """
 COMMITTED_README = """
 本档案供评估使用：姓名、身份证号、出生日期以加盐承诺 ("c:…") 代替，不含明文；每条记录照常重新计算
@@ -119,7 +137,23 @@ def write_archive(
         leaves = transparency.tables.leaves_of_household(household_id)
     checkpoint = transparency.covering(leaves[-1].leaf_index)
     by_event = {leaf.event_id: leaf for leaf in leaves}
-    proofs = transparency.inclusions([by_event[doc["id"]] for doc in served], checkpoint.tree_size)
+    archived_leaves = [by_event[doc["id"]] for doc in served]
+    proofs = transparency.inclusions(archived_leaves, checkpoint.tree_size)
+    note_size, note = transparency.note_for_proofs(leaves[-1].leaf_index)
+    # Usually the note is of the JSON checkpoint's tree: one set of paths serves both.
+    note_proofs = (
+        proofs
+        if note_size == checkpoint.tree_size
+        else transparency.inclusions(archived_leaves, note_size)
+    )
+    tlog_proofs = {
+        tlog_proof_name(p.leaf.event_id): TlogProof(
+            p.leaf.leaf_index, tuple(bytes.fromhex(h) for h in p.path), note
+        )
+        .format()
+        .encode()
+        for p in note_proofs
+    }
     config = sources.configuration.for_division(household.village_code or "")
     materials = materials_index(
         served,
@@ -160,6 +194,8 @@ def write_archive(
         "README.txt": (
             README.format(file=f"{household_id}.zip") + ("" if opens else COMMITTED_README)
         ).encode(),
+        TLOG_POLICY: transparency.policy.text.encode(),
+        **tlog_proofs,
     }
     manifest: dict[str, Any] = {
         "format": FORMAT,
@@ -185,6 +221,10 @@ def write_archive(
                     path, f"materials/{material['sha256']}", compress_type=zipfile.ZIP_STORED
                 )
     return manifest
+
+
+def tlog_proof_name(event_id: str) -> str:
+    return f"tlog/{event_id}{EXTENSION}"
 
 
 def manifest_content(manifest: dict[str, Any]) -> bytes:

@@ -212,6 +212,19 @@ class TransparencyLog:
         """The witnesses' cosignature lines stored for the note of ``tree_size`` leaves."""
         return [c.line for c in self.tables.cosignatures(tree_size)]
 
+    def note_for_proofs(self, leaf_index: int) -> tuple[int, str]:
+        """``(tree size, cosigned note)`` to prove leaves up to ``leaf_index`` against: the
+        published note (the newest meeting the policy's quorum) when it covers the leaf, so
+        the proofs hold for anyone holding the policy; else the latest note with what
+        cosignatures it has, which a verifier given the policy finds short of the quorum."""
+        self.covering(leaf_index)
+        published = self.publication.current()
+        if published is None or published.note.tree_size <= leaf_index:
+            published = self.publication.latest()
+        if published is None:
+            raise RuntimeError("a checkpoint was signed without its note: run `ledger audit`")
+        return published.note.tree_size, published.text()
+
     def _note(self, tree_size: int, root: bytes) -> None:
         """Signs the note of a signed checkpoint if it has none (a ledger from before
         notes; a signer that stopped between the two)."""

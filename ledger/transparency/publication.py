@@ -55,10 +55,7 @@ class Publication:
     def current(self) -> Published | None:
         """The newest note meeting the quorum (None: none does yet)."""
         if self.policy.quorum == "none":
-            latest = self.tables.latest_note()
-            if latest is None:
-                return None
-            return Published(latest, self._of_policy(self.tables.cosignatures(latest.tree_size)))
+            return self.latest()
         with self._lock:
             last = self._last
         since = last.note.tree_size if last is not None else 0
@@ -79,6 +76,13 @@ class Publication:
                     self._last = published
             return published
         return last
+
+    def latest(self) -> Published | None:
+        """The latest signed note with the policy's cosignatures it has, met quorum or not."""
+        latest = self.tables.latest_note()
+        if latest is None:
+            return None
+        return Published(latest, self._of_policy(self.tables.cosignatures(latest.tree_size)))
 
     def _of_policy(self, cosignatures: list[StoredCosignature]) -> tuple[StoredCosignature, ...]:
         return tuple(c for c in cosignatures if (c.witness, c.key_id) in self.witness_of)

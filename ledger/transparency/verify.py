@@ -3,7 +3,13 @@ obtained separately. Stops at the first thing that does not hold and says what i
 Without a key of its own the check still runs, against the key the archive carries, but
 only shows the archive consistent: a forger brings their own key (``origin_verified``).
 The archive is read through ``zipreader`` (one unambiguous entry per name, bounded sizes,
-streamed), and every entry must be listed in the signed manifest."""
+streamed), and every entry must be listed in the signed manifest.
+
+A witness policy obtained separately (``--policy``, CONTRACT §7.4) is the other way to
+verify the origin: each event's ``tlog/<id>.tlog-proof`` must prove it in a checkpoint
+note signed by a log of that policy and cosigned by a quorum of its witnesses. The
+archive's own ``tlog/policy.txt`` is never trusted: without ``--policy`` the proofs are
+checked against it only for consistency, and the quorum is reported, not required."""
 
 import base64
 import binascii
@@ -15,18 +21,34 @@ from typing import IO, Any
 
 import orjson
 
+from ledger.domain import merkle
 from ledger.domain.integrity import ZERO_HASH
 from ledger.domain.personal import is_commitment, personal_values, rehash
 from ledger.transparency import signing
 from ledger.transparency.archive import (
-    FORMAT,
+    FORMAT_2,
+    READABLE_FORMATS,
     SIGNED_FILES,
+    TLOG_POLICY,
     manifest_content,
+    tlog_proof_name,
 )
+from ledger.transparency.c2sp.note import NoteError
+from ledger.transparency.c2sp.policy import Policy, PolicyError, Verdict, parse_policy
+from ledger.transparency.c2sp.policy import check_checkpoint as check_note
+from ledger.transparency.c2sp.proof import parse_proof
 from ledger.transparency.checks import check_checkpoint, check_event, check_inclusion
 from ledger.transparency.zipreader import ArchiveInvalid, BoundedZip, Limits
 
-__all__ = ["ArchiveInvalid", "Limits", "Verified", "read_public_key", "verify_archive"]
+__all__ = [
+    "ArchiveInvalid",
+    "Limits",
+    "Verified",
+    "read_policy",
+    "read_public_key",
+    "verify_archive",
+]
+MAX_POLICY_BYTES = 1024 * 1024
 
 DEFAULT_LIMITS = Limits()
 
@@ -42,10 +64,11 @@ class Verified:
     materials: int
     opened: int = 0  # personal values checked against their openings
     committed: int = 0  # personal values served as commitments (an evaluator's, or erased)
-    # Whether the key was obtained separately (``--public-key``); ``False``: the archive is
-    # consistent with the key it carries, which a forger would have brought along. The
-    # witness policy (``--policy``, CONTRACT §7.4) will be the other way to set it.
+    # Whether a key or a policy was obtained separately (``--public-key``, ``--policy``);
+    # ``False``: the archive is consistent with the key it carries, which a forger would
+    # have brought along.
     origin_verified: bool = False
+    tlog: "TlogVerified | None" = None  # None: a /2 archive, which has no tlog proofs
 
     def summary(self) -> str:
         outcome = "OK" if self.origin_verified else "CONSISTENT (origin not verified)"
@@ -59,7 +82,28 @@ class Verified:
             f"hash chain intact, each included in the signed tree of {self.tree_size} events "
             f"(root {self.root_hash}, signed {self.signed_at}); "
             f"{self.materials} material files match their SHA-256; "
-            f"public key {self.public_key}"
+            f"public key {self.public_key}" + (f"; {self.tlog.summary()}" if self.tlog else "")
+        )
+
+
+@dataclass(frozen=True)
+class TlogVerified:
+    proofs: int
+    origin: str
+    tree_size: int
+    cosigned_by: tuple[str, ...]  # the policy's names of the witnesses whose cosignature holds
+    quorum: str
+    quorum_met: bool
+    policy_given: bool  # False: checked against the archive's own tlog/policy.txt
+
+    def summary(self) -> str:
+        against = "the given policy" if self.policy_given else "the archive's own policy only"
+        witnesses = ", ".join(self.cosigned_by) or "no witness"
+        met = "met" if self.quorum_met else "NOT met"
+        return (
+            f"{self.proofs} tlog-proofs prove each event in the checkpoint note of "
+            f"{self.tree_size} events of log {self.origin}, cosigned by {witnesses} "
+            f"(quorum {self.quorum}: {met}; checked against {against})"
         )
 
 
@@ -79,11 +123,30 @@ def read_public_key(path: str | Path) -> str:
     return text
 
 
+def read_policy(path: str | Path) -> Policy:
+    """A tlog-policy file (c2sp.org/tlog-policy) naming the log and its witnesses."""
+    try:
+        with open(path, "rb") as file:
+            data = file.read(MAX_POLICY_BYTES + 1)
+        if len(data) > MAX_POLICY_BYTES:
+            raise ArchiveInvalid(f"{path}: a policy is at most {MAX_POLICY_BYTES} bytes")
+        return parse_policy(data.decode())
+    except OSError as error:
+        raise ArchiveInvalid(f"{path}: cannot be read: {error}") from None
+    except (UnicodeDecodeError, PolicyError) as error:
+        raise ArchiveInvalid(f"{path} is not a tlog-policy: {error}") from None
+
+
 def verify_archive(
-    path: str | Path | IO[bytes], public_key: str | None = None, limits: Limits = DEFAULT_LIMITS
+    path: str | Path | IO[bytes],
+    public_key: str | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+    *,
+    policy: Policy | None = None,
 ) -> Verified:
-    """Checks the archive; ``public_key``: the ledger's key obtained separately. Raises
-    ``ArchiveInvalid`` naming the first thing that does not hold."""
+    """Checks the archive; ``public_key``: the ledger's key, ``policy``: a witness policy,
+    each obtained separately. Raises ``ArchiveInvalid`` naming the first thing that does
+    not hold; with a policy, a quorum not met is such a thing."""
     with ExitStack() as stack:
         try:
             file = (
@@ -92,7 +155,7 @@ def verify_archive(
         except OSError as error:
             raise ArchiveInvalid(f"{path} is not a readable zip archive: {error}") from None
         try:
-            return _Check(BoundedZip(file, limits), public_key).run()
+            return _Check(BoundedZip(file, limits), public_key, policy).run()
         except (KeyError, TypeError, ValueError, AttributeError, IndexError) as error:
             raise ArchiveInvalid(
                 f"the archive is malformed: {type(error).__name__}: {error}"
@@ -112,10 +175,11 @@ def parsed_size_bound(document: bytes | bytearray) -> int:
 
 
 class _Check:
-    def __init__(self, archive: BoundedZip, public_key: str | None) -> None:
+    def __init__(self, archive: BoundedZip, public_key: str | None, policy: Policy | None) -> None:
         self.archive = archive
         self.names = archive.names
         self.given_key = public_key
+        self.given_policy = policy
         self.parsed = 0
 
     def _present(self, name: str) -> None:
@@ -154,9 +218,12 @@ class _Check:
         checkpoint = self._checkpoint(key)
         events = self._events(manifest)
         root = bytes.fromhex(checkpoint["root_hash"])
-        self._proofs(events, checkpoint["tree_size"], root)
+        indexes = self._proofs(events, checkpoint["tree_size"], root)
         materials = self._materials(events)
         self._files(manifest)
+        tlog = (
+            self._tlog(manifest, events, indexes, checkpoint) if self._has_tlog(manifest) else None
+        )
         return Verified(
             manifest["household_id"],
             len(events),
@@ -167,13 +234,14 @@ class _Check:
             materials,
             opened=sum(event["opened"] for event in events),
             committed=sum(event["committed"] for event in events),
-            origin_verified=self.given_key is not None,
+            origin_verified=self.given_key is not None or self.given_policy is not None,
+            tlog=tlog,
         )
 
     def _manifest(self) -> dict[str, Any]:
         manifest = self.json("manifest.json")
-        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-            raise ArchiveInvalid(f"manifest.json is not a {FORMAT} manifest")
+        if not isinstance(manifest, dict) or manifest.get("format") not in READABLE_FORMATS:
+            raise ArchiveInvalid(f"manifest.json is not a {' or '.join(READABLE_FORMATS)} manifest")
         archive_key = self.json("public-key.json").get("public_key")
         if manifest.get("public_key") != archive_key:
             raise ArchiveInvalid("public-key.json differs from the key named in manifest.json")
@@ -252,15 +320,111 @@ class _Check:
             )
         return events
 
-    def _proofs(self, events: list[dict[str, Any]], tree_size: int, root: bytes) -> None:
+    def _proofs(self, events: list[dict[str, Any]], tree_size: int, root: bytes) -> list[int]:
+        """Checks proofs.json; returns each event's leaf index."""
         proofs = {proof.get("event_id"): proof for proof in self.json("proofs.json")}
-        last_index = -1
+        last_index, indexes = -1, []
         for event in events:
             where = f"event version {event['version']} (id {event['id']})"
             proof = proofs.get(event["id"])
             if proof is None:
                 raise ArchiveInvalid(f"{where} has no inclusion proof in proofs.json")
             last_index = check_inclusion(where, event["hash"], proof, tree_size, root, last_index)
+            indexes.append(last_index)
+        return indexes
+
+    def _has_tlog(self, manifest: dict[str, Any]) -> bool:
+        if manifest["format"] != FORMAT_2:
+            return True
+        if self.given_policy is not None:
+            raise ArchiveInvalid(
+                f"the archive is a {FORMAT_2} archive, which carries no tlog proofs to check "
+                "against a policy: verify it with --public-key, or download it again"
+            )
+        return False
+
+    def _tlog(
+        self,
+        manifest: dict[str, Any],
+        events: list[dict[str, Any]],
+        indexes: list[int],
+        checkpoint: dict[str, Any],
+    ) -> "TlogVerified":
+        """Each event's tlog-proof: its checkpoint note signed by a log of the policy (the
+        given one, else the archive's own), the quorum met (required with a given
+        policy), the path proving the event's hash at its leaf index under the note's
+        root. Every proof is listed in the manifest (``_listed``) and hashed (``_files``)."""
+        policy = self.given_policy or self._own_policy(manifest)
+        expected = {tlog_proof_name(event["id"]) for event in events}
+        for name in sorted(manifest["files"]):
+            if name.startswith("tlog/") and name != TLOG_POLICY and name not in expected:
+                raise ArchiveInvalid(f"{name} is not the proof of an event of this archive")
+        verdict: Verdict | None = None
+        verified_note = ""  # the proofs share one note: checked once
+        for event, index in zip(events, indexes, strict=True):
+            name = tlog_proof_name(event["id"])
+            if name not in manifest["files"]:
+                raise ArchiveInvalid(f"event version {event['version']} has no {name}")
+            self._present(name)
+            try:
+                proof = parse_proof(self.archive.read(name).decode())
+                if verdict is None or proof.checkpoint != verified_note:
+                    verdict = self._verdict(name, policy, proof.checkpoint)
+                    verified_note = proof.checkpoint
+            except (UnicodeDecodeError, NoteError) as error:
+                raise ArchiveInvalid(f"{name} is not a tlog-proof: {error}") from None
+            note = verdict.checkpoint
+            if proof.index != index:
+                raise ArchiveInvalid(
+                    f"{name} proves leaf {proof.index}, but proofs.json places the event at {index}"
+                )
+            if note.size == checkpoint["tree_size"] and note.root.hex() != checkpoint["root_hash"]:
+                raise ArchiveInvalid(
+                    f"{name}: the checkpoint note and checkpoint.json give the tree of "
+                    f"{note.size} events different roots"
+                )
+            leaf = merkle.leaf_hash(bytes.fromhex(event["hash"]))
+            if not merkle.verify_inclusion(index, note.size, leaf, list(proof.path), note.root):
+                raise ArchiveInvalid(
+                    f"{name}: the event (version {event['version']}) is not in the log: its "
+                    f"inclusion path fails against the root of the checkpoint of {note.size} events"
+                )
+        if verdict is None:
+            raise ArchiveInvalid("the archive has no tlog proofs")
+        return TlogVerified(
+            len(events),
+            verdict.checkpoint.origin,
+            verdict.checkpoint.size,
+            tuple(sorted(verdict.cosigned_by)),
+            policy.quorum,
+            verdict.quorum_met,
+            self.given_policy is not None,
+        )
+
+    def _own_policy(self, manifest: dict[str, Any]) -> Policy:
+        if TLOG_POLICY not in manifest["files"]:
+            raise ArchiveInvalid(f"manifest.json does not cover {TLOG_POLICY}")
+        self._present(TLOG_POLICY)
+        try:
+            return parse_policy(self.archive.read(TLOG_POLICY).decode())
+        except (UnicodeDecodeError, PolicyError) as error:
+            raise ArchiveInvalid(f"{TLOG_POLICY} is not a tlog-policy: {error}") from None
+
+    def _verdict(self, name: str, policy: Policy, note: str) -> Verdict:
+        try:
+            verdict = check_note(policy, note)
+        except NoteError as error:
+            against = "the given policy" if self.given_policy else f"the archive's {TLOG_POLICY}"
+            raise ArchiveInvalid(
+                f"{name}: its checkpoint note is not signed by a log of {against}: {error}"
+            ) from None
+        if self.given_policy is not None and not verdict.quorum_met:
+            raise ArchiveInvalid(
+                f"{name}: the checkpoint note of {verdict.checkpoint.size} events is cosigned "
+                f"by {', '.join(sorted(verdict.cosigned_by)) or 'no witness of the policy'}: "
+                f"the given policy's quorum {policy.quorum} is not met"
+            )
+        return verdict
 
     def _materials(self, events: list[dict[str, Any]]) -> int:
         cited = {sha256 for event in events for sha256 in event["materials"]}
@@ -291,7 +455,8 @@ class _Check:
 
     def _files(self, manifest: dict[str, Any]) -> None:
         digests = manifest["files"]
-        for name in SIGNED_FILES:
+        required = SIGNED_FILES if manifest["format"] == FORMAT_2 else (*SIGNED_FILES, TLOG_POLICY)
+        for name in required:
             if name not in digests:
                 raise ArchiveInvalid(f"manifest.json does not cover {name}")
         for name, digest in digests.items():

@@ -26,7 +26,9 @@ from ledger.domain import merkle
 from ledger.domain.integrity import ZERO_HASH, canonical_json
 from ledger.domain.personal import rehash
 from ledger.transparency import signing
-from ledger.transparency.archive import manifest_content
+from ledger.transparency.archive import TLOG_POLICY, manifest_content, tlog_proof_name
+from ledger.transparency.c2sp.proof import TlogProof
+from ledger.transparency.notes import LogIdentity, policy_of_log
 from tests import factories as f
 from tests.e2e.conftest import Append
 from tests.e2e.test_archive import _material, archive, public_key  # noqa: F401 (the archive's fixtures)
@@ -169,12 +171,27 @@ def _fabricate(path: Path, target: Path) -> None:
             "proofs.json": json.dumps(proofs).encode(),
         }
     )
+    # And the log's side: a note key of their own, its policy, its tlog-proofs.
+    identity = LogIdentity.generated()
+    note = identity.sign(len(leaves), _mth(leaves)).format()
+    for name in [name for name in files if name.startswith("tlog/")]:
+        del files[name]
+    files[TLOG_POLICY] = policy_of_log(identity).text.encode()
+    for proof in proofs:
+        hashes = tuple(bytes.fromhex(h) for h in proof["path"])
+        files[tlog_proof_name(proof["event_id"])] = (
+            TlogProof(proof["leaf_index"], hashes, note).format().encode()
+        )
     manifest = json.loads(files["manifest.json"])
     manifest.update(
         head_hash=previous,
         tree_size=len(leaves),
         public_key=signing.public_key_text(key),
-        files={name: hashlib.sha256(files[name]).hexdigest() for name in manifest["files"]},
+        files={
+            name: hashlib.sha256(content).hexdigest()
+            for name, content in files.items()
+            if name != "manifest.json" and not name.startswith("materials/")
+        },
     )
     manifest["signature"] = signing.sign(key, manifest_content(manifest))
     files["manifest.json"] = canonical_json(manifest)
@@ -182,7 +199,7 @@ def _fabricate(path: Path, target: Path) -> None:
 
 
 def test_a_wholly_fabricated_archive_bringing_its_own_key_is_never_verified(
-    archive: Path, public_key: Path
+    archive: Path, public_key: Path, client: TestClient
 ) -> None:
     forged = archive.with_name("forged.zip")
     _fabricate(archive, forged)
@@ -192,6 +209,11 @@ def test_a_wholly_fabricated_archive_bringing_its_own_key_is_never_verified(
     against_the_ledger = ledger_verify(forged, "--public-key", str(public_key))
     assert against_the_ledger.code == 1
     assert "not with the given public key" in against_the_ledger.stderr
+    policy = archive.with_name("policy.txt")
+    policy.write_text(f"log {client.get('/log/vkey').text.strip()}\nquorum none\n")
+    against_the_policy = ledger_verify(forged, "--policy", str(policy))
+    assert against_the_policy.code == 1
+    assert "not signed by a log of the given policy" in against_the_policy.stderr
 
 
 # Entries that zip readers could disagree on, or that could land outside a directory.

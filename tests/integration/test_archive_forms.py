@@ -98,7 +98,7 @@ def test_an_auditors_and_an_evaluators_archive_each_verify_in_full_with_the_publ
     )
     manifest = json.loads(entries(path)["manifest.json"])
     assert (manifest["format"], manifest["personal_data"]) == (FORMAT, form)
-    assert FORMAT == "ledger-trace-archive/2"
+    assert FORMAT == "ledger-trace-archive/3"
     assert "masked" not in manifest
     assert all("masked" not in event for event in events_of(entries(path)))
 
