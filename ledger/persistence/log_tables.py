@@ -53,7 +53,7 @@ class StoredCosignature:
     tree_size: int
     witness: str  # the cosigner's key name
     key_id: str  # hex
-    line: str  # as the witness answered it
+    line: str  # as the witness answered it, without its newline
     cosigned_at: int  # POSIX seconds, as signed
 
 
@@ -239,7 +239,7 @@ class LogTables(SQLTables):
                             f"INSERT INTO log_cosignatures ({_COSIGNATURE_COLUMNS}) "
                             "VALUES (?, ?, ?, ?, ?)"
                         ),
-                        (c.tree_size, c.witness, c.key_id, c.line, c.cosigned_at),
+                        (c.tree_size, c.witness, c.key_id, c.line.rstrip("\n"), c.cosigned_at),
                     )
 
     def cosignatures(self, tree_size: int) -> list[StoredCosignature]:
