@@ -4,7 +4,7 @@ import click
 
 from api.observability import configure_logging
 from bootstrap.settings import Settings
-from cli import county, erase, importing, integrity, migrate, read_models, serve, tokens
+from cli import county, erase, importing, integrity, migrate, read_models, serve, tokens, witness
 
 
 @click.group()
@@ -30,6 +30,7 @@ for command in (
     importing.template,
     erase.erase,
     county.demo,
+    witness.witness,
 ):
     main.add_command(command)
 
