@@ -30,6 +30,7 @@ STATUS: dict[type[e.LedgerError], int] = {
     e.PayloadTooLarge: 413,
     e.UnknownMaterial: 404,
     e.RateLimited: 429,
+    e.LogForked: 503,
     MaterialsStoreFull: 507,
     MaterialsStoreUnavailable: 503,
 }

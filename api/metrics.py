@@ -123,6 +123,14 @@ class LedgerCollector(Collector):
                 "else 0.",
                 int(runner.failed),
             )
+        log_opened = services.opened_transparency if services is not None else None
+        if log_opened is not None:
+            yield _gauge(
+                "ledger_log_fork",
+                "1 while the fork guard stops the log: the database is behind or disagrees "
+                "with what the log signed or a witness cosigned (/readyz says which), else 0.",
+                int(log_opened.guard.tripped),
+            )
         try:
             if services is None:
                 raise RuntimeError("the app has not started")

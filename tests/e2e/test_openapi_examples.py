@@ -317,6 +317,7 @@ ELSEWHERE = {
     # on a full or read-only tmpfs: tests/e2e/test_materials_store.py
     (507, "MATERIALS_STORE_FULL"),
     (503, "MATERIALS_STORE_UNAVAILABLE"),
+    (503, "LOG_FORK"),  # on a database restored from an old backup: tests/e2e/test_fork_guard.py
 }
 
 
