@@ -27,6 +27,7 @@ from ledger.transparency.signing import load_or_create_key
 from tests import factories as f
 from tests.conftest import POSTGRES_URL, _url
 from tests.e2e.servers import LEDGER, LedgerProcess, free_port, recorder_token
+from tests.e2e.test_openapi_examples import APPEND, assert_answered_as_documented
 
 ORIGIN = "ledger.example.gov.cn/fpjc/530925"
 TIMEOUT = httpx.Timeout(30)
@@ -165,6 +166,8 @@ def _assert_stopped(ledger: Ledger, process: LedgerProcess, *words: str) -> None
     assert refused.status_code == 503, refused.text
     assert refused.headers["content-type"].startswith("application/problem+json")
     assert refused.json()["code"] == "LOG_FORK"
+    document = httpx.get(f"{process.base}/openapi.json", timeout=TIMEOUT).json()
+    assert_answered_as_documented(document, APPEND, "post", refused)
     ready = httpx.get(f"{process.base}/readyz", timeout=TIMEOUT)
     assert ready.status_code == 503
     for word in words:

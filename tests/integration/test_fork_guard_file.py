@@ -9,12 +9,18 @@ from pathlib import Path
 
 import pytest
 
+from ledger.appending import AppendPipeline
+from ledger.application import HouseholdLedger
+from ledger.domain.callers import Caller
+from ledger.domain.commands import AppendBatch
 from ledger.domain.errors import LogForked
 from ledger.transparency.c2sp.checkpoint import parse_checkpoint
 from ledger.transparency.c2sp.note import Ed25519Signer, parse
 from ledger.transparency.fork_guard import ForkGuard, ForkGuardFileError, signed_file_of
+from ledger.transparency.log import TransparencyLog
 from ledger.transparency.notes import LogIdentity
 from ledger.transparency.signing import load_or_create_key
+from tests import factories as f
 
 ORIGIN = "ledger.example.gov.cn/fpjc/530925"
 
@@ -96,3 +102,37 @@ def test_a_file_not_signed_by_the_log_is_refused(tmp_path: Path) -> None:
     signed_file_of(key_file).write_text(stranger.sign(9, _root(9)).format())
     with pytest.raises(ForkGuardFileError, match="not a checkpoint note signed by"):
         _record(key_file, 10)
+
+
+def test_a_witness_size_beyond_the_database_stops_sequencing_signing_and_appends(
+    ledger: HouseholdLedger, recorder_caller: Caller, tmp_path: Path
+) -> None:
+    """What the witness client reports after a 409 (``report_witness_size``) trips the guard
+    as the file does: nothing sequenced or signed, appends refused without a query."""
+    key_file = tmp_path / "guarded-note-key.pem"
+    log = TransparencyLog.open(
+        ledger, str(tmp_path / "signing.pem"), note_key=str(key_file), origin=ORIGIN
+    )
+    appends = AppendPipeline(ledger, refusal=log.guard.refusal)
+    events = AppendBatch.model_validate({"events": [f.registered(), f.survey()]}).events
+    appends.append("hh-1", events, recorder_caller)
+    signed = log.checkpoint(fresh=True)
+    assert signed.tree_size == 2
+    assert _signed_size(key_file) == 2
+
+    log.guard.report_witness_size("w1", 2, bytes.fromhex(signed.root_hash))  # agrees
+    assert not log.guard.tripped
+    log.guard.report_witness_size("w2", 2, _root(2))
+    log.guard.report_witness_size("w1", 7, None)
+    assert [
+        (d.source, d.kind, d.signed_size, d.database_size) for d in log.guard.disagreements
+    ] == [
+        ("w2", "disagrees", 2, 2),
+        ("w1", "behind", 7, 2),
+    ]
+    with pytest.raises(LogForked, match="witness w1 cosigned 7 events"):
+        appends.append("hh-2", events, recorder_caller)
+    AppendPipeline(ledger).append("hh-3", events, recorder_caller)  # another writer's
+    assert log.checkpoint(fresh=True) == signed  # the last good one, nothing sequenced
+    assert log.tables.size()[0] == 2
+    assert _signed_size(key_file) == 2
