@@ -104,11 +104,10 @@ class DatabaseTree:
         holds only ``n < size`` events."""
         sequenced, position = self.tables.size()
         if size <= sequenced:
-            nodes = merkle.range_nodes(0, size) if size else []
-            found = self.tables.nodes(nodes)
-            return size, merkle.root(size, found.__getitem__) if size else merkle.EMPTY_ROOT
-        nodes = merkle.range_nodes(0, sequenced) if sequenced else []
-        frontier = merkle.Frontier.load(sequenced, self.tables.nodes(nodes).__getitem__)
+            lookup = self._lookup(merkle.range_nodes(0, size) if size else [])
+            return size, merkle.root(size, lookup) if size else merkle.EMPTY_ROOT
+        lookup = self._lookup(merkle.range_nodes(0, sequenced) if sequenced else [])
+        frontier = merkle.Frontier.load(sequenced, lookup)
         while frontier.size < size:
             batch = self.recorder.select_notifications(
                 start=position,
@@ -123,10 +122,24 @@ class DatabaseTree:
             position = batch[-1].id
         return size, frontier.root()
 
+    def _lookup(self, wanted: list[merkle.Node]) -> merkle.Lookup:
+        found = self.tables.nodes(wanted)
+
+        def lookup(node: merkle.Node) -> bytes:
+            try:
+                return found[node]
+            except KeyError:
+                raise RuntimeError(
+                    f"the Merkle log lacks node {node}: run `ledger audit`"
+                ) from None
+
+        return lookup
+
 
 class ForkGuard:
-    """Checks the database against what was signed and cosigned; ``refusal`` is the error
-    appends are refused with while they disagree (an attribute read: no query per append)."""
+    """Checks the database against what was signed and cosigned; ``refusal()`` is the
+    error appends are refused with while they disagree (made from what the last check
+    found: no query per append)."""
 
     def __init__(
         self,
@@ -292,7 +305,7 @@ class ForkGuard:
         this log signed and it cosigned; an unreachable witness is not a fork: skipped."""
         try:
             response = httpx.get(url, timeout=WITNESS_TIMEOUT_S)
-        except httpx.HTTPError as error:
+        except (httpx.HTTPError, httpx.InvalidURL) as error:
             log.warning("witness_unreachable", witness=witness.name, url=url, error=str(error))
             return None
         if response.status_code == 404:
