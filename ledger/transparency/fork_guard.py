@@ -11,8 +11,9 @@ witness of the policy for the checkpoint it last cosigned: that catches an old d
 restored together with an old ``.signed`` file.
 
 A disagreement stops sequencing, signing and appends until the database again extends
-what was signed (it clears by itself at the next check) or an operator starts a new log
-(``ledger log start-new``; docs/runbook-fork.md).
+what was signed (it clears by itself at the next check), or an operator starts a new log:
+a new origin, new keys and a new database holding the events without the old log's
+tables (docs/runbook-fork.md).
 """
 
 import fcntl
@@ -271,8 +272,8 @@ class ForkGuard:
         if self.origin is not None and checkpoint.origin != self.origin:
             raise ForkGuardFileError(
                 f"{path} holds checkpoints of {checkpoint.origin}, not of "
-                f"{self.origin}: `ledger log start-new` sets a file aside when a log is "
-                "replaced (docs/runbook-fork.md)"
+                f"{self.origin}: a new log has its own note key and .signed file "
+                "(docs/runbook-fork.md)"
             )
         return checkpoint
 

@@ -8,6 +8,7 @@ such; and a witness's cosigned checkpoint trips it when the ``.signed`` file is 
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -366,3 +367,86 @@ def test_the_signed_file_is_a_note_of_the_log(database: Database, tmp_path: Path
         vkey = parse_vkey(httpx.get(f"{process.base}/log/vkey").text)
     opened = open_note(ledger.signed_file.read_text(), [vkey])
     assert parse_checkpoint(opened.note.text) == Checkpoint(ORIGIN, 2, root)
+
+
+LOG_TABLES = ("merkle_leaves", "merkle_nodes", "checkpoints", "log_notes", "log_cosignatures")
+NEW_ORIGIN = "ledger.example.gov.cn/fpjc/530925/2"
+
+
+def test_with_no_newer_copy_the_operator_starts_a_new_log_as_the_runbook_says(
+    database: Database, tmp_path: Path
+) -> None:
+    """docs/runbook-fork.md, resolution 2: the events, without the old log's tables, copied
+    into a new database served under a new origin with new keys (a new log from size 0)."""
+    ledger = Ledger(database, tmp_path)
+    with ledger.serving() as process:
+        _wait_ready(process)
+        assert ledger.append(process, "hh-1").status_code == 201
+        ledger.fresh_checkpoint(process)
+    old = ledger.backup("old")
+    with ledger.serving() as process:
+        assert ledger.append(process, "hh-2").status_code == 201
+        assert ledger.fresh_checkpoint(process)["tree_size"] == 4
+    ledger.restore(old)  # and no newer copy exists
+
+    new_database = _events_only_copy(database, tmp_path)
+    try:
+        keys = tmp_path / "new-log"
+        keys.mkdir()
+        new_log = Ledger(new_database, tmp_path)
+        new_log.env |= {
+            "LEDGER_LOG_ORIGIN": NEW_ORIGIN,
+            "LEDGER_NOTE_KEY": str(keys / "note-key.pem"),
+            "LEDGER_SIGNING_KEY": str(keys / "signing-key.pem"),
+        }
+        with new_log.serving() as process:
+            _wait_ready(process)
+            assert new_log.append(process, "hh-3").status_code == 201
+            assert new_log.fresh_checkpoint(process)["tree_size"] == 4
+            note = httpx.get(f"{process.base}/log/checkpoint").text
+            vkey = parse_vkey(httpx.get(f"{process.base}/log/vkey").text)
+        checkpoint = parse_checkpoint(open_note(note, [vkey]).note.text)
+        assert (checkpoint.origin, checkpoint.size) == (NEW_ORIGIN, 4)
+        assert new_log.cli("audit").returncode == 0
+        assert ledger.signed().size == 4  # the old log's memory is untouched
+    finally:
+        if new_database.kind == "postgres":
+            with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{new_database.name}" WITH (FORCE)')
+
+
+def _events_only_copy(database: Database, tmp_path: Path) -> Database:
+    """The runbook's commands: everything but the old log's tables' rows."""
+    if database.kind == "sqlite":
+        target = tmp_path / "v2" / "ledger.db"
+        target.parent.mkdir()
+        dump = subprocess.run(
+            ["sqlite3", str(database.path), ".dump"],
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        ).stdout
+        kept = "".join(
+            line
+            for line in dump.splitlines(keepends=True)
+            if not re.match(rf'INSERT INTO "?({"|".join(LOG_TABLES)})"? ', line)
+        )
+        subprocess.run(["sqlite3", str(target)], input=kept, text=True, check=True, timeout=120)
+        return Database.from_url(f"sqlite:///{target}")
+    events_only = tmp_path / "events-only.dump"
+    excluded = [f"--exclude-table-data={table}" for table in LOG_TABLES]
+    subprocess.run(
+        ["pg_dump", "--format=custom", *excluded, f"--file={events_only}", _url(database)],
+        check=True,
+        timeout=120,
+    )
+    new_database = database.with_name(f"{database.name}_v2")
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{new_database.name}"')
+    subprocess.run(
+        ["pg_restore", "--no-owner", f"--dbname={_url(new_database)}", str(events_only)],
+        check=True,
+        timeout=120,
+    )
+    return new_database
