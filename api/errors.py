@@ -32,6 +32,7 @@ STATUS: dict[type[e.LedgerError], int] = {
     e.UnknownMaterial: 404,
     e.UnknownTile: 404,
     e.RateLimited: 429,
+    e.LogForked: 503,
     MaterialsStoreFull: 507,
     MaterialsStoreUnavailable: 503,
     CheckpointNotWitnessed: 503,

@@ -126,6 +126,14 @@ class LedgerCollector(Collector):
             )
         if services is not None and services.witnessing is not None:
             yield from _witnessing(services.witnessing)
+        log_opened = services.opened_transparency if services is not None else None
+        if log_opened is not None:
+            yield _gauge(
+                "ledger_log_fork",
+                "1 while the fork guard stops the log: the database is behind or disagrees "
+                "with what the log signed or a witness cosigned (/readyz says which), else 0.",
+                int(log_opened.guard.tripped),
+            )
         try:
             if services is None:
                 raise RuntimeError("the app has not started")

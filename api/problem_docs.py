@@ -13,7 +13,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
 from api import problem_examples as examples
-from api.deps import get_materials, get_projections
+from api.deps import get_appends, get_materials, get_projections
 from api.responses import problem
 from ledger.domain import errors as e
 from ledger.materials import MaterialsStoreUnavailable
@@ -128,6 +128,7 @@ def _codes(
             "SERVICE_UNAVAILABLE",
             *([ProjectionsUnavailable.code] if get_projections in calls else []),
             *([MaterialsStoreUnavailable.code] if get_materials in calls else []),
+            *([e.LogForked.code] if get_appends in calls else []),
         ]
     return codes
 

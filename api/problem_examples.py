@@ -87,6 +87,12 @@ PROBLEMS: dict[tuple[int, str], tuple[str, str]] = {
         "资料存储不可写 · materials store not writable",
         "the materials store cannot be written (EROFS); nothing was stored",
     ),
+    (503, "LOG_FORK"): (
+        "日志分叉保护 · log stopped: the database is behind what was signed",
+        "the log stopped sequencing and signing: the log signed 1,234 events (file "
+        "/var/lib/ledger/note-key.pem.signed), the database holds 1,100: restored from an old "
+        "backup? (docs/runbook-fork.md)",
+    ),
     (507, "MATERIALS_STORE_FULL"): (
         "资料存储已满 · materials store full",
         "the materials store is full; nothing was stored (an operator must free space)",

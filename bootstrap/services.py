@@ -111,6 +111,7 @@ def open_services(
                 note_key=settings.note_key,
                 origin=settings.log_origin,
                 witness_policy=settings.witness_policy,
+                witness_interval_s=settings.witness_interval_s,
             )
         witnessing = None
         if checkpointer and log is not None:
@@ -129,7 +130,11 @@ def open_services(
             configuration=configuration,
             database=database,
             ledger=ledger,
-            appends=AppendPipeline(ledger, bounds=settings.input_bounds()),
+            appends=AppendPipeline(
+                ledger,
+                bounds=settings.input_bounds(),
+                refusal=log.guard.refusal if log is not None else None,
+            ),
             reads=HouseholdReads(ledger),
             views=views,
             projections=runner,

@@ -21,6 +21,7 @@ from ledger.domain.vocabulary import CallerRole
 from ledger.persistence.database import Database
 from ledger.persistence.migrate import MigrationRefused
 from ledger.personal import PersonalKeyError
+from ledger.transparency.signing import KeyFileError
 from projections.runner import ProjectionRunner
 
 if TYPE_CHECKING:
@@ -58,7 +59,7 @@ def opened_services(settings: Settings, *, transparency: bool = False) -> Iterat
             )
         except ConfigurationError as error:  # a bad rules file: named, not a traceback
             raise click.ClickException(f"the rules configuration is refused: {error}") from None
-        except (PersonalKeyError, MigrationRefused) as error:
+        except (PersonalKeyError, MigrationRefused, KeyFileError) as error:
             raise click.ClickException(str(error)) from None
         yield services
 

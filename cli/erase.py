@@ -19,7 +19,7 @@ def erase(settings: Settings, household_id: str, member_id: str, basis: str) -> 
     from ledger.personal.erasure import Erasures
 
     try:
-        with opened_services(settings) as opened:
+        with opened_services(settings, transparency=True) as opened:  # the fork guard too
             erased = Erasures(opened.appends, opened.ledger).erase(
                 household_id, member_id, basis, cli_caller()
             )

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Literal
 
 import click
 
+from bootstrap import Services
 from bootstrap.settings import Settings
 from cli.context import cli_caller, opened_services, pass_settings
 from ledger.appending import AppendPipeline
@@ -57,6 +58,13 @@ def import_with_progress(
         )
         raise SystemExit(130)
     return summary
+
+
+def _refuse_on_fork(services: Services) -> None:
+    """Nothing is imported into a database behind what the log signed (CONTRACT §7.4):
+    said once, rather than as every line's failure."""
+    if refused := services.transparency.guard.refusal():
+        raise click.ClickException(f"nothing imported: {refused.code}: {refused.detail}")
 
 
 def _operator() -> str:
@@ -114,7 +122,8 @@ def import_command(
     if is_workbook(file):
         _import_roster(settings, file, caller, utc_offset)
         return
-    with opened_services(settings) as services, file.open("rb") as stream:
+    with opened_services(settings, transparency=True) as services, file.open("rb") as stream:
+        _refuse_on_fork(services)
         bar = click.progressbar(
             length=file.stat().st_size, label=f"importing {file.name}", file=sys.stderr
         )
@@ -143,11 +152,12 @@ def _import_roster(settings: Settings, file: Path, caller: Caller, offset: timez
         raise SystemExit(1) from None
     summary = Summary()
     with (
-        opened_services(settings) as services,
+        opened_services(settings, transparency=True) as services,
         click.progressbar(
             length=len(items), label=f"importing {file.name}", file=sys.stderr
         ) as bar,
     ):
+        _refuse_on_fork(services)
         import_roster(services.appends, caller, items, summary, progress=lambda n, _: bar.update(n))
     for failure in sorted(summary.failures, key=lambda f: f.line):
         click.echo(str(failure), err=True)

@@ -143,6 +143,8 @@ def audit(settings: Settings) -> None:
     """Re-read every stored event; recompute hashes, chains and the tree; compare with the
     signed checkpoints. Exit 0 only if all hold; otherwise name what differs."""
     from ledger.transparency.audit import audit as run_audit
+    from ledger.transparency.fork_guard import guard_for_audit
+    from ledger.transparency.signing import KeyFileError
 
     with opened_ledger(settings) as ledger:
         total = ledger.tables.count_events()
@@ -152,6 +154,19 @@ def audit(settings: Settings) -> None:
                 ledger.stores.merkle,
                 progress=bar.update,
             )
+        # The same comparison the service makes at start (CONTRACT §7.4, fork guard).
+        try:
+            guard = guard_for_audit(
+                ledger.stores.merkle,
+                ledger.recorder,
+                settings.note_key,
+                settings.log_origin,
+                settings.witness_policy,
+            )
+            forks = [d.message() for d in guard.check(witnesses=True)]
+        except KeyFileError as error:  # an unreadable .signed file or witness policy
+            forks = [str(error)]
+        report.findings += [f"fork guard: {fork}" for fork in forks]
     for finding in report.findings[:50]:
         click.echo(f"- {finding}")
     if len(report.findings) > 50:

@@ -78,8 +78,16 @@ class _Decided:
 class AppendPipeline:
     max_attempts = 50  # appends without expected_version retry a conflict this often
 
-    def __init__(self, ledger: HouseholdLedger, bounds: InputBounds | None = None) -> None:
+    def __init__(
+        self,
+        ledger: HouseholdLedger,
+        bounds: InputBounds | None = None,
+        refusal: Callable[[], LedgerError | None] | None = None,
+    ) -> None:
         self._ledger = ledger
+        # Why no append may be taken now (the log's fork guard): asked once per request,
+        # it reads a flag, not the database.
+        self._refusal = refusal or (lambda: None)
         self._clock = ledger.clock
         self._vault = ledger.personal
         self.request_key = ledger.personal.request_key  # binds idempotency keys
@@ -134,6 +142,8 @@ class AppendPipeline:
         return answers
 
     def _admit(self, request: AppendRequest) -> None:
+        if refused := self._refusal():
+            raise refused
         check_bounds(request.commands, self._bounds, self._clock())
         check_append(request.caller, request.commands)
         if request.erasure_of is None:

@@ -21,15 +21,25 @@ def healthz() -> JSONBody:
 @router.get("/readyz", response_model=None, responses=problem_responses(503))
 def readyz(ledger: PrimaryLedgerDep, services: ServicesDep, request: Request) -> JSONBody:
     """The database answers (within a second) and the read models are not stopped:
-    requests can be served. `parked` counts households whose rules raise (listed at
-    `GET /v1/admin/parked`): the others are served, so it is not a reason to be unready.
-    With a read replica, `replica` says whether reads go there (if not, the primary
-    serves them: not a reason to be unready either)."""
+    requests can be served, and the log's fork guard found no database behind, or
+    disagreeing with, what the log signed or a witness cosigned (CONTRACT §7.4; the
+    detail then names the sizes and where they come from). `parked` counts households
+    whose rules raise (listed at `GET /v1/admin/parked`): the others are served, so it is
+    not a reason to be unready. With a read replica, `replica` says whether reads go
+    there (if not, the primary serves them: not a reason to be unready either)."""
     runner = services.projections
     try:
         positions = readiness_of(app_state(request.app), ledger, runner).check()
     except Exception as error:  # any failure to reach the database means not ready
         return problem(503, "NOT_READY", f"the database does not answer ({type(error).__name__})")
+    forked = services.opened_transparency and services.opened_transparency.guard.disagreements
+    if forked:
+        return problem(
+            503,
+            "NOT_READY",
+            "the log stopped sequencing and signing (LOG_FORK): "
+            + "; ".join(d.message() for d in forked),
+        )
     if runner.failed:
         return problem(
             503,

@@ -85,3 +85,11 @@ class RateLimited(LedgerError):
 
     retry_after_s: int = 1
     code: ClassVar[str] = "RATE_LIMITED"
+
+
+class LogForked(LedgerError):
+    """The database is behind, or disagrees with, a checkpoint the log signed or a witness
+    cosigned (restored from an old backup?): appends wait for an operator (CONTRACT §7.4,
+    docs/runbook-fork.md)."""
+
+    code = "LOG_FORK"

@@ -23,11 +23,12 @@ from eventsourcing.persistence import IntegrityError, InterfaceError, Operationa
 
 from ledger.application import HouseholdLedger
 from ledger.domain import merkle
-from ledger.domain.errors import UnknownEvent, ValidationFailed
+from ledger.domain.errors import LogForked, UnknownEvent, ValidationFailed
 from ledger.persistence.log_tables import Leaf, StoredCheckpoint, StoredNote
 from ledger.persistence.ports import MerkleStore
 from ledger.transparency import signing
 from ledger.transparency.c2sp.policy import Policy
+from ledger.transparency.fork_guard import DatabaseTree, ForkGuard, signed_file_of
 from ledger.transparency.notes import LogIdentity, load_policy, open_identity, policy_of_log
 from ledger.transparency.publication import CheckpointNotWitnessed, Publication
 
@@ -68,6 +69,7 @@ class TransparencyLog:
         *,
         identity: LogIdentity | None = None,
         policy: Policy | None = None,
+        guard: ForkGuard | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         batch_size: int = 2000,
     ) -> None:
@@ -80,6 +82,9 @@ class TransparencyLog:
         # meets; a log without witnesses publishes every checkpoint it signs.
         self.policy = policy or policy_of_log(self.identity)
         self.publication = Publication(self.tables, self.policy)
+        # Nothing is sequenced or signed while the database disagrees with what was signed
+        # or cosigned (fork_guard.py); without a note key file it has no memory to check.
+        self.guard = guard or ForkGuard.disabled()
         self.clock = clock
         self.batch_size = batch_size
         self._frontier = merkle.Frontier()
@@ -100,6 +105,7 @@ class TransparencyLog:
         note_key: str | None = None,
         origin: str | None = None,
         witness_policy: str | None = None,
+        witness_interval_s: float = 60.0,
         **options: Any,
     ) -> "TransparencyLog":
         """The log signing with the key at ``key_path``, generated only for a ledger that
@@ -114,7 +120,16 @@ class TransparencyLog:
             options["identity"] = identity
             if witness_policy is not None:
                 options["policy"] = load_policy(witness_policy, identity)
+            options["guard"] = ForkGuard(
+                DatabaseTree(tables, ledger.recorder),
+                signed_file=signed_file_of(note_key),
+                origin=identity.origin,
+                log_verifiers=[identity.verifier],
+                policy=options.get("policy"),
+                witness_interval_s=witness_interval_s,
+            )
         transparency = cls(ledger, key, **options)
+        transparency.guard.check(witnesses=True)
         latest = tables.latest_checkpoint()
         if latest is not None and latest.public_key != transparency.public_key:
             log.warning(
@@ -127,6 +142,8 @@ class TransparencyLog:
     def sequence_once(self) -> int:
         """Adds the next batch of events as leaves; returns how many (0: caught up)."""
         with self._lock:
+            if self.guard.tripped:
+                return 0
             size, position = self.tables.size()
             if self._frontier.size != size:
                 self._frontier = merkle.Frontier.load(
@@ -172,10 +189,18 @@ class TransparencyLog:
             latest = self.tables.latest_checkpoint()
             if latest is not None and not fresh:
                 return latest
+            if self.guard.tripped:
+                self.guard.check()  # clears once the database extends what was signed
             self.catch_up()
             if latest is not None and latest.tree_size >= self._frontier.size:
-                self._note(latest.tree_size, bytes.fromhex(latest.root_hash))
+                if not self.guard.tripped:
+                    self._note(latest.tree_size, bytes.fromhex(latest.root_hash))
                 return latest
+            # Before each signing, never beside or below what was signed or cosigned.
+            if self.guard.check():
+                if latest is None:
+                    raise self.guard.refusal() or LogForked("the log is stopped")
+                return latest  # the last good checkpoint stays served
             return self._sign(self._frontier.size, self._frontier.root())
 
     def covering(self, leaf_index: int) -> StoredCheckpoint:
@@ -189,6 +214,8 @@ class TransparencyLog:
         if latest is None:
             self.checkpoint(fresh=True)
             latest = self.tables.latest_note()
+        if latest is None and self.guard.tripped:
+            raise self.guard.refusal() or LogForked("the log is stopped")
         if latest is None:
             raise RuntimeError("a checkpoint was signed without its note: run `ledger audit`")
         return latest
@@ -230,6 +257,7 @@ class TransparencyLog:
         notes; a signer that stopped between the two)."""
         if self.tables.note(tree_size) is None:
             note = self.identity.sign(tree_size, root)
+            self.guard.record(tree_size, root, note.format())  # remembered before served
             added = self.tables.add_note(
                 StoredNote(
                     tree_size,

@@ -278,6 +278,9 @@ class WitnessClient:
         fact = Disagreement(state.name, witness_size, size, status, why)
         with self._lock:
             self._disagreements[state.name] = fact
+        # A witness holding more than this database is what the fork guard stops on; a
+        # refused proof is judged by its next look at that witness's checkpoint (its root).
+        self.transparency.guard.report_witness_size(state.name, witness_size, None)
         log.warning(
             "witness_disagrees",
             witness=state.name,
