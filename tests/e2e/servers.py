@@ -34,11 +34,11 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_ready(base: str, timeout: float = 30) -> None:
+def wait_ready(base: str, timeout: float = 30, probe: str = "/readyz") -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            if httpx.get(f"{base}/readyz", timeout=5).status_code == 200:
+            if httpx.get(f"{base}{probe}", timeout=5).status_code == 200:
                 return
         except httpx.TransportError:
             pass
@@ -105,7 +105,9 @@ class LedgerProcess:
         self.process: subprocess.Popen[bytes] | None = None
         self._log: IO[Any] | None = None
 
-    def start(self, ready_within: float = 60) -> None:
+    def start(self, ready_within: float = 60, *, ready: bool = True) -> None:
+        """Starts ``ledger serve`` and waits until it is ready (``ready=False``: only up,
+        for a service expected to say it is not ready)."""
         self._log = self.log_file.open("ab")
         self.process = subprocess.Popen(
             [LEDGER, "serve", "--port", str(self.port)],
@@ -114,7 +116,7 @@ class LedgerProcess:
             stderr=subprocess.STDOUT,
         )
         try:
-            wait_ready(self.base, ready_within)
+            wait_ready(self.base, ready_within, "/readyz" if ready else "/healthz")
         except TimeoutError:
             self.stop()
             raise

@@ -27,6 +27,7 @@ from ledger.transparency.notes import LogIdentity
 from ledger.transparency.signing import load_or_create_key
 from tests import factories as f
 from tests.conftest import POSTGRES_URL, _url
+from tests.e2e import backups
 from tests.e2e.servers import LEDGER, LedgerProcess, free_port, recorder_token
 from tests.e2e.test_openapi_examples import APPEND, assert_answered_as_documented
 
@@ -101,35 +102,10 @@ class Ledger:
     # Backups, as an operator takes and restores them
 
     def backup(self, name: str) -> Path:
-        target = self.tmp_path / f"backup-{name}"
-        if self.database.kind == "sqlite":
-            target.mkdir()
-            for file in Path(str(self.database.path)).parent.glob("ledger.db*"):
-                shutil.copy2(file, target / file.name)
-        else:
-            subprocess.run(
-                ["pg_dump", "--format=custom", f"--file={target}", _url(self.database)],
-                check=True,
-                timeout=120,
-            )
-        return target
+        return backups.backup(self.database, self.tmp_path / f"backup-{name}")
 
     def restore(self, backup: Path) -> None:
-        if self.database.kind == "sqlite":
-            directory = Path(str(self.database.path)).parent
-            for file in directory.glob("ledger.db*"):
-                file.unlink()
-            for file in backup.iterdir():
-                shutil.copy2(file, directory / file.name)
-            return
-        with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE "{self.database.name}" WITH (FORCE)')
-            admin.execute(f'CREATE DATABASE "{self.database.name}"')
-        subprocess.run(
-            ["pg_restore", "--no-owner", f"--dbname={_url(self.database)}", str(backup)],
-            check=True,
-            timeout=120,
-        )
+        backups.restore(self.database, backup)
 
 
 def _wait_up(process: LedgerProcess, within: float = 60) -> None:

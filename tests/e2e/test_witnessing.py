@@ -2,6 +2,7 @@
 and two ``ledger witness serve`` processes, over real HTTP on 127.0.0.1, on both
 databases. ``/log/checkpoint`` serves only what both witnesses cosigned."""
 
+import hashlib
 import os
 import re
 import signal
@@ -19,12 +20,14 @@ from api.app import create_app
 from bootstrap.settings import Settings
 from ledger.persistence.database import Database
 from ledger.transparency import signing
-from ledger.transparency.c2sp.note import Ed25519Signer, vkey
+from ledger.transparency.c2sp.checkpoint import Checkpoint, parse_checkpoint
+from ledger.transparency.c2sp.note import Ed25519Signer, parse, vkey
 from ledger.transparency.c2sp.policy import Policy, Verdict, check_checkpoint, parse_policy
 from ledger.transparency.notes import LogIdentity
 from ledger.transparency.witness import StateFile, add_log, cosigner, witness_key
 from tests import factories as f
 from tests.conftest import _url
+from tests.e2e import backups
 from tests.e2e.servers import LEDGER, LedgerProcess, free_port, recorder_token
 from tests.e2e.test_openapi_examples import assert_answered_as_documented
 
@@ -167,15 +170,14 @@ def test_the_published_checkpoint_waits_for_both_witnesses(
     )
     policy = parse_policy(policy_file.read_text(encoding="utf-8"))
     auth = {"Authorization": f"Bearer {recorder_token(database)}"}
-    ledger = LedgerProcess(
-        _url(database),
-        tmp_path / "ledger.log",
-        LEDGER_LOG_ORIGIN=ORIGIN,
-        LEDGER_WITNESS_POLICY=str(policy_file),
-        LEDGER_WITNESS_INTERVAL_S="0.2",
-        LEDGER_WITNESS_TIMEOUT_S="1",
-        LEDGER_CHECKPOINT_INTERVAL_S="0.1",
-    )
+    ledger_env = {
+        "LEDGER_LOG_ORIGIN": ORIGIN,
+        "LEDGER_WITNESS_POLICY": str(policy_file),
+        "LEDGER_WITNESS_INTERVAL_S": "0.2",
+        "LEDGER_WITNESS_TIMEOUT_S": "1",
+        "LEDGER_CHECKPOINT_INTERVAL_S": "0.1",
+    }
+    ledger = LedgerProcess(_url(database), tmp_path / "ledger.log", **ledger_env)
     ledger.start()
     try:
         with httpx.Client(base_url=ledger.base, headers=auth, timeout=10) as http:
@@ -195,6 +197,7 @@ def test_the_published_checkpoint_waits_for_both_witnesses(
             append("hh-1", "hh-2", "hh-3")
             _until(lambda: _published_size(ledger.base, policy) == 3, 15, ledger.output())
             assert len(latest()["cosignatures"]) == 2
+            at_3 = backups.backup(database, tmp_path / "backup-at-3")
 
             witnesses["w1"].kill()
             append("hh-4", "hh-5")
@@ -221,6 +224,37 @@ def test_the_published_checkpoint_waits_for_both_witnesses(
     finally:
         ledger.stop()
     assert "witness_submission_failed" in ledger.output()
+    witnessed = {name: _monitored(w) for name, w in witnesses.items()}
+    assert {c.size for c in witnessed.values()} == {5}
+
+    # The database restored from the backup taken at 3 events: the restarted service
+    # refuses to sign and to append, names the sizes, and neither witness moves.
+    backups.restore(database, at_3)
+    restarted = LedgerProcess(_url(database), tmp_path / "restarted.log", **ledger_env)
+    restarted.start(ready=False)
+    try:
+        with httpx.Client(base_url=restarted.base, headers=auth, timeout=10) as http:
+            refused = http.post("/v1/households/hh-6/events", json={"events": [f.registered()]})
+            assert refused.status_code == 503, refused.text
+            assert refused.json()["code"] == "LOG_FORK"
+            for said in (refused.json()["detail"], http.get("/readyz").json()["detail"]):
+                assert "signed 5 events" in said
+                assert "holds 3" in said
+            assert http.get("/readyz").status_code == 503
+            time.sleep(1)  # the checkpointer's and the witness client's rounds
+            assert http.get("/v1/checkpoints/latest?fresh=true").json()["tree_size"] == 3
+            assert _published_size(restarted.base, policy) == 3
+    finally:
+        restarted.stop()
+    assert {name: _monitored(w) for name, w in witnesses.items()} == witnessed
+
+
+def _monitored(witness: WitnessServer) -> Checkpoint:
+    """A witness's latest cosigned checkpoint, from its monitoring endpoint."""
+    origin_hash = hashlib.sha256(ORIGIN.encode()).hexdigest()
+    answer = httpx.get(f"{witness.url}/{origin_hash}/checkpoint", timeout=5)
+    assert answer.status_code == 200, answer.text
+    return parse_checkpoint(parse(answer.text).text)
 
 
 def test_a_log_whose_witnesses_never_answered_publishes_no_checkpoint(
