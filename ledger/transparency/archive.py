@@ -4,7 +4,9 @@ with ``ledger verify`` and nothing else.
 Layout (format ``ledger-trace-archive/3``; ``/2`` had no ``tlog/``, ``/1`` no commitments)::
 
     manifest.json     household, version, head hash, tree size, each file's SHA-256,
-                      signed with the checkpoint key (so a dropped last event shows);
+                      signed with the checkpoint key and, as a signed note ("note"), with
+                      the log's note key (so a dropped last event shows to a verifier
+                      holding either the key or the witness policy);
                       ``"personal_data"``: ``"opened"`` (values with their openings, for
                       readers of personal data) or ``"committed"`` (for an evaluator)
     events.jsonl      the events as served, oldest first: personal values in clear with
@@ -26,6 +28,7 @@ Layout (format ``ledger-trace-archive/3``; ``/2`` had no ``tlog/``, ``/1`` no co
     README.txt        how to verify
 """
 
+import base64
 import hashlib
 import zipfile
 from collections.abc import Callable
@@ -46,6 +49,7 @@ from ledger.domain.serialization import event_document, state_document
 from ledger.materials import MaterialStore, included_in_archive
 from ledger.reading import HouseholdReads
 from ledger.transparency import signing
+from ledger.transparency.c2sp.note import Ed25519Signer, Note
 from ledger.transparency.c2sp.proof import EXTENSION, TlogProof
 from ledger.transparency.log import TransparencyLog
 from ledger.transparency.report import render_report
@@ -209,6 +213,7 @@ def write_archive(
     }
     manifest["personal_data"] = "opened" if opens else "committed"
     manifest["signature"] = signing.sign(transparency.key, manifest_content(manifest))
+    manifest["note"] = manifest_note(transparency.identity.signer, manifest).format()
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("manifest.json", _json(manifest))
         for name, content in files.items():
@@ -228,8 +233,23 @@ def tlog_proof_name(event_id: str) -> str:
 
 
 def manifest_content(manifest: dict[str, Any]) -> bytes:
-    """What the manifest's signature covers: every field but the signature."""
-    return canonical_json({k: v for k, v in manifest.items() if k != "signature"})
+    """What the manifest's signatures cover: every field but the signatures."""
+    return canonical_json({k: v for k, v in manifest.items() if k not in ("signature", "note")})
+
+
+def manifest_note_text(manifest: dict[str, Any]) -> str:
+    """The text the log's note key signs for a manifest: its format, then the base64
+    SHA-256 of what the JSON signature covers. A space in the first line keeps it from ever
+    reading as a checkpoint (an origin holds no space)."""
+    digest = base64.b64encode(hashlib.sha256(manifest_content(manifest)).digest()).decode()
+    return f"{manifest['format']} manifest\n{digest}\n"
+
+
+def manifest_note(signer: Ed25519Signer, manifest: dict[str, Any]) -> Note:
+    """The manifest signed by the log's note key, so that a verifier holding only the
+    witness policy (which names that key) sees a dropped last event too."""
+    text = manifest_note_text(manifest)
+    return Note(text, (signer.sign(text),))
 
 
 def materials_index(

@@ -31,9 +31,10 @@ from ledger.transparency.archive import (
     SIGNED_FILES,
     TLOG_POLICY,
     manifest_content,
+    manifest_note_text,
     tlog_proof_name,
 )
-from ledger.transparency.c2sp.note import NoteError
+from ledger.transparency.c2sp.note import NoteError, open_note
 from ledger.transparency.c2sp.policy import Policy, PolicyError, Verdict, parse_policy
 from ledger.transparency.c2sp.policy import check_checkpoint as check_note
 from ledger.transparency.c2sp.proof import parse_proof
@@ -391,6 +392,7 @@ class _Check:
                 )
         if verdict is None:
             raise ArchiveInvalid("the archive has no tlog proofs")
+        self._manifest_note(manifest, policy)
         return TlogVerified(
             len(events),
             verdict.checkpoint.origin,
@@ -400,6 +402,21 @@ class _Check:
             verdict.quorum_met,
             self.given_policy is not None,
         )
+
+    def _manifest_note(self, manifest: dict[str, Any], policy: Policy) -> None:
+        """The manifest signed by a log of the policy: with the policy alone, the list of
+        events and files (a dropped last event) is vouched for too, not only each event."""
+        try:
+            opened = open_note(str(manifest.get("note", "")), policy.log_verifiers())
+        except NoteError as error:
+            raise ArchiveInvalid(
+                f"manifest.json is not signed by the note key of a log of the policy: {error}"
+            ) from None
+        if opened.note.text != manifest_note_text(manifest):
+            raise ArchiveInvalid(
+                "manifest.json was altered: its note signs another manifest (a file or an "
+                "event added, changed or dropped)"
+            )
 
     def _own_policy(self, manifest: dict[str, Any]) -> Policy:
         if TLOG_POLICY not in manifest["files"]:

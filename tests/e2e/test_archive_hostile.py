@@ -26,7 +26,12 @@ from ledger.domain import merkle
 from ledger.domain.integrity import ZERO_HASH, canonical_json
 from ledger.domain.personal import rehash
 from ledger.transparency import signing
-from ledger.transparency.archive import TLOG_POLICY, manifest_content, tlog_proof_name
+from ledger.transparency.archive import (
+    TLOG_POLICY,
+    manifest_content,
+    manifest_note,
+    tlog_proof_name,
+)
 from ledger.transparency.c2sp.proof import TlogProof
 from ledger.transparency.notes import LogIdentity, policy_of_log
 from tests import factories as f
@@ -194,6 +199,7 @@ def _fabricate(path: Path, target: Path) -> None:
         },
     )
     manifest["signature"] = signing.sign(key, manifest_content(manifest))
+    manifest["note"] = manifest_note(identity.signer, manifest).format()
     files["manifest.json"] = canonical_json(manifest)
     _write(target, list(files.items()))
 

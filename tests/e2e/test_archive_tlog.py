@@ -447,6 +447,33 @@ def test_a_missing_tlog_proof_is_a_mismatch(witnessed: Witnessed) -> None:
     assert "has no tlog/" in result.output
 
 
+def test_the_last_event_dropped_is_a_mismatch_with_the_policy_alone(witnessed: Witnessed) -> None:
+    """Every remaining event still proves its inclusion: what shows the drop to a verifier
+    holding only the policy is the manifest's note, signed by the log's note key."""
+    household(witnessed)
+    witnessed.fresh_size()
+    witnessed.cosign("w1", "w2")
+
+    def drop_the_last_event(files: dict[str, bytes]) -> None:
+        events = files["events.jsonl"].splitlines(keepends=True)
+        last = json.loads(events[-1])
+        files["events.jsonl"] = b"".join(events[:-1])
+        del files[tlog_proof_name(last["id"])]
+        proofs = [p for p in json.loads(files["proofs.json"]) if p["event_id"] != last["id"]]
+        files["proofs.json"] = json.dumps(proofs).encode()
+        manifest = json.loads(files["manifest.json"])
+        manifest["version"] = last["version"] - 1
+        manifest["head_hash"] = last["prev_hash"]
+        files["manifest.json"] = json.dumps(manifest).encode()
+
+    archive = witnessed.archive("hh-1")
+    assert verify(archive, "--policy", str(witnessed.policy)).exit_code == 0
+    forged = _reissued(archive, drop_the_last_event, witnessed.tmp / "shortened.zip")
+    result = verify(forged, "--policy", str(witnessed.policy))
+    assert result.exit_code == 1, result.output
+    assert "manifest.json was altered" in result.output
+
+
 def test_a_format_2_archive_still_verifies_with_the_key_but_has_nothing_for_a_policy(
     witnessed: Witnessed,
 ) -> None:
