@@ -20,6 +20,19 @@ Lookup = Callable[[Node], bytes]
 EMPTY_ROOT = hashlib.sha256(b"").digest()
 
 
+def lookup_in(found: dict[Node, bytes]) -> Lookup:
+    """A lookup over hashes fetched ahead (one query for a whole proof); a node missing
+    from them means the stored log is damaged."""
+
+    def lookup(node: Node) -> bytes:
+        try:
+            return found[node]
+        except KeyError:
+            raise RuntimeError(f"the Merkle log lacks node {node}: run `ledger audit`") from None
+
+    return lookup
+
+
 def leaf_hash(data: bytes) -> bytes:
     return hashlib.sha256(b"\x00" + data).digest()
 

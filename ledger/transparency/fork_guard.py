@@ -124,17 +124,7 @@ class DatabaseTree:
         return size, frontier.root()
 
     def _lookup(self, wanted: list[merkle.Node]) -> merkle.Lookup:
-        found = self.tables.nodes(wanted)
-
-        def lookup(node: merkle.Node) -> bytes:
-            try:
-                return found[node]
-            except KeyError:
-                raise RuntimeError(
-                    f"the Merkle log lacks node {node}: run `ledger audit`"
-                ) from None
-
-        return lookup
+        return merkle.lookup_in(self.tables.nodes(wanted))
 
 
 class ForkGuard:

@@ -348,17 +348,7 @@ class TransparencyLog:
             )
 
     def _node_lookup(self, wanted: Any) -> merkle.Lookup:
-        found = self.tables.nodes(wanted)
-
-        def lookup(node: merkle.Node) -> bytes:
-            try:
-                return found[node]
-            except KeyError:
-                raise RuntimeError(
-                    f"the Merkle log lacks node {node}: run `ledger audit`"
-                ) from None
-
-        return lookup
+        return merkle.lookup_in(self.tables.nodes(wanted))
 
     @cached_property
     def tiles(self) -> "LogTiles":

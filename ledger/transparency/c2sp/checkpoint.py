@@ -43,3 +43,19 @@ def parse_checkpoint(text: str) -> Checkpoint:
     if any(not line for line in extensions):
         raise NoteError("a checkpoint's extension lines are not empty")
     return Checkpoint(origin, int(size), root_hash, tuple(extensions))
+
+
+def parse_hashes(lines: list[str], what: str, most: int = 63) -> tuple[bytes, ...]:
+    """Lines of base64 SHA-256 hashes (a proof's), at most ``most`` of them."""
+    if len(lines) > most:
+        raise NoteError(f"at most {most} {what} lines")
+    hashes = []
+    for line in lines:
+        try:
+            digest = base64.b64decode(line, validate=True)
+        except binascii.Error:
+            raise NoteError(f"a {what} line is base64") from None
+        if len(digest) != 32:
+            raise NoteError(f"a {what} line is a 32-byte hash")
+        hashes.append(digest)
+    return tuple(hashes)

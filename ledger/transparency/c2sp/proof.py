@@ -6,6 +6,7 @@ import binascii
 import re
 from dataclasses import dataclass
 
+from ledger.transparency.c2sp.checkpoint import parse_hashes
 from ledger.transparency.c2sp.note import NoteError
 
 HEADER = "c2sp.org/tlog-proof@v1"
@@ -45,15 +46,5 @@ def parse_proof(text: str) -> TlogProof:
         position = 2
     if len(lines) <= position or not (match := _INDEX.fullmatch(lines[position])):
         raise NoteError("a tlog proof names its entry's index: 'index <n>'")
-    path = []
-    for line in lines[position + 1 :]:
-        try:
-            digest = base64.b64decode(line, validate=True)
-        except binascii.Error:
-            raise NoteError("an inclusion proof line is base64") from None
-        if len(digest) != 32:
-            raise NoteError("an inclusion proof line is a 32-byte hash")
-        path.append(digest)
-    if len(path) > 63:
-        raise NoteError("an inclusion path has at most 63 hashes")
-    return TlogProof(int(match.group(1)), tuple(path), checkpoint, extra)
+    path = parse_hashes(lines[position + 1 :], "inclusion proof")
+    return TlogProof(int(match.group(1)), path, checkpoint, extra)

@@ -2,10 +2,10 @@
 up to 63 base64 consistency-proof hashes, a blank line, then the signed checkpoint."""
 
 import base64
-import binascii
 import re
 from dataclasses import dataclass
 
+from ledger.transparency.c2sp.checkpoint import parse_hashes
 from ledger.transparency.c2sp.note import MAX_NOTE_BYTES, NoteError
 
 MAX_PROOF_LINES = 63
@@ -39,18 +39,8 @@ def parse_add_checkpoint(body: bytes) -> AddCheckpoint:
     match = _OLD.fullmatch(old)
     if match is None:
         raise NoteError(f"the first line {old[:40]!r} is not 'old <size>'")
-    if len(proof_lines) > MAX_PROOF_LINES:
-        raise NoteError(f"at most {MAX_PROOF_LINES} consistency proof lines")
-    proof = []
-    for line in proof_lines:
-        try:
-            digest = base64.b64decode(line, validate=True)
-        except binascii.Error:
-            raise NoteError("a consistency proof line is base64") from None
-        if len(digest) != 32:
-            raise NoteError("a consistency proof line is a 32-byte hash")
-        proof.append(digest)
-    return AddCheckpoint(int(match.group(1)), tuple(proof), checkpoint)
+    proof = parse_hashes(proof_lines, "consistency proof", MAX_PROOF_LINES)
+    return AddCheckpoint(int(match.group(1)), proof, checkpoint)
 
 
 def parse_size_body(body: bytes) -> int:
