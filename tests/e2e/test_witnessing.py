@@ -5,12 +5,10 @@ databases. ``/log/checkpoint`` serves only what both witnesses cosigned."""
 import hashlib
 import os
 import re
-import signal
-import subprocess
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import httpx
 import pytest
@@ -28,14 +26,11 @@ from ledger.transparency.witness import StateFile, add_log, cosigner, witness_ke
 from tests import factories as f
 from tests.conftest import _url
 from tests.e2e import backups
-from tests.e2e.servers import LEDGER, LedgerProcess, free_port, recorder_token
+from tests.e2e.servers import LedgerProcess, free_port, recorder_token
 from tests.e2e.test_openapi_examples import assert_answered_as_documented
+from tests.e2e.witnesses import WitnessProcess
 
 ORIGIN = "ledger.example.gov.cn/fpjc/witnessed"
-
-
-def _witness_env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
 
 
 def _witness_vkey(name: str, key_file: Path) -> str:
@@ -44,65 +39,20 @@ def _witness_vkey(name: str, key_file: Path) -> str:
     return vkey(cosigner(name, witness_key(key_file)).verifier)
 
 
-class WitnessServer:
-    """``ledger witness serve`` as an audit office runs it, on a port kept across restarts."""
+class WitnessServer(WitnessProcess):
+    """``ledger witness serve`` as an audit office runs it, trusting this test's log, on a
+    port kept across restarts."""
 
     def __init__(self, directory: Path, name: str, log_vkey: str) -> None:
-        self.directory, self.name = directory, f"{name}.example/witness"
-        self.state, self.key = directory / f"{name}.state", directory / f"{name}.pem"
-        self.vkey = _witness_vkey(self.name, self.key)
-        add_log(StateFile(self.state), ORIGIN, log_vkey)  # as ``ledger witness add-log``
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log_file = directory / f"{name}.log"
-        self.process: subprocess.Popen[bytes] | None = None
-        self._log: IO[Any] | None = None
-
-    def start(self) -> None:
-        self.spawn()
-        self.wait_listening()
-
-    def spawn(self) -> None:
-        self._log = self.log_file.open("ab")
-        self.process = subprocess.Popen(
-            [
-                LEDGER,
-                "witness",
-                "serve",
-                "--name",
-                self.name,
-                "--state",
-                str(self.state),
-                "--key",
-                str(self.key),
-                "--port",
-                str(self.port),
-            ],
-            env=_witness_env(),
-            cwd=self.directory,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
+        super().__init__(
+            directory / f"{name}.state",
+            directory / f"{name}.pem",
+            directory / f"{name}.log",
+            name=f"{name}.example/witness",
         )
-
-    def wait_listening(self) -> None:
-        _until(self._listening, 30, f"{self.name} did not start")
-
-    def _listening(self) -> bool:
-        assert self.process is not None
-        assert self.process.poll() is None, self.log_file.read_text(errors="replace")
-        try:
-            httpx.get(f"{self.url}/", timeout=2)
-        except httpx.TransportError:
-            return False
-        return True
-
-    def kill(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
-            self.process.wait(timeout=10)
-        if self._log is not None:
-            self._log.close()
-            self._log = None
+        self.vkey = _witness_vkey(self.name, self.key)
+        self.url = self.base
+        add_log(StateFile(self.state), ORIGIN, log_vkey)  # as ``ledger witness add-log``
 
 
 def _until(condition: Callable[[], bool], within: float, failure: str) -> None:
@@ -139,7 +89,7 @@ def witnesses(tmp_path: Path) -> Iterator[dict[str, WitnessServer]]:
         yield made
     finally:
         for server in made.values():
-            server.kill()
+            server.stop()
 
 
 def _published(base: str, policy: Policy) -> Verdict | None:

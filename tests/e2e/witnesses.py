@@ -42,6 +42,12 @@ class WitnessProcess:
         self._log: IO[Any] | None = None
 
     def start(self, ready_within: float = 30) -> "WitnessProcess":
+        self.spawn()
+        return self.wait_listening(ready_within)
+
+    def spawn(self) -> None:
+        """Starts the process without waiting (several start at once: each takes seconds
+        to import)."""
         self._log = self.log_file.open("ab")
         self.process = subprocess.Popen(
             [
@@ -62,6 +68,9 @@ class WitnessProcess:
             stdout=self._log,
             stderr=subprocess.STDOUT,
         )
+
+    def wait_listening(self, ready_within: float = 30) -> "WitnessProcess":
+        assert self.process is not None
         deadline = time.monotonic() + ready_within
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
