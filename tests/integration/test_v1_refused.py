@@ -135,7 +135,7 @@ def test_a_v1_schema_holding_no_event_migrates_to_v2_and_serves(
 ) -> None:
     result = run(v1_database, "migrate")
     assert result.returncode == 0, result
-    assert result.stdout.strip() == f"applied: {V2_MIGRATION}"
+    assert result.stdout.strip().startswith(f"applied: {V2_MIGRATION}")  # and later ones
     assert V2_MIGRATION in applied(sql)
     settings = Settings(database_url=_url(v1_database), auto_migrate=False)
     with TestClient(create_app(settings)) as client:
