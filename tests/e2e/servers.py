@@ -34,11 +34,11 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_ready(base: str, timeout: float = 30, probe: str = "/readyz") -> None:
+def wait_ready(base: str, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            if httpx.get(f"{base}{probe}", timeout=5).status_code == 200:
+            if httpx.get(f"{base}/readyz", timeout=5).status_code == 200:
                 return
         except httpx.TransportError:
             pass
@@ -94,32 +94,41 @@ def served_in_thread(settings: Settings) -> Iterator[tuple[str, FastAPI]]:
         assert not thread.is_alive(), "uvicorn did not stop within 30 s"
 
 
-class LedgerProcess:
-    """``ledger serve`` as an operator runs it, with its output in ``log_file``."""
+class ChildServer:
+    """A server run as a child process (``ledger serve``, ``ledger witness serve``) on a
+    free loopback port, kept across restarts, with its output in ``log_file``."""
 
-    def __init__(self, database_url: str, log_file: Path, **env: str) -> None:
+    def __init__(self, log_file: Path) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        self.env = {**os.environ, "LEDGER_DATABASE_URL": database_url, **env}
         self.log_file = log_file
         self.process: subprocess.Popen[bytes] | None = None
         self._log: IO[Any] | None = None
 
-    def start(self, ready_within: float = 60, *, ready: bool = True) -> None:
-        """Starts ``ledger serve`` and waits until it is ready (``ready=False``: only up,
-        for a service expected to say it is not ready)."""
+    def run(self, args: list[str], env: dict[str, str], cwd: Path | None = None) -> None:
+        """Starts the process without waiting (several start at once: each takes seconds
+        to import)."""
         self._log = self.log_file.open("ab")
         self.process = subprocess.Popen(
-            [LEDGER, "serve", "--port", str(self.port)],
-            env=self.env,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
+            args, env=env, cwd=cwd, stdout=self._log, stderr=subprocess.STDOUT
         )
-        try:
-            wait_ready(self.base, ready_within, "/readyz" if ready else "/healthz")
-        except TimeoutError:
-            self.stop()
-            raise
+
+    def wait_answering(self, probe: str, within: float, *, any_answer: bool = False) -> None:
+        """Until ``probe`` answers 200 (``any_answer``: anything); a process that exits
+        meanwhile fails at once with its output."""
+        deadline = time.monotonic() + within
+        while time.monotonic() < deadline:
+            assert self.process is not None
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.base} exited:\n{self.output()}")
+            try:
+                if httpx.get(f"{self.base}{probe}", timeout=5).status_code == 200 or any_answer:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.05)
+        self.stop()
+        raise TimeoutError(f"{self.base}{probe} did not answer within {within} s")
 
     def kill(self) -> None:
         """SIGKILL: no shutdown handler, no flush, no goodbye."""
@@ -145,3 +154,17 @@ class LedgerProcess:
 
     def output(self) -> str:
         return self.log_file.read_text(errors="replace")
+
+
+class LedgerProcess(ChildServer):
+    """``ledger serve`` as an operator runs it, with its output in ``log_file``."""
+
+    def __init__(self, database_url: str, log_file: Path, **env: str) -> None:
+        super().__init__(log_file)
+        self.env = {**os.environ, "LEDGER_DATABASE_URL": database_url, **env}
+
+    def start(self, ready_within: float = 60, *, ready: bool = True) -> None:
+        """Starts ``ledger serve`` and waits until it is ready (``ready=False``: only up,
+        for a service expected to say it is not ready)."""
+        self.run([LEDGER, "serve", "--port", str(self.port)], self.env)
+        self.wait_answering("/readyz" if ready else "/healthz", ready_within)

@@ -58,15 +58,8 @@ class Ledger:
         process = LedgerProcess(
             _url(self.database), self.tmp_path / f"serve-{self.starts}.log", **self.env, **env
         )
-        process._log = process.log_file.open("ab")
-        process.process = subprocess.Popen(
-            [LEDGER, "serve", "--port", str(process.port)],
-            env=process.env,
-            stdout=process._log,
-            stderr=subprocess.STDOUT,
-        )
         try:
-            _wait_up(process)
+            process.start(ready=False)
             yield process
         finally:
             process.stop()
@@ -106,21 +99,6 @@ class Ledger:
 
     def restore(self, backup: Path) -> None:
         backups.restore(self.database, backup)
-
-
-def _wait_up(process: LedgerProcess, within: float = 60) -> None:
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        assert process.process is not None
-        if process.process.poll() is not None:
-            raise AssertionError(f"ledger serve exited:\n{process.output()}")
-        try:
-            if httpx.get(f"{process.base}/healthz", timeout=5).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.05)
-    raise TimeoutError(f"{process.base} did not come up:\n{process.output()}")
 
 
 def _wait_ready(process: LedgerProcess, within: float = 30) -> None:
