@@ -20,7 +20,10 @@ from tests.conftest import _url, services_of
 from tests.e2e.conftest import Append
 
 HOUSEHOLDS = 24
-READ_BOUND_S = 1.5  # a list and a summary, answered at once (not after the rebuild)
+# A list and a summary answered at once, not after the rebuild: a read held until the end
+# of the rebuild (4-6 s, paced below) takes longer than this; a read of a machine under the
+# whole suite's load has taken 1.66 s, so the bound is not a speed target.
+READ_BOUND_S = 3.0
 
 
 @pytest.fixture
@@ -56,11 +59,11 @@ def test_lists_answer_whole_throughout_a_rebuild_of_the_county(
 
     # The rebuild as `ledger projections rebuild` runs it: its own ledger and pool, here
     # in a thread, in pages of a few events (many transactions), slowed between pages so
-    # that it lasts longer than the read bound (2-3 s).
+    # that it lasts longer than the read bound (4-6 s).
     monkeypatch.setattr("projections.runner.REBUILD_PAGE", 6)
     ledger = open_ledger(database, pool_size=2)
     rebuilding = ProjectionRunner(ledger, open_views(ledger), load_default())
-    pause: Callable[[int], None] = lambda _: time.sleep(0.08)  # noqa: E731
+    pause: Callable[[int], None] = lambda _: time.sleep(0.16)  # noqa: E731
     failure: list[BaseException] = []
 
     def rebuild() -> None:
