@@ -295,19 +295,24 @@ class ForkGuard:
         """The checkpoint ``witness`` last cosigned for this log, if it answers with one
         this log signed and it cosigned; an unreachable witness is not a fork: skipped."""
         try:
-            response = httpx.get(url, timeout=WITNESS_TIMEOUT_S)
+            # Read no more than a note may hold: a witness answering without end must not
+            # fill this process's memory.
+            with httpx.stream("GET", url, timeout=WITNESS_TIMEOUT_S) as response:
+                status, content = response.status_code, b""
+                for chunk in response.iter_bytes():
+                    content += chunk
+                    if len(content) > MAX_NOTE_BYTES:
+                        break
         except (httpx.HTTPError, httpx.InvalidURL) as error:
             log.warning("witness_unreachable", witness=witness.name, url=url, error=str(error))
             return None
-        if response.status_code == 404:
+        if status == 404:
             return None  # it never cosigned this log
-        if response.status_code != 200:
-            log.warning(
-                "witness_unanswered", witness=witness.name, url=url, status=response.status_code
-            )
+        if status != 200:
+            log.warning("witness_unanswered", witness=witness.name, url=url, status=status)
             return None
         try:
-            text = response.content[:MAX_NOTE_BYTES].decode()
+            text = content[:MAX_NOTE_BYTES].decode()
             open_note(text, self.log_verifiers)
             open_note(text, [witness.verifier])
             checkpoint = parse_checkpoint(parse(text).text)
