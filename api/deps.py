@@ -29,6 +29,7 @@ from queries import (
     IntegrityQueries,
     MaterialQuery,
     ParkedQuery,
+    QualityQueries,
 )
 
 _bearer = HTTPBearer(auto_error=False, description="A token from `ledger token create`")
@@ -201,6 +202,13 @@ def get_evaluation_queries(projections: ProjectionsDep) -> EvaluationQueries:
 
 
 EvaluationQueriesDep = Annotated[EvaluationQueries, Depends(get_evaluation_queries)]
+
+
+def get_quality_queries(projections: ProjectionsDep) -> QualityQueries:
+    return QualityQueries(projections.views)
+
+
+QualityQueriesDep = Annotated[QualityQueries, Depends(get_quality_queries)]
 
 
 def get_integrity_queries(

@@ -73,7 +73,7 @@ def _is_code(village: object) -> bool:
 def _check_storable(rows: HouseholdRows) -> None:
     """Refuses text the read models cannot store on every backend (PostgreSQL refuses a
     NUL in text), so such a household parks alike on both instead of failing a batch."""
-    for row in (rows.household, *rows.episodes, *rows.gaps, *rows.lookback, *rows.materials):
+    for row in rows.all_rows():
         for column, value in row.items():
             if isinstance(value, str) and "\x00" in value:
                 raise ValueError(f"the rows' {column} holds a NUL character")

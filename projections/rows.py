@@ -8,11 +8,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 from ledger.domain.completeness import Completeness, assess
 from ledger.domain.configuration import RulesConfiguration
 from ledger.domain.events import HouseholdEvent
 from ledger.domain.household import replay
 from ledger.domain.lookback import candidate_windows
+from ledger.domain.quality import NO_OPENINGS, Fact, Finding, Openings, assess_quality
 
 
 @dataclass(frozen=True)
@@ -23,12 +26,29 @@ class HouseholdRows:
     gaps: list[dict[str, Any]] = field(default_factory=list)
     lookback: list[dict[str, Any]] = field(default_factory=list)
     materials: list[dict[str, Any]] = field(default_factory=list)
+    findings: list[dict[str, Any]] = field(default_factory=list)
+    facts: list[dict[str, Any]] = field(default_factory=list)
+
+    def all_rows(self) -> list[dict[str, Any]]:
+        return [
+            self.household,
+            *self.episodes,
+            *self.gaps,
+            *self.lookback,
+            *self.materials,
+            *self.findings,
+            *self.facts,
+        ]
 
 
 def rows_for(
-    household_id: str, events: Sequence[HouseholdEvent], configuration: RulesConfiguration
+    household_id: str,
+    events: Sequence[HouseholdEvent],
+    configuration: RulesConfiguration,
+    openings: Openings = NO_OPENINGS,
 ) -> HouseholdRows | None:
-    """The household's rows, or None while it is not registered."""
+    """The household's rows, or None while it is not registered; ``openings`` are its
+    personal values the quality rules may use (none: those rules judge nothing)."""
     events = sorted(events, key=lambda e: e.version)
     state = replay(household_id, events)
     if not state.registered or state.village_code is None:
@@ -36,6 +56,7 @@ def rows_for(
     config = configuration.for_division(state.village_code)
     completeness: Completeness = assess(household_id, events, config)
     survey = state.latest_survey
+    quality = assess_quality(household_id, events, state, config, openings)
     keys = {
         "household_id": household_id,
         "village_code": state.village_code,
@@ -73,6 +94,8 @@ def rows_for(
                 "code": g.code,
                 "step": g.step,
                 "severity": g.severity,
+                "detail": g.detail,
+                "detail_zh": g.detail_zh,
             }
             for e in completeness.episodes
             for g in e.gaps
@@ -83,6 +106,7 @@ def rows_for(
                 "code": w.code,
                 "action": w.action,
                 "detail": w.detail,
+                "detail_zh": w.detail_zh,
                 "active_from": w.active_from,
                 "active_until": w.active_until,
             }
@@ -91,7 +115,36 @@ def rows_for(
             )
         ],
         materials=_materials(household_id, state.village_code, events),
+        findings=[finding_row(keys, f) for f in quality.findings],
+        facts=[fact_row(f) for f in quality.facts],
     )
+
+
+def finding_row(keys: dict[str, Any], finding: Finding) -> dict[str, Any]:
+    """A finding as ``finding_view`` (with ``keys``: household, village, status) and
+    ``derived_finding_view`` store it: its events as a JSON list."""
+    return {
+        **keys,
+        "code": finding.code.value,
+        "rule": finding.rule,
+        "detail": finding.detail,
+        "detail_zh": finding.detail_zh,
+        "events": orjson.dumps(list(finding.events)).decode(),
+        "active_from": finding.active_from,
+        "active_until": finding.active_until,
+    }
+
+
+def fact_row(fact: Fact) -> dict[str, Any]:
+    return {
+        "household_id": fact.household_id,
+        "village_code": fact.village_code,
+        "kind": fact.kind.value,
+        "key": fact.key,
+        "value": fact.value,
+        "day": fact.day,
+        "event_id": fact.event_id,
+    }
 
 
 def _materials(

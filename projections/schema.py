@@ -25,6 +25,8 @@ TABLES = {
         "code",
         "step",
         "severity",
+        "detail",
+        "detail_zh",
     ),
     "lookback_view": (
         "household_id",
@@ -33,8 +35,56 @@ TABLES = {
         "code",
         "action",
         "detail",
+        "detail_zh",
         "active_from",
         "active_until",
     ),
     "material_view": ("sha256", "household_id", "village_code", "event_id"),
+    "finding_view": (
+        "household_id",
+        "village_code",
+        "status",
+        "code",
+        "rule",
+        "detail",
+        "detail_zh",
+        "events",
+        "active_from",
+        "active_until",
+    ),
+    "fact_view": ("household_id", "village_code", "kind", "key", "value", "day", "event_id"),
 }
+"""The tables holding one household's rows, replaced whole with it."""
+
+DERIVED_TABLES = {
+    "derived_finding_view": (
+        "kind",
+        "key",
+        "household_id",
+        "village_code",
+        "code",
+        "rule",
+        "detail",
+        "detail_zh",
+        "events",
+        "active_from",
+        "active_until",
+    ),
+    "signal_view": (
+        "code",
+        "key",
+        "division",
+        "detail",
+        "detail_zh",
+        "households",
+        "events",
+        "active_from",
+        "active_until",
+    ),
+    "signal_household_view": ("code", "key", "household_id", "village_code"),
+}
+"""The tables holding what a group of facts (``fact_view``'s kind and key) shows, replaced
+whole for a group whenever its facts change, in the same transaction (migration 0013)."""
+
+VIEWS = (*TABLES, *DERIVED_TABLES)
+"""Every read-model table, as queries name them in braces."""

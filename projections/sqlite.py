@@ -14,7 +14,7 @@ from projections.views import TABLES, ViewTables
 # The columns holding values SQLite cannot bind as they are: dates (as ISO text, which
 # compares correctly as strings) and Decimals (as their exact text). The others hold text,
 # integers, booleans (bound as 0 and 1) or NULL; anything else fails loudly when bound.
-_AS_TEXT = frozenset({"latest_income", "active_from", "active_until"})
+_AS_TEXT = frozenset({"latest_income", "active_from", "active_until", "day"})
 _CONVERTED = {
     table: [i for i, column in enumerate(columns) if column in _AS_TEXT]
     for table, columns in TABLES.items()

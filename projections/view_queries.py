@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 from projections.bluegreen import SETS, ReadModels
-from projections.schema import TABLES
+from projections.schema import VIEWS
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ class ViewQueries:
         with self._transaction(commit=False) as cursor:
             models = self._live(cursor)
             cursor.execute(
-                self._sql(statement.format_map({table: models.table(table) for table in TABLES})),
+                self._sql(statement.format_map({table: models.table(table) for table in VIEWS})),
                 tuple(params),
             )
             return list(cursor.fetchall())

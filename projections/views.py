@@ -20,8 +20,9 @@ from eventsourcing.persistence import Tracking
 
 from projections.bluegreen import APPLICATION, ReadModels
 from projections.parked import Parked, ParkedHouseholds
+from projections.quality_queries import QualityViewQueries
 from projections.rows import HouseholdRows
-from projections.schema import TABLES
+from projections.schema import TABLES, VIEWS
 from projections.streams import StoredStreams
 from projections.view_queries import Filters, ViewQueries, division_range
 
@@ -34,7 +35,7 @@ class ReadModelsSwitched(RuntimeError):
     """Another rebuild switched the read models while this one was building."""
 
 
-class ViewTables(ViewQueries, ParkedHouseholds):
+class ViewTables(ViewQueries, QualityViewQueries, ParkedHouseholds):
     """Mixed into a library tracking recorder; needs ``_transaction`` and ``_sql``."""
 
     # Provided by the library's tracking recorder this is mixed into.
@@ -221,6 +222,8 @@ class ViewTables(ViewQueries, ParkedHouseholds):
             by_table["gap_view"] += rows.gaps
             by_table["lookback_view"] += rows.lookback
             by_table["material_view"] += rows.materials
+            by_table["finding_view"] += rows.findings
+            by_table["fact_view"] += rows.facts
         for table, table_rows in by_table.items():
             if table_rows:
                 self._insert(cursor, models, table, table_rows)
@@ -253,7 +256,7 @@ class ViewTables(ViewQueries, ParkedHouseholds):
         with self._transaction(commit=True) as cursor:
             self._begin_writing(cursor)
             models = models or self._live(cursor)
-            for table in TABLES:
+            for table in VIEWS:
                 cursor.execute(self._sql(f"DELETE FROM {models.table(table)}"))
             cursor.execute(
                 self._sql("DELETE FROM parked_households WHERE read_models = ?"), (models.name,)

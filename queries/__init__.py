@@ -8,6 +8,7 @@ from queries.households import HouseholdQueries
 from queries.integrity import IntegrityQueries
 from queries.materials import MaterialQuery
 from queries.parked import ParkedQuery
+from queries.quality import QualityQueries
 
 __all__ = [
     "AccessLogQuery",
@@ -19,5 +20,6 @@ __all__ = [
     "IntegrityQueries",
     "MaterialQuery",
     "ParkedQuery",
+    "QualityQueries",
     "Selection",
 ]

@@ -153,6 +153,7 @@ class Gap:
     code: GapCode
     step: Step
     detail: str
+    detail_zh: str = ""  # the same explanation in Chinese (CONTRACT §7.5)
 
     @property
     def severity(self) -> Severity:
@@ -164,4 +165,5 @@ class Gap:
             "step": self.step.value,
             "severity": self.severity.value,
             "detail": self.detail,
+            "detail_zh": self.detail_zh,
         }

@@ -9,6 +9,7 @@ from typing import Any
 
 from ledger.domain.calendar import OFFICIAL_CALENDAR, WorkingDayCalendar
 from ledger.domain.configuration import values as v
+from ledger.domain.configuration.quality import QualityThresholds, thresholds
 from ledger.domain.configuration.values import Alternatives, ConfigurationError, Period, Sourced
 from ledger.domain.vocabulary import Department, MaterialKind, NoticeChannel
 
@@ -23,6 +24,7 @@ _SETTINGS = frozenset(
         "materials_by_kind",
         "required_departments",
         "campaigns",
+        "quality",
     }
 )
 _MATERIALS = frozenset(k.value for k in MaterialKind) | {"system_ref"}
@@ -49,6 +51,7 @@ class RulesConfig:
     required_departments: Mapping[str, Sourced[tuple[str, ...]]]  # episode kind -> depts
     trigger_followup_days: Sourced[int]
     campaigns: Mapping[str, Mapping[str, Period]]
+    quality: QualityThresholds  # CONTRACT §7.5's thresholds
     # The State Council's working days: the package's years and those the file supplies.
     calendar: WorkingDayCalendar = OFFICIAL_CALENDAR
 
@@ -113,6 +116,7 @@ def build(
                 for name, steps in v.table(tree.get("campaigns", {}), "campaigns").items()
             }
         ),
+        quality=thresholds(tree.get("quality")),
         calendar=calendar,
     )
     if config.notice_length is not None and config.notice_day_basis is None:

@@ -28,9 +28,15 @@ class Candidate:
     code: str
     action: str
     detail: str
+    detail_zh: str = ""
 
     def to_document(self) -> dict[str, str]:
-        return {"code": self.code, "action": self.action, "detail": self.detail}
+        return {
+            "code": self.code,
+            "action": self.action,
+            "detail": self.detail,
+            "detail_zh": self.detail_zh,
+        }
 
 
 def candidates(
@@ -69,6 +75,7 @@ class CandidateWindow:
     detail: str
     active_from: date | None = None
     active_until: date | None = None
+    detail_zh: str = ""
 
 
 def candidate_windows(
