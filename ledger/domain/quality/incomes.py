@@ -35,7 +35,7 @@ def wage_implausible(ctx: Context) -> Iterator[Finding]:
         f"{yuan(wage)} yuan of wage income: {yuan(wage)} / 12 / {workers} working member(s) = "
         f"{yuan(monthly)} yuan per working member per month, {bound} {yuan(threshold.value)} "
         f"({threshold.source}).",
-        f"最近一次入户核实（{zh_date(on)}）工资性收入{yuan(wage)}元，按{workers}名劳动力"
+        f"最近一次入户核查（{zh_date(on)}）工资性收入{yuan(wage)}元，按{workers}名劳动力"
         f"计人均月工资性收入{yuan(monthly)}元，{bound_zh}{yuan(threshold.value)}元。",
         [
             *ctx.survey_events,

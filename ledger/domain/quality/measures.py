@@ -167,8 +167,8 @@ def employment_without_wage(ctx: Context) -> Iterator[Finding]:
         f"An employment or public-welfare-post measure was delivered on {_delivered_on(first)} "
         f"({cite(first)}), and the latest survey after it, FieldSurveyConducted "
         f"{survey.get('event_id')} ({surveyed}), records zero wage income.",
-        f"就业帮扶或公益性岗位措施已于{zh_date(_delivered_on(first))}落实（{cite_zh(first)}），"
-        f"但其后最近一次入户核实（{zh_date(surveyed)}）工资性收入为0。",
+        f"就业帮扶或公益性岗位措施已于{zh_date(_delivered_on(first))}落实（见{cite_zh(first)}记录），"
+        f"但其后最近一次入户核查（{zh_date(surveyed)}）工资性收入为0。",
         [*ctx.survey_events, *(str(e.id) for e in deliveries)],
     )
 
@@ -192,7 +192,7 @@ def not_delivered(ctx: Context) -> Iterator[Finding]:
             f"is not ended and was never delivered, more than {days.value} days after it was "
             f"planned ({days.source}).",
             f"帮扶措施 {measure_id}（{label(labels.MEASURES, category)}）于{zh_date(planned)}制定"
-            f"（{cite_zh(measure.event)}），超过{days.value}天仍未落实，也未结束。",
+            f"（见{cite_zh(measure.event)}记录），超过{days.value}天仍未落实，也未结束。",
             [str(measure.event.id)],
             active_from=holds_from,
         )

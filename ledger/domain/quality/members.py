@@ -102,12 +102,12 @@ def _age_words(ctx: Context, age: int | None) -> tuple[str, str]:
     on = ctx.survey_day
     if age is None or on is None:
         return (
-            "at the reference date (the household has no survey)",
-            "于参考日期（该户无入户核实记录）",
+            "at the reference date, the household having no survey",
+            "于参考日期（该户无入户核查记录）",
         )
     return (
         f"{age} at the date of the latest survey ({on})",
-        f"于最近一次入户核实日期（{zh_date(on)}）为{age}岁",
+        f"于最近一次入户核查日期（{zh_date(on)}）为{age}岁",
     )
 
 

@@ -33,7 +33,7 @@ def disability_without_disabled(ctx: Context) -> Iterator[Finding]:
         FindingCode.DQ_DISABILITY_RISK_NO_DISABLED,
         "Risk 'disability' is named (by the latest survey or county confirmation), but no "
         "present member is 'disabled' or has a disability grade.",
-        "最近一次入户核实或县级确定的风险类型为因残，但现有成员中无残疾或有残疾等级者。",
+        "最近一次入户核查或县级确定的风险类型为因残，但现有成员中无残疾或有残疾等级者。",
         ctx.risks[RiskType.DISABILITY],
     )
 
@@ -51,7 +51,7 @@ def guarantee_risk_mismatch(ctx: Context) -> Iterator[Finding]:
             FindingCode.DQ_GUARANTEE_RISK_MISMATCH,
             f"The latest survey, FieldSurveyConducted {survey.get('event_id')} ({on}), finds "
             f"'{guarantee}' at risk, but its risk types lack '{risk}'.",
-            f"最近一次入户核实（{zh_date(on)}）认定{GUARANTEE_ZH[guarantee]}有风险，但风险类型未标注"
+            f"最近一次入户核查（{zh_date(on)}）认定{GUARANTEE_ZH[guarantee]}有风险，但风险类型未标注"
             f"{label(labels.RISK_TYPES, risk)}。",
             ctx.survey_events,
         )

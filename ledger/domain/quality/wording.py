@@ -13,6 +13,8 @@ from ledger.domain.quality.codes import FindingCode
 from ledger.domain.quality.model import Finding
 from ledger.domain.record import day
 
+RULES_ZH: Mapping[str, str] = {"Guizhou rule": "贵州省规定"}
+
 
 def zh_date(on: date) -> str:
     return f"{on.year}年{on.month}月{on.day}日"
@@ -23,7 +25,8 @@ def cite(event: HouseholdEvent) -> str:
 
 
 def cite_zh(event: HouseholdEvent) -> str:
-    return f"{labels.EVENT_TYPE_LABELS.get(event.TYPE, event.TYPE)}（{zh_date(day(event))}）"
+    """An event for a Chinese reader: its date and type (2021年10月21日入户核查)."""
+    return f"{zh_date(day(event))}{labels.EVENT_TYPE_LABELS.get(event.TYPE, event.TYPE)}"
 
 
 def label(table: Mapping[str, str], value: Any) -> str:
@@ -59,10 +62,15 @@ def finding(
 ) -> Finding:
     """A finding whose details end with the rule number; ``events`` in first-cited order."""
     ids = tuple(dict.fromkeys(e for e in events if e))
+    national = code.rule[:1].isdigit()  # a rule number of the national system's checks
+    rule = f"national rule {code.rule}" if national else code.rule
+    rule_zh = (
+        f"国家监测系统校验规则 {code.rule}" if national else RULES_ZH.get(code.rule, code.rule)
+    )
     return Finding(
         code,
-        f"{detail} (rule {code.rule})",
-        f"{detail_zh}（规则 {code.rule}：{code.label_zh}）",
+        f"{detail} ({code.value}, {rule})",
+        f"{detail_zh}（{code.label_zh}；{rule_zh}）",
         ids,
         active_from,
         active_until,
