@@ -12,6 +12,14 @@ from ledger.domain.configuration import RulesConfiguration
 from ledger.domain.quality.model import Derived, Fact, FactKind
 
 
+def group_kinds(kind: FactKind) -> tuple[FactKind, ...]:
+    """The kinds of facts judged together with ``kind`` under one key, the first naming
+    the group: a village's triggers and enrolments (AF_ENROLMENT_FROZEN)."""
+    if kind in (FactKind.TRIGGER, FactKind.ENROLMENT):
+        return (FactKind.TRIGGER, FactKind.ENROLMENT)
+    return (kind,)
+
+
 def derive(
     kind: FactKind, key: str, facts: Sequence[Fact], configuration: RulesConfiguration
 ) -> Derived:
