@@ -327,3 +327,21 @@ def test_a_rebuild_parks_a_household_whose_values_do_not_open_with_its_last_good
     assert [p.household_id for p in runner.views.parked()] == ["hh-b"]
     # The rebuilt set has hh-b's last good rows (copied), and the groups judged with them.
     assert snapshot(runner.views, QUALITY_TABLES) == before
+
+
+@pytest.mark.usefixtures("quality_rules")
+@pytest.mark.parametrize("workers", [2])
+def test_a_rebuilds_workers_get_the_openings_with_their_page_and_park_what_does_not_open(
+    ledger: HouseholdLedger, appends: AppendPipeline, recorder_caller: Caller, workers: int
+) -> None:
+    append(appends, recorder_caller, "hh-a", registered(shared=True))
+    append(appends, recorder_caller, "hh-b", registered(shared=True))
+    ledger.stores.personal._write(  # type: ignore[attr-defined]
+        "UPDATE personal_data SET sealed = ? WHERE household_id = ? AND pointer LIKE ?",
+        (b"\x00" * 40, "hh-b", "%/id_number"),
+    )
+    runner = runner_of(ledger)
+    runner.rebuild(workers=workers)
+    [parked] = runner.views.parked()
+    assert (parked.household_id, "does not open" in parked.error) == ("hh-b", True)
+    assert table(runner, "household_view", "household_id") == [("hh-a",)]
