@@ -28,7 +28,7 @@ from queries import EvaluationQueries, Selection
 from queries.quality import QualityQueries
 
 PAGE_SIZE = 50
-SIGNAL_CURSOR_PATTERN = r"^[^\x00]{1,600}$"  # "<code>/<key>": a key holds actor ids, hashes
+SIGNAL_CURSOR_PATTERN = r"^[A-Za-z0-9_=-]{1,1000}$"  # "<code>/<key>" in URL-safe base64
 DivisionPath = Annotated[
     str, Path(pattern=r"^[0-9]{1,12}$", description="Division code prefix: 53, 530925, …")
 ]
