@@ -138,6 +138,8 @@ def test_with_most_incomes_equal_the_mean_absolute_deviation_takes_over() -> Non
     [(household, finding)] = derived.findings
     assert household == "hh-09"
     assert "7.92" in finding.detail
+    assert "mean absolute deviation" in finding.detail
+    assert "平均绝对偏差" in finding.detail_zh
 
 
 def test_when_every_income_is_the_same_none_is_an_outlier() -> None:
@@ -228,6 +230,7 @@ def test_twenty_eliminations_by_one_actor_on_one_date_are_a_batch() -> None:
     assert "2021-11-03" in signal.detail
     assert "actor:u-7" in signal.detail
     assert "2021年11月3日" in signal.detail_zh
+    assert "工作人员 u-7" in signal.detail_zh
 
 
 def test_nineteen_eliminations_are_no_batch_even_when_a_fact_comes_twice() -> None:

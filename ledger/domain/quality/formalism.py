@@ -49,6 +49,15 @@ def material_reused(key: str, facts: Sequence[Fact], thresholds: QualityThreshol
     return [_signal(SignalCode.AF_MATERIAL_REUSED, key, facts, detail, zh)]
 
 
+def _actor_zh(actor: str) -> str:
+    kind, _, name = actor.partition(":")
+    if kind == "actor":
+        return f"工作人员 {name} "
+    if kind == "token":
+        return f"令牌 {name}（录入凭证）"
+    return f"{actor} "
+
+
 def batch_elimination(
     key: str, facts: Sequence[Fact], thresholds: QualityThresholds
 ) -> list[Signal]:
@@ -68,9 +77,10 @@ def batch_elimination(
         f"on {day_text} (at least {thresholds.batch_elimination_min.value} on one date)"
     )
     zh = (
-        f"{actor} 于 {day_zh} 一天内对 {len(households)} 户作出 {len(markings)} 次风险消除标注"
+        f"{_actor_zh(actor)}于 {day_zh} 一天内对 {len(households)} 户"
+        f"作出 {len(markings)} 次风险消除标注"
         f"（同一人同一天 {thresholds.batch_elimination_min.value} 次及以上），"
-        f"请核实是否逐户入户核实"
+        f"请核实是否逐户入户核查"
     )
     return [_signal(SignalCode.AF_BATCH_ELIMINATION, key, facts, detail, zh)]
 

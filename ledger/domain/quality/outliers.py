@@ -51,8 +51,9 @@ def median(values: Sequence[Decimal]) -> Decimal:
     return _CONTEXT.divide(_CONTEXT.add(ordered[middle - 1], ordered[middle]), Decimal(2))
 
 
-def scores(values: Sequence[Decimal]) -> tuple[Decimal, list[Decimal]] | None:
-    """The median and each value's modified z-score, None when all values are equal."""
+def scores(values: Sequence[Decimal]) -> tuple[Decimal, list[Decimal], bool] | None:
+    """The median, each value's modified z-score and whether MeanAD stood in for a MAD of
+    0; None when all values are equal."""
     centre = median(values)
     deviations = [abs(_CONTEXT.subtract(x, centre)) for x in values]
     mad = median(deviations)
@@ -63,10 +64,14 @@ def scores(values: Sequence[Decimal]) -> tuple[Decimal, list[Decimal]] | None:
         factor = _MEAN_AD_FACTOR
         if not spread:
             return None
-    return centre, [
-        _CONTEXT.divide(_CONTEXT.multiply(factor, _CONTEXT.subtract(x, centre)), spread)
-        for x in values
-    ]
+    return (
+        centre,
+        [
+            _CONTEXT.divide(_CONTEXT.multiply(factor, _CONTEXT.subtract(x, centre)), spread)
+            for x in values
+        ],
+        not mad,
+    )
 
 
 def _money(value: Decimal) -> str:
@@ -86,7 +91,9 @@ def income_outliers(
     judged = scores([amount for _, amount in surveys])
     if judged is None:
         return []
-    centre, z_scores = judged
+    centre, z_scores, by_mean = judged
+    method = "mean absolute deviation, the MAD being 0; " if by_mean else ""
+    method_zh = "（过半调查收入相同，按平均绝对偏差计算）" if by_mean else ""
     cut = thresholds.income_outlier_z.value
     village, _, year = key.rpartition("/")
     findings = []
@@ -97,11 +104,11 @@ def income_outliers(
         detail = (
             f"per-capita income {_money(amount)} yuan against a median of {_money(centre)} "
             f"among the {count} surveys of village {village} for {year}: modified z-score "
-            f"{shown}, beyond ±{cut} (Iglewicz & Hoaglin, DHIS2 MOD_Z_SCORE)"
+            f"{shown}, beyond ±{cut} ({method}Iglewicz & Hoaglin, DHIS2 MOD_Z_SCORE)"
         )
         detail_zh = (
             f"本次调查人均纯收入 {_money(amount)} 元，本村 {year} 年度共 {count} 次调查的"
-            f"中位数为 {_money(centre)} 元，修正 Z 分数为 {shown}，绝对值超过 {cut}，"
+            f"中位数为 {_money(centre)} 元，修正 Z 分数为 {shown}{method_zh}，绝对值超过 {cut}，"
             f"明显偏离本村同年度水平，请核实"
         )
         finding = Finding(FindingCode.DQ_INCOME_OUTLIER, detail, detail_zh, (fact.event_id,))
