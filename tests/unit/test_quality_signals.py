@@ -4,6 +4,7 @@ each threshold read from the division the group lies in, whatever the facts' ord
 
 import random
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, timedelta
 
 from hypothesis import given
@@ -517,11 +518,13 @@ def test_the_freeze_windows_say_what_the_rule_says_at_any_reference_date(
     ]
     assert len(held) <= 1
     assert bool(held) is holds_at(reference, facts, thresholds)
-    for signal in signals:  # each stretch is maximal: the day before it, the rule did not hold
+    for signal in signals:  # each stretch is maximal
         assert signal.active_from is not None
         assert signal.active_until is not None
         assert not holds_at(signal.active_from - timedelta(days=1), facts, thresholds)
         assert not holds_at(signal.active_until, facts, thresholds)
+        assert holds_at(signal.active_from, facts, thresholds)
+        assert holds_at(signal.active_until - timedelta(days=1), facts, thresholds)
 
 
 def test_thresholds_of_a_group_are_those_of_its_common_division() -> None:
@@ -538,3 +541,10 @@ def test_facts_of_another_group_are_left_out() -> None:
         fact(FactKind.MATERIAL, SHA, f"hh-{n}", f"y{n}", "survey_form") for n in range(5)
     ]
     assert derive(FactKind.TEXT, SHA, [*texts(4), *strays], DEFAULTS) == Derived()
+
+
+def test_an_event_counts_once_however_many_facts_it_gave() -> None:
+    [first, *_] = village_facts(["2021-01-10"])
+    twice = replace(first, value="application")  # one event, two facts
+    facts = [first, twice, *village_facts(["2021-01-10", "2021-03-05"])[1:]]
+    assert frozen(facts) == []
