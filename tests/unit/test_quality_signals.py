@@ -6,6 +6,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, timedelta
+from decimal import localcontext
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -28,11 +29,14 @@ VILLAGE = "530925101201"  # Shuangjiang county
 NEIGHBOUR = "530925102203"  # another village of the county
 OTHER_COUNTY = "530921100200"
 DEFAULTS = load_default()
-OVERRIDDEN = RulesConfiguration.from_toml(
-    """
+MINIMAL_TOML = """
 version = "t1"
 [defaults]
 trigger_followup_days = { value = 30, source = "CONTRACT §3" }
+"""
+OVERRIDDEN = RulesConfiguration.from_toml(
+    MINIMAL_TOML
+    + """
 [divisions."530925".quality]
 income_outlier_min_surveys = { value = 5, source = "county notice" }
 batch_elimination_min = { value = 3, source = "county notice" }
@@ -548,3 +552,21 @@ def test_an_event_counts_once_however_many_facts_it_gave() -> None:
     twice = replace(first, value="application")  # one event, two facts
     facts = [first, twice, *village_facts(["2021-01-10", "2021-03-05"])[1:]]
     assert frozen(facts) == []
+
+
+def test_outlier_scores_do_not_depend_on_the_threads_decimal_context() -> None:
+    facts = incomes([*INCOMES, "20000"])
+    expected = derive(FactKind.INCOME, f"{VILLAGE}/2021", facts, DEFAULTS)
+    with localcontext() as context:
+        context.prec = 3
+        assert derive(FactKind.INCOME, f"{VILLAGE}/2021", facts, DEFAULTS) == expected
+
+
+def test_a_window_longer_than_the_calendar_never_closes() -> None:
+    endless = RulesConfiguration.from_toml(
+        MINIMAL_TOML
+        + '[divisions."530925".quality]\n'
+        + 'enrolment_freeze_months = { value = 1000000, source = "test" }\n'
+    )
+    facts = village_facts(["2001-01-10", "2011-03-05", "2021-06-01"])
+    assert frozen(facts, endless) == [(f"{VILLAGE}/2021-06-01", date(2021, 6, 1), None)]
