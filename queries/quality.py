@@ -141,21 +141,26 @@ def signal_cursor(code: str, key: str) -> str:
     return urlsafe_b64encode(f"{code}/{key}".encode()).decode()
 
 
-def _signal_filters(caller: Caller, selection: Selection) -> Filters:
-    """The filters with the cursor decoded into the "<code>/<key>" the views page by."""
-    filters = _filters(caller, selection)
-    if selection.after is None:
-        return filters
+def signal_after(cursor: str) -> str:
+    """The "<code>/<key>" a cursor of ``signal_cursor`` was issued for; any other cursor
+    is refused (nothing unprintable reaches the SQL)."""
     try:
-        after = urlsafe_b64decode(selection.after.encode()).decode()
+        after = urlsafe_b64decode(cursor.encode()).decode()
     except ValueError:  # binascii.Error and UnicodeDecodeError both are
         after = ""
-    if "/" not in after or not after.isprintable():  # nothing unprintable reaches the SQL
+    if "/" not in after or not after.isprintable():
         raise ValidationFailed(
             "cursor is not one this service issued",
             [{"field": "cursor", "message": "unknown cursor"}],
         )
-    return replace(filters, after=after)
+    return after
+
+
+def _signal_filters(caller: Caller, selection: Selection) -> Filters:
+    filters = _filters(caller, selection)
+    if selection.after is None:
+        return filters
+    return replace(filters, after=signal_after(selection.after))
 
 
 def _all(fetch: Callable[[Filters], Page], filters: Filters) -> list[dict[str, Any]]:
