@@ -22,7 +22,7 @@ from eventsourcing.persistence import Tracking
 
 from ledger.domain.configuration import RulesConfiguration
 from ledger.domain.quality import Fact, FactKind, derive
-from ledger.domain.quality.signals import group_kinds
+from ledger.domain.quality.signals import group_kinds, owner
 from projections.bluegreen import APPLICATION, ReadModels
 from projections.parked import Parked, ParkedHouseholds
 from projections.quality_queries import QualityViewQueries
@@ -50,7 +50,7 @@ Group = tuple[str, str]
 
 
 def group_of(kind: str, key: str) -> Group:
-    return group_kinds(FactKind(kind))[0].value, key
+    return owner(FactKind(kind)).value, key
 
 
 class ReadModelsSwitched(RuntimeError):

@@ -14,13 +14,13 @@ quality codes carry their own labels (``label_zh``, in ``procedure``, ``gaps`` a
 ``quality.codes``); their vocabularies here are derived from those enums.
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from functools import cached_property
 from typing import Final, Literal
 
 from ledger.domain.catalog import CATALOG
 from ledger.domain.gaps import GapCode, Severity
 from ledger.domain.procedure import EpisodeKind, Step
-from ledger.domain.quality.codes import FindingCode, SignalCode
 from ledger.domain.vocabulary import (
     ActorRole,
     ApplicationChannel,
@@ -141,8 +141,34 @@ EPISODE_KINDS: Final[Mapping[str, str]] = {k.value: k.label_zh for k in EpisodeK
 STEPS: Final[Mapping[str, str]] = {s.value: s.label_zh for s in Step}
 GAP_CODES: Final[Mapping[str, str]] = {c.value: c.label_zh for c in GapCode}
 SEVERITIES: Final[Mapping[str, str]] = {s.value: s.label_zh for s in Severity}
-FINDING_CODES: Final[Mapping[str, str]] = {c.value: c.label_zh for c in FindingCode}
-SIGNAL_CODES: Final[Mapping[str, str]] = {c.value: c.label_zh for c in SignalCode}
+
+
+class _QualityCodeLabels(Mapping[str, str]):
+    """The labels (``label_zh``) of ``FindingCode`` or ``SignalCode``, read when first
+    asked: the quality rules word their explanations with this module's labels, so
+    importing ``ledger.domain.quality`` while this module loads would be a cycle."""
+
+    def __init__(self, enum_name: Literal["FindingCode", "SignalCode"]) -> None:
+        self._enum_name = enum_name
+
+    @cached_property
+    def _labels(self) -> dict[str, str]:
+        from ledger.domain.quality import codes  # here, not at the top: see the docstring
+
+        return {code.value: code.label_zh for code in getattr(codes, self._enum_name)}
+
+    def __getitem__(self, code: str) -> str:
+        return self._labels[code]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._labels)
+
+    def __len__(self) -> int:
+        return len(self._labels)
+
+
+FINDING_CODES: Final[Mapping[str, str]] = _QualityCodeLabels("FindingCode")
+SIGNAL_CODES: Final[Mapping[str, str]] = _QualityCodeLabels("SignalCode")
 
 LOOKBACK_CODES: Final[Mapping[str, str]] = {
     "LB_REMARK_INCOME_BELOW_FLOOR": "风险已消除但收入低于监测底线",
