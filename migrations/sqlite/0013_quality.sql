@@ -13,7 +13,9 @@
 --   derived_finding_view   findings of a group's households (a duplicate person, an
 --                          income outlier)
 --   signal_view            formalism signals; signal_household_view their households
---                          (a division's list finds them by village code)
+--                          (a division's list finds them by village code); both keep
+--                          the group that gave them (group_kind, group_key: a signal's
+--                          own key may differ), to be replaced with it
 -- Gaps get their explanations (detail, and detail_zh in Chinese); look-back candidates
 -- their Chinese one.
 CREATE TABLE finding_view (
@@ -64,6 +66,8 @@ CREATE INDEX derived_finding_view_code
 CREATE INDEX derived_finding_view_village ON derived_finding_view (village_code, household_id);
 
 CREATE TABLE signal_view (
+    group_kind TEXT NOT NULL,
+    group_key TEXT NOT NULL,
     code TEXT NOT NULL,
     key TEXT NOT NULL,
     division TEXT NOT NULL,
@@ -73,18 +77,23 @@ CREATE TABLE signal_view (
     events TEXT NOT NULL,
     active_from TEXT,
     active_until TEXT,
-    PRIMARY KEY (code, key)
+    PRIMARY KEY (group_kind, group_key, code, key)
 );
+CREATE INDEX signal_view_code ON signal_view (code, key);
 
 CREATE TABLE signal_household_view (
+    group_kind TEXT NOT NULL,
+    group_key TEXT NOT NULL,
     code TEXT NOT NULL,
     key TEXT NOT NULL,
     household_id TEXT NOT NULL,
     village_code TEXT NOT NULL,
-    PRIMARY KEY (code, key, household_id)
+    PRIMARY KEY (group_kind, group_key, code, key, household_id)
 );
 CREATE INDEX signal_household_view_village
     ON signal_household_view (village_code, code, key);
+CREATE INDEX signal_household_view_signal
+    ON signal_household_view (code, key, village_code);
 
 CREATE TABLE finding_view_green (
     household_id TEXT NOT NULL,
@@ -134,6 +143,8 @@ CREATE INDEX derived_finding_view_green_code
 CREATE INDEX derived_finding_view_green_village ON derived_finding_view_green (village_code, household_id);
 
 CREATE TABLE signal_view_green (
+    group_kind TEXT NOT NULL,
+    group_key TEXT NOT NULL,
     code TEXT NOT NULL,
     key TEXT NOT NULL,
     division TEXT NOT NULL,
@@ -143,18 +154,23 @@ CREATE TABLE signal_view_green (
     events TEXT NOT NULL,
     active_from TEXT,
     active_until TEXT,
-    PRIMARY KEY (code, key)
+    PRIMARY KEY (group_kind, group_key, code, key)
 );
+CREATE INDEX signal_view_green_code ON signal_view_green (code, key);
 
 CREATE TABLE signal_household_view_green (
+    group_kind TEXT NOT NULL,
+    group_key TEXT NOT NULL,
     code TEXT NOT NULL,
     key TEXT NOT NULL,
     household_id TEXT NOT NULL,
     village_code TEXT NOT NULL,
-    PRIMARY KEY (code, key, household_id)
+    PRIMARY KEY (group_kind, group_key, code, key, household_id)
 );
 CREATE INDEX signal_household_view_green_village
     ON signal_household_view_green (village_code, code, key);
+CREATE INDEX signal_household_view_green_signal
+    ON signal_household_view_green (code, key, village_code);
 
 ALTER TABLE gap_view ADD COLUMN detail TEXT NOT NULL DEFAULT '';
 ALTER TABLE gap_view ADD COLUMN detail_zh TEXT NOT NULL DEFAULT '';
