@@ -78,14 +78,6 @@ _JUDGES: Mapping[FactKind, _Judge] = MappingProxyType(
 )
 
 
-def group_kinds(kind: FactKind) -> tuple[FactKind, ...]:
-    """The kinds of facts judged together with ``kind`` under one key, the first naming
-    the group: a village's triggers and enrolments (AF_ENROLMENT_FROZEN)."""
-    if kind in (FactKind.TRIGGER, FactKind.ENROLMENT):
-        return (FactKind.TRIGGER, FactKind.ENROLMENT)
-    return (kind,)
-
-
 def derive(
     kind: FactKind, key: str, facts: Sequence[Fact], configuration: RulesConfiguration
 ) -> Derived:
