@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field, field_validator
 from starlette.responses import RedirectResponse, Response
 
 from api.deps import EvaluationQueriesDep, QualityQueriesDep
-from api.exports import completeness_table, lookback_table
+from api.exports import completeness_table, lookback_table, quality_table, signals_table
 from api.routes.evaluation import (
     CODE_PATTERN,
     DIVISION_PATTERN,
@@ -148,18 +148,25 @@ def _division_page(
 def division_export(
     caller: PageCaller,
     evaluation: EvaluationQueriesDep,
+    quality: QualityQueriesDep,
     division: DivisionPath,
-    list_name: Literal["completeness", "lookback"],
+    list_name: Literal["completeness", "lookback", "quality", "signals"],
     fmt: Literal["xlsx", "csv"],
     code: CodeFilter = None,
     status: StatusFilter = None,
     reference_date: Annotated[date | None, Query()] = None,
 ) -> Response:
-    """The whole list as the API exports it (``GET /v1/completeness?format=xlsx``)."""
+    """The whole list as the API exports it (``GET /v1/completeness?format=xlsx``, and
+    ``/v1/lookback``, ``/v1/quality``, ``/v1/signals``): the page's session, not a bearer
+    token, opens it."""
+    day = reference_date or date.today()
     if list_name == "completeness":
         selection = Selection(division, code, status)
         return completeness_table(evaluation.all_completeness(caller, selection), fmt)
-    day = reference_date or date.today()
+    if list_name == "quality":
+        return quality_table(quality.all_findings(caller, Selection(division, code), day), fmt)
+    if list_name == "signals":
+        return signals_table(quality.all_signals(caller, Selection(division, code), day), fmt)
     return lookback_table(evaluation.all_lookback(caller, Selection(division, code), day), fmt)
 
 
