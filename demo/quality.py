@@ -190,17 +190,22 @@ MEASURE_FOR = {
 """The first measure a quirk plants instead of the one answering the risk."""
 DEVELOPMENTAL = frozenset({"industry", "employment", "public_welfare_post", "microcredit"})
 SURVEY_DAY = date(2021, 10, 20)  # about when the annual round's surveys are
+END_OF_ROUND = date(2021, 12, 31)  # after every synthetic survey
 
 
 def prepare(h: History, quirk: str | None, monitored: bool) -> None:
     """Before the history is written: the risk, the first measure and the members a
-    quirk needs; a monitored household at risk of disability has a disabled member unless
-    the quirk is that it has none."""
+    quirk needs. Whatever the quirk, the old are recorded with partial labour at most (but
+    a monitored household's head, who works its way out); a monitored household at risk of
+    disability has a disabled member unless the quirk is that it has none."""
     h.quirk = quirk
     if quirk in RISK_FOR:
         h.risk = next(r for r in RISKS if r.risk_type == RISK_FOR[quirk])
     h.measure_category = MEASURE_FOR.get(quirk or "")
     members, rng = h.members, h.quirks
+    for member in members[1 if monitored else 0 :]:  # 2_12_005: 60+ is not ordinary labour
+        if member["labor"] == "full" and age_of(member, END_OF_ROUND) >= 60:
+            member["labor"] = "partial"
     if (
         monitored
         and h.risk.risk_type == "disability"
