@@ -229,7 +229,7 @@ def household(
         _monitored(history, p)
     else:
         _not_monitored(history, p, seed, partners)
-    finish(history, name, seed, partners)
+    finish(history, quirk, seed)
     return household_id(n), p.archetype, history.events
 
 

@@ -294,18 +294,19 @@ def before_survey(h: History, quirk: str | None, seed: int, partners: tuple[int,
         h.present += 1
 
 
-def finish(h: History, quirk: str | None, seed: int, partners: tuple[int, ...]) -> None:
+def finish(h: History, quirk: Quirk | None, seed: int) -> None:
     """After the history is written: what a quirk changes in its recorded events."""
+    name = quirk.name if quirk else None
     surveys = [e for e in h.events if e["type"] == "FieldSurveyConducted"]
-    if quirk == "income_outlier" and surveys:  # a business ten times the village's income
+    if name == "income_outlier" and surveys:  # a business ten times the village's income
         _raise_income(surveys[-1], h.quirks.randrange(150_000, 220_000, 100))
-    elif quirk == "material_reused" and surveys:
+    elif quirk and name == "material_reused" and surveys:
         for material in surveys[-1].get("materials", []):
             if material["kind"] == "survey_form":
-                material["sha256"] = shared_sha256(seed, Quirk(quirk, 0, partners))
-    elif quirk == "guarantee_risk_mismatch" and surveys:
+                material["sha256"] = shared_sha256(seed, quirk)
+    elif name == "guarantee_risk_mismatch" and surveys:
         surveys[-1]["data"]["guarantees"]["drinking_water"] = "at_risk"
-    elif quirk == "lack_of_labor_claim":
+    elif name == "lack_of_labor_claim":
         for event in h.events:
             data = event["data"]
             if data.get("purpose") == "identification" and "risk_types" in data:

@@ -52,7 +52,7 @@ def picture(
     top, bottom = first.bounding_box(), last.bounding_box()
     assert top is not None
     assert bottom is not None
-    height = min(bottom["y"] + bottom["height"] - top["y"] + 16, 2400)  # long lists cut
+    height = min(bottom["y"] + bottom["height"] - top["y"] + 16, 1500)  # long lists cut
     clip = {"x": 0, "y": max(top["y"] - 8, 0), "width": 1280, "height": height}
     DOCS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(DOCS / f"{name}.png"), full_page=True, clip=clip)  # type: ignore[arg-type]
