@@ -8,7 +8,7 @@ retry``. Only what computing its rows raises is caught here; database errors are
 """
 
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 from uuid import UUID
@@ -17,6 +17,7 @@ from eventsourcing.persistence import Mapper, StoredEvent
 
 from ledger.domain.configuration import RulesConfiguration
 from ledger.domain.events import HouseholdEvent
+from ledger.domain.quality import NO_OPENINGS, Openings
 from projections.rows import HouseholdRows, rows_for
 
 MAX_ERROR_CHARS = 500
@@ -38,15 +39,23 @@ Computed = tuple[str, HouseholdRows | None] | Defect
 
 
 def compute(
-    stored: Sequence[StoredEvent], mapper: Mapper[Any], configuration: RulesConfiguration
+    stored: Sequence[StoredEvent],
+    mapper: Mapper[Any],
+    configuration: RulesConfiguration,
+    openings: Mapping[str, Openings | Exception] | None = None,
 ) -> Computed:
-    """The household's rows from its whole stream, each event decoded once."""
+    """The household's rows from its whole stream, each event decoded once, with its
+    opened personal values from ``openings`` (by household id; an error there, its values
+    not opening, is its defect)."""
     events: list[HouseholdEvent] = []
     try:
         for event in stored:
             events.append(cast(HouseholdEvent, mapper.to_domain_event(event)))
         household_id = events[0].household_id
-        rows = rows_for(household_id, events, configuration)
+        opened = (openings or {}).get(household_id, NO_OPENINGS)
+        if isinstance(opened, Exception):
+            raise opened
+        rows = rows_for(household_id, events, configuration, opened)
         if rows is not None:
             _check_storable(rows)
         return household_id, rows

@@ -19,6 +19,7 @@ from typing import Any
 from eventsourcing.persistence import Mapper, Transcoder, Transcoding
 
 from ledger.domain.configuration import RulesConfiguration
+from projections.openings import HouseholdOpenings
 from projections.parking import Defect, compute
 from projections.rows import HouseholdRows
 from projections.streams import Row, streams_of
@@ -49,13 +50,13 @@ class RowsPool:
             ),
         )
 
-    def rows(self, pages: Iterable[list[Row]]) -> Iterator[Computed]:
+    def rows(self, pages: Iterable[tuple[list[Row], HouseholdOpenings]]) -> Iterator[Computed]:
         """(events, rows of the registered households, defects) of each page of whole
-        streams, in order; at most two pages per worker are in flight, so memory stays
-        bounded."""
+        streams with its households' openings, in order; at most two pages per worker are
+        in flight, so memory stays bounded."""
         pending: deque[tuple[int, Future[tuple[list[HouseholdRows], list[Defect]]]]] = deque()
-        for page in pages:
-            pending.append((len(page), self._executor.submit(_rows_of, page)))
+        for page, openings in pages:
+            pending.append((len(page), self._executor.submit(_rows_of, page, openings)))
             if len(pending) >= 2 * self.workers:
                 events, computed = pending.popleft()
                 yield events, *computed.result()
@@ -80,10 +81,12 @@ class _Worker:
     mapper: Mapper[Any]
     configuration: RulesConfiguration
 
-    def rows_of(self, page: list[Row]) -> tuple[list[HouseholdRows], list[Defect]]:
+    def rows_of(
+        self, page: list[Row], openings: HouseholdOpenings
+    ) -> tuple[list[HouseholdRows], list[Defect]]:
         found, defects = [], []
         for stored in streams_of(page):
-            computed = compute(stored, self.mapper, self.configuration)
+            computed = compute(stored, self.mapper, self.configuration, openings)
             if isinstance(computed, Defect):
                 defects.append(computed)
             elif computed[1] is not None:
@@ -108,7 +111,9 @@ def _start(
     _worker = _Worker(Mapper(transcoder, compressor=compressor, cipher=cipher), configuration)
 
 
-def _rows_of(page: list[Row]) -> tuple[list[HouseholdRows], list[Defect]]:
+def _rows_of(
+    page: list[Row], openings: HouseholdOpenings
+) -> tuple[list[HouseholdRows], list[Defect]]:
     if _worker is None:
         raise RuntimeError("a RowsPool worker computes rows only once started")
-    return _worker.rows_of(page)
+    return _worker.rows_of(page, openings)

@@ -15,7 +15,7 @@ from psycopg.rows import tuple_row
 from ledger.application import HouseholdLedger
 from projections.bluegreen import ReadModels
 from projections.streams import StoredStreams
-from projections.views import TABLES, ViewTables
+from projections.views import COLUMNS, TABLES, ViewTables
 
 TRACKING_TABLE = "projection_tracking"
 _VIEWS_LOCK = 7_230_926
@@ -60,11 +60,14 @@ class PostgresViews(ViewTables, PostgresTrackingRecorder):
                 (list(household_ids),),
             )
 
+    def _any(self, column: str, values: Sequence[Any]) -> tuple[str, tuple[Any, ...]]:
+        return f"{column} = ANY(?)", (list(values),)
+
     def _insert(
         self, cursor: Any, models: ReadModels, table: str, rows: list[dict[str, Any]]
     ) -> None:
         with cursor.copy(
-            f"COPY {models.table(table)} ({', '.join(TABLES[table])}) FROM STDIN"
+            f"COPY {models.table(table)} ({', '.join(COLUMNS[table])}) FROM STDIN"
         ) as copy:
             for row in rows:
                 copy.write_row(self._values(table, row))

@@ -70,8 +70,9 @@ def _day(value: Any) -> date | None:
     return date.fromisoformat(value) if isinstance(value, str) else value
 
 
-def summary(views: ViewTables, division: str) -> dict[str, Any]:
-    """Counts by status × monitoring type, completeness rate per step, gap counts."""
+def summary(views: ViewTables, division: str, reference_date: date | None = None) -> dict[str, Any]:
+    """Counts by status × monitoring type, completeness rate per step, gap counts, and the
+    findings and signals per code at ``reference_date`` (default today)."""
     by_status: dict[str, dict[str, int]] = defaultdict(dict)
     for row in views.status_by_type(division):
         by_status[row["status"]][row["monitoring_type"] or "none"] = row["households"]
@@ -106,6 +107,22 @@ def summary(views: ViewTables, division: str) -> dict[str, Any]:
         "episodes": episodes,
         "completeness_rate": rates,
         "gap_counts": gap_counts,
+        **quality_counts(views, division, reference_date or date.today()),
+    }
+
+
+def quality_counts(views: ViewTables, division: str, reference_date: date) -> dict[str, Any]:
+    """Findings and signals per code in ``division`` at ``reference_date``, with the
+    households involved."""
+    return {
+        "quality_counts": [
+            {"code": r["code"], "findings": int(r["findings"]), "households": int(r["households"])}
+            for r in views.finding_counts(division, reference_date)
+        ],
+        "signal_counts": [
+            {"code": r["code"], "signals": int(r["signals"]), "households": int(r["households"])}
+            for r in views.signal_counts(division, reference_date)
+        ],
     }
 
 

@@ -31,6 +31,7 @@ from ledger.application import HouseholdLedger, originator_id
 from ledger.domain.configuration import RulesConfiguration
 from ledger.domain.errors import LedgerError
 from projections.bluegreen import ReadModels
+from projections.openings import HouseholdOpenings, household_ids, openings_of
 from projections.parked import Parked
 from projections.parking import Computed, Defect, compute
 from projections.pool import RowsPool
@@ -70,6 +71,9 @@ class ProjectionRunner:
         self.ledger = ledger
         self.views = views
         self.configuration = configuration
+        # The groups of facts a write touches are judged again in its transaction, with
+        # the same configuration the households' rows were computed with.
+        views.configuration = configuration
         self.batch_size = batch_size
         self.streams = views.streams()  # the ledger's events, through the views' pool
         self.state = RunnerState()
@@ -88,7 +92,7 @@ class ProjectionRunner:
         page = self.streams.touched(self.views.position(models) or 0, self.batch_size)
         if not page.entries:
             return 0
-        computed = [self._rows(stream) for stream in self.streams.of(page.originator_ids).values()]
+        computed = self._computed(list(self.streams.of(page.originator_ids).values()))
         batch = [c for c in computed if not isinstance(c, Defect)]
         try:
             self.views.commit(
@@ -104,7 +108,18 @@ class ProjectionRunner:
 
     def _rows(self, stored: list[StoredEvent]) -> Computed:
         """A household's id and rows from its whole stream, or its defect."""
-        return compute(stored, self.ledger.mapper, self.configuration)
+        return self._computed([stored])[0]
+
+    def _computed(self, streams: Sequence[list[StoredEvent]]) -> list[Computed]:
+        """Each household's id and rows from its whole stream, or its defect, with its
+        opened personal values (the page's, opened at once)."""
+        openings = self._openings(streams)
+        return [
+            compute(stored, self.ledger.mapper, self.configuration, openings) for stored in streams
+        ]
+
+    def _openings(self, streams: Sequence[list[StoredEvent]]) -> HouseholdOpenings:
+        return openings_of(self.ledger.personal, household_ids(streams, self.ledger.mapper))
 
     def _parked(self, defects: Sequence[Defect]) -> list[Parked]:
         """The defects as parked households, each at its newest event's log position."""
@@ -139,7 +154,7 @@ class ProjectionRunner:
         models = self.views.live()
         parked = self.views.parked()
         streams = self.streams.of([originator_id(p.household_id) for p in parked])
-        computed = [self._rows(stream) for stream in streams.values()]
+        computed = self._computed(list(streams.values()))
         rows = [
             rows
             for c in computed
@@ -174,7 +189,9 @@ class ProjectionRunner:
             pages = self.streams.pages_in_stream_order(REBUILD_PAGE)
             if workers:
                 with RowsPool(self.ledger.mapper, self.configuration, workers) as pool:
-                    self._replace(pool.rows(pages), building, live, progress)
+                    # Workers hold no key: each page goes with its households' openings.
+                    opened = ((page, self._openings(streams_of(page))) for page in pages)
+                    self._replace(pool.rows(opened), building, live, progress)
             else:
                 self._replace(map(self._rows_of, pages), building, live, progress)
             self.views.record(end, models=building)
@@ -184,7 +201,7 @@ class ProjectionRunner:
         self.state.position = self.position()
 
     def _rows_of(self, page: list[Row]) -> tuple[int, list[HouseholdRows], list[Defect]]:
-        computed = list(map(self._rows, streams_of(page)))
+        computed = self._computed(streams_of(page))
         return (
             len(page),
             [c[1] for c in computed if not isinstance(c, Defect) and c[1]],

@@ -71,6 +71,8 @@ DERIVED_TABLES = {
         "active_until",
     ),
     "signal_view": (
+        "group_kind",
+        "group_key",
         "code",
         "key",
         "division",
@@ -81,10 +83,22 @@ DERIVED_TABLES = {
         "active_from",
         "active_until",
     ),
-    "signal_household_view": ("code", "key", "household_id", "village_code"),
+    "signal_household_view": (
+        "group_kind",
+        "group_key",
+        "code",
+        "key",
+        "household_id",
+        "village_code",
+    ),
 }
 """The tables holding what a group of facts (``fact_view``'s kind and key) shows, replaced
-whole for a group whenever its facts change, in the same transaction (migration 0013)."""
+whole for a group whenever its facts change, in the same transaction (migration 0013).
+A group is named by the first of the kinds judged together (``group_kinds``) and the key;
+signals keep it as ``group_kind``, ``group_key`` (their own key may differ)."""
+
+COLUMNS = {**TABLES, **DERIVED_TABLES}
+"""Every read-model table's columns as written."""
 
 VIEWS = (*TABLES, *DERIVED_TABLES)
 """Every read-model table, as queries name them in braces."""

@@ -10,25 +10,47 @@ library's tracking recorders, which give the tracking table and its exactly-once
 (a position at or below the recorded one raises ``IntegrityError``).
 """
 
-from collections.abc import Callable, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from operator import itemgetter
 from typing import Any
 
+import orjson
 from eventsourcing.persistence import Tracking
 
+from ledger.domain.configuration import RulesConfiguration
+from ledger.domain.quality import Fact, FactKind, derive
+from ledger.domain.quality.signals import group_kinds, owner
 from projections.bluegreen import APPLICATION, ReadModels
 from projections.parked import Parked, ParkedHouseholds
 from projections.quality_queries import QualityViewQueries
-from projections.rows import HouseholdRows
-from projections.schema import TABLES, VIEWS
+from projections.rows import HouseholdRows, finding_row
+from projections.schema import COLUMNS, DERIVED_TABLES, TABLES, VIEWS
 from projections.streams import StoredStreams
 from projections.view_queries import Filters, ViewQueries, division_range
 
-__all__ = ["APPLICATION", "TABLES", "Filters", "ReadModels", "ViewTables", "division_range"]
+__all__ = [
+    "APPLICATION",
+    "COLUMNS",
+    "DERIVED_TABLES",
+    "TABLES",
+    "Filters",
+    "ReadModels",
+    "ViewTables",
+    "division_range",
+]
 
-_COLUMNS_OF = {table: itemgetter(*columns) for table, columns in TABLES.items()}
+_COLUMNS_OF = {table: itemgetter(*columns) for table, columns in COLUMNS.items()}
+_IN_LIST = 10_000  # values bound in one IN list: far below SQLite's 32,766 parameters
+
+Group = tuple[str, str]
+"""A group of facts judged together: the first of its kinds (``group_kinds``), its key."""
+
+
+def group_of(kind: str, key: str) -> Group:
+    return owner(FactKind(kind)).value, key
 
 
 class ReadModelsSwitched(RuntimeError):
@@ -42,6 +64,9 @@ class ViewTables(ViewQueries, QualityViewQueries, ParkedHouseholds):
     _insert_tracking: Callable[..., None]
     max_tracking_id: Callable[[str], int | None]
     wait: Callable[..., None]
+
+    configuration: RulesConfiguration | None = None
+    """What groups of facts are judged with (the runner's, set when it is made)."""
 
     def _begin_writing(self, cursor: Any) -> None:
         """First in every write of the views: concurrent writes must take turns (SQLite's
@@ -97,8 +122,11 @@ class ViewTables(ViewQueries, QualityViewQueries, ParkedHouseholds):
             self._begin_writing(cursor)
             models = models or self._live(cursor)
             household_ids = [household_id for household_id, _ in batch]
+            written = [rows for _, rows in batch if rows is not None]
+            groups = self._groups_of(cursor, models, household_ids)
             self._delete(cursor, models, household_ids)
-            self._insert_all(cursor, models, [rows for _, rows in batch if rows is not None])
+            self._insert_all(cursor, models, written)
+            self._derive(cursor, models, groups | _groups_in(written))
             self._unpark(cursor, models, household_ids)
             self._park(cursor, models, parked)
             self._insert_tracking(cursor, Tracking(models.application, position))
@@ -119,12 +147,11 @@ class ViewTables(ViewQueries, QualityViewQueries, ParkedHouseholds):
                 for rows in households
                 if present.get(rows.household_id, 0) < rows.household["version"]
             ]
-            self._delete(
-                cursor,
-                models,
-                [rows.household_id for rows in newer if rows.household_id in present],
-            )
+            replaced = [rows.household_id for rows in newer if rows.household_id in present]
+            groups = self._groups_of(cursor, models, replaced)
+            self._delete(cursor, models, replaced)
             self._insert_all(cursor, models, newer)
+            self._derive(cursor, models, groups | _groups_in(newer))
             self._unpark(
                 cursor,
                 models,
@@ -148,7 +175,9 @@ class ViewTables(ViewQueries, QualityViewQueries, ParkedHouseholds):
             if last_good_from is not None:
                 ids = [p.household_id for p in parked]
                 present = self._versions(cursor, models, ids)
-                self._copy(cursor, last_good_from, models, [i for i in ids if i not in present])
+                copied = [i for i in ids if i not in present]
+                self._copy(cursor, last_good_from, models, copied)
+                self._derive(cursor, models, self._groups_of(cursor, models, copied))
                 earlier = {p.household_id: p.since for p in self._parked_in(cursor, last_good_from)}
                 parked = [replace(p, since=earlier.get(p.household_id)) for p in parked]
             self._park(cursor, models, parked)
@@ -211,6 +240,142 @@ class ViewTables(ViewQueries, QualityViewQueries, ParkedHouseholds):
                 [(household_id,) for household_id in household_ids],
             )
 
+    # The groups of facts: judged again whenever a household's facts in them change
+
+    def _groups_of(
+        self, cursor: Any, models: ReadModels, household_ids: Sequence[str]
+    ) -> set[Group]:
+        """The groups the households' facts are in now (before their rows are replaced)."""
+        groups: set[Group] = set()
+        for chunk in _chunks(household_ids):
+            where, params = self._any("household_id", chunk)
+            cursor.execute(
+                self._sql(
+                    f"SELECT DISTINCT kind, key FROM {models.table('fact_view')} WHERE {where}"
+                ),
+                params,
+            )
+            groups |= {group_of(row["kind"], row["key"]) for row in cursor.fetchall()}
+        return groups
+
+    def _derive(self, cursor: Any, models: ReadModels, groups: Collection[Group]) -> None:
+        """Replaces what each group shows (its derived findings and signals) by what
+        ``derive`` finds in all its facts as the transaction sees them. Writes take turns
+        (``_begin_writing``), so every committed fact of a group is seen."""
+        if not groups:
+            return
+        if self.configuration is None:
+            raise RuntimeError("the views judge groups of facts only with a configuration")
+        facts = self._facts_of(cursor, models, groups)
+        self._delete_derived(cursor, models, groups)
+        findings: list[dict[str, Any]] = []
+        signals: list[dict[str, Any]] = []
+        signal_households: list[dict[str, Any]] = []
+        for kind, key in sorted(groups):
+            group_facts = facts.get((kind, key))
+            if not group_facts:
+                continue
+            derived = derive(FactKind(kind), key, group_facts, self.configuration)
+            villages = {fact.household_id: fact.village_code for fact in group_facts}
+            group = {"kind": kind, "key": key}
+            for household_id, finding in derived.findings:
+                keys = {
+                    "household_id": household_id,
+                    "village_code": villages.get(household_id, ""),
+                }
+                findings.append({**group, **finding_row(keys, finding)})
+            seen: set[tuple[str, str]] = set()
+            for signal in derived.signals:
+                if (signal.code.value, signal.key) in seen:
+                    continue  # one row per signal of a group
+                seen.add((signal.code.value, signal.key))
+                named = {
+                    "group_kind": kind,
+                    "group_key": key,
+                    "code": signal.code.value,
+                    "key": signal.key,
+                }
+                signals.append(
+                    {
+                        **named,
+                        "division": signal.division,
+                        "detail": signal.detail,
+                        "detail_zh": signal.detail_zh,
+                        "households": orjson.dumps([list(h) for h in signal.households]).decode(),
+                        "events": orjson.dumps(list(signal.events)).decode(),
+                        "active_from": signal.active_from,
+                        "active_until": signal.active_until,
+                    }
+                )
+                signal_households += [
+                    {**named, "household_id": household_id, "village_code": village_code}
+                    for household_id, village_code in dict(signal.households).items()
+                ]
+        for table, table_rows in (
+            ("derived_finding_view", findings),
+            ("signal_view", signals),
+            ("signal_household_view", signal_households),
+        ):
+            if table_rows:
+                self._insert(cursor, models, table, table_rows)
+
+    def _facts_of(
+        self, cursor: Any, models: ReadModels, groups: Collection[Group]
+    ) -> dict[Group, list[Fact]]:
+        """Every fact of the groups, by group: one query per kind of group (and per
+        ``_IN_LIST`` keys)."""
+        facts: dict[Group, list[Fact]] = defaultdict(list)
+        for kind, keys in _keys_by_kind(groups).items():
+            kinds = [k.value for k in group_kinds(FactKind(kind))]
+            for chunk in _chunks(keys):
+                in_kinds, kind_params = self._any("kind", kinds)
+                in_keys, key_params = self._any("key", chunk)
+                cursor.execute(
+                    self._sql(
+                        "SELECT household_id, village_code, kind, key, value, day, event_id "
+                        f"FROM {models.table('fact_view')} WHERE {in_kinds} AND {in_keys} "
+                        "ORDER BY household_id, kind, event_id, value"
+                    ),
+                    (*kind_params, *key_params),
+                )
+                for row in cursor.fetchall():
+                    facts[(kind, row["key"])].append(
+                        Fact(
+                            kind=FactKind(row["kind"]),
+                            key=row["key"],
+                            household_id=row["household_id"],
+                            village_code=row["village_code"],
+                            event_id=row["event_id"],
+                            value=row["value"],
+                            day=_day(row["day"]),
+                        )
+                    )
+        return facts
+
+    def _delete_derived(self, cursor: Any, models: ReadModels, groups: Collection[Group]) -> None:
+        for kind, keys in _keys_by_kind(groups).items():
+            for chunk in _chunks(keys):
+                in_keys, key_params = self._any("key", chunk)
+                cursor.execute(
+                    self._sql(
+                        f"DELETE FROM {models.table('derived_finding_view')} "
+                        f"WHERE kind = ? AND {in_keys}"
+                    ),
+                    (kind, *key_params),
+                )
+                in_keys, key_params = self._any("group_key", chunk)
+                for table in ("signal_view", "signal_household_view"):
+                    cursor.execute(
+                        self._sql(
+                            f"DELETE FROM {models.table(table)} WHERE group_kind = ? AND {in_keys}"
+                        ),
+                        (kind, *key_params),
+                    )
+
+    def _any(self, column: str, values: Sequence[Any]) -> tuple[str, tuple[Any, ...]]:
+        """``column`` is one of ``values``: SQL and its parameters."""
+        return f"{column} IN ({', '.join('?' for _ in values)})", tuple(values)
+
     def _insert_all(
         self, cursor: Any, models: ReadModels, households: Sequence[HouseholdRows]
     ) -> None:
@@ -238,7 +403,7 @@ class ViewTables(ViewQueries, QualityViewQueries, ParkedHouseholds):
     def _insert(
         self, cursor: Any, models: ReadModels, table: str, rows: list[dict[str, Any]]
     ) -> None:
-        columns = TABLES[table]
+        columns = COLUMNS[table]
         statement = (
             f"INSERT INTO {models.table(table)} ({', '.join(columns)}) "
             f"VALUES ({', '.join('?' for _ in columns)})"
@@ -246,7 +411,7 @@ class ViewTables(ViewQueries, QualityViewQueries, ParkedHouseholds):
         cursor.executemany(self._sql(statement), [self._values(table, row) for row in rows])
 
     def _values(self, table: str, row: dict[str, Any]) -> tuple[Any, ...]:
-        """The row's values in the order of ``TABLES[table]``."""
+        """The row's values in the order of ``COLUMNS[table]``."""
         values: tuple[Any, ...] = _COLUMNS_OF[table](row)
         return values
 
@@ -268,3 +433,24 @@ class ViewTables(ViewQueries, QualityViewQueries, ParkedHouseholds):
         "INSERT INTO tracking (application_name, notification_id) VALUES (?, ?) "
         "ON CONFLICT (application_name) DO NOTHING RETURNING notification_id"
     )
+
+
+def _groups_in(households: Iterable[HouseholdRows]) -> set[Group]:
+    return {group_of(fact["kind"], fact["key"]) for rows in households for fact in rows.facts}
+
+
+def _keys_by_kind(groups: Iterable[Group]) -> dict[str, list[str]]:
+    keys: dict[str, list[str]] = defaultdict(list)
+    for kind, key in sorted(groups):
+        keys[kind].append(key)
+    return keys
+
+
+def _chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
+    for start in range(0, len(values), _IN_LIST):
+        yield values[start : start + _IN_LIST]
+
+
+def _day(value: Any) -> date | None:
+    """A fact's day as stored: a date (PostgreSQL) or its ISO text (SQLite)."""
+    return date.fromisoformat(value) if isinstance(value, str) else value

@@ -87,6 +87,24 @@ class PersonalDataTable(SQLTables):
             )
         ]
 
+    def of_households(
+        self, household_ids: Iterable[str], *, members_only: bool = False
+    ) -> list[PersonalRow]:
+        """The rows of the households (only members' values with ``members_only``), by
+        household: for the projections, a page of households at once."""
+        wanted = sorted(set(household_ids))
+        members = " AND member_id IS NOT NULL" if members_only else ""
+        found: list[PersonalRow] = []
+        for start in range(0, len(wanted), _FIND_BATCH):
+            batch = wanted[start : start + _FIND_BATCH]
+            statement = (
+                "SELECT commitment, household_id, event_id, pointer, member_id, sealed "  # noqa: S608  # placeholders only
+                f"FROM personal_data WHERE household_id IN ({', '.join('?' for _ in batch)})"
+                f"{members} ORDER BY household_id, event_id, pointer"
+            )
+            found += [_row(row) for row in self._rows(statement, tuple(batch))]
+        return found
+
     def erase(self, commitments: Sequence[str], at: datetime) -> None:
         """Empties the rows of ``commitments``: their values and salts are gone."""
         with self._transaction(commit=True) as cursor:

@@ -47,6 +47,9 @@ class PersonalVault:
         # Idempotency keys bind a request by an HMAC under a key of its own, derived from
         # this one: the request carries personal values in clear (``request_digest``).
         self.request_key = hmac.new(key, b"ledger request digest", hashlib.sha256).digest()
+        # The read models find one person in two households by an HMAC of the ID number
+        # under a key of its own (``Openings.person_key``): they never hold the number.
+        self.person_index_key = hmac.new(key, b"ledger person index", hashlib.sha256).digest()
 
     # Sealing
 

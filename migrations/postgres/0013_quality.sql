@@ -13,7 +13,11 @@
 --   derived_finding_view   findings of a group's households (a duplicate person, an
 --                          income outlier)
 --   signal_view            formalism signals; signal_household_view their households
---                          (a division's list finds them by village code)
+--                          (a division's list finds them by village code); both keep
+--                          the group that gave them (group_kind, group_key: a signal's
+--                          own key may differ), to be replaced with it
+-- A finding table's household index holds the columns a list filters on: a county's
+-- first page is read in household order from the index alone, stopping at the page.
 -- Gaps get their explanations (detail, and detail_zh in Chinese); look-back candidates
 -- their Chinese one.
 CREATE TABLE finding_view (
@@ -28,7 +32,8 @@ CREATE TABLE finding_view (
     active_from date,
     active_until date
 );
-CREATE INDEX finding_view_household ON finding_view (household_id);
+CREATE INDEX finding_view_household
+    ON finding_view (household_id, village_code, code, active_from, active_until);
 CREATE INDEX finding_view_code ON finding_view (code, village_code, household_id);
 CREATE INDEX finding_view_village ON finding_view (village_code, household_id);
 
@@ -58,12 +63,15 @@ CREATE TABLE derived_finding_view (
     active_until date
 );
 CREATE INDEX derived_finding_view_group ON derived_finding_view (kind, key);
-CREATE INDEX derived_finding_view_household ON derived_finding_view (household_id);
+CREATE INDEX derived_finding_view_household
+    ON derived_finding_view (household_id, village_code, code, active_from, active_until);
 CREATE INDEX derived_finding_view_code
     ON derived_finding_view (code, village_code, household_id);
 CREATE INDEX derived_finding_view_village ON derived_finding_view (village_code, household_id);
 
 CREATE TABLE signal_view (
+    group_kind text NOT NULL,
+    group_key text NOT NULL,
     code text NOT NULL,
     key text NOT NULL,
     division text NOT NULL,
@@ -73,18 +81,23 @@ CREATE TABLE signal_view (
     events text NOT NULL,
     active_from date,
     active_until date,
-    PRIMARY KEY (code, key)
+    PRIMARY KEY (group_kind, group_key, code, key)
 );
+CREATE INDEX signal_view_code ON signal_view (code, key);
 
 CREATE TABLE signal_household_view (
+    group_kind text NOT NULL,
+    group_key text NOT NULL,
     code text NOT NULL,
     key text NOT NULL,
     household_id text NOT NULL,
     village_code text NOT NULL,
-    PRIMARY KEY (code, key, household_id)
+    PRIMARY KEY (group_kind, group_key, code, key, household_id)
 );
 CREATE INDEX signal_household_view_village
     ON signal_household_view (village_code, code, key);
+CREATE INDEX signal_household_view_signal
+    ON signal_household_view (code, key, village_code);
 
 CREATE TABLE finding_view_green (LIKE finding_view INCLUDING ALL);
 CREATE TABLE fact_view_green (LIKE fact_view INCLUDING ALL);

@@ -13,7 +13,11 @@
 --   derived_finding_view   findings of a group's households (a duplicate person, an
 --                          income outlier)
 --   signal_view            formalism signals; signal_household_view their households
---                          (a division's list finds them by village code)
+--                          (a division's list finds them by village code); both keep
+--                          the group that gave them (group_kind, group_key: a signal's
+--                          own key may differ), to be replaced with it
+-- A finding table's household index holds the columns a list filters on: a county's
+-- first page is read in household order from the index alone, stopping at the page.
 -- Gaps get their explanations (detail, and detail_zh in Chinese); look-back candidates
 -- their Chinese one.
 CREATE TABLE finding_view (
@@ -28,7 +32,8 @@ CREATE TABLE finding_view (
     active_from TEXT,
     active_until TEXT
 );
-CREATE INDEX finding_view_household ON finding_view (household_id);
+CREATE INDEX finding_view_household
+    ON finding_view (household_id, village_code, code, active_from, active_until);
 CREATE INDEX finding_view_code ON finding_view (code, village_code, household_id);
 CREATE INDEX finding_view_village ON finding_view (village_code, household_id);
 
@@ -58,12 +63,15 @@ CREATE TABLE derived_finding_view (
     active_until TEXT
 );
 CREATE INDEX derived_finding_view_group ON derived_finding_view (kind, key);
-CREATE INDEX derived_finding_view_household ON derived_finding_view (household_id);
+CREATE INDEX derived_finding_view_household
+    ON derived_finding_view (household_id, village_code, code, active_from, active_until);
 CREATE INDEX derived_finding_view_code
     ON derived_finding_view (code, village_code, household_id);
 CREATE INDEX derived_finding_view_village ON derived_finding_view (village_code, household_id);
 
 CREATE TABLE signal_view (
+    group_kind TEXT NOT NULL,
+    group_key TEXT NOT NULL,
     code TEXT NOT NULL,
     key TEXT NOT NULL,
     division TEXT NOT NULL,
@@ -73,18 +81,23 @@ CREATE TABLE signal_view (
     events TEXT NOT NULL,
     active_from TEXT,
     active_until TEXT,
-    PRIMARY KEY (code, key)
+    PRIMARY KEY (group_kind, group_key, code, key)
 );
+CREATE INDEX signal_view_code ON signal_view (code, key);
 
 CREATE TABLE signal_household_view (
+    group_kind TEXT NOT NULL,
+    group_key TEXT NOT NULL,
     code TEXT NOT NULL,
     key TEXT NOT NULL,
     household_id TEXT NOT NULL,
     village_code TEXT NOT NULL,
-    PRIMARY KEY (code, key, household_id)
+    PRIMARY KEY (group_kind, group_key, code, key, household_id)
 );
 CREATE INDEX signal_household_view_village
     ON signal_household_view (village_code, code, key);
+CREATE INDEX signal_household_view_signal
+    ON signal_household_view (code, key, village_code);
 
 CREATE TABLE finding_view_green (
     household_id TEXT NOT NULL,
@@ -98,7 +111,8 @@ CREATE TABLE finding_view_green (
     active_from TEXT,
     active_until TEXT
 );
-CREATE INDEX finding_view_green_household ON finding_view_green (household_id);
+CREATE INDEX finding_view_green_household
+    ON finding_view_green (household_id, village_code, code, active_from, active_until);
 CREATE INDEX finding_view_green_code ON finding_view_green (code, village_code, household_id);
 CREATE INDEX finding_view_green_village ON finding_view_green (village_code, household_id);
 
@@ -128,12 +142,15 @@ CREATE TABLE derived_finding_view_green (
     active_until TEXT
 );
 CREATE INDEX derived_finding_view_green_group ON derived_finding_view_green (kind, key);
-CREATE INDEX derived_finding_view_green_household ON derived_finding_view_green (household_id);
+CREATE INDEX derived_finding_view_green_household
+    ON derived_finding_view_green (household_id, village_code, code, active_from, active_until);
 CREATE INDEX derived_finding_view_green_code
     ON derived_finding_view_green (code, village_code, household_id);
 CREATE INDEX derived_finding_view_green_village ON derived_finding_view_green (village_code, household_id);
 
 CREATE TABLE signal_view_green (
+    group_kind TEXT NOT NULL,
+    group_key TEXT NOT NULL,
     code TEXT NOT NULL,
     key TEXT NOT NULL,
     division TEXT NOT NULL,
@@ -143,18 +160,23 @@ CREATE TABLE signal_view_green (
     events TEXT NOT NULL,
     active_from TEXT,
     active_until TEXT,
-    PRIMARY KEY (code, key)
+    PRIMARY KEY (group_kind, group_key, code, key)
 );
+CREATE INDEX signal_view_green_code ON signal_view_green (code, key);
 
 CREATE TABLE signal_household_view_green (
+    group_kind TEXT NOT NULL,
+    group_key TEXT NOT NULL,
     code TEXT NOT NULL,
     key TEXT NOT NULL,
     household_id TEXT NOT NULL,
     village_code TEXT NOT NULL,
-    PRIMARY KEY (code, key, household_id)
+    PRIMARY KEY (group_kind, group_key, code, key, household_id)
 );
 CREATE INDEX signal_household_view_green_village
     ON signal_household_view_green (village_code, code, key);
+CREATE INDEX signal_household_view_green_signal
+    ON signal_household_view_green (code, key, village_code);
 
 ALTER TABLE gap_view ADD COLUMN detail TEXT NOT NULL DEFAULT '';
 ALTER TABLE gap_view ADD COLUMN detail_zh TEXT NOT NULL DEFAULT '';

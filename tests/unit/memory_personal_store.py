@@ -32,6 +32,19 @@ class MemoryPersonalStore:
             key=lambda r: (r.event_id, r.pointer),
         )
 
+    def of_households(
+        self, household_ids: Iterable[str], *, members_only: bool = False
+    ) -> list[PersonalRow]:
+        wanted = set(household_ids)
+        return sorted(
+            (
+                r
+                for r in self.rows.values()
+                if r.household_id in wanted and (r.member_id is not None or not members_only)
+            ),
+            key=lambda r: (r.household_id, r.event_id, r.pointer),
+        )
+
     def erase(self, commitments: Sequence[str], at: datetime) -> None:
         for c in commitments:
             self.rows[c] = replace(self.rows[c], sealed=None)
