@@ -18,18 +18,22 @@ from operator import itemgetter
 from typing import Any
 
 import orjson
+import structlog
 from eventsourcing.persistence import Tracking
 
 from ledger.domain.configuration import RulesConfiguration
-from ledger.domain.quality import Fact, FactKind, derive
+from ledger.domain.quality import Derived, Fact, FactKind, derive
 from ledger.domain.quality.signals import group_kinds, owner
 from projections.bluegreen import APPLICATION, ReadModels
 from projections.parked import Parked, ParkedHouseholds
+from projections.parking import error_text
 from projections.quality_queries import QualityViewQueries
 from projections.rows import HouseholdRows, finding_row
 from projections.schema import COLUMNS, DERIVED_TABLES, TABLES, VIEWS
 from projections.streams import StoredStreams
 from projections.view_queries import Filters, ViewQueries, division_range
+
+log = structlog.get_logger("ledger.projections")
 
 __all__ = [
     "APPLICATION",
@@ -267,15 +271,22 @@ class ViewTables(ViewQueries, QualityViewQueries, ParkedHouseholds):
         if self.configuration is None:
             raise RuntimeError("the views judge groups of facts only with a configuration")
         facts = self._facts_of(cursor, models, groups)
-        self._delete_derived(cursor, models, groups)
+        judged: dict[Group, Derived] = {}
+        for kind, key in sorted(groups):
+            try:
+                judged[(kind, key)] = derive(
+                    FactKind(kind), key, facts.get((kind, key), []), self.configuration
+                )
+            except Exception as error:
+                # Its rules cannot be judged now (its division's configuration, say): its
+                # last rows stay, as a parked household's do, and every other group goes on.
+                log.warning("quality_group_not_judged", kind=kind, key=key, error=error_text(error))
+        self._delete_derived(cursor, models, list(judged))
         findings: list[dict[str, Any]] = []
         signals: list[dict[str, Any]] = []
         signal_households: list[dict[str, Any]] = []
-        for kind, key in sorted(groups):
-            group_facts = facts.get((kind, key))
-            if not group_facts:
-                continue
-            derived = derive(FactKind(kind), key, group_facts, self.configuration)
+        for (kind, key), derived in judged.items():
+            group_facts = facts.get((kind, key), [])
             villages = {fact.household_id: fact.village_code for fact in group_facts}
             group = {"kind": kind, "key": key}
             for household_id, finding in derived.findings:
