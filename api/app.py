@@ -25,6 +25,7 @@ from api.routes import (
     integrity,
     log,
     materials,
+    quality,
     tiles,
 )
 from api.state import AppState, install_state
@@ -71,7 +72,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(AuthenticateBeforeBody)  # outside BodySizeLimit: before any read
     app.add_middleware(RequestMetrics, metrics=state.metrics)
     app.add_middleware(RequestLog)
-    for module in (households, evaluation, feed, integrity, log, materials, access_log, health):
+    routers = (households, evaluation, quality, feed, integrity, log, materials, access_log, health)
+    for module in routers:
         app.include_router(module.router)
     app.include_router(erasures.router)
     app.include_router(admin.router)

@@ -10,6 +10,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from starlette.responses import Response
 
 from ledger.domain.labels import Vocabulary, label
+from ledger.domain.quality.codes import FindingCode
 
 # (key, header, vocabulary): a vocabulary column shows the Chinese label of the code.
 Column = tuple[str, str, Vocabulary | None]
@@ -22,6 +23,7 @@ GAP_COLUMNS: tuple[Column, ...] = (
     ("code", "问题", "gap_code"),
     ("step", "程序步骤", "step"),
     ("severity", "性质", "severity"),
+    ("detail_zh", "说明", None),
 )
 LOOKBACK_COLUMNS: tuple[Column, ...] = (
     ("household_id", "户编号", None),
@@ -30,8 +32,29 @@ LOOKBACK_COLUMNS: tuple[Column, ...] = (
     ("code", "回头看类别代码", None),
     ("code", "回头看类别", "lookback_code"),
     ("action", "建议处理", "lookback_action"),
-    ("detail", "依据", None),
+    ("detail_zh", "依据", None),
 )
+
+# Data-quality findings (one row per finding) and formalism signals (one row per signal).
+QUALITY_COLUMNS: tuple[Column, ...] = (
+    ("household_id", "户编号", None),
+    ("village_code", "行政村代码", None),
+    ("status", "监测状态", "status"),
+    ("code", "问题代码", None),
+    ("code", "问题", "finding_code"),
+    ("rule", "国家规则编号", None),
+    ("detail_zh", "说明", None),
+    ("events", "涉及事件", None),
+)
+SIGNAL_COLUMNS: tuple[Column, ...] = (
+    ("code", "信号代码", None),
+    ("code", "信号", "signal_code"),
+    ("division", "区划", None),
+    ("detail_zh", "说明", None),
+    ("households", "涉及农户", None),
+    ("events", "涉及事件", None),
+)
+LISTED = "、"  # joins a cell's several ids (households, events)
 
 MEDIA_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -56,6 +79,26 @@ def completeness_table(items: Iterable[dict[str, Any]], fmt: str) -> Response:
 def lookback_table(items: Iterable[dict[str, Any]], fmt: str) -> Response:
     """Look-back candidates as a spreadsheet: one row per candidate."""
     return table(flatten(items, "candidates"), LOOKBACK_COLUMNS, fmt, "lookback")
+
+
+def quality_table(items: Iterable[dict[str, Any]], fmt: str) -> Response:
+    """Households with data-quality findings as a spreadsheet: one row per finding."""
+    rows = [{**row, "events": LISTED.join(row["events"])} for row in flatten(items, "findings")]
+    return table(rows, QUALITY_COLUMNS, fmt, "quality")
+
+
+def signals_table(items: Iterable[dict[str, Any]], fmt: str) -> Response:
+    """Formalism signals as a spreadsheet: one row per signal, its households and events
+    listed in a cell each."""
+    rows = [
+        {
+            **item,
+            "households": LISTED.join(h["household_id"] for h in item["households"]),
+            "events": LISTED.join(item["events"]),
+        }
+        for item in items
+    ]
+    return table(rows, SIGNAL_COLUMNS, fmt, "signals")
 
 
 def table(
@@ -159,4 +202,30 @@ def summary_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
         }
         for gap in report["gap_counts"]
     ]
+    rows += [
+        {
+            "section": "数据质量问题",
+            "item": label("finding_code", count["code"]),
+            "code": count["code"],
+            "detail": _rule(count["code"]),
+            "value": count["findings"],
+            "households": count["households"],
+        }
+        for count in report.get("quality_counts", ())
+    ]
+    rows += [
+        {
+            "section": "形式主义信号",
+            "item": label("signal_code", count["code"]),
+            "code": count["code"],
+            "value": count["signals"],
+            "households": count["households"],
+        }
+        for count in report.get("signal_counts", ())
+    ]
     return rows
+
+
+def _rule(code: str) -> str | None:
+    """The national rule number a finding code rests on (or the rule's source)."""
+    return FindingCode[code].rule if code in FindingCode.__members__ else None

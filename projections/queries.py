@@ -10,7 +10,8 @@ from projections.views import Filters, ViewTables
 
 
 def completeness_page(views: ViewTables, filters: Filters) -> dict[str, Any]:
-    """Households with gaps: ``{"items": [{household_id, village_code, status, gaps}], "next"}``."""
+    """Households with gaps: ``{"items": [{household_id, village_code, status, gaps}], "next"}``;
+    each gap with its ``detail`` and ``detail_zh`` (CONTRACT §7.5)."""
     ids = views.households_with("gap_view", filters)
     gaps: dict[str, list[dict[str, Any]]] = defaultdict(list)
     places: dict[str, tuple[str, str]] = {}
@@ -22,6 +23,8 @@ def completeness_page(views: ViewTables, filters: Filters) -> dict[str, Any]:
                 "step": row["step"],
                 "severity": row["severity"],
                 "episode": row["episode"],
+                "detail": row["detail"],
+                "detail_zh": row["detail_zh"],
             }
         )
     items: list[dict[str, Any]] = [
@@ -46,7 +49,12 @@ def lookback_page(views: ViewTables, filters: Filters, reference_date: date) -> 
             continue
         places[row["household_id"]] = (row["village_code"], row["status"])
         candidates[row["household_id"]].append(
-            {"code": row["code"], "action": row["action"], "detail": row["detail"]}
+            {
+                "code": row["code"],
+                "action": row["action"],
+                "detail": row["detail"],
+                "detail_zh": row["detail_zh"],
+            }
         )
     items: list[dict[str, Any]] = [
         {
@@ -70,8 +78,9 @@ def _day(value: Any) -> date | None:
     return date.fromisoformat(value) if isinstance(value, str) else value
 
 
-def summary(views: ViewTables, division: str) -> dict[str, Any]:
-    """Counts by status × monitoring type, completeness rate per step, gap counts."""
+def summary(views: ViewTables, division: str, reference_date: date | None = None) -> dict[str, Any]:
+    """Counts by status × monitoring type, completeness rate per step, gap counts, and the
+    findings and signals per code at ``reference_date`` (default today)."""
     by_status: dict[str, dict[str, int]] = defaultdict(dict)
     for row in views.status_by_type(division):
         by_status[row["status"]][row["monitoring_type"] or "none"] = row["households"]
@@ -106,6 +115,22 @@ def summary(views: ViewTables, division: str) -> dict[str, Any]:
         "episodes": episodes,
         "completeness_rate": rates,
         "gap_counts": gap_counts,
+        **quality_counts(views, division, reference_date or date.today()),
+    }
+
+
+def quality_counts(views: ViewTables, division: str, reference_date: date) -> dict[str, Any]:
+    """Findings and signals per code in ``division`` at ``reference_date``, with the
+    households involved."""
+    return {
+        "quality_counts": [
+            {"code": r["code"], "findings": int(r["findings"]), "households": int(r["households"])}
+            for r in views.finding_counts(division, reference_date)
+        ],
+        "signal_counts": [
+            {"code": r["code"], "signals": int(r["signals"]), "households": int(r["households"])}
+            for r in views.signal_counts(division, reference_date)
+        ],
     }
 
 

@@ -23,7 +23,7 @@ from eventsourcing.persistence import Tracking
 
 from ledger.domain.configuration import RulesConfiguration
 from ledger.domain.quality import Fact, FactKind, derive
-from ledger.domain.quality.signals import group_kinds
+from ledger.domain.quality.signals import group_kinds, owner
 from projections.bluegreen import APPLICATION, ReadModels
 from projections.parked import Parked, ParkedHouseholds
 from projections.parking import error_text
@@ -54,7 +54,7 @@ Group = tuple[str, str]
 
 
 def group_of(kind: str, key: str) -> Group:
-    return group_kinds(FactKind(kind))[0].value, key
+    return owner(FactKind(kind)).value, key
 
 
 class ReadModelsSwitched(RuntimeError):

@@ -60,9 +60,13 @@ class EvaluationQueries:
         """Every look-back candidate (an export)."""
         return self._all(lambda f: lookback_page(self.views, f, reference_date), caller, selection)
 
-    def summary(self, caller: Caller, division: str | None) -> dict[str, Any]:
-        """Counts by status × monitoring type, completeness rate per step, gap counts."""
-        return summary(self.views, chosen_division(caller, division))
+    def summary(
+        self, caller: Caller, division: str | None, reference_date: date | None = None
+    ) -> dict[str, Any]:
+        """Counts by status × monitoring type, completeness rate per step, gap counts, and
+        the data-quality findings and formalism signals per code at ``reference_date``
+        (default today)."""
+        return summary(self.views, chosen_division(caller, division), reference_date)
 
     def overview(
         self,
@@ -76,7 +80,7 @@ class EvaluationQueries:
         chosen = chosen_division(caller, division)
         return DivisionOverview(
             chosen,
-            summary(self.views, chosen),
+            summary(self.views, chosen, reference_date),
             parts(self.views, chosen),
             self.completeness(caller, _within(gaps, chosen)),
             self.lookback(caller, _within(candidates, chosen), reference_date),

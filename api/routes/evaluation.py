@@ -101,8 +101,9 @@ def report_summary(
     division: Division = None,
     format: Format = "json",
 ) -> Response:
-    """Counts by status × monitoring type, completeness rate per step, gap counts (csv and
-    xlsx: one row per figure)."""
+    """Counts by status × monitoring type, completeness rate per step, gap counts, and
+    today's data-quality findings and formalism signals per code (csv and xlsx: one row
+    per figure)."""
     report = evaluation.summary(caller, division)
     if format == "json":
         return JSONBody(report)

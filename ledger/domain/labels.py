@@ -1,19 +1,21 @@
 """A table (one mapping of Chinese labels per vocabulary, three lookups): hence its length.
 
 Chinese labels (中文名称) for the contract's vocabulary: event types, statuses and
-markings, monitoring types, completeness steps and gap codes, look-back codes, roles,
-material kinds and every other enumeration of CONTRACT §1–§3.
+markings, monitoring types, completeness steps and gap codes, look-back codes, data-quality
+finding and formalism signal codes (§7.5), roles, material kinds and every other
+enumeration of CONTRACT §1–§3.
 
 Pure data for readers (the trace archive's report, web pages). The terms follow the
 seeds (云巩固振兴组〔2021〕1号 and the Shuangjiang and Xiaozhongdian plans): 六个程序,
 痕迹资料, 回头看. ``label(vocabulary, value)`` falls back to the raw value, so a code
 the labels do not know yet still shows; ``tests/unit/test_labels.py`` makes sure every
-code of the domain has its label. Episode kinds, steps, gap codes and severities carry
-their own labels (``label_zh``, in ``procedure`` and ``gaps``); their vocabularies here
-are derived from those enums.
+code of the domain has its label. Episode kinds, steps, gap codes, severities and the
+quality codes carry their own labels (``label_zh``, in ``procedure``, ``gaps`` and
+``quality.codes``); their vocabularies here are derived from those enums.
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from functools import cached_property
 from typing import Final, Literal
 
 from ledger.domain.catalog import CATALOG
@@ -65,6 +67,8 @@ Vocabulary = Literal[
     "severity",
     "lookback_code",
     "lookback_action",
+    "finding_code",
+    "signal_code",
     "actor_role",
     "caller_role",
     "material_kind",
@@ -137,6 +141,34 @@ EPISODE_KINDS: Final[Mapping[str, str]] = {k.value: k.label_zh for k in EpisodeK
 STEPS: Final[Mapping[str, str]] = {s.value: s.label_zh for s in Step}
 GAP_CODES: Final[Mapping[str, str]] = {c.value: c.label_zh for c in GapCode}
 SEVERITIES: Final[Mapping[str, str]] = {s.value: s.label_zh for s in Severity}
+
+
+class _QualityCodeLabels(Mapping[str, str]):
+    """The labels (``label_zh``) of ``FindingCode`` or ``SignalCode``, read when first
+    asked: the quality rules word their explanations with this module's labels, so
+    importing ``ledger.domain.quality`` while this module loads would be a cycle."""
+
+    def __init__(self, enum_name: Literal["FindingCode", "SignalCode"]) -> None:
+        self._enum_name = enum_name
+
+    @cached_property
+    def _labels(self) -> dict[str, str]:
+        from ledger.domain.quality import codes  # here, not at the top: see the docstring
+
+        return {code.value: code.label_zh for code in getattr(codes, self._enum_name)}
+
+    def __getitem__(self, code: str) -> str:
+        return self._labels[code]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._labels)
+
+    def __len__(self) -> int:
+        return len(self._labels)
+
+
+FINDING_CODES: Final[Mapping[str, str]] = _QualityCodeLabels("FindingCode")
+SIGNAL_CODES: Final[Mapping[str, str]] = _QualityCodeLabels("SignalCode")
 
 LOOKBACK_CODES: Final[Mapping[str, str]] = {
     "LB_REMARK_INCOME_BELOW_FLOOR": "风险已消除但收入低于监测底线",
@@ -523,6 +555,8 @@ _VOCABULARIES: Final[Mapping[str, Mapping[str, str]]] = {
     "severity": SEVERITIES,
     "lookback_code": LOOKBACK_CODES,
     "lookback_action": LOOKBACK_ACTIONS,
+    "finding_code": FINDING_CODES,
+    "signal_code": SIGNAL_CODES,
     "actor_role": ACTOR_ROLES,
     "caller_role": CALLER_ROLES,
     "material_kind": MATERIAL_KINDS,

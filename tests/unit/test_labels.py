@@ -22,6 +22,7 @@ from ledger.domain.labels import (
 )
 from ledger.domain.lookback.rules import RULES as LOOKBACK_RULES
 from ledger.domain.procedure import KIND_OF_MARKING, REQUIRED_STEPS, STEPS, EpisodeKind, Step
+from ledger.domain.quality.codes import FindingCode, SignalCode
 
 ENUM_VOCABULARY: dict[type[StrEnum], Vocabulary] = {
     vocabulary.ActorRole: "actor_role",
@@ -127,6 +128,14 @@ def test_every_gap_code_has_a_chinese_label_and_its_contract_severity() -> None:
         "CALENDAR_UNKNOWN",
     }
     assert {c.severity for c in GapCode} == set(Severity)
+
+
+def test_every_finding_and_signal_code_has_a_chinese_label_and_no_label_outlives_its_code() -> None:
+    assert [c for c in FindingCode if not _labelled("finding_code", c)] == []
+    assert [c for c in SignalCode if not _labelled("signal_code", c)] == []
+    assert set(labels("finding_code")) == {c.value for c in FindingCode}
+    assert set(labels("signal_code")) == {c.value for c in SignalCode}
+    assert label("finding_code", "DQ_DUPLICATE_PERSON") == FindingCode.DQ_DUPLICATE_PERSON.label_zh
 
 
 def test_every_required_step_has_its_missing_code_and_no_other_step_does() -> None:
