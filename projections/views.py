@@ -22,7 +22,7 @@ import structlog
 from eventsourcing.persistence import Tracking
 
 from ledger.domain.configuration import RulesConfiguration
-from ledger.domain.quality import Derived, Fact, FactKind, derive
+from ledger.domain.quality import Fact, FactKind, derive
 from ledger.domain.quality.signals import group_kinds, owner
 from projections.bluegreen import APPLICATION, ReadModels
 from projections.parked import Parked, ParkedHouseholds
@@ -32,8 +32,6 @@ from projections.rows import HouseholdRows, finding_row
 from projections.schema import COLUMNS, DERIVED_TABLES, TABLES, VIEWS
 from projections.streams import StoredStreams
 from projections.view_queries import Filters, ViewQueries, division_range
-
-log = structlog.get_logger("ledger.projections")
 
 __all__ = [
     "APPLICATION",
@@ -45,6 +43,8 @@ __all__ = [
     "ViewTables",
     "division_range",
 ]
+
+log = structlog.get_logger("ledger.projections")
 
 _COLUMNS_OF = {table: itemgetter(*columns) for table, columns in COLUMNS.items()}
 _IN_LIST = 10_000  # values bound in one IN list: far below SQLite's 32,766 parameters
@@ -136,12 +136,18 @@ class ViewTables(ViewQueries, QualityViewQueries, ParkedHouseholds):
             self._insert_tracking(cursor, Tracking(models.application, position))
 
     def replace(
-        self, households: Sequence[HouseholdRows], *, models: ReadModels | None = None
+        self,
+        households: Sequence[HouseholdRows],
+        *,
+        models: ReadModels | None = None,
+        judge_groups: bool = True,
     ) -> None:
         """Writes the households' rows, recording no position (a rebuild's batch, or a
         retry), except where rows from the same or a later version of a stream are there
         already: a runner may have written them meanwhile, and a later version is never
-        older news. Un-parks those it writes, unless parked again on a later version."""
+        older news. Un-parks those it writes, unless parked again on a later version.
+        Without ``judge_groups`` (a rebuild's pages) the groups of facts are left to
+        ``judge_all_groups``."""
         with self._transaction(commit=True) as cursor:
             self._begin_writing(cursor)
             models = models or self._live(cursor)
@@ -152,10 +158,11 @@ class ViewTables(ViewQueries, QualityViewQueries, ParkedHouseholds):
                 if present.get(rows.household_id, 0) < rows.household["version"]
             ]
             replaced = [rows.household_id for rows in newer if rows.household_id in present]
-            groups = self._groups_of(cursor, models, replaced)
+            groups = self._groups_of(cursor, models, replaced) if judge_groups else set()
             self._delete(cursor, models, replaced)
             self._insert_all(cursor, models, newer)
-            self._derive(cursor, models, groups | _groups_in(newer))
+            if judge_groups:
+                self._derive(cursor, models, groups | _groups_in(newer))
             self._unpark(
                 cursor,
                 models,
@@ -169,10 +176,12 @@ class ViewTables(ViewQueries, QualityViewQueries, ParkedHouseholds):
         *,
         models: ReadModels | None = None,
         last_good_from: ReadModels | None = None,
+        judge_groups: bool = True,
     ) -> None:
         """Parks households outside a batch (a rebuild's, a retry's). With
         ``last_good_from``, a rebuild's other set: the households' rows there are copied
-        (where the set being built has none yet), and when they were first parked."""
+        (where the set being built has none yet), and when they were first parked (their
+        groups judged again, unless not ``judge_groups``, as ``replace``)."""
         with self._transaction(commit=True) as cursor:
             self._begin_writing(cursor)
             models = models or self._live(cursor)
@@ -181,10 +190,36 @@ class ViewTables(ViewQueries, QualityViewQueries, ParkedHouseholds):
                 present = self._versions(cursor, models, ids)
                 copied = [i for i in ids if i not in present]
                 self._copy(cursor, last_good_from, models, copied)
-                self._derive(cursor, models, self._groups_of(cursor, models, copied))
+                if judge_groups:
+                    self._derive(cursor, models, self._groups_of(cursor, models, copied))
                 earlier = {p.household_id: p.since for p in self._parked_in(cursor, last_good_from)}
                 parked = [replace(p, since=earlier.get(p.household_id)) for p in parked]
             self._park(cursor, models, parked)
+
+    GROUPS_AT_ONCE = 5_000
+
+    def judge_all_groups(self, models: ReadModels) -> None:
+        """Judges every group of facts of ``models`` (a rebuild's set, once its pages are
+        written: judging each group once, not again with every page touching it), a few
+        thousand groups per transaction."""
+        after: tuple[str, str] | None = None
+        while True:
+            with self._transaction(commit=True) as cursor:
+                self._begin_writing(cursor)
+                cursor.execute(
+                    self._sql(
+                        f"SELECT DISTINCT kind, key FROM {models.table('fact_view')} "
+                        + ("WHERE (kind, key) > (?, ?) " if after else "")
+                        + "ORDER BY kind, key LIMIT ?"
+                    ),
+                    (*(after or ()), self.GROUPS_AT_ONCE),
+                )
+                found = [(row["kind"], row["key"]) for row in cursor.fetchall()]
+                if not found:
+                    return
+                # A group of kinds judged together may be met twice: judged again, the same.
+                self._derive(cursor, models, {group_of(kind, key) for kind, key in found})
+            after = found[-1]
 
     def parked(self, division: str = "", after: str = "", limit: int | None = None) -> list[Parked]:
         """The live set's parked households in ``division``, by household id."""
@@ -271,57 +306,27 @@ class ViewTables(ViewQueries, QualityViewQueries, ParkedHouseholds):
         if self.configuration is None:
             raise RuntimeError("the views judge groups of facts only with a configuration")
         facts = self._facts_of(cursor, models, groups)
-        judged: dict[Group, Derived] = {}
+        judged: list[Group] = []
+        findings: list[dict[str, Any]] = []
+        signals: list[dict[str, Any]] = []
+        signal_households: list[dict[str, Any]] = []
         for kind, key in sorted(groups):
+            group_facts = facts.get((kind, key))
             try:
-                judged[(kind, key)] = derive(
-                    FactKind(kind), key, facts.get((kind, key), []), self.configuration
+                rows = (
+                    _group_rows(kind, key, group_facts, self.configuration) if group_facts else None
                 )
             except Exception as error:
                 # Its rules cannot be judged now (its division's configuration, say): its
                 # last rows stay, as a parked household's do, and every other group goes on.
-                log.warning("quality_group_not_judged", kind=kind, key=key, error=error_text(error))
-        self._delete_derived(cursor, models, list(judged))
-        findings: list[dict[str, Any]] = []
-        signals: list[dict[str, Any]] = []
-        signal_households: list[dict[str, Any]] = []
-        for (kind, key), derived in judged.items():
-            group_facts = facts.get((kind, key), [])
-            villages = {fact.household_id: fact.village_code for fact in group_facts}
-            group = {"kind": kind, "key": key}
-            for household_id, finding in derived.findings:
-                keys = {
-                    "household_id": household_id,
-                    "village_code": villages.get(household_id, ""),
-                }
-                findings.append({**group, **finding_row(keys, finding)})
-            seen: set[tuple[str, str]] = set()
-            for signal in derived.signals:
-                if (signal.code.value, signal.key) in seen:
-                    continue  # one row per signal of a group
-                seen.add((signal.code.value, signal.key))
-                named = {
-                    "group_kind": kind,
-                    "group_key": key,
-                    "code": signal.code.value,
-                    "key": signal.key,
-                }
-                signals.append(
-                    {
-                        **named,
-                        "division": signal.division,
-                        "detail": signal.detail,
-                        "detail_zh": signal.detail_zh,
-                        "households": orjson.dumps([list(h) for h in signal.households]).decode(),
-                        "events": orjson.dumps(list(signal.events)).decode(),
-                        "active_from": signal.active_from,
-                        "active_until": signal.active_until,
-                    }
-                )
-                signal_households += [
-                    {**named, "household_id": household_id, "village_code": village_code}
-                    for household_id, village_code in dict(signal.households).items()
-                ]
+                log.error("quality_group_failed", kind=kind, key=key, error=error_text(error))
+                continue
+            judged.append((kind, key))
+            if rows:
+                findings += rows[0]
+                signals += rows[1]
+                signal_households += rows[2]
+        self._delete_derived(cursor, models, judged)
         for table, table_rows in (
             ("derived_finding_view", findings),
             ("signal_view", signals),
@@ -465,3 +470,56 @@ def _chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
 def _day(value: Any) -> date | None:
     """A fact's day as stored: a date (PostgreSQL) or its ISO text (SQLite)."""
     return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+GroupRows = tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]
+"""A group's rows of ``derived_finding_view``, ``signal_view``, ``signal_household_view``."""
+
+
+def _group_rows(
+    kind: str, key: str, facts: Sequence[Fact], configuration: RulesConfiguration
+) -> GroupRows:
+    """What ``derive`` finds in a group's facts, as rows; raises if they cannot be stored
+    (a NUL, which PostgreSQL refuses) so the group fails alike on both databases."""
+    derived = derive(FactKind(kind), key, facts, configuration)
+    villages = {fact.household_id: fact.village_code for fact in facts}
+    group = {"kind": kind, "key": key}
+    findings = [
+        {
+            **group,
+            **finding_row(
+                {"household_id": household_id, "village_code": villages.get(household_id, "")},
+                finding,
+            ),
+        }
+        for household_id, finding in derived.findings
+    ]
+    signals: list[dict[str, Any]] = []
+    signal_households: list[dict[str, Any]] = []
+    seen: set[tuple[str, str]] = set()
+    for signal in derived.signals:
+        if (signal.code.value, signal.key) in seen:
+            continue  # one row per signal of a group
+        seen.add((signal.code.value, signal.key))
+        named = {"group_kind": kind, "group_key": key, "code": signal.code.value, "key": signal.key}
+        signals.append(
+            {
+                **named,
+                "division": signal.division,
+                "detail": signal.detail,
+                "detail_zh": signal.detail_zh,
+                "households": orjson.dumps([list(h) for h in signal.households]).decode(),
+                "events": orjson.dumps(list(signal.events)).decode(),
+                "active_from": signal.active_from,
+                "active_until": signal.active_until,
+            }
+        )
+        signal_households += [
+            {**named, "household_id": household_id, "village_code": village_code}
+            for household_id, village_code in dict(signal.households).items()
+        ]
+    for row in (*findings, *signals, *signal_households):
+        for column, value in row.items():
+            if isinstance(value, str) and "\x00" in value:
+                raise ValueError(f"the group's {column} holds a NUL character")
+    return findings, signals, signal_households
