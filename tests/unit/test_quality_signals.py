@@ -4,7 +4,9 @@ each threshold read from the division the group lies in, whatever the facts' ord
 
 import random
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, timedelta
+from decimal import localcontext
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -27,11 +29,14 @@ VILLAGE = "530925101201"  # Shuangjiang county
 NEIGHBOUR = "530925102203"  # another village of the county
 OTHER_COUNTY = "530921100200"
 DEFAULTS = load_default()
-OVERRIDDEN = RulesConfiguration.from_toml(
-    """
+MINIMAL_TOML = """
 version = "t1"
 [defaults]
 trigger_followup_days = { value = 30, source = "CONTRACT §3" }
+"""
+OVERRIDDEN = RulesConfiguration.from_toml(
+    MINIMAL_TOML
+    + """
 [divisions."530925".quality]
 income_outlier_min_surveys = { value = 5, source = "county notice" }
 batch_elimination_min = { value = 3, source = "county notice" }
@@ -517,11 +522,13 @@ def test_the_freeze_windows_say_what_the_rule_says_at_any_reference_date(
     ]
     assert len(held) <= 1
     assert bool(held) is holds_at(reference, facts, thresholds)
-    for signal in signals:  # each stretch is maximal: the day before it, the rule did not hold
+    for signal in signals:  # each stretch is maximal
         assert signal.active_from is not None
         assert signal.active_until is not None
         assert not holds_at(signal.active_from - timedelta(days=1), facts, thresholds)
         assert not holds_at(signal.active_until, facts, thresholds)
+        assert holds_at(signal.active_from, facts, thresholds)
+        assert holds_at(signal.active_until - timedelta(days=1), facts, thresholds)
 
 
 def test_thresholds_of_a_group_are_those_of_its_common_division() -> None:
@@ -538,3 +545,28 @@ def test_facts_of_another_group_are_left_out() -> None:
         fact(FactKind.MATERIAL, SHA, f"hh-{n}", f"y{n}", "survey_form") for n in range(5)
     ]
     assert derive(FactKind.TEXT, SHA, [*texts(4), *strays], DEFAULTS) == Derived()
+
+
+def test_an_event_counts_once_however_many_facts_it_gave() -> None:
+    [first, *_] = village_facts(["2021-01-10"])
+    twice = replace(first, value="application")  # one event, two facts
+    facts = [first, twice, *village_facts(["2021-01-10", "2021-03-05"])[1:]]
+    assert frozen(facts) == []
+
+
+def test_outlier_scores_do_not_depend_on_the_threads_decimal_context() -> None:
+    facts = incomes([*INCOMES, "20000"])
+    expected = derive(FactKind.INCOME, f"{VILLAGE}/2021", facts, DEFAULTS)
+    with localcontext() as context:
+        context.prec = 3
+        assert derive(FactKind.INCOME, f"{VILLAGE}/2021", facts, DEFAULTS) == expected
+
+
+def test_a_window_longer_than_the_calendar_never_closes() -> None:
+    endless = RulesConfiguration.from_toml(
+        MINIMAL_TOML
+        + '[divisions."530925".quality]\n'
+        + 'enrolment_freeze_months = { value = 1000000, source = "test" }\n'
+    )
+    facts = village_facts(["2001-01-10", "2011-03-05", "2021-06-01"])
+    assert frozen(facts, endless) == [(f"{VILLAGE}/2021-06-01", date(2021, 6, 1), None)]

@@ -29,6 +29,8 @@ from ledger.domain.quality.groups import (
 )
 from ledger.domain.quality.model import Fact, FactKind, Signal
 
+_COUNTED = (FactKind.TRIGGER, FactKind.ENROLMENT)
+
 
 def shift_months(day: date, months: int) -> date | None:
     """The same day ``months`` later (earlier when negative), the month's last day when it
@@ -56,6 +58,21 @@ def leaves(day: date, months: int) -> date | None:
     return None
 
 
+def placed(facts: Sequence[Fact]) -> list[Fact]:
+    """The village's triggers and enrolments that have a date, one per event (its
+    earliest date, should an event give two): an event counts once, however many facts
+    it gave."""
+    earliest: dict[tuple[FactKind, str], tuple[tuple[date, str, str, str], Fact]] = {}
+    for fact in facts:
+        if fact.day is None or fact.kind not in _COUNTED:
+            continue
+        rank = (fact.day, fact.household_id, fact.village_code, fact.value)
+        seen = earliest.get((fact.kind, fact.event_id))
+        if seen is None or rank < seen[0]:
+            earliest[fact.kind, fact.event_id] = (rank, fact)
+    return [earliest[place][1] for place in sorted(earliest)]
+
+
 def holds_at(reference: date, facts: Sequence[Fact], thresholds: QualityThresholds) -> bool:
     """The rule read directly at one reference date (what the stretches must agree with)."""
     months = thresholds.enrolment_freeze_months.value
@@ -65,8 +82,9 @@ def holds_at(reference: date, facts: Sequence[Fact], thresholds: QualityThreshol
         day = fact.day
         return day is not None and day <= reference and (start is None or start < day)
 
-    triggers = sum(1 for f in facts if f.kind is FactKind.TRIGGER and inside(f))
-    enrolled = any(f.kind is FactKind.ENROLMENT and inside(f) for f in facts)
+    events = placed(facts)
+    triggers = sum(1 for f in events if f.kind is FactKind.TRIGGER and inside(f))
+    enrolled = any(f.kind is FactKind.ENROLMENT and inside(f) for f in events)
     return triggers >= thresholds.enrolment_freeze_triggers.value and not enrolled
 
 
@@ -77,8 +95,7 @@ def enrolment_frozen(
     ``facts`` are the village's triggers and enrolments together."""
     months = thresholds.enrolment_freeze_months.value
     least = thresholds.enrolment_freeze_triggers.value
-    dated = [f for f in facts if f.day is not None and f.kind in _COUNTED]
-    spans = [(f, f.day, leaves(f.day, months)) for f in dated if f.day is not None]
+    spans = [(f, f.day, leaves(f.day, months)) for f in placed(facts) if f.day is not None]
     changes: Counter[tuple[date, FactKind]] = Counter()
     for fact, entered, left in spans:
         changes[entered, fact.kind] += 1
@@ -99,9 +116,6 @@ def enrolment_frozen(
     if opened is not None:
         stretches.append((opened, None))
     return [_signal(village, start, end, spans, months, least) for start, end in stretches]
-
-
-_COUNTED = (FactKind.TRIGGER, FactKind.ENROLMENT)
 
 
 def _signal(

@@ -25,7 +25,9 @@ from ledger.domain.configuration.quality import QualityThresholds
 from ledger.domain.quality.codes import FindingCode
 from ledger.domain.quality.model import Fact, Finding
 
-_CONTEXT = Context(prec=40)  # exact for incomes of 15 digits, whatever the caller's context
+# Exact for incomes of 15 digits whatever the thread's context: every operation that
+# could round goes through this one (copy_abs and comparisons never round).
+_CONTEXT = Context(prec=40)
 _MAD_FACTOR = Decimal("0.6745")
 _MEAN_AD_FACTOR = Decimal("0.7979")
 _LIMIT = Decimal(10) ** 13  # an income has at most 15 digits, 2 of them decimals
@@ -38,9 +40,16 @@ def income(text: str) -> Decimal | None:
         value = Decimal(text.strip())
     except (InvalidOperation, ValueError):
         return None
-    if not value.is_finite() or abs(value) >= _LIMIT:
+    if not value.is_finite() or value.copy_abs() >= _LIMIT:
         return None
     return value
+
+
+def _total(values: Sequence[Decimal]) -> Decimal:
+    total = Decimal(0)
+    for value in values:
+        total = _CONTEXT.add(total, value)
+    return total
 
 
 def median(values: Sequence[Decimal]) -> Decimal:
@@ -55,12 +64,12 @@ def scores(values: Sequence[Decimal]) -> tuple[Decimal, list[Decimal], bool] | N
     """The median, each value's modified z-score and whether MeanAD stood in for a MAD of
     0; None when all values are equal."""
     centre = median(values)
-    deviations = [abs(_CONTEXT.subtract(x, centre)) for x in values]
+    deviations = [_CONTEXT.subtract(x, centre).copy_abs() for x in values]
     mad = median(deviations)
     if mad:
         factor, spread = _MAD_FACTOR, mad
     else:
-        spread = _CONTEXT.divide(sum(deviations, Decimal(0)), Decimal(len(values)))
+        spread = _CONTEXT.divide(_total(deviations), Decimal(len(values)))
         factor = _MEAN_AD_FACTOR
         if not spread:
             return None
@@ -98,7 +107,7 @@ def income_outliers(
     village, _, year = key.rpartition("/")
     findings = []
     for (fact, amount), score in zip(surveys, z_scores, strict=True):
-        if abs(score) <= cut:
+        if score.copy_abs() <= cut:
             continue
         shown = _money(score)
         detail = (
