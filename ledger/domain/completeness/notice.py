@@ -60,7 +60,7 @@ def _notice_length(j: Judging, notice: HouseholdEvent, start: date, end: date) -
             "calendar (State Council holiday arrangements) is not known for those "
             "dates; the notice length was not judged.",
             f"{event_zh(notice)}自{date_zh(start)}至{date_zh(end)}，但这些日期的国家工作日历"
-            "（国务院节假日安排）尚未知道，未判断公示时长。",
+            "（国务院节假日安排）尚未收录，未判断公示时长。",
         )
     elif counted < length.value:
         unit = "working days" if basis.value == "working" else "calendar days"

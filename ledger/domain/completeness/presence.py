@@ -186,7 +186,7 @@ def _materials(j: Judging) -> Iterator[Gap]:
                     f"{sorted(kinds) or '[]'} (its own and any MaterialAttached to it "
                     f"since); configured for {step}: {required.source}.",
                     f"{event_zh(judged)}的痕迹资料（含其自带的和此后补充的）中没有{wanted_zh}"
-                    f"（现有：{held_zh}）；{step.label_zh}环节的配置要求：{required.source}。",
+                    f"（现有：{held_zh}）；{step.label_zh}环节须有这些资料（配置依据：{required.source}）。",
                 )
 
 

@@ -18,8 +18,8 @@ def _remedied(j: Judging) -> Iterator[Gap]:
                     name,
                     f"{ref(event)} completed the {name} step afterwards (补齐), "
                     f"remedying {j.closing()}.",
-                    f"{event_zh(event)}事后补齐了{name.label_zh}环节（补齐），补的是"
-                    f"{j.closing_zh()}。",
+                    f"{event_zh(event)}事后补齐了{j.closing_zh()}所缺的{name.label_zh}环节"
+                    "（补齐）。",
                 )
 
 
