@@ -262,6 +262,27 @@ def test_without_a_survey_age_counts_at_the_reference_date_as_a_window() -> None
     assert of("m4", "2026-05-01") == []
 
 
+def test_a_window_that_closed_before_the_household_was_registered_is_not_kept() -> None:
+    # Every grown-up with labour would otherwise carry an "under 16" window for good,
+    # holding only at reference dates before the ledger knew the household (registered
+    # 2021-10-20): the head and spouse (born 1980), and m3, 16 on 2021-06-01.
+    def under_16(stream: Stream) -> list[Finding]:
+        return [
+            x
+            for x in assessed(stream).findings
+            if x.code.value == "DQ_AGE_LABOR" and x.active_until is not None
+        ]
+
+    assert (
+        under_16(household(HEAD, SPOUSE, member("m3", "child", "2005-06-01", labor="partial")))
+        == []
+    )
+    # The near miss: a child who turns 16 after the registration keeps its window.
+    child = household(HEAD, SPOUSE, member("m3", "child", "2005-10-21", labor="partial"))
+    [window] = under_16(child)
+    assert (window.active_from, window.active_until) == (None, date(2021, 10, 21))
+
+
 def test_age_thresholds_come_from_the_configuration() -> None:
     stream = household(HEAD, SPOUSE, member("m3", "parent", "1966-01-01"))
     stream.add(survey("2021-10-21"))

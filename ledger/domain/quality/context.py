@@ -15,7 +15,7 @@ from ledger.domain.events import HouseholdEvent
 from ledger.domain.household import Household
 from ledger.domain.procedure import KIND_OF_MARKING, EpisodeKind
 from ledger.domain.quality.model import Openings
-from ledger.domain.record import HouseholdRecord, by_time
+from ledger.domain.record import HouseholdRecord, by_time, day
 from ledger.domain.vocabulary import Labor, Marking
 
 Record = Mapping[str, Any]
@@ -88,6 +88,13 @@ class Context:
         """The latest survey's event id, as a list to cite (empty without a survey)."""
         event_id = (self.survey or {}).get("event_id")
         return [] if event_id is None else [str(event_id)]
+
+    @cached_property
+    def registered_on(self) -> date | None:
+        """The date of the household's registration: a window of reference dates that
+        ends by then (a grown-up's childhood) says nothing about this household."""
+        registration = next(iter(self.of_type("HouseholdRegistered")), None)
+        return None if registration is None else day(registration)
 
     def of_type(self, *types: str) -> list[HouseholdEvent]:
         return [e for e in self.events if e.TYPE in types]

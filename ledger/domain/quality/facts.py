@@ -11,7 +11,7 @@ from ledger.domain.events import HouseholdEvent
 from ledger.domain.quality.context import Context, amount
 from ledger.domain.quality.model import Fact, FactKind
 from ledger.domain.record import day
-from ledger.domain.vocabulary import Marking
+from ledger.domain.vocabulary import CallerRole, Marking
 
 TEXT_FIELDS = ("summary", "basis", "note")
 TRIGGER_VALUE = {"WarningReceived": "warning", "AssistanceApplied": "application"}
@@ -83,7 +83,15 @@ def _eliminated_by(event: HouseholdEvent) -> list[str]:
     actor_id = (event.actor or {}).get("id")
     if isinstance(actor_id, str) and actor_id:
         found.append(f"actor:{actor_id}")
-    token_id = (event.recorded_by or {}).get("token_id")
-    if isinstance(token_id, str) and token_id:
+    recorded_by = event.recorded_by or {}
+    token_id = recorded_by.get("token_id")
+    if isinstance(token_id, str) and token_id and recorded_by.get("role") not in _BULK_ROLES:
         found.append(f"token:{token_id}")
     return found
+
+
+_BULK_ROLES = frozenset({CallerRole.ADMIN, CallerRole.INTAKE})
+"""Tokens that load what others recorded: the operator's console (``ledger import`` of a
+county's history, ``ledger demo``) and upstream systems' feeds. A day's markings under one
+of them are a migration's or a feed's, not one person's 数字消; their actors, who did
+them, are still grouped."""

@@ -55,7 +55,10 @@ def age_labor(ctx: Context) -> Iterator[Finding]:
                 events,
                 active_from=elderly_from,
             )
-        if (age is not None and age < young.value) or age is None:
+        young_until = turns(born, young.value) if age is None else None
+        if (age is not None and age < young.value) or (
+            age is None and not _ended_before(young_until, ctx)
+        ):
             words, words_zh = _age_words(ctx, age)
             yield finding(
                 FindingCode.DQ_AGE_LABOR,
@@ -63,7 +66,7 @@ def age_labor(ctx: Context) -> Iterator[Finding]:
                 f"labour ({young.source}).",
                 f"成员 {member_id} {words_zh}，未满{young.value}周岁，劳动能力登记为{labor_zh}。",
                 events,
-                active_until=turns(born, young.value) if age is None else None,
+                active_until=young_until,
             )
 
 
@@ -89,7 +92,7 @@ def working_age_no_labor(ctx: Context) -> Iterator[Finding]:
         if age is None:
             window = (turns(born, young.value), turns(born, elderly.value))
             start, end = window
-            if start is None or (end is not None and end <= start):
+            if start is None or (end is not None and end <= start) or _ended_before(end, ctx):
                 continue
         member_id = str(member.get("member_id"))
         words, words_zh = _age_words(ctx, age)
@@ -106,3 +109,11 @@ def working_age_no_labor(ctx: Context) -> Iterator[Finding]:
             ],
             *window,
         )
+
+
+def _ended_before(until: date | None, ctx: Context) -> bool:
+    """Whether a window ending at ``until`` (exclusive) closed by the household's
+    registration: it would only hold at reference dates before the household was known
+    (and every grown-up member would carry one for good)."""
+    registered = ctx.registered_on
+    return until is not None and registered is not None and until <= registered
