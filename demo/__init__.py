@@ -62,7 +62,19 @@ look-back rule has households to find. Identifications happen in the rounds of 2
 * ``eliminated_still_assisted`` (0.0825 %) — eliminated while its measure goes on
   (LB_ROLLBACK_UNSTABLE).
 
-Monitored households also record their location (家庭位置) in the 2021 campaign.
+Monitored households also record their location (家庭位置) in the 2021 campaign; a
+monitored household able to work has an industry or employment measure beside the one
+answering its risk, one at risk of disability a disabled member, and an elimination is
+marked by the township's official in the weeks after the county's confirmation.
+
+**Data quality and formalism** (``quality.py``, proportions in ``QUIRK_CYCLES``): on top of
+the archetypes, each ``DQ_*`` finding and ``AF_*`` signal of CONTRACT §7.5 is planted —
+birth dates typed off the ID number, a second head, a child with labour, a wage of a few
+hundred yuan, an income jump or outlier, one person in two households, measures that do
+not answer the risk or were never delivered, a quick exit; one survey form cited by two
+households, 22 eliminations by one worker one afternoon, one narrative pasted into seven
+appraisals, a village whose warnings and applications nobody followed up. A county of
+5,000 households shows every code.
 """
 
 from collections import Counter

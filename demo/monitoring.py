@@ -3,9 +3,11 @@
 
 from datetime import date, timedelta
 from random import Random
+from typing import Any
 
-from demo.divisions import county_official, department_official
+from demo.divisions import county_official, department_official, township_official
 from demo.procedures import NOTICE_MONDAYS, History
+from demo.quality import BATCH_DAY, IDENTICAL_NARRATIVE
 
 # Steps an incomplete procedure may lack, with how often each is the one missing.
 IDENTIFICATION_GAPS = {
@@ -34,6 +36,16 @@ EXCLUSIONS = (
 )
 
 
+def batch_worker(h: History) -> dict[str, Any]:
+    """Who marks a batch of eliminations in one afternoon (AF_BATCH_ELIMINATION)."""
+    return {
+        "id": f"c-{h.county.code}-data",
+        "name": f"{h.county.name}乡村振兴局数据录入员",
+        "role": "county_official",
+        "org": h.county.division,
+    }
+
+
 def drops(rng: Random, gaps: dict[str, int], most: int) -> frozenset[str]:
     return frozenset(rng.choices(list(gaps), weights=list(gaps.values()), k=rng.randint(1, most)))
 
@@ -46,9 +58,13 @@ def identification(
     *,
     drop: frozenset[str] = frozenset(),
     excluded: bool = False,
+    monday: date | None = None,
+    delivered_after: int = 45,
 ) -> None:
-    """Identification (002 §三), the marking, and the first measure under way."""
-    rng, monday = h.rng, h.rng.choice(NOTICE_MONDAYS[year])
+    """Identification (002 §三), the marking, and the first measure under way (its
+    first delivery ``delivered_after`` days after the notice's Monday)."""
+    rng = h.rng
+    monday = monday or rng.choice(NOTICE_MONDAYS[year])
 
     def day(offset: int) -> date:
         return monday + timedelta(days=offset)
@@ -87,7 +103,7 @@ def identification(
     )
     h.add(
         "VillageCommitteeDecided",
-        {"purpose": "identification", "decision": "propose", "measures": [h.risk.measure]},
+        {"purpose": "identification", "decision": "propose", "measures": [h.measure]},
         day(-3),
         h.cadre,
     )
@@ -132,7 +148,7 @@ def identification(
         "AssistancePlanned",
         {
             "measure_id": "ms1",
-            "category": h.risk.measure,
+            "category": h.measure,
             "summary": h.risk.measure_summary,
             "start_date": day(28).isoformat(),
         },
@@ -143,11 +159,11 @@ def identification(
         "AssistanceDelivered",
         {
             "measure_id": "ms1",
-            "delivered_on": day(45).isoformat(),
+            "delivered_on": day(delivered_after).isoformat(),
             "amount": rng.randrange(1000, 8000, 100),
             "summary": h.risk.measure_summary,
         },
-        day(45),
+        day(delivered_after),
         h.cadre,
     )
 
@@ -159,9 +175,14 @@ def elimination(
     drop: frozenset[str] = frozenset(),
     still_assisted: bool = False,
     stable_work: bool = True,
+    monday: date | None = None,
+    marked_after: int | None = None,
+    wage: int | None = None,
 ) -> None:
-    """Risk elimination in the 2021 round (002 §五: 怎么进、怎么出)."""
-    monday = h.rng.choice(NOTICE_MONDAYS[2021])
+    """Risk elimination in the 2021 round (002 §五: 怎么进、怎么出), marked by the
+    township's official in the weeks after the county's confirmation (``marked_after``
+    days after the notice's Monday: 12 to 28, unless planted)."""
+    monday = monday or h.rng.choice(NOTICE_MONDAYS[2021])
 
     def day(offset: int) -> date:
         return monday + timedelta(days=offset)
@@ -173,7 +194,12 @@ def elimination(
     if "effectiveness_appraisal" not in drop:
         h.add(
             "EffectivenessAppraised",
-            {"result": "stable", "summary": "帮扶见效，收入稳定"},
+            {
+                "result": "stable",
+                "summary": IDENTICAL_NARRATIVE
+                if h.quirk == "identical_text"
+                else "帮扶见效，收入稳定",
+            },
             day(-7),
             h.cadre,
             "minutes",
@@ -185,6 +211,7 @@ def elimination(
         per_capita=per_capita,
         stable_work=stable_work,
         materials=("survey_form", "income_sheet", "elimination_assessment"),
+        wage=wage,
     )
     if "informed_consent" not in drop:
         h.add(
@@ -210,7 +237,11 @@ def elimination(
         day(11),
         county_official(h.county),
     )
-    h.marked(day(25), "risk_eliminated")
+    if h.quirk == "batch_elimination":  # 数字消: one worker marks a batch one afternoon
+        h.marked(BATCH_DAY, "risk_eliminated", actor=batch_worker(h), hour=h.quirks.randint(14, 17))
+    else:
+        after = marked_after if marked_after is not None else h.quirks.randint(12, 28)
+        h.marked(day(after), "risk_eliminated", actor=township_official(h.village))
     if still_assisted:  # the measure goes on after the elimination (消除不稳定)
         h.add(
             "AssistanceDelivered",

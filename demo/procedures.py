@@ -51,6 +51,9 @@ class History:
         self.present = len(members)  # members added or removed after the registration count
         self.risk = rng.choices(RISKS, weights=RISK_WEIGHTS)[0]
         self.events: list[Event] = []
+        self.quirk: str | None = None  # a planted data-quality slip or signal (``quality``)
+        self.measure_category: str | None = None  # the first measure's, when not the risk's
+        self.quirks = Random(f"ledger.demo quality {household_id}")  # their own numbers
         head = members[0]
         self.household = {
             "id": f"{household_id}-{head['member_id']}",
@@ -91,6 +94,11 @@ class History:
         }
 
     @property
+    def measure(self) -> str:
+        """The first measure's category: the one answering the risk, unless planted."""
+        return self.measure_category or self.risk.measure
+
+    @property
     def cadre(self) -> dict[str, Any]:
         return self.village.cadres[0]
 
@@ -124,18 +132,25 @@ class History:
         lacks_labor: bool = False,
         stable_work: bool = True,
         materials: tuple[str, ...] = ("survey_form", "income_sheet"),
-    ) -> None:
-        """A field survey whose income adds up to ``per_capita`` for the members present."""
+        wage: int | None = None,
+    ) -> Event:
+        """A field survey whose income adds up to ``per_capita`` for the members present;
+        ``wage`` a planted wage income (the rest then recorded as transfers)."""
         rng, total = self.rng, per_capita * self.present
         transfer = round(total * rng.uniform(0.05, 0.2))
         operating = round(total * rng.uniform(0.1, 0.4))
         cost = round(operating * rng.uniform(0.1, 0.4))
+        if wage is not None:
+            transfer = total - operating + cost - wage
         guarantees = dict.fromkeys(
             ("food_clothing", "education", "medical", "housing", "drinking_water"), "secure"
         )
+        risk_types = [self.risk.risk_type] if risky else []
         if risky and self.risk.guarantee:
             guarantees[self.risk.guarantee] = "at_risk"
-        self.add(
+            if self.risk.guarantee in ("housing", "drinking_water"):  # 4_11_006/007
+                risk_types += [t for t in (self.risk.guarantee,) if t not in risk_types]
+        return self.add(
             "FieldSurveyConducted",
             {
                 "purpose": purpose,
@@ -159,7 +174,7 @@ class History:
                 "guarantees": guarantees,
                 "whole_household_lacks_labor": lacks_labor,
                 "stable_income_from_work": stable_work,
-                "risk_types": [self.risk.risk_type] if risky else [],
+                "risk_types": risk_types,
             },
             on,
             self.work_team,
@@ -241,8 +256,16 @@ class History:
             "review_record",
         )
 
-    def marked(self, on: date, marking: str, monitoring_type: str | None = None) -> None:
+    def marked(
+        self,
+        on: date,
+        marking: str,
+        monitoring_type: str | None = None,
+        *,
+        actor: dict[str, Any] | None = None,
+        hour: int = 16,
+    ) -> None:
         data = {"marking": marking}
         if monitoring_type:
             data["monitoring_type"] = monitoring_type
-        self.add("SystemMarked", data, on, county_official(self.county), hour=16)
+        self.add("SystemMarked", data, on, actor or county_official(self.county), hour=hour)

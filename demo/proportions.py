@@ -102,3 +102,81 @@ def profile(n: int, seed: int = 0) -> Profile:
     if n < 0:
         raise ValueError("households are numbered from 0")
     return _block(seed, n // BLOCK)[n % BLOCK]
+
+
+def block_profiles(seed: int, block: int) -> tuple[Profile, ...]:
+    """Block ``block``'s profiles in household order (its first is household
+    ``block * BLOCK``)."""
+    return _block(seed, block)
+
+
+# Data-quality findings and formalism signals (CONTRACT §7.5), planted on top of the
+# archetypes. Each group of households deals its quirks in a cycle: the k-th household
+# of the group (by number) takes slot k mod the cycle's length, the cycle k // length
+# keeps a pair or cluster together (two households citing one photo, 22 eliminations of
+# one afternoon). Slots not named are clean. How often each happens is not in the seeds:
+# chosen so that a county of 5,000 households (`ledger demo`) shows every code, each
+# finding on well under 1 % of households (the national rules exist because such slips
+# are common, not because most records hold them), each signal a few times.
+QUIRK_CYCLES: dict[str, tuple[int, tuple[tuple[str, int], ...]]] = {
+    # 38,980 a block: each slot of 1,000 is 0.1 % of the county
+    "registered": (
+        1000,
+        (
+            ("id_birth_mismatch", 6),
+            ("id_sex_mismatch", 6),
+            ("head_count", 4),
+            ("head_spouse_same_sex", 4),
+            ("child_labor", 4),
+            ("working_age_no_labor", 8),  # planted on the filed-card ones only
+            ("wage_implausible", 6),
+            ("income_jump", 4),
+            ("income_outlier", 2),
+            ("duplicate_person", 2),  # a pair: one person in two households
+            ("material_reused", 2),  # a pair: one survey form cited by both
+            ("enrolment_frozen", 4),  # one village: warnings and applications, never enrolled
+        ),
+    ),
+    # the still-monitored (47 a block): where the measure rules bite
+    "monitored": (
+        8,
+        (
+            ("illness_no_health_measure", 1),
+            ("education_no_education_measure", 1),
+            ("labor_no_developmental_measure", 1),
+            ("guarantee_risk_mismatch", 1),
+            ("measure_not_delivered", 1),
+        ),
+    ),
+    # the eliminated but those without labour (848 a block)
+    "eliminated": (
+        100,
+        (
+            ("batch_elimination", 22),  # one worker, one afternoon
+            ("identical_text", 7),  # one narrative pasted into each appraisal
+            ("token_measures_only", 3),
+            ("employment_no_wage", 3),
+            ("disability_no_disabled", 3),
+            ("lack_of_labor_claim", 3),
+            ("quick_exit", 2),
+        ),
+    ),
+    "eliminated_without_labor": (5, (("measure_no_worker", 1),)),
+}
+QUIRK_GROUP = {
+    "registered": "registered",
+    **{name: "monitored" for name in ("monitored_complete", "monitored_incomplete")},
+    "exclusion_found": "monitored",
+    "wrong_type": "monitored",
+    **{
+        name: "eliminated"
+        for name in (
+            "eliminated_complete",
+            "eliminated_incomplete",
+            "eliminated_below_floor",
+            "eliminated_still_assisted",
+        )
+    },
+    "eliminated_without_labor": "eliminated_without_labor",
+}
+"""The quirk group of each archetype (the others plant none)."""

@@ -1,5 +1,6 @@
 """A division's page (county, township, village): counts by status and type, the
-completeness chart, the gap and look-back lists; and the lists as spreadsheets."""
+completeness chart, the gap and look-back lists, the data-quality findings and the
+formalism signals (CONTRACT §7.5); and the lists as spreadsheets."""
 
 from datetime import date
 from typing import Annotated, Any, Literal
@@ -9,8 +10,8 @@ from fastapi import Path, Query, Request
 from pydantic import BaseModel, Field, field_validator
 from starlette.responses import RedirectResponse, Response
 
-from api.deps import EvaluationQueriesDep
-from api.exports import completeness_table, lookback_table
+from api.deps import EvaluationQueriesDep, QualityQueriesDep
+from api.exports import completeness_table, lookback_table, quality_table, signals_table
 from api.routes.evaluation import (
     CODE_PATTERN,
     DIVISION_PATTERN,
@@ -24,8 +25,10 @@ from api.web.session import PageCaller
 from ledger.domain.callers import Caller
 from ledger.domain.commands import HOUSEHOLD_ID_PATTERN
 from queries import EvaluationQueries, Selection
+from queries.quality import QualityQueries
 
 PAGE_SIZE = 50
+SIGNAL_CURSOR_PATTERN = r"^[A-Za-z0-9_=-]{1,1000}$"  # "<code>/<key>" in URL-safe base64
 DivisionPath = Annotated[
     str, Path(pattern=r"^[0-9]{1,12}$", description="Division code prefix: 53, 530925, …")
 ]
@@ -42,6 +45,10 @@ class ListFilters(BaseModel):
     lookback_code: str | None = Field(None, pattern=CODE_PATTERN)
     reference_date: date | None = None
     lookback_after: str | None = Field(None, pattern=HOUSEHOLD_ID_PATTERN)
+    quality_code: str | None = Field(None, pattern=CODE_PATTERN)
+    quality_after: str | None = Field(None, pattern=HOUSEHOLD_ID_PATTERN)
+    signal_code: str | None = Field(None, pattern=CODE_PATTERN)
+    signal_after: str | None = Field(None, pattern=SIGNAL_CURSOR_PATTERN)
 
     @field_validator("*", mode="before")
     @classmethod
@@ -54,13 +61,14 @@ def own_division_page(
     request: Request,
     caller: PageCaller,
     evaluation: EvaluationQueriesDep,
+    quality: QualityQueriesDep,
     filters: Annotated[ListFilters, Query()],
     code: Annotated[str | None, Query(pattern=DIVISION_PATTERN)] = None,
 ) -> Response:
     """The token's whole division, or (``?code=``, from the page's form) the one named."""
     if code:
         return RedirectResponse(division_url(code), status_code=303)
-    return _division_page(request, caller, evaluation, caller.division, filters)
+    return _division_page(request, caller, evaluation, quality, caller.division, filters)
 
 
 @router.get("/divisions/{division}")
@@ -68,17 +76,20 @@ def division_page(
     request: Request,
     caller: PageCaller,
     evaluation: EvaluationQueriesDep,
+    quality: QualityQueriesDep,
     division: DivisionPath,
     filters: Annotated[ListFilters, Query()],
 ) -> Response:
-    """Counts by status and type, the completeness chart, the gap and look-back lists."""
-    return _division_page(request, caller, evaluation, division, filters)
+    """Counts by status and type, the completeness chart, the gap and look-back lists, the
+    data-quality findings and the formalism signals."""
+    return _division_page(request, caller, evaluation, quality, division, filters)
 
 
 def _division_page(
     request: Request,
     caller: Caller,
     evaluation: EvaluationQueries,
+    quality: QualityQueries,
     division: str,
     filters: ListFilters,
 ) -> Response:
@@ -89,6 +100,17 @@ def _division_page(
         gaps=Selection(None, filters.gap_code, filters.status, filters.gaps_after, PAGE_SIZE),
         candidates=Selection(None, filters.lookback_code, None, filters.lookback_after, PAGE_SIZE),
         reference_date=day,
+    )
+    chosen = overview.division  # the caller's division when none was asked
+    quality_page = quality.findings(
+        caller,
+        Selection(chosen, filters.quality_code, None, filters.quality_after, PAGE_SIZE),
+        day,
+    )
+    signal_page = quality.signals(
+        caller,
+        Selection(chosen, filters.signal_code, None, filters.signal_after, PAGE_SIZE),
+        day,
     )
     return render(
         request,
@@ -110,6 +132,15 @@ def _division_page(
         gap_codes=views.choices("gap_code"),
         status_choices=views.choices("status"),
         lookback_codes=views.choices("lookback_code"),
+        quality_counts=views.quality_counts(quality.counts(caller, chosen, day)),
+        quality=views.quality_rows(quality_page["items"]),
+        quality_next=quality_page["next"],
+        signals=views.signal_rows(signal_page["items"]),
+        signals_next=signal_page["next"],
+        quality_export=_query(code=filters.quality_code, reference_date=_asked(filters)),
+        signal_export=_query(code=filters.signal_code, reference_date=_asked(filters)),
+        finding_codes=views.finding_choices(),
+        signal_codes=views.signal_choices(),
     )
 
 
@@ -117,19 +148,30 @@ def _division_page(
 def division_export(
     caller: PageCaller,
     evaluation: EvaluationQueriesDep,
+    quality: QualityQueriesDep,
     division: DivisionPath,
-    list_name: Literal["completeness", "lookback"],
+    list_name: Literal["completeness", "lookback", "quality", "signals"],
     fmt: Literal["xlsx", "csv"],
     code: CodeFilter = None,
     status: StatusFilter = None,
     reference_date: Annotated[date | None, Query()] = None,
 ) -> Response:
-    """The whole list as the API exports it (``GET /v1/completeness?format=xlsx``)."""
+    """The whole list as the API exports it (``GET /v1/completeness?format=xlsx``, and
+    ``/v1/lookback``, ``/v1/quality``, ``/v1/signals``): the page's session, not a bearer
+    token, opens it."""
+    day = reference_date or date.today()
     if list_name == "completeness":
         selection = Selection(division, code, status)
         return completeness_table(evaluation.all_completeness(caller, selection), fmt)
-    day = reference_date or date.today()
+    if list_name == "quality":
+        return quality_table(quality.all_findings(caller, Selection(division, code), day), fmt)
+    if list_name == "signals":
+        return signals_table(quality.all_signals(caller, Selection(division, code), day), fmt)
     return lookback_table(evaluation.all_lookback(caller, Selection(division, code), day), fmt)
+
+
+def _asked(filters: ListFilters) -> str | None:
+    return filters.reference_date.isoformat() if filters.reference_date else None
 
 
 def _query(**params: str | None) -> str:

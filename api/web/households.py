@@ -1,6 +1,7 @@
 """A household's page: members, status history, the timeline (a page of it) with actors
-and materials, episodes with their steps and gaps, a verification badge; as of a recorded
-time if asked. People's values as ``people.PageView`` shows them to the caller."""
+and materials, episodes with their steps and gaps, its data-quality findings, a
+verification badge; as of a recorded time if asked. People's values as
+``people.PageView`` shows them to the caller."""
 
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Annotated
@@ -8,7 +9,7 @@ from typing import Annotated
 from fastapi import Query, Request
 from starlette.responses import Response
 
-from api.deps import HouseholdPageQueryDep, LedgerDep, PrimaryLedgerDep
+from api.deps import HouseholdPageQueryDep, LedgerDep, PrimaryLedgerDep, QualityQueriesDep
 from api.personal_data import disclosure_of, endpoint
 from api.routes.households import HouseholdId
 from api.web import views
@@ -60,12 +61,13 @@ def household_page(
     households: HouseholdPageQueryDep,
     ledger: LedgerDep,
     primary: PrimaryLedgerDep,
+    quality: QualityQueriesDep,
     as_of: AsOf = None,
     page: Annotated[int, Query(ge=1, le=2**31, description="The timeline's page")] = 1,
 ) -> Response:
     """Members, status history, the timeline (a page of it) with actors and materials,
-    episodes with their steps and gaps, a verification badge; as of a recorded time if
-    asked."""
+    episodes with their steps and gaps, its data-quality findings (the read models': now,
+    not as of), a verification badge; as of a recorded time if asked."""
     record = households.read(household_id, caller, as_of_moment(as_of))  # 404 if unseen
     household, events = record.household, record.events
     timeline = views.Timeline(len(events), page, TIMELINE_PAGE, as_of)
@@ -92,6 +94,12 @@ def household_page(
     )
     disclosure.record([household_id])
     gaps = sum(len(episode["gaps"]) for episode in sections["episodes"])
+    # The findings are kept current only: an earlier state shows none rather than today's.
+    findings = (
+        []
+        if as_of
+        else views.findings(quality.household(household_id, caller, date.today())["findings"])
+    )
     return render(
         request,
         "household.html",
@@ -102,6 +110,7 @@ def household_page(
         verification=record.verification,
         verified=not isinstance(record.verification, Mismatch),
         gap_count=gaps,
+        findings=findings,
         division_url=division_url(caller.division),
         event_count=len(events),
         timeline_pager=timeline,

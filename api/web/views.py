@@ -1,5 +1,6 @@
 """What the division page shows, shaped from the evaluators' queries: Chinese labels,
-the completeness chart's bars, the list rows; and the household page's timeline pages."""
+the completeness chart's bars, the list rows (gaps, look-back, data-quality findings and
+formalism signals); and the household page's timeline pages."""
 
 from dataclasses import dataclass
 from typing import Any
@@ -7,6 +8,7 @@ from urllib.parse import urlencode
 
 from ledger.domain.events import HouseholdEvent
 from ledger.domain.labels import Vocabulary, label, labels
+from ledger.domain.quality.codes import FindingCode, SignalCode
 
 KEPT_WHOLE = frozenset({"SystemMarked", "EntryVoided"})
 """Events shaped in full on every page of a timeline: the status history lists every
@@ -153,3 +155,85 @@ class Timeline:
 def stub(event: HouseholdEvent) -> dict[str, Any]:
     """An event off the page: what a link to it shows (第N条 and its type)."""
     return {"id": str(event.id), "version": event.version, "type": event.TYPE}
+
+
+# Data quality (CONTRACT §7.5): labels straight from the codes, which carry them.
+
+
+_FINDINGS = {code.value: code for code in FindingCode}
+_SIGNALS = {code.value: code for code in SignalCode}
+
+
+def finding_label(code: str) -> str:
+    return _FINDINGS[code].label_zh if code in _FINDINGS else code
+
+
+def finding_rule(code: str) -> str:
+    return _FINDINGS[code].rule if code in _FINDINGS else ""
+
+
+def signal_label(code: str) -> str:
+    return _SIGNALS[code].label_zh if code in _SIGNALS else code
+
+
+def finding_choices() -> list[tuple[str, str]]:
+    return [(code.value, code.label_zh) for code in FindingCode]
+
+
+def signal_choices() -> list[tuple[str, str]]:
+    return [(code.value, code.label_zh) for code in SignalCode]
+
+
+def findings(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A household's findings with their Chinese label and national rule."""
+    return [
+        {
+            **finding,
+            "label": finding_label(finding["code"]),
+            "rule": finding.get("rule") or finding_rule(finding["code"]),
+        }
+        for finding in items
+    ]
+
+
+def quality_rows(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {
+            **item,
+            "status_label": label("status", item.get("status")),
+            "findings": findings(item["findings"]),
+        }
+        for item in items
+    ]
+
+
+def signal_rows(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{**item, "label": signal_label(item["code"])} for item in items]
+
+
+def quality_counts(counts: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """Every code's count (zero where none), in the codes' order: a county reader sees
+    which checks ran and found nothing, not only those that found something."""
+    found = {row["code"]: row for row in counts.get("quality_counts", [])}
+    signalled = {row["code"]: row for row in counts.get("signal_counts", [])}
+    return {
+        "findings": [
+            {
+                "code": code.value,
+                "label": code.label_zh,
+                "rule": code.rule,
+                "findings": found.get(code, {}).get("findings", 0),
+                "households": found.get(code, {}).get("households", 0),
+            }
+            for code in FindingCode
+        ],
+        "signals": [
+            {
+                "code": code.value,
+                "label": code.label_zh,
+                "signals": signalled.get(code, {}).get("signals", 0),
+                "households": signalled.get(code, {}).get("households", 0),
+            }
+            for code in SignalCode
+        ],
+    }
