@@ -37,6 +37,12 @@ APPENDED = {
         "The household's gaps after the append",
         **_HOUSEHOLD,
     ),
+    "GetQuality": link(
+        "GET",
+        "/v1/households/{household_id}/quality",
+        "The household's data-quality findings after the append",
+        **_HOUSEHOLD,
+    ),
     "GetArchive": link(
         "GET",
         "/v1/households/{household_id}/archive",

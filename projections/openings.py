@@ -16,7 +16,7 @@ from ledger.domain.personal import MEMBER_FIELDS
 from ledger.domain.quality import Openings
 from ledger.personal.vault import PersonalDataCorrupted, PersonalVault
 
-_OPENED_FIELDS = tuple(f"/{name}" for name in MEMBER_FIELDS if name != "name")
+_OPENED_FIELDS = tuple(name for name in MEMBER_FIELDS if name != "name")
 """The members' values a rule reads (``id_number``, ``birth_date``): never a name."""
 
 HouseholdOpenings = dict[str, Openings | PersonalDataCorrupted]
@@ -30,8 +30,8 @@ def openings_of(vault: PersonalVault, household_ids: Iterable[str]) -> Household
     values: dict[str, dict[str, Any]] = {}
     failed: dict[str, PersonalDataCorrupted] = {}
     wanted = list(dict.fromkeys(household_ids))
-    for row in vault.store.of_households(wanted, members_only=True):
-        if not row.pointer.endswith(_OPENED_FIELDS) or row.household_id in failed:
+    for row in vault.store.of_households(wanted, member_fields=_OPENED_FIELDS):
+        if row.household_id in failed:
             continue
         try:
             opening = vault.open_row(row)

@@ -43,14 +43,17 @@ def compute(
     mapper: Mapper[Any],
     configuration: RulesConfiguration,
     openings: Mapping[str, Openings | Exception] | None = None,
+    *,
+    decoded: Sequence[HouseholdEvent] | None = None,
 ) -> Computed:
-    """The household's rows from its whole stream, each event decoded once, with its
-    opened personal values from ``openings`` (by household id; an error there, its values
-    not opening, is its defect)."""
-    events: list[HouseholdEvent] = []
+    """The household's rows from its whole stream, each event decoded once (or given
+    ``decoded``, by ``decode``), with its opened personal values from ``openings`` (by
+    household id; an error there, its values not opening, is its defect)."""
+    events: list[HouseholdEvent] = list(decoded or ())
     try:
-        for event in stored:
-            events.append(cast(HouseholdEvent, mapper.to_domain_event(event)))
+        if decoded is None:
+            for event in stored:
+                events.append(cast(HouseholdEvent, mapper.to_domain_event(event)))
         household_id = events[0].household_id
         opened = (openings or {}).get(household_id, NO_OPENINGS)
         if isinstance(opened, Exception):
@@ -71,6 +74,14 @@ def compute(
             version=stored[-1].originator_version,
             error=error_text(error),
         )
+
+
+def decode(stored: Sequence[StoredEvent], mapper: Mapper[Any]) -> list[HouseholdEvent] | None:
+    """The stream's events, or None if one does not decode (``compute`` says why)."""
+    try:
+        return [cast(HouseholdEvent, mapper.to_domain_event(event)) for event in stored]
+    except Exception:  # its defect: compute finds it again and parks the household
+        return None
 
 
 def _is_code(village: object) -> bool:

@@ -16,6 +16,7 @@ import orjson
 from projections.view_queries import Filters, division_range
 
 _FINDING_TABLES = ("finding_view", "derived_finding_view")
+_BROAD = 6  # digits of a division code up to which it is a county or wider
 _FINDING_COLUMNS = "household_id, village_code, code, rule, detail, detail_zh, events"
 
 
@@ -33,17 +34,27 @@ class QualityViewQueries:
     _rows: Callable[..., list[Any]]
     _value: Callable[[Any], Any]
 
+    def _not_by_index(self, column: str) -> str:
+        """``column`` as a planner that knows how many rows a range holds (PostgreSQL's
+        histograms) is given it; SQLite's, without one, is kept off its index so."""
+        return column
+
     def households_with_findings(self, filters: Filters, reference_date: date) -> list[str]:
         """One page of the ids of households in ``filters.division`` with findings (of
         ``filters.code`` if given; ``filters.status`` their status) active at
         ``reference_date``, own or derived, by id after ``filters.after``."""
         low, high = division_range(filters.division)
         day = self._value(reference_date)
+        # A county or wider holds most of a ledger's households: its first page is found
+        # soonest in id order (the household index, covering the filters), stopping at the
+        # page; a township or village, by its village codes' range.
+        broad = len(filters.division) <= _BROAD
         branches, params = [], []
         for table in _FINDING_TABLES:
-            # Each table's first page on its own (an index in id order stops at the page),
-            # then the two merged.
-            where = [f"{table}.village_code BETWEEN ? AND ?", _active(table)]
+            # Each table's first page on its own, then the two merged.
+            village = f"{table}.village_code"
+            village = self._not_by_index(village) if broad else village
+            where = [f"{village} BETWEEN ? AND ?", _active(table)]
             branch: list[Any] = [low, high, day, day]
             if filters.code:
                 where.append(f"{table}.code = ?")
@@ -59,9 +70,9 @@ class QualityViewQueries:
                 )
                 branch.append(filters.status)
             branches.append(
-                f"SELECT * FROM (SELECT DISTINCT {table}.household_id FROM {{{table}}} AS "
-                f"{table} WHERE {' AND '.join(where)} ORDER BY {table}.household_id "
-                "LIMIT ?) AS first_page"
+                f"SELECT * FROM (SELECT {table}.household_id FROM {{{table}}} AS {table} "
+                f"WHERE {' AND '.join(where)} GROUP BY {table}.household_id "
+                f"ORDER BY {table}.household_id LIMIT ?) AS first_page"
             )
             params += [*branch, filters.limit]
         rows = self._rows(

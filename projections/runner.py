@@ -33,7 +33,7 @@ from ledger.domain.errors import LedgerError
 from projections.bluegreen import ReadModels
 from projections.openings import HouseholdOpenings, household_ids, openings_of
 from projections.parked import Parked
-from projections.parking import Computed, Defect, compute
+from projections.parking import Computed, Defect, compute, decode
 from projections.pool import RowsPool
 from projections.rows import HouseholdRows
 from projections.streams import Row, streams_of
@@ -113,12 +113,19 @@ class ProjectionRunner:
     def _computed(self, streams: Sequence[list[StoredEvent]]) -> list[Computed]:
         """Each household's id and rows from its whole stream, or its defect, with its
         opened personal values (the page's, opened at once)."""
-        openings = self._openings(streams)
+        mapper = self.ledger.mapper
+        decoded = [decode(stored, mapper) for stored in streams]
+        openings = openings_of(
+            self.ledger.personal, [events[0].household_id for events in decoded if events]
+        )
         return [
-            compute(stored, self.ledger.mapper, self.configuration, openings) for stored in streams
+            compute(stored, mapper, self.configuration, openings, decoded=events)
+            for stored, events in zip(streams, decoded, strict=True)
         ]
 
     def _openings(self, streams: Sequence[list[StoredEvent]]) -> HouseholdOpenings:
+        """The openings of a page whose events are decoded elsewhere (a rebuild's
+        workers): each stream's first event decoded here for its household id."""
         return openings_of(self.ledger.personal, household_ids(streams, self.ledger.mapper))
 
     def _parked(self, defects: Sequence[Defect]) -> list[Parked]:

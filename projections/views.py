@@ -18,6 +18,7 @@ from operator import itemgetter
 from typing import Any
 
 import orjson
+import structlog
 from eventsourcing.persistence import Tracking
 
 from ledger.domain.configuration import RulesConfiguration
@@ -25,6 +26,7 @@ from ledger.domain.quality import Fact, FactKind, derive
 from ledger.domain.quality.signals import group_kinds, owner
 from projections.bluegreen import APPLICATION, ReadModels
 from projections.parked import Parked, ParkedHouseholds
+from projections.parking import error_text
 from projections.quality_queries import QualityViewQueries
 from projections.rows import HouseholdRows, finding_row
 from projections.schema import COLUMNS, DERIVED_TABLES, TABLES, VIEWS
@@ -41,6 +43,8 @@ __all__ = [
     "ViewTables",
     "division_range",
 ]
+
+log = structlog.get_logger("ledger.projections")
 
 _COLUMNS_OF = {table: itemgetter(*columns) for table, columns in COLUMNS.items()}
 _IN_LIST = 10_000  # values bound in one IN list: far below SQLite's 32,766 parameters
@@ -275,42 +279,14 @@ class ViewTables(ViewQueries, QualityViewQueries, ParkedHouseholds):
             group_facts = facts.get((kind, key))
             if not group_facts:
                 continue
-            derived = derive(FactKind(kind), key, group_facts, self.configuration)
-            villages = {fact.household_id: fact.village_code for fact in group_facts}
-            group = {"kind": kind, "key": key}
-            for household_id, finding in derived.findings:
-                keys = {
-                    "household_id": household_id,
-                    "village_code": villages.get(household_id, ""),
-                }
-                findings.append({**group, **finding_row(keys, finding)})
-            seen: set[tuple[str, str]] = set()
-            for signal in derived.signals:
-                if (signal.code.value, signal.key) in seen:
-                    continue  # one row per signal of a group
-                seen.add((signal.code.value, signal.key))
-                named = {
-                    "group_kind": kind,
-                    "group_key": key,
-                    "code": signal.code.value,
-                    "key": signal.key,
-                }
-                signals.append(
-                    {
-                        **named,
-                        "division": signal.division,
-                        "detail": signal.detail,
-                        "detail_zh": signal.detail_zh,
-                        "households": orjson.dumps([list(h) for h in signal.households]).decode(),
-                        "events": orjson.dumps(list(signal.events)).decode(),
-                        "active_from": signal.active_from,
-                        "active_until": signal.active_until,
-                    }
-                )
-                signal_households += [
-                    {**named, "household_id": household_id, "village_code": village_code}
-                    for household_id, village_code in dict(signal.households).items()
-                ]
+            try:
+                rows = _group_rows(kind, key, group_facts, self.configuration)
+            except Exception as error:  # one group's, never everyone's: it shows nothing
+                log.error("quality_group_failed", kind=kind, key=key, error=error_text(error))
+                continue
+            findings += rows[0]
+            signals += rows[1]
+            signal_households += rows[2]
         for table, table_rows in (
             ("derived_finding_view", findings),
             ("signal_view", signals),
@@ -454,3 +430,56 @@ def _chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
 def _day(value: Any) -> date | None:
     """A fact's day as stored: a date (PostgreSQL) or its ISO text (SQLite)."""
     return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+GroupRows = tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]
+"""A group's rows of ``derived_finding_view``, ``signal_view``, ``signal_household_view``."""
+
+
+def _group_rows(
+    kind: str, key: str, facts: Sequence[Fact], configuration: RulesConfiguration
+) -> GroupRows:
+    """What ``derive`` finds in a group's facts, as rows; raises if they cannot be stored
+    (a NUL, which PostgreSQL refuses) so the group fails alike on both databases."""
+    derived = derive(FactKind(kind), key, facts, configuration)
+    villages = {fact.household_id: fact.village_code for fact in facts}
+    group = {"kind": kind, "key": key}
+    findings = [
+        {
+            **group,
+            **finding_row(
+                {"household_id": household_id, "village_code": villages.get(household_id, "")},
+                finding,
+            ),
+        }
+        for household_id, finding in derived.findings
+    ]
+    signals: list[dict[str, Any]] = []
+    signal_households: list[dict[str, Any]] = []
+    seen: set[tuple[str, str]] = set()
+    for signal in derived.signals:
+        if (signal.code.value, signal.key) in seen:
+            continue  # one row per signal of a group
+        seen.add((signal.code.value, signal.key))
+        named = {"group_kind": kind, "group_key": key, "code": signal.code.value, "key": signal.key}
+        signals.append(
+            {
+                **named,
+                "division": signal.division,
+                "detail": signal.detail,
+                "detail_zh": signal.detail_zh,
+                "households": orjson.dumps([list(h) for h in signal.households]).decode(),
+                "events": orjson.dumps(list(signal.events)).decode(),
+                "active_from": signal.active_from,
+                "active_until": signal.active_until,
+            }
+        )
+        signal_households += [
+            {**named, "household_id": household_id, "village_code": village_code}
+            for household_id, village_code in dict(signal.households).items()
+        ]
+    for row in (*findings, *signals, *signal_households):
+        for column, value in row.items():
+            if isinstance(value, str) and "\x00" in value:
+                raise ValueError(f"the group's {column} holds a NUL character")
+    return findings, signals, signal_households

@@ -88,21 +88,24 @@ class PersonalDataTable(SQLTables):
         ]
 
     def of_households(
-        self, household_ids: Iterable[str], *, members_only: bool = False
+        self, household_ids: Iterable[str], *, member_fields: Sequence[str] = ()
     ) -> list[PersonalRow]:
-        """The rows of the households (only members' values with ``members_only``), by
-        household: for the projections, a page of households at once."""
+        """The rows of the households, by household (for the projections, a page of
+        households at once); with ``member_fields``, only members' values of those fields
+        (``id_number``, …)."""
         wanted = sorted(set(household_ids))
-        members = " AND member_id IS NOT NULL" if members_only else ""
+        fields = " OR ".join("pointer LIKE ?" for _ in member_fields)
+        only = f" AND member_id IS NOT NULL AND ({fields})" if member_fields else ""
+        patterns = tuple(f"%/{name}" for name in member_fields)
         found: list[PersonalRow] = []
         for start in range(0, len(wanted), _FIND_BATCH):
             batch = wanted[start : start + _FIND_BATCH]
             statement = (
                 "SELECT commitment, household_id, event_id, pointer, member_id, sealed "  # noqa: S608  # placeholders only
                 f"FROM personal_data WHERE household_id IN ({', '.join('?' for _ in batch)})"
-                f"{members} ORDER BY household_id, event_id, pointer"
+                f"{only} ORDER BY household_id, event_id, pointer"
             )
-            found += [_row(row) for row in self._rows(statement, tuple(batch))]
+            found += [_row(row) for row in self._rows(statement, (*batch, *patterns))]
         return found
 
     def erase(self, commitments: Sequence[str], at: datetime) -> None:

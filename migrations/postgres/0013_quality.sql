@@ -16,6 +16,8 @@
 --                          (a division's list finds them by village code); both keep
 --                          the group that gave them (group_kind, group_key: a signal's
 --                          own key may differ), to be replaced with it
+-- A finding table's household index holds the columns a list filters on: a county's
+-- first page is read in household order from the index alone, stopping at the page.
 -- Gaps get their explanations (detail, and detail_zh in Chinese); look-back candidates
 -- their Chinese one.
 CREATE TABLE finding_view (
@@ -30,7 +32,8 @@ CREATE TABLE finding_view (
     active_from date,
     active_until date
 );
-CREATE INDEX finding_view_household ON finding_view (household_id);
+CREATE INDEX finding_view_household
+    ON finding_view (household_id, village_code, code, active_from, active_until);
 CREATE INDEX finding_view_code ON finding_view (code, village_code, household_id);
 CREATE INDEX finding_view_village ON finding_view (village_code, household_id);
 
@@ -60,7 +63,8 @@ CREATE TABLE derived_finding_view (
     active_until date
 );
 CREATE INDEX derived_finding_view_group ON derived_finding_view (kind, key);
-CREATE INDEX derived_finding_view_household ON derived_finding_view (household_id);
+CREATE INDEX derived_finding_view_household
+    ON derived_finding_view (household_id, village_code, code, active_from, active_until);
 CREATE INDEX derived_finding_view_code
     ON derived_finding_view (code, village_code, household_id);
 CREATE INDEX derived_finding_view_village ON derived_finding_view (village_code, household_id);

@@ -345,3 +345,27 @@ def test_a_rebuilds_workers_get_the_openings_with_their_page_and_park_what_does_
     [parked] = runner.views.parked()
     assert (parked.household_id, "does not open" in parked.error) == ("hh-b", True)
     assert table(runner, "household_view", "household_id") == [("hh-a",)]
+
+
+def test_a_group_whose_judgement_fails_shows_nothing_and_the_others_go_on(
+    monkeypatch: pytest.MonkeyPatch,
+    ledger: HouseholdLedger,
+    appends: AppendPipeline,
+    recorder_caller: Caller,
+) -> None:
+    def failing(
+        kind: FactKind, key: str, facts: Sequence[Fact], configuration: RulesConfiguration
+    ) -> Derived:
+        if kind is FactKind.PERSON:
+            raise ValueError("a bug in one group's rule")
+        return derived(kind, key, facts, configuration)
+
+    monkeypatch.setattr("projections.rows.assess_quality", household_quality)
+    monkeypatch.setattr("projections.views.derive", failing)
+    runner = runner_of(ledger)
+    append(appends, recorder_caller, "hh-a", registered(shared=True), cited())
+    append(appends, recorder_caller, "hh-b", registered(shared=True), cited())
+    runner.catch_up()
+    assert runner.position() == ledger.recorder.max_notification_id()
+    assert table(runner, "derived_finding_view", "household_id") == []
+    assert table(runner, "signal_household_view", "household_id") == [("hh-a",), ("hh-b",)]

@@ -163,9 +163,12 @@ def test_the_personal_rows_of_many_households_come_at_once(
     append(appends, recorder_caller, "hh-q", f.registered())
     rows = store.of_household("hh-p") + store.of_household("hh-q")
     assert store.of_households(["hh-q", "hh-p", "hh-q"]) == rows  # by household, once each
-    assert store.of_households(["hh-p"], members_only=True) == [
-        r for r in store.of_household("hh-p") if r.member_id is not None
+    assert store.of_households(["hh-p"], member_fields=("id_number", "birth_date")) == [
+        r
+        for r in store.of_household("hh-p")
+        if r.member_id is not None and r.pointer.endswith(("/id_number", "/birth_date"))
     ]
+    assert len(store.of_households(["hh-p"], member_fields=("birth_date",))) == 2
     assert store.of_households([]) == []
     many = [f"hh-{n:04d}" for n in range(1_200)]  # more than one query's worth
     assert store.of_households([*many, "hh-q"]) == store.of_household("hh-q")

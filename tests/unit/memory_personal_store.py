@@ -33,14 +33,18 @@ class MemoryPersonalStore:
         )
 
     def of_households(
-        self, household_ids: Iterable[str], *, members_only: bool = False
+        self, household_ids: Iterable[str], *, member_fields: Sequence[str] = ()
     ) -> list[PersonalRow]:
         wanted = set(household_ids)
         return sorted(
             (
                 r
                 for r in self.rows.values()
-                if r.household_id in wanted and (r.member_id is not None or not members_only)
+                if r.household_id in wanted
+                and (
+                    not member_fields
+                    or (r.member_id is not None and r.pointer.split("/")[-1] in member_fields)
+                )
             ),
             key=lambda r: (r.household_id, r.event_id, r.pointer),
         )

@@ -11,9 +11,9 @@ from typing import Any
 
 from ledger.domain.configuration import RulesConfig
 from ledger.domain.configuration.quality import QualityThresholds
-from ledger.domain.episodes import episodes
 from ledger.domain.events import HouseholdEvent
 from ledger.domain.household import Household
+from ledger.domain.procedure import KIND_OF_MARKING, EpisodeKind
 from ledger.domain.quality.model import Openings
 from ledger.domain.record import HouseholdRecord, by_time
 from ledger.domain.vocabulary import Labor, Marking
@@ -51,7 +51,8 @@ class Context:
         openings: Openings,
     ) -> "Context":
         ordered = sorted(events, key=lambda e: e.version)
-        counting = tuple(e for e in ordered if str(e.id) not in state.voided)
+        voided = state.voided
+        counting = tuple(e for e in ordered if not voided or str(e.id) not in voided)
         return cls(household_id, counting, HouseholdRecord.of(ordered), state, config, openings)
 
     @property
@@ -148,11 +149,13 @@ class Context:
         episode it closes (so the village committee's proposal and the plans of that
         episode count), ended or not; every measure when there was no enrolment."""
         enrolment = self.latest_enrolment
-        start = 0
-        if enrolment is not None:
-            for episode in episodes(self.record):
-                if episode.marking is enrolment and episode.opened_by is not None:
-                    start = episode.opened_by.version
+        start = 0  # the marking that opened the enrolment's episode, as ``episodes`` says
+        for marking in self.record.markings if enrolment is not None else ():
+            if marking is enrolment:
+                break
+            kind = KIND_OF_MARKING.get(str(marking.data.get("marking")))
+            if kind not in (None, EpisodeKind.TYPE_ADJUSTMENT):
+                start = marking.version
         found = []
         for event in self.record.events:
             if event.version <= start or (

@@ -3,10 +3,10 @@ across households), and the facts of it that the cross-household checks group by
 
 Pure: from the household's events, its state, the configuration in force for its village
 and its opened personal values (``Openings``: ID numbers and birth dates are commitments
-in the events). The rules are in ``members``, ``risks``, ``measures`` and ``incomes``,
-what they read in ``context``, the facts in ``facts``. A finding that depends on the
-reference date (an age counted at it, a deadline) carries the window of dates at which
-it holds, so the read models store it once.
+in the events). The rules are in ``members``, ``labour``, ``risks``, ``measures``,
+``delivery`` and ``incomes``, what they read in ``context``, the facts in ``facts``. A
+finding that depends on the reference date (an age counted at it, a deadline) carries
+the window of dates at which it holds, so the read models store it once.
 """
 
 from collections.abc import Callable, Iterable, Sequence
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from ledger.domain.configuration import RulesConfig
 from ledger.domain.events import HouseholdEvent
 from ledger.domain.household import Household
-from ledger.domain.quality import incomes, measures, members, risks
+from ledger.domain.quality import delivery, incomes, labour, measures, members, risks
 from ledger.domain.quality.context import Context
 from ledger.domain.quality.facts import facts
 from ledger.domain.quality.model import Fact, Finding, Openings
@@ -26,8 +26,8 @@ RULES: tuple[Rule, ...] = (
     members.id_mismatches,  # DQ_ID_BIRTH_MISMATCH, DQ_ID_SEX_MISMATCH
     members.head_count,
     members.head_spouse_same_sex,
-    members.age_labor,
-    members.working_age_no_labor,
+    labour.age_labor,
+    labour.working_age_no_labor,
     risks.disability_without_disabled,
     measures.illness_without_health_measure,
     measures.education_without_education_measure,
@@ -35,9 +35,9 @@ RULES: tuple[Rule, ...] = (
     measures.labor_without_developmental_measure,
     measures.token_measures_only,
     measures.measure_without_worker,
-    measures.employment_without_wage,
+    delivery.employment_without_wage,
     risks.lack_of_labor_claim,
-    measures.not_delivered,
+    delivery.not_delivered,
     risks.quick_exit,
     incomes.wage_implausible,
     incomes.income_jump,
