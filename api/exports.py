@@ -23,6 +23,7 @@ GAP_COLUMNS: tuple[Column, ...] = (
     ("code", "问题", "gap_code"),
     ("step", "程序步骤", "step"),
     ("severity", "性质", "severity"),
+    ("detail_zh", "说明", None),
 )
 LOOKBACK_COLUMNS: tuple[Column, ...] = (
     ("household_id", "户编号", None),
@@ -31,7 +32,7 @@ LOOKBACK_COLUMNS: tuple[Column, ...] = (
     ("code", "回头看类别代码", None),
     ("code", "回头看类别", "lookback_code"),
     ("action", "建议处理", "lookback_action"),
-    ("detail", "依据", None),
+    ("detail_zh", "依据", None),
 )
 
 # Data-quality findings (one row per finding) and formalism signals (one row per signal).

@@ -79,6 +79,7 @@ from ledger.persistence.database import Database
 from projections.queries import completeness_page, lookback_page, summary
 from projections.runner import ProjectionRunner
 from projections.views import Filters, ViewTables
+from queries import QualityQueries, Selection
 
 HEADING = "## Evaluator queries at 100k households (issue 3)"
 TARGET_MS = 100.0
@@ -87,6 +88,7 @@ TOWNSHIP = "530925101"
 DEEP_PAGES = 50
 WARMUP_REQUESTS = 10
 SQL_REPEATS = 30
+EVALUATOR = Caller("bench-evaluator", "bench", CallerRole.EVALUATOR, COUNTY)
 
 
 # Results ---------------------------------------------------------------------------------
@@ -180,7 +182,16 @@ def project(ledger: HouseholdLedger, run: BackendRun) -> None:
 
 
 def _view_counts(views: ViewTables) -> dict[str, int]:
-    tables = ("household_view", "episode_view", "gap_view", "lookback_view")
+    tables = (
+        "household_view",
+        "episode_view",
+        "gap_view",
+        "lookback_view",
+        "finding_view",
+        "fact_view",
+        "derived_finding_view",
+        "signal_view",
+    )
     return {
         t: int(views._rows(f"SELECT COUNT(*) AS n FROM {t}")[0]["n"])  # noqa: S608
         for t in tables
@@ -230,6 +241,32 @@ def queries(reference_day: date) -> list[Query]:
             "/v1/lookback",
             {"division": COUNTY},
             lambda v: lookback_page(v, Filters(COUNTY), reference_day),
+        ),
+        Query(
+            "quality, county (first page)",
+            "/v1/quality",
+            {"division": COUNTY},
+            lambda v: QualityQueries(v).findings(EVALUATOR, Selection(COUNTY), reference_day),
+        ),
+        Query(
+            "quality, county, code=DQ_MEASURE_NOT_DELIVERED",
+            "/v1/quality",
+            {"division": COUNTY, "code": "DQ_MEASURE_NOT_DELIVERED"},
+            lambda v: QualityQueries(v).findings(
+                EVALUATOR, Selection(COUNTY, "DQ_MEASURE_NOT_DELIVERED"), reference_day
+            ),
+        ),
+        Query(
+            f"quality, township {TOWNSHIP}",
+            "/v1/quality",
+            {"division": TOWNSHIP},
+            lambda v: QualityQueries(v).findings(EVALUATOR, Selection(TOWNSHIP), reference_day),
+        ),
+        Query(
+            "signals, county",
+            "/v1/signals",
+            {"division": COUNTY},
+            lambda v: QualityQueries(v).signals(EVALUATOR, Selection(COUNTY), reference_day),
         ),
         Query(
             "reports/summary, county",
@@ -562,7 +599,8 @@ def section(
         [
             HEADING,
             "",
-            f"Target: **GET /v1/completeness at 100k households: p95 ≤ {TARGET_MS:.0f} ms**.",
+            f"Target: **GET /v1/completeness (issue 3), GET /v1/quality and GET /v1/signals "
+            f"(issue 17) at 100k households: p95 ≤ {TARGET_MS:.0f} ms**.",
             "",
             *header([(r.backend, r.detail) for r in runs], command, fingerprints),
             "",

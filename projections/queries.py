@@ -10,7 +10,8 @@ from projections.views import Filters, ViewTables
 
 
 def completeness_page(views: ViewTables, filters: Filters) -> dict[str, Any]:
-    """Households with gaps: ``{"items": [{household_id, village_code, status, gaps}], "next"}``."""
+    """Households with gaps: ``{"items": [{household_id, village_code, status, gaps}], "next"}``;
+    each gap with its ``detail`` and ``detail_zh`` (CONTRACT §7.5)."""
     ids = views.households_with("gap_view", filters)
     gaps: dict[str, list[dict[str, Any]]] = defaultdict(list)
     places: dict[str, tuple[str, str]] = {}
@@ -22,6 +23,8 @@ def completeness_page(views: ViewTables, filters: Filters) -> dict[str, Any]:
                 "step": row["step"],
                 "severity": row["severity"],
                 "episode": row["episode"],
+                "detail": row["detail"],
+                "detail_zh": row["detail_zh"],
             }
         )
     items: list[dict[str, Any]] = [
@@ -46,7 +49,12 @@ def lookback_page(views: ViewTables, filters: Filters, reference_date: date) -> 
             continue
         places[row["household_id"]] = (row["village_code"], row["status"])
         candidates[row["household_id"]].append(
-            {"code": row["code"], "action": row["action"], "detail": row["detail"]}
+            {
+                "code": row["code"],
+                "action": row["action"],
+                "detail": row["detail"],
+                "detail_zh": row["detail_zh"],
+            }
         )
     items: list[dict[str, Any]] = [
         {

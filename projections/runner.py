@@ -223,11 +223,14 @@ class ProjectionRunner:
         progress: Callable[[int], None] | None,
     ) -> None:
         for events, rows, defects in computed:
-            self.views.replace(rows, models=building)
+            self.views.replace(rows, models=building, judge_groups=False)
             if defects:
-                self.views.park(self._parked(defects), models=building, last_good_from=live)
+                self.views.park(
+                    self._parked(defects), models=building, last_good_from=live, judge_groups=False
+                )
             if progress:
                 progress(events)
+        self.views.judge_all_groups(building)
 
     # Running in the background
 

@@ -136,12 +136,18 @@ class ViewTables(ViewQueries, QualityViewQueries, ParkedHouseholds):
             self._insert_tracking(cursor, Tracking(models.application, position))
 
     def replace(
-        self, households: Sequence[HouseholdRows], *, models: ReadModels | None = None
+        self,
+        households: Sequence[HouseholdRows],
+        *,
+        models: ReadModels | None = None,
+        judge_groups: bool = True,
     ) -> None:
         """Writes the households' rows, recording no position (a rebuild's batch, or a
         retry), except where rows from the same or a later version of a stream are there
         already: a runner may have written them meanwhile, and a later version is never
-        older news. Un-parks those it writes, unless parked again on a later version."""
+        older news. Un-parks those it writes, unless parked again on a later version.
+        Without ``judge_groups`` (a rebuild's pages) the groups of facts are left to
+        ``judge_all_groups``."""
         with self._transaction(commit=True) as cursor:
             self._begin_writing(cursor)
             models = models or self._live(cursor)
@@ -152,10 +158,11 @@ class ViewTables(ViewQueries, QualityViewQueries, ParkedHouseholds):
                 if present.get(rows.household_id, 0) < rows.household["version"]
             ]
             replaced = [rows.household_id for rows in newer if rows.household_id in present]
-            groups = self._groups_of(cursor, models, replaced)
+            groups = self._groups_of(cursor, models, replaced) if judge_groups else set()
             self._delete(cursor, models, replaced)
             self._insert_all(cursor, models, newer)
-            self._derive(cursor, models, groups | _groups_in(newer))
+            if judge_groups:
+                self._derive(cursor, models, groups | _groups_in(newer))
             self._unpark(
                 cursor,
                 models,
@@ -169,10 +176,12 @@ class ViewTables(ViewQueries, QualityViewQueries, ParkedHouseholds):
         *,
         models: ReadModels | None = None,
         last_good_from: ReadModels | None = None,
+        judge_groups: bool = True,
     ) -> None:
         """Parks households outside a batch (a rebuild's, a retry's). With
         ``last_good_from``, a rebuild's other set: the households' rows there are copied
-        (where the set being built has none yet), and when they were first parked."""
+        (where the set being built has none yet), and when they were first parked (their
+        groups judged again, unless not ``judge_groups``, as ``replace``)."""
         with self._transaction(commit=True) as cursor:
             self._begin_writing(cursor)
             models = models or self._live(cursor)
@@ -181,10 +190,36 @@ class ViewTables(ViewQueries, QualityViewQueries, ParkedHouseholds):
                 present = self._versions(cursor, models, ids)
                 copied = [i for i in ids if i not in present]
                 self._copy(cursor, last_good_from, models, copied)
-                self._derive(cursor, models, self._groups_of(cursor, models, copied))
+                if judge_groups:
+                    self._derive(cursor, models, self._groups_of(cursor, models, copied))
                 earlier = {p.household_id: p.since for p in self._parked_in(cursor, last_good_from)}
                 parked = [replace(p, since=earlier.get(p.household_id)) for p in parked]
             self._park(cursor, models, parked)
+
+    GROUPS_AT_ONCE = 5_000
+
+    def judge_all_groups(self, models: ReadModels) -> None:
+        """Judges every group of facts of ``models`` (a rebuild's set, once its pages are
+        written: judging each group once, not again with every page touching it), a few
+        thousand groups per transaction."""
+        after: tuple[str, str] | None = None
+        while True:
+            with self._transaction(commit=True) as cursor:
+                self._begin_writing(cursor)
+                cursor.execute(
+                    self._sql(
+                        f"SELECT DISTINCT kind, key FROM {models.table('fact_view')} "
+                        + ("WHERE (kind, key) > (?, ?) " if after else "")
+                        + "ORDER BY kind, key LIMIT ?"
+                    ),
+                    (*(after or ()), self.GROUPS_AT_ONCE),
+                )
+                found = [(row["kind"], row["key"]) for row in cursor.fetchall()]
+                if not found:
+                    return
+                # A group of kinds judged together may be met twice: judged again, the same.
+                self._derive(cursor, models, {group_of(kind, key) for kind, key in found})
+            after = found[-1]
 
     def parked(self, division: str = "", after: str = "", limit: int | None = None) -> list[Parked]:
         """The live set's parked households in ``division``, by household id."""

@@ -148,12 +148,14 @@ step read from a row looks it up as well)."""
 @dataclass(frozen=True)
 class Gap:
     """Something the procedure lacks (a violation) or a rule not judged or completed late
-    (information), found in one episode; ``detail`` names the events, dates and rule."""
+    (information), found in one episode; ``detail`` names the events, dates and rule;
+    ``detail_zh`` says the same in Chinese for county staff (CONTRACT §7.5): the events by
+    their types' labels and dates, never their ids (``ledger.domain.wording``)."""
 
     code: GapCode
     step: Step
     detail: str
-    detail_zh: str = ""  # the same explanation in Chinese (CONTRACT §7.5)
+    detail_zh: str
 
     @property
     def severity(self) -> Severity:

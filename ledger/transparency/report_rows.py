@@ -309,6 +309,8 @@ class ReportRows:
             "severity": severity,
             "severity_label": label("severity", severity),
             "detail": list(self._linked(as_text(gap.get("detail")))),
+            # absent from reports served before CONTRACT §7.5: then only the English shows
+            "detail_zh": str(gap.get("detail_zh") or ""),
         }
 
     def _linked(self, text: str) -> Iterable[Piece]:

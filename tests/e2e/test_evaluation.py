@@ -3,6 +3,7 @@ answered from the read models, which reflect every append that has returned."""
 
 import csv
 import io
+import re
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -42,7 +43,7 @@ def test_the_completeness_list_reflects_an_append_at_once(
     item = next(i for i in items if i["household_id"] == "hh-001")
     assert item["village_code"] == "530925101201"
     assert item["status"] == "monitored"
-    assert {"code", "step", "severity", "episode"} == set(item["gaps"][0])
+    assert {"code", "step", "severity", "episode", "detail", "detail_zh"} == set(item["gaps"][0])
 
 
 def test_completeness_filters_by_code_status_and_division_and_pages(
@@ -161,3 +162,67 @@ def test_lists_export_as_csv_and_xlsx_with_chinese_headers(
     first = [cell.value for cell in next(sheet.iter_rows(min_row=2, max_row=2))]
     assert first[2] in labels("status").values()  # codes also shown in Chinese
     assert first[4] == label("lookback_code", first[3])
+
+
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def written_in_chinese(text: str) -> bool:
+    """Non-empty Chinese naming no event by its id (CONTRACT §7.5)."""
+    return bool(_CJK.search(text)) and not _UUID.search(text)
+
+
+def test_gaps_and_candidates_explain_themselves_in_chinese_in_lists_and_documents(
+    append: Append, client: TestClient, auth: dict[str, str]
+) -> None:
+    county(append, 8)
+    document = client.get("/v1/households/hh-001/completeness", headers=auth).json()
+    own = [g for e in document["episodes"] for g in e["gaps"]]
+    assert own
+    assert all(g["detail"] and written_in_chinese(g["detail_zh"]) for g in own)
+    items = client.get("/v1/completeness", params={"limit": 1000}, headers=auth).json()["items"]
+    listed = {(i["household_id"], g["code"], g["step"]): g for i in items for g in i["gaps"]}
+    assert all(g["detail"] and written_in_chinese(g["detail_zh"]) for g in listed.values())
+    assert {(g["code"], g["detail"], g["detail_zh"]) for g in own} <= {
+        (code, g["detail"], g["detail_zh"])
+        for (household, code, _), g in listed.items()
+        if household == "hh-001"
+    }
+    candidates = [
+        c
+        for i in client.get(
+            "/v1/lookback", params={"reference_date": "2021-12-01", "limit": 1000}, headers=auth
+        ).json()["items"]
+        for c in i["candidates"]
+    ]
+    assert {c["code"] for c in candidates} >= {"LB_SHOULD_ENROLL", "LB_REMARK_INCOME_BELOW_FLOOR"}
+    assert all(c["detail"] and written_in_chinese(c["detail_zh"]) for c in candidates)
+
+
+def test_the_exports_explain_gaps_and_candidates_in_chinese(
+    append: Append, client: TestClient, auth: dict[str, str]
+) -> None:
+    county(append, 4)
+    gaps = client.get("/v1/completeness", params={"format": "csv"}, headers=auth)
+    header, *rows = list(csv.reader(io.StringIO(gaps.content.decode("utf-8-sig"))))
+    assert header[-1] == "说明"
+    items = client.get("/v1/completeness", params={"limit": 1000}, headers=auth).json()["items"]
+    assert sorted(row[-1] for row in rows) == sorted(
+        g["detail_zh"] for i in items for g in i["gaps"]
+    )
+    assert rows
+    assert all(written_in_chinese(row[-1]) for row in rows)
+    lookback = client.get(
+        "/v1/lookback", params={"format": "csv", "reference_date": "2021-12-01"}, headers=auth
+    )
+    header, *rows = list(csv.reader(io.StringIO(lookback.content.decode("utf-8-sig"))))
+    assert header[-1] == "依据"
+    assert rows
+    assert all(written_in_chinese(row[-1]) for row in rows)
+    served = client.get(
+        "/v1/lookback", params={"reference_date": "2021-12-01", "limit": 1000}, headers=auth
+    ).json()["items"]
+    assert sorted(row[-1] for row in rows) == sorted(
+        c["detail_zh"] for i in served for c in i["candidates"]
+    )

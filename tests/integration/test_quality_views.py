@@ -369,3 +369,21 @@ def test_a_group_whose_judgement_fails_shows_nothing_and_the_others_go_on(
     assert runner.position() == ledger.recorder.max_notification_id()
     assert table(runner, "derived_finding_view", "household_id") == []
     assert table(runner, "signal_household_view", "household_id") == [("hh-a",), ("hh-b",)]
+
+
+@pytest.mark.usefixtures("quality_rules")
+def test_a_rebuild_judges_every_group_once_its_pages_are_written_a_few_at_a_time(
+    monkeypatch: pytest.MonkeyPatch,
+    ledger: HouseholdLedger,
+    appends: AppendPipeline,
+    recorder_caller: Caller,
+) -> None:
+    runner = runner_of(ledger)
+    for n, village in enumerate(("530925101201", "530925101202", "530925102301")):
+        append(appends, recorder_caller, f"hh-{n}", registered(village, shared=True), cited())
+    runner.catch_up()
+    incremental = snapshot(runner.views, QUALITY_TABLES)
+    assert incremental["signal_view"]
+    assert incremental["derived_finding_view"]
+    monkeypatch.setattr(ViewTables, "GROUPS_AT_ONCE", 1)
+    assert rebuilt(ledger) == incremental

@@ -381,7 +381,7 @@ def test_the_document_has_exactly_the_contract_shape_plus_the_configuration_vers
     assert document["config_version"] == "2021.1@530925"
     [episode] = document["episodes"]
     assert set(episode) == {"kind", "marking_event_id", "steps", "gaps"}
-    assert set(episode["gaps"][0]) == {"code", "step", "severity", "detail"}
+    assert set(episode["gaps"][0]) == {"code", "step", "severity", "detail", "detail_zh"}
 
 
 # Episode boundaries

@@ -16,7 +16,8 @@ def exported(detail: str, fmt: str) -> bytes:
         "status": "monitored",
         "code": "LB_MEMBER_CHANGE",
         "action": "MemberRemoved or a correction",
-        "detail": detail,
+        "detail": "DepartmentVerified …",
+        "detail_zh": detail,  # the look-back export's 依据 is the Chinese detail
     }
     response = table([row], LOOKBACK_COLUMNS, fmt, "lookback")
     assert response.status_code == 200

@@ -9,20 +9,26 @@ from ledger.domain.procedure import REQUIRED_STEPS, STEPS, EpisodeKind, Step
 
 
 def test_a_gap_serves_plain_strings_and_takes_its_severity_from_its_code() -> None:
-    gap = Gap(GapCode.REMEDIED_LATE, Step.NOTICE, "PublicNoticePosted e1 completed it")
+    gap = Gap(
+        GapCode.REMEDIED_LATE,
+        Step.NOTICE,
+        "PublicNoticePosted e1 completed it",
+        "2021年10月25日的“公示”记录事后补齐了公示环节",
+    )
     document = gap.to_document()
     assert document == {
         "code": "REMEDIED_LATE",
         "step": "notice",
         "severity": "info",
         "detail": "PublicNoticePosted e1 completed it",
+        "detail_zh": "2021年10月25日的“公示”记录事后补齐了公示环节",
     }
     assert all(type(value) is str for value in document.values())
     assert gap.severity is Severity.INFO
 
 
 def test_an_episode_serves_its_kind_and_step_names_as_plain_strings() -> None:
-    gap = Gap(GapCode.MISSING_NOTICE, Step.NOTICE, "no notice")
+    gap = Gap(GapCode.MISSING_NOTICE, Step.NOTICE, "no notice", "没有公示")
     episode = Episode(EpisodeKind.IDENTIFICATION, "m1", {Step.NOTICE: []}, [gap])
     document = episode.to_document()
     assert type(document["kind"]) is str
@@ -38,6 +44,7 @@ def test_an_episode_serves_its_kind_and_step_names_as_plain_strings() -> None:
                     "step": "notice",
                     "severity": "violation",
                     "detail": "no notice",
+                    "detail_zh": "没有公示",
                 }
             ],
         }

@@ -41,10 +41,13 @@ def test_candidates_say_the_action_they_suggest_and_why() -> None:
     assert candidate.action == "risk_remarked"
     assert "8000" in candidate.detail
     assert "8050" in candidate.detail
+    assert "8000元" in candidate.detail_zh
+    assert "2023年监测底线8050元" in candidate.detail_zh
     assert candidate.to_document() == {
         "code": candidate.code,
         "action": candidate.action,
         "detail": candidate.detail,
+        "detail_zh": candidate.detail_zh,
     }
 
 

@@ -47,15 +47,17 @@ def test_rows_hold_what_replay_assess_and_candidate_windows_say_alone(
             "code": g.code,
             "step": g.step,
             "severity": g.severity,
+            "detail": g.detail,
+            "detail_zh": g.detail_zh,
         }
         for e in report.episodes
         for g in e.gaps
     ]
     windows = candidate_windows(HOUSEHOLD_ID, events, config)
     assert [
-        (w["code"], w["action"], w["detail"], w["active_from"], w["active_until"])
+        (w["code"], w["action"], w["detail"], w["detail_zh"], w["active_from"], w["active_until"])
         for w in rows.lookback
-    ] == [(w.code, w.action, w.detail, w.active_from, w.active_until) for w in windows]
+    ] == [(w.code, w.action, w.detail, w.detail_zh, w.active_from, w.active_until) for w in windows]
 
 
 def test_a_division_resolves_once_and_equals_a_fresh_resolution() -> None:

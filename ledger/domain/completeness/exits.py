@@ -6,8 +6,10 @@ from decimal import Decimal
 
 from ledger.domain.completeness.judging import Judging, Rule, ref
 from ledger.domain.gaps import Gap, GapCode
+from ledger.domain.labels import label
 from ledger.domain.procedure import EpisodeKind, Step
 from ledger.domain.record import day
+from ledger.domain.wording import date_zh, event_zh, marking_zh
 
 
 def _elimination(j: Judging) -> Iterator[Gap]:
@@ -29,6 +31,8 @@ def _elimination(j: Judging) -> Iterator[Gap]:
             f"No monitoring floor is configured for {end.year} (the year the income "
             f"period of {ref(survey)} ends) in {j.config.version}; the income rule "
             "was not judged.",
+            f"规则配置 {j.config.version} 未配置{end.year}年的监测底线（{event_zh(survey)}的"
+            "收入计算期止于该年），未判断收入是否低于监测底线。",
         )
     elif income < floor:
         source = j.config.floors[end.year].source
@@ -38,6 +42,9 @@ def _elimination(j: Judging) -> Iterator[Gap]:
             f"The latest survey before the marking, {ref(survey)}, found a per-capita "
             f"net income of {income} yuan for the period ending {end}, below the "
             f"{end.year} floor of {floor} ({source}), yet {j.closing()} was made.",
+            f"标注前最近一次调查即{event_zh(survey)}，测算收入计算期（止于{date_zh(end)}）"
+            f"家庭人均纯收入{income}元，低于{end.year}年监测底线{floor}元（配置依据：{source}），"
+            f"但仍作了{j.closing_zh()}。",
         )
 
 
@@ -74,6 +81,9 @@ def _quick_in_out(j: Judging) -> Iterator[Gap]:
             f"led to the '{entry.data.get('marking')}' marking {entry.id} ({day(entry)}) "
             f"up to {j.closing()}: in and out with no help (即时进即时退, 000 §一(二)2 "
             "存在即时进既时退，没有任何帮扶措施的情况).",
+            f"从作出{marking_zh(entry)}的程序开始至{j.closing_zh()}，没有任何“落实帮扶”"
+            "记录：即时进即时退，没有帮扶（000 §一(二)2 存在即时进既时退，没有任何帮扶措施的"
+            "情况）。",
         )
 
 
@@ -91,6 +101,9 @@ def _card_status(j: Judging) -> Iterator[Gap]:
             Step.MARKING,
             f"{j.closing()} was made on {card} household; its exit is '{right}' "
             "(001 §二(一)4 非建档立卡监测对象进行清退，建档立卡监测对象进行风险标注回退).",
+            f"对{'建档立卡' if filed else '非建档立卡'}户作了{j.closing_zh()}；其退出方式应为"
+            f"“{label('marking', right)}”（001 §二(一)4 非建档立卡监测对象进行清退，"
+            "建档立卡监测对象进行风险标注回退）。",
         )
 
 

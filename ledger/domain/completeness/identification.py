@@ -7,8 +7,10 @@ from ledger.domain.completeness.judging import Judging, Rule, ref
 from ledger.domain.episodes import confirmation_bound
 from ledger.domain.exclusions import unexplained_exclusions
 from ledger.domain.gaps import Gap, GapCode
+from ledger.domain.labels import label
 from ledger.domain.procedure import EpisodeKind, Step
 from ledger.domain.record import day
+from ledger.domain.wording import date_zh, event_zh, events_zh, finding_zh
 
 
 def _exclusions(j: Judging) -> Iterator[Gap]:
@@ -18,6 +20,11 @@ def _exclusions(j: Judging) -> Iterator[Gap]:
     confirmed = (
         f"the county confirmation {ref(confirmation)}" if confirmation else "no county confirmation"
     )
+    confirmed_zh = (
+        f"{event_zh(confirmation)}未作特殊情况纳入说明"
+        if confirmation
+        else "没有县级确定，也就没有特殊情况纳入说明"
+    )
     for finding in unexplained_exclusions(j.record, j.events):
         yield Gap(
             GapCode.EXCLUSION_FOUND,
@@ -26,6 +33,9 @@ def _exclusions(j: Judging) -> Iterator[Gap]:
             f"002 附件2) checked or existing on or before {j.closing()}; {confirmed} "
             "gives no special_inclusion explanation (002 §二(三) 特殊情况确需纳入的，"
             "要查实情况并对群众做出专门说明).",
+            f"{finding_zh(finding)}：这是户层面的不纳入情形（10类不纳入情形，002 附件2），"
+            f"在{j.closing_zh()}当日或之前已核查或已存在；{confirmed_zh}"
+            "（002 §二(三) 特殊情况确需纳入的，要查实情况并对群众做出专门说明）。",
         )
 
 
@@ -46,6 +56,9 @@ def _assistance_plan(j: Judging) -> Iterator[Gap]:
             f"The first measure was planned by {ref(plan)}, after the county "
             f"confirmation (or the marking) of {bound}, and the village decision "
             "proposed none (002 §三(四) 逐户逐人提出帮扶措施).",
+            f"第一项帮扶措施由{event_zh(plan)}制定，晚于{date_zh(bound)}的县级确定"
+            "（没有县级确定时为标注），而村两委研究时未提出帮扶措施"
+            "（002 §三(四) 逐户逐人提出帮扶措施）。",
         )
 
 
@@ -69,6 +82,9 @@ def _departments(j: Judging) -> Iterator[Gap]:
                 f"No DepartmentVerified of '{department}' counts for this episode (the "
                 f"checks that do: {', '.join(ref(e) for e in counted)}); configured "
                 f"as required: {required.source}.",
+                f"没有{label('department', department)}的部门比对复核可计入本段程序"
+                f"（可计入的复核：{events_zh(counted)}）；配置要求该部门复核"
+                f"（配置依据：{required.source}）。",
             )
 
 

@@ -11,6 +11,7 @@ from ledger.domain.events import HouseholdEvent
 from ledger.domain.gaps import Gap
 from ledger.domain.procedure import EpisodeKind
 from ledger.domain.record import HouseholdRecord, day
+from ledger.domain.wording import marking_zh
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,15 @@ class Judging:
             else "since the registration"
         )
         return f"recorded {after} up to {self.closing()}, nor remedying that marking"
+
+    def closing_zh(self) -> str:
+        return marking_zh(self.marking)
+
+    def window_zh(self) -> str:
+        """The span ``window`` names, in Chinese: 自…之后至…."""
+        opened = self.events.opened_by
+        after = f"{marking_zh(opened)}之后" if opened else "建档登记以来"
+        return f"自{after}至{self.closing_zh()}"
 
 
 Rule = Callable[[Judging], Iterable[Gap]]

@@ -11,6 +11,7 @@ from ledger.domain.episodes import rollback_basis
 from ledger.domain.gaps import Gap, GapCode
 from ledger.domain.procedure import EpisodeKind, Step
 from ledger.domain.record import day
+from ledger.domain.wording import date_zh, event_zh
 
 # Points of a chain: a step's judged event, "notice.start"/"notice.end" (the notice's own
 # dates), "basis" (what a rollback rests on) and "marking".
@@ -56,11 +57,12 @@ class _Point:
     step: Step
     on: date
     what: str
+    what_zh: str
 
 
 def _point(j: Judging, label: str) -> _Point | None:
     if label == "marking":
-        return _Point(label, Step.MARKING, day(j.marking), j.closing())
+        return _Point(label, Step.MARKING, day(j.marking), j.closing(), j.closing_zh())
     name, _, end = label.partition(".")
     event = rollback_basis(j.events) if name == "basis" else j.events.judged(Step(name))
     if event is None or event.remedies is not None:
@@ -77,8 +79,29 @@ def _point(j: Judging, label: str) -> _Point | None:
         on = event.data.get("start_date" if end == "start" else "end_date")
         if not isinstance(on, date):
             return None
-        return _Point(label, step, on, f"the {end} ({on}) of {ref(event)}")
-    return _Point(label, step, day(event), ref(event))
+        return _Point(
+            label,
+            step,
+            on,
+            f"the {end} ({on}) of {ref(event)}",
+            f"{event_zh(event)}的{'开始' if end == 'start' else '结束'}日期（{date_zh(on)}）",
+        )
+    return _Point(label, step, day(event), ref(event), event_zh(event))
+
+
+def _point_zh(label: str) -> str:
+    """A chain's point by its Chinese name: the step, the notice's ends, the basis."""
+    return _POINT_LABELS.get(label) or Step(label).label_zh
+
+
+_POINT_LABELS: Mapping[str, str] = MappingProxyType(
+    {
+        "notice.start": "公示开始",
+        "notice.end": "公示结束",
+        "basis": "回退依据（实地调查或“不稳定”的帮扶成效评议）",
+        "marking": "系统标注",
+    }
+)
 
 
 def _order(j: Judging) -> Iterator[Gap]:
@@ -96,6 +119,9 @@ def _order(j: Judging) -> Iterator[Gap]:
                 f"{before.what} is after {after.what}; in the {j.kind} procedure "
                 f"{before.label} must come before {after.label} (order: "
                 f"{' → '.join(chain)}; 'before' means on the same date or earlier).",
+                f"{before.what_zh}晚于{after.what_zh}；{j.kind.label_zh}中"
+                f"{_point_zh(before.label)}应在{_point_zh(after.label)}之前（顺序："
+                f"{' → '.join(_point_zh(p) for p in chain)}；“之前”指同一天或更早）。",
             )
 
 

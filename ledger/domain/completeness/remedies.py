@@ -4,6 +4,7 @@ from collections.abc import Iterator
 
 from ledger.domain.completeness.judging import Judging, Rule, ref
 from ledger.domain.gaps import Gap, GapCode
+from ledger.domain.wording import event_zh
 
 
 def _remedied(j: Judging) -> Iterator[Gap]:
@@ -17,6 +18,8 @@ def _remedied(j: Judging) -> Iterator[Gap]:
                     name,
                     f"{ref(event)} completed the {name} step afterwards (补齐), "
                     f"remedying {j.closing()}.",
+                    f"{event_zh(event)}事后补齐了{name.label_zh}环节（补齐），补的是"
+                    f"{j.closing_zh()}。",
                 )
 
 

@@ -19,16 +19,19 @@ from ledger.domain.household import Household, replay
 from ledger.domain.lookback.facts import Facts
 from ledger.domain.lookback.rules import DATED, RULES
 from ledger.domain.record import HouseholdRecord, day
+from ledger.domain.wording import joined
 
 
 @dataclass(frozen=True)
 class Candidate:
-    """One reason to look at the household again, and what it would lead to."""
+    """One reason to look at the household again, and what it would lead to: ``detail``
+    gives its reasons in English, ``detail_zh`` the same in Chinese for county staff
+    (CONTRACT §7.5), each reason written in both (``ledger.domain.wording.Said``)."""
 
     code: str
     action: str
     detail: str
-    detail_zh: str = ""
+    detail_zh: str
 
     def to_document(self) -> dict[str, str]:
         return {
@@ -61,7 +64,8 @@ def candidates(
     for code, action, rule in RULES:
         reasons = list(rule(facts))
         if reasons:
-            found.append(Candidate(code, action, " ".join(reasons)))
+            said = joined(reasons)
+            found.append(Candidate(code, action, said.en, said.zh))
     return found
 
 
@@ -73,9 +77,9 @@ class CandidateWindow:
     code: str
     action: str
     detail: str
+    detail_zh: str
     active_from: date | None = None
     active_until: date | None = None
-    detail_zh: str = ""
 
 
 def candidate_windows(
@@ -111,7 +115,8 @@ def candidate_windows(
         if dated is None:
             reasons = list(rule(facts))
             if reasons:
-                windows.append(CandidateWindow(code, action, " ".join(reasons)))
+                said = joined(reasons)
+                windows.append(CandidateWindow(code, action, said.en, said.zh))
             continue
         reasons_at = dated(facts)
         if reasons_at is None:
@@ -120,12 +125,12 @@ def candidate_windows(
             turning_points = _turning_points(ordered, config)
         current: CandidateWindow | None = None
         for moment in turning_points:
-            detail = " ".join(reasons_at(moment))
-            if current and current.detail == detail:
+            said = joined(reasons_at(moment))
+            if current and (current.detail, current.detail_zh) == (said.en, said.zh):
                 continue
             if current:
                 windows.append(replace(current, active_until=moment))
-            current = CandidateWindow(code, action, detail, moment) if detail else None
+            current = CandidateWindow(code, action, said.en, said.zh, moment) if said.en else None
         if current:
             windows.append(current)
     return windows

@@ -11,8 +11,9 @@ from datetime import date, timedelta
 from ledger.domain.lookback.facts import Facts
 from ledger.domain.procedure import TRIGGERS
 from ledger.domain.record import day
+from ledger.domain.wording import Said, date_zh, event_zh, marking_zh
 
-ReasonsAt = Callable[[date], list[str]]
+ReasonsAt = Callable[[date], list[Said]]
 """A dated rule's reasons for one household at a reference date."""
 DatedRule = Callable[[Facts], ReasonsAt | None]
 
@@ -20,7 +21,7 @@ DatedRule = Callable[[Facts], ReasonsAt | None]
 def trigger_unverified(f: Facts) -> ReasonsAt | None:
     days = f.config.trigger_followup_days
     checks = [day(e) for e in f.record.of_type("ScreeningAnalyzed", "FieldSurveyConducted")]
-    unverified: list[tuple[date, str]] = []  # (deadline, reason once it has passed)
+    unverified: list[tuple[date, Said]] = []  # (deadline, reason once it has passed)
     for trigger in f.record.of_type(*TRIGGERS):
         deadline = day(trigger) + timedelta(days=days.value)
         if any(day(trigger) <= on <= deadline for on in checks):
@@ -28,10 +29,13 @@ def trigger_unverified(f: Facts) -> ReasonsAt | None:
         unverified.append(
             (
                 deadline,
-                (
+                Said(
                     f"{trigger.TYPE} {trigger.id} ({day(trigger)}) had no ScreeningAnalyzed or "
                     f"FieldSurveyConducted by {deadline}, {days.value} days after it "
-                    f"({days.source})."
+                    f"({days.source}).",
+                    f"{event_zh(trigger)}之后{days.value}天内（至{date_zh(deadline)}）没有"
+                    "“综合分析研判”或“入户核查（实地调查）”记录核实"
+                    f"（配置依据：{days.source}）。",
                 ),
             )
         )
@@ -47,7 +51,7 @@ def annual_effectiveness(f: Facts) -> ReasonsAt | None:
     entered = day(entry)
     appraisals = f.record.of_type("EffectivenessAppraised")
 
-    def reasons_at(reference: date) -> list[str]:
+    def reasons_at(reference: date) -> list[Said]:
         since = year_before(reference)
         if entered >= since:
             return []
@@ -57,19 +61,24 @@ def annual_effectiveness(f: Facts) -> ReasonsAt | None:
             return []
         # Said without the reference date, so the detail stays the same across a window.
         last = f"the last was {latest.id} ({day(latest)})" if latest else "there was none since"
+        last_zh = f"最近一次为{event_zh(latest)}" if latest else "纳入监测以来从未评议"
         return [
-            f"Monitored since the '{entry.data.get('marking')}' marking {entry.id} "
-            f"({entered}), with no EffectivenessAppraised in the 12 months before the "
-            f"reference date: {last} (002 §五(一) 每年至少组织开展一次监测对象帮扶成效评议)."
+            Said(
+                f"Monitored since the '{entry.data.get('marking')}' marking {entry.id} "
+                f"({entered}), with no EffectivenessAppraised in the 12 months before the "
+                f"reference date: {last} (002 §五(一) 每年至少组织开展一次监测对象帮扶成效评议).",
+                f"自{marking_zh(entry)}起监测，判断日前12个月内没有“帮扶成效评议”记录："
+                f"{last_zh}（002 §五(一) 每年至少组织开展一次监测对象帮扶成效评议）。",
+            )
         ]
 
     return reasons_at
 
 
-def at_reference(rule: DatedRule) -> Callable[[Facts], list[str]]:
+def at_reference(rule: DatedRule) -> Callable[[Facts], list[Said]]:
     """A dated rule judged at the facts' own reference date."""
 
-    def judged(f: Facts) -> list[str]:
+    def judged(f: Facts) -> list[Said]:
         reasons_at = rule(f)
         return reasons_at(f.reference) if reasons_at else []
 

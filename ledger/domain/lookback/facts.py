@@ -14,8 +14,10 @@ from ledger.domain.configuration import RulesConfig
 from ledger.domain.episodes import EpisodeEvents, episodes
 from ledger.domain.events import HouseholdEvent
 from ledger.domain.household import Household
+from ledger.domain.labels import label
 from ledger.domain.procedure import EpisodeKind
 from ledger.domain.record import HouseholdRecord
+from ledger.domain.wording import Said, date_zh
 
 
 @dataclass(frozen=True)
@@ -60,17 +62,26 @@ def survey_income(
     return None if floor is None else (Decimal(income), floor, end)
 
 
-def survey_ref(survey: Mapping[str, Any]) -> str:
-    return f"FieldSurveyConducted {survey.get('event_id')}"
+def survey_ref(survey: Mapping[str, Any]) -> Said:
+    """The household's latest survey (the state's copy of it) as a detail names it."""
+    occurred = survey.get("occurred_at")
+    return Said(
+        f"FieldSurveyConducted {survey.get('event_id')}",
+        f"{date_zh(occurred if isinstance(occurred, date) else None)}的"
+        f"“{label('event_type', 'FieldSurveyConducted')}”记录",
+    )
 
 
-def below_floor(f: Facts) -> str | None:
+def below_floor(f: Facts) -> Said | None:
     judged = survey_income(f.state.latest_survey, f.config)
     if judged is None or judged[0] >= judged[1]:
         return None
     income, floor, end = judged
-    return (
-        f"The latest survey, {survey_ref(f.state.latest_survey or {})}, found "
+    survey, source = survey_ref(f.state.latest_survey or {}), f.config.floors[end.year].source
+    return Said(
+        f"The latest survey, {survey.en}, found "
         f"{income} yuan per head for the period ending {end}, below the {end.year} floor "
-        f"of {floor} ({f.config.floors[end.year].source})."
+        f"of {floor} ({source}).",
+        f"最近一次调查即{survey.zh}，测算收入计算期（止于{date_zh(end)}）家庭人均纯收入"
+        f"{income}元，低于{end.year}年监测底线{floor}元（配置依据：{source}）。",
     )
