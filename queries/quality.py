@@ -1,6 +1,7 @@
 """Data-quality findings and formalism signals (CONTRACT §7.5) from the read models, in the
 caller's division."""
 
+import re
 from base64 import urlsafe_b64decode, urlsafe_b64encode
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -124,8 +125,8 @@ def _signal(row: dict[str, Any], caller: Caller, hidden: set[str]) -> dict[str, 
     return {
         "code": row["code"],
         "division": row["division"],
-        "detail": row["detail"],
-        "detail_zh": row["detail_zh"],
+        "detail": _within(caller, row["detail"], "beyond this division"),
+        "detail_zh": _within(caller, row["detail_zh"], "辖区外"),
         "households": [
             {"household_id": household_id, "village_code": village_code}
             for household_id, village_code in row["households"]
@@ -133,6 +134,17 @@ def _signal(row: dict[str, Any], caller: Caller, hidden: set[str]) -> dict[str, 
         ],
         "events": [event for event in row["events"] if event not in hidden],
     }
+
+
+# A village code standing alone (not a run of digits inside a digest or a longer number).
+_VILLAGE_CODE = re.compile(r"(?<![0-9A-Za-z])[0-9]{12}(?![0-9A-Za-z])")
+
+
+def _within(caller: Caller, text: str, beyond: str) -> str:
+    """A signal's explanation with each village beyond the caller's division named by
+    ``beyond`` instead: a signal shows only the caller's part of it (its explanations
+    name villages, never households)."""
+    return _VILLAGE_CODE.sub(lambda code: code[0] if in_scope(caller, code[0]) else beyond, text)
 
 
 def _filters(caller: Caller, selection: Selection) -> Filters:

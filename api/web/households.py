@@ -4,7 +4,7 @@ verification badge; as of a recorded time if asked. People's values as
 ``people.PageView`` shows them to the caller."""
 
 from datetime import date, datetime, time, timedelta, timezone
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Query, Request
 from starlette.responses import Response
@@ -16,11 +16,13 @@ from api.web import views
 from api.web.people import PageView
 from api.web.rendering import division_url, page_router, render
 from api.web.session import PageCaller
-from ledger.domain.errors import ValidationFailed
+from ledger.domain.callers import Caller
+from ledger.domain.errors import UnknownHousehold, ValidationFailed
 from ledger.domain.serialization import event_document, state_document
 from ledger.transparency.archive import materials_index
 from ledger.transparency.badge import Mismatch
 from ledger.transparency.report import household_sections
+from queries.quality import QualityQueries
 
 CHINA = timezone(timedelta(hours=8))
 TIMELINE_PAGE = 100  # events a household page shows of its timeline
@@ -95,11 +97,7 @@ def household_page(
     disclosure.record([household_id])
     gaps = sum(len(episode["gaps"]) for episode in sections["episodes"])
     # The findings are kept current only: an earlier state shows none rather than today's.
-    findings = (
-        []
-        if as_of
-        else views.findings(quality.household(household_id, caller, date.today())["findings"])
-    )
+    findings = [] if as_of else _findings(quality, household_id, caller)
     return render(
         request,
         "household.html",
@@ -117,3 +115,13 @@ def household_page(
         material_count=sum(len(event.materials) for event in events),
         **sections,
     )
+
+
+def _findings(quality: QualityQueries, household_id: str, caller: Caller) -> list[dict[str, Any]]:
+    """The household's current findings; none while its read models are not there (a
+    household parked by the projections still has its page, from its events)."""
+    try:
+        found = quality.household(household_id, caller, date.today())
+    except UnknownHousehold:
+        return []
+    return views.findings(found["findings"])

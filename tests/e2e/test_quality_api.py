@@ -236,6 +236,8 @@ def test_a_township_sees_only_its_own_households_and_events_in_a_signal_spanning
     surveys = {h: event_ids(client, auth, h, "FieldSurveyConducted") for h in ("hh-a", "hh-b")}
     [whole] = signals(client, bearer(make_token, "530925"), "AF_MATERIAL_REUSED")
     assert households_of(whole) == {"hh-a", "hh-b"}
+    assert VILLAGE_A in whole["detail_zh"]
+    assert VILLAGE_B in whole["detail_zh"]
     assert whole["division"] == "530925"
     for township, own in (("530925101", "hh-a"), ("530925102", "hh-b")):
         [seen] = signals(client, bearer(make_token, township), "AF_MATERIAL_REUSED")
@@ -243,6 +245,10 @@ def test_a_township_sees_only_its_own_households_and_events_in_a_signal_spanning
             {"household_id": own, "village_code": VILLAGE_A if own == "hh-a" else VILLAGE_B}
         ]
         assert set(seen["events"]) == surveys[own]
+        # Its explanations name the villages it spans within the township alone.
+        other = VILLAGE_B if own == "hh-a" else VILLAGE_A
+        assert other not in seen["detail"] + seen["detail_zh"]
+        assert "辖区外" in seen["detail_zh"]
     # A division inside the token lists the signals involving a household in it alone.
     assert signals(client, auth, "AF_MATERIAL_REUSED", division="530925103") == []
     assert len(signals(client, auth, "AF_MATERIAL_REUSED", division=VILLAGE_B)) == 1
