@@ -255,14 +255,14 @@ def before_survey(h: History, quirk: str | None, seed: int, partners: tuple[int,
         added = adult(
             rng,
             h.county.code,
-            f"m{len(members) + 1}",
+            _next_member_id(h),
             "F" if head["sex"] == "M" else "M",
             30,
             taken,
         )
         added["relation"] = "head"
     elif quirk == "head_spouse_same_sex" and not any(m["relation"] == "spouse" for m in members):
-        added = adult(rng, h.county.code, f"m{len(members) + 1}", head["sex"], 35, taken)
+        added = adult(rng, h.county.code, _next_member_id(h), head["sex"], 35, taken)
         added["relation"] = "spouse"
     elif quirk == "child_labor":
         child = next((m for m in members if age_of(m, SURVEY_DAY) < 16), None)
@@ -274,7 +274,7 @@ def before_survey(h: History, quirk: str | None, seed: int, partners: tuple[int,
                 h.village.cadres[2],
             )
         else:
-            added = adult(rng, h.county.code, f"m{len(members) + 1}", rng.choice("MF"), 14, taken)
+            added = adult(rng, h.county.code, _next_member_id(h), rng.choice("MF"), 14, taken)
             added.update(relation="grandchild", labor="partial", in_school=True)
     elif quirk == "enrolment_frozen":  # warned or applying, and nobody followed up
         day = date.fromisoformat(h.events[0]["occurred_at"][:10]) + timedelta(days=20)
@@ -320,3 +320,12 @@ def _raise_income(survey: dict[str, Any], per_capita: int) -> None:
         "household_size"
     ]
     data["per_capita_net_income"] = per_capita
+
+
+def _next_member_id(h: History) -> str:
+    """A member id no event of the household has used (a birth may have added one that
+    ``h.members`` does not list)."""
+    used = {m["member_id"] for m in h.members} | {
+        e["data"]["member"]["member_id"] for e in h.events if e["type"] == "MemberAdded"
+    }
+    return f"m{max(int(m[1:]) for m in used) + 1}"
