@@ -58,6 +58,7 @@ class Seeded:
         self.settings = Settings(
             database_url=database_url or f"sqlite:///{directory}/ledger.db",
             signing_key=str(directory / "signing-key.pem"),
+            note_key=str(directory / "note-key.pem"),  # its default is the working directory
             personal_data_key=str(directory / "personal-data.key"),
             materials_dir=str(directory / "materials"),
             rate_limit_per_s=0,  # one token makes every call; the limit has its own tests
