@@ -34,9 +34,13 @@ def _number_only(value: Any) -> Any:
 def _iso_date_string(value: Any) -> Any:
     if isinstance(value, date) and not isinstance(value, datetime):
         return value
-    if not isinstance(value, str) or len(value) != 10:
+    # Ten characters are not enough: pydantic reads "1638316800" as a Unix time.
+    if not isinstance(value, str) or not _ISO_DATE.match(value):
         raise ValueError("must be a date string YYYY-MM-DD")
     return value
+
+
+_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 
 
 _RFC3339 = re.compile(
