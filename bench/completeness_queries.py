@@ -76,8 +76,10 @@ from ledger.domain.callers import Caller
 from ledger.domain.commands import AppendBatch
 from ledger.domain.vocabulary import CallerRole
 from ledger.persistence.database import Database
+from ledger.personal.key import personal_key_for
 from projections.queries import completeness_page, lookback_page, summary
 from projections.runner import ProjectionRunner
+from projections.schema import VIEWS
 from projections.views import Filters, ViewTables
 from queries import QualityQueries, Selection
 
@@ -346,6 +348,8 @@ def in_process(views: ViewTables, query: Query) -> None:
 
 
 def _plan(views: ViewTables, statement: str, params: list[Any]) -> str:
+    live = views.live()  # queries name views in braces: the live set's tables
+    statement = statement.format_map({view: live.table(view) for view in VIEWS})
     if type(views).__name__ != "SQLiteViews":
         # The views read in transactions that end in ROLLBACK, which clears psycopg's
         # prepared statements: every read is planned for its values (a custom plan), as
@@ -448,7 +452,9 @@ def run_backend(backend: str, args: argparse.Namespace) -> BackendRun:
         run = BackendRun(backend, detail)
         database = Database.from_url(url)
         migrate(database)
-        ledger = open_ledger(database)
+        # The served process's key file (service_env): the values sealed now open there.
+        key_file = Path(tmp) / "personal-data.key"
+        ledger = open_ledger(database, personal_key=lambda store: personal_key_for(store, key_file))
         try:
             log(f"[{backend}] generating {args.households:,} households …")
             generate(ledger, run, args.households)
