@@ -99,13 +99,18 @@ class EvaluationQueries:
 
     @staticmethod
     def _filters(caller: Caller, selection: Selection) -> Filters:
-        return Filters(
-            chosen_division(caller, selection.division),
-            selection.code,
-            selection.status,
-            selection.after,
-            selection.limit,
-        )
+        return filters_of(caller, selection)
+
+
+def filters_of(caller: Caller, selection: Selection) -> Filters:
+    """A list's filters as asked, in the caller's division (its own by default)."""
+    return Filters(
+        chosen_division(caller, selection.division),
+        selection.code,
+        selection.status,
+        selection.after,
+        selection.limit,
+    )
 
 
 def _within(selection: Selection, division: str) -> Selection:

@@ -14,7 +14,7 @@ from ledger.domain.callers import Caller
 from ledger.domain.errors import UnknownHousehold, ValidationFailed
 from projections.queries import quality_counts
 from projections.views import Filters, ViewTables
-from queries.evaluation import EXPORT_PAGE, Page, Selection
+from queries.evaluation import EXPORT_PAGE, Page, Selection, filters_of
 
 FACTS_READ = 1000  # households whose facts one query reads (far below any bound of parameters)
 
@@ -38,7 +38,7 @@ class QualityQueries:
 
     def findings(self, caller: Caller, selection: Selection, reference_date: date) -> Page:
         """A page of households with findings (``GET /v1/quality``)."""
-        return self._findings_page(_filters(caller, selection), reference_date)
+        return self._findings_page(filters_of(caller, selection), reference_date)
 
     def all_findings(
         self, caller: Caller, selection: Selection, reference_date: date
@@ -46,7 +46,7 @@ class QualityQueries:
         """Every household with findings (an export)."""
         return _all(
             lambda filters: self._findings_page(filters, reference_date),
-            _filters(caller, selection),
+            filters_of(caller, selection),
         )
 
     def signals(self, caller: Caller, selection: Selection, reference_date: date) -> Page:
@@ -147,16 +147,6 @@ def _within(caller: Caller, text: str, beyond: str) -> str:
     return _VILLAGE_CODE.sub(lambda code: code[0] if in_scope(caller, code[0]) else beyond, text)
 
 
-def _filters(caller: Caller, selection: Selection) -> Filters:
-    return Filters(
-        chosen_division(caller, selection.division),
-        selection.code,
-        selection.status,
-        selection.after,
-        selection.limit,
-    )
-
-
 def signal_cursor(code: str, key: str) -> str:
     """The opaque cursor after the signal (``code``, ``key``): its "<code>/<key>" in
     URL-safe base64, as a key may hold any text (a slash, a long digest)."""
@@ -179,7 +169,7 @@ def signal_after(cursor: str) -> str:
 
 
 def _signal_filters(caller: Caller, selection: Selection) -> Filters:
-    filters = _filters(caller, selection)
+    filters = filters_of(caller, selection)
     if selection.after is None:
         return filters
     return replace(filters, after=signal_after(selection.after))

@@ -9,6 +9,8 @@ pages' filters derive from these enums.
 from enum import StrEnum
 from typing import Self
 
+from ledger.domain.labelled import LabelledEnum
+
 
 class FindingCode(StrEnum):
     """A household's data-quality finding: ``rule`` is the national rule number (or the
@@ -77,16 +79,8 @@ CROSS_HOUSEHOLD_FINDINGS = frozenset(
 """Findings judged across households (``signals.py``), kept apart from a household's own."""
 
 
-class SignalCode(StrEnum):
+class SignalCode(LabelledEnum):
     """A formalism signal across households (形式主义 signs an inspection looks for)."""
-
-    label_zh: str
-
-    def __new__(cls, value: str, label_zh: str = "") -> Self:
-        member = str.__new__(cls, value)
-        member._value_ = value
-        member.label_zh = label_zh
-        return member
 
     AF_MATERIAL_REUSED = "AF_MATERIAL_REUSED", "同一痕迹资料被多户引用"
     AF_BATCH_ELIMINATION = "AF_BATCH_ELIMINATION", "同一人同一天批量消除风险"
